@@ -1,0 +1,12 @@
+//! entrata-recon: pulls Entrata resident ledgers, maps them into balanced journal entries, posts
+//! them exactly once to QuickBooks Online and Xero, and reports drift.
+//!
+//! See ARCHITECTURE.md for the map of modules and the invariants each keeps.
+
+pub mod domain;
+pub mod journal;
+pub mod mapping;
+pub mod sandbox;
+pub mod source;
+pub mod state;
+pub mod targets;

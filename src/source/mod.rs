@@ -1,0 +1,4 @@
+//! The Entrata side: the normalized REST API's wire shapes, the HTTP client (sessions, MFA,
+//! paging, retries) and the conversion of wire items into domain items.
+//!
+//! Architecture invariant: only this module knows Entrata's JSON.

@@ -1,0 +1,18 @@
+//! Accounting targets (QuickBooks Online, Xero). The adapters arrive with their issues; this
+//! module names the targets so that configuration and mappings can refer to them.
+
+/// An accounting system the connector posts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TargetKind {
+    Qbo,
+    Xero,
+}
+
+impl TargetKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TargetKind::Qbo => "qbo",
+            TargetKind::Xero => "xero",
+        }
+    }
+}
