@@ -79,7 +79,10 @@ impl FromStr for PostMonth {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let bad = || BadPostMonth(text.to_owned());
         let (year, month) = text.split_once('-').ok_or_else(bad)?;
-        if year.len() != 4 || month.len() != 2 || !year.bytes().chain(month.bytes()).all(|b| b.is_ascii_digit()) {
+        if year.len() != 4
+            || month.len() != 2
+            || !year.bytes().chain(month.bytes()).all(|b| b.is_ascii_digit())
+        {
             return Err(bad());
         }
         let year: i32 = year.parse().map_err(|_| bad())?;

@@ -285,7 +285,13 @@ impl Netting {
     }
 
     /// Adds `amount` on `side` of `account`; `description` is kept from the first posting.
-    pub fn add(&mut self, account: &AccountName, side: Side, amount: Decimal, description: impl FnOnce() -> String) {
+    pub fn add(
+        &mut self,
+        account: &AccountName,
+        side: Side,
+        amount: Decimal,
+        description: impl FnOnce() -> String,
+    ) {
         let signed = match side {
             Side::Debit => amount,
             Side::Credit => -amount,
@@ -380,7 +386,8 @@ mod tests {
     #[test]
     fn netting_drops_zero_lines() {
         let mut n = Netting::new();
-        let (recv, rent, conc) = (AccountName::new("recv"), AccountName::new("rent"), AccountName::new("conc"));
+        let (recv, rent, conc) =
+            (AccountName::new("recv"), AccountName::new("rent"), AccountName::new("conc"));
         n.add(&recv, Side::Debit, dec!(100), || "r".into());
         n.add(&rent, Side::Credit, dec!(100), || "x".into());
         n.add(&conc, Side::Debit, dec!(20), || "c".into());

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use crate::domain::{ArCode, ArCodeDef, Charge, Deposit, Exception, Lease, Payment, Property};
 
-pub use entry::{BalancedEntry, DocNumber, EntryError, EntryHeader, EntryKey, JournalKind, Line, Netting, Side};
+pub use entry::{
+    BalancedEntry, DocNumber, EntryError, EntryHeader, EntryKey, JournalKind, Line, Netting, Side,
+};
 
 /// Everything the builder needs about one property. Items are current versions; tombstones
 /// (`deleted`) may be present and are not posted.
