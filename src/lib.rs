@@ -3,6 +3,7 @@
 //!
 //! See ARCHITECTURE.md for the map of modules and the invariants each keeps.
 
+pub mod config;
 pub mod domain;
 pub mod journal;
 pub mod mapping;

@@ -2,3 +2,6 @@
 //! paging, retries) and the conversion of wire items into domain items.
 //!
 //! Architecture invariant: only this module knows Entrata's JSON.
+
+pub mod convert;
+pub mod wire;

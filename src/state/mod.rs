@@ -1,4 +1,107 @@
 //! The SQLite state file: what was pulled, planned and posted, watermarks, runs, and the lock that
 //! keeps a second mutating command out.
 //!
-//! Architecture invariant: only this module speaks SQL. Money is stored as exact decimal text.
+//! Architecture invariant: only this module speaks SQL. Money is never stored as REAL: items keep
+//! Entrata's JSON text verbatim and our own amounts are decimal text. Never run SQLite's JSON
+//! functions over money (they read numbers as doubles).
+
+mod items;
+mod lock;
+mod runs;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use items::{CurrentItem, ItemWrite, PageOutcome, PageWrite, StatusCounts, Watermark};
+pub use lock::{LockError, StateLock};
+pub use runs::{RunId, RunOutcome, RunRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("no state file at {0}; run `entrata-recon pull` first")]
+    Missing(PathBuf),
+    #[error("cannot open state file {path}: {source}")]
+    Open { path: PathBuf, source: sqlx::Error },
+    #[error("state file {path} cannot be brought up to this version's schema: {source}")]
+    Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    #[error("state file {path}: {source}")]
+    Query { path: PathBuf, source: sqlx::Error },
+    #[error("state file {path}: {message}")]
+    Corrupt { path: PathBuf, message: String },
+}
+
+/// How long a statement waits for another connection's write before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+const POOL_CONNECTIONS_MAX: u32 = 4;
+
+/// An open state file. Cheap to clone (a connection pool).
+#[derive(Debug, Clone)]
+pub struct StateFile {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl StateFile {
+    /// Opens (creating if needed) and migrates the state file. Mutating commands must hold a
+    /// `StateLock` first.
+    pub async fn open(path: &Path) -> Result<StateFile, StateError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
+        }
+        StateFile::connect(path, true).await
+    }
+
+    /// Opens an existing state file without creating it (for `status`, `plan`).
+    pub async fn open_existing(path: &Path) -> Result<StateFile, StateError> {
+        if !path.exists() {
+            return Err(StateError::Missing(path.to_owned()));
+        }
+        StateFile::connect(path, false).await
+    }
+
+    async fn connect(path: &Path, create: bool) -> Result<StateFile, StateError> {
+        let open_err = |source| StateError::Open { path: path.to_owned(), source };
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(open_err)?
+            .filename(path)
+            .create_if_missing(create)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a committed posting intent must survive a power cut, or we could post twice.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(POOL_CONNECTIONS_MAX)
+            .connect_with(options)
+            .await
+            .map_err(open_err)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|source| StateError::Migrate { path: path.to_owned(), source })?;
+        Ok(StateFile { pool, path: path.to_owned() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+
+    fn query_err(&self) -> impl Fn(sqlx::Error) -> StateError + '_ {
+        move |source| StateError::Query { path: self.path.clone(), source }
+    }
+}
+
+/// RFC 3339 UTC with microseconds: sorts as text in time order.
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

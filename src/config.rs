@@ -1,0 +1,400 @@
+//! `recon.toml` (PRODUCT.md §3): parsed strictly (unknown keys are errors with `file:line:col`),
+//! then resolved into one settled configuration before any work starts.
+//!
+//! Secrets never live in the file: it names environment variables, which come from the real
+//! environment or, when `env_file` is set, from that file (the real environment wins).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::targets::TargetKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{col}: {message}")]
+    Syntax { path: PathBuf, line: usize, col: usize, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("cannot read env_file {path}: {source}")]
+    EnvFileRead { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}: expected NAME=value")]
+    EnvFileSyntax { path: PathBuf, line: usize },
+    #[error(
+        "environment variable {name} is not set (needed for {purpose}; set it or put it in the env_file)"
+    )]
+    MissingEnv { name: String, purpose: &'static str },
+    #[error("mfa_code_command `{command}` failed: {reason}")]
+    MfaCommand { command: String, reason: String },
+}
+
+// ---- the file as written ----
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    env_file: Option<String>,
+    source: FileSource,
+    state: Option<FileState>,
+    mappings: Option<FileMappings>,
+    targets: Option<FileTargets>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSource {
+    kind: String,
+    base_url: String,
+    integration_token_env: String,
+    username_env: String,
+    password_env: String,
+    totp_secret_env: Option<String>,
+    mfa_code_command: Option<String>,
+    page_size: Option<u32>,
+    overlap_seconds: Option<u32>,
+    concurrency: Option<u32>,
+    request_timeout_seconds: Option<u32>,
+    max_attempts: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileState {
+    path: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMappings {
+    dir: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTargets {
+    qbo: Option<FileTarget>,
+    xero: Option<FileTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTarget {
+    enabled: Option<bool>,
+    api_base: String,
+    auth_url: String,
+    token_url: String,
+    client_id_env: String,
+    client_secret_env: String,
+}
+
+// ---- the settled configuration ----
+
+/// Limits on the source side (TigerBeetle: put a limit on everything).
+pub const PAGE_SIZE_MAX: u32 = 1000;
+pub const CONCURRENCY_MAX: u32 = 16;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file, for messages; relative paths inside it are relative to its folder.
+    pub path: PathBuf,
+    pub source: SourceConfig,
+    pub state_path: PathBuf,
+    pub mappings_dir: PathBuf,
+    pub targets: BTreeMap<TargetKind, TargetConfig>,
+    env: Env,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub base_url: String,
+    pub integration_token_env: String,
+    pub username_env: String,
+    pub password_env: String,
+    pub totp_secret_env: Option<String>,
+    pub mfa_code_command: Option<String>,
+    /// Items per list request (1..=1000).
+    pub page_size: u32,
+    /// How far before the last watermark an incremental pull starts again, so that items written
+    /// late with an earlier `updatedAt` are not missed.
+    pub overlap_seconds: u32,
+    /// Properties pulled at once.
+    pub concurrency: u32,
+    pub request_timeout_seconds: u32,
+    /// Attempts per request before a transient failure becomes an error.
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct TargetConfig {
+    pub enabled: bool,
+    pub api_base: String,
+    pub auth_url: String,
+    pub token_url: String,
+    pub client_id_env: String,
+    pub client_secret_env: String,
+}
+
+/// Entrata credentials, resolved from the environment only when a command needs them.
+pub struct EntrataCredentials {
+    pub integration_token: SecretString,
+    pub username: SecretString,
+    pub password: SecretString,
+    pub totp_secret: Option<SecretString>,
+    pub mfa_code_command: Option<String>,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Config::parse(path, &text, Env::from_process())
+    }
+
+    /// Parses `text` as the config at `path`; `process_env` is the real environment.
+    pub fn parse(path: &Path, text: &str, process_env: Env) -> Result<Config, ConfigError> {
+        let file: FileConfig = toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            ConfigError::Syntax { path: path.to_owned(), line, col, message: e.message().to_owned() }
+        })?;
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_owned(), message };
+        let dir = path.parent().map(Path::to_owned).unwrap_or_default();
+        let resolve = |p: &str| if Path::new(p).is_absolute() { PathBuf::from(p) } else { dir.join(p) };
+
+        let mut env = process_env;
+        if let Some(env_file) = &file.env_file {
+            env = env.with_file_fallback(&resolve(env_file))?;
+        }
+
+        let s = file.source;
+        if s.kind != "rest" {
+            return Err(invalid(format!("source.kind `{}` is not supported (expected `rest`)", s.kind)));
+        }
+        if !(s.base_url.starts_with("http://") || s.base_url.starts_with("https://")) {
+            return Err(invalid(format!(
+                "source.base_url `{}` must start with http:// or https://",
+                s.base_url
+            )));
+        }
+        let page_size = s.page_size.unwrap_or(PAGE_SIZE_MAX);
+        if !(1..=PAGE_SIZE_MAX).contains(&page_size) {
+            return Err(invalid(format!("source.page_size {page_size} must be 1 to {PAGE_SIZE_MAX}")));
+        }
+        let concurrency = s.concurrency.unwrap_or(4);
+        if !(1..=CONCURRENCY_MAX).contains(&concurrency) {
+            return Err(invalid(format!("source.concurrency {concurrency} must be 1 to {CONCURRENCY_MAX}")));
+        }
+        let max_attempts = s.max_attempts.unwrap_or(8);
+        if !(1..=20).contains(&max_attempts) {
+            return Err(invalid(format!("source.max_attempts {max_attempts} must be 1 to 20")));
+        }
+        let source = SourceConfig {
+            base_url: s.base_url.trim_end_matches('/').to_owned(),
+            integration_token_env: s.integration_token_env,
+            username_env: s.username_env,
+            password_env: s.password_env,
+            totp_secret_env: s.totp_secret_env,
+            mfa_code_command: s.mfa_code_command,
+            page_size,
+            overlap_seconds: s.overlap_seconds.unwrap_or(300),
+            concurrency,
+            request_timeout_seconds: s.request_timeout_seconds.unwrap_or(60).clamp(1, 600),
+            max_attempts,
+        };
+
+        let mut targets = BTreeMap::new();
+        if let Some(t) = file.targets {
+            for (kind, target) in [(TargetKind::Qbo, t.qbo), (TargetKind::Xero, t.xero)] {
+                if let Some(t) = target {
+                    targets.insert(
+                        kind,
+                        TargetConfig {
+                            enabled: t.enabled.unwrap_or(true),
+                            api_base: t.api_base,
+                            auth_url: t.auth_url,
+                            token_url: t.token_url,
+                            client_id_env: t.client_id_env,
+                            client_secret_env: t.client_secret_env,
+                        },
+                    );
+                }
+            }
+        }
+
+        Ok(Config {
+            path: path.to_owned(),
+            source,
+            state_path: resolve(file.state.and_then(|s| s.path).as_deref().unwrap_or("recon.sqlite")),
+            mappings_dir: resolve(file.mappings.and_then(|m| m.dir).as_deref().unwrap_or("mappings")),
+            targets,
+            env,
+        })
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    pub fn entrata_credentials(&self) -> Result<EntrataCredentials, ConfigError> {
+        let s = &self.source;
+        let need = |name: &str, purpose| self.env.secret(name, purpose);
+        Ok(EntrataCredentials {
+            integration_token: need(&s.integration_token_env, "the Entrata integration token")?,
+            username: need(&s.username_env, "the Entrata username")?,
+            password: need(&s.password_env, "the Entrata password")?,
+            totp_secret: match &s.totp_secret_env {
+                Some(name) => self.env.get(name).map(SecretString::from),
+                None => None,
+            },
+            mfa_code_command: s.mfa_code_command.clone(),
+        })
+    }
+}
+
+/// Environment lookups: the real environment first, then the `env_file`.
+#[derive(Clone, Default)]
+pub struct Env {
+    process: BTreeMap<String, String>,
+    file: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Env {
+    // Values are secrets: only the names may be shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env").field("file_names", &self.file.keys().collect::<Vec<_>>()).finish()
+    }
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        Env { process: std::env::vars().collect(), file: BTreeMap::new() }
+    }
+
+    pub fn from_pairs<I, K, V>(pairs: I) -> Env
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Env { process: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(), file: BTreeMap::new() }
+    }
+
+    fn with_file_fallback(mut self, path: &Path) -> Result<Env, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::EnvFileRead { path: path.to_owned(), source })?;
+        self.file = parse_env_file(path, &text)?;
+        Ok(self)
+    }
+
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.process.get(name).or_else(|| self.file.get(name)).filter(|v| !v.is_empty()).cloned()
+    }
+
+    pub fn secret(&self, name: &str, purpose: &'static str) -> Result<SecretString, ConfigError> {
+        self.get(name)
+            .map(SecretString::from)
+            .ok_or_else(|| ConfigError::MissingEnv { name: name.to_owned(), purpose })
+    }
+}
+
+/// `NAME=value` lines; blank lines and `#` comments are skipped; values may be quoted.
+fn parse_env_file(path: &Path, text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut vars = BTreeMap::new();
+    for (idx, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((name, value)) = line.split_once('=') else {
+            return Err(ConfigError::EnvFileSyntax { path: path.to_owned(), line: idx + 1 });
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(ConfigError::EnvFileSyntax { path: path.to_owned(), line: idx + 1 });
+        }
+        let value = value.trim();
+        let unquoted = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value);
+        vars.insert(name.to_owned(), unquoted.to_owned());
+    }
+    Ok(vars)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    const MINIMAL: &str = r#"
+[source]
+kind = "rest"
+base_url = "http://127.0.0.1:9/entrata/integrations/int_demo/"
+integration_token_env = "T"
+username_env = "U"
+password_env = "P"
+totp_secret_env = "S"
+"#;
+
+    #[test]
+    fn minimal_config_resolves_defaults_relative_to_its_folder() {
+        let c = Config::parse(Path::new("/etc/recon/recon.toml"), MINIMAL, Env::default()).unwrap();
+        assert_eq!(c.source.base_url, "http://127.0.0.1:9/entrata/integrations/int_demo");
+        assert_eq!(c.state_path, Path::new("/etc/recon/recon.sqlite"));
+        assert_eq!(c.mappings_dir, Path::new("/etc/recon/mappings"));
+        assert_eq!(c.source.page_size, 1000);
+        assert!(c.targets.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_column() {
+        let text = MINIMAL.replace("password_env = \"P\"", "password_env = \"P\"\npasword = 1");
+        let err = Config::parse(Path::new("recon.toml"), &text, Env::default()).unwrap_err().to_string();
+        assert!(err.starts_with("recon.toml:9:1: unknown field `pasword`"), "{err}");
+    }
+
+    #[test]
+    fn env_file_fills_in_and_real_environment_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("recon.env"), "# secrets\nT=from-file\nU='user'\nP=\"pw\"\n").unwrap();
+        let text = format!("env_file = \"recon.env\"\n{MINIMAL}");
+        let path = dir.path().join("recon.toml");
+        let c = Config::parse(&path, &text, Env::from_pairs([("T", "from-env")])).unwrap();
+        let creds = c.entrata_credentials().unwrap();
+        assert_eq!(creds.integration_token.expose_secret(), "from-env");
+        assert_eq!(creds.username.expose_secret(), "user");
+        assert_eq!(creds.password.expose_secret(), "pw");
+        assert!(creds.totp_secret.is_none());
+    }
+
+    #[test]
+    fn missing_secret_names_the_variable_not_a_value() {
+        let c = Config::parse(Path::new("recon.toml"), MINIMAL, Env::from_pairs([("T", "tok")])).unwrap();
+        let err = c.entrata_credentials().err().unwrap().to_string();
+        assert_eq!(
+            err,
+            "environment variable U is not set (needed for the Entrata username; set it or put it in the env_file)"
+        );
+        assert!(!format!("{:?}", c.env()).contains("tok"));
+    }
+
+    #[test]
+    fn bad_env_file_line_is_reported_with_its_number() {
+        let err = parse_env_file(Path::new("x.env"), "A=1\nnot a pair\n").unwrap_err().to_string();
+        assert_eq!(err, "x.env:2: expected NAME=value");
+    }
+}

@@ -1,0 +1,364 @@
+//! Pulled items, versions and watermarks.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::{StateError, StateFile, timestamp};
+use crate::domain::ItemKind;
+
+/// One item as pulled, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemWrite {
+    pub item_id: String,
+    pub property_id: Option<String>,
+    /// `updatedAt` exactly as sent, when present.
+    pub updated_at: Option<String>,
+    /// sha256 of `raw`, hex.
+    pub content_hash: String,
+    /// The item's JSON exactly as Entrata sent it.
+    pub raw: String,
+    /// Why the item breaks the source contract, when it does.
+    pub invalid_reason: Option<String>,
+}
+
+/// One page of one list, written atomically with the watermark it reaches.
+#[derive(Debug, Clone)]
+pub struct PageWrite {
+    pub kind: ItemKind,
+    /// The property id, or `*` for company-wide lists.
+    pub scope: String,
+    pub items: Vec<ItemWrite>,
+    /// The latest `updatedAt` fully covered once this page is stored.
+    pub watermark: Option<DateTime<Utc>>,
+    pub seen_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    /// Items never seen before.
+    pub new: u64,
+    /// Items whose content changed: stored as a new version.
+    pub changed: u64,
+    /// Items seen again with the same content (overlap window, paging drift).
+    pub unchanged: u64,
+    /// Of new and changed, those quarantined.
+    pub invalid: u64,
+}
+
+impl PageOutcome {
+    pub fn add(&mut self, other: PageOutcome) {
+        self.new += other.new;
+        self.changed += other.changed;
+        self.unchanged += other.unchanged;
+        self.invalid += other.invalid;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watermark {
+    pub scope: String,
+    pub kind: String,
+    pub updated_at: String,
+    pub pulled_at: String,
+}
+
+/// The current version of an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentItem {
+    pub item_id: String,
+    pub version: i64,
+    pub property_id: Option<String>,
+    pub raw: String,
+    pub invalid_reason: Option<String>,
+}
+
+/// What `status` shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    /// Current versions per kind, tombstones included.
+    pub items_by_kind: Vec<(String, i64)>,
+    /// Current versions per property and kind.
+    pub items_by_property: Vec<(String, String, i64)>,
+    /// Items whose current version is quarantined, per kind.
+    pub invalid_by_kind: Vec<(String, i64)>,
+    /// Item versions beyond the first (changes seen in Entrata).
+    pub superseded_versions: i64,
+    pub watermarks: Vec<Watermark>,
+}
+
+/// SQLite allows 32,766 bound values per statement; 11 per row.
+const INSERT_ROWS_MAX: usize = 2_000;
+
+impl StateFile {
+    /// Stores a page: new items as version 1, changed items as a new version, unchanged ones only
+    /// touched; then moves the watermark forward. One transaction: all or nothing.
+    pub async fn write_page(&self, page: &PageWrite) -> Result<PageOutcome, StateError> {
+        let err = self.query_err();
+        let kind = page.kind.as_str();
+        let seen = timestamp(page.seen_at);
+
+        // A list can repeat an item on one page only if the server misbehaves; keep the last.
+        let mut by_id: HashMap<&str, &ItemWrite> = HashMap::with_capacity(page.items.len());
+        for item in &page.items {
+            by_id.insert(&item.item_id, item);
+        }
+        let ids_json = json_array(by_id.keys().copied());
+
+        let mut tx = self.pool.begin().await.map_err(&err)?;
+        let rows = sqlx::query(
+            "SELECT item_id, version, content_hash FROM items \
+             WHERE kind = ?1 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(kind)
+        .bind(&ids_json)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(&err)?;
+        let mut existing: HashMap<String, (i64, String)> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            existing.insert(row.get(0), (row.get(1), row.get(2)));
+        }
+
+        let mut outcome = PageOutcome::default();
+        let mut unchanged_ids = Vec::new();
+        let mut changed_ids = Vec::new();
+        let mut inserts: Vec<(&ItemWrite, i64)> = Vec::new();
+        for (id, item) in &by_id {
+            match existing.get(*id) {
+                Some((_, hash)) if *hash == item.content_hash => {
+                    outcome.unchanged += 1;
+                    unchanged_ids.push(*id);
+                }
+                Some((version, _)) => {
+                    outcome.changed += 1;
+                    changed_ids.push(*id);
+                    inserts.push((item, version + 1));
+                }
+                None => {
+                    outcome.new += 1;
+                    inserts.push((item, 1));
+                }
+            }
+        }
+        outcome.invalid = inserts.iter().filter(|(i, _)| i.invalid_reason.is_some()).count() as u64;
+        // Deterministic row order makes the file's layout independent of HashMap order.
+        inserts.sort_by(|a, b| a.0.item_id.cmp(&b.0.item_id));
+
+        if !unchanged_ids.is_empty() {
+            sqlx::query(
+                "UPDATE items SET last_seen_at = ?1 \
+                 WHERE kind = ?2 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?3))",
+            )
+            .bind(&seen)
+            .bind(kind)
+            .bind(json_array(unchanged_ids.iter().copied()))
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        }
+        if !changed_ids.is_empty() {
+            sqlx::query(
+                "UPDATE items SET is_current = 0 \
+                 WHERE kind = ?1 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?2))",
+            )
+            .bind(kind)
+            .bind(json_array(changed_ids.iter().copied()))
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        }
+        for chunk in inserts.chunks(INSERT_ROWS_MAX) {
+            let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO items (kind, item_id, version, is_current, property_id, updated_at, \
+                 content_hash, raw, invalid_reason, first_seen_at, last_seen_at) ",
+            );
+            insert.push_values(chunk, |mut row, (item, version)| {
+                row.push_bind(kind)
+                    .push_bind(item.item_id.as_str())
+                    .push_bind(*version)
+                    .push_bind(1_i64)
+                    .push_bind(item.property_id.as_deref())
+                    .push_bind(item.updated_at.as_deref())
+                    .push_bind(item.content_hash.as_str())
+                    .push_bind(item.raw.as_str())
+                    .push_bind(item.invalid_reason.as_deref())
+                    .push_bind(seen.as_str())
+                    .push_bind(seen.as_str());
+            });
+            insert.build().execute(&mut *tx).await.map_err(&err)?;
+        }
+        if let Some(watermark) = page.watermark {
+            // Only forward: a `--since` or `--full` re-pull must not move an incremental start back.
+            sqlx::query(
+                "INSERT INTO watermarks (scope, kind, updated_at, pulled_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (scope, kind) DO UPDATE SET \
+                   updated_at = max(watermarks.updated_at, excluded.updated_at), pulled_at = excluded.pulled_at",
+            )
+            .bind(&page.scope)
+            .bind(kind)
+            .bind(timestamp(watermark))
+            .bind(&seen)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(outcome)
+    }
+
+    /// Where an incremental pull of this list starts (before the overlap window is applied).
+    pub async fn watermark(&self, scope: &str, kind: ItemKind) -> Result<Option<DateTime<Utc>>, StateError> {
+        let row = sqlx::query("SELECT updated_at FROM watermarks WHERE scope = ?1 AND kind = ?2")
+            .bind(scope)
+            .bind(kind.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        let Some(row) = row else { return Ok(None) };
+        let text: String = row.get(0);
+        DateTime::parse_from_rfc3339(&text).map(|t| Some(t.with_timezone(&Utc))).map_err(|_| {
+            StateError::Corrupt {
+                path: self.path.clone(),
+                message: format!("watermark {scope}/{kind} is `{text}`, not a timestamp"),
+            }
+        })
+    }
+
+    /// Current versions of one kind, optionally of one property, ordered by id.
+    pub async fn current_items(
+        &self,
+        kind: ItemKind,
+        property_id: Option<&str>,
+    ) -> Result<Vec<CurrentItem>, StateError> {
+        let rows = match property_id {
+            Some(property) => {
+                sqlx::query(
+                    "SELECT item_id, version, property_id, raw, invalid_reason FROM items \
+                     WHERE property_id = ?1 AND kind = ?2 AND is_current = 1 ORDER BY item_id",
+                )
+                .bind(property)
+                .bind(kind.as_str())
+                .fetch_all(&self.pool)
+                .await
+            }
+            None => {
+                sqlx::query(
+                    "SELECT item_id, version, property_id, raw, invalid_reason FROM items \
+                     WHERE kind = ?1 AND is_current = 1 ORDER BY item_id",
+                )
+                .bind(kind.as_str())
+                .fetch_all(&self.pool)
+                .await
+            }
+        }
+        .map_err(self.query_err())?;
+        Ok(rows
+            .into_iter()
+            .map(|row| CurrentItem {
+                item_id: row.get(0),
+                version: row.get(1),
+                property_id: row.get(2),
+                raw: row.get(3),
+                invalid_reason: row.get(4),
+            })
+            .collect())
+    }
+
+    /// Every version of one item, oldest first: `(version, raw)`.
+    pub async fn item_versions(
+        &self,
+        kind: ItemKind,
+        item_id: &str,
+    ) -> Result<Vec<(i64, String)>, StateError> {
+        let rows =
+            sqlx::query("SELECT version, raw FROM items WHERE kind = ?1 AND item_id = ?2 ORDER BY version")
+                .bind(kind.as_str())
+                .bind(item_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.query_err())?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// Quarantined current versions: `(kind, item_id, property_id, reason, raw)`.
+    pub async fn invalid_items(&self) -> Result<Vec<CurrentItem>, StateError> {
+        let rows = sqlx::query(
+            "SELECT item_id, version, property_id, raw, invalid_reason, kind FROM items \
+             WHERE is_current = 1 AND invalid_reason IS NOT NULL ORDER BY kind, item_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        Ok(rows
+            .into_iter()
+            .map(|row| CurrentItem {
+                item_id: row.get(0),
+                version: row.get(1),
+                property_id: row.get(2),
+                raw: row.get(3),
+                invalid_reason: row.get(4),
+            })
+            .collect())
+    }
+
+    pub async fn status_counts(&self) -> Result<StatusCounts, StateError> {
+        let err = self.query_err();
+        let pairs = |rows: Vec<sqlx::sqlite::SqliteRow>| -> Vec<(String, i64)> {
+            rows.into_iter().map(|r| (r.get(0), r.get(1))).collect()
+        };
+        let by_kind =
+            sqlx::query("SELECT kind, COUNT(*) FROM items WHERE is_current = 1 GROUP BY kind ORDER BY kind")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(&err)?;
+        let invalid = sqlx::query(
+            "SELECT kind, COUNT(*) FROM items WHERE is_current = 1 AND invalid_reason IS NOT NULL \
+             GROUP BY kind ORDER BY kind",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(&err)?;
+        let by_property = sqlx::query(
+            "SELECT property_id, kind, COUNT(*) FROM items \
+             WHERE is_current = 1 AND property_id IS NOT NULL AND kind != 'properties' \
+             GROUP BY property_id, kind ORDER BY property_id, kind",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(&err)?;
+        let superseded: i64 = sqlx::query("SELECT COUNT(*) FROM items WHERE is_current = 0")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(&err)?
+            .get(0);
+        let watermarks =
+            sqlx::query("SELECT scope, kind, updated_at, pulled_at FROM watermarks ORDER BY scope, kind")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(&err)?
+                .into_iter()
+                .map(|r| Watermark {
+                    scope: r.get(0),
+                    kind: r.get(1),
+                    updated_at: r.get(2),
+                    pulled_at: r.get(3),
+                })
+                .collect();
+        Ok(StatusCounts {
+            items_by_kind: pairs(by_kind),
+            items_by_property: by_property.into_iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
+            invalid_by_kind: pairs(invalid),
+            superseded_versions: superseded,
+            watermarks,
+        })
+    }
+}
+
+/// A JSON array of strings, for `json_each(?)` (one bound value instead of thousands).
+fn json_array<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    let ids: Vec<&str> = ids.collect();
+    // Invariant: serializing a Vec<&str> to JSON cannot fail.
+    serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned())
+}
