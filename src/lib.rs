@@ -3,10 +3,14 @@
 //!
 //! See ARCHITECTURE.md for the map of modules and the invariants each keeps.
 
+pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod http;
 pub mod journal;
 pub mod mapping;
+pub mod report;
+pub mod run;
 pub mod sandbox;
 pub mod source;
 pub mod state;

@@ -324,7 +324,7 @@ impl Reader {
 
     fn money(&mut self, name: &str, v: Option<&RawValue>, currency: Option<Currency>) -> Option<Money> {
         let amount = self.decimal(name, v)?;
-        self.to_money(name, amount, currency)
+        self.money_of(name, amount, currency)
     }
 
     fn opt_money(
@@ -337,10 +337,10 @@ impl Reader {
             return Some(None);
         }
         let amount = self.opt_decimal(name, v)?;
-        self.to_money(name, amount, currency).map(Some)
+        self.money_of(name, amount, currency).map(Some)
     }
 
-    fn to_money(&mut self, name: &str, amount: Decimal, currency: Option<Currency>) -> Option<Money> {
+    fn money_of(&mut self, name: &str, amount: Decimal, currency: Option<Currency>) -> Option<Money> {
         match Money::new(amount, currency?) {
             Ok(m) => Some(m),
             Err(e) => {

@@ -3,5 +3,8 @@
 //!
 //! Architecture invariant: only this module knows Entrata's JSON.
 
+pub mod client;
 pub mod convert;
+pub mod pager;
+pub mod totp;
 pub mod wire;

@@ -106,7 +106,9 @@ impl StateFile {
         }
         let ids_json = json_array(by_id.keys().copied());
 
-        let mut tx = self.pool.begin().await.map_err(&err)?;
+        // IMMEDIATE: take the write lock up front, so concurrent writers queue on busy_timeout
+        // instead of failing when a read transaction tries to upgrade.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(&err)?;
         let rows = sqlx::query(
             "SELECT item_id, version, content_hash FROM items \
              WHERE kind = ?1 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?2))",

@@ -1,0 +1,279 @@
+//! The command line: arguments are parsed here, resolved into a settled configuration, and handed
+//! to the library. Errors become one message and exit code 2; "needs a person" becomes exit 1.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, ConfigError};
+use crate::domain::PropertyId;
+use crate::report::progress::Progress;
+use crate::report::status::StatusReport;
+use crate::run::pull::{PullError, PullOptions, pull};
+use crate::source::client::{EntrataClient, SourceError};
+use crate::state::{LockError, RunOutcome, StateError, StateFile, StateLock};
+
+const ABOUT: &str = "Pulls Entrata resident ledgers, maps them into balanced journal entries, posts them exactly \
+once to QuickBooks Online and Xero, and reports drift.";
+
+const EXIT_CODES: &str = "Exit codes: 0 all done, nothing needs a person; 1 finished, but something needs a person \
+(exceptions held, drift, uncertain postings); 2 could not run (bad config or mapping file, auth failure, state \
+file locked or unreadable).";
+
+#[derive(Debug, Parser)]
+#[command(name = "entrata-recon", version, about = ABOUT, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(long, global = true, value_name = "FILE", default_value = "recon.toml")]
+    pub config: PathBuf,
+    /// The state file (overrides `[state] path` in the config).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// How log lines are written to stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// More detail in the logs (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only warnings and errors (-q), or only errors (-qq); no progress bars.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Incremental pull from Entrata into the state file.
+    #[command(
+        after_help = "Examples:\n  entrata-recon pull\n  entrata-recon pull --property prop_0001 --since 2026-02-01T00:00:00Z\n  entrata-recon --config /etc/recon/recon.toml pull --full"
+    )]
+    Pull(PullArgs),
+    /// What the state file holds: items per property and kind, watermarks, exceptions, last runs.
+    #[command(
+        after_help = "Examples:\n  entrata-recon status\n  entrata-recon status --format json | jq .items"
+    )]
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Only this property's ledger (repeatable). Properties and AR codes are always pulled.
+    #[arg(long = "property", value_name = "ID")]
+    pub properties: Vec<String>,
+    /// Start every list at this instant (RFC 3339) instead of at its watermark.
+    #[arg(long, value_name = "TIMESTAMP", conflicts_with = "full", value_parser = parse_timestamp)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Pull every list from its beginning (nothing is lost or duplicated: unchanged items are recognized).
+    #[arg(long)]
+    pub full: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+}
+
+fn parse_timestamp(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("`{text}` is not an RFC 3339 timestamp (e.g. 2026-02-01T00:00:00Z)"))
+}
+
+/// What a command came to, as the exit code says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Done,
+    /// Exit 1: finished, but something needs a person.
+    NeedsAttention,
+}
+
+/// Anything that stops a command: exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Pull(#[from] PullError),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Cli {
+    fn load_config(&self) -> Result<Config, CliError> {
+        let mut config = Config::load(&self.config)?;
+        if let Some(state) = &self.state {
+            config.state_path = state.clone();
+        }
+        Ok(config)
+    }
+
+    fn state_path(&self) -> Result<PathBuf, CliError> {
+        // Read-only commands work from `--state` alone, without a config.
+        match &self.state {
+            Some(state) => Ok(state.clone()),
+            None => Ok(self.load_config()?.state_path),
+        }
+    }
+
+    fn progress_enabled(&self) -> bool {
+        self.quiet == 0
+    }
+}
+
+pub fn main_with_args(cli: Cli) -> ExitCode {
+    init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(dispatch(&cli)) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::NeedsAttention) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
+    match &cli.command {
+        Command::Pull(args) => cmd_pull(cli, args).await,
+        Command::Status(args) => cmd_status(cli, args).await,
+    }
+}
+
+async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliError> {
+    let config = cli.load_config()?;
+    let credentials = config.entrata_credentials()?;
+    let _lock = StateLock::acquire(&config.state_path, "pull")?;
+    let state = StateFile::open(&config.state_path).await?;
+    let client = EntrataClient::new(&config.source, credentials)?;
+    let options = PullOptions {
+        properties: args.properties.iter().map(PropertyId::new).collect(),
+        since: args.since,
+        full: args.full,
+    };
+    let outcome = run_pull(&config, &client, &state, &options, cli.progress_enabled()).await;
+    state.close().await;
+    outcome
+}
+
+/// A pull recorded as a run, with its summary printed; shared by `pull` and the demo.
+pub async fn run_pull(
+    config: &Config,
+    client: &EntrataClient,
+    state: &StateFile,
+    options: &PullOptions,
+    show_progress: bool,
+) -> Result<Outcome, CliError> {
+    let run = state.begin_run("pull").await?;
+    let progress = Progress::new("pull", show_progress);
+    let result = pull(config, client, state, options, &progress).await;
+    progress.finish();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            let text = serde_json::json!({ "error": e.to_string() }).to_string();
+            state.finish_run(run, RunOutcome::Failed, &text).await?;
+            return Err(e.into());
+        }
+    };
+    let quarantined_now = state.invalid_items().await?.len();
+    let total = summary.total();
+    let by_kind: serde_json::Map<String, serde_json::Value> = summary
+        .by_kind
+        .iter()
+        .map(|(kind, o)| {
+            (
+                kind.as_str().to_owned(),
+                serde_json::json!({"new": o.new, "changed": o.changed, "unchanged": o.unchanged, "quarantined": o.invalid}),
+            )
+        })
+        .collect();
+    let json = serde_json::json!({
+        "properties": summary.properties,
+        "lists": summary.lists,
+        "requests": summary.client.requests,
+        "retries": summary.client.retries,
+        "throttled": summary.client.throttled,
+        "elapsedMs": summary.elapsed_ms,
+        "items": by_kind,
+        "quarantinedNow": quarantined_now,
+    });
+    let outcome = if quarantined_now > 0 { RunOutcome::NeedsAttention } else { RunOutcome::Ok };
+    state.finish_run(run, outcome, &json.to_string()).await?;
+    println!(
+        "Pulled {} properties ({} lists, {} requests, {:.1} s): {} new, {} changed, {} unchanged.",
+        summary.properties,
+        summary.lists,
+        summary.client.requests,
+        summary.elapsed_ms as f64 / 1000.0,
+        total.new,
+        total.changed,
+        total.unchanged
+    );
+    if quarantined_now > 0 {
+        println!(
+            "{quarantined_now} item(s) break Entrata's contract and are quarantined; `entrata-recon status` lists them."
+        );
+        return Ok(Outcome::NeedsAttention);
+    }
+    Ok(Outcome::Done)
+}
+
+async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, CliError> {
+    let path = cli.state_path()?;
+    let state = StateFile::open_existing(&path).await?;
+    let report = StatusReport::gather(&state).await?;
+    state.close().await;
+    match args.format {
+        StatusFormat::Text => print!("{}", report.to_text()),
+        StatusFormat::Json => println!("{}", report.to_json()),
+    }
+    Ok(if report.quarantined.is_empty() { Outcome::Done } else { Outcome::NeedsAttention })
+}
+
+fn init_logging(cli: &Cli) {
+    use tracing_subscriber::EnvFilter;
+    let level = match (cli.quiet, cli.verbose) {
+        (q, _) if q >= 2 => "error",
+        (1, _) => "warn",
+        (_, 0) => "info",
+        (_, 1) => "debug",
+        _ => "trace",
+    };
+    // Our crate at the chosen level; dependencies stay at warn unless RUST_LOG says otherwise.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("warn,entrata_recon={level}")));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match cli.log_format {
+        LogFormat::Text => builder.with_target(false).try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,137 @@
+//! What every HTTP client of ours shares: retry timing (capped exponential backoff with full
+//! jitter, `Retry-After` honoured) and response-body limits.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// When and how often a transient failure (429, 5xx, connection error) is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// A server asking us to wait longer than this is treated as a failure, not waited out.
+    pub max_retry_after: Duration,
+}
+
+impl RetryPolicy {
+    pub fn standard(max_attempts: u32) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(300),
+        }
+    }
+
+    /// The wait before attempt `attempt + 1` (attempt counts from 1): a random duration up to
+    /// `min(max_delay, base_delay × 2^(attempt-1))` ("full jitter"), so that many clients that
+    /// failed together do not retry together.
+    pub fn backoff(&self, attempt: u32, jitter: &mut Jitter) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(20);
+        let ceiling = self.base_delay.saturating_mul(1 << exponent).min(self.max_delay);
+        let ceiling_ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(jitter.below(ceiling_ms.saturating_add(1)))
+    }
+}
+
+/// A small deterministic PRNG (SplitMix64) for jitter; seeded per client.
+#[derive(Debug, Clone)]
+pub struct Jitter(u64);
+
+impl Jitter {
+    pub fn new(seed: u64) -> Jitter {
+        Jitter(seed)
+    }
+
+    pub fn from_entropy() -> Jitter {
+        let nanos =
+            SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        Jitter(nanos as u64 ^ u64::from(std::process::id()).rotate_left(32))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..bound` (0 when `bound` is 0).
+    pub fn below(&mut self, bound: u64) -> u64 {
+        if bound == 0 { 0 } else { self.next_u64() % bound }
+    }
+}
+
+/// `Retry-After` as seconds or as an HTTP date (RFC 9110 §10.2.3).
+pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Largest response body we accept; a page of 1,000 items is well under 2 MiB.
+pub const BODY_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("response body larger than {BODY_BYTES_MAX} bytes")]
+    TooLarge,
+    #[error("connection failed while reading the response body: {0}")]
+    Transport(#[from] reqwest::Error),
+}
+
+/// Reads a body, refusing one beyond `BODY_BYTES_MAX` before it is all in memory.
+pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|n| n > BODY_BYTES_MAX as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > BODY_BYTES_MAX {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let policy = RetryPolicy::standard(8);
+        let mut jitter = Jitter::new(7);
+        for attempt in 1..=12 {
+            let ceiling = (250u64 << (attempt - 1).min(20)).min(30_000);
+            for _ in 0..50 {
+                let d = policy.backoff(attempt, &mut jitter).as_millis() as u64;
+                assert!(d <= ceiling, "attempt {attempt}: {d} > {ceiling}");
+            }
+        }
+        let spread: std::collections::BTreeSet<_> = (0..50).map(|_| policy.backoff(5, &mut jitter)).collect();
+        assert!(spread.len() > 10, "jitter should spread retries");
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        h.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h, now), None);
+    }
+}

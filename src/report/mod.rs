@@ -1,0 +1,4 @@
+//! What people read: progress bars, summaries, `status`, `plan` output.
+
+pub mod progress;
+pub mod status;
