@@ -364,7 +364,7 @@ totp_secret_env = "S"
     fn unknown_key_names_file_line_and_column() {
         let text = MINIMAL.replace("password_env = \"P\"", "password_env = \"P\"\npasword = 1");
         let err = Config::parse(Path::new("recon.toml"), &text, Env::default()).unwrap_err().to_string();
-        assert!(err.starts_with("recon.toml:9:1: unknown field `pasword`"), "{err}");
+        assert!(err.starts_with("recon.toml:8:1: unknown field `pasword`"), "{err}");
     }
 
     #[test]
