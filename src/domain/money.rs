@@ -28,22 +28,20 @@ pub enum MoneyError {
 
 /// An ISO 4217 alphabetic currency code, checked against the list of active codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Currency([u8; 3]);
+pub struct Currency(&'static str);
 
 impl Currency {
-    pub const USD: Currency = Currency(*b"USD");
+    pub const USD: Currency = Currency("USD");
 
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
-        let bytes = code.as_bytes();
-        if bytes.len() == 3 && ISO_4217.binary_search(&code).is_ok() {
-            return Ok(Currency([bytes[0], bytes[1], bytes[2]]));
+        match ISO_4217.binary_search(&code) {
+            Ok(idx) => Ok(Currency(ISO_4217[idx])),
+            Err(_) => Err(MoneyError::UnknownCurrency(code.to_owned())),
         }
-        Err(MoneyError::UnknownCurrency(code.to_owned()))
     }
 
-    pub fn as_str(&self) -> &str {
-        // Invariant: built only by `parse` from an entry of ISO_4217, which is ASCII.
-        std::str::from_utf8(&self.0).unwrap_or("???")
+    pub fn as_str(&self) -> &'static str {
+        self.0
     }
 }
 

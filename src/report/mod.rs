@@ -1,4 +1,5 @@
 //! What people read: progress bars, summaries, `status`, `plan` output.
 
+pub mod plan;
 pub mod progress;
 pub mod status;

@@ -43,6 +43,31 @@ pub enum Item {
 /// Classifies one raw list item of `kind`, listed under `listed_under` (the property in the path).
 pub fn classify(kind: ItemKind, raw: &str, listed_under: Option<&str>) -> Classified {
     let content_hash = hex_sha256(raw.as_bytes());
+    let read = read(kind, raw, listed_under);
+    Classified {
+        item_id: read.item_id.unwrap_or_else(|| format!("?{}", &content_hash[..16])),
+        property_id: read.property_id.or_else(|| listed_under.map(str::to_owned)),
+        updated_at_text: read.updated_at_text,
+        updated_at: read.updated_at,
+        content_hash,
+        item: read.item,
+    }
+}
+
+/// Converts a stored item again (planning): the same rules as `classify`, without hashing.
+pub fn convert(kind: ItemKind, raw: &str, listed_under: Option<&str>) -> Result<Item, String> {
+    read(kind, raw, listed_under).item
+}
+
+struct Read {
+    item_id: Option<String>,
+    property_id: Option<String>,
+    updated_at_text: Option<String>,
+    updated_at: Option<DateTime<Utc>>,
+    item: Result<Item, String>,
+}
+
+fn read(kind: ItemKind, raw: &str, listed_under: Option<&str>) -> Read {
     // serde would also read a JSON array into a struct, field by position: refuse anything else.
     let is_object = raw.trim_start().starts_with('{');
     let parsed = if is_object {
@@ -53,12 +78,11 @@ pub fn classify(kind: ItemKind, raw: &str, listed_under: Option<&str>) -> Classi
     let fields: Fields<'_> = match parsed {
         Ok(fields) => fields,
         Err(e) => {
-            return Classified {
-                item_id: format!("?{}", &content_hash[..16]),
-                property_id: listed_under.map(str::to_owned),
+            return Read {
+                item_id: None,
+                property_id: None,
                 updated_at_text: None,
                 updated_at: None,
-                content_hash,
                 item: Err(format!("not a JSON object of the expected shape: {e}")),
             };
         }
@@ -81,8 +105,8 @@ pub fn classify(kind: ItemKind, raw: &str, listed_under: Option<&str>) -> Classi
     let updated_at_fixed = r.timestamp("updatedAt", fields.updated_at);
     let updated_at = updated_at_fixed.map(|t| t.with_timezone(&Utc));
 
-    let item = match (kind, item_id.clone(), updated_at_fixed) {
-        (_, Some(id), Some(updated_at)) => {
+    let item = match (item_id.clone(), updated_at_fixed) {
+        (Some(id), Some(updated_at)) => {
             let header = Header { id, property_id: property_id.clone(), updated_at };
             match kind {
                 ItemKind::Property => property(&mut r, &fields, header).map(Item::Property),
@@ -99,14 +123,7 @@ pub fn classify(kind: ItemKind, raw: &str, listed_under: Option<&str>) -> Classi
         (Some(item), true) => Ok(item),
         _ => Err(r.problems.join("; ")),
     };
-    Classified {
-        item_id: item_id.unwrap_or_else(|| format!("?{}", &content_hash[..16])),
-        property_id: property_id.or_else(|| listed_under.map(str::to_owned)),
-        updated_at_text,
-        updated_at,
-        content_hash,
-        item,
-    }
+    Read { item_id, property_id, updated_at_text, updated_at, item }
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {

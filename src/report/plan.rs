@@ -1,0 +1,276 @@
+//! `plan` output: the entries that would be posted and the exceptions, as JSON (PRODUCT.md §8),
+//! CSV or a table for people. Money is always text with exactly two decimals.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::domain::{Exception, PropertyId, format_amount};
+use crate::journal::{BalancedEntry, Side};
+use crate::mapping::PropertyMapping;
+use crate::targets::TargetKind;
+
+/// What `plan` shows, with what it needs to name target accounts.
+pub struct PlanView<'a> {
+    pub entries: &'a [BalancedEntry],
+    pub exceptions: &'a [Exception],
+    /// The merged mapping of a property (for target account numbers and dimensions).
+    pub mapping_for: &'a dyn Fn(&PropertyId) -> &'a PropertyMapping,
+    /// Only this target's account references; both when `None`.
+    pub target: Option<TargetKind>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PlanJson<'a> {
+    entries: Vec<EntryJson<'a>>,
+    exceptions: Vec<ExceptionJson<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EntryJson<'a> {
+    key: &'a str,
+    doc_number: &'a str,
+    property_id: &'a str,
+    kind: &'static str,
+    date: String,
+    post_month: String,
+    currency: &'a str,
+    lines: Vec<LineJson<'a>>,
+    sources: &'a [String],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LineJson<'a> {
+    account: &'a str,
+    debit: String,
+    credit: String,
+    description: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    target: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    dimensions: BTreeMap<&'static str, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExceptionJson<'a> {
+    kind: &'static str,
+    property_id: Option<&'a str>,
+    source_id: &'a str,
+    amount: Option<String>,
+    message: &'a str,
+}
+
+impl PlanView<'_> {
+    pub fn to_json(&self) -> String {
+        let plan = PlanJson {
+            entries: self.entries.iter().map(|e| self.entry_json(e)).collect(),
+            exceptions: self
+                .exceptions
+                .iter()
+                .map(|x| ExceptionJson {
+                    kind: x.kind.as_str(),
+                    property_id: x.property_id.as_ref().map(PropertyId::as_str),
+                    source_id: &x.source_id,
+                    amount: x.amount.map(|m| format_amount(m.amount())),
+                    message: &x.message,
+                })
+                .collect(),
+        };
+        // Invariant: these structs hold only strings, numbers and maps of strings.
+        serde_json::to_string_pretty(&plan).unwrap_or_default()
+    }
+
+    fn entry_json<'e>(&'e self, entry: &'e BalancedEntry) -> EntryJson<'e> {
+        let mapping = (self.mapping_for)(entry.property_id());
+        EntryJson {
+            key: entry.key().as_str(),
+            doc_number: entry.doc_number().as_str(),
+            property_id: entry.property_id().as_str(),
+            kind: entry.kind().as_str(),
+            date: entry.date().to_string(),
+            post_month: entry.post_month().to_string(),
+            currency: entry.currency().as_str(),
+            lines: entry
+                .lines()
+                .iter()
+                .map(|line| {
+                    let mut target = BTreeMap::new();
+                    if let Some(accounts) = mapping.accounts.get(line.account()) {
+                        if self.target != Some(TargetKind::Xero)
+                            && let Some(qbo) = &accounts.qbo
+                        {
+                            target.insert("qbo", qbo.as_str());
+                        }
+                        if self.target != Some(TargetKind::Qbo)
+                            && let Some(xero) = &accounts.xero
+                        {
+                            target.insert("xero", xero.as_str());
+                        }
+                    }
+                    LineJson {
+                        account: line.account().as_str(),
+                        debit: format_amount(line.debit()),
+                        credit: format_amount(line.credit()),
+                        description: line.description(),
+                        target,
+                        dimensions: dimensions_json(mapping, self.target),
+                    }
+                })
+                .collect(),
+            sources: entry.sources(),
+        }
+    }
+
+    /// One row per line, then one per exception; `record` says which.
+    pub fn to_csv(&self) -> Result<String, csv::Error> {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record([
+            "record",
+            "key",
+            "docNumber",
+            "propertyId",
+            "kind",
+            "date",
+            "postMonth",
+            "currency",
+            "account",
+            "debit",
+            "credit",
+            "description",
+            "sources",
+            "amount",
+            "message",
+        ])?;
+        for entry in self.entries {
+            for line in entry.lines() {
+                out.write_record([
+                    "line",
+                    entry.key().as_str(),
+                    entry.doc_number().as_str(),
+                    entry.property_id().as_str(),
+                    entry.kind().as_str(),
+                    &entry.date().to_string(),
+                    &entry.post_month().to_string(),
+                    entry.currency().as_str(),
+                    line.account().as_str(),
+                    &format_amount(line.debit()),
+                    &format_amount(line.credit()),
+                    line.description(),
+                    &entry.sources().join(" "),
+                    "",
+                    "",
+                ])?;
+            }
+        }
+        for x in self.exceptions {
+            out.write_record([
+                "exception",
+                "",
+                "",
+                x.property_id.as_ref().map_or("", PropertyId::as_str),
+                x.kind.as_str(),
+                "",
+                "",
+                x.amount.map_or("", |m| m.currency().as_str()),
+                "",
+                "",
+                "",
+                "",
+                &x.source_id,
+                &x.amount.map(|m| format_amount(m.amount())).unwrap_or_default(),
+                &x.message,
+            ])?;
+        }
+        let bytes = out.into_inner().map_err(|e| e.into_error())?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// A readable listing: each entry with its lines, then totals per account, then exceptions.
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let mut totals: BTreeMap<(&str, &str), (Decimal, Decimal)> = BTreeMap::new();
+        for entry in self.entries {
+            let _ = writeln!(
+                out,
+                "{:<21} {} {:<11} {:<14} {} source(s)",
+                entry.doc_number().as_str(),
+                entry.date(),
+                entry.kind().as_str(),
+                entry.property_id().as_str(),
+                entry.sources().len()
+            );
+            for line in entry.lines() {
+                let (dr, cr) = match line.side() {
+                    Side::Debit => (format_amount(line.amount()), String::new()),
+                    Side::Credit => (String::new(), format_amount(line.amount())),
+                };
+                let _ = writeln!(
+                    out,
+                    "    {:<24} {:>14} {:>14}  {}",
+                    line.account().as_str(),
+                    dr,
+                    cr,
+                    line.description()
+                );
+                let total = totals.entry((entry.currency().as_str(), line.account().as_str())).or_default();
+                total.0 += line.debit();
+                total.1 += line.credit();
+            }
+        }
+        let _ = writeln!(out, "\n{} entries. Totals per account:", self.entries.len());
+        for ((currency, account), (dr, cr)) in &totals {
+            let _ = writeln!(
+                out,
+                "    {account:<24} {:>14} {:>14}  {currency}",
+                format_amount(*dr),
+                format_amount(*cr)
+            );
+        }
+        if self.exceptions.is_empty() {
+            let _ = writeln!(out, "\nNo exceptions.");
+        } else {
+            let _ = writeln!(out, "\n{} exception(s):", self.exceptions.len());
+            for x in self.exceptions {
+                let amount = x.amount.map(|m| m.to_string()).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "    {:<18} {:<14} {:<16} {:>16}  {}",
+                    x.kind.as_str(),
+                    x.property_id.as_ref().map_or("-", PropertyId::as_str),
+                    x.source_id,
+                    amount,
+                    x.message
+                );
+            }
+        }
+        out
+    }
+}
+
+fn dimensions_json(
+    mapping: &PropertyMapping,
+    target: Option<TargetKind>,
+) -> BTreeMap<&'static str, serde_json::Value> {
+    let d = &mapping.dimensions;
+    let mut out = BTreeMap::new();
+    if target != Some(TargetKind::Xero) {
+        if let Some(class) = &d.qbo_class {
+            out.insert("qboClass", class.clone().into());
+        }
+        if let Some(location) = &d.qbo_location {
+            out.insert("qboLocation", location.clone().into());
+        }
+    }
+    if target != Some(TargetKind::Qbo) && !d.xero_tracking.is_empty() {
+        let tracking: Vec<serde_json::Value> =
+            d.xero_tracking.iter().map(|t| serde_json::json!({"name": t.name, "option": t.option})).collect();
+        out.insert("xeroTracking", tracking.into());
+    }
+    out
+}
