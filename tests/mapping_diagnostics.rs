@@ -48,7 +48,10 @@ fn valid_files_load() {
     check(
         &[
             ("portfolio.toml", BASE),
-            ("properties/prop_a.toml", "[accounts]\nparking = { xero = \"4300\" }\n[codes.PARK]\naccount = \"parking\"\n"),
+            (
+                "properties/prop_a.toml",
+                "[accounts]\nparking = { xero = \"4300\" }\n[codes.PARK]\naccount = \"parking\"\n",
+            ),
         ],
         "",
     );
@@ -57,7 +60,9 @@ fn valid_files_load() {
         &[
             (
                 "portfolio.toml",
-                &base("[codes.UTIL]\nsplit = [{ account = \"water_income\", percent = \"70\" }, { account = \"sewer_income\", percent = 30 }]\n"),
+                &base(
+                    "[codes.UTIL]\nsplit = [{ account = \"water_income\", percent = \"70\" }, { account = \"sewer_income\", percent = 30 }]\n",
+                ),
             ),
             ("properties/prop_a.toml", "version = 1\n[codes.UTIL]\naccount = \"water_income\"\n"),
         ],
@@ -142,7 +147,10 @@ fn wrong_types_and_values() {
          expected one of `day`, `post_month`, `item`",
     );
     check(
-        &[("portfolio.toml", &base("[proration]\nmethod = \"actual\"\nrounding = \"half_evn\"\nremainder = 1\n"))],
+        &[(
+            "portfolio.toml",
+            &base("[proration]\nmethod = \"actual\"\nrounding = \"half_evn\"\nremainder = 1\n"),
+        )],
         r#"
 mappings/portfolio.toml:14:10: unknown value `actual` for `method` in `[proration]`; expected one of `actual_days`, `thirty_day`, `days_365`
 mappings/portfolio.toml:15:12: unknown value `half_evn` for `rounding` in `[proration]`; did you mean `half_even`?
@@ -241,7 +249,10 @@ fn accounts() {
     );
     // Found while checking a property's merge, reported where it was written.
     check(
-        &[("portfolio.toml", BASE), ("properties/prop_a.toml", "[posting]\nclearing = \"undeposited_fund\"\n")],
+        &[
+            ("portfolio.toml", BASE),
+            ("properties/prop_a.toml", "[posting]\nclearing = \"undeposited_fund\"\n"),
+        ],
         "mappings/properties/prop_a.toml:2:12: unknown account `undeposited_fund`; did you mean `undeposited_funds`?",
     );
     // An account one property adds is not known to another.
@@ -272,7 +283,10 @@ mappings/portfolio.toml:1:1: missing `tax_payable` in `[posting]`; expected `tax
 "#,
     );
     check(
-        &[("portfolio.toml", &base("clearing_by_method = { crad = \"undeposited_funds\", cheque = \"undeposited_funds\" }\n"))],
+        &[(
+            "portfolio.toml",
+            &base("clearing_by_method = { crad = \"undeposited_funds\", cheque = \"undeposited_funds\" }\n"),
+        )],
         r#"
 mappings/portfolio.toml:13:24: unknown payment method `crad` in `[posting.clearing_by_method]`; did you mean `card`?
 mappings/portfolio.toml:13:52: unknown payment method `cheque` in `[posting.clearing_by_method]`; expected one of `ach`, `card`, `check`, `cash`, `money_order`, `other`
@@ -285,7 +299,10 @@ fn splits() {
     let utils = |shares: &str| base(&format!("[codes.UTIL]\nsplit = [{shares}]\n"));
     let water = "{ account = \"water_income\", percent = \"70\" }";
     check(
-        &[("portfolio.toml", &utils(&format!("{water}, {{ account = \"sewer_income\", percent = \"29\" }}")))],
+        &[(
+            "portfolio.toml",
+            &utils(&format!("{water}, {{ account = \"sewer_income\", percent = \"29\" }}")),
+        )],
         "mappings/portfolio.toml:14:9: `codes.UTIL.split` shares sum to 99, not 100; expected shares that sum to exactly 100",
     );
     check(
@@ -294,7 +311,12 @@ fn splits() {
          which is not exact; did you mean `\"29.5\"`?",
     );
     check(
-        &[("portfolio.toml", &utils("{ account = \"water_income\", percent = \"0\" }, { account = \"sewer_income\", percent = 100 }"))],
+        &[(
+            "portfolio.toml",
+            &utils(
+                "{ account = \"water_income\", percent = \"0\" }, { account = \"sewer_income\", percent = 100 }",
+            ),
+        )],
         "mappings/portfolio.toml:14:48: share percent 0 in share 1 of `codes.UTIL.split` is out of range; \
          expected more than 0 and at most 100",
     );

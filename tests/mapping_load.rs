@@ -27,7 +27,8 @@ fn account_rule(account: &str) -> CodeRule {
 }
 
 fn split_rule(shares: &[(&str, rust_decimal::Decimal)]) -> CodeRule {
-    let shares = shares.iter().map(|(account, percent)| SplitShare { account: name(account), percent: *percent });
+    let shares =
+        shares.iter().map(|(account, percent)| SplitShare { account: name(account), percent: *percent });
     CodeRule::Split(Split::new(shares.collect()).expect("test split sums to 100"))
 }
 
@@ -86,7 +87,9 @@ fn full_portfolio_and_two_property_files_merge_key_by_key() {
     // properties/prop_lakeview.toml: tables merge key by key, arrays and code rules are replaced.
     let mut lakeview = expected_portfolio();
     lakeview.journal.doc_property = Some("LV001".to_owned());
-    lakeview.accounts.insert(name("lakeview_bank"), TargetAccounts { qbo: Some("1011".to_owned()), xero: None });
+    lakeview
+        .accounts
+        .insert(name("lakeview_bank"), TargetAccounts { qbo: Some("1011".to_owned()), xero: None });
     lakeview.accounts.insert(name("rental_income"), both("4000", "4001"));
     lakeview.posting.bank_accounts.insert(BankAccountId::new("bank_002"), name("lakeview_bank"));
     lakeview.codes.insert(ArCode::new("UTIL"), split_rule(&[("water_income", dec!(100))]));
@@ -138,7 +141,10 @@ fn defaults_apply_when_tables_are_absent() {
     let portfolio = entrata_recon::mapping::SourceFile { path: data("bad-files/portfolio.toml"), text };
     let set = entrata_recon::mapping::from_sources(portfolio, Vec::new()).expect("valid portfolio");
     let mapping = set.portfolio();
-    assert_eq!(mapping.journal, JournalSettings { group_by: GroupBy::Day, doc_prefix: "EN".to_owned(), doc_property: None });
+    assert_eq!(
+        mapping.journal,
+        JournalSettings { group_by: GroupBy::Day, doc_prefix: "EN".to_owned(), doc_property: None }
+    );
     assert_eq!(
         mapping.proration,
         Proration {

@@ -177,6 +177,9 @@ fn render_checked(f: &mut fmt::Formatter<'_>, checked: &Checked) -> fmt::Result 
     } else {
         render_unmapped(f, &checked.unmapped)?;
     }
+    if !checked.files_without_items.is_empty() {
+        writeln!(f)?;
+    }
     for path in &checked.files_without_items {
         writeln!(
             f,
