@@ -4,7 +4,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use entrata_recon::domain::{ArCode, Currency, Money, PropertyId};
-use entrata_recon::mapping::{CheckReport, CodeUsage, MappingSet, load, unmapped_codes};
+use entrata_recon::mapping::{
+    CheckReport, CodeUsage, MappingSet, load, missing_target_accounts, target_account_refs, unmapped_codes,
+};
+use entrata_recon::targets::TargetKind;
 use rust_decimal::Decimal;
 
 fn full_set() -> MappingSet {
@@ -59,7 +62,7 @@ fn report_lists_held_codes_with_money_waiting() {
         usage("prop_ridge", "Rent", 1, "-25.00", "USD"),
         usage("prop_21a91f0", "PETFEE", 12, "300.00", "USD"),
     ];
-    let report = CheckReport::checked(&set, seen);
+    let report = CheckReport::checked(&set, seen, &[]);
     assert_eq!((report.exit_code(false), report.exit_code(true)), (1, 2));
     insta::assert_snapshot!(report.to_string());
 }
@@ -72,7 +75,7 @@ fn report_when_every_code_has_a_rule() {
         usage("prop_lakeview", "PARK", 3, "75.00", "USD"),
         usage("prop_ridge", "UTIL", 20, "900.00", "USD"),
     ];
-    let report = CheckReport::checked(&set, seen);
+    let report = CheckReport::checked(&set, seen, &[]);
     assert_eq!((report.exit_code(false), report.exit_code(true)), (0, 0));
     assert_eq!(
         report.to_string(),
@@ -83,7 +86,7 @@ fn report_when_every_code_has_a_rule() {
 
 #[test]
 fn report_before_anything_was_pulled() {
-    let report = CheckReport::checked(&full_set(), Vec::new());
+    let report = CheckReport::checked(&full_set(), Vec::new(), &[]);
     assert_eq!(report.exit_code(true), 0);
     assert_eq!(
         report.to_string(),
@@ -122,4 +125,37 @@ fn hundreds_of_property_files_load_quickly() {
     assert_eq!(set.for_property(&PropertyId::new("prop_0499")).codes.len(), 105);
     // Measured at about 0.1 s in an unoptimized test build on 2 cores; a release build is far faster.
     assert!(elapsed < Duration::from_secs(1), "loading took {elapsed:?}");
+}
+
+#[test]
+fn accounts_in_use_without_an_account_in_a_target() {
+    let set = full_set();
+    // prop_lakeview posts bank_002 to `lakeview_bank`, which has a QuickBooks account only.
+    let missing: Vec<String> = missing_target_accounts(&set, TargetKind::Xero)
+        .iter()
+        .map(|gap| {
+            format!("{:?} {:?} {}", gap.target, gap.property_id.as_ref().map(PropertyId::as_str), gap.account)
+        })
+        .collect();
+    assert_eq!(missing, ["Xero Some(\"prop_lakeview\") lakeview_bank"]);
+    assert!(missing_target_accounts(&set, TargetKind::Qbo).is_empty());
+
+    let refs = target_account_refs(&set, TargetKind::Xero);
+    let names = |reference: &str| -> Vec<String> {
+        refs.get(reference).map(|names| names.iter().map(|n| n.to_string()).collect()).unwrap_or_default()
+    };
+    assert_eq!(names("4000"), ["rental_income"]);
+    assert_eq!(names("4001"), ["rental_income"]); // prop_lakeview's own Xero account
+    assert_eq!(names("4220"), ["sewer_income"]); // the portfolio's UTIL split
+    assert!(refs.get("4090").is_some()); // CONC
+    assert!(refs.get("1011").is_none()); // a QuickBooks account
+    assert!(!refs.values().flatten().any(|name| name.as_str() == "lakeview_bank"));
+
+    let report = CheckReport::checked(
+        &set,
+        vec![usage("prop_lakeview", "RENT", 1, "1.00", "USD")],
+        &[TargetKind::Qbo, TargetKind::Xero],
+    );
+    assert_eq!((report.exit_code(false), report.exit_code(true)), (1, 2));
+    insta::assert_snapshot!(report.to_string());
 }

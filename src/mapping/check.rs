@@ -10,6 +10,8 @@ use rust_decimal::Decimal;
 use crate::domain::{ArCode, Currency, Money, PropertyId, format_amount};
 use crate::mapping::diagnostic::{MappingErrors, nearest};
 use crate::mapping::set::{MappingSet, property_id};
+use crate::mapping::target_accounts::{MissingTargetAccount, missing_target_accounts};
+use crate::targets::TargetKind;
 
 /// How many items, and how much money, carry one AR code for one property in the state file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +80,8 @@ pub struct Checked {
     /// Property files whose property has no items in the state file: a misnamed file would
     /// silently never apply. Only filled when the state file has items at all.
     pub files_without_items: Vec<PathBuf>,
+    /// Logical accounts in use with no account in a target being checked.
+    pub missing_target_accounts: Vec<MissingTargetAccount>,
 }
 
 impl CheckReport {
@@ -85,8 +89,13 @@ impl CheckReport {
         CheckReport::Invalid(errors)
     }
 
-    /// `usage`: every AR code seen in the state file, per property, mapped or not.
-    pub fn checked(set: &MappingSet, usage: impl IntoIterator<Item = CodeUsage>) -> CheckReport {
+    /// `usage`: every AR code seen in the state file, per property, mapped or not. `targets`: the
+    /// targets to check that every account in use has an account in (`--target`, or those enabled).
+    pub fn checked(
+        set: &MappingSet,
+        usage: impl IntoIterator<Item = CodeUsage>,
+        targets: &[TargetKind],
+    ) -> CheckReport {
         let usage: Vec<CodeUsage> = usage.into_iter().collect();
         let pairs: BTreeSet<(&PropertyId, &ArCode)> =
             usage.iter().map(|u| (&u.property_id, &u.code)).collect();
@@ -116,15 +125,23 @@ impl CheckReport {
             properties_seen,
             unmapped,
             files_without_items,
+            missing_target_accounts: targets
+                .iter()
+                .flat_map(|target| missing_target_accounts(set, *target))
+                .collect(),
         })
     }
 
-    /// 2 when the files are wrong, or codes have no rule under `--strict`; 1 when codes have no
-    /// rule (a person must add one); 0 otherwise.
+    /// 2 when the files are wrong; 1 when codes have no rule or accounts in use have no account in
+    /// a target (items wait for a person), 2 for those under `--strict`; 0 otherwise.
     pub fn exit_code(&self, strict: bool) -> u8 {
         match self {
             CheckReport::Invalid(_) => 2,
-            CheckReport::Checked(checked) if checked.unmapped.is_empty() => 0,
+            CheckReport::Checked(checked)
+                if checked.unmapped.is_empty() && checked.missing_target_accounts.is_empty() =>
+            {
+                0
+            }
             CheckReport::Checked(_) if strict => 2,
             CheckReport::Checked(_) => 1,
         }
@@ -176,6 +193,9 @@ fn render_checked(f: &mut fmt::Formatter<'_>, checked: &Checked) -> fmt::Result 
         )?;
     } else {
         render_unmapped(f, &checked.unmapped)?;
+    }
+    if !checked.missing_target_accounts.is_empty() {
+        render_missing_target_accounts(f, &checked.missing_target_accounts)?;
     }
     if !checked.files_without_items.is_empty() {
         writeln!(f)?;
@@ -242,6 +262,46 @@ fn render_unmapped(f: &mut fmt::Formatter<'_>, unmapped: &[UnmappedCode]) -> fmt
         f,
         "Add a `[codes.<CODE>]` rule to portfolio.toml, or to the property's file, and run the check again."
     )
+}
+
+fn render_missing_target_accounts(
+    f: &mut fmt::Formatter<'_>,
+    missing: &[MissingTargetAccount],
+) -> fmt::Result {
+    writeln!(f)?;
+    writeln!(
+        f,
+        "{} in use {} no account in a target; entries that use {} are held for that target:",
+        plural(missing.len(), "logical account", "logical accounts"),
+        if missing.len() == 1 { "has" } else { "have" },
+        if missing.len() == 1 { "it" } else { "them" },
+    )?;
+    writeln!(f)?;
+    let rows: Vec<[String; 3]> = missing
+        .iter()
+        .map(|gap| {
+            let scope =
+                gap.property_id.as_ref().map_or_else(|| "portfolio".to_owned(), PropertyId::to_string);
+            [target_name(gap.target).to_owned(), scope, gap.account.to_string()]
+        })
+        .collect();
+    let width = |column: usize| rows.iter().map(|row| row[column].chars().count()).max().unwrap_or(0);
+    let (w0, w1) = (width(0), width(1));
+    for [target, scope, account] in &rows {
+        writeln!(f, "  {target:<w0$}  {scope:<w1$}  {account}")?;
+    }
+    writeln!(f)?;
+    writeln!(
+        f,
+        "Add the target's account (`qbo = \"...\"` or `xero = \"...\"`) to these accounts in `[accounts]`."
+    )
+}
+
+fn target_name(target: TargetKind) -> &'static str {
+    match target {
+        TargetKind::Qbo => "QuickBooks",
+        TargetKind::Xero => "Xero",
+    }
 }
 
 /// Items and money per currency; the money is `None` if it overflows.

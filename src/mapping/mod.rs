@@ -19,9 +19,13 @@ pub mod model;
 mod resolve;
 mod schema;
 pub mod set;
+pub mod target_accounts;
 
 pub use check::{CheckReport, Checked, CodeUsage, UnmappedCode, unmapped_codes};
 pub use diagnostic::{Diagnostic, MappingErrors, Position};
 pub use files::load;
 pub use model::*;
 pub use set::{MappingSet, SourceFile, from_sources};
+pub use target_accounts::{
+    MissingTargetAccount, missing_target_accounts, target_account_refs, used_accounts,
+};
