@@ -147,8 +147,8 @@ fn accounts_in_use_without_an_account_in_a_target() {
     assert_eq!(names("4000"), ["rental_income"]);
     assert_eq!(names("4001"), ["rental_income"]); // prop_lakeview's own Xero account
     assert_eq!(names("4220"), ["sewer_income"]); // the portfolio's UTIL split
-    assert!(refs.get("4090").is_some()); // CONC
-    assert!(refs.get("1011").is_none()); // a QuickBooks account
+    assert!(refs.contains_key("4090")); // CONC
+    assert!(!refs.contains_key("1011")); // a QuickBooks account
     assert!(!refs.values().flatten().any(|name| name.as_str() == "lakeview_bank"));
 
     let report = CheckReport::checked(
