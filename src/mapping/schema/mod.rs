@@ -8,10 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
-use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::domain::{AccountName, ArCode, BankAccountId, PaymentMethod, parse_decimal_text};
+use crate::domain::{AccountName, ArCode, BankAccountId, PaymentMethod};
 use crate::mapping::diagnostic::{nearest, one_of};
 use crate::mapping::layer::{
     AccountLayer, At, DimensionsLayer, FileId, JournalLayer, Layer, Origin, PostingLayer, Problem,
@@ -19,7 +18,9 @@ use crate::mapping::layer::{
 };
 use crate::mapping::model::{DayCount, GroupBy, Remainder, Rounding, XeroTracking};
 
-type Value<'i> = Spanned<DeValue<'i>>;
+mod values;
+
+use values::{ACCOUNT_NAME_EXPECTED, Reader, Value, key_text, kind};
 
 /// portfolio.toml must say which format it is written in; a property file may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +61,6 @@ const XERO_TRACKING_NAME_MAX_CHARS: usize = 100;
 const DOC_PREFIX_MAX_CHARS: usize = 3;
 const DOC_PROPERTY_MAX_CHARS: usize = 5;
 
-const ACCOUNT_NAME_EXPECTED: &str = "the name of a logical account defined in `[accounts]`";
-
 /// Reads `text` as a mapping file. `None` when it has syntax errors (reported in `problems`).
 pub(crate) fn parse_layer(
     file: FileId,
@@ -74,7 +73,7 @@ pub(crate) fn parse_layer(
         problems.extend(syntax_errors.iter().map(|error| syntax_problem(file, text, error)));
         return None;
     }
-    let mut reader = Reader { file, problems };
+    let mut reader = Reader::new(file, problems);
     Some(reader.layer(root.get_ref(), role))
 }
 
@@ -93,21 +92,7 @@ fn syntax_problem(file: FileId, text: &str, error: &toml::de::Error) -> Problem 
     Problem { origin, message: format!("invalid TOML: {message}"), expected, suggestion: None }
 }
 
-struct Reader<'p> {
-    file: FileId,
-    problems: &'p mut Vec<Problem>,
-}
-
 impl Reader<'_> {
-    fn origin<T>(&self, spanned: &Spanned<T>) -> Origin {
-        let span = spanned.span();
-        Origin { file: self.file, start: span.start, end: span.end }
-    }
-
-    fn report(&mut self, problem: Problem) {
-        self.problems.push(problem);
-    }
-
     fn layer(&mut self, root: &DeTable<'_>, role: Role) -> Layer {
         self.known_keys(root, "at the top level", ROOT_KEYS);
         self.version(root, role);
@@ -452,233 +437,5 @@ impl Reader<'_> {
             return None;
         }
         Some(text)
-    }
-
-    // ---- readers for one kind of value; each reports what it cannot accept ----
-
-    /// Reports keys that are not in `known`; true when every key is known.
-    fn known_keys(&mut self, table: &DeTable<'_>, within: &str, known: &[&str]) -> bool {
-        let mut all_known = true;
-        for (key, _) in table.iter() {
-            let key_str: &str = key.get_ref();
-            if known.contains(&key_str) {
-                continue;
-            }
-            all_known = false;
-            self.report(
-                Problem::at(self.origin(key), format!("unknown key `{key_str}` {within}"))
-                    .expected(one_of(known))
-                    .suggestion(nearest(key_str, known.iter().copied())),
-            );
-        }
-        all_known
-    }
-
-    /// A top-level table such as `[journal]`.
-    fn section<'t, 'i>(&mut self, root: &'t DeTable<'i>, key: &str) -> Option<&'t DeTable<'i>> {
-        self.section_within(root, key, "at the top level")
-    }
-
-    fn section_within<'t, 'i>(
-        &mut self,
-        table: &'t DeTable<'i>,
-        key: &str,
-        within: &str,
-    ) -> Option<&'t DeTable<'i>> {
-        let value = table.get(key)?;
-        self.table(value, key, within)
-    }
-
-    fn table<'t, 'i>(&mut self, value: &'t Value<'i>, key: &str, within: &str) -> Option<&'t DeTable<'i>> {
-        match value.get_ref() {
-            DeValue::Table(table) => Some(table),
-            other => {
-                self.wrong_type(value, other, key, within, "a table");
-                None
-            }
-        }
-    }
-
-    /// A key that must be present in a table that is itself present (a split share, a tracking).
-    fn required<'t, 'i>(
-        &mut self,
-        item: &Value<'i>,
-        table: &'t DeTable<'i>,
-        key: &str,
-        within: &str,
-        expected: &str,
-    ) -> Option<&'t Value<'i>> {
-        let value = table.get(key);
-        if value.is_none() {
-            self.report(
-                Problem::at(self.origin(item), format!("missing `{key}` {within}")).expected(expected),
-            );
-        }
-        value
-    }
-
-    /// A non-empty string without surrounding spaces (which would never match a name in a target).
-    fn text(&mut self, table: &DeTable<'_>, key: &str, within: &str, expected: &str) -> Option<At<String>> {
-        let value = table.get(key)?;
-        let DeValue::String(text) = value.get_ref() else {
-            self.wrong_type(value, value.get_ref(), key, within, &format!("a string: {expected}"));
-            return None;
-        };
-        let origin = self.origin(value);
-        if text.trim().is_empty() {
-            self.report(Problem::at(origin, format!("`{key}` {within} is empty")).expected(expected));
-            return None;
-        }
-        if text.trim() != text.as_ref() {
-            self.report(
-                Problem::at(origin, format!("`{key}` {within} starts or ends with spaces"))
-                    .expected(format!("{expected}, without surrounding spaces")),
-            );
-            return None;
-        }
-        Some(At { value: text.to_string(), origin })
-    }
-
-    fn account_name(&mut self, table: &DeTable<'_>, key: &str, within: &str) -> Option<At<AccountName>> {
-        let text = self.text(table, key, within, ACCOUNT_NAME_EXPECTED)?;
-        Some(At { value: AccountName::new(text.value), origin: text.origin })
-    }
-
-    /// A key that names something (an account, a code, a bank account): not empty, no surrounding
-    /// spaces.
-    fn key_name(&mut self, key: &Spanned<std::borrow::Cow<'_, str>>, within: &str) -> Option<String> {
-        let name: &str = key.get_ref();
-        if name.trim().is_empty() || name.trim() != name {
-            self.report(
-                Problem::at(
-                    self.origin(key),
-                    format!("key `\"{name}\"` {within} is empty or has surrounding spaces"),
-                )
-                .expected("a name such as `rental_income` or `RENT`"),
-            );
-            return None;
-        }
-        Some(name.to_owned())
-    }
-
-    fn choice<T: Copy>(
-        &mut self,
-        table: &DeTable<'_>,
-        key: &str,
-        within: &str,
-        options: &[(&str, T)],
-    ) -> Option<At<T>> {
-        let value = table.get(key)?;
-        let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
-        let DeValue::String(text) = value.get_ref() else {
-            let expected = format!("a string, {}", one_of(&names));
-            self.wrong_type(value, value.get_ref(), key, within, &expected);
-            return None;
-        };
-        let origin = self.origin(value);
-        match options.iter().find(|(name, _)| *name == text.as_ref()) {
-            Some((_, choice)) => Some(At { value: *choice, origin }),
-            None => {
-                self.report(
-                    Problem::at(origin, format!("unknown value `{text}` for `{key}` {within}"))
-                        .expected(one_of(&names))
-                        .suggestion(nearest(text, names.iter().copied())),
-                );
-                None
-            }
-        }
-    }
-
-    /// 1 to `max_chars` ASCII letters or digits: a part of document numbers.
-    fn short_code(
-        &mut self,
-        table: &DeTable<'_>,
-        key: &str,
-        within: &str,
-        max_chars: usize,
-    ) -> Option<At<String>> {
-        let expected = format!(
-            "1 to {max_chars} letters or digits, so that document numbers fit QuickBooks' 21 characters"
-        );
-        let text = self.text(table, key, within, &expected)?;
-        let fits = text.value.len() <= max_chars && text.value.chars().all(|c| c.is_ascii_alphanumeric());
-        if !fits {
-            self.report(
-                Problem::at(text.origin, format!("`{key}` {within} is `{}`", text.value)).expected(expected),
-            );
-            return None;
-        }
-        Some(text)
-    }
-
-    /// An exact decimal from a string (`"70.5"`) or an integer (`70`). TOML floats are refused:
-    /// `70.5` would pass through binary floating point on its way to a number.
-    fn decimal(&mut self, value: &Value<'_>, key: &str, within: &str) -> Option<At<Decimal>> {
-        let origin = self.origin(value);
-        let expected = "a decimal string such as `\"70.5\"`, or a whole number";
-        let (written, parsed) = match value.get_ref() {
-            DeValue::String(text) => (text.to_string(), parse_decimal_text(text)),
-            DeValue::Integer(integer) if integer.radix() == 10 => {
-                let digits = integer.as_str().trim_start_matches('+');
-                (integer.as_str().to_owned(), parse_decimal_text(digits))
-            }
-            DeValue::Float(float) => {
-                let quoted = format!("\"{}\"", float.as_str());
-                let exact = parse_decimal_text(float.as_str()).is_ok();
-                self.report(
-                    Problem::at(
-                        origin,
-                        format!("`{key}` {within} is the TOML float `{float}`, which is not exact"),
-                    )
-                    .expected(expected)
-                    .suggestion(exact.then_some(quoted)),
-                );
-                return None;
-            }
-            other => {
-                self.wrong_type(value, other, key, within, expected);
-                return None;
-            }
-        };
-        match parsed {
-            Ok(decimal) => Some(At { value: decimal, origin }),
-            Err(_) => {
-                self.report(
-                    Problem::at(origin, format!("`{key}` {within} is `{written}`, not a decimal number"))
-                        .expected(expected),
-                );
-                None
-            }
-        }
-    }
-
-    fn wrong_type(
-        &mut self,
-        value: &Value<'_>,
-        found: &DeValue<'_>,
-        key: &str,
-        within: &str,
-        expected: &str,
-    ) {
-        let message = format!("wrong type for `{}` {within}: found {}", key_text(key), kind(found));
-        self.report(Problem::at(self.origin(value), message).expected(expected));
-    }
-}
-
-/// A key as TOML would need it written: bare when it can be, quoted otherwise.
-pub(crate) fn key_text(key: &str) -> String {
-    let bare = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if bare { key.to_owned() } else { format!("{key:?}") }
-}
-
-fn kind(value: &DeValue<'_>) -> &'static str {
-    match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
     }
 }
