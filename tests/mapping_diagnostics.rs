@@ -417,3 +417,45 @@ mappings/properties/prop_b.toml:2:14: `doc_prefix` in `[journal]` is empty; expe
 "#,
     );
 }
+
+#[test]
+fn a_portfolio_mistake_is_reported_once_whatever_a_property_would_suggest() {
+    check(
+        &[
+            ("portfolio.toml", &base("[codes.PARK]\naccount = \"parkng\"\n")),
+            ("properties/prop_a.toml", "[accounts]\nparking = { qbo = \"4300\" }\n"),
+        ],
+        "mappings/portfolio.toml:14:11: unknown account `parkng`; expected a logical account defined in `[accounts]`",
+    );
+}
+
+#[test]
+fn numbers_that_are_not_decimals() {
+    let utils = |percent: &str| {
+        base(&format!(
+            "[codes.UTIL]\nsplit = [{{ account = \"water_income\", percent = {percent} }}, \
+             {{ account = \"sewer_income\", percent = \"30\" }}]\n"
+        ))
+    };
+    check(&[("portfolio.toml", &utils("+70"))], "");
+    check(
+        &[("portfolio.toml", &utils("0x46"))],
+        "mappings/portfolio.toml:14:48: `percent` in share 1 of `codes.UTIL.split` is `0x46`, not a decimal number; \
+         expected a decimal string such as `\"70.5\"`, or a whole number",
+    );
+    check(
+        &[("portfolio.toml", &utils("\"70%\""))],
+        "mappings/portfolio.toml:14:48: `percent` in share 1 of `codes.UTIL.split` is `70%`, not a decimal number; \
+         expected a decimal string such as `\"70.5\"`, or a whole number",
+    );
+    check(
+        &[("portfolio.toml", &utils("7e1"))],
+        "mappings/portfolio.toml:14:48: `percent` in share 1 of `codes.UTIL.split` is the TOML float `7e1`, \
+         which is not exact; did you mean `\"70\"`?",
+    );
+    check(
+        &[("portfolio.toml", &utils("nan"))],
+        "mappings/portfolio.toml:14:48: `percent` in share 1 of `codes.UTIL.split` is the TOML float `nan`, \
+         which is not exact; expected a decimal string such as `\"70.5\"`, or a whole number",
+    );
+}

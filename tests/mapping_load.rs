@@ -193,3 +193,15 @@ tests/data/mappings/bad-files/properties/prop_ok_name.toml:2:12: unknown value `
 "#,
     );
 }
+
+#[test]
+fn oversized_files_are_not_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let padding = "# padding\n".repeat(500_000); // 5 MB of comments
+    std::fs::write(dir.path().join("portfolio.toml"), padding).expect("write");
+    let errors = load(dir.path()).expect_err("too large");
+    let diagnostic = &errors.diagnostics()[0];
+    assert_eq!(diagnostic.position, None);
+    assert_eq!(diagnostic.message, "the file is 5000000 bytes long");
+    assert_eq!(diagnostic.expected.as_deref(), Some("a mapping file of at most 4194304 bytes"));
+}

@@ -57,9 +57,13 @@ impl MappingErrors {
             return None;
         }
         // A mistake in portfolio.toml is found again while checking every property merged with
-        // it; the user needs to read it once.
+        // it; the user needs to read it once, even when a property's accounts would suggest
+        // another name.
         diagnostics.sort();
-        diagnostics.dedup();
+        diagnostics.dedup_by(|later, earlier| {
+            (&later.file, later.position, &later.message)
+                == (&earlier.file, earlier.position, &earlier.message)
+        });
         Some(MappingErrors { diagnostics })
     }
 

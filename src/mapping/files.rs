@@ -8,6 +8,8 @@ use crate::mapping::set::{MappingSet, SourceFile, build};
 
 pub const PORTFOLIO_FILE: &str = "portfolio.toml";
 pub const PROPERTIES_DIR: &str = "properties";
+/// Mapping files are written by hand; anything larger is not one, and is not read into memory.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Reads `<dir>/portfolio.toml` and every `<dir>/properties/<propertyId>.toml`, merges and checks
 /// them. Files in `properties/` that do not end in `.toml`, and hidden files (editor locks and
@@ -73,6 +75,16 @@ fn property_paths(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf>
 }
 
 fn read(path: &Path, expected_when_missing: &str) -> Result<SourceFile, Diagnostic> {
+    if let Ok(metadata) = std::fs::metadata(path)
+        && metadata.len() > MAX_FILE_BYTES
+    {
+        let message = format!("the file is {} bytes long", metadata.len());
+        return Err(file_problem(
+            path,
+            &message,
+            &format!("a mapping file of at most {MAX_FILE_BYTES} bytes"),
+        ));
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(SourceFile { path: path.to_owned(), text }),
         Err(error) if error.kind() == io::ErrorKind::NotFound => {

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::domain::{AccountName, parse_decimal_text};
+use crate::domain::{AccountName, MoneyError, parse_decimal_text};
 use crate::mapping::diagnostic::{nearest, one_of};
 use crate::mapping::layer::{At, FileId, Origin, Problem};
 
@@ -213,20 +213,25 @@ impl<'p> Reader<'p> {
         let expected = "a decimal string such as `\"70.5\"`, or a whole number";
         let (written, parsed) = match value.get_ref() {
             DeValue::String(text) => (text.to_string(), parse_decimal_text(text)),
-            DeValue::Integer(integer) if integer.radix() == 10 => {
+            // `0x46` is an integer too, but nobody means a percent in hexadecimal.
+            DeValue::Integer(integer) => {
                 let digits = integer.as_str().trim_start_matches('+');
-                (integer.as_str().to_owned(), parse_decimal_text(digits))
+                let parsed = match integer.radix() {
+                    10 => parse_decimal_text(digits),
+                    _ => Err(MoneyError::NotANumber(integer.to_string())),
+                };
+                (integer.to_string(), parsed)
             }
             DeValue::Float(float) => {
-                let quoted = format!("\"{}\"", float.as_str());
-                let exact = parse_decimal_text(float.as_str()).is_ok();
+                // The text as written, read exactly: `29.5` -> `"29.5"`, `7e1` -> `"70"`.
+                let quoted = parse_decimal_text(float.as_str()).ok().map(|decimal| format!("\"{decimal}\""));
                 self.report(
                     Problem::at(
                         origin,
                         format!("`{key}` {within} is the TOML float `{float}`, which is not exact"),
                     )
                     .expected(expected)
-                    .suggestion(exact.then_some(quoted)),
+                    .suggestion(quoted),
                 );
                 return None;
             }
