@@ -205,3 +205,14 @@ fn oversized_files_are_not_read() {
     assert_eq!(diagnostic.message, "the file is 5000000 bytes long");
     assert_eq!(diagnostic.expected.as_deref(), Some("a mapping file of at most 4194304 bytes"));
 }
+
+/// The example in PRODUCT.md §7, verbatim, loads.
+#[test]
+fn the_product_spec_example_loads() {
+    let set = load(&data("product-example")).expect("PRODUCT.md §7 example");
+    let mapping = set.portfolio();
+    assert_eq!(mapping.accounts.len(), 10);
+    assert_eq!(mapping.codes.len(), 4);
+    assert_eq!(mapping.proration.check_tolerance, Some(dec!(0.01)));
+    assert_eq!(mapping.dimensions.qbo_customer.as_deref(), Some("Lakeview Apartments - Residents"));
+}
