@@ -8,11 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, ConfigError};
 use crate::domain::PropertyId;
+use crate::mapping::CheckReport;
 use crate::report::progress::Progress;
 use crate::report::status::StatusReport;
 use crate::run::pull::{PullError, PullOptions, pull};
 use crate::source::client::{EntrataClient, SourceError};
 use crate::state::{LockError, RunOutcome, StateError, StateFile, StateLock};
+use crate::targets::TargetKind;
 
 const ABOUT: &str = "Pulls Entrata resident ledgers, maps them into balanced journal entries, posts them exactly \
 once to QuickBooks Online and Xero, and reports drift.";
@@ -62,6 +64,11 @@ pub enum Command {
         after_help = "Examples:\n  entrata-recon pull\n  entrata-recon pull --property prop_0001 --since 2026-02-01T00:00:00Z\n  entrata-recon --config /etc/recon/recon.toml pull --full"
     )]
     Pull(PullArgs),
+    /// Mapping files: check them, and the AR codes seen in the state file.
+    Mappings {
+        #[command(subcommand)]
+        command: MappingsCommand,
+    },
     /// What the state file holds: items per property and kind, watermarks, exceptions, last runs.
     #[command(
         after_help = "Examples:\n  entrata-recon status\n  entrata-recon status --format json | jq .items"
@@ -80,6 +87,44 @@ pub struct PullArgs {
     /// Pull every list from its beginning (nothing is lost or duplicated: unchanged items are recognized).
     #[arg(long)]
     pub full: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MappingsCommand {
+    /// Validates the mapping files (syntax, types, unknown keys and accounts, splits) and lists AR
+    /// codes in the state file that no rule maps, with the money waiting on them.
+    #[command(
+        after_help = "Exit codes: 2 when the files have mistakes; 1 when codes have no rule (2 with --strict); 0 when all is well.\n\nExamples:\n  entrata-recon mappings check\n  entrata-recon mappings check --strict --target qbo\n  entrata-recon mappings check --dir ./mappings --state recon.sqlite"
+    )]
+    Check(MappingsCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MappingsCheckArgs {
+    /// Unmapped codes and accounts missing in a target exit 2 instead of 1.
+    #[arg(long)]
+    pub strict: bool,
+    /// Check that every account in use has an account in this target (default: the enabled targets).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    /// The mapping folder (default: `[mappings] dir` of the config, else `./mappings`).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    Qbo,
+    Xero,
+}
+
+impl TargetArg {
+    pub fn kind(self) -> TargetKind {
+        match self {
+            TargetArg::Qbo => TargetKind::Qbo,
+            TargetArg::Xero => TargetKind::Xero,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +146,8 @@ pub enum Outcome {
     Done,
     /// Exit 1: finished, but something needs a person.
     NeedsAttention,
+    /// Exit 2, with the reason already printed (a report that is itself the error).
+    Refused,
 }
 
 /// Anything that stops a command: exit 2.
@@ -154,6 +201,7 @@ pub fn main_with_args(cli: Cli) -> ExitCode {
     match runtime.block_on(dispatch(&cli)) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::NeedsAttention) => ExitCode::from(1),
+        Ok(Outcome::Refused) => ExitCode::from(2),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
@@ -165,6 +213,7 @@ async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
     match &cli.command {
         Command::Pull(args) => cmd_pull(cli, args).await,
         Command::Status(args) => cmd_status(cli, args).await,
+        Command::Mappings { command: MappingsCommand::Check(args) } => cmd_mappings_check(cli, args).await,
     }
 }
 
@@ -257,6 +306,45 @@ async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, CliError> {
         StatusFormat::Json => println!("{}", report.to_json()),
     }
     Ok(if report.quarantined.is_empty() { Outcome::Done } else { Outcome::NeedsAttention })
+}
+
+async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> Result<Outcome, CliError> {
+    // The config is optional here: an accountant may check a mapping folder on its own.
+    let config = if cli.config.exists() { Some(cli.load_config()?) } else { None };
+    let dir = match (&args.dir, &config) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(config)) => config.mappings_dir.clone(),
+        (None, None) => PathBuf::from("mappings"),
+    };
+    let set = match crate::mapping::load(&dir) {
+        Ok(set) => set,
+        Err(errors) => {
+            print!("{}", CheckReport::invalid(errors));
+            return Ok(Outcome::Refused);
+        }
+    };
+    let targets: Vec<TargetKind> = match (args.target, &config) {
+        (Some(target), _) => vec![target.kind()],
+        (None, Some(config)) => config.targets.iter().filter(|(_, t)| t.enabled).map(|(k, _)| *k).collect(),
+        (None, None) => Vec::new(),
+    };
+    let state_path = cli.state.clone().or_else(|| config.as_ref().map(|c| c.state_path.clone()));
+    let usage = match state_path.filter(|p| p.exists()) {
+        Some(path) => {
+            let state = StateFile::open_existing(&path).await?;
+            let usage = crate::run::mappings::code_usage(&state).await?;
+            state.close().await;
+            usage
+        }
+        None => Vec::new(),
+    };
+    let report = CheckReport::checked(&set, usage, &targets);
+    print!("{report}");
+    Ok(match report.exit_code(args.strict) {
+        0 => Outcome::Done,
+        1 => Outcome::NeedsAttention,
+        _ => Outcome::Refused,
+    })
 }
 
 fn init_logging(cli: &Cli) {

@@ -1,4 +1,5 @@
 //! The commands' work, sequenced: each function takes a settled configuration and returns what
 //! happened; `main` only turns that into output and an exit code.
 
+pub mod mappings;
 pub mod pull;
