@@ -19,7 +19,7 @@ use super::dataset::check::{FieldProblem, Problems, check_object};
 use super::dataset::item::{Item, UpdatedAt, timestamp};
 use super::dataset::raw::{JsonKind, parse_array};
 use super::dataset::schema::EntrataKind;
-use super::dataset::{check_refs, label};
+use super::dataset::{Target, check_refs, label};
 use super::entrata::error::{ApiError, ApiResult};
 use super::entrata::sessions::Session;
 use super::faults::{FaultEngine, FaultPlan, parse_faults};
@@ -141,7 +141,9 @@ fn upsert_inner(shared: &Shared, kind_name: &str, body: &[u8]) -> ApiResult {
         };
         // References point at other kinds, so the store as it stands resolves them.
         let mut found: Vec<FieldProblem> = checked.problems.clone();
-        found.extend(check_refs(&checked.refs, &property, |k, id| store.property_of(k, id)));
+        found.extend(check_refs(&checked.refs, &property, |k, id| {
+            store.property_of(k, id).map_or(Target::Missing, Target::In)
+        }));
         for problem in &found {
             problems.push(&location, problem.field.clone(), problem.message.clone());
         }

@@ -3,6 +3,8 @@
 //! `write_config` and the fault rules both read this layout; the QBO and Xero services (later
 //! issues) mount their routes here.
 
+/// Where the Entrata router is nested; handlers inside it see paths without this prefix.
+pub const ENTRATA_MOUNT: &str = "/entrata";
 /// `{ENTRATA_PREFIX}/{integrationId}/...` is the normalized Entrata API.
 pub const ENTRATA_PREFIX: &str = "/entrata/integrations";
 /// QuickBooks Online's `https://quickbooks.api.intuit.com`.
@@ -48,7 +50,7 @@ impl Service {
     pub fn of_path(path: &str) -> Option<Service> {
         if OAUTH_PREFIXES.iter().any(|p| path.starts_with(p)) {
             Some(Service::Oauth)
-        } else if under(path, "/entrata") {
+        } else if under(path, ENTRATA_MOUNT) {
             Some(Service::Entrata)
         } else if under(path, QBO_API_BASE) {
             Some(Service::Qbo)

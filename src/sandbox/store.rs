@@ -49,7 +49,7 @@ impl Store {
             let item = Arc::new(item);
             let kind = item.kind.index();
             store.index[kind].insert(item.id.clone(), Arc::clone(&item));
-            store.lists[kind].entry(item.property_id.clone()).or_default().push(item);
+            store.lists[kind].entry(list_key(&item)).or_default().push(item);
         }
         for lists in &mut store.lists {
             for list in lists.values_mut() {
@@ -111,16 +111,21 @@ impl Store {
         let item = Arc::new(item);
         let kind = item.kind.index();
         if let Some(old) = self.index[kind].insert(item.id.clone(), Arc::clone(&item))
-            && let Some(list) = self.lists[kind].get_mut(&old.property_id)
+            && let Some(list) = self.lists[kind].get_mut(&list_key(&old))
             && let Ok(at) = list.binary_search_by(|i| i.sort_key().cmp(&old.sort_key()))
         {
             list.remove(at);
         }
-        let list = self.lists[kind].entry(item.property_id.clone()).or_default();
+        let list = self.lists[kind].entry(list_key(&item)).or_default();
         let at = list.partition_point(|i| i.sort_key() < item.sort_key());
         list.insert(at, Arc::clone(&item));
         item
     }
+}
+
+/// The list an item belongs to: its property's, or the one company-wide list (empty key).
+fn list_key(item: &Item) -> Box<str> {
+    if item.kind.is_per_property() { item.property_id.clone() } else { Box::from("") }
 }
 
 fn matches(item: &Item, query: &ListQuery) -> bool {
@@ -180,6 +185,23 @@ mod tests {
         check(ListQuery { status: Some("posted".into()), ..q(1, 1) }, &["c3"], 3);
         check(ListQuery { status: Some("deleted".into()), ..q(5, 0) }, &["c2"], 1);
         assert_eq!(store().list(EntrataKind::Charges, "p2", &q(10, 0)).total, 0);
+    }
+
+    #[test]
+    fn company_wide_kinds_have_one_list() {
+        let property = |id: &str, updated_ns| Item {
+            kind: EntrataKind::Properties,
+            id: id.into(),
+            property_id: id.into(),
+            updated_ns,
+            raw: "{}".into(),
+            status: None,
+            post_month: None,
+        };
+        let mut store = Store::new(vec![vec![property("p2", 2), property("p1", 1)]]);
+        store.upsert(property("p1", 3));
+        let page = store.list(EntrataKind::Properties, "", &ListQuery { limit: 10, ..Default::default() });
+        assert_eq!(ids(&page), ["p2", "p1"]);
     }
 
     #[test]

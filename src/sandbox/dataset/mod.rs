@@ -268,23 +268,33 @@ fn push_field_problems(location: &str, found: &[FieldProblem], problems: &mut Pr
     }
 }
 
-/// Resolves references against the items known so far: `property_of(kind, id)` is the property
-/// of an existing item (a property's own id for properties).
+/// What a reference resolves to.
+pub(crate) enum Target {
+    Missing,
+    /// The item exists but was itself refused: its own problem is reported, not this reference.
+    Refused,
+    /// The item exists, listed under this property (a property's own id for properties).
+    In(String),
+}
+
+/// Resolves references against the items known so far.
 pub(crate) fn check_refs(
     refs: &[RefUse],
     item_property: &str,
-    property_of: impl Fn(EntrataKind, &str) -> Option<String>,
+    target: impl Fn(EntrataKind, &str) -> Target,
 ) -> Vec<FieldProblem> {
     let mut found = Vec::new();
     for reference in refs {
-        let message = match property_of(reference.kind, &reference.id) {
-            None => format!("unknown {} {:?}", reference.kind.singular(), reference.id),
-            Some(owner) if reference.kind != EntrataKind::Properties && owner != item_property => format!(
-                "{} {:?} belongs to property {owner:?}, not {item_property:?}",
-                reference.kind.singular(),
-                reference.id
-            ),
-            Some(_) => continue,
+        let message = match target(reference.kind, &reference.id) {
+            Target::Missing => format!("unknown {} {:?}", reference.kind.singular(), reference.id),
+            Target::In(owner) if reference.kind != EntrataKind::Properties && owner != item_property => {
+                format!(
+                    "{} {:?} belongs to property {owner:?}, not {item_property:?}",
+                    reference.kind.singular(),
+                    reference.id
+                )
+            }
+            Target::In(_) | Target::Refused => continue,
         };
         found.push(FieldProblem { field: Some(reference.field.clone()), message });
     }
@@ -292,8 +302,8 @@ pub(crate) fn check_refs(
 }
 
 struct Loader {
-    /// Per kind: id -> property id, for duplicates and references.
-    known: [HashMap<String, String>; EntrataKind::COUNT],
+    /// Per kind: id -> property id (`None` when the item was refused), for references.
+    known: [HashMap<String, Option<String>>; EntrataKind::COUNT],
     problems: Problems,
     load_time: DateTime<Utc>,
 }
@@ -316,7 +326,11 @@ impl Loader {
             let mut found = checked.problems.clone();
             let property = item_property(kind, &checked);
             let known = &self.known;
-            found.extend(check_refs(&checked.refs, &property, |k, id| known[k.index()].get(id).cloned()));
+            found.extend(check_refs(&checked.refs, &property, |k, id| match known[k.index()].get(id) {
+                None => Target::Missing,
+                Some(None) => Target::Refused,
+                Some(Some(owner)) => Target::In(owner.clone()),
+            }));
             if let Some(id) = &checked.id {
                 if let Some(first) = first_index.get(id) {
                     let first_label = label(list, *first, kind.id_field(), Some(id));
@@ -326,7 +340,8 @@ impl Loader {
                     });
                 } else {
                     first_index.insert(id.clone(), index);
-                    self.known[kind.index()].insert(id.clone(), property);
+                    let owner = found.is_empty().then_some(property);
+                    self.known[kind.index()].insert(id.clone(), owner);
                 }
             }
             push_field_problems(&location, &found, &mut self.problems);

@@ -22,10 +22,10 @@ use axum::routing::{MethodRouter, get, post};
 
 use self::error::ApiError;
 use super::dataset::schema::EntrataKind;
-use super::paths::entrata_integration;
+use super::paths::{ENTRATA_MOUNT, entrata_integration};
 use super::shared::{Shared, lock};
 
-/// The Entrata routes, to be nested at `/entrata`.
+/// The Entrata routes, to be nested at `ENTRATA_MOUNT` (`/entrata`).
 pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     let base = "/integrations/{integration_id}";
     let scoped = |kind| scoped_list(kind);
@@ -68,10 +68,13 @@ fn scoped_list(kind: EntrataKind) -> MethodRouter<Arc<Shared>> {
 
 /// Integration id, then rate limit; the rate-limit headers go on every answer of a known integration.
 async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let known = entrata_integration(request.uri().path()) == Some(shared.entrata.integration_id.as_str());
-    if !known {
-        let id = entrata_integration(request.uri().path()).unwrap_or("");
-        return ApiError::not_found(format!("unknown integration {id:?}")).into_response();
+    let path = full_path(request.uri());
+    match entrata_integration(&path) {
+        Some(id) if id == shared.entrata.integration_id => {}
+        Some(id) => return ApiError::not_found(format!("unknown integration {id:?}")).into_response(),
+        None => {
+            return ApiError::not_found(format!("no endpoint {} {path}", request.method())).into_response();
+        }
     }
     let state = lock(&shared.entrata.rate).take(shared.now_ns(), &shared.entrata.limits);
     let mut response = if state.allowed {
@@ -84,15 +87,16 @@ async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -
     response
 }
 
+/// The request path as the client sent it: nesting strips the mount point from the URI.
+fn full_path(uri: &Uri) -> String {
+    format!("{ENTRATA_MOUNT}{}", uri.path())
+}
+
 async fn not_found(method: Method, uri: Uri) -> Response {
-    ApiError::not_found(format!("no endpoint {method} {}", uri.path())).into_response()
+    ApiError::not_found(format!("no endpoint {method} {}", full_path(&uri))).into_response()
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("{method} is not allowed on {}", uri.path()),
-    )
-    .into_response()
+    let message = format!("{method} is not allowed on {}", full_path(&uri));
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message).into_response()
 }
