@@ -14,5 +14,7 @@ mod dataset;
 mod faults;
 #[path = "sandbox_api/lists.rs"]
 mod lists;
+#[path = "sandbox_api/throughput.rs"]
+mod throughput;
 #[path = "sandbox_api/writes.rs"]
 mod writes;

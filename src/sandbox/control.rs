@@ -142,7 +142,7 @@ fn upsert_inner(shared: &Shared, kind_name: &str, body: &[u8]) -> ApiResult {
         // References point at other kinds, so the store as it stands resolves them.
         let mut found: Vec<FieldProblem> = checked.problems.clone();
         found.extend(check_refs(&checked.refs, &property, |k, id| {
-            store.property_of(k, id).map_or(Target::Missing, Target::In)
+            store.get(k, id).map_or(Target::Missing, |item| Target::In(&item.property_id))
         }));
         for problem in &found {
             problems.push(&location, problem.field.clone(), problem.message.clone());

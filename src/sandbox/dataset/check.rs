@@ -4,7 +4,9 @@
 
 use std::fmt;
 
-use super::raw::{JsonKind, RawObject, as_str, parse_array, parse_object};
+use serde_json::value::RawValue;
+
+use super::raw::{JsonKind, RawObject, as_str, parse_array, parse_object_unchecked};
 use super::schema::{EntrataKind, Field, Ty};
 
 /// At most this many problems are reported; a dataset with more is counted, not listed.
@@ -84,80 +86,97 @@ impl Checked<'_> {
 
 /// Checks `text` (one JSON value) against `fields`. `Err` when it is not an object at all.
 pub(crate) fn check_object<'a>(text: &'a str, fields: &[Field]) -> Result<Checked<'a>, String> {
-    let object = parse_object(text)?;
-    let mut checked = Checked { object, id: None, refs: Vec::new(), problems: Vec::new() };
+    let object = parse_object_unchecked(text)?;
+    let mut id = None;
     let mut refs = Vec::new();
     let mut problems = Vec::new();
-    let mut id = None;
-    check_fields(&checked.object, fields, "", &mut id, &mut refs, &mut problems);
-    checked.id = id;
-    checked.refs = refs;
-    checked.problems = problems;
-    Ok(checked)
+    check_fields(&object, fields, "", &mut id, &mut refs, &mut problems);
+    Ok(Checked { object, id, refs, problems })
 }
 
-fn check_fields(
-    object: &RawObject<'_>,
+/// A field's path, built only when a problem or a reference needs it: datasets run to millions
+/// of items, and one allocation per field per item would dominate loading.
+#[derive(Clone, Copy)]
+struct FieldPath<'p> {
+    prefix: &'p str,
+    name: &'p str,
+}
+
+impl FieldPath<'_> {
+    fn full(self) -> String {
+        format!("{}{}", self.prefix, self.name)
+    }
+
+    fn problem(self, message: impl Into<String>) -> FieldProblem {
+        FieldProblem { field: Some(self.full()), message: message.into() }
+    }
+}
+
+fn check_fields<'a>(
+    object: &RawObject<'a>,
     fields: &[Field],
     prefix: &str,
     id: &mut Option<String>,
     refs: &mut Vec<RefUse>,
     problems: &mut Vec<FieldProblem>,
 ) {
-    for (key, _) in &object.fields {
-        if !fields.iter().any(|f| f.name == key) {
-            let mut message = "unknown field".to_owned();
-            if let Some(near) = nearest(key, fields) {
-                message.push_str(&format!(" (did you mean \"{near}\"?)"));
+    // One pass over the object's keys finds each known field's value (and duplicates).
+    let mut values: Vec<Option<&'a RawValue>> = vec![None; fields.len()];
+    let mut next = 0;
+    for (key, value) in &object.fields {
+        let path = FieldPath { prefix, name: key };
+        // Items usually list their fields in schema order: try the next field first.
+        let position = match fields.get(next) {
+            Some(field) if field.name == key => Some(next),
+            _ => fields.iter().position(|f| f.name == key),
+        };
+        next = position.map_or(next, |p| p + 1);
+        match position {
+            Some(index) if values[index].is_some() => problems.push(path.problem("appears twice")),
+            Some(index) => values[index] = Some(*value),
+            None => {
+                let mut message = "unknown field".to_owned();
+                if let Some(near) = nearest(key, fields) {
+                    message.push_str(&format!(" (did you mean \"{near}\"?)"));
+                }
+                problems.push(path.problem(message));
             }
-            problems.push(FieldProblem { field: Some(format!("{prefix}{key}")), message });
         }
     }
-    for field in fields {
-        let path = format!("{prefix}{}", field.name);
-        let Some(value) = object.get(field.name) else {
+    for (field, value) in fields.iter().zip(values) {
+        let path = FieldPath { prefix, name: field.name };
+        let Some(value) = value else {
             if field.required {
-                problems
-                    .push(FieldProblem { field: Some(path), message: "missing required field".to_owned() });
+                problems.push(path.problem("missing required field"));
             }
             continue;
         };
         match JsonKind::of(value.get()) {
-            JsonKind::Null if field.required => {
-                problems.push(FieldProblem { field: Some(path), message: "must not be null".to_owned() })
-            }
+            JsonKind::Null if field.required => problems.push(path.problem("must not be null")),
             JsonKind::Null => {}
-            kind => check_value(value.get(), kind, field.ty, &path, id, refs, problems),
+            kind => check_value(value.get(), kind, field.ty, path, id, refs, problems),
         }
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn check_value(
     text: &str,
     kind: JsonKind,
     ty: Ty,
-    path: &str,
+    path: FieldPath<'_>,
     id: &mut Option<String>,
     refs: &mut Vec<RefUse>,
     problems: &mut Vec<FieldProblem>,
 ) {
-    let mut wrong = || {
-        problems.push(FieldProblem {
-            field: Some(path.to_owned()),
-            message: format!("expected {}, found {}", ty.expected(), kind.article()),
-        })
-    };
+    let mut wrong =
+        || problems.push(path.problem(format!("expected {}, found {}", ty.expected(), kind.article())));
     match ty {
         Ty::Id | Ty::Ref(_) => {
             let Some(value) = string_value(text, kind) else { return wrong() };
             if value.is_empty() {
-                problems.push(FieldProblem {
-                    field: Some(path.to_owned()),
-                    message: "id must not be empty".into(),
-                });
+                problems.push(path.problem("id must not be empty"));
             } else if let Ty::Ref(target) = ty {
-                refs.push(RefUse { field: path.to_owned(), kind: target, id: value });
+                refs.push(RefUse { field: path.full(), kind: target, id: value });
             } else {
                 *id = Some(value);
             }
@@ -170,14 +189,14 @@ fn check_value(
         Ty::TextList | Ty::RefList(_) => {
             let Ok(elements) = parse_array(text) else { return wrong() };
             for (i, element) in elements.iter().enumerate() {
-                let element_path = format!("{path}[{i}]");
+                let element_path = || format!("{}[{i}]", path.full());
                 match (ty, string_value(element.get(), JsonKind::of(element.get()))) {
                     (Ty::RefList(target), Some(value)) if !value.is_empty() => {
-                        refs.push(RefUse { field: element_path, kind: target, id: value })
+                        refs.push(RefUse { field: element_path(), kind: target, id: value })
                     }
                     (Ty::TextList, Some(_)) => {}
                     _ => problems.push(FieldProblem {
-                        field: Some(element_path),
+                        field: Some(element_path()),
                         message: format!(
                             "expected {}, found {}",
                             if matches!(ty, Ty::RefList(_)) { "a non-empty string id" } else { "a string" },
@@ -187,20 +206,21 @@ fn check_value(
                 }
             }
         }
-        Ty::Object(fields) => match parse_object(text) {
-            Ok(inner) => check_fields(&inner, fields, &format!("{path}."), &mut None, refs, problems),
+        Ty::Object(fields) => match parse_object_unchecked(text) {
+            Ok(inner) => {
+                check_fields(&inner, fields, &format!("{}.", path.full()), &mut None, refs, problems)
+            }
             Err(_) => wrong(),
         },
         Ty::ObjectList(fields) => {
             let Ok(elements) = parse_array(text) else { return wrong() };
             for (i, element) in elements.iter().enumerate() {
-                match parse_object(element.get()) {
+                let element_path = format!("{}[{i}]", path.full());
+                match parse_object_unchecked(element.get()) {
                     Ok(inner) => {
-                        check_fields(&inner, fields, &format!("{path}[{i}]."), &mut None, refs, problems)
+                        check_fields(&inner, fields, &format!("{element_path}."), &mut None, refs, problems)
                     }
-                    Err(message) => {
-                        problems.push(FieldProblem { field: Some(format!("{path}[{i}]")), message })
-                    }
+                    Err(message) => problems.push(FieldProblem { field: Some(element_path), message }),
                 }
             }
         }

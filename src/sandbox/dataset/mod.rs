@@ -269,19 +269,19 @@ fn push_field_problems(location: &str, found: &[FieldProblem], problems: &mut Pr
 }
 
 /// What a reference resolves to.
-pub(crate) enum Target {
+pub(crate) enum Target<'a> {
     Missing,
     /// The item exists but was itself refused: its own problem is reported, not this reference.
     Refused,
     /// The item exists, listed under this property (a property's own id for properties).
-    In(String),
+    In(&'a str),
 }
 
 /// Resolves references against the items known so far.
-pub(crate) fn check_refs(
+pub(crate) fn check_refs<'k>(
     refs: &[RefUse],
     item_property: &str,
-    target: impl Fn(EntrataKind, &str) -> Target,
+    target: impl Fn(EntrataKind, &str) -> Target<'k>,
 ) -> Vec<FieldProblem> {
     let mut found = Vec::new();
     for reference in refs {
@@ -301,9 +301,16 @@ pub(crate) fn check_refs(
     found
 }
 
+struct Known {
+    /// Its position in its list, for duplicate messages.
+    index: usize,
+    /// The property of a property, lease or payment; `None` if it was refused.
+    owner: Option<String>,
+}
+
 struct Loader {
-    /// Per kind: id -> property id (`None` when the item was refused), for references.
-    known: [HashMap<String, Option<String>>; EntrataKind::COUNT],
+    /// Per kind: id -> where it was first defined and, for referenced kinds, its property.
+    known: [HashMap<String, Known>; EntrataKind::COUNT],
     problems: Problems,
     load_time: DateTime<Utc>,
 }
@@ -313,38 +320,41 @@ impl Loader {
         let list = kind.dataset_key();
         let elements = list_elements(list, value, &mut self.problems);
         let mut items = Vec::with_capacity(elements.len());
-        let mut first_index: HashMap<String, usize> = HashMap::new();
+        self.known[kind.index()].reserve(elements.len());
+        // Only properties, leases and payments are referenced; other kinds keep no owner.
+        let is_target = matches!(kind, EntrataKind::Properties | EntrataKind::Leases | EntrataKind::Payments);
         for (index, element) in elements.iter().enumerate() {
-            let checked = match check_object(element.get(), kind.fields()) {
+            let mut checked = match check_object(element.get(), kind.fields()) {
                 Ok(checked) => checked,
                 Err(message) => {
                     self.problems.push(&label(list, index, kind.id_field(), None), None, message);
                     continue;
                 }
             };
-            let location = label(list, index, kind.id_field(), checked.id.as_deref());
-            let mut found = checked.problems.clone();
+            let mut found = std::mem::take(&mut checked.problems);
             let property = item_property(kind, &checked);
             let known = &self.known;
             found.extend(check_refs(&checked.refs, &property, |k, id| match known[k.index()].get(id) {
                 None => Target::Missing,
-                Some(None) => Target::Refused,
-                Some(Some(owner)) => Target::In(owner.clone()),
+                Some(Known { owner: None, .. }) => Target::Refused,
+                Some(Known { owner: Some(owner), .. }) => Target::In(owner),
             }));
             if let Some(id) = &checked.id {
-                if let Some(first) = first_index.get(id) {
-                    let first_label = label(list, *first, kind.id_field(), Some(id));
+                if let Some(first) = self.known[kind.index()].get(id) {
+                    let first_label = label(list, first.index, kind.id_field(), Some(id));
                     found.push(FieldProblem {
                         field: Some(kind.id_field().into()),
                         message: format!("duplicate {}, first defined at {first_label}", kind.id_field()),
                     });
                 } else {
-                    first_index.insert(id.clone(), index);
-                    let owner = found.is_empty().then_some(property);
-                    self.known[kind.index()].insert(id.clone(), owner);
+                    let owner = (is_target && found.is_empty()).then_some(property);
+                    self.known[kind.index()].insert(id.clone(), Known { index, owner });
                 }
             }
-            push_field_problems(&location, &found, &mut self.problems);
+            if !found.is_empty() {
+                let location = label(list, index, kind.id_field(), checked.id.as_deref());
+                push_field_problems(&location, &found, &mut self.problems);
+            }
             if let (true, Some(id)) = (found.is_empty(), checked.id.clone()) {
                 let updated = UpdatedAt::AsWritten { load_time: self.load_time };
                 items.push(Item::from_checked(kind, &checked, element.get(), id, updated));
