@@ -19,7 +19,7 @@ use super::dataset::check::{FieldProblem, Problems, check_object};
 use super::dataset::item::{Item, UpdatedAt, timestamp};
 use super::dataset::raw::{JsonKind, parse_array};
 use super::dataset::schema::EntrataKind;
-use super::dataset::{Target, check_refs, label};
+use super::dataset::{Target, check_refs, item_property, label};
 use super::entrata::error::{ApiError, ApiResult};
 use super::entrata::sessions::Session;
 use super::faults::{FaultEngine, FaultPlan, parse_faults};
@@ -134,11 +134,7 @@ fn upsert_inner(shared: &Shared, kind_name: &str, body: &[u8]) -> ApiResult {
             }
         };
         let location = location(checked.id.as_deref());
-        let property = match kind {
-            EntrataKind::Properties => checked.id.clone().unwrap_or_default(),
-            EntrataKind::ArCodes => String::new(),
-            _ => checked.text("propertyId").unwrap_or_default(),
-        };
+        let property = item_property(kind, &checked);
         // References point at other kinds, so the store as it stands resolves them.
         let mut found: Vec<FieldProblem> = checked.problems.clone();
         found.extend(check_refs(&checked.refs, &property, |k, id| {

@@ -365,7 +365,7 @@ impl Loader {
 }
 
 /// The property an item is listed under (see `Item::property_id`).
-fn item_property(kind: EntrataKind, checked: &Checked<'_>) -> String {
+pub(crate) fn item_property(kind: EntrataKind, checked: &Checked<'_>) -> String {
     match kind {
         EntrataKind::Properties => checked.id.clone().unwrap_or_default(),
         EntrataKind::ArCodes => String::new(),
