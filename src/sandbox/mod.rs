@@ -1,2 +1,191 @@
 //! Wire-faithful sandboxes of Entrata (and, later, QuickBooks Online and Xero) on loopback, used
 //! by the demo, the integration tests and users trying a mapping change.
+//!
+//! One listener serves every service, told apart by path prefix (`paths`): the normalized Entrata
+//! API under `/entrata/integrations/{integrationId}`, QBO under `/qbo` and Xero under `/xero`
+//! (reserved for later issues), and the sandbox's own control endpoints under `/_sandbox`.
+//!
+//! ```no_run
+//! # async fn demo(bytes: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+//! use entrata_recon::sandbox::{Dataset, SandboxOptions, start};
+//! let sandbox = start(SandboxOptions::new(Dataset::from_json(bytes)?)).await?;
+//! println!("Entrata at {}", sandbox.entrata_base_url());
+//! sandbox.write_config(std::path::Path::new("recon.toml"))?;
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Invariants: the sandbox binds loopback addresses only; it serves items' JSON exactly as the
+//! dataset (or an upsert) wrote it; secrets never reach logs or `/_sandbox/state`.
+
+mod clock;
+mod config;
+mod control;
+pub mod dataset;
+pub mod entrata;
+pub mod faults;
+pub mod paths;
+mod server;
+mod shared;
+mod store;
+pub mod totp;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use self::config::env_path;
+pub use self::dataset::schema::EntrataKind;
+pub use self::dataset::targets::{QboDataset, XeroDataset};
+pub use self::dataset::{Dataset, DatasetError, User};
+pub use self::faults::{FaultAction, FaultPlan, FaultRule, FaultsError, Trigger, parse_faults};
+pub use self::paths::Service;
+use self::shared::Shared;
+
+/// Entrata's rate limit and session timing. Defaults are the real service's; tests scale them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntrataLimits {
+    /// Requests allowed per window, per integration.
+    pub requests_per_window: u32,
+    pub window_s: u32,
+    /// `expiresIn` of a session token.
+    pub token_lifetime_s: u32,
+    /// How long after expiry a token can still be refreshed.
+    pub refresh_grace_s: u32,
+}
+
+impl Default for EntrataLimits {
+    fn default() -> Self {
+        EntrataLimits {
+            requests_per_window: 1200,
+            window_s: 60,
+            token_lifetime_s: 3600,
+            refresh_grace_s: 900,
+        }
+    }
+}
+
+/// Everything `start` needs.
+#[derive(Debug)]
+pub struct SandboxOptions {
+    pub dataset: Dataset,
+    /// Must be a loopback address; port 0 picks a free port.
+    pub listen: SocketAddr,
+    pub faults: FaultPlan,
+    pub entrata_limits: EntrataLimits,
+    /// Where the controllable clock starts. By default: now, or just after the dataset's latest
+    /// `updatedAt` if that is later (the real service's now is never before its own data).
+    pub clock_start: Option<DateTime<Utc>>,
+}
+
+impl SandboxOptions {
+    /// `127.0.0.1:0`, no faults, the real service's limits.
+    pub fn new(dataset: Dataset) -> SandboxOptions {
+        SandboxOptions {
+            dataset,
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            faults: FaultPlan::default(),
+            entrata_limits: EntrataLimits::default(),
+            clock_start: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("the sandbox listens on loopback addresses only, and {addr} is not one (try 127.0.0.1:{port})", port = addr.port())]
+    NotLoopback { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    WriteConfig { path: PathBuf, source: std::io::Error },
+    #[error(
+        "no user in the dataset has the 'financials' entitlement, so the connector could not pull ledgers; \
+         add it to a user's entitlements"
+    )]
+    NoFinancialsUser,
+    #[error("{name} contains a line break, which an env file line cannot hold")]
+    UnwritableSecret { name: String },
+    #[error("cannot render the config: {0}")]
+    RenderConfig(String),
+}
+
+/// A running sandbox. Dropping it stops it too, without waiting; `shutdown` waits.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// Binds the listener, starts serving in the background and returns at once.
+pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
+    let SandboxOptions { dataset, listen, faults, entrata_limits, clock_start } = options;
+    if !listen.ip().is_loopback() {
+        return Err(SandboxError::NotLoopback { addr: listen });
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| SandboxError::Bind { addr: listen, source })?;
+    let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: listen, source })?;
+    let counts: Vec<String> =
+        EntrataKind::ALL.iter().map(|k| format!("{} {}", dataset.count(*k), k.dataset_key())).collect();
+    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, clock_start));
+    tracing::info!(
+        entrata = %server::entrata_base_url(addr, &shared.entrata.integration_id),
+        items = %counts.join(", "),
+        fault_rules = shared::lock(&shared.faults).rule_count(),
+        "sandbox listening"
+    );
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(server::accept_loop(listener, Arc::clone(&shared), stopped));
+    Ok(Sandbox { addr, shared, stop, task: Some(task) })
+}
+
+impl Sandbox {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: the root of every service and of `/_sandbox`.
+    pub fn base_url(&self) -> String {
+        server::base_url(self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/entrata/integrations/<integrationId>`: the connector's `source.base_url`.
+    pub fn entrata_base_url(&self) -> String {
+        server::entrata_base_url(self.addr, &self.shared.entrata.integration_id)
+    }
+
+    /// Writes `path` (a `recon.toml` pointing at this sandbox) and its env file (`env_path`).
+    pub fn write_config(&self, path: &Path) -> Result<(), SandboxError> {
+        config::write_config(&self.shared, &self.base_url(), &self.entrata_base_url(), path)
+    }
+
+    /// Stops accepting, lets requests in flight finish (a few seconds at most), then returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take()
+            && let Err(e) = task.await
+        {
+            tracing::warn!(error = %e, "sandbox server task failed");
+        }
+        tracing::info!(addr = %self.addr, "sandbox stopped");
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,102 @@
+//! What each real service answers with a given error status, for `{"status": S}` fault rules.
+//! Shapes from reference/qbo-xero-apis.md: QBO's `Fault` envelope (XML `ThrottleExceeded` on 429
+//! even when JSON was asked, the lower-case `fault` body on 401), Xero's problem JSON with
+//! `X-Rate-Limit-Problem` on 429, and OAuth's `{"error": ...}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::json;
+
+use crate::sandbox::entrata::error::ApiError;
+use crate::sandbox::paths::Service;
+
+pub fn fault_response(
+    service: Service,
+    status: StatusCode,
+    retry_after_s: u32,
+    now: DateTime<Utc>,
+) -> Response {
+    let mut response = match service {
+        Service::Entrata => return ApiError::for_status(status, retry_after_s).into_response(),
+        Service::Qbo => qbo(status, now),
+        Service::Xero => xero(status),
+        Service::Oauth => oauth(status),
+    };
+    if matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+    }
+    response
+}
+
+fn qbo(status: StatusCode, now: DateTime<Utc>) -> Response {
+    let time = now.to_rfc3339_opts(SecondsFormat::Millis, true);
+    match status.as_u16() {
+        429 => {
+            let xml = format!(
+                "<IntuitResponse time=\"{time}\" xmlns=\"http://schema.intuit.com/finance/v3\"><Fault type=\"SERVICE\">\
+                 <Error code=\"3001\"><Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>\
+                 <Detail>The request limit was reached.  Try again later</Detail></Error></Fault></IntuitResponse>"
+            );
+            (status, [(header::CONTENT_TYPE, "application/xml")], xml).into_response()
+        }
+        401 => {
+            let body = json!({"warnings": null, "intuitObject": null,
+                "fault": {"error": [{"message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+                    "detail": "Token expired", "code": "3200", "element": null}], "type": "AUTHENTICATION"},
+                "report": null, "queryResponse": null, "batchItemResponse": [], "attachableResponse": [],
+                "syncErrorResponse": null, "requestId": null, "time": now.timestamp_millis(), "status": null, "cdcresponse": []});
+            (status, axum::Json(body)).into_response()
+        }
+        code => {
+            let (fault_type, message, error_code) = match code {
+                400 => (
+                    "ValidationFault",
+                    "A business validation error has occurred while processing your request",
+                    "6000",
+                ),
+                403 => (
+                    "AuthorizationFault",
+                    "message=AuthorizationFailed; errorCode=003100; statusCode=403",
+                    "3100",
+                ),
+                404 => ("ValidationFault", "Object Not Found", "610"),
+                _ => (
+                    "SystemFault",
+                    "An application error has occurred while processing your request",
+                    "10000",
+                ),
+            };
+            let body = json!({"Fault": {"Error": [{"Message": message, "Detail": format!("{message} (sandbox fault, HTTP {code})"),
+                "code": error_code, "element": ""}], "type": fault_type}, "time": time});
+            (status, axum::Json(body)).into_response()
+        }
+    }
+}
+
+fn xero(status: StatusCode) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let detail = match status.as_u16() {
+        401 => "TokenExpired: token expired",
+        403 => "AuthenticationUnsuccessful",
+        429 => "Rate limit exceeded",
+        _ => "An error occurred in Xero (sandbox fault)",
+    };
+    let body = json!({"Type": null, "Title": title, "Status": status.as_u16(), "Detail": detail,
+        "Instance": "00000000-0000-0000-0000-000000000000", "Extensions": {}});
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        response.headers_mut().insert("x-rate-limit-problem", HeaderValue::from_static("minute"));
+    }
+    response
+}
+
+fn oauth(status: StatusCode) -> Response {
+    let (error, description) = match status.as_u16() {
+        400 => ("invalid_grant", "Token has been expired or revoked."),
+        401 => ("invalid_client", "Client authentication failed"),
+        503 => ("temporarily_unavailable", "The authorization server is temporarily unavailable"),
+        _ => ("server_error", "The authorization server encountered an unexpected error"),
+    };
+    (status, axum::Json(json!({"error": error, "error_description": description}))).into_response()
+}

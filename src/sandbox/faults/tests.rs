@@ -1,0 +1,131 @@
+use super::*;
+
+fn plan(json: &str) -> FaultPlan {
+    parse_faults(json.as_bytes()).expect("valid plan")
+}
+
+/// Runs `requests` (method, path) through `plan` and returns which rule fired for each.
+fn check(plan_json: &str, requests: &[(&str, &str)], expected: &[Option<usize>]) {
+    let mut engine = FaultEngine::new(plan(plan_json));
+    let got: Vec<Option<usize>> = requests
+        .iter()
+        .map(|(method, path)| engine.decide(Service::Entrata, method, path).map(|f| f.rule))
+        .collect();
+    assert_eq!(got, expected, "{plan_json}");
+}
+
+const GET: (&str, &str) = ("GET", "/entrata/integrations/i/properties/p/charges");
+const POST: (&str, &str) = ("POST", "/entrata/integrations/i/sessions");
+
+#[test]
+fn triggers() {
+    let always = r#"[{"service": "entrata", "action": "reset"}]"#;
+    check(always, &[GET, POST], &[Some(0), Some(0)]);
+    let nth = r#"[{"service": "entrata", "nth": 2, "action": "reset"}]"#;
+    check(nth, &[GET, GET, GET, GET], &[None, Some(0), None, None]);
+    let every = r#"[{"service": "entrata", "every": 2, "action": "reset"}]"#;
+    check(every, &[GET, GET, GET, GET], &[None, Some(0), None, Some(0)]);
+    let times = r#"[{"service": "entrata", "every": 1, "times": 2, "action": "reset"}]"#;
+    check(times, &[GET, GET, GET], &[Some(0), Some(0), None]);
+    let method = r#"[{"service": "entrata", "method": "post", "action": "reset"}]"#;
+    check(method, &[GET, POST], &[None, Some(0)]);
+    let path = r#"[{"service": "entrata", "path": "**/charges", "action": "reset"}]"#;
+    check(path, &[GET, POST], &[Some(0), None]);
+    let other_service = r#"[{"service": "qbo", "action": "reset"}]"#;
+    check(other_service, &[GET], &[None]);
+}
+
+#[test]
+fn first_firing_rule_wins_and_every_matching_rule_counts() {
+    let rules = r#"[{"service": "entrata", "nth": 3, "action": "reset"},
+                    {"service": "entrata", "every": 2, "action": {"status": 503}}]"#;
+    check(rules, &[GET, GET, GET, GET], &[None, Some(1), Some(0), Some(1)]);
+}
+
+#[test]
+fn probability_is_reproducible_by_seed() {
+    let run = |seed: u64| {
+        let json = format!(
+            r#"{{"seed": {seed}, "rules": [{{"service": "entrata", "probability": 0.3, "action": "reset"}}]}}"#
+        );
+        let mut engine = FaultEngine::new(plan(&json));
+        (0..200).map(|_| engine.decide(Service::Entrata, "GET", "/x").is_some()).collect::<Vec<bool>>()
+    };
+    assert_eq!(run(7), run(7));
+    assert_ne!(run(7), run(8));
+    let fired = run(7).iter().filter(|f| **f).count();
+    assert!((35..=85).contains(&fired), "fired {fired} of 200 at p=0.3");
+}
+
+#[test]
+fn parses_actions() {
+    let parsed = plan(
+        r#"{"seed": 9, "rules": [
+            {"service": "entrata", "action": {"status": 429, "retry_after_s": 7}},
+            {"service": "xero", "action": {"delay_ms": 250}},
+            {"service": "oauth", "action": "drop_after_commit"},
+            {"service": "qbo", "action": "expire_token", "comment": "why"},
+            {"service": "entrata", "action": {"status": 503}}]}"#,
+    );
+    let actions: Vec<FaultAction> = parsed.rules.iter().map(|r| r.action).collect();
+    assert_eq!(parsed.seed, 9);
+    assert_eq!(
+        actions,
+        [
+            FaultAction::Status { status: 429, retry_after_s: 7 },
+            FaultAction::Delay { ms: 250 },
+            FaultAction::DropAfterCommit,
+            FaultAction::ExpireToken,
+            FaultAction::Status { status: 503, retry_after_s: 1 },
+        ]
+    );
+}
+
+#[test]
+fn refusals_name_the_rule_and_field() {
+    let refused = |json: &str| parse_faults(json.as_bytes()).expect_err("refused").to_string();
+    let cases = [
+        (r#"[{"action": "reset"}]"#, "fault plan: rules[0]: missing \"service\""),
+        (
+            r#"[{"service": "sftp", "action": "reset"}]"#,
+            "fault plan: rules[0]: field \"service\": unknown service \"sftp\" (entrata, qbo, xero, oauth)",
+        ),
+        (
+            r#"[{"service": "qbo", "action": "explode"}]"#,
+            "fault plan: rules[0].action: unknown action \"explode\" (reset, drop_after_commit, expire_token, {\"status\": N}, {\"delay_ms\": N})",
+        ),
+        (
+            r#"[{"service": "qbo", "action": {"status": 200}}]"#,
+            "fault plan: rules[0].action: \"status\": expected an HTTP error status, 400 to 599",
+        ),
+        (
+            r#"[{"service": "qbo", "nth": 1, "every": 2, "action": "reset"}]"#,
+            "fault plan: rules[0]: give at most one of \"nth\", \"every\", \"probability\"",
+        ),
+        (
+            r#"[{"service": "qbo", "nth": 0, "action": "reset"}]"#,
+            "fault plan: rules[0]: field \"nth\": expected an integer >= 1",
+        ),
+        (
+            r#"[{"service": "qbo", "probability": 1.5, "action": "reset"}]"#,
+            "fault plan: rules[0]: field \"probability\": expected a number from 0 to 1",
+        ),
+        (
+            r#"[{"service": "qbo", "path": "sessions", "action": "reset"}]"#,
+            "fault plan: rules[0]: field \"path\": a path glob starts with '/' or '*'",
+        ),
+        (
+            r#"[{"service": "qbo", "action": "reset", "tiems": 2}]"#,
+            "fault plan: rules[0]: unknown field \"tiems\"",
+        ),
+        (r#"{"seed": -1}"#, "fault plan: seed: expected a non-negative integer"),
+        (
+            r#"{"rules": [], "extra": 1}"#,
+            "fault plan: plan: unknown field \"extra\" (expected \"seed\" and \"rules\")",
+        ),
+    ];
+    for (json, expected) in cases {
+        assert_eq!(refused(json), expected, "{json}");
+    }
+    assert!(refused("{").starts_with("fault plan is not valid JSON"));
+}
