@@ -325,7 +325,8 @@ fn deposit_that_does_not_match_its_payments_is_held() {
     );
     let message = &plan(&items, &mapping()).exceptions[0].message;
     assert!(
-        message.contains("is 1300.00") && message.contains("total 1295.00 (difference 5.00)"),
+        message.contains("is 1300.00")
+            && message.contains("total 1295.00 (1 of 1 listed found; difference 5.00)"),
         "{message}"
     );
 }

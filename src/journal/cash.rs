@@ -277,14 +277,13 @@ fn mismatch_message(deposit: &Deposit, total: Money, count: usize, problems: &Li
         date = deposit.deposit_date,
         amount = deposit.amount.amount(),
     );
-    if total == deposit.amount {
-        message.push_str(&format!(" and the {count} payments it lists that we have add up to it"));
-    } else {
+    if total != deposit.amount {
         let difference =
             deposit.amount.checked_sub(total).map(|d| d.amount().to_string()).unwrap_or_default();
         message.push_str(&format!(
-            " but the {count} payments it lists that we have total {} (difference {difference})",
-            total.amount()
+            " but its payments total {} ({count} of {listed} listed found; difference {difference})",
+            total.amount(),
+            listed = deposit.payment_ids.len(),
         ));
     }
     let parts = [
