@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::PlanError;
-use super::describe::{Detail, describe};
+use super::describe::{Detail, describe, period_label};
 use super::entry::{BalancedEntry, EntryHeader, EntryKey, JournalKind, Netting, Side};
 use super::identity::{DocNumberProblem, DocNumbering};
 use crate::domain::{AccountName, PostMonth, Property};
@@ -57,8 +57,11 @@ pub(crate) struct Book<'a> {
 }
 
 impl<'a> Book<'a> {
-    pub fn new(group_by: GroupBy) -> Book<'a> {
-        Book { group_by, index: HashMap::new(), groups: Vec::new() }
+    /// `items` is how many items will post: the most groups there can be with one per item, so
+    /// `group_by = "item"` never rehashes.
+    pub fn new(group_by: GroupBy, items: usize) -> Book<'a> {
+        let capacity = if group_by == GroupBy::Item { items } else { 0 };
+        Book { group_by, index: HashMap::with_capacity(capacity), groups: Vec::with_capacity(capacity) }
     }
 
     /// The group that `item`'s posting of `kind` in `post_month` joins; `date` is the item's date,
@@ -100,90 +103,121 @@ impl<'a> Book<'a> {
         numbering: &DocNumbering,
     ) -> Result<Vec<BalancedEntry>, PlanError> {
         let group_by = self.group_by;
-        let mut drafts: Vec<Draft<'a>> = self
-            .groups
-            .into_iter()
-            .filter_map(|group| {
-                let mut lines = group.netting.into_lines();
-                if lines.is_empty() {
-                    return None;
-                }
-                // Netting keeps first-seen order, which follows input order; sort so that the
-                // same items in any order give the same entry.
-                lines.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-                for line in &mut lines {
-                    line.3 = describe(group.key, &group.detail, &line.0, group_by, mapping);
-                }
-                // Every group is opened by an item, so it has a source; were it ever empty,
-                // `BalancedEntry::new` refuses it and the plan fails loudly.
-                let first_source = group.sources.iter().copied().min().unwrap_or_default();
-                let anchor = match group.key.item {
-                    Some(item) => item.to_owned(),
-                    None => group.key.date.format("%Y-%m-%d").to_string(),
-                };
-                Some(Draft { key: group.key, anchor, first_source, sources: group.sources, lines, seq: 0 })
-            })
-            .collect();
+        let mut drafts: Vec<Draft<'a>> =
+            self.groups.into_iter().filter_map(|group| Draft::of(group, group_by, mapping)).collect();
 
-        drafts.sort_by(|a, b| {
-            (a.key.kind, &a.anchor, a.first_source, a.key.date).cmp(&(
-                b.key.kind,
+        // Key seqs: within (kind, anchor), by smallest source then date. The sort keys are unique
+        // (one group per kind, date and item), so an unstable sort is deterministic; sorting by the
+        // kind's name leaves the drafts nearly in key order, which makes the final sort cheap.
+        drafts.sort_unstable_by(|a, b| {
+            (a.key.kind.as_str(), &a.anchor, a.sources[0], a.key.date).cmp(&(
+                b.key.kind.as_str(),
                 &b.anchor,
-                b.first_source,
+                b.sources[0],
                 b.key.date,
             ))
         });
-        for i in 0..drafts.len() {
-            let continues = i > 0 && {
-                let (previous, current) = (&drafts[i - 1], &drafts[i]);
-                previous.key.kind == current.key.kind && previous.anchor == current.anchor
-            };
-            drafts[i].seq = if continues { drafts[i - 1].seq.saturating_add(1) } else { 1 };
+        let mut keyed: Vec<Keyed<'a>> = Vec::with_capacity(drafts.len());
+        let mut seq = 0u32;
+        for draft in drafts {
+            let continues = keyed.last().is_some_and(|previous| {
+                previous.draft.key.kind == draft.key.kind && previous.draft.anchor == draft.anchor
+            });
+            seq = if continues { seq.saturating_add(1) } else { 1 };
+            let entry_key = EntryKey::new(&property.id, draft.key.kind, &draft.anchor, seq);
+            keyed.push(Keyed { draft, entry_key, doc_seq: 0 });
         }
-        let mut keyed: Vec<(EntryKey, Draft<'a>)> = drafts
-            .into_iter()
-            .map(|d| (EntryKey::new(&property.id, d.key.kind, &d.anchor, d.seq), d))
-            .collect();
 
-        keyed.sort_by(|(ka, a), (kb, b)| {
-            (a.key.kind, a.key.date, a.first_source, ka).cmp(&(b.key.kind, b.key.date, b.first_source, kb))
+        // Document seqs: within (kind, date), by smallest source then key. Small sort keys with an
+        // index keep the drafts in place.
+        let mut order: Vec<(JournalKind, NaiveDate, &str, usize)> = keyed
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.draft.key.kind, k.draft.key.date, k.draft.sources[0], i))
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            (a.0, a.1, a.2)
+                .cmp(&(b.0, b.1, b.2))
+                .then_with(|| keyed[a.3].entry_key.cmp(&keyed[b.3].entry_key))
         });
-        let mut entries = Vec::with_capacity(keyed.len());
         let mut doc_seq = 0u32;
         let mut previous: Option<(JournalKind, NaiveDate)> = None;
-        for (key, draft) in keyed {
-            let run = (draft.key.kind, draft.key.date);
-            doc_seq = if previous == Some(run) { doc_seq.saturating_add(1) } else { 1 };
-            previous = Some(run);
-            let doc_number = numbering
-                .number(draft.key.kind, draft.key.date, doc_seq)
-                .map_err(|problem| doc_number_error(property, &key, numbering, problem))?;
-            let header = EntryHeader {
-                key,
-                doc_number,
-                property_id: property.id.clone(),
-                kind: draft.key.kind,
-                date: draft.key.date,
-                post_month: PostMonth::of(draft.key.date),
-                currency: property.currency,
-                sources: draft.sources.iter().map(|s| (*s).to_owned()).collect(),
-            };
-            let entry = BalancedEntry::new(header, draft.lines)
-                .map_err(|source| PlanError::Invariant { property: property.id.clone(), source })?;
-            entries.push(entry);
+        for &(kind, date, _, i) in &order {
+            doc_seq = if previous == Some((kind, date)) { doc_seq.saturating_add(1) } else { 1 };
+            previous = Some((kind, date));
+            keyed[i].doc_seq = doc_seq;
         }
-        entries.sort_by(|a, b| a.key().cmp(b.key()));
+        drop(order);
+
+        // Stable and adaptive: nearly sorted input costs about one pass.
+        keyed.sort_by(|a, b| a.entry_key.cmp(&b.entry_key));
+        let entries =
+            keyed.into_iter().map(|k| k.into_entry(property, numbering)).collect::<Result<Vec<_>, _>>()?;
         Ok(entries)
     }
 }
 
+/// A group netted and described, waiting for its key and document number.
 struct Draft<'a> {
     key: GroupKey<'a>,
     anchor: String,
-    first_source: &'a str,
+    /// Sorted, without repeats, never empty.
     sources: Vec<&'a str>,
     lines: Vec<(AccountName, Side, Decimal, String)>,
-    seq: u32,
+}
+
+/// A draft with its key, then its document seq.
+struct Keyed<'a> {
+    draft: Draft<'a>,
+    entry_key: EntryKey,
+    doc_seq: u32,
+}
+
+impl<'a> Draft<'a> {
+    /// `None` when the group's lines all net to zero: nothing to post.
+    fn of(group: Group<'a>, group_by: GroupBy, mapping: &PropertyMapping) -> Option<Draft<'a>> {
+        let mut lines = group.netting.into_lines();
+        if lines.is_empty() {
+            return None;
+        }
+        // Netting keeps first-seen order, which follows input order; sort so that the same items
+        // in any order give the same entry.
+        lines.sort_unstable_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        let label = period_label(group.key, group_by);
+        for line in &mut lines {
+            line.3 = describe(group.key, &group.detail, &line.0, &label, mapping);
+        }
+        let mut sources = group.sources;
+        sources.sort_unstable();
+        sources.dedup();
+        let anchor = match group.key.item {
+            Some(item) => item.to_owned(),
+            None => group.key.date.to_string(),
+        };
+        // Every group is opened by an item, so `sources` is never empty.
+        (!sources.is_empty()).then_some(Draft { key: group.key, anchor, sources, lines })
+    }
+}
+
+impl Keyed<'_> {
+    fn into_entry(self, property: &Property, numbering: &DocNumbering) -> Result<BalancedEntry, PlanError> {
+        let Keyed { draft, entry_key, doc_seq } = self;
+        let doc_number = numbering
+            .number(draft.key.kind, draft.key.date, doc_seq)
+            .map_err(|problem| doc_number_error(property, &entry_key, numbering, problem))?;
+        let header = EntryHeader {
+            key: entry_key,
+            doc_number,
+            property_id: property.id.clone(),
+            kind: draft.key.kind,
+            date: draft.key.date,
+            post_month: PostMonth::of(draft.key.date),
+            currency: property.currency,
+            sources: draft.sources.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        BalancedEntry::new(header, draft.lines)
+            .map_err(|source| PlanError::Invariant { property: property.id.clone(), source })
+    }
 }
 
 fn doc_number_error(

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use super::book::GroupKey;
 use super::entry::JournalKind;
-use crate::domain::{AccountName, ArCode, BankAccountId, DepositId, PaymentId, PaymentMethod};
+use crate::domain::{AccountName, ArCode, BankAccountId, DepositId, PaymentId, PaymentMethod, PostMonth};
 use crate::mapping::{CodeRule, GroupBy, PropertyMapping};
 
 /// What a group's items were, as far as descriptions need.
@@ -61,11 +61,10 @@ pub(crate) fn describe(
     key: GroupKey<'_>,
     detail: &Detail<'_>,
     account: &AccountName,
-    group_by: GroupBy,
+    period: &str,
     mapping: &PropertyMapping,
 ) -> String {
     let posting = &mapping.posting;
-    let period = period_label(key, group_by);
     let all_codes = || name_list(detail.codes.iter().map(|c| c.as_str()));
     let codes_on = |account: &AccountName| {
         let mapped: Vec<&str> = detail
@@ -134,11 +133,11 @@ fn rule_credits(rule: &CodeRule, account: &AccountName) -> bool {
 }
 
 /// `2026-02-01`, `2026-02` under `group_by = "post_month"`, `2026-02-01 chg_1` for one-item entries.
-fn period_label(key: GroupKey<'_>, group_by: GroupBy) -> String {
+pub(crate) fn period_label(key: GroupKey<'_>, group_by: GroupBy) -> String {
     match (key.item, group_by) {
-        (Some(item), _) => format!("{} {item}", key.date.format("%Y-%m-%d")),
-        (None, GroupBy::PostMonth) => key.date.format("%Y-%m").to_string(),
-        (None, _) => key.date.format("%Y-%m-%d").to_string(),
+        (Some(item), _) => format!("{} {item}", key.date),
+        (None, GroupBy::PostMonth) => PostMonth::of(key.date).to_string(),
+        (None, _) => key.date.to_string(),
     }
 }
 

@@ -21,7 +21,8 @@ pub(crate) struct Planner<'a> {
 
 impl<'a> Planner<'a> {
     pub fn new(ledger: PropertyLedger<'a>, mapping: &'a PropertyMapping) -> Planner<'a> {
-        Planner { ledger, mapping, book: Book::new(mapping.journal.group_by), exceptions: Vec::new() }
+        let items = ledger.charges.len() + ledger.payments.len() + ledger.deposits.len();
+        Planner { ledger, mapping, book: Book::new(mapping.journal.group_by, items), exceptions: Vec::new() }
     }
 
     pub fn hold(&mut self, kind: ExceptionKind, source_id: &str, amount: Option<Money>, message: String) {
