@@ -57,8 +57,8 @@ pub(crate) struct Book<'a> {
 }
 
 impl<'a> Book<'a> {
-    /// `items` is how many items will post: the most groups there can be with one per item, so
-    /// `group_by = "item"` never rehashes.
+    /// `items` is how many items the ledger holds: under `group_by = "item"` about as many groups
+    /// as that, so the index starts big enough not to rehash a million times over.
     pub fn new(group_by: GroupBy, items: usize) -> Book<'a> {
         let capacity = if group_by == GroupBy::Item { items } else { 0 };
         Book { group_by, index: HashMap::with_capacity(capacity), groups: Vec::with_capacity(capacity) }
