@@ -32,7 +32,7 @@ pub(crate) fn plan_cash(p: &mut Planner<'_>) -> Result<(), PlanError> {
         let known = if payment.status == PaymentStatus::Deleted {
             Known::Deleted
         } else if let Some(problem) = payment_problem(p, payment) {
-            p.hold(ExceptionKind::InvalidItem, payment.id.as_str(), Some(payment.amount), problem);
+            p.report(ExceptionKind::InvalidItem, payment.id.as_str(), Some(payment.amount), problem);
             Known::Held
         } else {
             usable_payments.push(payment);
@@ -47,7 +47,7 @@ pub(crate) fn plan_cash(p: &mut Planner<'_>) -> Result<(), PlanError> {
         let known = if deposit.status == DepositStatus::Deleted {
             Known::Deleted
         } else if let Some(problem) = p.item_problem("deposit", id, &deposit.property_id, &[deposit.amount]) {
-            p.hold(ExceptionKind::InvalidItem, id, Some(deposit.amount), problem);
+            p.report(ExceptionKind::InvalidItem, id, Some(deposit.amount), problem);
             Known::Held
         } else {
             usable_deposits.push(deposit);
@@ -130,7 +130,7 @@ fn plan_payment<'a>(
                     deposit.id,
                     bank_id = deposit.bank_account_id,
                 );
-                p.hold(ExceptionKind::UnknownAccount, id, Some(payment.amount), message);
+                p.report(ExceptionKind::UnknownAccount, id, Some(payment.amount), message);
                 return Ok(());
             };
             let group = p.book.group(JournalKind::Return, returned.post_month, returned.date, id);
@@ -142,7 +142,7 @@ fn plan_payment<'a>(
         }
         Whereabouts::Unknown(deposit_id, why) => {
             let message = return_held_message(payment, returned, deposit_id, why);
-            p.hold(ExceptionKind::DepositMismatch, id, Some(payment.amount), message);
+            p.report(ExceptionKind::DepositMismatch, id, Some(payment.amount), message);
         }
     }
     Ok(())
@@ -232,7 +232,7 @@ fn plan_deposit<'a>(
     let mut held = false;
     if total != deposit.amount || !problems.is_empty() {
         let message = mismatch_message(deposit, total, listed.len(), &problems);
-        p.hold(ExceptionKind::DepositMismatch, id, Some(deposit.amount), message);
+        p.report(ExceptionKind::DepositMismatch, id, Some(deposit.amount), message);
         held = true;
     }
     let posting = &p.mapping.posting;
@@ -243,7 +243,7 @@ fn plan_deposit<'a>(
             deposit.deposit_date,
             bank_id = deposit.bank_account_id,
         );
-        p.hold(ExceptionKind::UnknownAccount, id, Some(deposit.amount), message);
+        p.report(ExceptionKind::UnknownAccount, id, Some(deposit.amount), message);
         return Ok(());
     };
     if held {

@@ -115,7 +115,7 @@ fn plan_charge<'a>(
     let id = charge.id.as_str();
     let invalid = ExceptionKind::InvalidItem;
     if let Some(problem) = p.item_problem("charge", id, &charge.property_id, &[charge.amount, charge.tax]) {
-        p.hold(invalid, id, Some(charge.amount), problem);
+        p.report(invalid, id, Some(charge.amount), problem);
         return Ok(());
     }
     let (amount, tax) = (cents(charge.amount), cents(charge.tax));
@@ -125,7 +125,7 @@ fn plan_charge<'a>(
             charge.tax.amount(),
             charge.amount.amount()
         );
-        p.hold(invalid, id, Some(charge.amount), message);
+        p.report(invalid, id, Some(charge.amount), message);
         return Ok(());
     }
     if amount == 0 {
@@ -139,20 +139,25 @@ fn plan_charge<'a>(
             charge.post_month,
             code = charge.ar_code,
         );
-        p.hold(ExceptionKind::UnmappedCode, id, Some(charge.amount), message);
+        p.report(ExceptionKind::UnmappedCode, id, Some(charge.amount), message);
         return Ok(());
     };
     let parts = match charge_parts(charge, rule, amount - tax, &p.mapping.proration) {
         Ok(parts) => parts,
         Err(problem) => {
-            p.hold(invalid, id, Some(charge.amount), format!("charge {id}: {problem}; the charge is held."));
+            p.report(
+                invalid,
+                id,
+                Some(charge.amount),
+                format!("charge {id}: {problem}; the charge is held."),
+            );
             return Ok(());
         }
     };
     let mismatch = proration_check(p, charge, leases, amount - tax);
     post_charge(p, charge, rule.code, amount, tax, parts)?;
     if let Some(message) = mismatch {
-        p.hold(ExceptionKind::ProrationMismatch, id, Some(charge.amount), message);
+        p.report(ExceptionKind::ProrationMismatch, id, Some(charge.amount), message);
     }
     Ok(())
 }

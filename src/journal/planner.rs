@@ -25,7 +25,8 @@ impl<'a> Planner<'a> {
         Planner { ledger, mapping, book: Book::new(mapping.journal.group_by, items), exceptions: Vec::new() }
     }
 
-    pub fn hold(&mut self, kind: ExceptionKind, source_id: &str, amount: Option<Money>, message: String) {
+    /// Records an exception about `source_id`: a held item, or a finding whose item still posts.
+    pub fn report(&mut self, kind: ExceptionKind, source_id: &str, amount: Option<Money>, message: String) {
         self.exceptions.push(Exception {
             kind,
             property_id: Some(self.ledger.property.id.clone()),
