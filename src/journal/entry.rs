@@ -107,7 +107,8 @@ impl Line {
 }
 
 /// Deterministic identity of an entry: `property/kind/anchor/seq`, where the anchor is the date
-/// (`2026-02-01`) or, for deposits, the deposit id.
+/// (`2026-02-01`) for entries that group items, or the item's id for entries of one item (a
+/// deposit, a return after deposit, any entry under `group_by = "item"`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EntryKey(String);
 
