@@ -7,10 +7,14 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, ConfigError};
-use crate::domain::PropertyId;
-use crate::mapping::CheckReport;
+use std::sync::Arc;
+
+use crate::domain::{PostMonth, PropertyId};
+use crate::mapping::{CheckReport, MappingErrors};
+use crate::report::plan::PlanView;
 use crate::report::progress::Progress;
 use crate::report::status::StatusReport;
+use crate::run::plan::{PlanRequest, PlanRunError, plan};
 use crate::run::pull::{PullError, PullOptions, pull};
 use crate::source::client::{EntrataClient, SourceError};
 use crate::state::{LockError, RunOutcome, StateError, StateFile, StateLock};
@@ -64,6 +68,11 @@ pub enum Command {
         after_help = "Examples:\n  entrata-recon pull\n  entrata-recon pull --property prop_0001 --since 2026-02-01T00:00:00Z\n  entrata-recon --config /etc/recon/recon.toml pull --full"
     )]
     Pull(PullArgs),
+    /// The journal entries that would be posted now, and the exceptions, without posting.
+    #[command(
+        after_help = "Examples:\n  entrata-recon plan\n  entrata-recon plan --format json --period 2026-02 > plan.json\n  entrata-recon plan --property prop_0001 --target qbo --format csv > plan.csv"
+    )]
+    Plan(PlanArgs),
     /// Mapping files: check them, and the AR codes seen in the state file.
     Mappings {
         #[command(subcommand)]
@@ -87,6 +96,32 @@ pub struct PullArgs {
     /// Pull every list from its beginning (nothing is lost or duplicated: unchanged items are recognized).
     #[arg(long)]
     pub full: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Show this target's account references only (both by default).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+    /// Only this property (repeatable).
+    #[arg(long = "property", value_name = "ID")]
+    pub properties: Vec<String>,
+    /// Only entries of this post month (YYYY-MM), and exceptions about its items.
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub period: Option<PostMonth>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+fn parse_month(text: &str) -> Result<PostMonth, String> {
+    text.parse::<PostMonth>().map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +198,10 @@ pub enum CliError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Pull(#[from] PullError),
+    #[error(transparent)]
+    Plan(#[from] PlanRunError),
+    #[error("{0}")]
+    Mappings(MappingErrors),
     #[error("{0}")]
     Other(String),
 }
@@ -213,6 +252,7 @@ async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
     match &cli.command {
         Command::Pull(args) => cmd_pull(cli, args).await,
         Command::Status(args) => cmd_status(cli, args).await,
+        Command::Plan(args) => cmd_plan(cli, args).await,
         Command::Mappings { command: MappingsCommand::Check(args) } => cmd_mappings_check(cli, args).await,
     }
 }
@@ -306,6 +346,34 @@ async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, CliError> {
         StatusFormat::Json => println!("{}", report.to_json()),
     }
     Ok(if report.quarantined.is_empty() { Outcome::Done } else { Outcome::NeedsAttention })
+}
+
+async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliError> {
+    let config = cli.load_config()?;
+    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let state = StateFile::open_existing(&config.state_path).await?;
+    let request = PlanRequest {
+        properties: args.properties.iter().map(PropertyId::new).collect(),
+        period: args.period,
+    };
+    let plan = plan(&state, &mappings, &request).await;
+    state.close().await;
+    let plan = plan?;
+    let mapping_for = |id: &PropertyId| mappings.for_property(id);
+    let view = PlanView {
+        entries: &plan.entries,
+        exceptions: &plan.exceptions,
+        mapping_for: &mapping_for,
+        target: args.target.map(TargetArg::kind),
+    };
+    match args.format {
+        PlanFormat::Table => print!("{}", view.to_table()),
+        PlanFormat::Json => println!("{}", view.to_json()),
+        PlanFormat::Csv => {
+            print!("{}", view.to_csv().map_err(|e| CliError::Other(format!("cannot write CSV: {e}")))?)
+        }
+    }
+    Ok(if plan.exceptions.is_empty() { Outcome::Done } else { Outcome::NeedsAttention })
 }
 
 async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> Result<Outcome, CliError> {

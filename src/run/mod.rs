@@ -2,4 +2,5 @@
 //! happened; `main` only turns that into output and an exit code.
 
 pub mod mappings;
+pub mod plan;
 pub mod pull;

@@ -1,0 +1,231 @@
+//! `plan`: the entries that would be posted now, and the exceptions, from the state file and the
+//! mapping files. Reads only; posts nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use futures_util::{StreamExt, TryStreamExt, stream};
+
+use crate::domain::{
+    ArCode, ArCodeDef, Charge, Deposit, Exception, ExceptionKind, ItemKind, Lease, Payment, PostMonth,
+    Property, PropertyId,
+};
+use crate::journal::{BalancedEntry, PlanError, PropertyLedger, default_doc_property, plan_property};
+use crate::mapping::MappingSet;
+use crate::source::convert::{Item, convert};
+use crate::state::{CurrentItem, StateError, StateFile};
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanRequest {
+    /// Only these properties (all when empty).
+    pub properties: Vec<PropertyId>,
+    /// Only entries of this post month, and exceptions about items of it.
+    pub period: Option<PostMonth>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub entries: Vec<BalancedEntry>,
+    pub exceptions: Vec<Exception>,
+    /// Ledger items read from the state file.
+    pub items_read: u64,
+    pub properties: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanRunError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("unknown property {id}: the state file knows {known}")]
+    UnknownProperty { id: String, known: String },
+    #[error(
+        "properties {first} and {second} would share document numbers `…-{doc_property}-…`; set a distinct `[journal] doc_property` in mappings/properties/{second}.toml"
+    )]
+    DocPropertyClash { first: String, second: String, doc_property: String },
+    #[error("planning task failed: {0}")]
+    Task(String),
+}
+
+/// Properties planned at once: reading the state file overlaps with converting and planning.
+const PROPERTIES_IN_FLIGHT: usize = 3;
+
+pub async fn plan(
+    state: &StateFile,
+    mappings: &Arc<MappingSet>,
+    request: &PlanRequest,
+) -> Result<Plan, PlanRunError> {
+    let mut exceptions = Vec::new();
+
+    let mut ar_codes: BTreeMap<ArCode, ArCodeDef> = BTreeMap::new();
+    for stored in state.current_items(ItemKind::ArCode, None).await? {
+        match convert(ItemKind::ArCode, &stored.raw, None) {
+            Ok(Item::ArCode(code)) => {
+                ar_codes.insert(code.code.clone(), code);
+            }
+            _ => exceptions.push(invalid_item(&stored, None)),
+        }
+    }
+    let ar_codes = Arc::new(ar_codes);
+
+    let mut properties: Vec<Property> = Vec::new();
+    for stored in state.current_items(ItemKind::Property, None).await? {
+        match convert(ItemKind::Property, &stored.raw, None) {
+            Ok(Item::Property(p)) => properties.push(p),
+            _ => exceptions.push(invalid_item(&stored, Some(stored.item_id.clone()))),
+        }
+    }
+    let doc_properties = doc_properties(&properties, mappings)?;
+
+    let chosen: Vec<(Property, String)> = if request.properties.is_empty() {
+        properties.into_iter().zip(doc_properties).collect()
+    } else {
+        for id in &request.properties {
+            if !properties.iter().any(|p| &p.id == id) {
+                let known: Vec<&str> = properties.iter().map(|p| p.id.as_str()).collect();
+                return Err(PlanRunError::UnknownProperty {
+                    id: id.to_string(),
+                    known: if known.is_empty() { "no properties".into() } else { known.join(", ") },
+                });
+            }
+        }
+        properties
+            .into_iter()
+            .zip(doc_properties)
+            .filter(|(p, _)| request.properties.contains(&p.id))
+            .collect()
+    };
+
+    let n_properties = chosen.len() as u64;
+    let planned: Vec<(Vec<BalancedEntry>, Vec<Exception>, u64)> =
+        stream::iter(chosen.into_iter().map(|(property, doc)| {
+            let state = state.clone();
+            let mappings = Arc::clone(mappings);
+            let ar_codes = Arc::clone(&ar_codes);
+            let period = request.period;
+            async move {
+                tokio::spawn(
+                    async move { plan_one(&state, &mappings, &ar_codes, property, &doc, period).await },
+                )
+                .await
+                .map_err(|e| PlanRunError::Task(e.to_string()))?
+            }
+        }))
+        .buffered(PROPERTIES_IN_FLIGHT)
+        .try_collect()
+        .await?;
+
+    let mut plan = Plan { properties: n_properties, ..Plan::default() };
+    plan.exceptions = exceptions;
+    for (entries, exceptions, items_read) in planned {
+        plan.entries.extend(entries);
+        plan.exceptions.extend(exceptions);
+        plan.items_read += items_read;
+    }
+    Ok(plan)
+}
+
+/// Each property's part of document numbers, refusing two properties that would share one.
+fn doc_properties(properties: &[Property], mappings: &MappingSet) -> Result<Vec<String>, PlanRunError> {
+    let mut seen: HashMap<String, &PropertyId> = HashMap::new();
+    let mut out = Vec::with_capacity(properties.len());
+    for property in properties {
+        let mapping = mappings.for_property(&property.id);
+        let doc =
+            mapping.journal.doc_property.clone().unwrap_or_else(|| default_doc_property(&property.code));
+        if let Some(first) = seen.insert(doc.clone(), &property.id) {
+            return Err(PlanRunError::DocPropertyClash {
+                first: first.to_string(),
+                second: property.id.to_string(),
+                doc_property: doc,
+            });
+        }
+        out.push(doc);
+    }
+    Ok(out)
+}
+
+async fn plan_one(
+    state: &StateFile,
+    mappings: &MappingSet,
+    ar_codes: &BTreeMap<ArCode, ArCodeDef>,
+    property: Property,
+    doc_property: &str,
+    period: Option<PostMonth>,
+) -> Result<(Vec<BalancedEntry>, Vec<Exception>, u64), PlanRunError> {
+    let id = property.id.as_str().to_owned();
+    let mut exceptions = Vec::new();
+    let mut leases: Vec<Lease> = Vec::new();
+    let mut charges: Vec<Charge> = Vec::new();
+    let mut payments: Vec<Payment> = Vec::new();
+    let mut deposits: Vec<Deposit> = Vec::new();
+    let mut items_read = 0;
+    for kind in [ItemKind::Lease, ItemKind::Charge, ItemKind::Payment, ItemKind::Deposit] {
+        let stored = state.current_items(kind, Some(&id)).await?;
+        items_read += stored.len() as u64;
+        for item in stored {
+            match convert(kind, &item.raw, Some(&id)) {
+                Ok(Item::Lease(l)) => leases.push(l),
+                Ok(Item::Charge(c)) => charges.push(c),
+                Ok(Item::Payment(p)) => payments.push(p),
+                Ok(Item::Deposit(d)) => deposits.push(d),
+                _ => exceptions.push(invalid_item(&item, Some(id.clone()))),
+            }
+        }
+    }
+    let ledger = PropertyLedger {
+        property: &property,
+        ar_codes,
+        leases: &leases,
+        charges: &charges,
+        payments: &payments,
+        deposits: &deposits,
+    };
+    let plan = plan_property(&ledger, mappings.for_property(&property.id), doc_property)?;
+    let mut entries = plan.entries;
+    exceptions.extend(plan.exceptions);
+    if let Some(month) = period {
+        entries.retain(|e| e.post_month() == month);
+        let months = item_months(&charges, &payments, &deposits);
+        // Exceptions about items of other months go; those we cannot date (invalid items) stay.
+        exceptions.retain(|x| months.get(x.source_id.as_str()).is_none_or(|ms| ms.contains(&month)));
+    }
+    Ok((entries, exceptions, items_read))
+}
+
+/// The post months each item touches (a returned payment touches two).
+fn item_months<'a>(
+    charges: &'a [Charge],
+    payments: &'a [Payment],
+    deposits: &'a [Deposit],
+) -> HashMap<&'a str, Vec<PostMonth>> {
+    let mut months: HashMap<&str, Vec<PostMonth>> = HashMap::new();
+    for c in charges {
+        months.entry(c.id.as_str()).or_default().push(c.post_month);
+    }
+    for p in payments {
+        let entry = months.entry(p.id.as_str()).or_default();
+        entry.push(p.post_month);
+        if let Some(r) = &p.returned {
+            entry.push(r.post_month);
+        }
+    }
+    for d in deposits {
+        months.entry(d.id.as_str()).or_default().push(d.post_month);
+    }
+    months
+}
+
+fn invalid_item(stored: &CurrentItem, property: Option<String>) -> Exception {
+    Exception {
+        kind: ExceptionKind::InvalidItem,
+        property_id: property.or_else(|| stored.property_id.clone()).map(PropertyId::new),
+        source_id: stored.item_id.clone(),
+        amount: None,
+        message: format!(
+            "quarantined by the pull: {}; fix the item in Entrata and pull again",
+            stored.invalid_reason.as_deref().unwrap_or("it no longer converts")
+        ),
+    }
+}
