@@ -1,0 +1,384 @@
+//! Writes JSON straight into the output buffer, and money as exact cents.
+//!
+//! A million items do not go through a `serde_json::Value` tree: each item is written field by
+//! field, in the wire order of spec/source-api.md, and money is formatted from integer cents so
+//! that no floating point can touch it (`1295.00`, never `1295.0000000001`).
+
+use std::io::Write;
+use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::calendar;
+use crate::domain::PostMonth;
+
+/// An exact amount in whole cents: the simulation's money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Cents(pub i64);
+
+impl Cents {
+    pub const ZERO: Cents = Cents(0);
+
+    pub fn dollars(dollars: i64) -> Cents {
+        Cents(dollars * 100)
+    }
+
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0, 2)
+    }
+
+    /// `value` rounded to cents with `strategy`.
+    pub fn round(value: Decimal, strategy: RoundingStrategy) -> Cents {
+        let mut rounded = value.round_dp_with_strategy(2, strategy);
+        rounded.rescale(2);
+        // Invariant: generated amounts are far below i64::MAX cents.
+        Cents(i64::try_from(rounded.mantissa()).unwrap_or(i64::MAX))
+    }
+
+    /// `self × percent_bp / 10_000`, half up: a tax or a percentage in basis points.
+    pub fn percent_bp(self, basis_points: i64) -> Cents {
+        let value = self.to_decimal() * Decimal::from(basis_points) / Decimal::from(10_000);
+        Cents::round(value, RoundingStrategy::MidpointAwayFromZero)
+    }
+
+    /// Rounded to a whole multiple of `step` dollars (half up).
+    pub fn to_step(self, step_dollars: i64) -> Cents {
+        let step = step_dollars * 100;
+        Cents((self.0 + step / 2).div_euclid(step) * step)
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+}
+
+impl Add for Cents {
+    type Output = Cents;
+    fn add(self, other: Cents) -> Cents {
+        Cents(self.0 + other.0)
+    }
+}
+
+impl AddAssign for Cents {
+    fn add_assign(&mut self, other: Cents) {
+        self.0 += other.0;
+    }
+}
+
+impl Sub for Cents {
+    type Output = Cents;
+    fn sub(self, other: Cents) -> Cents {
+        Cents(self.0 - other.0)
+    }
+}
+
+impl SubAssign for Cents {
+    fn sub_assign(&mut self, other: Cents) {
+        self.0 -= other.0;
+    }
+}
+
+impl Neg for Cents {
+    type Output = Cents;
+    fn neg(self) -> Cents {
+        Cents(-self.0)
+    }
+}
+
+impl std::iter::Sum for Cents {
+    fn sum<I: Iterator<Item = Cents>>(iter: I) -> Cents {
+        Cents(iter.map(|c| c.0).sum())
+    }
+}
+
+/// `-12.34`, `0.07`, `1295.00`: exactly two decimals.
+pub fn write_cents(out: &mut Vec<u8>, amount: Cents) {
+    if amount.0 < 0 {
+        out.push(b'-');
+    }
+    let abs = amount.0.unsigned_abs();
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{}.{:02}", abs / 100, abs % 100);
+}
+
+pub fn write_str(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escape: &[u8] = match byte {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&text.as_bytes()[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&text.as_bytes()[start..]);
+    out.push(b'"');
+}
+
+/// One JSON object being written; fields come out in call order.
+pub struct Obj<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    pub fn begin(out: &'a mut Vec<u8>) -> Obj<'a> {
+        out.push(b'{');
+        Obj { out, first: true }
+    }
+
+    pub fn end(self) {
+        self.out.push(b'}');
+    }
+
+    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        write_str(self.out, key);
+        self.out.push(b':');
+        self.out
+    }
+
+    pub fn str(&mut self, key: &str, value: &str) -> &mut Self {
+        let out = self.key(key);
+        write_str(out, value);
+        self
+    }
+
+    pub fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
+        match value {
+            Some(value) => self.str(key, value),
+            None => self.null(key),
+        }
+    }
+
+    pub fn null(&mut self, key: &str) -> &mut Self {
+        self.key(key).extend_from_slice(b"null");
+        self
+    }
+
+    pub fn bool(&mut self, key: &str, value: bool) -> &mut Self {
+        let text: &[u8] = if value { b"true" } else { b"false" };
+        self.key(key).extend_from_slice(text);
+        self
+    }
+
+    pub fn int(&mut self, key: &str, value: i64) -> &mut Self {
+        let out = self.key(key);
+        let _ = write!(out, "{value}");
+        self
+    }
+
+    /// A JSON number literal given as text (`0.96`), for non-money decimals.
+    pub fn number_text(&mut self, key: &str, literal: &str) -> &mut Self {
+        self.key(key).extend_from_slice(literal.as_bytes());
+        self
+    }
+
+    pub fn money(&mut self, key: &str, value: Cents) -> &mut Self {
+        let out = self.key(key);
+        write_cents(out, value);
+        self
+    }
+
+    pub fn date(&mut self, key: &str, value: NaiveDate) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'"');
+        calendar::write_date(out, value);
+        out.push(b'"');
+        self
+    }
+
+    pub fn opt_date(&mut self, key: &str, value: Option<NaiveDate>) -> &mut Self {
+        match value {
+            Some(value) => self.date(key, value),
+            None => self.null(key),
+        }
+    }
+
+    pub fn month(&mut self, key: &str, value: PostMonth) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'"');
+        calendar::write_month(out, value);
+        out.push(b'"');
+        self
+    }
+
+    pub fn opt_month(&mut self, key: &str, value: Option<PostMonth>) -> &mut Self {
+        match value {
+            Some(value) => self.month(key, value),
+            None => self.null(key),
+        }
+    }
+
+    /// A UTC timestamp, `2026-01-31T23:00:00Z`.
+    pub fn utc(&mut self, key: &str, value: NaiveDateTime) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'"');
+        calendar::write_utc(out, value);
+        out.push(b'"');
+        self
+    }
+
+    /// A local timestamp with its offset, `2026-02-01T14:03:00-06:00`.
+    pub fn local(&mut self, key: &str, value: NaiveDateTime, offset_minutes: i32) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'"');
+        calendar::write_local(out, value, offset_minutes);
+        out.push(b'"');
+        self
+    }
+
+    pub fn str_array<'s>(&mut self, key: &str, values: impl IntoIterator<Item = &'s str>) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'[');
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(out, value);
+        }
+        out.push(b']');
+        self
+    }
+
+    /// A nested object.
+    pub fn object(&mut self, key: &str, fill: impl FnOnce(&mut Obj<'_>)) -> &mut Self {
+        let out = self.key(key);
+        let mut inner = Obj::begin(out);
+        fill(&mut inner);
+        inner.end();
+        self
+    }
+
+    /// An array of objects, one per item.
+    pub fn objects<T>(
+        &mut self,
+        key: &str,
+        items: impl IntoIterator<Item = T>,
+        mut fill: impl FnMut(&mut Obj<'_>, T),
+    ) -> &mut Self {
+        let out = self.key(key);
+        out.push(b'[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let mut inner = Obj::begin(out);
+            fill(&mut inner, item);
+            inner.end();
+        }
+        out.push(b']');
+        self
+    }
+
+    /// Writes the key, then lets `fill` write any JSON value into the buffer.
+    pub fn raw(&mut self, key: &str, fill: impl FnOnce(&mut Vec<u8>)) -> &mut Self {
+        fill(self.key(key));
+        self
+    }
+}
+
+/// Writes `[item,item,...]` where each item is written by `fill` as an object.
+pub struct List<'a> {
+    out: &'a mut Vec<u8>,
+    count: u64,
+}
+
+impl<'a> List<'a> {
+    pub fn begin(out: &'a mut Vec<u8>) -> List<'a> {
+        out.push(b'[');
+        List { out, count: 0 }
+    }
+
+    pub fn object(&mut self, fill: impl FnOnce(&mut Obj<'_>)) {
+        if self.count > 0 {
+            self.out.push(b',');
+        }
+        self.out.push(b'\n');
+        self.count += 1;
+        let mut inner = Obj::begin(self.out);
+        fill(&mut inner);
+        inner.end();
+    }
+
+    /// Closes the list and returns how many items it holds.
+    pub fn end(self) -> u64 {
+        self.out.push(b']');
+        self.count
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::format_amount;
+
+    fn written(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn cents_print_like_the_domain_formatter() {
+        for cents in [0, 7, 10, -7, 129_500, -2_550, 123_456_789, 1_999, -100, i64::from(i32::MAX)] {
+            let ours = written(|o| write_cents(o, Cents(cents)));
+            assert_eq!(ours, format_amount(Decimal::new(cents, 2)), "{cents}");
+        }
+    }
+
+    #[test]
+    fn rounding_helpers() {
+        assert_eq!(Cents(6000).percent_bp(700), Cents(420));
+        assert_eq!(Cents(5).percent_bp(5000), Cents(3)); // 0.025 -> 0.03, half up
+        assert_eq!(Cents(129_740).to_step(5), Cents(129_500));
+        assert_eq!(Cents(129_750).to_step(5), Cents(130_000));
+        let third = Decimal::new(1, 0) / Decimal::new(3, 0);
+        assert_eq!(Cents::round(third, RoundingStrategy::MidpointNearestEven), Cents(33));
+    }
+
+    #[test]
+    fn strings_are_escaped() {
+        assert_eq!(written(|o| write_str(o, "a\"b\\c\nd\u{1}é")), "\"a\\\"b\\\\c\\nd\\u0001é\"");
+    }
+
+    #[test]
+    fn objects_and_lists() {
+        let text = written(|o| {
+            let mut list = List::begin(o);
+            list.object(|obj| {
+                obj.str("id", "x").money("amount", Cents(129_500)).null("n").str_array("ids", ["a", "b"]);
+            });
+            list.object(|obj| {
+                obj.objects("allocations", [1, 2], |item, n| {
+                    item.int("n", n);
+                });
+            });
+            assert_eq!(list.end(), 2);
+        });
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            parsed,
+            serde_json::json!([
+                {"id": "x", "amount": 1295.0, "n": null, "ids": ["a", "b"]},
+                {"allocations": [{"n": 1}, {"n": 2}]}
+            ])
+        );
+        assert!(text.contains("\"amount\":1295.00"));
+    }
+}
