@@ -8,9 +8,9 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, NaiveDate};
 use entrata_recon::sandbox::generate::{self, GenerateSpec, Summary, UNMAPPED_CODES, prorated};
+use generate_wire::{Dataset, money_fields, unique_ids};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use generate_wire::{Dataset, money_fields, unique_ids};
 
 const SPEC: &str = "properties=3,months=6,seed=11";
 
@@ -19,7 +19,8 @@ fn sample() -> &'static (Summary, Dataset) {
     SAMPLE.get_or_init(|| {
         let spec: GenerateSpec = SPEC.parse().unwrap();
         let generated = generate::generate_with_summary(&spec);
-        let dataset: Dataset = serde_json::from_slice(&generated.json).unwrap_or_else(|e| panic!("{SPEC}: {e}"));
+        let dataset: Dataset =
+            serde_json::from_slice(&generated.json).unwrap_or_else(|e| panic!("{SPEC}: {e}"));
         (generated.summary, dataset)
     })
 }
@@ -47,7 +48,8 @@ fn days_in_month(d: NaiveDate) -> u32 {
 }
 
 fn portfolio_toml() -> toml::Table {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/portfolio.toml")).unwrap();
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/portfolio.toml")).unwrap();
     text.parse().unwrap()
 }
 
@@ -61,7 +63,9 @@ fn same_spec_same_bytes_other_seed_other_bytes() {
     // Property ids, names and places do not depend on the seed: override files always apply.
     let a: Dataset = serde_json::from_slice(&first).unwrap();
     let b: Dataset = serde_json::from_slice(&generate::generate(&other)).unwrap();
-    let names = |d: &Dataset| d.properties.iter().map(|p| (p.property_id.clone(), p.name.clone())).collect::<Vec<_>>();
+    let names = |d: &Dataset| {
+        d.properties.iter().map(|p| (p.property_id.clone(), p.name.clone())).collect::<Vec<_>>()
+    };
     assert_eq!(names(&a), names(&b));
     assert_eq!(names(&a)[0], ("prop_0001".to_owned(), "Lakeview Apartments".to_owned()));
 }
@@ -133,7 +137,12 @@ fn references_resolve() {
         }
         if let Some(deposit) = &p.deposit_id {
             let deposit = &d.deposits[deposits[deposit.as_str()]];
-            assert!(deposit.payment_ids.contains(&p.payment_id), "{} not in {}", p.payment_id, deposit.deposit_id);
+            assert!(
+                deposit.payment_ids.contains(&p.payment_id),
+                "{} not in {}",
+                p.payment_id,
+                deposit.deposit_id
+            );
         }
     }
     for x in &d.deposits {
@@ -196,7 +205,7 @@ fn every_charge_code_is_mapped_or_deliberately_unmapped() {
         assert!(!mapped.contains(code), "{code} is meant to stay unmapped");
         assert!(used.contains(code), "no charge uses the unmapped code {code}");
     }
-    for code in ["RENT", "UTIL", "PARK", "PET", "TRASH", "STOR", "CONC", "LATE", "NSF", "SECDEP"] {
+    for code in ["RENT", "UTIL", "PARK", "PET", "TRASH", "PEST", "STOR", "CONC", "LATE", "NSF", "SECDEP"] {
         assert!(used.contains(code), "no {code} charge generated");
     }
 }
@@ -212,7 +221,8 @@ fn monthly(lease: &generate_wire::Lease, code: &str) -> Option<i64> {
 #[test]
 fn prorations_follow_the_documented_day_count() {
     let (summary, d) = sample();
-    let leases: BTreeMap<&str, &generate_wire::Lease> = d.leases.iter().map(|l| (l.lease_id.as_str(), l)).collect();
+    let leases: BTreeMap<&str, &generate_wire::Lease> =
+        d.leases.iter().map(|l| (l.lease_id.as_str(), l)).collect();
     let off: BTreeSet<&str> = summary.proration_mismatches.iter().map(String::as_str).collect();
     let (mut checked, mut mismatched) = (0, Vec::new());
     for c in &d.charges {
@@ -242,10 +252,12 @@ fn prorations_follow_the_documented_day_count() {
 #[test]
 fn full_month_charges_equal_the_lease_amounts() {
     let (_, d) = sample();
-    let leases: BTreeMap<&str, &generate_wire::Lease> = d.leases.iter().map(|l| (l.lease_id.as_str(), l)).collect();
+    let leases: BTreeMap<&str, &generate_wire::Lease> =
+        d.leases.iter().map(|l| (l.lease_id.as_str(), l)).collect();
     let mut checked = 0;
     for c in d.charges.iter().filter(|c| c.scheduled_charge_id.is_some()) {
-        let (start, end) = (date(c.service_period_start.as_ref().unwrap()), date(c.service_period_end.as_ref().unwrap()));
+        let (start, end) =
+            (date(c.service_period_start.as_ref().unwrap()), date(c.service_period_end.as_ref().unwrap()));
         if start.day() == 1 && end.day() == days_in_month(end) {
             let lease = leases[c.lease_id.as_deref().unwrap()];
             assert_eq!(c.amount.cents(), monthly(lease, &c.ar_code), "{}", c.charge_id);
@@ -258,7 +270,8 @@ fn full_month_charges_equal_the_lease_amounts() {
 #[test]
 fn taxable_storage_carries_its_tax() {
     let (_, d) = sample();
-    let taxable: BTreeSet<&str> = d.ar_codes.iter().filter(|c| c.is_taxable).map(|c| c.code.as_str()).collect();
+    let taxable: BTreeSet<&str> =
+        d.ar_codes.iter().filter(|c| c.is_taxable).map(|c| c.code.as_str()).collect();
     assert_eq!(taxable, BTreeSet::from(["STOR"]));
     let mut taxed = 0;
     for c in &d.charges {
@@ -290,7 +303,12 @@ fn timestamps_are_anchored_realistic_and_sometimes_equal() {
     }
     for p in &d.payments {
         let received = parse(&p.received_at);
-        assert_eq!(received.date_naive(), date(&p.post_date), "{}: local date is the post date", p.payment_id);
+        assert_eq!(
+            received.date_naive(),
+            date(&p.post_date),
+            "{}: local date is the post date",
+            p.payment_id
+        );
         assert_eq!(parse(&p.created_at), received, "{}", p.payment_id);
         assert!(parse(&p.updated_at) >= received, "{}", p.payment_id);
         all.push(parse(&p.updated_at));
@@ -348,12 +366,21 @@ fn payments_are_returned_before_and_after_deposit_and_voided() {
             "returned" | "voided" => {
                 let returned = p.returned_date.as_deref().unwrap();
                 assert!(date(returned) >= date(&p.post_date), "{}", p.payment_id);
-                assert_eq!(p.return_post_month.as_deref(), Some(month_of(returned).as_str()), "{}", p.payment_id);
+                assert_eq!(
+                    p.return_post_month.as_deref(),
+                    Some(month_of(returned).as_str()),
+                    "{}",
+                    p.payment_id
+                );
                 match (p.status.as_str(), &p.deposit_id) {
                     ("voided", None) => voided += 1,
                     ("returned", None) => before += 1,
                     ("returned", Some(deposit)) => {
-                        assert!(date(returned) > date(&deposits[deposit.as_str()].deposit_date), "{}", p.payment_id);
+                        assert!(
+                            date(returned) > date(&deposits[deposit.as_str()].deposit_date),
+                            "{}",
+                            p.payment_id
+                        );
                         after += 1;
                     }
                     _ => panic!("{}: a voided payment is never deposited", p.payment_id),
@@ -368,7 +395,8 @@ fn payments_are_returned_before_and_after_deposit_and_voided() {
 #[test]
 fn reversals_advance_billing_and_move_ins() {
     let (_, d) = sample();
-    let by_id: BTreeMap<&str, &generate_wire::Charge> = d.charges.iter().map(|c| (c.charge_id.as_str(), c)).collect();
+    let by_id: BTreeMap<&str, &generate_wire::Charge> =
+        d.charges.iter().map(|c| (c.charge_id.as_str(), c)).collect();
     let reversals: Vec<_> = d.charges.iter().filter(|c| c.reverses_charge_id.is_some()).collect();
     assert!(!reversals.is_empty());
     let later = reversals
@@ -379,12 +407,15 @@ fn reversals_advance_billing_and_move_ins() {
     let advance = d
         .charges
         .iter()
-        .filter(|c| c.service_period_start.as_ref().is_some_and(|s| month_of(s) > *c.post_month.as_ref().unwrap()))
+        .filter(|c| {
+            c.service_period_start.as_ref().is_some_and(|s| month_of(s) > *c.post_month.as_ref().unwrap())
+        })
         .count();
     assert!(advance > 0, "some rent is billed for a later month (deferral)");
     assert!(d.charges.iter().any(|c| c.ar_code == "CONC" && c.amount.cents().unwrap() < 0));
     assert!(d.charges.iter().any(|c| c.ar_code == "SECDEP" && c.amount.cents().unwrap() > 0));
-    let mid_month_moves = d.leases.iter().filter(|l| l.move_in_date.as_ref().is_some_and(|m| !m.ends_with("-01"))).count();
+    let mid_month_moves =
+        d.leases.iter().filter(|l| l.move_in_date.as_ref().is_some_and(|m| !m.ends_with("-01"))).count();
     assert!(mid_month_moves > 0);
     assert!(d.leases.iter().any(|l| l.move_out_date.is_some() && l.status == "past"));
     assert!(d.leases.iter().any(|l| l.status == "notice"));
@@ -398,7 +429,10 @@ fn chart_of_accounts_and_dimensions_match_the_mappings() {
         let qbo = account["qbo"].as_str().unwrap();
         let xero = account["xero"].as_str().unwrap();
         assert!(d.qbo.accounts.iter().any(|a| a.acct_num == qbo && a.active), "{name}: QBO {qbo}");
-        assert!(d.xero.accounts.iter().any(|a| a.code == xero && a.status == "ACTIVE"), "{name}: Xero {xero}");
+        assert!(
+            d.xero.accounts.iter().any(|a| a.code == xero && a.status == "ACTIVE"),
+            "{name}: Xero {xero}"
+        );
     }
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/mappings/properties");
     let mut files = 0;
@@ -434,10 +468,19 @@ fn chart_of_accounts_and_dimensions_match_the_mappings() {
 fn the_first_property_shows_every_exception_in_the_last_month() {
     let (summary, d) = sample();
     let feb = |m: &str| m == "2026-02";
-    assert!(d.charges.iter().any(|c| c.property_id == "prop_0001" && c.ar_code == "MISC" && feb(c.post_month.as_deref().unwrap())));
-    let deposits: BTreeMap<&str, &generate_wire::Deposit> = d.deposits.iter().map(|x| (x.deposit_id.as_str(), x)).collect();
-    assert!(summary.deposit_mismatches.iter().any(|id| id.starts_with("dep_0001") && feb(&deposits[id.as_str()].post_month)));
-    let charges: BTreeMap<&str, &generate_wire::Charge> = d.charges.iter().map(|c| (c.charge_id.as_str(), c)).collect();
+    assert!(d.charges.iter().any(|c| c.property_id == "prop_0001"
+        && c.ar_code == "MISC"
+        && feb(c.post_month.as_deref().unwrap())));
+    let deposits: BTreeMap<&str, &generate_wire::Deposit> =
+        d.deposits.iter().map(|x| (x.deposit_id.as_str(), x)).collect();
+    assert!(
+        summary
+            .deposit_mismatches
+            .iter()
+            .any(|id| id.starts_with("dep_0001") && feb(&deposits[id.as_str()].post_month))
+    );
+    let charges: BTreeMap<&str, &generate_wire::Charge> =
+        d.charges.iter().map(|c| (c.charge_id.as_str(), c)).collect();
     assert!(summary.proration_mismatches.iter().any(|id| {
         id.starts_with("chg_0001") && feb(charges[id.as_str()].post_month.as_deref().unwrap())
     }));

@@ -10,13 +10,13 @@ use entrata_recon::sandbox::generate::{self, GenerateSpec};
 
 #[test]
 fn ledger_items_per_property_month_match_the_size_guide() {
-    let spec: GenerateSpec = "properties=4,months=4,seed=3".parse().unwrap();
+    let spec: GenerateSpec = "properties=8,months=3,seed=3".parse().unwrap();
     let generated = generate::generate_with_summary(&spec);
-    let per_property_month = generated.summary.ledger_items() / 16;
-    // The module documentation promises about 730 ledger items per property-month.
-    assert!((600..=860).contains(&per_property_month), "{per_property_month} per property-month");
+    let per_property_month = generated.summary.ledger_items() / 24;
+    // The module documentation promises about 890 ledger items per property-month.
+    assert!((750..=1_050).contains(&per_property_month), "{per_property_month} per property-month");
     let bytes_per_item = generated.json.len() as u64 / generated.summary.ledger_items();
-    assert!((300..=600).contains(&bytes_per_item), "{bytes_per_item} bytes per item");
+    assert!((450..=750).contains(&bytes_per_item), "{bytes_per_item} bytes per item");
 }
 
 #[test]
@@ -49,4 +49,14 @@ fn print_size_and_time_of_a_million_items() {
         std::fs::write(&path, &generated.json).unwrap();
         println!("written to {path}");
     }
+}
+
+#[test]
+fn write_to_writes_the_same_document() {
+    let spec: GenerateSpec = "properties=1,months=1,seed=2".parse().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portfolio.json");
+    let summary = generate::write_to(&spec, &path).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), generate::generate(&spec));
+    assert!(summary.ledger_items() > 0);
 }

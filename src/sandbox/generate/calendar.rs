@@ -3,10 +3,9 @@
 //! Everything is anchored at a fixed point, never at today: the generated months end with
 //! [`LAST_MONTH`], and the data is "as of" the end of [`CUTOFF`] in each property's time zone.
 
-use std::io::Write;
-
 use chrono::{Datelike, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Weekday};
 
+use super::json::push_digits;
 use crate::domain::PostMonth;
 
 /// The last generated month (`months=12` gives 2025-03..2026-02).
@@ -47,7 +46,7 @@ pub enum Tz {
 }
 
 impl Tz {
-    pub fn name(&self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Tz::Eastern => "America/New_York",
             Tz::Central => "America/Chicago",
@@ -57,7 +56,7 @@ impl Tz {
         }
     }
 
-    fn standard_offset_minutes(&self) -> i32 {
+    fn standard_offset_minutes(self) -> i32 {
         match self {
             Tz::Eastern => -5 * 60,
             Tz::Central => -6 * 60,
@@ -67,16 +66,12 @@ impl Tz {
     }
 
     /// The UTC offset in minutes of a local wall-clock time.
-    pub fn offset_minutes(&self, local: NaiveDateTime) -> i32 {
+    pub fn offset_minutes(self, local: NaiveDateTime) -> i32 {
         let standard = self.standard_offset_minutes();
-        if *self == Tz::Arizona || !in_daylight_time(local) {
-            standard
-        } else {
-            standard + 60
-        }
+        if self == Tz::Arizona || !in_daylight_time(local) { standard } else { standard + 60 }
     }
 
-    pub fn to_utc(&self, local: NaiveDateTime) -> NaiveDateTime {
+    pub fn to_utc(self, local: NaiveDateTime) -> NaiveDateTime {
         local - Duration::minutes(i64::from(self.offset_minutes(local)))
     }
 }
@@ -87,6 +82,11 @@ fn nth_sunday(year: i32, month: u32, nth: u32) -> NaiveDate {
 }
 
 fn in_daylight_time(local: NaiveDateTime) -> bool {
+    match local.date().month() {
+        4..=10 => return true,
+        1 | 2 | 12 => return false,
+        _ => {} // March and November change on a Sunday
+    }
     let year = local.date().year();
     let two_am = NaiveTime::from_hms_opt(2, 0, 0).unwrap_or_default();
     let starts = nth_sunday(year, 3, 2).and_time(two_am);
@@ -151,37 +151,46 @@ pub fn month_name(month: PostMonth) -> &'static str {
     MONTH_NAMES[(month.month() as usize).saturating_sub(1) % 12]
 }
 
+/// `2026-02-01` (years are 4 digits: the generator stays within 2000..2100).
 pub fn write_date(out: &mut Vec<u8>, date: NaiveDate) {
-    // Writing into a Vec cannot fail.
-    let _ = write!(out, "{:04}-{:02}-{:02}", date.year(), date.month(), date.day());
+    push_digits(out, u64::from(date.year().unsigned_abs()), 4);
+    out.push(b'-');
+    push_digits(out, u64::from(date.month()), 2);
+    out.push(b'-');
+    push_digits(out, u64::from(date.day()), 2);
 }
 
 pub fn write_month(out: &mut Vec<u8>, month: PostMonth) {
-    let _ = write!(out, "{:04}-{:02}", month.year(), month.month());
+    push_digits(out, u64::from(month.year().unsigned_abs()), 4);
+    out.push(b'-');
+    push_digits(out, u64::from(month.month()), 2);
+}
+
+fn write_time(out: &mut Vec<u8>, time: NaiveTime) {
+    out.push(b'T');
+    push_digits(out, u64::from(time.hour()), 2);
+    out.push(b':');
+    push_digits(out, u64::from(time.minute()), 2);
+    out.push(b':');
+    push_digits(out, u64::from(time.second()), 2);
 }
 
 /// `2026-01-31T23:00:00Z`.
 pub fn write_utc(out: &mut Vec<u8>, utc: NaiveDateTime) {
     write_date(out, utc.date());
-    let t = utc.time();
-    let _ = write!(out, "T{:02}:{:02}:{:02}Z", t.hour(), t.minute(), t.second());
+    write_time(out, utc.time());
+    out.push(b'Z');
 }
 
 /// `2026-02-01T14:03:00-06:00`: local wall-clock time with its offset.
 pub fn write_local(out: &mut Vec<u8>, local: NaiveDateTime, offset_minutes: i32) {
     write_date(out, local.date());
-    let t = local.time();
-    let sign = if offset_minutes < 0 { '-' } else { '+' };
+    write_time(out, local.time());
+    out.push(if offset_minutes < 0 { b'-' } else { b'+' });
     let abs = offset_minutes.unsigned_abs();
-    let _ = write!(
-        out,
-        "T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        t.hour(),
-        t.minute(),
-        t.second(),
-        abs / 60,
-        abs % 60
-    );
+    push_digits(out, u64::from(abs / 60), 2);
+    out.push(b':');
+    push_digits(out, u64::from(abs % 60), 2);
 }
 
 #[cfg(test)]

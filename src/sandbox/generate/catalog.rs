@@ -26,9 +26,7 @@ pub struct Site {
 }
 
 const fn site(
-    name: &'static str,
-    short: &'static str,
-    abbr: &'static str,
+    (name, short, abbr): (&'static str, &'static str, &'static str),
     street: &'static str,
     city: (&'static str, &'static str, &'static str, &'static str),
     tz: Tz,
@@ -52,26 +50,26 @@ const fn site(
 
 #[rustfmt::skip]
 pub const SITES: [Site; 20] = [
-    site("Lakeview Apartments", "Lakeview", "LV", "Lakeview Ct", ("Omaha", "OMA", "NE", "68130"), Tz::Central, 100, 700),
-    site("Riverbend Commons", "Riverbend", "RB", "Riverbend Way", ("Denver", "DEN", "CO", "80211"), Tz::Mountain, 135, 881),
-    site("Harbor Pointe", "Harbor Pointe", "HP", "Harbor Blvd", ("Tampa", "TPA", "FL", "33602"), Tz::Eastern, 125, 750),
-    site("Saguaro Flats", "Saguaro", "SF", "Camelback Rd", ("Phoenix", "PHX", "AZ", "85004"), Tz::Arizona, 115, 860),
-    site("Cedar Ridge", "Cedar Ridge", "CR", "Cedar Ridge Dr", ("Portland", "PDX", "OR", "97205"), Tz::Pacific, 140, 0),
-    site("Magnolia Park", "Magnolia", "MP", "Magnolia Ave", ("Atlanta", "ATL", "GA", "30308"), Tz::Eastern, 120, 890),
-    site("Prairie Wind", "Prairie Wind", "PW", "Prairie Ln", ("Wichita", "ICT", "KS", "67202"), Tz::Central, 85, 750),
-    site("Summit View", "Summit", "SV", "Summit Pkwy", ("Salt Lake City", "SLC", "UT", "84101"), Tz::Mountain, 125, 775),
-    site("Bayshore Lofts", "Bayshore", "BL", "Bayshore Dr", ("San Diego", "SAN", "CA", "92101"), Tz::Pacific, 190, 775),
-    site("Oak Hollow", "Oak Hollow", "OH", "Oak Hollow Rd", ("Raleigh", "RDU", "NC", "27601"), Tz::Eastern, 115, 725),
-    site("Heritage Square", "Heritage", "HS", "Heritage Sq", ("Indianapolis", "IND", "IN", "46204"), Tz::Eastern, 95, 700),
-    site("Mesa Verde", "Mesa Verde", "MV", "Mesa Verde Ave", ("Tucson", "TUS", "AZ", "85701"), Tz::Arizona, 95, 870),
-    site("Willow Creek", "Willow Creek", "WC", "Willow Creek Blvd", ("Austin", "AUS", "TX", "78701"), Tz::Central, 135, 825),
-    site("Pinecrest Village", "Pinecrest", "PV", "Pinecrest St", ("Boise", "BOI", "ID", "83702"), Tz::Mountain, 110, 600),
-    site("Lakeshore Terrace", "Lakeshore", "LT", "Lakeshore Dr", ("Chicago", "CHI", "IL", "60611"), Tz::Central, 150, 1025),
-    site("Stonebridge", "Stonebridge", "SB", "Stonebridge Way", ("Columbus", "CMH", "OH", "43215"), Tz::Eastern, 100, 750),
-    site("Canyon Vista", "Canyon Vista", "CV", "Canyon Vista Rd", ("Albuquerque", "ABQ", "NM", "87102"), Tz::Mountain, 95, 788),
-    site("Seaside Gardens", "Seaside", "SG", "Seaside Ave", ("Sacramento", "SMF", "CA", "95814"), Tz::Pacific, 150, 875),
-    site("Maple Court", "Maple Court", "MC", "Maple Ct", ("Minneapolis", "MSP", "MN", "55401"), Tz::Central, 120, 903),
-    site("Brookhaven", "Brookhaven", "BH", "Brookhaven Pl", ("Charlotte", "CLT", "NC", "28202"), Tz::Eastern, 115, 725),
+    site(("Lakeview Apartments", "Lakeview", "LV"), "Lakeview Ct", ("Omaha", "OMA", "NE", "68130"), Tz::Central, 100, 700),
+    site(("Riverbend Commons", "Riverbend", "RB"), "Riverbend Way", ("Denver", "DEN", "CO", "80211"), Tz::Mountain, 135, 881),
+    site(("Harbor Pointe", "Harbor Pointe", "HP"), "Harbor Blvd", ("Tampa", "TPA", "FL", "33602"), Tz::Eastern, 125, 750),
+    site(("Saguaro Flats", "Saguaro", "SF"), "Camelback Rd", ("Phoenix", "PHX", "AZ", "85004"), Tz::Arizona, 115, 860),
+    site(("Cedar Ridge", "Cedar Ridge", "CR"), "Cedar Ridge Dr", ("Portland", "PDX", "OR", "97205"), Tz::Pacific, 140, 0),
+    site(("Magnolia Park", "Magnolia", "MP"), "Magnolia Ave", ("Atlanta", "ATL", "GA", "30308"), Tz::Eastern, 120, 890),
+    site(("Prairie Wind", "Prairie Wind", "PW"), "Prairie Ln", ("Wichita", "ICT", "KS", "67202"), Tz::Central, 85, 750),
+    site(("Summit View", "Summit", "SV"), "Summit Pkwy", ("Salt Lake City", "SLC", "UT", "84101"), Tz::Mountain, 125, 775),
+    site(("Bayshore Lofts", "Bayshore", "BL"), "Bayshore Dr", ("San Diego", "SAN", "CA", "92101"), Tz::Pacific, 190, 775),
+    site(("Oak Hollow", "Oak Hollow", "OH"), "Oak Hollow Rd", ("Raleigh", "RDU", "NC", "27601"), Tz::Eastern, 115, 725),
+    site(("Heritage Square", "Heritage", "HS"), "Heritage Sq", ("Indianapolis", "IND", "IN", "46204"), Tz::Eastern, 95, 700),
+    site(("Mesa Verde", "Mesa Verde", "MV"), "Mesa Verde Ave", ("Tucson", "TUS", "AZ", "85701"), Tz::Arizona, 95, 870),
+    site(("Willow Creek", "Willow Creek", "WC"), "Willow Creek Blvd", ("Austin", "AUS", "TX", "78701"), Tz::Central, 135, 825),
+    site(("Pinecrest Village", "Pinecrest", "PV"), "Pinecrest St", ("Boise", "BOI", "ID", "83702"), Tz::Mountain, 110, 600),
+    site(("Lakeshore Terrace", "Lakeshore", "LT"), "Lakeshore Dr", ("Chicago", "CHI", "IL", "60611"), Tz::Central, 150, 1025),
+    site(("Stonebridge", "Stonebridge", "SB"), "Stonebridge Way", ("Columbus", "CMH", "OH", "43215"), Tz::Eastern, 100, 750),
+    site(("Canyon Vista", "Canyon Vista", "CV"), "Canyon Vista Rd", ("Albuquerque", "ABQ", "NM", "87102"), Tz::Mountain, 95, 788),
+    site(("Seaside Gardens", "Seaside", "SG"), "Seaside Ave", ("Sacramento", "SMF", "CA", "95814"), Tz::Pacific, 150, 875),
+    site(("Maple Court", "Maple Court", "MC"), "Maple Ct", ("Minneapolis", "MSP", "MN", "55401"), Tz::Central, 120, 903),
+    site(("Brookhaven", "Brookhaven", "BH"), "Brookhaven Pl", ("Charlotte", "CLT", "NC", "28202"), Tz::Eastern, 115, 725),
 ];
 
 /// The AR codes the generator charges under, company-wide.
@@ -82,6 +80,7 @@ pub enum Code {
     Park,
     Pet,
     Trash,
+    Pest,
     Stor,
     Conc,
     Late,
@@ -115,12 +114,13 @@ const fn ar(
     ArCodeInfo { code, id, text, name, kind, taxable, gl_debit: "1200", gl_credit }
 }
 
-pub const AR_CODES: [ArCodeInfo; 11] = [
+pub const AR_CODES: [ArCodeInfo; 12] = [
     ar(Code::Rent, "arc_101", "RENT", "Rent", "rent", false, "4000"),
     ar(Code::Util, "arc_102", "UTIL", "Water/Sewer", "utility", false, "4200"),
     ar(Code::Park, "arc_103", "PARK", "Parking", "fee", false, "4110"),
     ar(Code::Pet, "arc_104", "PET", "Pet Rent", "fee", false, "4120"),
     ar(Code::Trash, "arc_105", "TRASH", "Valet Trash", "fee", false, "4150"),
+    ar(Code::Pest, "arc_112", "PEST", "Pest Control", "fee", false, "4160"),
     ar(Code::Stor, "arc_106", "STOR", "Storage", "fee", true, "4140"),
     ar(Code::Conc, "arc_107", "CONC", "Concession", "concession", false, "4090"),
     ar(Code::Late, "arc_108", "LATE", "Late Fee", "fee", false, "4130"),
@@ -175,7 +175,7 @@ const fn acct(
 /// Xero keeps resident receivables in a CURRENT control account (1210), not its system Accounts
 /// Receivable, because manual journals may not post to system accounts.
 #[rustfmt::skip]
-pub const CHART: [ChartAccount; 20] = [
+pub const CHART: [ChartAccount; 21] = [
     acct(("1010", "Operating Bank", "Bank"), ("1010", "Operating Bank", "BANK"), true),
     acct(("1020", "Card Settlement Bank", "Bank"), ("1020", "Card Settlement Bank", "BANK"), true),
     acct(("1200", "Accounts Receivable (A/R)", "Accounts Receivable"), ("1210", "Resident Receivables", "CURRENT"), true),
@@ -192,6 +192,7 @@ pub const CHART: [ChartAccount; 20] = [
     acct(("4130", "Late and NSF Fees", "Income"), ("4130", "Late and NSF Fees", "REVENUE"), true),
     acct(("4140", "Storage Income", "Income"), ("4140", "Storage Income", "REVENUE"), true),
     acct(("4150", "Valet Trash Income", "Income"), ("4150", "Valet Trash Income", "REVENUE"), true),
+    acct(("4160", "Pest Control Income", "Income"), ("4160", "Pest Control Income", "REVENUE"), true),
     acct(("4210", "Water Reimbursement", "Income"), ("4210", "Water Reimbursement", "REVENUE"), true),
     acct(("4220", "Sewer Reimbursement", "Income"), ("4220", "Sewer Reimbursement", "REVENUE"), true),
     acct(("4900", "Miscellaneous Income", "Income"), ("4900", "Miscellaneous Income", "REVENUE"), true),
@@ -227,6 +228,7 @@ mod tests {
             Code::Park,
             Code::Pet,
             Code::Trash,
+            Code::Pest,
             Code::Stor,
             Code::Conc,
             Code::Late,

@@ -101,12 +101,14 @@ impl Lease {
         !self.is_renewal && month.contains(self.move_in)
     }
 
+    /// The status at the end of the `cutoff` day: a lease whose last day is the cutoff is still
+    /// in force (on notice when the resident leaves).
     pub fn status(&self, cutoff: NaiveDate) -> LeaseStatus {
         if self.start > cutoff {
             return LeaseStatus::PendingSignature;
         }
         match (self.billed_until(), self.notice) {
-            (Some(until), _) if until <= cutoff => LeaseStatus::Past,
+            (Some(until), _) if until < cutoff => LeaseStatus::Past,
             (_, Some(notice)) if notice.date() <= cutoff && self.move_out.is_some() => LeaseStatus::Notice,
             _ => LeaseStatus::Active,
         }
@@ -126,12 +128,14 @@ impl Lease {
         if let Some(notice) = self.notice.filter(|n| n.date() <= cutoff) {
             latest = latest.max(notice);
         }
-        if let Some(until) = self.billed_until().filter(|d| *d <= cutoff) {
+        if let Some(until) = self.billed_until() {
             // Move-out processed in the afternoon; a renewed lease is closed the next morning.
             let closed = if self.renewed { at(add_days(until, 1), 0, 15, 0) } else { at(until, 16, 30, 0) };
-            latest = latest.max(closed);
+            if closed.date() <= cutoff {
+                latest = latest.max(closed);
+            }
         }
-        latest.min(at(cutoff, 23, 59, 59))
+        latest
     }
 }
 
@@ -277,6 +281,7 @@ fn new_lease(
     add(rng, Code::Park, 4_500, &[35, 50, 75]);
     add(rng, Code::Pet, 3_000, &[25, 35, 50]);
     add(rng, Code::Trash, 6_500, &[25, 30, 35]);
+    add(rng, Code::Pest, 6_000, &[3, 4, 5]);
     if rng.chance(1_000) {
         // Storage is taxable: the monthly amount includes the site's sales tax.
         let base = Cents::dollars(*rng.pick(&[40, 60, 85]));
@@ -289,17 +294,14 @@ fn new_lease(
         2 => Cents::dollars(500),
         _ => Cents(rent.0 / 2).to_step(50),
     };
-    let move_in_special = if rng.chance(2_000) {
-        Cents::dollars(*rng.pick(&[100, 200, 250, 300]))
-    } else {
-        Cents::ZERO
-    };
+    let move_in_special =
+        if rng.chance(2_000) { Cents::dollars(*rng.pick(&[100, 200, 250, 300])) } else { Cents::ZERO };
     let payer = rng.weighted(&[
         (Payer::Autopay, 35),
-        (Payer::Online, 35),
+        (Payer::Online, 33),
         (Payer::Office, 14),
         (Payer::Late, 10),
-        (Payer::Split, 6),
+        (Payer::Split, 8),
     ]);
     let resident = namer.resident();
     let co_residents = if rng.chance(3_500) { vec![namer.resident()] } else { Vec::new() };
@@ -356,7 +358,7 @@ fn renew(rng: &mut Rng, namer: &mut Namer<'_>, previous: &Lease) -> Lease {
 }
 
 fn unit_state(rng: &mut Rng, leases: &[Lease], cutoff: NaiveDate) -> UnitState {
-    let live = leases.iter().find(|l| l.start <= cutoff && l.billed_until().is_none_or(|d| d > cutoff));
+    let live = leases.iter().find(|l| l.start <= cutoff && l.billed_until().is_none_or(|d| d >= cutoff));
     let last_out = leases.iter().filter_map(|l| l.move_out).filter(|d| *d <= cutoff).max();
     let floor = at(add_days(cutoff, -400), 9, 0, 0);
     let latest_event = leases.iter().map(|l| l.updated(cutoff)).max().unwrap_or(floor).max(floor);

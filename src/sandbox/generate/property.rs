@@ -158,7 +158,10 @@ mod tests {
     fn names_and_ids_do_not_depend_on_the_seed() {
         let a = build(1, 1);
         let b = build(99, 1);
-        assert_eq!((a.id.as_str(), a.name.as_str(), a.code.as_str()), ("prop_0001", "Lakeview Apartments", "LV-OMA-001"));
+        assert_eq!(
+            (a.id.as_str(), a.name.as_str(), a.code.as_str()),
+            ("prop_0001", "Lakeview Apartments", "LV-OMA-001")
+        );
         assert_eq!((a.id, a.name, a.code), (b.id, b.name, b.code));
         let (_, name, short) = names(21);
         assert_eq!((name.as_str(), short.as_str()), ("Lakeview Apartments 2", "Lakeview 2"));

@@ -106,10 +106,8 @@ mod tests {
     use super::*;
 
     fn check(text: &str, expected: Result<(u32, u32, u64), &str>) {
-        let got = text
-            .parse::<GenerateSpec>()
-            .map(|s| (s.properties, s.months, s.seed))
-            .map_err(|e| e.to_string());
+        let got =
+            text.parse::<GenerateSpec>().map(|s| (s.properties, s.months, s.seed)).map_err(|e| e.to_string());
         match expected {
             Ok(want) => assert_eq!(got, Ok(want), "{text:?}"),
             Err(fragment) => {

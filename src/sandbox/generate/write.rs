@@ -1,13 +1,14 @@
 //! Each item in its wire shape (spec/source-api.md §3-§4 and the seed's property and unit
 //! objects), fields in the documented order, ids derived from property index and sequence.
 
-use std::io::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::calendar::{self, Tz, month_name};
 use super::catalog::{AR_CODES, CARD_BANK, Code, OPERATING_BANK};
-use super::json::{Cents, List};
+use super::json::{Cents, List, push_digits};
 use super::leases::{Lease, UnitState};
 use super::ledger::{Charge, Fate, Ledger, MISC_KINDS, Note};
 use super::property::Property;
@@ -22,8 +23,13 @@ fn ar_codes_updated() -> NaiveDateTime {
 
 /// `"chg_0001_000123"`: written straight into the buffer, no String per id.
 fn id(out: &mut Vec<u8>, prefix: &str, property: u32, seq: u32) {
-    // Writing into a Vec cannot fail.
-    let _ = write!(out, "\"{prefix}_{property:04}_{seq:06}\"");
+    out.push(b'"');
+    out.extend_from_slice(prefix.as_bytes());
+    out.push(b'_');
+    push_digits(out, u64::from(property), 4);
+    out.push(b'_');
+    push_digits(out, u64::from(seq), 6);
+    out.push(b'"');
 }
 
 fn utc(tz: Tz, local: NaiveDateTime) -> NaiveDateTime {
@@ -90,6 +96,7 @@ fn fee_name(code: Code) -> &'static str {
         Code::Park => "Parking",
         Code::Pet => "Pet rent",
         Code::Trash => "Valet trash",
+        Code::Pest => "Pest control",
         Code::Stor => "Storage",
         Code::Conc => "Concession",
         Code::Late => "Late fee",
@@ -156,8 +163,8 @@ pub fn ar_codes(out: &mut Vec<u8>) -> u64 {
 
 fn month_text(out: &mut String, month: PostMonth) {
     out.push_str(month_name(month));
-    out.push(' ');
-    out.push_str(&month.year().to_string());
+    // Writing into a String cannot fail.
+    let _ = write!(out, " {}", month.year());
 }
 
 /// What a resident sees on the ledger line.
@@ -169,13 +176,13 @@ fn describe(out: &mut String, p: &Property, ledger: &Ledger, charge: &Charge) {
             out.push(' ');
             month_text(out, service_month);
             if let Note::Prorated { days } = charge.note {
-                out.push_str(&format!(" (prorated, {days} of {} days)", service_month.days()));
+                let _ = write!(out, " (prorated, {days} of {} days)", service_month.days());
             }
             if charge.note == Note::Advance {
                 out.push_str(" (billed in advance)");
             }
             if charge.tax.0 != 0 {
-                out.push_str(&format!(" (incl. {} sales tax)", percent_text(p.site.sales_tax_bp)));
+                let _ = write!(out, " (incl. {} sales tax)", percent_text(p.site.sales_tax_bp));
             }
         }
         Note::MoveIn if charge.code == Code::Conc => out.push_str("Move-in special"),
@@ -187,7 +194,7 @@ fn describe(out: &mut String, p: &Property, ledger: &Ledger, charge: &Charge) {
         }
         Note::Nsf { payment } => {
             let seq = ledger.payment_seq[payment as usize];
-            out.push_str(&format!("NSF fee: returned payment pay_{:04}_{seq:06}", p.index));
+            let _ = write!(out, "NSF fee: returned payment pay_{:04}_{seq:06}", p.index);
         }
         Note::Misc { kind } => out.push_str(MISC_KINDS[usize::from(kind) % MISC_KINDS.len()].0),
         Note::Reversal { waived } => {
@@ -231,9 +238,9 @@ pub fn charges(list: &mut List<'_>, p: &Property, leases: &[Lease], ledger: &Led
                 .opt_date("servicePeriodStart", charge.service.map(|s| s.0))
                 .opt_date("servicePeriodEnd", charge.service.map(|s| s.1));
             match charge.reverses {
-                Some(original) => {
-                    o.raw("reversesChargeId", |out| id(out, "chg", p.index, ledger.charge_seq[original as usize]))
-                }
+                Some(original) => o.raw("reversesChargeId", |out| {
+                    id(out, "chg", p.index, ledger.charge_seq[original as usize])
+                }),
                 None => o.null("reversesChargeId"),
             };
             if charge.scheduled {

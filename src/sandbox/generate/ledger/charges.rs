@@ -13,7 +13,7 @@ use crate::sandbox::generate::rng::Rng;
 
 /// Miscellaneous charges (code MISC, deliberately unmapped): description and amount in dollars.
 pub const MISC_KINDS: [(&str, i64); 4] =
-    [("Lockout service", 25), ("Key replacement", 45), ("Pest treatment", 75), ("Carpet cleaning", 150)];
+    [("Lockout service", 25), ("Key replacement", 45), ("Trash violation", 75), ("Carpet cleaning", 150)];
 
 /// A payment the resident means to make: at `at` (local), paying `share_pct` percent of what is
 /// open then (100 = everything).
@@ -188,7 +188,17 @@ impl Biller<'_, '_> {
             };
             let created = when(biller);
             biller.add(
-                Draft { code, amount, tax, post_date, post_month: month, service, scheduled: true, created, note },
+                Draft {
+                    code,
+                    amount,
+                    tax,
+                    post_date,
+                    post_month: month,
+                    service,
+                    scheduled: true,
+                    created,
+                    note,
+                },
                 list,
             )
         };
@@ -250,7 +260,9 @@ impl Biller<'_, '_> {
     fn correct_later(&mut self, index: u32) {
         let cutoff_end = at(self.ctx.cutoff, 23, 59, 0);
         let charge = &mut self.billed.charges[index as usize];
-        let later = charge.created + Duration::days(self.rng.range(1, 20)) + Duration::minutes(self.rng.range(1, 600));
+        let later = charge.created
+            + Duration::days(self.rng.range(1, 20))
+            + Duration::minutes(self.rng.range(1, 600));
         charge.updated = later.min(cutoff_end).max(charge.created);
         charge.corrected = true;
     }
@@ -317,7 +329,9 @@ impl Biller<'_, '_> {
                 .copied()
                 .filter(|&i| {
                     let c = &self.billed.charges[i as usize];
-                    c.post_month == month && c.scheduled && c.code != Code::Rent && c.reverses.is_none()
+                    // Whole-month fees only: a reversed part-month charge would look like a
+                    // proration mismatch to the connector's check.
+                    c.post_month == month && c.note == Note::Monthly && c.code != Code::Rent
                 })
                 .collect();
             if !fees.is_empty() {
@@ -351,9 +365,8 @@ impl Biller<'_, '_> {
     fn month_plans(&mut self, month: PostMonth, moving_in: bool, first: NaiveDate) -> Vec<PayPlan> {
         let rng = &mut *self.rng;
         let day = |d: i64| add_days(month.first_day(), d - 1);
-        let any_time = |rng: &mut Rng, date: NaiveDate| {
-            at(date, rng.range(6, 22), rng.range(0, 59), rng.range(0, 59))
-        };
+        let any_time =
+            |rng: &mut Rng, date: NaiveDate| at(date, rng.range(6, 22), rng.range(0, 59), rng.range(0, 59));
         let office = |rng: &mut Rng, mut date: NaiveDate| {
             while !is_business_day(date) {
                 date = add_days(date, 1);
@@ -389,7 +402,8 @@ impl Biller<'_, '_> {
                 vec![PayPlan { at: any_time(rng, date), method, share_pct: 100 }]
             }
             Payer::Office => {
-                let method = rng.weighted(&[(Method::Check, 70), (Method::MoneyOrder, 20), (Method::Cash, 10)]);
+                let method =
+                    rng.weighted(&[(Method::Check, 70), (Method::MoneyOrder, 20), (Method::Cash, 10)]);
                 let date = day(rng.range(1, 5));
                 vec![PayPlan { at: office(rng, date), method, share_pct: 100 }]
             }
@@ -424,7 +438,8 @@ pub fn showcase(ctx: &Ctx<'_>, leases: &[Lease], billed: &mut Billed) {
     let has_misc = billed.charges.iter().any(|c| c.code == Code::Misc && c.post_month == last);
     let day10 = add_days(last.first_day(), 9);
     if !has_misc && day10 <= ctx.cutoff {
-        let tenant = leases.iter().position(|l| l.days_in(last).is_some_and(|(f, t)| f <= day10 && day10 <= t));
+        let tenant =
+            leases.iter().position(|l| l.days_in(last).is_some_and(|(f, t)| f <= day10 && day10 <= t));
         if let Some(lease_index) = tenant {
             let index = billed.charges.len() as u32;
             billed.charges.push(Charge {
@@ -454,7 +469,11 @@ mod tests {
     #[test]
     fn proration_is_actual_days_half_even() {
         let check = |monthly: i64, days: u32, month_days: u32, want: i64| {
-            assert_eq!(prorate(Cents(monthly), days, month_days), Cents(want), "{monthly} {days}/{month_days}");
+            assert_eq!(
+                prorate(Cents(monthly), days, month_days),
+                Cents(want),
+                "{monthly} {days}/{month_days}"
+            );
         };
         check(129_500, 14, 28, 64_750);
         check(129_500, 17, 31, 71_016); // 710.1612.. -> 710.16

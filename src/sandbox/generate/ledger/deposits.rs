@@ -26,7 +26,9 @@ pub fn batch(ctx: &Ctx<'_>, mut payments: Vec<Payment>) -> (Vec<Payment>, Vec<De
     let mut keyed: Vec<(NaiveDate, usize, NaiveDateTime, u32)> = payments
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| deposit_day(p, ctx.cutoff).map(|day| (day, p.method.bank(), p.received, i as u32)))
+        .filter_map(|(i, p)| {
+            deposit_day(p, ctx.cutoff).map(|day| (day, p.method.bank(), p.received, i as u32))
+        })
         .collect();
     keyed.sort_unstable();
     let mut deposits: Vec<Deposit> = Vec::new();

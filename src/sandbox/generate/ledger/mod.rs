@@ -26,7 +26,9 @@ pub enum Note {
     /// A scheduled monthly charge for a full month.
     Monthly,
     /// A monthly charge for part of a month (move-in or move-out).
-    Prorated { days: u32 },
+    Prorated {
+        days: u32,
+    },
     /// Next month's rent, billed at a late-month move-in.
     Advance,
     /// Security deposit or move-in special.
@@ -34,10 +36,16 @@ pub enum Note {
     Goodwill,
     Late,
     /// The fee for a returned payment (index into the property's payments).
-    Nsf { payment: u32 },
-    Misc { kind: u8 },
+    Nsf {
+        payment: u32,
+    },
+    Misc {
+        kind: u8,
+    },
     /// A reversal; `waived` for late fees forgiven by the manager.
-    Reversal { waived: bool },
+    Reversal {
+        waived: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -94,9 +102,14 @@ impl Method {
 pub enum Fate {
     Captured,
     /// Returned by the bank (NSF and the like); `at` is local.
-    Returned { at: NaiveDateTime, reason: &'static str },
+    Returned {
+        at: NaiveDateTime,
+        reason: &'static str,
+    },
     /// Voided at the office before it was deposited.
-    Voided { at: NaiveDateTime },
+    Voided {
+        at: NaiveDateTime,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -198,11 +198,8 @@ impl Walk<'_, '_> {
         if returned > cutoff_end {
             return Fate::Captured; // the bank has not sent it back yet
         }
-        let reason = if method == Method::Ach {
-            *self.rng.pick(&ACH_RETURNS)
-        } else {
-            *self.rng.pick(&CHECK_RETURNS)
-        };
+        let reason =
+            if method == Method::Ach { *self.rng.pick(&ACH_RETURNS) } else { *self.rng.pick(&CHECK_RETURNS) };
         self.push(returned, Event::Reopen(index));
         let fee_at = returned + Duration::minutes(1);
         let charge = self.charges.len() as u32;
