@@ -175,7 +175,7 @@ const fn acct(
 /// Xero keeps resident receivables in a CURRENT control account (1210), not its system Accounts
 /// Receivable, because manual journals may not post to system accounts.
 #[rustfmt::skip]
-pub const CHART: [ChartAccount; 21] = [
+pub const CHART: [ChartAccount; 20] = [
     acct(("1010", "Operating Bank", "Bank"), ("1010", "Operating Bank", "BANK"), true),
     acct(("1020", "Card Settlement Bank", "Bank"), ("1020", "Card Settlement Bank", "BANK"), true),
     acct(("1200", "Accounts Receivable (A/R)", "Accounts Receivable"), ("1210", "Resident Receivables", "CURRENT"), true),
@@ -196,7 +196,6 @@ pub const CHART: [ChartAccount; 21] = [
     acct(("4210", "Water Reimbursement", "Income"), ("4210", "Water Reimbursement", "REVENUE"), true),
     acct(("4220", "Sewer Reimbursement", "Income"), ("4220", "Sewer Reimbursement", "REVENUE"), true),
     acct(("4900", "Miscellaneous Income", "Income"), ("4900", "Miscellaneous Income", "REVENUE"), true),
-    acct(("4990", "Other Resident Charges", "Income"), ("4990", "Other Resident Charges", "REVENUE"), true),
 ];
 
 /// The customer (QuickBooks) and contact (Xero) that `mappings/portfolio.toml` names for every
