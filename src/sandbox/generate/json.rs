@@ -341,8 +341,12 @@ impl<'a> List<'a> {
         inner.end();
     }
 
-    /// Closes the list and returns how many items it holds.
+    /// Closes the list and returns how many items it holds. Items sit one per line, so that
+    /// the document can be read, grepped and diffed.
     pub fn end(self) -> u64 {
+        if self.count > 0 {
+            self.out.push(b'\n');
+        }
         self.out.push(b']');
         self.count
     }
@@ -410,14 +414,11 @@ mod tests {
             });
             assert_eq!(list.end(), 2);
         });
-        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(
-            parsed,
-            serde_json::json!([
-                {"id": "x", "amount": 1295.0, "n": null, "ids": ["a", "b"]},
-                {"allocations": [{"n": 1}, {"n": 2}]}
-            ])
+            text,
+            "[\n{\"id\":\"x\",\"amount\":1295.00,\"n\":null,\"ids\":[\"a\",\"b\"]},\n\
+             {\"allocations\":[{\"n\":1},{\"n\":2}]}\n]"
         );
-        assert!(text.contains("\"amount\":1295.00"));
+        assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
     }
 }

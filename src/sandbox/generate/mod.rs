@@ -268,8 +268,8 @@ impl Sim<'_> {
     }
 }
 
-/// Writes the dataset for `spec` to `path` (what `sandbox --generate --write-data` style tooling
-/// and the benchmark use), returning the summary.
+/// Writes the dataset for `spec` to a file (for `sandbox --data`, benchmarks, or a look with
+/// `jq`), returning the summary.
 pub fn write_to(spec: &GenerateSpec, path: &std::path::Path) -> std::io::Result<Summary> {
     let generated = generate_with_summary(spec);
     let mut file = std::fs::File::create(path)?;
