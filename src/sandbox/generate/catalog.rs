@@ -3,7 +3,7 @@
 //! accounts, codes and property ids) fits every generated dataset.
 
 use super::calendar::Tz;
-use super::json::Cents;
+use super::cents::Cents;
 
 /// Where a generated property stands. Property `n` uses site `(n - 1) % SITES.len()`; later
 /// rounds get a number after the name ("Lakeview Apartments 2").

@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use super::calendar::{self, add_days, at, month_end_after};
 use super::catalog::Code;
-use super::json::Cents;
+use super::cents::Cents;
 use super::property::Property;
 use super::rng::Rng;
 use crate::domain::PostMonth;

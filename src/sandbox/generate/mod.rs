@@ -51,6 +51,7 @@
 mod accounting;
 mod calendar;
 mod catalog;
+mod cents;
 mod json;
 mod leases;
 mod ledger;

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 
 use super::calendar;
 use super::catalog::{LATE_FEES, SITES, Site};
-use super::json::Cents;
+use super::cents::Cents;
 use super::rng::Rng;
 
 pub struct Property {

@@ -8,7 +8,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::calendar::{self, Tz, month_name};
 use super::catalog::{AR_CODES, CARD_BANK, Code, OPERATING_BANK};
-use super::json::{Cents, List, push_digits};
+use super::cents::Cents;
+use super::json::{List, push_digits};
 use super::leases::{Lease, UnitState};
 use super::ledger::{Charge, Fate, Ledger, MISC_KINDS, Note};
 use super::property::Property;

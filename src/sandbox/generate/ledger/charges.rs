@@ -7,7 +7,7 @@ use super::{Charge, Ctx, Method, Note};
 use crate::domain::PostMonth;
 use crate::sandbox::generate::calendar::{add_days, at, is_business_day};
 use crate::sandbox::generate::catalog::Code;
-use crate::sandbox::generate::json::Cents;
+use crate::sandbox::generate::cents::Cents;
 use crate::sandbox::generate::leases::{Lease, Payer};
 use crate::sandbox::generate::rng::Rng;
 

@@ -5,7 +5,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use super::{Ctx, Deposit, Fate, Payment};
 use crate::domain::PostMonth;
 use crate::sandbox::generate::calendar::{at, next_business_day};
-use crate::sandbox::generate::json::Cents;
+use crate::sandbox::generate::cents::Cents;
 use crate::sandbox::generate::rng::Rng;
 
 /// The day a payment reaches the bank, when it does by the cutoff.

@@ -13,7 +13,7 @@ mod payments;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::catalog::Code;
-use super::json::Cents;
+use super::cents::Cents;
 use super::leases::Lease;
 use super::property::Property;
 use crate::domain::PostMonth;

@@ -12,7 +12,7 @@ use super::{Charge, Ctx, Fate, Method, Note, Payment};
 use crate::domain::PostMonth;
 use crate::sandbox::generate::calendar::{add_days, at, next_business_day};
 use crate::sandbox::generate::catalog::{Code, NSF_FEE};
-use crate::sandbox::generate::json::Cents;
+use crate::sandbox::generate::cents::Cents;
 use crate::sandbox::generate::rng::Rng;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -98,7 +98,7 @@ impl Walk<'_, '_> {
                             None => self.open.push((charge, amount)),
                         }
                     }
-                    self.open.sort_unstable_by_key(|(c, _)| self.charges[*c as usize].created);
+                    self.open.sort_unstable_by_key(|(c, _)| (self.charges[*c as usize].created, *c));
                 }
             }
         }
