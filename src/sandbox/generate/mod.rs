@@ -43,8 +43,8 @@
 //! | `properties=100,months=12` | ~1,060,000 | ~635 MB |
 //!
 //! Measured for `properties=100,months=12,seed=1` (release build, 2 cores, one thread):
-//! 824,465 charges, 214,017 payments, 23,678 deposits (1,062,160 ledger items), 16,388 units,
-//! 30,832 leases, 635 MB, generated in 2.2 s. `tests/generate_size.rs` prints these figures
+//! 824,407 charges, 214,017 payments, 23,674 deposits (1,062,098 ledger items), 16,388 units,
+//! 30,832 leases, 635 MB, generated in 2.2-2.8 s. `tests/generate_size.rs` prints these figures
 //! (`cargo test --release --test generate_size -- --ignored --nocapture`) and checks the
 //! per-property-month rate on every run.
 
