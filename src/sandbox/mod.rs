@@ -24,6 +24,7 @@ mod control;
 pub mod dataset;
 pub mod entrata;
 pub mod faults;
+pub mod generate;
 pub mod paths;
 mod server;
 mod shared;
