@@ -16,6 +16,8 @@ use crate::report::progress::Progress;
 use crate::report::status::StatusReport;
 use crate::run::plan::{PlanRequest, PlanRunError, plan};
 use crate::run::pull::{PullError, PullOptions, pull};
+use crate::sandbox::generate::{GenerateSpec, generate};
+use crate::sandbox::{Dataset, SandboxOptions, env_path, parse_faults, start};
 use crate::source::client::{EntrataClient, SourceError};
 use crate::state::{LockError, RunOutcome, StateError, StateFile, StateLock};
 use crate::targets::TargetKind;
@@ -63,6 +65,11 @@ pub enum StatusFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serves the Entrata sandbox (QuickBooks and Xero come later) on loopback until interrupted.
+    #[command(
+        after_help = "Examples:\n  entrata-recon sandbox --generate properties=3,months=3,seed=1 --write-config recon.toml\n  entrata-recon sandbox --data fixtures/one-of-each.json --listen 127.0.0.1:8080\n  entrata-recon sandbox --faults faults.json --write-config /tmp/try/recon.toml"
+    )]
+    Sandbox(SandboxArgs),
     /// Incremental pull from Entrata into the state file.
     #[command(
         after_help = "Examples:\n  entrata-recon pull\n  entrata-recon pull --property prop_0001 --since 2026-02-01T00:00:00Z\n  entrata-recon --config /etc/recon/recon.toml pull --full"
@@ -83,6 +90,25 @@ pub enum Command {
         after_help = "Examples:\n  entrata-recon status\n  entrata-recon status --format json | jq .items"
     )]
     Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Serve this dataset (spec/source-api.md §6).
+    #[arg(long, value_name = "FILE", conflicts_with = "generate")]
+    pub data: Option<PathBuf>,
+    /// Generate a portfolio: properties=N,months=M,seed=S (default properties=3,months=3,seed=1).
+    #[arg(long, value_name = "SPEC")]
+    pub generate: Option<GenerateSpec>,
+    /// Where to listen (loopback only; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Fault rules (JSON), e.g. 429s and dropped connections to try the connector against.
+    #[arg(long, value_name = "FILE")]
+    pub faults: Option<PathBuf>,
+    /// Write a recon.toml pointing at the sandbox (and a sibling .env with its secrets).
+    #[arg(long, value_name = "FILE")]
+    pub write_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -250,11 +276,42 @@ pub fn main_with_args(cli: Cli) -> ExitCode {
 
 async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
     match &cli.command {
+        Command::Sandbox(args) => cmd_sandbox(args).await,
         Command::Pull(args) => cmd_pull(cli, args).await,
         Command::Status(args) => cmd_status(cli, args).await,
         Command::Plan(args) => cmd_plan(cli, args).await,
         Command::Mappings { command: MappingsCommand::Check(args) } => cmd_mappings_check(cli, args).await,
     }
+}
+
+async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError> {
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|e| CliError::Other(format!("cannot read {}: {e}", path.display())))
+    };
+    let bytes = match &args.data {
+        Some(path) => read(path)?,
+        None => generate(&args.generate.clone().unwrap_or_default()),
+    };
+    let dataset =
+        Dataset::from_json(&bytes).map_err(|e| CliError::Other(format!("the dataset is refused:\n{e}")))?;
+    drop(bytes);
+    let mut options = SandboxOptions::new(dataset);
+    options.listen = args.listen;
+    if let Some(path) = &args.faults {
+        options.faults =
+            parse_faults(&read(path)?).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
+    }
+    let sandbox = start(options).await.map_err(|e| CliError::Other(e.to_string()))?;
+    println!("Sandbox listening on {}", sandbox.base_url());
+    println!("  Entrata: {}", sandbox.entrata_base_url());
+    if let Some(path) = &args.write_config {
+        sandbox.write_config(path).map_err(|e| CliError::Other(e.to_string()))?;
+        println!("  Config:  {} (secrets in {})", path.display(), env_path(path).display());
+    }
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await.map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
+    sandbox.shutdown().await;
+    Ok(Outcome::Done)
 }
 
 async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliError> {
@@ -427,7 +484,11 @@ fn init_logging(cli: &Cli) {
     // Our crate at the chosen level; dependencies stay at warn unless RUST_LOG says otherwise.
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(format!("warn,entrata_recon={level}")));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = match cli.log_format {
         LogFormat::Text => builder.with_target(false).try_init(),
         LogFormat::Json => builder.json().try_init(),
