@@ -290,7 +290,7 @@ async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError> {
     };
     let bytes = match &args.data {
         Some(path) => read(path)?,
-        None => generate(&args.generate.clone().unwrap_or_default()),
+        None => generate(&args.generate.unwrap_or_default()),
     };
     let dataset =
         Dataset::from_json(&bytes).map_err(|e| CliError::Other(format!("the dataset is refused:\n{e}")))?;
