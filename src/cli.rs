@@ -14,9 +14,10 @@ use crate::mapping::{CheckReport, MappingErrors};
 use crate::report::plan::PlanView;
 use crate::report::progress::Progress;
 use crate::report::status::StatusReport;
+use crate::run::demo;
 use crate::run::plan::{PlanRequest, PlanRunError, plan};
 use crate::run::pull::{PullError, PullOptions, pull};
-use crate::sandbox::generate::{GenerateSpec, generate};
+use crate::sandbox::generate::{GenerateSpec, generate, generate_with_summary};
 use crate::sandbox::{Dataset, SandboxOptions, env_path, parse_faults, start};
 use crate::source::client::{EntrataClient, SourceError};
 use crate::state::{LockError, RunOutcome, StateError, StateFile, StateLock};
@@ -65,6 +66,12 @@ pub enum StatusFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The nightly job on a generated portfolio, with no set-up: starts the sandbox in-process, writes
+    /// a config and the example mappings into a fresh folder, pulls, plans and prints a summary.
+    #[command(
+        after_help = "Examples:\n  entrata-recon demo\n  entrata-recon demo --generate properties=10,months=6,seed=7"
+    )]
+    Demo(DemoArgs),
     /// Serves the Entrata sandbox (QuickBooks and Xero come later) on loopback until interrupted.
     #[command(
         after_help = "Examples:\n  entrata-recon sandbox --generate properties=3,months=3,seed=1 --write-config recon.toml\n  entrata-recon sandbox --data fixtures/one-of-each.json --listen 127.0.0.1:8080\n  entrata-recon sandbox --faults faults.json --write-config /tmp/try/recon.toml"
@@ -90,6 +97,13 @@ pub enum Command {
         after_help = "Examples:\n  entrata-recon status\n  entrata-recon status --format json | jq .items"
     )]
     Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The portfolio to generate (default properties=3,months=3,seed=1).
+    #[arg(long, value_name = "SPEC")]
+    pub generate: Option<GenerateSpec>,
 }
 
 #[derive(Debug, Args)]
@@ -276,12 +290,71 @@ pub fn main_with_args(cli: Cli) -> ExitCode {
 
 async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
     match &cli.command {
+        Command::Demo(args) => cmd_demo(cli, args).await,
         Command::Sandbox(args) => cmd_sandbox(args).await,
         Command::Pull(args) => cmd_pull(cli, args).await,
         Command::Status(args) => cmd_status(cli, args).await,
         Command::Plan(args) => cmd_plan(cli, args).await,
         Command::Mappings { command: MappingsCommand::Check(args) } => cmd_mappings_check(cli, args).await,
     }
+}
+
+async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliError> {
+    let other = |what: &str, e: &dyn std::fmt::Display| CliError::Other(format!("demo: {what}: {e}"));
+    let spec = args.generate.unwrap_or_default();
+    let folder = demo::demo_folder().map_err(|e| other("cannot create a folder", &e))?;
+    let generated = generate_with_summary(&spec);
+    let dataset = Dataset::from_json(&generated.json).map_err(|e| other("generated dataset refused", &e))?;
+    drop(generated.json);
+    let sandbox =
+        start(SandboxOptions::new(dataset)).await.map_err(|e| other("cannot start the sandbox", &e))?;
+    println!(
+        "Demo: a generated portfolio ({spec}: {} ledger items) served by the Entrata sandbox at {}",
+        generated.summary.ledger_items(),
+        sandbox.base_url()
+    );
+    let config_path = folder.join("recon.toml");
+    demo::write_example_mappings(&folder.join("mappings")).map_err(|e| other("cannot write mappings", &e))?;
+    sandbox.write_config(&config_path).map_err(|e| other("cannot write the config", &e))?;
+    // Only the sandbox's env file: real ENTRATA_* variables must not leak into the demo.
+    let text = std::fs::read_to_string(&config_path).map_err(|e| other("cannot read the config", &e))?;
+    let config = Config::parse(&config_path, &text, crate::config::Env::default())?;
+
+    let lock = StateLock::acquire(&config.state_path, "demo")?;
+    let state = StateFile::open(&config.state_path).await?;
+    let client = EntrataClient::new(&config.source, config.entrata_credentials()?)?;
+    println!("\n1. Pull");
+    let pulled = run_pull(&config, &client, &state, &PullOptions::default(), cli.progress_enabled()).await;
+    sandbox.shutdown().await;
+    pulled?;
+    println!("\n2. Plan (mapping files in {})", config.mappings_dir.display());
+    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let plan = plan(&state, &mappings, &PlanRequest::default()).await;
+    state.close().await;
+    drop(lock);
+    let plan = plan?;
+    println!(
+        "Read {} items (leases, charges, payments, deposits) of {} properties.\n",
+        plan.items_read, plan.properties
+    );
+    print!("{}", demo::summary(&plan));
+    println!("\nThe demo's files are kept in {}:", folder.display());
+    println!("  recon.toml, recon.env (sandbox secrets), recon.sqlite (the state file), mappings/");
+    println!("Look further with:");
+    println!("  entrata-recon --config {} plan --format json", config_path.display());
+    println!("  entrata-recon --config {} status", config_path.display());
+    println!(
+        "  entrata-recon mappings check --dir {} --state {}",
+        config.mappings_dir.display(),
+        config.state_path.display()
+    );
+    if !plan.exceptions.is_empty() {
+        println!(
+            "\nThe exceptions above are planted in the generated data to show how they are reported; a nightly \
+             `plan` or `run` with exceptions exits 1 so that someone looks."
+        );
+    }
+    Ok(Outcome::Done)
 }
 
 async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError> {
