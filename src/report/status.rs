@@ -23,14 +23,7 @@ const QUARANTINE_SHOWN: usize = 20;
 impl StatusReport {
     pub async fn gather(state: &StateFile) -> Result<StatusReport, StateError> {
         let counts = state.status_counts().await?;
-        let mut quarantined = Vec::new();
-        for kind in ItemKind::ALL {
-            for item in state.current_items(kind, None).await? {
-                if item.invalid_reason.is_some() {
-                    quarantined.push((kind.as_str().to_owned(), item));
-                }
-            }
-        }
+        let quarantined = state.invalid_items().await?;
         let runs = state.recent_runs(RUNS_SHOWN).await?;
         Ok(StatusReport { state_path: state.path().display().to_string(), counts, quarantined, runs })
     }

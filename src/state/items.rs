@@ -284,8 +284,8 @@ impl StateFile {
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    /// Quarantined current versions: `(kind, item_id, property_id, reason, raw)`.
-    pub async fn invalid_items(&self) -> Result<Vec<CurrentItem>, StateError> {
+    /// Quarantined current versions with their kind (`charges`, ...), by kind and id.
+    pub async fn invalid_items(&self) -> Result<Vec<(String, CurrentItem)>, StateError> {
         let rows = sqlx::query(
             "SELECT item_id, version, property_id, raw, invalid_reason, kind FROM items \
              WHERE is_current = 1 AND invalid_reason IS NOT NULL ORDER BY kind, item_id",
@@ -295,12 +295,15 @@ impl StateFile {
         .map_err(self.query_err())?;
         Ok(rows
             .into_iter()
-            .map(|row| CurrentItem {
-                item_id: row.get(0),
-                version: row.get(1),
-                property_id: row.get(2),
-                raw: row.get(3),
-                invalid_reason: row.get(4),
+            .map(|row| {
+                let item = CurrentItem {
+                    item_id: row.get(0),
+                    version: row.get(1),
+                    property_id: row.get(2),
+                    raw: row.get(3),
+                    invalid_reason: row.get(4),
+                };
+                (row.get(5), item)
             })
             .collect())
     }
