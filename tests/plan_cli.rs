@@ -1,0 +1,185 @@
+//! `plan` and `mappings check` end to end: a sandbox, a real pull, then the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use entrata_recon::run::demo::write_example_mappings;
+use entrata_recon::sandbox::generate::{GenerateSpec, generate};
+use entrata_recon::sandbox::{Dataset, Sandbox, SandboxOptions, start};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+struct World {
+    _sandbox: Sandbox,
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn new(dataset: &[u8]) -> World {
+        let sandbox = start(SandboxOptions::new(Dataset::from_json(dataset).unwrap())).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        write_example_mappings(&dir.path().join("mappings")).unwrap();
+        sandbox.write_config(&dir.path().join("recon.toml")).unwrap();
+        World { _sandbox: sandbox, dir }
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join("recon.toml")
+    }
+
+    /// Runs the binary off the async runtime (the sandbox is served by it meanwhile).
+    async fn run(&self, args: &[&str]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_entrata-recon"));
+        command.arg("--config").arg(self.config()).arg("-q").args(args).env_clear();
+        tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn amount(v: &Value) -> Decimal {
+    let s = v.as_str().unwrap_or_else(|| panic!("money must be a string: {v}"));
+    let (_, decimals) = s.split_once('.').unwrap_or_else(|| panic!("{s} has no decimals"));
+    assert_eq!(decimals.len(), 2, "{s} must have exactly two decimals");
+    s.parse().unwrap()
+}
+
+fn generated(spec: &str) -> Vec<u8> {
+    generate(&spec.parse::<GenerateSpec>().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_json_is_balanced_exact_and_deterministic() {
+    let world = World::new(&generated("properties=2,months=2,seed=11")).await;
+    let pulled = world.run(&["pull"]).await;
+    assert!(pulled.status.code() == Some(0), "{}", text(&pulled.stderr));
+
+    let first = world.run(&["plan", "--format", "json"]).await;
+    assert_eq!(first.status.code(), Some(1), "planted exceptions need a person: {}", text(&first.stderr));
+    let second = world.run(&["plan", "--format", "json"]).await;
+    assert_eq!(first.stdout, second.stdout, "the same state and mappings give the same bytes");
+
+    let plan: Value = serde_json::from_slice(&first.stdout).unwrap();
+    let entries = plan["entries"].as_array().unwrap();
+    assert!(entries.len() > 20);
+    let mut keys = std::collections::BTreeSet::new();
+    let mut docs = std::collections::BTreeSet::new();
+    for entry in entries {
+        let (mut dr, mut cr) = (Decimal::ZERO, Decimal::ZERO);
+        for line in entry["lines"].as_array().unwrap() {
+            let (d, c) = (amount(&line["debit"]), amount(&line["credit"]));
+            assert!(d.is_zero() != c.is_zero(), "one side per line: {line}");
+            dr += d;
+            cr += c;
+            assert!(line["target"]["qbo"].is_string() && line["target"]["xero"].is_string(), "{line}");
+        }
+        assert_eq!(dr, cr, "entry {} balances", entry["key"]);
+        let date = entry["date"].as_str().unwrap();
+        assert!(
+            date.starts_with(entry["postMonth"].as_str().unwrap()),
+            "dated inside its post month: {entry}"
+        );
+        assert!(entry["docNumber"].as_str().unwrap().len() <= 21);
+        assert!(keys.insert(entry["key"].as_str().unwrap().to_owned()), "keys are unique");
+        assert!(docs.insert(entry["docNumber"].as_str().unwrap().to_owned()), "doc numbers are unique");
+        assert!(!entry["sources"].as_array().unwrap().is_empty());
+    }
+    let exceptions = plan["exceptions"].as_array().unwrap();
+    let kinds: std::collections::BTreeSet<&str> =
+        exceptions.iter().map(|x| x["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains("unmapped_code"), "{kinds:?}");
+    for x in exceptions.iter().filter(|x| x["kind"] == "unmapped_code") {
+        amount(&x["amount"]);
+        assert!(x["message"].as_str().unwrap().contains("MISC"), "{x}");
+    }
+
+    // --period keeps only that month's entries; --target keeps only that target's accounts.
+    let feb = world.run(&["plan", "--format", "json", "--period", "2026-02", "--target", "qbo"]).await;
+    let feb: Value = serde_json::from_slice(&feb.stdout).unwrap();
+    let feb_entries = feb["entries"].as_array().unwrap();
+    assert!(!feb_entries.is_empty() && feb_entries.len() < entries.len());
+    for entry in feb_entries {
+        assert_eq!(entry["postMonth"], "2026-02");
+        for line in entry["lines"].as_array().unwrap() {
+            assert!(line["target"]["xero"].is_null() && line["target"]["qbo"].is_string(), "{line}");
+        }
+    }
+
+    // --property keeps one property; an unknown one is refused, naming the known ones.
+    let one = world.run(&["plan", "--format", "csv", "--property", "prop_0002"]).await;
+    let csv = text(&one.stdout);
+    assert!(
+        csv.starts_with("record,key,docNumber,propertyId,kind,date,postMonth,currency,account,debit,credit")
+    );
+    assert!(csv.lines().skip(1).all(|l| l.contains("prop_0002")), "{csv}");
+    let unknown = world.run(&["plan", "--property", "prop_9999"]).await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr)
+            .contains("unknown property prop_9999: the state file knows prop_0001, prop_0002")
+    );
+
+    // The table is for people: every entry's document number, totals and the exceptions.
+    let table = text(&world.run(&["plan"]).await.stdout);
+    assert!(
+        table.contains("EN-LV001-") && table.contains("Totals per account") && table.contains("exception(s)")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quarantined_items_are_planned_as_invalid_items() {
+    let fixture =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/quarantine.json")).unwrap();
+    let world = World::new(&fixture).await;
+    // The fixture's own mapping needs: it uses the generator's property ids and codes.
+    let pulled = world.run(&["pull"]).await;
+    assert_eq!(pulled.status.code(), Some(1), "quarantined items need a person: {}", text(&pulled.stderr));
+    let plan = world.run(&["plan", "--format", "json"]).await;
+    let plan: Value =
+        serde_json::from_slice(&plan.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&plan.stderr)));
+    let invalid: Vec<&Value> =
+        plan["exceptions"].as_array().unwrap().iter().filter(|x| x["kind"] == "invalid_item").collect();
+    assert_eq!(invalid.len(), 5, "{invalid:#?}");
+    for x in &invalid {
+        let message = x["message"].as_str().unwrap();
+        assert!(message.starts_with("quarantined by the pull: "), "{message}");
+        assert!(x["amount"].is_null());
+    }
+    let messages: Vec<&str> = invalid.iter().map(|x| x["message"].as_str().unwrap()).collect();
+    assert!(messages.iter().any(|m| m.contains("more than 2 decimal places")), "{messages:#?}");
+    assert!(messages.iter().any(|m| m.contains("2026-02-30")), "{messages:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_check_lists_unmapped_codes_with_money_and_strict_fails() {
+    let world = World::new(&generated("properties=1,months=2,seed=3")).await;
+    // Before a pull: the files alone are fine.
+    let before = world.run(&["mappings", "check"]).await;
+    assert_eq!(before.status.code(), Some(0), "{}", text(&before.stdout));
+    assert!(
+        text(&before.stdout).contains("The state file has no items yet")
+            || text(&before.stdout).contains("OK")
+    );
+
+    assert!(world.run(&["pull"]).await.status.success());
+    let check = world.run(&["mappings", "check"]).await;
+    let out = text(&check.stdout);
+    assert_eq!(check.status.code(), Some(1), "{out}");
+    assert!(out.contains("MISC") && out.contains("USD"), "{out}");
+    assert_eq!(world.run(&["mappings", "check", "--strict"]).await.status.code(), Some(2));
+
+    // A broken file is exit 2 with file:line:col, whatever the state holds.
+    let portfolio = world.dir.path().join("mappings/portfolio.toml");
+    let text_before = std::fs::read_to_string(&portfolio).unwrap();
+    std::fs::write(&portfolio, text_before.replace("group_by = \"day\"", "group_by = \"week\"")).unwrap();
+    let broken = world.run(&["mappings", "check"]).await;
+    assert_eq!(broken.status.code(), Some(2));
+    let out = text(&broken.stdout);
+    assert!(out.contains("portfolio.toml:") && out.contains("week"), "{out}");
+    // And `plan` refuses to plan with it.
+    let plan = world.run(&["plan"]).await;
+    assert_eq!(plan.status.code(), Some(2));
+    assert!(text(&plan.stderr).contains("portfolio.toml:"), "{}", text(&plan.stderr));
+}
