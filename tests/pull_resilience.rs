@@ -1,0 +1,111 @@
+//! The pull survives what real networks and a real Entrata do: 429 with `Retry-After`, 503s and
+//! 502s, connections reset before or dropped after the work, expired tokens and sessions, and a
+//! rate limit it must pace itself under. Each time it completes with exactly the sandbox's data,
+//! and the client's counters say what happened.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Harness, generated};
+use entrata_recon::run::pull::PullOptions;
+use entrata_recon::sandbox::{EntrataLimits, SandboxOptions};
+
+const PORTFOLIO: &str = "properties=1,months=1,seed=11";
+
+#[tokio::test]
+async fn transient_failures_are_retried_and_the_data_lands() {
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    h.set_faults(
+        r#"[
+        {"service": "entrata", "method": "POST", "path": "**/sessions", "nth": 1, "action": "drop_after_commit"},
+        {"service": "entrata", "method": "GET", "path": "**/properties", "nth": 1, "action": {"status": 503, "retry_after_s": 1}},
+        {"service": "entrata", "method": "GET", "path": "**/ar-codes", "nth": 1, "action": {"status": 429, "retry_after_s": 1}},
+        {"service": "entrata", "method": "GET", "path": "**/leases", "nth": 1, "action": "reset"},
+        {"service": "entrata", "method": "GET", "path": "**/charges", "nth": 1, "action": {"status": 503, "retry_after_s": 0}},
+        {"service": "entrata", "method": "GET", "path": "**/charges", "nth": 2, "action": {"status": 502}},
+        {"service": "entrata", "method": "GET", "path": "**/payments", "nth": 1, "action": "drop_after_commit"},
+        {"service": "entrata", "method": "GET", "path": "**/deposits", "nth": 1, "action": "reset"}
+    ]"#,
+    )
+    .await;
+    let started = Instant::now();
+    let summary = h.pull().await;
+    let elapsed = started.elapsed();
+
+    assert_eq!(h.fired().await, vec![1; 8], "every fault fired once");
+    h.assert_state_matches_sandbox().await;
+    let stats = summary.client;
+    assert_eq!((stats.retries, stats.throttled), (8, 1), "{stats:?}");
+    assert_eq!((stats.logins, stats.refreshes), (1, 0), "{stats:?}");
+    // The sandbox counts what reaches its handlers (answered, or dropped after the work); its 4
+    // status faults and 2 resets never do. The client counts every attempt.
+    let served = h.served().await;
+    assert_eq!(stats.requests, served.requests.entrata() + 4 + 2, "{stats:?} {:?}", served.requests);
+    // The login whose answer was lost did open a session; the client then opened another.
+    assert_eq!(served.sessions.len(), 2);
+    // Two answers asked for a one-second wait, and the client waited.
+    assert!(elapsed >= Duration::from_secs(2), "the pull took {elapsed:?}: Retry-After was not honoured");
+}
+
+/// Advances the sandbox clock by `advance_s` while the walk is parked on its first charges page,
+/// so that the token the client holds expires in Entrata's eyes (not in its own).
+async fn check_expiry(advance_s: u64, expected_logins: u64, expected_refreshes: u64) {
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    h.set_faults(
+        r#"[{"service": "entrata", "method": "GET", "path": "**/charges", "nth": 1, "action": {"delay_ms": 1500}}]"#,
+    )
+    .await;
+    let pull = h.spawn_pull(PullOptions::default());
+    h.wait_until_fired(0, 1).await;
+    h.advance_time(advance_s).await;
+    assert_eq!(
+        h.requests().await.to("GET", "/charges"),
+        0,
+        "the parked page was answered before the clock moved"
+    );
+
+    let summary = pull.await.expect("pull task").unwrap_or_else(|e| panic!("advance {advance_s} s: {e}"));
+    let stats = summary.client;
+    assert_eq!(
+        (stats.logins, stats.refreshes),
+        (expected_logins, expected_refreshes),
+        "advance {advance_s} s"
+    );
+    assert_eq!(stats.retries, 0, "an expired token is not a failure: {stats:?}");
+    assert_eq!(h.served().await.sessions.len() as u64, expected_logins + expected_refreshes);
+    h.assert_state_matches_sandbox().await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_within_the_grace_and_replaced_after_it() {
+    // Tokens live 3600 s and can be refreshed up to 900 s after they expire.
+    check_expiry(3_600 + 60, 1, 1).await;
+    check_expiry(3_600 + 900 + 60, 2, 0).await;
+}
+
+#[tokio::test]
+async fn a_token_expired_by_the_service_mid_pull_is_refreshed() {
+    let h = Harness::start(generated("properties=2,months=1,seed=11")).await;
+    h.set_faults(r#"[{"service": "entrata", "method": "GET", "path": "**/payments", "nth": 1, "action": "expire_token"}]"#)
+        .await;
+    let summary = h.pull().await;
+    assert_eq!(h.fired().await, vec![1]);
+    let stats = summary.client;
+    assert_eq!((stats.logins, stats.refreshes, stats.retries), (1, 1, 0), "{stats:?}");
+    h.assert_state_matches_sandbox().await;
+}
+
+#[tokio::test]
+async fn the_pull_paces_itself_under_the_rate_limit() {
+    // Three requests per second: the pull needs seven (a login, two company-wide lists, four
+    // per property), so it must wait for the window twice, and never be told to.
+    let limits = EntrataLimits { requests_per_window: 3, window_s: 1, ..EntrataLimits::default() };
+    let h = Harness::start(SandboxOptions { entrata_limits: limits, ..generated(PORTFOLIO) }).await;
+    let started = Instant::now();
+    let summary = h.pull().await;
+    assert_eq!(summary.client.requests, 7);
+    assert_eq!((summary.client.throttled, summary.client.retries), (0, 0), "{:?}", summary.client);
+    assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
+    h.assert_state_matches_sandbox().await;
+}
