@@ -8,6 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Harness, generated};
+use entrata_recon::domain::ItemKind;
 use entrata_recon::run::pull::PullOptions;
 use entrata_recon::sandbox::{EntrataLimits, SandboxOptions};
 
@@ -108,4 +109,52 @@ async fn the_pull_paces_itself_under_the_rate_limit() {
     assert_eq!((summary.client.throttled, summary.client.retries), (0, 0), "{:?}", summary.client);
     assert!(started.elapsed() >= Duration::from_secs(2), "{:?}", started.elapsed());
     h.assert_state_matches_sandbox().await;
+}
+
+/// Runs `pull` under `faults` with 3 attempts per request; expects exit 2 with `expected` in the
+/// error line.
+async fn check_gives_up(h: &Harness, faults: &str, expected: &str) {
+    h.set_faults(faults).await;
+    let started = Instant::now();
+    let run = h.run(&["pull"]).await;
+    assert_eq!(run.code, Some(2), "{run:?}");
+    let error = run.stderr.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
+    assert!(error.contains(expected), "expected {expected:?} in {error:?}");
+    // Giving up is prompt: a few short backoffs, never the long wait Entrata asked for.
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_pull_that_gives_up_says_why_and_the_next_one_completes() {
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    h.set_source("max_attempts", Some(3.into()));
+    check_gives_up(
+        &h,
+        r#"[{"service": "entrata", "method": "GET", "path": "**/ar-codes", "action": {"status": 429, "retry_after_s": 600}}]"#,
+        "Entrata asked to wait 600 s before retrying /ar-codes, longer than the 300 s we wait",
+    )
+    .await;
+    check_gives_up(
+        &h,
+        r#"[{"service": "entrata", "method": "GET", "path": "**/leases", "action": "reset"}]"#,
+        "Entrata kept failing for /properties/prop_0001/leases after 3 attempts: connection failed",
+    )
+    .await;
+    check_gives_up(
+        &h,
+        r#"[{"service": "entrata", "method": "GET", "path": "**/charges", "action": {"status": 503, "retry_after_s": 0}}]"#,
+        "Entrata kept failing for /properties/prop_0001/charges after 3 attempts: 503 service_unavailable",
+    )
+    .await;
+    // What the failed pulls stored stays (the leases, read before the charges failed), each
+    // failure is on record, and the next pull completes the rest.
+    assert!(!h.stored().await.current(ItemKind::Lease).is_empty());
+    h.set_faults("[]").await;
+    assert_eq!(h.run(&["pull"]).await.code, Some(0));
+    h.assert_state_matches_sandbox().await;
+    let state = h.state().await;
+    let runs = state.recent_runs(10).await.expect("runs");
+    state.close().await;
+    let outcomes: Vec<Option<&str>> = runs.iter().map(|r| r.outcome.as_deref()).collect();
+    assert_eq!(outcomes, [Some("ok"), Some("failed"), Some("failed"), Some("failed")]);
 }
