@@ -158,3 +158,16 @@ async fn a_pull_that_gives_up_says_why_and_the_next_one_completes() {
     let outcomes: Vec<Option<&str>> = runs.iter().map(|r| r.outcome.as_deref()).collect();
     assert_eq!(outcomes, [Some("ok"), Some("failed"), Some("failed"), Some("failed")]);
 }
+
+#[tokio::test]
+async fn a_short_lived_token_is_not_renewed_before_every_request() {
+    // A token that lives 30 s outlasts this pull (well under a second): it needs no renewal. A
+    // fixed renewal margin longer than the lifetime would renew it before every request.
+    let limits = EntrataLimits { token_lifetime_s: 30, ..EntrataLimits::default() };
+    let h = Harness::start(SandboxOptions { entrata_limits: limits, ..generated(PORTFOLIO) }).await;
+    let started = Instant::now();
+    let summary = h.pull().await;
+    assert!(started.elapsed() < Duration::from_secs(20), "the pull was too slow to judge");
+    assert_eq!((summary.client.logins, summary.client.refreshes), (1, 0), "{:?}", summary.client);
+    assert_eq!(h.requests().await.to("POST", "/sessions/refresh"), 0);
+}
