@@ -111,9 +111,16 @@ async fn a_second_pull_on_the_same_state_file_exits_2_at_once_naming_the_holder(
 async fn status_json_counts_current_versions_tombstones_included() {
     let h = Harness::start(generated(PORTFOLIO)).await;
     assert_eq!(h.run(&["pull"]).await.code, Some(0));
-    let charge = h.served().await.of(ItemKind::Charge).values().next().expect("a charge").clone();
-    h.upsert("charges", &json::with_fields(&charge.raw, &[("status", "\"deleted\"")])).await;
-    assert_eq!(h.run(&["pull"]).await.code, Some(0));
+    // Entrata never removes an item: it marks it deleted (spec/source-api.md §2), whatever its kind.
+    let served = h.served().await;
+    let mut tombstones = Vec::new();
+    for kind in [ItemKind::Lease, ItemKind::Charge, ItemKind::Payment] {
+        let item = served.of(kind).values().next().unwrap_or_else(|| panic!("a {kind}")).clone();
+        h.upsert(kind.as_str(), &json::with_fields(&item.raw, &[("status", "\"deleted\"")])).await;
+        tombstones.push((kind, item));
+    }
+    let pull = h.run(&["pull"]).await;
+    assert_eq!(pull.code, Some(0), "a tombstone is not an exception: {pull:?}");
 
     let run = h.run(&["status", "--format", "json"]).await;
     assert_eq!(run.code, Some(0), "{run:?}");
@@ -123,14 +130,16 @@ async fn status_json_counts_current_versions_tombstones_included() {
         ItemKind::ALL.iter().map(|k| (k.as_str().to_owned(), Value::from(served.count(*k)))).collect();
     assert_eq!(status["items"], Value::Object(expected), "{status}");
     assert_eq!(status["exceptions"], 0, "{status}");
-    assert_eq!(status["supersededVersions"], 1, "{status}");
-    assert_eq!(status["lastPull"]["summary"]["items"]["charges"]["changed"], 1, "{status}");
-
+    assert_eq!(status["supersededVersions"], 3, "{status}");
     let stored = h.stored().await;
-    let versions = stored.versions(ItemKind::Charge, &charge.id);
-    assert_eq!(versions.len(), 2);
-    assert_eq!(versions[0].raw, charge.raw);
-    assert_eq!(json::text(&versions[1].raw, "status").as_deref(), Some("deleted"));
+    for (kind, item) in &tombstones {
+        assert_eq!(status["lastPull"]["summary"]["items"][kind.as_str()]["changed"], 1, "{kind}: {status}");
+        let versions = stored.versions(*kind, &item.id);
+        assert_eq!(versions.len(), 2, "{kind}");
+        assert_eq!(versions[0].raw, item.raw, "{kind}");
+        assert_eq!(json::text(&versions[1].raw, "status").as_deref(), Some("deleted"), "{kind}");
+        assert_eq!(versions[1].invalid_reason, None, "{kind}");
+    }
     h.assert_state_matches_sandbox().await;
 }
 
