@@ -11,6 +11,7 @@ use chrono::Duration as ChronoDuration;
 use common::{Harness, fixture, fixture_text, generated, json};
 use entrata_recon::domain::ItemKind;
 use entrata_recon::run::pull::PullOptions;
+use entrata_recon::sandbox::SandboxOptions;
 use entrata_recon::source::convert::{Item, convert};
 use entrata_recon::state::PageOutcome;
 use rust_decimal::Decimal;
@@ -208,4 +209,31 @@ async fn one_of_each_round_trips_with_every_amount_exact_to_the_cent() {
     // 6 charges × (amount, tax), the payment and its 3 allocations, the deposit, and the lease's
     // rent, deposit and 2 fees: nothing was skipped by accident.
     assert_eq!(compared, 21);
+}
+
+#[tokio::test]
+async fn a_late_write_inside_the_overlap_window_is_caught() {
+    // Entrata may commit an item after items with later `updatedAt`s were already listed: start
+    // the sandbox's clock a little before the newest charge, so that an upsert lands behind the
+    // watermark the first pull leaves.
+    const SPEC: &str = "properties=1,months=1,seed=19";
+    let newest_charge = {
+        let h = Harness::start(generated(SPEC)).await;
+        let served = h.served().await;
+        served.of(ItemKind::Charge).values().filter_map(|c| c.updated_at).max().expect("charges")
+    };
+    let clock_start = Some(newest_charge - ChronoDuration::seconds(OVERLAP_S / 2));
+    let h = Harness::start(SandboxOptions { clock_start, ..generated(SPEC) }).await;
+    h.pull().await;
+
+    let charge = h.served().await.of(ItemKind::Charge).values().next().expect("a charge").clone();
+    let late = json::with_fields(&charge.raw, &[("description", "\"Committed late\"")]);
+    let answer = h.upsert("charges", &late).await;
+    let written_at = answer["updatedAt"].as_str().expect("updatedAt");
+    let written_at = chrono::DateTime::parse_from_rfc3339(written_at).expect("timestamp");
+    assert!(written_at < newest_charge, "the write is not behind the watermark: {written_at}");
+
+    let summary = h.pull().await;
+    assert_eq!(summary.by_kind[&ItemKind::Charge].changed, 1);
+    h.assert_state_matches_sandbox().await;
 }
