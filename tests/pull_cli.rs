@@ -164,3 +164,24 @@ async fn an_unknown_property_exits_2_naming_the_known_ones() {
         stored.current(ItemKind::Charge).values().filter_map(|r| r.property_id.as_deref()).collect();
     assert_eq!(properties, BTreeSet::from(["prop_0002"]));
 }
+
+#[tokio::test]
+async fn an_unreadable_state_file_is_a_clear_exit_2_error_and_is_left_alone() {
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    let status = h.run(&["status", "--format", "json"]).await;
+    assert_eq!(status.code, Some(2), "{status:?}");
+    let missing =
+        format!("error: no state file at {}; run `entrata-recon pull` first", h.state_path().display());
+    assert!(status.stderr.contains(&missing), "{}", status.stderr);
+
+    let garbage = b"this is not a SQLite database, it is a note somebody saved over it\n".repeat(100);
+    std::fs::write(h.state_path(), &garbage).expect("garbage written");
+    let unreadable = format!("error: cannot open state file {}: ", h.state_path().display());
+    for args in [&["pull"][..], &["status"]] {
+        let run = h.run(args).await;
+        assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+        assert!(run.stderr.contains(&unreadable) && run.stderr.contains("not a database"), "{}", run.stderr);
+    }
+    assert_eq!(std::fs::read(h.state_path()).expect("state file"), garbage, "the file was changed");
+    assert_eq!(h.requests().await.entrata(), 0, "a pull that cannot record anything must not pull");
+}
