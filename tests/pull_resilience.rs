@@ -171,3 +171,20 @@ async fn a_short_lived_token_is_not_renewed_before_every_request() {
     assert_eq!((summary.client.logins, summary.client.refreshes), (1, 0), "{:?}", summary.client);
     assert_eq!(h.requests().await.to("POST", "/sessions/refresh"), 0);
 }
+
+#[tokio::test]
+async fn a_request_that_hangs_is_abandoned_after_the_timeout_and_tried_again() {
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    h.set_source("request_timeout_seconds", Some(1.into()));
+    h.set_faults(
+        r#"[{"service": "entrata", "method": "GET", "path": "**/payments", "nth": 1, "action": {"delay_ms": 4000}}]"#,
+    )
+    .await;
+    let started = Instant::now();
+    let summary = h.pull().await;
+    let elapsed = started.elapsed();
+    assert_eq!(h.fired().await, vec![1]);
+    assert_eq!(summary.client.retries, 1, "{:?}", summary.client);
+    assert!(elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(4), "{elapsed:?}");
+    h.assert_state_matches_sandbox().await;
+}
