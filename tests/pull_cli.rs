@@ -33,10 +33,8 @@ async fn quarantined_items_are_reported_with_their_reasons_and_the_rest_lands() 
         .expect("quarantined")
         .iter()
         .map(|q| {
-            assert_eq!(
-                (&q["kind"], &q["itemKind"], &q["propertyId"]),
-                (&"invalid_item".into(), &"charges".into(), &"prop_q01".into())
-            );
+            let what = (q["kind"].as_str(), q["itemKind"].as_str(), q["propertyId"].as_str());
+            assert_eq!(what, (Some("invalid_item"), Some("charges"), Some("prop_q01")), "{q}");
             (
                 q["sourceId"].as_str().expect("id").to_owned(),
                 q["message"].as_str().expect("reason").to_owned(),
