@@ -148,6 +148,8 @@ pub enum LeaseStatus {
     Notice,
     Past,
     Cancelled,
+    /// A tombstone: Entrata marks deleted items instead of removing them (spec §2).
+    Deleted,
 }
 
 impl LeaseStatus {
@@ -158,6 +160,7 @@ impl LeaseStatus {
             "notice" => LeaseStatus::Notice,
             "past" => LeaseStatus::Past,
             "cancelled" => LeaseStatus::Cancelled,
+            "deleted" => LeaseStatus::Deleted,
             _ => return None,
         })
     }

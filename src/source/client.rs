@@ -64,10 +64,12 @@ struct Session {
     /// Bumped on every new token, so that concurrent requests that all saw the old token renew
     /// it once, not once each.
     generation: u64,
-    expires_at: Option<Instant>,
+    /// When to renew the token: shortly before Entrata says it expires.
+    renew_at: Option<Instant>,
 }
 
-/// Renew the token this long before Entrata says it expires.
+/// Renew the token this long before Entrata says it expires (at most a quarter of its lifetime,
+/// so that a short-lived token is not renewed before every request).
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// Token renewals one request may cause before we stop (a server that expires every token at
 /// once would otherwise keep us looping).
@@ -130,7 +132,7 @@ impl EntrataClient {
             base_url: config.base_url.clone(),
             credentials,
             retry: RetryPolicy::standard(config.max_attempts),
-            session: Mutex::new(Session { token: None, generation: 0, expires_at: None }),
+            session: Mutex::new(Session { token: None, generation: 0, renew_at: None }),
             not_before: StdMutex::new(None),
             jitter: StdMutex::new(Jitter::from_entropy()),
             stats: ClientStats::default(),
@@ -203,7 +205,7 @@ impl EntrataClient {
 
     async fn current_token(&self) -> Result<(SecretString, u64), SourceError> {
         let mut session = self.session.lock().await;
-        let stale = session.expires_at.is_some_and(|at| Instant::now() + REFRESH_MARGIN >= at);
+        let stale = session.renew_at.is_some_and(|at| Instant::now() >= at);
         if session.token.is_none() {
             self.login_locked(&mut session).await?;
         } else if stale {
@@ -377,7 +379,9 @@ impl EntrataClient {
             .map_err(|e| SourceError::Malformed { path: path.into(), message: e.to_string() })?;
         session.token = Some(SecretString::from(response.auth_token));
         session.generation += 1;
-        session.expires_at = Some(Instant::now() + Duration::from_secs(response.expires_in));
+        let lifetime = Duration::from_secs(response.expires_in);
+        // `None` (a lifetime past what an Instant holds) means no renewal ahead of time.
+        session.renew_at = Instant::now().checked_add(lifetime - REFRESH_MARGIN.min(lifetime / 4));
         Ok(())
     }
 

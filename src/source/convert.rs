@@ -556,7 +556,7 @@ fn ar_code(r: &mut Reader, f: &Fields<'_>, h: Header) -> Option<ArCodeDef> {
 }
 
 fn lease(r: &mut Reader, f: &Fields<'_>, h: Header) -> Option<Lease> {
-    const STATUSES: &str = "pending_signature, active, notice, past, cancelled";
+    const STATUSES: &str = "pending_signature, active, notice, past, cancelled, deleted";
     let currency = r.currency(f.currency);
     let status = r.choice("status", f.status, LeaseStatus::parse, STATUSES);
     let number = r.opt_string("number", f.number);

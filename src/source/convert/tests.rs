@@ -171,6 +171,10 @@ fn other_kinds_convert() {
         classify(ItemKind::Lease, &bad_fee, Some("prop_1")).item.unwrap_err(),
         "fees[0].frequency: `weekly` is not one of monthly, once"
     );
+    // A deleted lease is a tombstone (spec §2), not a broken item.
+    let tombstone = lease.replace("\"active\"", "\"deleted\"");
+    let Ok(Item::Lease(l)) = classify(ItemKind::Lease, &tombstone, Some("prop_1")).item else { panic!() };
+    assert_eq!(l.status, LeaseStatus::Deleted);
 
     let deposit = r#"{"depositId": "dep_1", "propertyId": "prop_1", "bankAccountId": "bank_001", "bankAccountName": "Operating",
       "depositDate": "2026-02-02", "postMonth": "2026-02", "amount": 1295.00, "currency": "USD",
