@@ -190,14 +190,7 @@ impl EntrataClient {
                     });
                 }
                 Exchange::Transient { reason, wait } => {
-                    if attempt >= self.retry.max_attempts {
-                        return Err(SourceError::Exhausted {
-                            path: path.to_owned(),
-                            attempts: attempt,
-                            last: reason,
-                        });
-                    }
-                    self.pause(path, attempt, &reason, wait).await?;
+                    self.retry_later(path, attempt, &reason, wait).await?;
                 }
             }
         }
@@ -250,14 +243,7 @@ impl EntrataClient {
                 }
                 Exchange::Failed(e) => return Err(e),
                 Exchange::Transient { reason, wait } => {
-                    if attempt >= self.retry.max_attempts {
-                        return Err(SourceError::Exhausted {
-                            path: path.into(),
-                            attempts: attempt,
-                            last: reason,
-                        });
-                    }
-                    self.pause(path, attempt, &reason, wait).await?;
+                    self.retry_later(path, attempt, &reason, wait).await?;
                 }
             }
         }
@@ -316,14 +302,7 @@ impl EntrataClient {
                 }
                 Exchange::Failed(e) => return Err(e),
                 Exchange::Transient { reason, wait } => {
-                    if attempt >= self.retry.max_attempts {
-                        return Err(SourceError::Exhausted {
-                            path: path.into(),
-                            attempts: attempt,
-                            last: reason,
-                        });
-                    }
-                    self.pause(path, attempt, &reason, wait).await?;
+                    self.retry_later(path, attempt, &reason, wait).await?;
                     // A TOTP code may have gone stale while we waited.
                     if let Some(secret) = &self.credentials.totp_secret
                         && mfa.as_ref().is_some_and(|m| m.kind == "totp")
@@ -436,6 +415,24 @@ impl EntrataClient {
                 },
             }),
         }
+    }
+
+    /// After a transient failure: gives up once the attempts are spent, else waits.
+    async fn retry_later(
+        &self,
+        path: &str,
+        attempt: u32,
+        reason: &str,
+        wait: Option<Duration>,
+    ) -> Result<(), SourceError> {
+        if attempt >= self.retry.max_attempts {
+            return Err(SourceError::Exhausted {
+                path: path.to_owned(),
+                attempts: attempt,
+                last: reason.to_owned(),
+            });
+        }
+        self.pause(path, attempt, reason, wait).await
     }
 
     /// Sleeps before another attempt: `Retry-After` when the server gave one, else backoff.
