@@ -1,0 +1,200 @@
+//! The command line's shape: every command, flag and `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::domain::PostMonth;
+use crate::sandbox::generate::GenerateSpec;
+use crate::targets::TargetKind;
+
+const ABOUT: &str = "Pulls Entrata resident ledgers, maps them into balanced journal entries, posts them exactly \
+once to QuickBooks Online and Xero, and reports drift.";
+
+const EXIT_CODES: &str = "Exit codes: 0 all done, nothing needs a person; 1 finished, but something needs a person \
+(exceptions held, drift, uncertain postings); 2 could not run (bad config or mapping file, auth failure, state \
+file locked or unreadable).";
+
+#[derive(Debug, Parser)]
+#[command(name = "entrata-recon", version, about = ABOUT, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(long, global = true, value_name = "FILE", default_value = "recon.toml")]
+    pub config: PathBuf,
+    /// The state file (overrides `[state] path` in the config).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// How log lines are written to stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// More detail in the logs (-v, -vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only warnings and errors (-q), or only errors (-qq); no progress bars.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The nightly job on a generated portfolio, with no set-up: starts the sandbox in-process, writes
+    /// a config and the example mappings into a fresh folder, pulls, plans and prints a summary.
+    #[command(
+        after_help = "Examples:\n  entrata-recon demo\n  entrata-recon demo --generate properties=10,months=6,seed=7"
+    )]
+    Demo(DemoArgs),
+    /// Serves the Entrata sandbox (QuickBooks and Xero come later) on loopback until interrupted.
+    #[command(
+        after_help = "Examples:\n  entrata-recon sandbox --generate properties=3,months=3,seed=1 --write-config recon.toml\n  entrata-recon sandbox --data fixtures/one-of-each.json --listen 127.0.0.1:8080\n  entrata-recon sandbox --faults faults.json --write-config /tmp/try/recon.toml"
+    )]
+    Sandbox(SandboxArgs),
+    /// Incremental pull from Entrata into the state file.
+    #[command(
+        after_help = "Examples:\n  entrata-recon pull\n  entrata-recon pull --property prop_0001 --since 2026-02-01T00:00:00Z\n  entrata-recon --config /etc/recon/recon.toml pull --full"
+    )]
+    Pull(PullArgs),
+    /// The journal entries that would be posted now, and the exceptions, without posting.
+    #[command(
+        after_help = "Examples:\n  entrata-recon plan\n  entrata-recon plan --format json --period 2026-02 > plan.json\n  entrata-recon plan --property prop_0001 --target qbo --format csv > plan.csv"
+    )]
+    Plan(PlanArgs),
+    /// Mapping files: check them, and the AR codes seen in the state file.
+    Mappings {
+        #[command(subcommand)]
+        command: MappingsCommand,
+    },
+    /// What the state file holds: items per property and kind, watermarks, exceptions, last runs.
+    #[command(
+        after_help = "Examples:\n  entrata-recon status\n  entrata-recon status --format json | jq .items"
+    )]
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The portfolio to generate (default properties=3,months=3,seed=1).
+    #[arg(long, value_name = "SPEC")]
+    pub generate: Option<GenerateSpec>,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Serve this dataset (spec/source-api.md §6).
+    #[arg(long, value_name = "FILE", conflicts_with = "generate")]
+    pub data: Option<PathBuf>,
+    /// Generate a portfolio: properties=N,months=M,seed=S (default properties=3,months=3,seed=1).
+    #[arg(long, value_name = "SPEC")]
+    pub generate: Option<GenerateSpec>,
+    /// Where to listen (loopback only; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub listen: std::net::SocketAddr,
+    /// Fault rules (JSON), e.g. 429s and dropped connections to try the connector against.
+    #[arg(long, value_name = "FILE")]
+    pub faults: Option<PathBuf>,
+    /// Write a recon.toml pointing at the sandbox (and a sibling .env with its secrets).
+    #[arg(long, value_name = "FILE")]
+    pub write_config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Only this property's ledger (repeatable). Properties and AR codes are always pulled.
+    #[arg(long = "property", value_name = "ID")]
+    pub properties: Vec<String>,
+    /// Start every list at this instant (RFC 3339) instead of at its watermark.
+    #[arg(long, value_name = "TIMESTAMP", conflicts_with = "full", value_parser = parse_timestamp)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Pull every list from its beginning (nothing is lost or duplicated: unchanged items are recognized).
+    #[arg(long)]
+    pub full: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Show this target's account references only (both by default).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+    /// Only this property (repeatable).
+    #[arg(long = "property", value_name = "ID")]
+    pub properties: Vec<String>,
+    /// Only entries of this post month (YYYY-MM), and exceptions about its items.
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub period: Option<PostMonth>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+fn parse_month(text: &str) -> Result<PostMonth, String> {
+    text.parse::<PostMonth>().map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MappingsCommand {
+    /// Validates the mapping files (syntax, types, unknown keys and accounts, splits) and lists AR
+    /// codes in the state file that no rule maps, with the money waiting on them.
+    #[command(
+        after_help = "Exit codes: 2 when the files have mistakes; 1 when codes have no rule (2 with --strict); 0 when all is well.\n\nExamples:\n  entrata-recon mappings check\n  entrata-recon mappings check --strict --target qbo\n  entrata-recon mappings check --dir ./mappings --state recon.sqlite"
+    )]
+    Check(MappingsCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MappingsCheckArgs {
+    /// Unmapped codes and accounts missing in a target exit 2 instead of 1.
+    #[arg(long)]
+    pub strict: bool,
+    /// Check that every account in use has an account in this target (default: the enabled targets).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    /// The mapping folder (default: `[mappings] dir` of the config, else `./mappings`).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    Qbo,
+    Xero,
+}
+
+impl TargetArg {
+    pub fn kind(self) -> TargetKind {
+        match self {
+            TargetArg::Qbo => TargetKind::Qbo,
+            TargetArg::Xero => TargetKind::Xero,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub format: StatusFormat,
+}
+
+fn parse_timestamp(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("`{text}` is not an RFC 3339 timestamp (e.g. 2026-02-01T00:00:00Z)"))
+}

@@ -1,0 +1,267 @@
+//! Each command: settle what it needs, call `run`, print, say how it went.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::args::*;
+use super::{Cli, CliError, Outcome};
+use crate::config::Config;
+use crate::domain::PropertyId;
+use crate::mapping::CheckReport;
+use crate::report::plan::PlanView;
+use crate::report::progress::Progress;
+use crate::report::status::StatusReport;
+use crate::run::demo;
+use crate::run::plan::{PlanRequest, plan};
+use crate::run::pull::{PullOptions, pull};
+use crate::sandbox::generate::{generate, generate_with_summary};
+use crate::sandbox::{Dataset, SandboxOptions, env_path, parse_faults, start};
+use crate::source::client::EntrataClient;
+use crate::state::{RunOutcome, StateFile, StateLock};
+use crate::targets::TargetKind;
+
+pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliError> {
+    let other = |what: &str, e: &dyn std::fmt::Display| CliError::Other(format!("demo: {what}: {e}"));
+    let spec = args.generate.unwrap_or_default();
+    let folder = demo::demo_folder().map_err(|e| other("cannot create a folder", &e))?;
+    let generated = generate_with_summary(&spec);
+    let dataset = Dataset::from_json(&generated.json).map_err(|e| other("generated dataset refused", &e))?;
+    drop(generated.json);
+    let sandbox =
+        start(SandboxOptions::new(dataset)).await.map_err(|e| other("cannot start the sandbox", &e))?;
+    println!(
+        "Demo: a generated portfolio ({spec}: {} ledger items) served by the Entrata sandbox at {}",
+        generated.summary.ledger_items(),
+        sandbox.base_url()
+    );
+    let config_path = folder.join("recon.toml");
+    demo::write_example_mappings(&folder.join("mappings")).map_err(|e| other("cannot write mappings", &e))?;
+    sandbox.write_config(&config_path).map_err(|e| other("cannot write the config", &e))?;
+    // Only the sandbox's env file: real ENTRATA_* variables must not leak into the demo.
+    let text = std::fs::read_to_string(&config_path).map_err(|e| other("cannot read the config", &e))?;
+    let config = Config::parse(&config_path, &text, crate::config::Env::default())?;
+
+    let lock = StateLock::acquire(&config.state_path, "demo")?;
+    let state = StateFile::open(&config.state_path).await?;
+    let client = EntrataClient::new(&config.source, config.entrata_credentials()?)?;
+    println!("\n1. Pull");
+    let pulled = run_pull(&config, &client, &state, &PullOptions::default(), cli.progress_enabled()).await;
+    sandbox.shutdown().await;
+    pulled?;
+    println!("\n2. Plan (mapping files in {})", config.mappings_dir.display());
+    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let plan = plan(&state, &mappings, &PlanRequest::default()).await;
+    state.close().await;
+    drop(lock);
+    let plan = plan?;
+    println!(
+        "Read {} items (leases, charges, payments, deposits) of {} properties.\n",
+        plan.items_read, plan.properties
+    );
+    print!("{}", demo::summary(&plan));
+    println!("\nThe demo's files are kept in {}:", folder.display());
+    println!("  recon.toml, recon.env (sandbox secrets), recon.sqlite (the state file), mappings/");
+    println!("Look further with:");
+    println!("  entrata-recon --config {} plan --format json", config_path.display());
+    println!("  entrata-recon --config {} status", config_path.display());
+    println!(
+        "  entrata-recon mappings check --dir {} --state {}",
+        config.mappings_dir.display(),
+        config.state_path.display()
+    );
+    if !plan.exceptions.is_empty() {
+        println!(
+            "\nThe exceptions above are planted in the generated data to show how they are reported; a nightly \
+             `plan` or `run` with exceptions exits 1 so that someone looks."
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+pub(super) async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError> {
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|e| CliError::Other(format!("cannot read {}: {e}", path.display())))
+    };
+    let bytes = match &args.data {
+        Some(path) => read(path)?,
+        None => generate(&args.generate.unwrap_or_default()),
+    };
+    let dataset =
+        Dataset::from_json(&bytes).map_err(|e| CliError::Other(format!("the dataset is refused:\n{e}")))?;
+    drop(bytes);
+    let mut options = SandboxOptions::new(dataset);
+    options.listen = args.listen;
+    if let Some(path) = &args.faults {
+        options.faults =
+            parse_faults(&read(path)?).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
+    }
+    let sandbox = start(options).await.map_err(|e| CliError::Other(e.to_string()))?;
+    println!("Sandbox listening on {}", sandbox.base_url());
+    println!("  Entrata: {}", sandbox.entrata_base_url());
+    if let Some(path) = &args.write_config {
+        sandbox.write_config(path).map_err(|e| CliError::Other(e.to_string()))?;
+        println!("  Config:  {} (secrets in {})", path.display(), env_path(path).display());
+    }
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await.map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
+    sandbox.shutdown().await;
+    Ok(Outcome::Done)
+}
+
+pub(super) async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliError> {
+    let config = cli.load_config()?;
+    let credentials = config.entrata_credentials()?;
+    let _lock = StateLock::acquire(&config.state_path, "pull")?;
+    let state = StateFile::open(&config.state_path).await?;
+    let client = EntrataClient::new(&config.source, credentials)?;
+    let options = PullOptions {
+        properties: args.properties.iter().map(PropertyId::new).collect(),
+        since: args.since,
+        full: args.full,
+    };
+    let outcome = run_pull(&config, &client, &state, &options, cli.progress_enabled()).await;
+    state.close().await;
+    outcome
+}
+
+/// A pull recorded as a run, with its summary printed; shared by `pull` and the demo.
+pub async fn run_pull(
+    config: &Config,
+    client: &EntrataClient,
+    state: &StateFile,
+    options: &PullOptions,
+    show_progress: bool,
+) -> Result<Outcome, CliError> {
+    let run = state.begin_run("pull").await?;
+    let progress = Progress::new("pull", show_progress);
+    let result = pull(config, client, state, options, &progress).await;
+    progress.finish();
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            let text = serde_json::json!({ "error": e.to_string() }).to_string();
+            state.finish_run(run, RunOutcome::Failed, &text).await?;
+            return Err(e.into());
+        }
+    };
+    let quarantined_now = state.invalid_items().await?.len();
+    let total = summary.total();
+    let by_kind: serde_json::Map<String, serde_json::Value> = summary
+        .by_kind
+        .iter()
+        .map(|(kind, o)| {
+            (
+                kind.as_str().to_owned(),
+                serde_json::json!({"new": o.new, "changed": o.changed, "unchanged": o.unchanged, "quarantined": o.invalid}),
+            )
+        })
+        .collect();
+    let json = serde_json::json!({
+        "properties": summary.properties,
+        "lists": summary.lists,
+        "requests": summary.client.requests,
+        "retries": summary.client.retries,
+        "throttled": summary.client.throttled,
+        "elapsedMs": summary.elapsed_ms,
+        "items": by_kind,
+        "quarantinedNow": quarantined_now,
+    });
+    let outcome = if quarantined_now > 0 { RunOutcome::NeedsAttention } else { RunOutcome::Ok };
+    state.finish_run(run, outcome, &json.to_string()).await?;
+    println!(
+        "Pulled {} properties ({} lists, {} requests, {:.1} s): {} new, {} changed, {} unchanged.",
+        summary.properties,
+        summary.lists,
+        summary.client.requests,
+        summary.elapsed_ms as f64 / 1000.0,
+        total.new,
+        total.changed,
+        total.unchanged
+    );
+    if quarantined_now > 0 {
+        println!(
+            "{quarantined_now} item(s) break Entrata's contract and are quarantined; `entrata-recon status` lists them."
+        );
+        return Ok(Outcome::NeedsAttention);
+    }
+    Ok(Outcome::Done)
+}
+
+pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, CliError> {
+    let path = cli.state_path()?;
+    let state = StateFile::open_existing(&path).await?;
+    let report = StatusReport::gather(&state).await?;
+    state.close().await;
+    match args.format {
+        StatusFormat::Text => print!("{}", report.to_text()),
+        StatusFormat::Json => println!("{}", report.to_json()),
+    }
+    Ok(if report.quarantined.is_empty() { Outcome::Done } else { Outcome::NeedsAttention })
+}
+
+pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliError> {
+    let config = cli.load_config()?;
+    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let state = StateFile::open_existing(&config.state_path).await?;
+    let request = PlanRequest {
+        properties: args.properties.iter().map(PropertyId::new).collect(),
+        period: args.period,
+    };
+    let plan = plan(&state, &mappings, &request).await;
+    state.close().await;
+    let plan = plan?;
+    let mapping_for = |id: &PropertyId| mappings.for_property(id);
+    let view = PlanView {
+        entries: &plan.entries,
+        exceptions: &plan.exceptions,
+        mapping_for: &mapping_for,
+        target: args.target.map(TargetArg::kind),
+    };
+    match args.format {
+        PlanFormat::Table => print!("{}", view.to_table()),
+        PlanFormat::Json => println!("{}", view.to_json()),
+        PlanFormat::Csv => {
+            print!("{}", view.to_csv().map_err(|e| CliError::Other(format!("cannot write CSV: {e}")))?)
+        }
+    }
+    Ok(if plan.exceptions.is_empty() { Outcome::Done } else { Outcome::NeedsAttention })
+}
+
+pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> Result<Outcome, CliError> {
+    // The config is optional here: an accountant may check a mapping folder on its own.
+    let config = if cli.config.exists() { Some(cli.load_config()?) } else { None };
+    let dir = match (&args.dir, &config) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(config)) => config.mappings_dir.clone(),
+        (None, None) => PathBuf::from("mappings"),
+    };
+    let set = match crate::mapping::load(&dir) {
+        Ok(set) => set,
+        Err(errors) => {
+            print!("{}", CheckReport::invalid(errors));
+            return Ok(Outcome::Refused);
+        }
+    };
+    let targets: Vec<TargetKind> = match (args.target, &config) {
+        (Some(target), _) => vec![target.kind()],
+        (None, Some(config)) => config.targets.iter().filter(|(_, t)| t.enabled).map(|(k, _)| *k).collect(),
+        (None, None) => Vec::new(),
+    };
+    let state_path = cli.state.clone().or_else(|| config.as_ref().map(|c| c.state_path.clone()));
+    let usage = match state_path.filter(|p| p.exists()) {
+        Some(path) => {
+            let state = StateFile::open_existing(&path).await?;
+            let usage = crate::run::mappings::code_usage(&state).await?;
+            state.close().await;
+            usage
+        }
+        None => Vec::new(),
+    };
+    let report = CheckReport::checked(&set, usage, &targets);
+    print!("{report}");
+    Ok(match report.exit_code(args.strict) {
+        0 => Outcome::Done,
+        1 => Outcome::NeedsAttention,
+        _ => Outcome::Refused,
+    })
+}

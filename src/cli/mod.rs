@@ -1,0 +1,128 @@
+//! The command line: arguments are parsed here, resolved into a settled configuration, and handed
+//! to the library. Errors become one message and exit code 2; "needs a person" becomes exit 1.
+
+mod args;
+mod commands;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub use args::*;
+pub use commands::run_pull;
+
+use crate::config::{Config, ConfigError};
+use crate::mapping::MappingErrors;
+use crate::run::plan::PlanRunError;
+use crate::run::pull::PullError;
+use crate::source::client::SourceError;
+use crate::state::{LockError, StateError};
+
+/// What a command came to, as the exit code says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Done,
+    /// Exit 1: finished, but something needs a person.
+    NeedsAttention,
+    /// Exit 2, with the reason already printed (a report that is itself the error).
+    Refused,
+}
+
+/// Anything that stops a command: exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Pull(#[from] PullError),
+    #[error(transparent)]
+    Plan(#[from] PlanRunError),
+    #[error("{0}")]
+    Mappings(MappingErrors),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Cli {
+    fn load_config(&self) -> Result<Config, CliError> {
+        let mut config = Config::load(&self.config)?;
+        if let Some(state) = &self.state {
+            config.state_path = state.clone();
+        }
+        Ok(config)
+    }
+
+    fn state_path(&self) -> Result<PathBuf, CliError> {
+        // Read-only commands work from `--state` alone, without a config.
+        match &self.state {
+            Some(state) => Ok(state.clone()),
+            None => Ok(self.load_config()?.state_path),
+        }
+    }
+
+    fn progress_enabled(&self) -> bool {
+        self.quiet == 0
+    }
+}
+
+pub fn main_with_args(cli: Cli) -> ExitCode {
+    init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(dispatch(&cli)) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::NeedsAttention) => ExitCode::from(1),
+        Ok(Outcome::Refused) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
+    match &cli.command {
+        Command::Demo(args) => commands::cmd_demo(cli, args).await,
+        Command::Sandbox(args) => commands::cmd_sandbox(args).await,
+        Command::Pull(args) => commands::cmd_pull(cli, args).await,
+        Command::Status(args) => commands::cmd_status(cli, args).await,
+        Command::Plan(args) => commands::cmd_plan(cli, args).await,
+        Command::Mappings { command: MappingsCommand::Check(args) } => {
+            commands::cmd_mappings_check(cli, args).await
+        }
+    }
+}
+
+fn init_logging(cli: &Cli) {
+    use tracing_subscriber::EnvFilter;
+    let level = match (cli.quiet, cli.verbose) {
+        (q, _) if q >= 2 => "error",
+        (1, _) => "warn",
+        (_, 0) => "info",
+        (_, 1) => "debug",
+        _ => "trace",
+    };
+    // Our crate at the chosen level; dependencies stay at warn unless RUST_LOG says otherwise.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("warn,entrata_recon={level}")));
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match cli.log_format {
+        LogFormat::Text => builder.with_target(false).try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
