@@ -188,3 +188,28 @@ async fn a_request_that_hangs_is_abandoned_after_the_timeout_and_tried_again() {
     assert!(elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(4), "{elapsed:?}");
     h.assert_state_matches_sandbox().await;
 }
+
+#[tokio::test]
+async fn a_garbled_page_is_asked_for_again_and_a_persistent_one_stops_the_pull_clearly() {
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    h.set_faults(
+        r#"[{"service": "entrata", "method": "GET", "path": "**/payments", "nth": 1, "action": "garbled"}]"#,
+    )
+    .await;
+    h.pull().await;
+    assert_eq!(h.fired().await, vec![1]);
+    h.assert_state_matches_sandbox().await;
+
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    h.set_faults(r#"[{"service": "entrata", "method": "GET", "path": "**/deposits", "action": "garbled"}]"#)
+        .await;
+    let run = h.run(&["pull"]).await;
+    assert_eq!(run.code, Some(2), "{run:?}");
+    let error = run.stderr.lines().find(|l| l.starts_with("error: ")).unwrap_or_default();
+    assert!(
+        error.contains("Entrata sent a malformed response for /properties/prop_0001/deposits: page 1 is not a list page after 3 attempts"),
+        "{error}"
+    );
+    // Everything before the deposits is kept.
+    assert!(!h.stored().await.current(ItemKind::Payment).is_empty());
+}

@@ -177,11 +177,22 @@ async fn handle(
                     kill.notify_one();
                     return std::future::pending().await;
                 }
+                FaultAction::Garbled => garbled_response(),
             }
         }
     };
     tracing::debug!(%method, %path, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "sandbox request");
     Ok(response)
+}
+
+/// A 200 whose body is not the API's JSON: what a misconfigured proxy or captive portal sends.
+fn garbled_response() -> Response {
+    let body = "<html><head><title>Gateway</title></head><body>Service temporarily unavailable</body></html>";
+    let mut response = Response::new(Body::from(body));
+    if let Ok(value) = axum::http::HeaderValue::from_str("text/html; charset=utf-8") {
+        response.headers_mut().insert(axum::http::header::CONTENT_TYPE, value);
+    }
+    response
 }
 
 async fn route(router: Router, request: Request) -> Response {

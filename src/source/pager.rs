@@ -21,6 +21,9 @@ use crate::domain::ItemKind;
 
 /// Pages one list may take before we stop and say so (1,000 per page: a billion items).
 const PAGES_MAX: u64 = 1_000_000;
+/// Times one page is asked for while it comes back as something other than a list page.
+const MALFORMED_ATTEMPTS: u32 = 3;
+const MALFORMED_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
 
 #[derive(Debug, Clone)]
 pub struct ListRequest {
@@ -87,6 +90,7 @@ pub async fn walk<S: PageSink + Send>(
     // Ids delivered whose updatedAt equals the cursor: the next page 1 starts with them again.
     let mut seen_at_cursor: HashSet<String> = HashSet::new();
     let mut mode = Mode::Keyset;
+    let mut malformed_in_a_row = 0;
     let page_size = u64::from(request.page_size);
     loop {
         if stats.requests >= PAGES_MAX {
@@ -110,10 +114,28 @@ pub async fn walk<S: PageSink + Send>(
         }
         let body = client.get(&request.path, &query).await?;
         stats.requests += 1;
-        let page: ListPage<'_> = serde_json::from_slice(&body).map_err(|e| SourceError::Malformed {
-            path: request.path.clone(),
-            message: format!("page {page_number}: {e}"),
-        })?;
+        let page: ListPage<'_> = match serde_json::from_slice(&body) {
+            Ok(page) => {
+                malformed_in_a_row = 0;
+                page
+            }
+            // A proxy's error page or a cut-off body: ask again a few times before giving up.
+            Err(e) if malformed_in_a_row + 1 < MALFORMED_ATTEMPTS => {
+                malformed_in_a_row += 1;
+                tracing::warn!(path = %request.path, page = page_number, error = %e, "malformed list page; asking again");
+                tokio::time::sleep(MALFORMED_PAUSE * malformed_in_a_row).await;
+                continue;
+            }
+            Err(e) => {
+                return Err(SourceError::Malformed {
+                    path: request.path.clone(),
+                    message: format!(
+                        "page {page_number} is not a list page after {MALFORMED_ATTEMPTS} attempts: {e}"
+                    ),
+                }
+                .into());
+            }
+        };
         let n_items = page.items.len() as u64;
         let full = n_items >= page_size;
 

@@ -33,7 +33,9 @@
 //!   a `Retry-After` of `retry_after_s`, default 1), `{"delay_ms": N}` (then handle normally),
 //!   `"reset"` (close the connection before handling: the client sees a connection error),
 //!   `"drop_after_commit"` (handle the request, then close the connection without answering),
-//!   `"expire_token"` (expire the caller's token, then handle, so it gets `token_expired`).
+//!   `"expire_token"` (expire the caller's token, then handle, so it gets `token_expired`),
+//!   `"garbled"` (answer 200 with an HTML page instead of the API's JSON, as a misbehaving proxy
+//!   does).
 //!
 //! Rules are tried in order: the first whose service, method and path match, whose trigger fires
 //! and whose `times` is not used up wins. Every rule whose service, method and path match counts
@@ -85,6 +87,7 @@ pub enum FaultAction {
     Reset,
     DropAfterCommit,
     ExpireToken,
+    Garbled,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -204,10 +207,11 @@ fn parse_action(value: &Value, at: &str) -> Result<FaultAction, FaultsError> {
             "reset" => Ok(FaultAction::Reset),
             "drop_after_commit" => Ok(FaultAction::DropAfterCommit),
             "expire_token" => Ok(FaultAction::ExpireToken),
+            "garbled" => Ok(FaultAction::Garbled),
             other => Err(invalid(
                 at,
                 format!(
-                    "unknown action \"{other}\" (reset, drop_after_commit, expire_token, {{\"status\": N}}, {{\"delay_ms\": N}})"
+                    "unknown action \"{other}\" (reset, drop_after_commit, expire_token, garbled, {{\"status\": N}}, {{\"delay_ms\": N}})"
                 ),
             )),
         },
@@ -328,6 +332,7 @@ impl FaultEngine {
                         FaultAction::Reset => json!("reset"),
                         FaultAction::DropAfterCommit => json!("drop_after_commit"),
                         FaultAction::ExpireToken => json!("expire_token"),
+                        FaultAction::Garbled => json!("garbled"),
                     },
                     "matched": self.matched[i],
                     "fired": self.fired[i],
