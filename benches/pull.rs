@@ -6,6 +6,10 @@
 //!
 //! Sizes: `BENCH_SPECS="properties=10,months=12;properties=100,months=12"` (the default: ~125k and
 //! ~1.09M items).
+//!
+//! For profiling, `BENCH_SERVE=DIR` serves the first spec with the raised rate limit, writes
+//! `DIR/recon.toml` and waits until killed; run `entrata-recon --config DIR/recon.toml pull` under
+//! a profiler (delete `DIR/recon.sqlite` between runs).
 
 mod common;
 
@@ -16,6 +20,10 @@ fn main() {
     common::launch_if_asked();
     let specs = specs(&["properties=10,months=12", "properties=100,months=12"]);
     let runtime = common::runtime();
+    if let Some(dir) = std::env::var_os("BENCH_SERVE") {
+        runtime.block_on(serve(specs[0], std::path::Path::new(&dir)));
+        return;
+    }
     let mut rows = Vec::new();
     for spec in specs {
         eprintln!("pull bench: generating {spec} and starting the sandbox...");
@@ -84,4 +92,15 @@ async fn last_run_requests(portfolio: &Portfolio) -> String {
         .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
         .and_then(|v| v.get("requests").and_then(serde_json::Value::as_u64))
         .map_or_else(|| "?".into(), thousands)
+}
+
+/// `BENCH_SERVE`: the sandbox of the bench, until killed.
+async fn serve(spec: entrata_recon::sandbox::generate::GenerateSpec, dir: &std::path::Path) {
+    let portfolio = Portfolio::start(spec).await;
+    let config = dir.join("recon.toml");
+    if let Some(sandbox) = &portfolio.sandbox {
+        sandbox.write_config(&config).unwrap_or_else(|e| common::fail(&e.to_string()));
+    }
+    println!("serving {} items of {spec}; config: {}", thousands(portfolio.served.total()), config.display());
+    std::future::pending::<()>().await;
 }

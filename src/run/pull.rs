@@ -66,6 +66,10 @@ impl PullSummary {
 /// Writes each page, with its watermark, in one state-file transaction.
 struct StateSink<'a> {
     state: &'a StateFile,
+    /// One page write at a time. SQLite has one writer anyway; queueing here, the next writer
+    /// starts the moment the last one commits, where SQLite's busy handler would have it sleep
+    /// and poll (1 ms, 2 ms, 5 ms, ...) while the other lists wait on it.
+    writer: &'a tokio::sync::Mutex<()>,
     kind: ItemKind,
     scope: String,
     outcome: PageOutcome,
@@ -103,7 +107,10 @@ impl PageSink for StateSink<'_> {
             watermark: page.watermark,
             seen_at: Utc::now(),
         };
-        let outcome = self.state.write_page(&write).await?;
+        let outcome = {
+            let _turn = self.writer.lock().await;
+            self.state.write_page(&write).await?
+        };
         self.outcome.add(outcome);
         self.progress.advance(n_items);
         Ok(())
@@ -123,11 +130,13 @@ pub async fn pull(
 ) -> Result<PullSummary, PullError> {
     let started = Instant::now();
     client.login().await?;
+    let writer = tokio::sync::Mutex::new(());
+    let writer = &writer;
     let mut summary = PullSummary::default();
 
     for (kind, path) in [(ItemKind::Property, "/properties"), (ItemKind::ArCode, "/ar-codes")] {
         let (outcome, stats) =
-            pull_list(config, client, state, options, progress, kind, path.into(), None).await?;
+            pull_list(config, client, state, writer, options, progress, kind, path.into(), None).await?;
         record(&mut summary, kind, outcome, stats);
     }
 
@@ -139,9 +148,18 @@ pub async fn pull(
         let mut results = Vec::with_capacity(PROPERTY_KINDS.len());
         for kind in PROPERTY_KINDS {
             let path = format!("/properties/{}/{}", urlencode_segment(&property), path_segment(kind));
-            let result =
-                pull_list(config, client, state, options, progress, kind, path, Some(property.clone()))
-                    .await?;
+            let result = pull_list(
+                config,
+                client,
+                state,
+                writer,
+                options,
+                progress,
+                kind,
+                path,
+                Some(property.clone()),
+            )
+            .await?;
             results.push((kind, result));
         }
         let new: u64 = results.iter().map(|(_, (o, _))| o.new + o.changed).sum();
@@ -172,6 +190,7 @@ async fn pull_list(
     config: &Config,
     client: &EntrataClient,
     state: &StateFile,
+    writer: &tokio::sync::Mutex<()>,
     options: &PullOptions,
     progress: &Progress,
     kind: ItemKind,
@@ -189,8 +208,15 @@ async fn pull_list(
     };
     let request =
         ListRequest { kind, path, property_id: property, start, page_size: config.source.page_size };
-    let mut sink =
-        StateSink { state, kind, scope, outcome: PageOutcome::default(), progress, total_known: false };
+    let mut sink = StateSink {
+        state,
+        writer,
+        kind,
+        scope,
+        outcome: PageOutcome::default(),
+        progress,
+        total_known: false,
+    };
     let stats = walk(client, &request, &mut sink).await?;
     tracing::debug!(
         path = %request.path,

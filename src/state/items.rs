@@ -88,8 +88,27 @@ pub struct StatusCounts {
     pub watermarks: Vec<Watermark>,
 }
 
-/// SQLite allows 32,766 bound values per statement; 11 per row.
-const INSERT_ROWS_MAX: usize = 2_000;
+/// SQLite allows 32,766 bound values per statement; 11 per row. A full page (1,000 items) is one
+/// statement.
+const INSERT_ROWS_MAX: usize = 1_000;
+
+/// How many rows each multi-row INSERT takes: `INSERT_ROWS_MAX` while that many remain, then
+/// powers of two. Every distinct row count is a distinct prepared statement in each pooled
+/// connection's cache (100 deep, a few MB for the large ones): with one statement per remainder
+/// size, a long pull filled the caches with a different last page per list and the connector's
+/// memory grew with the portfolio. This way there are at most 11 shapes.
+fn insert_chunks(rows: usize) -> impl Iterator<Item = usize> {
+    let mut left = rows;
+    std::iter::from_fn(move || {
+        let take = match left {
+            0 => return None,
+            n if n >= INSERT_ROWS_MAX => INSERT_ROWS_MAX,
+            n => 1 << n.ilog2(),
+        };
+        left -= take;
+        Some(take)
+    })
+}
 
 impl StateFile {
     /// Stores a page: new items as version 1, changed items as a new version, unchanged ones only
@@ -171,7 +190,10 @@ impl StateFile {
             .await
             .map_err(&err)?;
         }
-        for chunk in inserts.chunks(INSERT_ROWS_MAX) {
+        let mut rest = inserts.as_slice();
+        for take in insert_chunks(inserts.len()) {
+            let (chunk, after) = rest.split_at(take);
+            rest = after;
             let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO items (kind, item_id, version, is_current, property_id, updated_at, \
                  content_hash, raw, invalid_reason, first_seen_at, last_seen_at) ",
@@ -236,8 +258,12 @@ impl StateFile {
     ) -> Result<Vec<CurrentItem>, StateError> {
         let rows = match property_id {
             Some(property) => {
+                // INDEXED BY: left to itself, SQLite walks `items_current` (kind, item_id) to
+                // skip the sort, reading every property's items of the kind for each property:
+                // planning a portfolio was quadratic in its number of properties.
                 sqlx::query(
-                    "SELECT item_id, version, property_id, raw, invalid_reason FROM items \
+                    "SELECT item_id, version, property_id, raw, invalid_reason \
+                     FROM items INDEXED BY items_current_by_property \
                      WHERE property_id = ?1 AND kind = ?2 AND is_current = 1 ORDER BY item_id",
                 )
                 .bind(property)
@@ -363,4 +389,28 @@ fn json_array<'a>(ids: impl Iterator<Item = &'a str>) -> String {
     let ids: Vec<&str> = ids.collect();
     // Invariant: serializing a Vec<&str> to JSON cannot fail.
     serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(rows: usize, expected: &[usize]) {
+        assert_eq!(insert_chunks(rows).collect::<Vec<_>>(), expected, "{rows} rows");
+    }
+
+    #[test]
+    fn insert_chunks_cover_the_rows_with_few_shapes() {
+        check(0, &[]);
+        check(1, &[1]);
+        check(3, &[2, 1]);
+        check(1_000, &[1_000]);
+        check(999, &[512, 256, 128, 64, 32, 4, 2, 1]);
+        check(2_345, &[1_000, 1_000, 256, 64, 16, 8, 1]);
+        let shapes: std::collections::BTreeSet<usize> = (0..5_000).flat_map(insert_chunks).collect();
+        assert_eq!(shapes.len(), 11);
+        for rows in 0..3_000 {
+            assert_eq!(insert_chunks(rows).sum::<usize>(), rows);
+        }
+    }
 }
