@@ -12,7 +12,7 @@ use crate::domain::{ItemKind, PropertyId};
 use crate::report::progress::Progress;
 use crate::source::client::{EntrataClient, SourceError, StatsSnapshot};
 use crate::source::pager::{ListRequest, ListStats, PageItems, PageSink, WalkError, walk};
-use crate::state::{ItemWrite, PageOutcome, PageWrite, StateError, StateFile};
+use crate::state::{ItemWrite, PageOutcome, PageWrite, PageWriter, StateError, StateFile};
 
 #[derive(Debug, Clone, Default)]
 pub struct PullOptions {
@@ -65,11 +65,10 @@ impl PullSummary {
 
 /// Writes each page, with its watermark, in one state-file transaction.
 struct StateSink<'a> {
-    state: &'a StateFile,
-    /// One page write at a time. SQLite has one writer anyway; queueing here, the next writer
-    /// starts the moment the last one commits, where SQLite's busy handler would have it sleep
-    /// and poll (1 ms, 2 ms, 5 ms, ...) while the other lists wait on it.
-    writer: &'a tokio::sync::Mutex<()>,
+    /// Every page goes through one writer, one at a time. SQLite has one writer anyway; queueing
+    /// here, the next page starts the moment the last one commits, where SQLite's busy handler
+    /// would have it sleep and poll (1 ms, 2 ms, 5 ms, ...) while the other lists wait on it.
+    writer: &'a tokio::sync::Mutex<PageWriter>,
     kind: ItemKind,
     scope: String,
     outcome: PageOutcome,
@@ -107,10 +106,7 @@ impl PageSink for StateSink<'_> {
             watermark: page.watermark,
             seen_at: Utc::now(),
         };
-        let outcome = {
-            let _turn = self.writer.lock().await;
-            self.state.write_page(&write).await?
-        };
+        let outcome = self.writer.lock().await.write_page(&write).await?;
         self.outcome.add(outcome);
         self.progress.advance(n_items);
         Ok(())
@@ -130,7 +126,7 @@ pub async fn pull(
 ) -> Result<PullSummary, PullError> {
     let started = Instant::now();
     client.login().await?;
-    let writer = tokio::sync::Mutex::new(());
+    let writer = tokio::sync::Mutex::new(state.page_writer().await?);
     let writer = &writer;
     let mut summary = PullSummary::default();
 
@@ -190,7 +186,7 @@ async fn pull_list(
     config: &Config,
     client: &EntrataClient,
     state: &StateFile,
-    writer: &tokio::sync::Mutex<()>,
+    writer: &tokio::sync::Mutex<PageWriter>,
     options: &PullOptions,
     progress: &Progress,
     kind: ItemKind,
@@ -208,15 +204,8 @@ async fn pull_list(
     };
     let request =
         ListRequest { kind, path, property_id: property, start, page_size: config.source.page_size };
-    let mut sink = StateSink {
-        state,
-        writer,
-        kind,
-        scope,
-        outcome: PageOutcome::default(),
-        progress,
-        total_known: false,
-    };
+    let mut sink =
+        StateSink { writer, kind, scope, outcome: PageOutcome::default(), progress, total_known: false };
     let stats = walk(client, &request, &mut sink).await?;
     tracing::debug!(
         path = %request.path,

@@ -3,7 +3,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{QueryBuilder, Row, Sqlite};
+use std::sync::OnceLock;
+
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, Connection, Row, Sqlite};
 
 use super::{StateError, StateFile, timestamp};
 use crate::domain::ItemKind;
@@ -92,29 +96,75 @@ pub struct StatusCounts {
 /// statement.
 const INSERT_ROWS_MAX: usize = 1_000;
 
-/// How many rows each multi-row INSERT takes: `INSERT_ROWS_MAX` while that many remain, then
-/// powers of two. Every distinct row count is a distinct prepared statement in each pooled
-/// connection's cache (100 deep, a few MB for the large ones): with one statement per remainder
-/// size, a long pull filled the caches with a different last page per list and the connector's
-/// memory grew with the portfolio. This way there are at most 11 shapes.
+/// Multi-row INSERT shapes: `SHAPE_ROWS[i]` rows. Every distinct row count is a distinct
+/// prepared statement in each pooled connection's cache (100 deep, a few MB for the large ones):
+/// with one statement per remainder size, a long pull filled the caches with a different last
+/// page per list, and the connector's memory grew with the portfolio. So a page is cut into
+/// full-page statements and then powers of two: at most 11 shapes.
+const SHAPE_ROWS: [usize; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, INSERT_ROWS_MAX];
+
+/// The shapes (indices into `SHAPE_ROWS`) that insert `rows` rows, largest first.
 fn insert_chunks(rows: usize) -> impl Iterator<Item = usize> {
     let mut left = rows;
     std::iter::from_fn(move || {
-        let take = match left {
+        let shape = match left {
             0 => return None,
-            n if n >= INSERT_ROWS_MAX => INSERT_ROWS_MAX,
-            n => 1 << n.ilog2(),
+            n if n >= INSERT_ROWS_MAX => SHAPE_ROWS.len() - 1,
+            n => n.ilog2() as usize,
         };
-        left -= take;
-        Some(take)
+        left -= SHAPE_ROWS[shape];
+        Some(shape)
+    })
+}
+
+/// The INSERT of one shape, built once.
+fn insert_sql(shape: usize) -> &'static str {
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static SQL: [OnceLock<String>; SHAPE_ROWS.len()] = [const { OnceLock::new() }; SHAPE_ROWS.len()];
+    SQL[shape].get_or_init(|| {
+        let rows = SHAPE_ROWS[shape];
+        let mut sql = String::from(
+            "INSERT INTO items (kind, item_id, version, is_current, property_id, updated_at, \
+             content_hash, raw, invalid_reason, first_seen_at, last_seen_at) VALUES ",
+        );
+        sql.push_str(&vec![ROW; rows].join(", "));
+        sql
     })
 }
 
 impl StateFile {
+    /// Stores a page through a connection of its own: [`PageWriter::write_page`].
+    pub async fn write_page(&self, page: &PageWrite) -> Result<PageOutcome, StateError> {
+        self.page_writer().await?.write_page(page).await
+    }
+
+    /// A writer that keeps one connection for many pages (`pull` writes all its pages through
+    /// one): no pool hand-out per page, and SQLite keeps that connection's page cache from one
+    /// transaction to the next, where four connections taking turns would each find theirs
+    /// stale after the others' writes.
+    pub async fn page_writer(&self) -> Result<PageWriter, StateError> {
+        let conn = self.pool.acquire().await.map_err(self.query_err())?;
+        Ok(PageWriter { state: self.clone(), conn })
+    }
+}
+
+/// Writes pages through one connection of the pool; see [`StateFile::page_writer`].
+pub struct PageWriter {
+    state: StateFile,
+    conn: PoolConnection<Sqlite>,
+}
+
+impl std::fmt::Debug for PageWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageWriter").field("path", &self.state.path).finish_non_exhaustive()
+    }
+}
+
+impl PageWriter {
     /// Stores a page: new items as version 1, changed items as a new version, unchanged ones only
     /// touched; then moves the watermark forward. One transaction: all or nothing.
-    pub async fn write_page(&self, page: &PageWrite) -> Result<PageOutcome, StateError> {
-        let err = self.query_err();
+    pub async fn write_page(&mut self, page: &PageWrite) -> Result<PageOutcome, StateError> {
+        let err = self.state.query_err();
         let kind = page.kind.as_str();
         let seen = timestamp(page.seen_at);
 
@@ -127,7 +177,7 @@ impl StateFile {
 
         // IMMEDIATE: take the write lock up front, so concurrent writers queue on busy_timeout
         // instead of failing when a read transaction tries to upgrade.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(&err)?;
+        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await.map_err(&err)?;
         let rows = sqlx::query(
             "SELECT item_id, version, content_hash FROM items \
              WHERE kind = ?1 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?2))",
@@ -191,27 +241,25 @@ impl StateFile {
             .map_err(&err)?;
         }
         let mut rest = inserts.as_slice();
-        for take in insert_chunks(inserts.len()) {
-            let (chunk, after) = rest.split_at(take);
+        for shape in insert_chunks(inserts.len()) {
+            let (chunk, after) = rest.split_at(SHAPE_ROWS[shape]);
             rest = after;
-            let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT INTO items (kind, item_id, version, is_current, property_id, updated_at, \
-                 content_hash, raw, invalid_reason, first_seen_at, last_seen_at) ",
-            );
-            insert.push_values(chunk, |mut row, (item, version)| {
-                row.push_bind(kind)
-                    .push_bind(item.item_id.as_str())
-                    .push_bind(*version)
-                    .push_bind(1_i64)
-                    .push_bind(item.property_id.as_deref())
-                    .push_bind(item.updated_at.as_deref())
-                    .push_bind(item.content_hash.as_str())
-                    .push_bind(item.raw.as_str())
-                    .push_bind(item.invalid_reason.as_deref())
-                    .push_bind(seen.as_str())
-                    .push_bind(seen.as_str());
-            });
-            insert.build().execute(&mut *tx).await.map_err(&err)?;
+            let mut args = SqliteArguments::default();
+            let encode = |e| err(sqlx::Error::Encode(e));
+            for (item, version) in chunk {
+                args.add(kind).map_err(encode)?;
+                args.add(item.item_id.as_str()).map_err(encode)?;
+                args.add(*version).map_err(encode)?;
+                args.add(1_i64).map_err(encode)?;
+                args.add(item.property_id.as_deref()).map_err(encode)?;
+                args.add(item.updated_at.as_deref()).map_err(encode)?;
+                args.add(item.content_hash.as_str()).map_err(encode)?;
+                args.add(item.raw.as_str()).map_err(encode)?;
+                args.add(item.invalid_reason.as_deref()).map_err(encode)?;
+                args.add(seen.as_str()).map_err(encode)?;
+                args.add(seen.as_str()).map_err(encode)?;
+            }
+            sqlx::query_with(insert_sql(shape), args).execute(&mut *tx).await.map_err(&err)?;
         }
         if let Some(watermark) = page.watermark {
             // Only forward: a `--since` or `--full` re-pull must not move an incremental start back.
@@ -231,7 +279,9 @@ impl StateFile {
         tx.commit().await.map_err(&err)?;
         Ok(outcome)
     }
+}
 
+impl StateFile {
     /// Where an incremental pull of this list starts (before the overlap window is applied).
     pub async fn watermark(&self, scope: &str, kind: ItemKind) -> Result<Option<DateTime<Utc>>, StateError> {
         let row = sqlx::query("SELECT updated_at FROM watermarks WHERE scope = ?1 AND kind = ?2")
@@ -396,7 +446,8 @@ mod tests {
     use super::*;
 
     fn check(rows: usize, expected: &[usize]) {
-        assert_eq!(insert_chunks(rows).collect::<Vec<_>>(), expected, "{rows} rows");
+        let sizes: Vec<usize> = insert_chunks(rows).map(|shape| SHAPE_ROWS[shape]).collect();
+        assert_eq!(sizes, expected, "{rows} rows");
     }
 
     #[test]
@@ -407,10 +458,8 @@ mod tests {
         check(1_000, &[1_000]);
         check(999, &[512, 256, 128, 64, 32, 4, 2, 1]);
         check(2_345, &[1_000, 1_000, 256, 64, 16, 8, 1]);
-        let shapes: std::collections::BTreeSet<usize> = (0..5_000).flat_map(insert_chunks).collect();
-        assert_eq!(shapes.len(), 11);
         for rows in 0..3_000 {
-            assert_eq!(insert_chunks(rows).sum::<usize>(), rows);
+            assert_eq!(insert_chunks(rows).map(|shape| SHAPE_ROWS[shape]).sum::<usize>(), rows);
         }
     }
 }
