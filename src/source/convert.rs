@@ -333,7 +333,7 @@ impl Reader {
         let v = v.filter(|v| v.get() != "null")?;
         let text = v.get();
         if text.starts_with('"') {
-            match serde_json::from_str::<Cow<'_, str>>(text) {
+            match json_string(text) {
                 Ok(s) => return Some(s),
                 Err(_) => {
                     self.problem(format!("{name}: not a valid JSON string"));
@@ -359,7 +359,7 @@ impl Reader {
     fn opt_decimal(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>) -> Option<Decimal> {
         let text = v.filter(|v| v.get() != "null")?.get();
         let literal: Cow<'_, str> = if text.starts_with('"') {
-            match serde_json::from_str::<Cow<'_, str>>(text) {
+            match json_string(text) {
                 Ok(s) => s,
                 Err(_) => {
                     self.problem(format!("{name}: not a valid JSON string"));
@@ -557,6 +557,49 @@ impl Reader {
         }
         ok.then_some(out)
     }
+
+    /// An array of objects, each read as `F` and then by `each`: what `array` does with a
+    /// per-element parse, in one parse of the whole array when every element is an `F` (the usual
+    /// case). Otherwise element by element, for the messages.
+    fn objects<'a, F: Deserialize<'a>, T>(
+        &mut self,
+        name: &str,
+        v: Option<&'a RawValue>,
+        mut each: impl FnMut(&mut Reader, &Elem<'_>, F) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        if let Some(text) = v.filter(|v| v.get() != "null")
+            && let Ok(elements) = serde_json::from_str::<Vec<F>>(text.get())
+        {
+            let mut out = Vec::with_capacity(elements.len());
+            let mut ok = true;
+            for (index, element) in elements.into_iter().enumerate() {
+                match each(self, &Elem { array: name, index }, element) {
+                    Some(t) => out.push(t),
+                    None => ok = false,
+                }
+            }
+            return ok.then_some(out);
+        }
+        self.array(name, v, |r, at, raw| match serde_json::from_str::<F>(raw.get()) {
+            Ok(fields) => each(r, at, fields),
+            Err(_) => {
+                r.problem(format!("{at}: expected an object"));
+                None
+            }
+        })
+    }
+}
+
+/// The string a JSON string literal (`"..."`) stands for. Without escapes (or anything a
+/// literal may not hold raw) that is the text between the quotes; serde's parser, a deserializer
+/// per field, is only needed for the rest.
+fn json_string(text: &str) -> Result<Cow<'_, str>, serde_json::Error> {
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if !inner.bytes().any(|b| b == b'\\' || b == b'"' || b < 0x20) => {
+            Ok(Cow::Borrowed(inner))
+        }
+        _ => serde_json::from_str(text),
+    }
 }
 
 /// [`parse_date`], without its general-purpose parser when the text is plainly `YYYY-MM-DD`
@@ -641,7 +684,7 @@ fn lease(r: &mut Reader, f: &Fields<'_>, h: Header) -> Option<Lease> {
     let move_out_date = r.opt_date("moveOutDate", f.move_out_date);
     let rent = r.opt_money("rent", f.rent, currency);
     let deposit = r.opt_money("deposit", f.deposit, currency);
-    let fees = r.array("fees", f.fees, |r, at, raw| lease_fee(r, at, raw, currency));
+    let fees = r.objects("fees", f.fees, |r, at, fee| lease_fee(r, at, fee, currency));
     Some(Lease {
         id: LeaseId::new(h.id.clone()),
         property_id: h.property(),
@@ -674,11 +717,12 @@ struct FeeFields<'a> {
     frequency: Option<&'a RawValue>,
 }
 
-fn lease_fee(r: &mut Reader, at: &Elem<'_>, raw: &RawValue, currency: Option<Currency>) -> Option<LeaseFee> {
-    let Ok(f) = serde_json::from_str::<FeeFields<'_>>(raw.get()) else {
-        r.problem(format!("{at}: expected an object"));
-        return None;
-    };
+fn lease_fee(
+    r: &mut Reader,
+    at: &Elem<'_>,
+    f: FeeFields<'_>,
+    currency: Option<Currency>,
+) -> Option<LeaseFee> {
     let code = r.string(&Field { at, field: "code" }, f.code);
     let description = r.opt_string(&Field { at, field: "description" }, f.description);
     let amount = r.money(&Field { at, field: "amount" }, f.amount, currency);
@@ -811,11 +855,7 @@ fn payment(r: &mut Reader, f: &Fields<'_>, h: Header) -> Option<Payment> {
     let return_post_month = r.opt_month("returnPostMonth", f.return_post_month);
     let return_reason = r.opt_string("returnReason", f.return_reason);
     let deposit_id = r.opt_string("depositId", f.deposit_id);
-    let allocations = r.array("allocations", f.allocations, |r, at, raw| {
-        let Ok(a) = serde_json::from_str::<AllocationFields<'_>>(raw.get()) else {
-            r.problem(format!("{at}: expected an object"));
-            return None;
-        };
+    let allocations = r.objects("allocations", f.allocations, |r, at, a: AllocationFields<'_>| {
         let charge_id = r.string(&Field { at, field: "chargeId" }, a.charge_id);
         let ar_code = r.opt_string(&Field { at, field: "arCode" }, a.ar_code);
         let amount = r.money(&Field { at, field: "amount" }, a.amount, currency);
