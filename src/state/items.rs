@@ -89,46 +89,81 @@ pub struct ItemRef<'a> {
 /// Items per batch row: about 600 bytes each in a generated portfolio, a few MB a row.
 const ITEMS_PER_BATCH: i64 = 4_096;
 
-/// The items of one batch row, framed as `for_each_current_item` writes them.
-struct Frames<'a>(&'a str);
+/// One batch row of `for_each_current_item`: per item `<id bytes>,<raw bytes>,<reason bytes or
+/// -1>`, `;`-separated, in `lengths`; the texts back to back in `ids`, `raws` and `reasons` (a NULL
+/// reason adds nothing). SQLite steps every aggregate of a row over the same rows in the same
+/// order, and lengths make any text safe: no separator can be confused with content, and raw
+/// JSON is copied once, not through a chain of concatenations.
+#[derive(Debug, Default)]
+struct Batch {
+    lengths: String,
+    ids: String,
+    raws: String,
+    reasons: String,
+}
 
-impl<'a> Iterator for Frames<'a> {
+impl Batch {
+    fn items(&self) -> BatchItems<'_> {
+        BatchItems {
+            lengths: self.lengths.split(';').filter(|l| !l.is_empty()),
+            ids: &self.ids,
+            raws: &self.raws,
+            reasons: &self.reasons,
+        }
+    }
+}
+
+struct BatchItems<'a> {
+    lengths: std::iter::Filter<std::str::Split<'a, char>, fn(&&'a str) -> bool>,
+    ids: &'a str,
+    raws: &'a str,
+    reasons: &'a str,
+}
+
+impl<'a> Iterator for BatchItems<'a> {
     type Item = Result<ItemRef<'a>, String>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.0.is_empty() {
-            return None;
-        }
-        let item = self.split();
+        let Some(header) = self.lengths.next() else {
+            let left = self.ids.len() + self.raws.len() + self.reasons.len();
+            (self.ids, self.raws, self.reasons) = ("", "", "");
+            return (left > 0).then(|| Err(format!("{left} bytes of text beyond the last item")));
+        };
+        let item = self.cut(header);
         if item.is_err() {
-            self.0 = "";
+            // One bad header and nothing after it can be trusted.
+            self.lengths = "".split(';').filter(|l| !l.is_empty());
+            (self.ids, self.raws, self.reasons) = ("", "", "");
         }
         Some(item)
     }
 }
 
-impl<'a> Frames<'a> {
-    fn split(&mut self) -> Result<ItemRef<'a>, String> {
-        let text = self.0;
-        let (header, rest) = text.split_once(':').ok_or("a frame without a header")?;
-        let mut lengths = header.split(',');
-        let mut length = |what: &str| -> Result<Option<usize>, String> {
-            match lengths.next().map(str::parse::<i64>) {
-                Some(Ok(-1)) => Ok(None),
-                Some(Ok(n)) => usize::try_from(n).map(Some).map_err(|_| format!("{what} length {n}")),
-                _ => Err(format!("no {what} length in `{header}`")),
+impl<'a> BatchItems<'a> {
+    fn cut(&mut self, header: &str) -> Result<ItemRef<'a>, String> {
+        let mut lengths = header.split(',').map(str::parse::<i64>);
+        let mut length = |what: &str| match lengths.next() {
+            Some(Ok(-1)) => Ok(None),
+            Some(Ok(n)) => usize::try_from(n).map(Some).map_err(|_| format!("{what} length {n}")),
+            _ => Err(format!("no {what} length in `{header}`")),
+        };
+        let (id_len, raw_len, reason_len) = (length("id")?, length("raw")?, length("reason")?);
+        let take = |text: &mut &'a str, len: usize, what: &str| {
+            let (head, tail) = (text.get(..len), text.get(len..));
+            match (head, tail) {
+                (Some(head), Some(tail)) => {
+                    *text = tail;
+                    Ok(head)
+                }
+                _ => Err(format!("{what} text cut short at `{header}`")),
             }
         };
-        let id_len = length("id")?.ok_or("no id")?;
-        let raw_len = length("raw")?.ok_or("no raw")?;
-        let reason_len = length("reason")?;
-        let cut = |from: usize, len: usize| {
-            rest.get(from..from + len).ok_or_else(|| format!("a frame cut short after `{header}`"))
+        let item_id = take(&mut self.ids, id_len.ok_or("no id")?, "id")?;
+        let raw = take(&mut self.raws, raw_len.ok_or("no raw")?, "raw")?;
+        let invalid_reason = match reason_len {
+            Some(len) => Some(take(&mut self.reasons, len, "reason")?),
+            None => None,
         };
-        let item_id = cut(0, id_len)?;
-        let raw = cut(id_len, raw_len)?;
-        let invalid_reason = reason_len.map(|len| cut(id_len + raw_len, len)).transpose()?;
-        self.0 = &rest[id_len + raw_len + reason_len.unwrap_or(0)..];
         Ok(ItemRef { item_id, raw, invalid_reason })
     }
 }
@@ -410,12 +445,11 @@ impl StateFile {
         mut each: impl FnMut(ItemRef<'_>),
     ) -> Result<u64, StateError> {
         // Batches follow the index (property, kind, rowid), so SQLite sorts nothing; ids are
-        // sorted here. Each item is framed as `<id bytes>,<raw bytes>,<reason bytes or -1>:`
-        // then `<id><raw><reason>`, so any text comes back intact.
+        // sorted here.
         const BATCH: &str = "SELECT count(*), max(rowid), \
                group_concat(octet_length(item_id) || ',' || octet_length(raw) || ',' || \
-                            ifnull(octet_length(invalid_reason), -1) || ':' || \
-                            item_id || raw || ifnull(invalid_reason, ''), '') \
+                            ifnull(octet_length(invalid_reason), -1), ';'), \
+               group_concat(item_id, ''), group_concat(raw, ''), group_concat(invalid_reason, '') \
              FROM (SELECT rowid, item_id, raw, invalid_reason \
                    FROM items INDEXED BY items_current_by_property \
                    WHERE property_id = ?1 AND kind = ?2 AND is_current = 1 AND rowid > ?3 \
@@ -424,7 +458,7 @@ impl StateFile {
             path: self.path.clone(),
             message: format!("{kind} of {property_id}: {message}"),
         };
-        let mut batches: Vec<String> = Vec::new();
+        let mut batches: Vec<Batch> = Vec::new();
         let mut after = 0_i64;
         let mut expected = 0_i64;
         loop {
@@ -439,7 +473,8 @@ impl StateFile {
             let count: i64 = row.get(0);
             let Some(last) = row.get::<Option<i64>, _>(1) else { break };
             expected += count;
-            batches.push(row.get(2));
+            let text = |i: usize| row.get::<Option<String>, _>(i).unwrap_or_default();
+            batches.push(Batch { lengths: text(2), ids: text(3), raws: text(4), reasons: text(5) });
             if count < ITEMS_PER_BATCH {
                 break;
             }
@@ -447,7 +482,7 @@ impl StateFile {
         }
         let mut items = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         for batch in &batches {
-            for item in Frames(batch) {
+            for item in batch.items() {
                 items.push(item.map_err(corrupt)?);
             }
         }
@@ -562,21 +597,32 @@ fn json_array<'a>(ids: impl Iterator<Item = &'a str>) -> String {
 mod tests {
     use super::*;
 
+    fn batch(lengths: &str, ids: &str, raws: &str, reasons: &str) -> Batch {
+        let text = str::to_owned;
+        Batch { lengths: text(lengths), ids: text(ids), raws: text(raws), reasons: text(reasons) }
+    }
+
     #[test]
-    fn frames_split_any_text() {
-        let text = "3,5,-1:id1{\"a\"}2,2,4:é{}b,:c";
-        let items: Vec<_> = Frames(text).collect();
+    fn batches_split_any_text() {
+        let b = batch("3,5,-1;2,2,4", "id1é", "{\"a\"}{}", "b,;c");
+        let items: Vec<_> = b.items().collect();
         assert_eq!(
             items,
             vec![
                 Ok(ItemRef { item_id: "id1", raw: "{\"a\"}", invalid_reason: None }),
-                Ok(ItemRef { item_id: "é", raw: "{}", invalid_reason: Some("b,:c") }),
+                Ok(ItemRef { item_id: "é", raw: "{}", invalid_reason: Some("b,;c") }),
             ]
         );
-        assert_eq!(Frames("").count(), 0);
-        for corrupt in ["3,5,-1:id1{", "x:abc", "1,1:ab", "1,1,-1:éx"] {
-            let items: Vec<_> = Frames(corrupt).collect();
-            assert!(matches!(items.as_slice(), [Err(_)]), "{corrupt}: {items:?}");
+        assert_eq!(Batch::default().items().count(), 0);
+        for corrupt in [
+            batch("3,5,-1", "id1", "{", ""),
+            batch("x", "a", "b", ""),
+            batch("1,1", "a", "b", ""),
+            batch("1,1,-1", "é", "x", ""),
+            batch("1,1,-1", "ab", "x", ""),
+        ] {
+            let items: Vec<_> = corrupt.items().collect();
+            assert!(matches!(items.last(), Some(Err(_))), "{corrupt:?}: {items:?}");
         }
     }
 
