@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use std::sync::OnceLock;
 
-use sqlx::pool::PoolConnection;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, Connection, Row, Sqlite};
+use sqlx::sqlite::{SqliteArguments, SqliteConnection};
+use sqlx::{Arguments, ConnectOptions, Connection, Row};
 
 use super::{StateError, StateFile, timestamp};
 use crate::domain::ItemKind;
@@ -223,25 +222,36 @@ fn insert_sql(shape: usize) -> &'static str {
 }
 
 impl StateFile {
-    /// Stores a page through a connection of its own: [`PageWriter::write_page`].
+    /// Stores a page: new items as version 1, changed items as a new version, unchanged ones only
+    /// touched; then moves the watermark forward. One transaction: all or nothing.
     pub async fn write_page(&self, page: &PageWrite) -> Result<PageOutcome, StateError> {
-        self.page_writer().await?.write_page(page).await
+        let mut conn = self.pool.acquire().await.map_err(self.query_err())?;
+        write_page_on(self, &mut conn, page).await
     }
 
-    /// A writer that keeps one connection for many pages (`pull` writes all its pages through
-    /// one): no pool hand-out per page, and SQLite keeps that connection's page cache from one
-    /// transaction to the next, where four connections taking turns would each find theirs
-    /// stale after the others' writes.
+    /// A writer for many pages (`pull` writes all its pages through one), on a connection of
+    /// its own with the pool's settings, except that SQLite copies the write-ahead log into the
+    /// database every `WRITER_CHECKPOINT_PAGES` pages instead of every 1,000: a pull rewrites
+    /// the same index pages commit after commit, and fewer, larger checkpoints copy each of
+    /// them fewer times (a tenth less pull time, measured). Keeping one connection also keeps
+    /// its page cache valid from one transaction to the next, and takes nothing from the pool.
     pub async fn page_writer(&self) -> Result<PageWriter, StateError> {
-        let conn = self.pool.acquire().await.map_err(self.query_err())?;
+        let options = (*self.pool.connect_options())
+            .clone()
+            .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string());
+        let conn =
+            options.connect().await.map_err(|source| StateError::Open { path: self.path.clone(), source })?;
         Ok(PageWriter { state: self.clone(), conn })
     }
 }
 
-/// Writes pages through one connection of the pool; see [`StateFile::page_writer`].
+/// 10,000 pages of 4 KiB: the write-ahead log grows to about 40 MB between checkpoints.
+const WRITER_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// Writes pages through a connection of its own; see [`StateFile::page_writer`].
 pub struct PageWriter {
     state: StateFile,
-    conn: PoolConnection<Sqlite>,
+    conn: SqliteConnection,
 }
 
 impl std::fmt::Debug for PageWriter {
@@ -251,109 +261,117 @@ impl std::fmt::Debug for PageWriter {
 }
 
 impl PageWriter {
-    /// Stores a page: new items as version 1, changed items as a new version, unchanged ones only
-    /// touched; then moves the watermark forward. One transaction: all or nothing.
+    /// [`StateFile::write_page`] on this writer's connection.
     pub async fn write_page(&mut self, page: &PageWrite) -> Result<PageOutcome, StateError> {
-        let err = self.state.query_err();
-        let kind = page.kind.as_str();
-        let seen = timestamp(page.seen_at);
+        write_page_on(&self.state, &mut self.conn, page).await
+    }
+}
 
-        // A list can repeat an item on one page only if the server misbehaves; keep the last.
-        let mut by_id: HashMap<&str, &ItemWrite> = HashMap::with_capacity(page.items.len());
-        for item in &page.items {
-            by_id.insert(&item.item_id, item);
-        }
-        let ids_json = json_array(by_id.keys().copied());
+async fn write_page_on(
+    state: &StateFile,
+    conn: &mut SqliteConnection,
+    page: &PageWrite,
+) -> Result<PageOutcome, StateError> {
+    let err = state.query_err();
+    let kind = page.kind.as_str();
+    let seen = timestamp(page.seen_at);
 
-        // IMMEDIATE: take the write lock up front, so concurrent writers queue on busy_timeout
-        // instead of failing when a read transaction tries to upgrade.
-        let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await.map_err(&err)?;
-        let rows = sqlx::query(
-            "SELECT item_id, version, content_hash FROM items \
+    // A list can repeat an item on one page only if the server misbehaves; keep the last.
+    let mut by_id: HashMap<&str, &ItemWrite> = HashMap::with_capacity(page.items.len());
+    for item in &page.items {
+        by_id.insert(&item.item_id, item);
+    }
+    let ids_json = json_array(by_id.keys().copied());
+
+    // IMMEDIATE: take the write lock up front, so concurrent writers queue on busy_timeout
+    // instead of failing when a read transaction tries to upgrade.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(&err)?;
+    let rows = sqlx::query(
+        "SELECT item_id, version, content_hash FROM items \
              WHERE kind = ?1 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?2))",
+    )
+    .bind(kind)
+    .bind(&ids_json)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(&err)?;
+    let mut existing: HashMap<String, (i64, String)> = HashMap::with_capacity(rows.len());
+    for row in rows {
+        existing.insert(row.get(0), (row.get(1), row.get(2)));
+    }
+
+    let mut outcome = PageOutcome::default();
+    let mut unchanged_ids = Vec::new();
+    let mut changed_ids = Vec::new();
+    let mut inserts: Vec<(&ItemWrite, i64)> = Vec::new();
+    for (id, item) in &by_id {
+        match existing.get(*id) {
+            Some((_, hash)) if *hash == item.content_hash => {
+                outcome.unchanged += 1;
+                unchanged_ids.push(*id);
+            }
+            Some((version, _)) => {
+                outcome.changed += 1;
+                changed_ids.push(*id);
+                inserts.push((item, version + 1));
+            }
+            None => {
+                outcome.new += 1;
+                inserts.push((item, 1));
+            }
+        }
+    }
+    outcome.invalid = inserts.iter().filter(|(i, _)| i.invalid_reason.is_some()).count() as u64;
+    // Deterministic row order makes the file's layout independent of HashMap order.
+    inserts.sort_by(|a, b| a.0.item_id.cmp(&b.0.item_id));
+
+    if !unchanged_ids.is_empty() {
+        sqlx::query(
+            "UPDATE items SET last_seen_at = ?1 \
+                 WHERE kind = ?2 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?3))",
         )
+        .bind(&seen)
         .bind(kind)
-        .bind(&ids_json)
-        .fetch_all(&mut *tx)
+        .bind(json_array(unchanged_ids.iter().copied()))
+        .execute(&mut *tx)
         .await
         .map_err(&err)?;
-        let mut existing: HashMap<String, (i64, String)> = HashMap::with_capacity(rows.len());
-        for row in rows {
-            existing.insert(row.get(0), (row.get(1), row.get(2)));
-        }
-
-        let mut outcome = PageOutcome::default();
-        let mut unchanged_ids = Vec::new();
-        let mut changed_ids = Vec::new();
-        let mut inserts: Vec<(&ItemWrite, i64)> = Vec::new();
-        for (id, item) in &by_id {
-            match existing.get(*id) {
-                Some((_, hash)) if *hash == item.content_hash => {
-                    outcome.unchanged += 1;
-                    unchanged_ids.push(*id);
-                }
-                Some((version, _)) => {
-                    outcome.changed += 1;
-                    changed_ids.push(*id);
-                    inserts.push((item, version + 1));
-                }
-                None => {
-                    outcome.new += 1;
-                    inserts.push((item, 1));
-                }
-            }
-        }
-        outcome.invalid = inserts.iter().filter(|(i, _)| i.invalid_reason.is_some()).count() as u64;
-        // Deterministic row order makes the file's layout independent of HashMap order.
-        inserts.sort_by(|a, b| a.0.item_id.cmp(&b.0.item_id));
-
-        if !unchanged_ids.is_empty() {
-            sqlx::query(
-                "UPDATE items SET last_seen_at = ?1 \
-                 WHERE kind = ?2 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?3))",
-            )
-            .bind(&seen)
-            .bind(kind)
-            .bind(json_array(unchanged_ids.iter().copied()))
-            .execute(&mut *tx)
-            .await
-            .map_err(&err)?;
-        }
-        if !changed_ids.is_empty() {
-            sqlx::query(
-                "UPDATE items SET is_current = 0 \
+    }
+    if !changed_ids.is_empty() {
+        sqlx::query(
+            "UPDATE items SET is_current = 0 \
                  WHERE kind = ?1 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?2))",
-            )
-            .bind(kind)
-            .bind(json_array(changed_ids.iter().copied()))
-            .execute(&mut *tx)
-            .await
-            .map_err(&err)?;
+        )
+        .bind(kind)
+        .bind(json_array(changed_ids.iter().copied()))
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+    }
+    let mut rest = inserts.as_slice();
+    for shape in insert_chunks(inserts.len()) {
+        let (chunk, after) = rest.split_at(SHAPE_ROWS[shape]);
+        rest = after;
+        let mut args = SqliteArguments::default();
+        let encode = |e| err(sqlx::Error::Encode(e));
+        for (item, version) in chunk {
+            args.add(kind).map_err(encode)?;
+            args.add(item.item_id.as_str()).map_err(encode)?;
+            args.add(*version).map_err(encode)?;
+            args.add(1_i64).map_err(encode)?;
+            args.add(item.property_id.as_deref()).map_err(encode)?;
+            args.add(item.updated_at.as_deref()).map_err(encode)?;
+            args.add(item.content_hash.as_str()).map_err(encode)?;
+            args.add(item.raw.as_str()).map_err(encode)?;
+            args.add(item.invalid_reason.as_deref()).map_err(encode)?;
+            args.add(seen.as_str()).map_err(encode)?;
+            args.add(seen.as_str()).map_err(encode)?;
         }
-        let mut rest = inserts.as_slice();
-        for shape in insert_chunks(inserts.len()) {
-            let (chunk, after) = rest.split_at(SHAPE_ROWS[shape]);
-            rest = after;
-            let mut args = SqliteArguments::default();
-            let encode = |e| err(sqlx::Error::Encode(e));
-            for (item, version) in chunk {
-                args.add(kind).map_err(encode)?;
-                args.add(item.item_id.as_str()).map_err(encode)?;
-                args.add(*version).map_err(encode)?;
-                args.add(1_i64).map_err(encode)?;
-                args.add(item.property_id.as_deref()).map_err(encode)?;
-                args.add(item.updated_at.as_deref()).map_err(encode)?;
-                args.add(item.content_hash.as_str()).map_err(encode)?;
-                args.add(item.raw.as_str()).map_err(encode)?;
-                args.add(item.invalid_reason.as_deref()).map_err(encode)?;
-                args.add(seen.as_str()).map_err(encode)?;
-                args.add(seen.as_str()).map_err(encode)?;
-            }
-            sqlx::query_with(insert_sql(shape), args).execute(&mut *tx).await.map_err(&err)?;
-        }
-        if let Some(watermark) = page.watermark {
-            // Only forward: a `--since` or `--full` re-pull must not move an incremental start back.
-            sqlx::query(
+        sqlx::query_with(insert_sql(shape), args).execute(&mut *tx).await.map_err(&err)?;
+    }
+    if let Some(watermark) = page.watermark {
+        // Only forward: a `--since` or `--full` re-pull must not move an incremental start back.
+        sqlx::query(
                 "INSERT INTO watermarks (scope, kind, updated_at, pulled_at) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (scope, kind) DO UPDATE SET \
                    updated_at = max(watermarks.updated_at, excluded.updated_at), pulled_at = excluded.pulled_at",
@@ -365,10 +383,9 @@ impl PageWriter {
             .execute(&mut *tx)
             .await
             .map_err(&err)?;
-        }
-        tx.commit().await.map_err(&err)?;
-        Ok(outcome)
     }
+    tx.commit().await.map_err(&err)?;
+    Ok(outcome)
 }
 
 impl StateFile {
