@@ -8,6 +8,10 @@
 //!   rendering), for the entry and exception counts and to show what rendering costs.
 //!
 //! Sizes: `BENCH_SPECS` as for the pull bench (default ~125k and ~1.09M items).
+//!
+//! Peer: when `ledger` (ledger-cli) is on the PATH, the same charges, payments and deposits are
+//! written as a ledger journal (converted by the connector's own code, amounts exact) and
+//! `ledger -f journal.ledger bal` is timed the same way: aggregation only, no mapping rules.
 
 mod common;
 
@@ -26,6 +30,7 @@ fn main() {
     let runtime = common::runtime();
     let mappings_source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
     let mut rows = Vec::new();
+    let mut peers = Vec::new();
     for spec in specs {
         eprintln!("plan bench: generating {spec}, serving it and pulling it (set-up)...");
         let mut portfolio = runtime.block_on(Portfolio::start(spec));
@@ -46,6 +51,9 @@ fn main() {
         let max_rss = cli.iter().map(|m| m.max_rss_kib).max().unwrap_or(0);
 
         let (entries, exceptions, items_read, library_s) = runtime.block_on(library_plan(&portfolio));
+        if let Some(row) = runtime.block_on(ledger_peer(&portfolio)) {
+            peers.push(row);
+        }
         let expected = portfolio.served.leases + portfolio.served.ledger();
         if items_read != expected {
             fail(&format!("planned {items_read} leases and ledger items of {expected} pulled"));
@@ -87,6 +95,102 @@ fn main() {
          leases, charges, payments and deposits read from the state file. library: run::plan::plan in \
          this process (no JSON rendering), one run."
     );
+    if peers.is_empty() {
+        println!("(ledger is not on the PATH: no peer figures)");
+    } else {
+        println!();
+        println!(
+            "peer: ledger -f journal.ledger bal, the same ledger items as transactions (median of {CLI_RUNS})"
+        );
+        print_table(&["spec", "transactions", "journal MB", "wall s", "txn/s", "peak RSS MiB"], &peers);
+    }
+}
+
+/// Writes the portfolio's charges, payments and deposits as a ledger journal and times
+/// `ledger bal` on it; `None` when ledger is not installed.
+async fn ledger_peer(portfolio: &Portfolio) -> Option<Vec<String>> {
+    let probe = std::process::Command::new("ledger").arg("--version").output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return None;
+    }
+    let path = portfolio.dir.path().join("journal.ledger");
+    let transactions = write_journal(portfolio, &path).await;
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let mut runs: Vec<_> = (0..CLI_RUNS)
+        .map(|i| {
+            let mut command = std::process::Command::new("ledger");
+            command.arg("-f").arg(&path).arg("bal");
+            run_child(command, portfolio.dir.path(), &format!("ledger-{i}-null"), &[0])
+        })
+        .collect();
+    runs.sort_by_key(|m| m.wall);
+    let median = runs[CLI_RUNS / 2];
+    Some(vec![
+        portfolio.spec.to_string(),
+        thousands(transactions),
+        format!("{:.0}", bytes as f64 / 1e6),
+        format!("{:.2}", median.wall.as_secs_f64()),
+        thousands((transactions as f64 / median.wall.as_secs_f64()) as u64),
+        mib(runs.iter().map(|m| m.max_rss_kib).max().unwrap_or(0)),
+    ])
+}
+
+/// One transaction per charge (receivables against the AR code), payment capture (clearing per
+/// method against receivables) and deposit (bank account against clearing).
+async fn write_journal(portfolio: &Portfolio, path: &std::path::Path) -> u64 {
+    use entrata_recon::domain::{ItemKind, format_amount};
+    use entrata_recon::source::convert::{Item, convert};
+    use std::io::Write;
+
+    let state =
+        StateFile::open_existing(&portfolio.state_path()).await.unwrap_or_else(|e| fail(&e.to_string()));
+    let file = std::fs::File::create(path).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+    let mut out = std::io::BufWriter::new(file);
+    let mut written = 0_u64;
+    let properties =
+        state.current_items(ItemKind::Property, None).await.unwrap_or_else(|e| fail(&e.to_string()));
+    for property in properties {
+        let id = property.item_id.as_str();
+        for kind in [ItemKind::Charge, ItemKind::Payment, ItemKind::Deposit] {
+            let mut text = String::new();
+            state
+                .for_each_current_item(kind, id, |item| {
+                    let (date, debit, credit, amount) = match convert(kind, item.raw, Some(id)) {
+                        Ok(Item::Charge(c)) => (
+                            c.post_date,
+                            format!("Assets:Receivables:{id}"),
+                            format!("Income:{}", c.ar_code.as_str()),
+                            c.amount.amount(),
+                        ),
+                        Ok(Item::Payment(p)) => (
+                            p.post_date,
+                            format!("Assets:Clearing:{}", p.method.as_str()),
+                            format!("Assets:Receivables:{id}"),
+                            p.amount.amount(),
+                        ),
+                        Ok(Item::Deposit(d)) => (
+                            d.deposit_date,
+                            format!("Assets:Bank:{}", d.bank_account_id.as_str()),
+                            "Assets:Clearing".to_owned(),
+                            d.amount.amount(),
+                        ),
+                        _ => return,
+                    };
+                    text.push_str(&format!(
+                        "{date} {}\n    {debit}  {} USD\n    {credit}\n\n",
+                        item.item_id,
+                        format_amount(amount)
+                    ));
+                    written += 1;
+                })
+                .await
+                .unwrap_or_else(|e| fail(&e.to_string()));
+            out.write_all(text.as_bytes()).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+        }
+    }
+    out.flush().unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
+    state.close().await;
+    written
 }
 
 /// `(entries, exceptions, items read, seconds)` of one library plan of the whole state file.
