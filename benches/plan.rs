@@ -26,6 +26,9 @@ const CLI_RUNS: usize = 3;
 
 fn main() {
     common::launch_if_asked();
+    if !common::started_by_cargo_bench("plan") {
+        return;
+    }
     let specs = specs(&["properties=10,months=12", "properties=100,months=12"]);
     let runtime = common::runtime();
     let mappings_source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");

@@ -8,7 +8,7 @@
 //! ~1.09M items).
 //!
 //! For profiling, `BENCH_SERVE=DIR` serves the first spec with the raised rate limit, writes
-//! `DIR/recon.toml` and waits until killed; run `entrata-recon --config DIR/recon.toml pull` under
+//! `DIR/recon.toml` and waits for Ctrl-C or SIGTERM; run `entrata-recon --config DIR/recon.toml pull` under
 //! a profiler (delete `DIR/recon.sqlite` between runs).
 
 mod common;
@@ -18,6 +18,9 @@ use entrata_recon::state::StateFile;
 
 fn main() {
     common::launch_if_asked();
+    if std::env::var_os("BENCH_SERVE").is_none() && !common::started_by_cargo_bench("pull") {
+        return;
+    }
     let specs = specs(&["properties=10,months=12", "properties=100,months=12"]);
     let runtime = common::runtime();
     if let Some(dir) = std::env::var_os("BENCH_SERVE") {
@@ -102,5 +105,11 @@ async fn serve(spec: entrata_recon::sandbox::generate::GenerateSpec, dir: &std::
         sandbox.write_config(&config).unwrap_or_else(|e| common::fail(&e.to_string()));
     }
     println!("serving {} items of {spec}; config: {}", thousands(portfolio.served.total()), config.display());
-    std::future::pending::<()>().await;
+    // Until Ctrl-C or SIGTERM; returning drops the portfolio and its temporary folder.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .unwrap_or_else(|e| common::fail(&format!("SIGTERM handler: {e}")));
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
 }

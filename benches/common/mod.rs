@@ -19,6 +19,16 @@ use entrata_recon::state::StateFile;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_entrata-recon");
 
+/// False when the binary was started by `cargo test --benches` (or `--all-targets`) rather than
+/// `cargo bench`, which passes `--bench`: a test run must not spend minutes benchmarking.
+pub fn started_by_cargo_bench(name: &str) -> bool {
+    let asked = std::env::args().any(|a| a == "--bench");
+    if !asked {
+        eprintln!("{name}: a benchmark; run it with `cargo bench --bench {name}`");
+    }
+    asked
+}
+
 /// `BENCH_SPECS="properties=10,months=12;properties=100,months=12"` overrides the sizes.
 pub fn specs(default: &[&str]) -> Vec<GenerateSpec> {
     let text = std::env::var("BENCH_SPECS").unwrap_or_else(|_| default.join(";"));
