@@ -65,9 +65,9 @@ impl PullSummary {
 
 /// Writes each page, with its watermark, in one state-file transaction.
 struct StateSink<'a> {
-    /// Every page goes through one writer, one at a time. SQLite has one writer anyway; queueing
-    /// here, the next page starts the moment the last one commits, where SQLite's busy handler
-    /// would have it sleep and poll (1 ms, 2 ms, 5 ms, ...) while the other lists wait on it.
+    /// Every list's pages go through one writer (one connection), one page at a time. SQLite has
+    /// one writer anyway; queueing here, the next page starts the moment the last one commits,
+    /// where SQLite's busy handler would have it sleep and poll (1 ms, 2 ms, 5 ms, ...).
     writer: &'a tokio::sync::Mutex<PageWriter>,
     kind: ItemKind,
     scope: String,
