@@ -162,17 +162,15 @@ async fn plan_one(
     let mut deposits: Vec<Deposit> = Vec::new();
     let mut items_read = 0;
     for kind in [ItemKind::Lease, ItemKind::Charge, ItemKind::Payment, ItemKind::Deposit] {
-        let stored = state.current_items(kind, Some(&id)).await?;
-        items_read += stored.len() as u64;
-        for item in stored {
-            match convert(kind, &item.raw, Some(&id)) {
+        items_read += state
+            .for_each_current_item(kind, &id, |item| match convert(kind, item.raw, Some(&id)) {
                 Ok(Item::Lease(l)) => leases.push(l),
                 Ok(Item::Charge(c)) => charges.push(c),
                 Ok(Item::Payment(p)) => payments.push(p),
                 Ok(Item::Deposit(d)) => deposits.push(d),
-                _ => exceptions.push(invalid_item(&item, Some(id.clone()))),
-            }
-        }
+                _ => exceptions.push(invalid_exception(item.item_id, Some(id.clone()), item.invalid_reason)),
+            })
+            .await?;
     }
     let ledger = PropertyLedger {
         property: &property,
@@ -218,14 +216,19 @@ fn item_months<'a>(
 }
 
 fn invalid_item(stored: &CurrentItem, property: Option<String>) -> Exception {
+    let property = property.or_else(|| stored.property_id.clone());
+    invalid_exception(&stored.item_id, property, stored.invalid_reason.as_deref())
+}
+
+fn invalid_exception(item_id: &str, property: Option<String>, invalid_reason: Option<&str>) -> Exception {
     Exception {
         kind: ExceptionKind::InvalidItem,
-        property_id: property.or_else(|| stored.property_id.clone()).map(PropertyId::new),
-        source_id: stored.item_id.clone(),
+        property_id: property.map(PropertyId::new),
+        source_id: item_id.to_owned(),
         amount: None,
         message: format!(
             "quarantined by the pull: {}; fix the item in Entrata and pull again",
-            stored.invalid_reason.as_deref().unwrap_or("it no longer converts")
+            invalid_reason.unwrap_or("it no longer converts")
         ),
     }
 }

@@ -12,7 +12,7 @@ use crate::domain::{ItemKind, PropertyId};
 use crate::report::progress::Progress;
 use crate::source::client::{EntrataClient, SourceError, StatsSnapshot};
 use crate::source::pager::{ListRequest, ListStats, PageItems, PageSink, WalkError, walk};
-use crate::state::{ItemWrite, PageOutcome, PageWrite, StateError, StateFile};
+use crate::state::{ItemWrite, PageOutcome, PageWrite, PageWriter, StateError, StateFile};
 
 #[derive(Debug, Clone, Default)]
 pub struct PullOptions {
@@ -65,7 +65,10 @@ impl PullSummary {
 
 /// Writes each page, with its watermark, in one state-file transaction.
 struct StateSink<'a> {
-    state: &'a StateFile,
+    /// Every list's pages go through one writer (one connection), one page at a time. SQLite has
+    /// one writer anyway; queueing here, the next page starts the moment the last one commits,
+    /// where SQLite's busy handler would have it sleep and poll (1 ms, 2 ms, 5 ms, ...).
+    writer: &'a tokio::sync::Mutex<PageWriter>,
     kind: ItemKind,
     scope: String,
     outcome: PageOutcome,
@@ -103,7 +106,7 @@ impl PageSink for StateSink<'_> {
             watermark: page.watermark,
             seen_at: Utc::now(),
         };
-        let outcome = self.state.write_page(&write).await?;
+        let outcome = self.writer.lock().await.write_page(&write).await?;
         self.outcome.add(outcome);
         self.progress.advance(n_items);
         Ok(())
@@ -123,11 +126,13 @@ pub async fn pull(
 ) -> Result<PullSummary, PullError> {
     let started = Instant::now();
     client.login().await?;
+    let writer = tokio::sync::Mutex::new(state.page_writer().await?);
+    let writer = &writer;
     let mut summary = PullSummary::default();
 
     for (kind, path) in [(ItemKind::Property, "/properties"), (ItemKind::ArCode, "/ar-codes")] {
         let (outcome, stats) =
-            pull_list(config, client, state, options, progress, kind, path.into(), None).await?;
+            pull_list(config, client, state, writer, options, progress, kind, path.into(), None).await?;
         record(&mut summary, kind, outcome, stats);
     }
 
@@ -139,9 +144,18 @@ pub async fn pull(
         let mut results = Vec::with_capacity(PROPERTY_KINDS.len());
         for kind in PROPERTY_KINDS {
             let path = format!("/properties/{}/{}", urlencode_segment(&property), path_segment(kind));
-            let result =
-                pull_list(config, client, state, options, progress, kind, path, Some(property.clone()))
-                    .await?;
+            let result = pull_list(
+                config,
+                client,
+                state,
+                writer,
+                options,
+                progress,
+                kind,
+                path,
+                Some(property.clone()),
+            )
+            .await?;
             results.push((kind, result));
         }
         let new: u64 = results.iter().map(|(_, (o, _))| o.new + o.changed).sum();
@@ -172,6 +186,7 @@ async fn pull_list(
     config: &Config,
     client: &EntrataClient,
     state: &StateFile,
+    writer: &tokio::sync::Mutex<PageWriter>,
     options: &PullOptions,
     progress: &Progress,
     kind: ItemKind,
@@ -190,7 +205,7 @@ async fn pull_list(
     let request =
         ListRequest { kind, path, property_id: property, start, page_size: config.source.page_size };
     let mut sink =
-        StateSink { state, kind, scope, outcome: PageOutcome::default(), progress, total_known: false };
+        StateSink { writer, kind, scope, outcome: PageOutcome::default(), progress, total_known: false };
     let stats = walk(client, &request, &mut sink).await?;
     tracing::debug!(
         path = %request.path,

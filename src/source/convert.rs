@@ -5,6 +5,7 @@
 //! `f64`: a number literal `1295.00` and a string `"1295.00"` both give exactly 1295.00.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -272,30 +273,68 @@ fn is_null(v: Option<&RawValue>) -> bool {
     v.is_none_or(|v| v.get() == "null")
 }
 
+/// A field's name in messages. Names of array elements (`allocations[2].amount`) are only
+/// formatted when a message needs them: a deposit lists a hundred payments.
+trait Name: fmt::Display {}
+impl<T: fmt::Display + ?Sized> Name for T {}
+
+/// `name[index]`
+struct Elem<'n> {
+    array: &'n str,
+    index: usize,
+}
+
+impl fmt::Display for Elem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.array, self.index)
+    }
+}
+
+/// `element.field`
+struct Field<'n> {
+    at: &'n Elem<'n>,
+    field: &'n str,
+}
+
+impl fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.at, self.field)
+    }
+}
+
 impl Reader {
     fn problem(&mut self, text: String) {
         self.problems.push(text);
     }
 
-    fn missing(&mut self, name: &str) {
+    fn missing(&mut self, name: &(impl Name + ?Sized)) {
         self.problem(format!("missing field `{name}`"));
     }
 
     /// A required string (ids may also come as JSON integers, as Entrata's APIs sometimes send them).
-    fn string(&mut self, name: &str, v: Option<&RawValue>) -> Option<String> {
+    fn string(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>) -> Option<String> {
+        self.str(name, v).map(Cow::into_owned)
+    }
+
+    fn opt_string(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>) -> Option<String> {
+        self.opt_str(name, v).map(Cow::into_owned)
+    }
+
+    /// `string`, borrowed from the item's text when it holds no escapes.
+    fn str<'v>(&mut self, name: &(impl Name + ?Sized), v: Option<&'v RawValue>) -> Option<Cow<'v, str>> {
         if is_null(v) {
             self.missing(name);
             return None;
         }
-        self.opt_string(name, v)
+        self.opt_str(name, v)
     }
 
-    fn opt_string(&mut self, name: &str, v: Option<&RawValue>) -> Option<String> {
+    fn opt_str<'v>(&mut self, name: &(impl Name + ?Sized), v: Option<&'v RawValue>) -> Option<Cow<'v, str>> {
         let v = v.filter(|v| v.get() != "null")?;
         let text = v.get();
         if text.starts_with('"') {
-            match serde_json::from_str::<Cow<'_, str>>(text) {
-                Ok(s) => return Some(s.into_owned()),
+            match json_string(text) {
+                Ok(s) => return Some(s),
                 Err(_) => {
                     self.problem(format!("{name}: not a valid JSON string"));
                     return None;
@@ -303,13 +342,13 @@ impl Reader {
             }
         }
         if text.bytes().all(|b| b.is_ascii_digit()) {
-            return Some(text.to_owned());
+            return Some(Cow::Borrowed(text));
         }
         self.problem(format!("{name}: expected a string, found `{}`", shorten(text)));
         None
     }
 
-    fn decimal(&mut self, name: &str, v: Option<&RawValue>) -> Option<Decimal> {
+    fn decimal(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>) -> Option<Decimal> {
         if is_null(v) {
             self.missing(name);
             return None;
@@ -317,10 +356,10 @@ impl Reader {
         self.opt_decimal(name, v)
     }
 
-    fn opt_decimal(&mut self, name: &str, v: Option<&RawValue>) -> Option<Decimal> {
+    fn opt_decimal(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>) -> Option<Decimal> {
         let text = v.filter(|v| v.get() != "null")?.get();
         let literal: Cow<'_, str> = if text.starts_with('"') {
-            match serde_json::from_str::<Cow<'_, str>>(text) {
+            match json_string(text) {
                 Ok(s) => s,
                 Err(_) => {
                     self.problem(format!("{name}: not a valid JSON string"));
@@ -339,14 +378,19 @@ impl Reader {
         }
     }
 
-    fn money(&mut self, name: &str, v: Option<&RawValue>, currency: Option<Currency>) -> Option<Money> {
+    fn money(
+        &mut self,
+        name: &(impl Name + ?Sized),
+        v: Option<&RawValue>,
+        currency: Option<Currency>,
+    ) -> Option<Money> {
         let amount = self.decimal(name, v)?;
         self.money_of(name, amount, currency)
     }
 
     fn opt_money(
         &mut self,
-        name: &str,
+        name: &(impl Name + ?Sized),
         v: Option<&RawValue>,
         currency: Option<Currency>,
     ) -> Option<Option<Money>> {
@@ -357,7 +401,12 @@ impl Reader {
         self.money_of(name, amount, currency).map(Some)
     }
 
-    fn money_of(&mut self, name: &str, amount: Decimal, currency: Option<Currency>) -> Option<Money> {
+    fn money_of(
+        &mut self,
+        name: &(impl Name + ?Sized),
+        amount: Decimal,
+        currency: Option<Currency>,
+    ) -> Option<Money> {
         match Money::new(amount, currency?) {
             Ok(m) => Some(m),
             Err(e) => {
@@ -368,7 +417,7 @@ impl Reader {
     }
 
     fn currency(&mut self, v: Option<&RawValue>) -> Option<Currency> {
-        let code = self.string("currency", v)?;
+        let code = self.str("currency", v)?;
         match Currency::parse(&code) {
             Ok(c) => Some(c),
             Err(e) => {
@@ -378,7 +427,7 @@ impl Reader {
         }
     }
 
-    fn date(&mut self, name: &str, v: Option<&RawValue>) -> Option<NaiveDate> {
+    fn date(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>) -> Option<NaiveDate> {
         if is_null(v) {
             self.missing(name);
             return None;
@@ -387,12 +436,12 @@ impl Reader {
     }
 
     /// `Some(None)` when absent or null, `None` when malformed.
-    fn opt_date(&mut self, name: &str, v: Option<&RawValue>) -> Option<Option<NaiveDate>> {
+    fn opt_date(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>) -> Option<Option<NaiveDate>> {
         if is_null(v) {
             return Some(None);
         }
-        let text = self.opt_string(name, v)?;
-        match parse_date(&text) {
+        let text = self.opt_str(name, v)?;
+        match fast_parse_date(&text) {
             Some(d) => Some(Some(d)),
             None => {
                 self.problem(format!("{name}: `{}` is not a valid date (YYYY-MM-DD)", shorten(&text)));
@@ -401,7 +450,7 @@ impl Reader {
         }
     }
 
-    fn month(&mut self, name: &str, v: Option<&RawValue>) -> Option<PostMonth> {
+    fn month(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>) -> Option<PostMonth> {
         if is_null(v) {
             self.missing(name);
             return None;
@@ -409,11 +458,11 @@ impl Reader {
         self.opt_month(name, v).flatten()
     }
 
-    fn opt_month(&mut self, name: &str, v: Option<&RawValue>) -> Option<Option<PostMonth>> {
+    fn opt_month(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>) -> Option<Option<PostMonth>> {
         if is_null(v) {
             return Some(None);
         }
-        let text = self.opt_string(name, v)?;
+        let text = self.opt_str(name, v)?;
         match text.parse::<PostMonth>() {
             Ok(m) => Some(Some(m)),
             Err(_) => {
@@ -423,7 +472,11 @@ impl Reader {
         }
     }
 
-    fn timestamp(&mut self, name: &str, v: Option<&RawValue>) -> Option<DateTime<FixedOffset>> {
+    fn timestamp(
+        &mut self,
+        name: &(impl Name + ?Sized),
+        v: Option<&RawValue>,
+    ) -> Option<DateTime<FixedOffset>> {
         if is_null(v) {
             self.missing(name);
             return None;
@@ -431,11 +484,15 @@ impl Reader {
         self.opt_timestamp(name, v).flatten()
     }
 
-    fn opt_timestamp(&mut self, name: &str, v: Option<&RawValue>) -> Option<Option<DateTime<FixedOffset>>> {
+    fn opt_timestamp(
+        &mut self,
+        name: &(impl Name + ?Sized),
+        v: Option<&RawValue>,
+    ) -> Option<Option<DateTime<FixedOffset>>> {
         if is_null(v) {
             return Some(None);
         }
-        let text = self.opt_string(name, v)?;
+        let text = self.opt_str(name, v)?;
         match DateTime::parse_from_rfc3339(&text) {
             Ok(t) => Some(Some(t)),
             Err(_) => {
@@ -448,7 +505,7 @@ impl Reader {
         }
     }
 
-    fn bool_or(&mut self, name: &str, v: Option<&RawValue>, default: bool) -> Option<bool> {
+    fn bool_or(&mut self, name: &(impl Name + ?Sized), v: Option<&RawValue>, default: bool) -> Option<bool> {
         match v.map(RawValue::get) {
             None | Some("null") => Some(default),
             Some("true") => Some(true),
@@ -462,12 +519,12 @@ impl Reader {
 
     fn choice<T>(
         &mut self,
-        name: &str,
+        name: &(impl Name + ?Sized),
         v: Option<&RawValue>,
         parse: fn(&str) -> Option<T>,
         expected: &str,
     ) -> Option<T> {
-        let text = self.string(name, v)?;
+        let text = self.str(name, v)?;
         let parsed = parse(&text);
         if parsed.is_none() {
             self.problem(format!("{name}: `{}` is not one of {expected}", shorten(&text)));
@@ -480,7 +537,7 @@ impl Reader {
         &mut self,
         name: &str,
         v: Option<&'a RawValue>,
-        mut each: impl FnMut(&mut Reader, String, &'a RawValue) -> Option<T>,
+        mut each: impl FnMut(&mut Reader, &Elem<'_>, &'a RawValue) -> Option<T>,
     ) -> Option<Vec<T>> {
         if is_null(v) {
             return Some(Vec::new());
@@ -492,14 +549,74 @@ impl Reader {
         };
         let mut out = Vec::with_capacity(elements.len());
         let mut ok = true;
-        for (idx, element) in elements.into_iter().enumerate() {
-            match each(self, format!("{name}[{idx}]"), element) {
+        for (index, element) in elements.into_iter().enumerate() {
+            match each(self, &Elem { array: name, index }, element) {
                 Some(t) => out.push(t),
                 None => ok = false,
             }
         }
         ok.then_some(out)
     }
+
+    /// An array of objects, each read as `F` and then by `each`: what `array` does with a
+    /// per-element parse, in one parse of the whole array when every element is an `F` (the usual
+    /// case). Otherwise element by element, for the messages.
+    fn objects<'a, F: Deserialize<'a>, T>(
+        &mut self,
+        name: &str,
+        v: Option<&'a RawValue>,
+        mut each: impl FnMut(&mut Reader, &Elem<'_>, F) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        if let Some(text) = v.filter(|v| v.get() != "null")
+            && let Ok(elements) = serde_json::from_str::<Vec<F>>(text.get())
+        {
+            let mut out = Vec::with_capacity(elements.len());
+            let mut ok = true;
+            for (index, element) in elements.into_iter().enumerate() {
+                match each(self, &Elem { array: name, index }, element) {
+                    Some(t) => out.push(t),
+                    None => ok = false,
+                }
+            }
+            return ok.then_some(out);
+        }
+        self.array(name, v, |r, at, raw| match serde_json::from_str::<F>(raw.get()) {
+            Ok(fields) => each(r, at, fields),
+            Err(_) => {
+                r.problem(format!("{at}: expected an object"));
+                None
+            }
+        })
+    }
+}
+
+/// The string a JSON string literal (`"..."`) stands for. Without escapes (or anything a
+/// literal may not hold raw) that is the text between the quotes; serde's parser, a deserializer
+/// per field, is only needed for the rest.
+fn json_string(text: &str) -> Result<Cow<'_, str>, serde_json::Error> {
+    match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if !inner.bytes().any(|b| b == b'\\' || b == b'"' || b < 0x20) => {
+            Ok(Cow::Borrowed(inner))
+        }
+        _ => serde_json::from_str(text),
+    }
+}
+
+/// [`parse_date`], without its general-purpose parser when the text is plainly `YYYY-MM-DD`
+/// digits (a pull converts several dates per item). Anything else takes the general path.
+fn fast_parse_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b.get(range)?.iter().try_fold(0_u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10))
+    {
+        return NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day);
+    }
+    parse_date(text)
 }
 
 /// Values quoted in messages are cut short: an item's JSON can be large.
@@ -568,7 +685,7 @@ fn lease(r: &mut Reader, f: &Fields<'_>, h: Header) -> Option<Lease> {
     let move_out_date = r.opt_date("moveOutDate", f.move_out_date);
     let rent = r.opt_money("rent", f.rent, currency);
     let deposit = r.opt_money("deposit", f.deposit, currency);
-    let fees = r.array("fees", f.fees, |r, at, raw| lease_fee(r, &at, raw, currency));
+    let fees = r.objects("fees", f.fees, |r, at, fee| lease_fee(r, at, fee, currency));
     Some(Lease {
         id: LeaseId::new(h.id.clone()),
         property_id: h.property(),
@@ -601,16 +718,17 @@ struct FeeFields<'a> {
     frequency: Option<&'a RawValue>,
 }
 
-fn lease_fee(r: &mut Reader, at: &str, raw: &RawValue, currency: Option<Currency>) -> Option<LeaseFee> {
-    let Ok(f) = serde_json::from_str::<FeeFields<'_>>(raw.get()) else {
-        r.problem(format!("{at}: expected an object"));
-        return None;
-    };
-    let code = r.string(&format!("{at}.code"), f.code);
-    let description = r.opt_string(&format!("{at}.description"), f.description);
-    let amount = r.money(&format!("{at}.amount"), f.amount, currency);
+fn lease_fee(
+    r: &mut Reader,
+    at: &Elem<'_>,
+    f: FeeFields<'_>,
+    currency: Option<Currency>,
+) -> Option<LeaseFee> {
+    let code = r.string(&Field { at, field: "code" }, f.code);
+    let description = r.opt_string(&Field { at, field: "description" }, f.description);
+    let amount = r.money(&Field { at, field: "amount" }, f.amount, currency);
     let frequency = r.choice(
-        &format!("{at}.frequency"),
+        &Field { at, field: "frequency" },
         f.frequency,
         |s| match s {
             "monthly" => Some(FeeFrequency::Monthly),
@@ -738,14 +856,10 @@ fn payment(r: &mut Reader, f: &Fields<'_>, h: Header) -> Option<Payment> {
     let return_post_month = r.opt_month("returnPostMonth", f.return_post_month);
     let return_reason = r.opt_string("returnReason", f.return_reason);
     let deposit_id = r.opt_string("depositId", f.deposit_id);
-    let allocations = r.array("allocations", f.allocations, |r, at, raw| {
-        let Ok(a) = serde_json::from_str::<AllocationFields<'_>>(raw.get()) else {
-            r.problem(format!("{at}: expected an object"));
-            return None;
-        };
-        let charge_id = r.string(&format!("{at}.chargeId"), a.charge_id);
-        let ar_code = r.opt_string(&format!("{at}.arCode"), a.ar_code);
-        let amount = r.money(&format!("{at}.amount"), a.amount, currency);
+    let allocations = r.objects("allocations", f.allocations, |r, at, a: AllocationFields<'_>| {
+        let charge_id = r.string(&Field { at, field: "chargeId" }, a.charge_id);
+        let ar_code = r.opt_string(&Field { at, field: "arCode" }, a.ar_code);
+        let amount = r.money(&Field { at, field: "amount" }, a.amount, currency);
         Some(Allocation {
             charge_id: ChargeId::new(charge_id?),
             ar_code: ar_code.map(ArCode::new),
@@ -791,7 +905,7 @@ fn deposit(r: &mut Reader, f: &Fields<'_>, h: Header) -> Option<Deposit> {
     let deposit_date = r.date("depositDate", f.deposit_date);
     let post_month = r.month("postMonth", f.post_month);
     let amount = r.money("amount", f.amount, currency);
-    let payment_ids = r.array("paymentIds", f.payment_ids, |r, at, raw| r.string(&at, Some(raw)));
+    let payment_ids = r.array("paymentIds", f.payment_ids, |r, at, raw| r.string(at, Some(raw)));
     let status = match is_null(f.status) {
         true => Some(DepositStatus::Active),
         false => r.choice(

@@ -114,27 +114,28 @@ pub async fn walk<S: PageSink + Send>(
         }
         let body = client.get(&request.path, &query).await?;
         stats.requests += 1;
-        let page: ListPage<'_> = match serde_json::from_slice(&body) {
+        let page = match parse_page(body, request, page_number).await {
             Ok(page) => {
                 malformed_in_a_row = 0;
                 page
             }
             // A proxy's error page or a cut-off body: ask again a few times before giving up.
-            Err(e) if malformed_in_a_row + 1 < MALFORMED_ATTEMPTS => {
+            Err(SourceError::Malformed { message, .. }) if malformed_in_a_row + 1 < MALFORMED_ATTEMPTS => {
                 malformed_in_a_row += 1;
-                tracing::warn!(path = %request.path, page = page_number, error = %e, "malformed list page; asking again");
+                tracing::warn!(path = %request.path, %message, "malformed list page; asking again");
                 tokio::time::sleep(MALFORMED_PAUSE * malformed_in_a_row).await;
                 continue;
             }
-            Err(e) => {
+            Err(SourceError::Malformed { path, message }) => {
                 return Err(SourceError::Malformed {
-                    path: request.path.clone(),
+                    path,
                     message: format!(
-                        "page {page_number} is not a list page after {MALFORMED_ATTEMPTS} attempts: {e}"
+                        "page {page_number} is not a list page after {MALFORMED_ATTEMPTS} attempts ({message})"
                     ),
                 }
                 .into());
             }
+            Err(e) => return Err(e.into()),
         };
         let n_items = page.items.len() as u64;
         let full = n_items >= page_size;
@@ -149,8 +150,7 @@ pub async fn walk<S: PageSink + Send>(
 
         let mut delivered = Vec::with_capacity(page.items.len());
         let mut last_instant: Option<DateTime<Utc>> = None;
-        for raw in &page.items {
-            let classified = classify(request.kind, raw.get(), request.property_id.as_deref());
+        for (raw, classified) in page.items {
             if let Some(at) = classified.updated_at {
                 last_instant = Some(last_instant.map_or(at, |l| l.max(at)));
                 if Some(at) == cursor && seen_at_cursor.contains(&classified.item_id) {
@@ -158,7 +158,7 @@ pub async fn walk<S: PageSink + Send>(
                     continue;
                 }
             }
-            delivered.push((raw.get().to_owned(), classified));
+            delivered.push((raw, classified));
         }
 
         // Where the walk goes next.
@@ -218,6 +218,42 @@ pub async fn walk<S: PageSink + Send>(
         if done {
             return Ok(stats);
         }
+    }
+}
+
+/// A page's items, raw and classified, and the list's `total`.
+struct ParsedPage {
+    items: Vec<(String, Classified)>,
+    total: Option<u64>,
+}
+
+/// Parses and classifies one page on the blocking pool. Hashing and converting a thousand items
+/// is milliseconds of CPU: done inline, it would run on the one task that polls every list of the
+/// pull (`buffer_unordered` does not spawn), which then also stalls their requests and writes.
+async fn parse_page(
+    body: Vec<u8>,
+    request: &ListRequest,
+    page_number: u64,
+) -> Result<ParsedPage, SourceError> {
+    let kind = request.kind;
+    let listed_under = request.property_id.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        let page: ListPage<'_> = serde_json::from_slice(&body)?;
+        let items = page
+            .items
+            .iter()
+            .map(|raw| (raw.get().to_owned(), classify(kind, raw.get(), listed_under.as_deref())))
+            .collect();
+        Ok::<_, serde_json::Error>(ParsedPage { items, total: page.total })
+    })
+    .await;
+    let malformed = |message: String| SourceError::Malformed { path: request.path.clone(), message };
+    match parsed {
+        Ok(Ok(page)) => Ok(page),
+        Ok(Err(e)) => Err(malformed(format!("page {page_number}: {e}"))),
+        // A panic while classifying is a bug: let it surface as one, not as a bad response.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(malformed(format!("page {page_number}: not classified: {e}"))),
     }
 }
 

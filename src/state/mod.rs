@@ -17,7 +17,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use items::{CurrentItem, ItemWrite, PageOutcome, PageWrite, StatusCounts, Watermark};
+pub use items::{
+    CurrentItem, ItemRef, ItemWrite, PageOutcome, PageWrite, PageWriter, StatusCounts, Watermark,
+};
 pub use lock::{LockError, StateLock};
 pub use runs::{RunId, RunOutcome, RunRecord};
 
