@@ -92,7 +92,7 @@ fn refusals_name_the_rule_and_field() {
         ),
         (
             r#"[{"service": "qbo", "action": "explode"}]"#,
-            "fault plan: rules[0].action: unknown action \"explode\" (reset, drop_after_commit, expire_token, {\"status\": N}, {\"delay_ms\": N})",
+            "fault plan: rules[0].action: unknown action \"explode\" (reset, drop_after_commit, expire_token, garbled, {\"status\": N}, {\"delay_ms\": N})",
         ),
         (
             r#"[{"service": "qbo", "action": {"status": 200}}]"#,
