@@ -219,7 +219,13 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
     };
     match args.format {
         PlanFormat::Table => print!("{}", view.to_table()),
-        PlanFormat::Json => println!("{}", view.to_json()),
+        PlanFormat::Json => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            view.write_json(&mut out).map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
+            std::io::Write::write_all(&mut out, b"\n")
+                .and_then(|()| std::io::Write::flush(&mut out))
+                .map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
+        }
         PlanFormat::Csv => {
             print!("{}", view.to_csv().map_err(|e| CliError::Other(format!("cannot write CSV: {e}")))?)
         }

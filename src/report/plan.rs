@@ -52,8 +52,8 @@ struct LineJson<'a> {
     description: &'a str,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     target: BTreeMap<&'static str, &'a str>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    dimensions: BTreeMap<&'static str, serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dimensions: Option<&'a serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -67,9 +67,22 @@ struct ExceptionJson<'a> {
 }
 
 impl PlanView<'_> {
-    pub fn to_json(&self) -> String {
+    /// The plan as PRODUCT.md §8 JSON, written as it is rendered (a plan can be 100 MB).
+    pub fn write_json(&self, out: impl std::io::Write) -> serde_json::Result<()> {
+        // Dimensions are per property: render each property's once, not once per line.
+        let mut dimensions: BTreeMap<&PropertyId, Option<serde_json::Value>> = BTreeMap::new();
+        for entry in self.entries {
+            dimensions.entry(entry.property_id()).or_insert_with(|| {
+                let d = dimensions_json((self.mapping_for)(entry.property_id()), self.target);
+                (!d.is_empty()).then(|| serde_json::to_value(d).unwrap_or_default())
+            });
+        }
         let plan = PlanJson {
-            entries: self.entries.iter().map(|e| self.entry_json(e)).collect(),
+            entries: self
+                .entries
+                .iter()
+                .map(|e| self.entry_json(e, dimensions.get(e.property_id()).and_then(Option::as_ref)))
+                .collect(),
             exceptions: self
                 .exceptions
                 .iter()
@@ -82,11 +95,21 @@ impl PlanView<'_> {
                 })
                 .collect(),
         };
-        // Invariant: these structs hold only strings, numbers and maps of strings.
-        serde_json::to_string_pretty(&plan).unwrap_or_default()
+        serde_json::to_writer_pretty(out, &plan)
     }
 
-    fn entry_json<'e>(&'e self, entry: &'e BalancedEntry) -> EntryJson<'e> {
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        // Invariant: writing into a Vec cannot fail, and these structs hold only strings and maps.
+        let _ = self.write_json(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    fn entry_json<'e>(
+        &'e self,
+        entry: &'e BalancedEntry,
+        dimensions: Option<&'e serde_json::Value>,
+    ) -> EntryJson<'e> {
         let mapping = (self.mapping_for)(entry.property_id());
         EntryJson {
             key: entry.key().as_str(),
@@ -119,7 +142,7 @@ impl PlanView<'_> {
                         credit: format_amount(line.credit()),
                         description: line.description(),
                         target,
-                        dimensions: dimensions_json(mapping, self.target),
+                        dimensions,
                     }
                 })
                 .collect(),
