@@ -71,6 +71,19 @@ impl Money {
         Ok(Money { amount: to_cents_exact(amount)?, currency })
     }
 
+    /// From integer minor units (cents): `from_cents(129500, USD)` is 1295.00 USD.
+    pub fn from_cents(cents: i128, currency: Currency) -> Result<Money, MoneyError> {
+        let amount =
+            Decimal::try_from_i128_with_scale(cents, MONEY_SCALE).map_err(|_| MoneyError::Overflow)?;
+        Ok(Money { amount, currency })
+    }
+
+    /// The amount in integer minor units (cents).
+    pub fn cents(&self) -> i128 {
+        // Invariant: `amount` always has exactly MONEY_SCALE decimals.
+        self.amount.mantissa()
+    }
+
     pub fn zero(currency: Currency) -> Money {
         Money { amount: Decimal::new(0, MONEY_SCALE), currency }
     }

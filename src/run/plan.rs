@@ -13,7 +13,8 @@ use crate::domain::{
 use crate::journal::{BalancedEntry, PlanError, PropertyLedger, default_doc_property, plan_property};
 use crate::mapping::MappingSet;
 use crate::source::convert::{Item, convert};
-use crate::state::{CurrentItem, StateError, StateFile};
+use crate::state::form::Form;
+use crate::state::{CurrentItem, ItemRef, StateError, StateFile};
 
 #[derive(Debug, Clone, Default)]
 pub struct PlanRequest {
@@ -98,6 +99,13 @@ pub async fn plan(
     };
 
     let n_properties = chosen.len() as u64;
+    let use_forms = state.forms_current().await?;
+    if !use_forms {
+        tracing::warn!(
+            "the state file's planning forms are missing or from another version: planning reads \
+             the items' JSON instead (slower); the next `pull` rebuilds them"
+        );
+    }
     let planned: Vec<(Vec<BalancedEntry>, Vec<Exception>, u64)> =
         stream::iter(chosen.into_iter().map(|(property, doc)| {
             let state = state.clone();
@@ -105,9 +113,9 @@ pub async fn plan(
             let ar_codes = Arc::clone(&ar_codes);
             let period = request.period;
             async move {
-                tokio::spawn(
-                    async move { plan_one(&state, &mappings, &ar_codes, property, &doc, period).await },
-                )
+                tokio::spawn(async move {
+                    plan_one(&state, &mappings, &ar_codes, property, &doc, period, use_forms).await
+                })
                 .await
                 .map_err(|e| PlanRunError::Task(e.to_string()))?
             }
@@ -146,6 +154,96 @@ fn doc_properties(properties: &[Property], mappings: &MappingSet) -> Result<Vec<
     Ok(out)
 }
 
+/// One property's ledger items as read from the state file.
+#[derive(Default)]
+struct Items {
+    leases: Vec<Lease>,
+    charges: Vec<Charge>,
+    payments: Vec<Payment>,
+    deposits: Vec<Deposit>,
+    /// Quarantined items.
+    invalid: Vec<Exception>,
+}
+
+impl Items {
+    fn lens(&self) -> [usize; 5] {
+        [self.leases.len(), self.charges.len(), self.payments.len(), self.deposits.len(), self.invalid.len()]
+    }
+
+    fn truncate(&mut self, lens: [usize; 5]) {
+        self.leases.truncate(lens[0]);
+        self.charges.truncate(lens[1]);
+        self.payments.truncate(lens[2]);
+        self.deposits.truncate(lens[3]);
+        self.invalid.truncate(lens[4]);
+    }
+
+    fn push_form(&mut self, form: Form, property: &str) {
+        match form {
+            Form::Lease(l) => self.leases.push(l),
+            Form::Charge(c) => self.charges.push(c),
+            Form::Payment(p) => self.payments.push(p),
+            Form::Deposit(d) => self.deposits.push(d),
+            Form::Invalid { item_id, reason } => {
+                self.invalid.push(invalid_exception(&item_id, Some(property.to_owned()), Some(&reason)))
+            }
+        }
+    }
+
+    /// A stored item converted again from its JSON. The pull's verdict on a quarantined version
+    /// stands (as in its planning form): planning never releases an item the pull held.
+    fn push_raw(&mut self, kind: ItemKind, item: ItemRef<'_>, property: &str) {
+        let converted = match item.invalid_reason {
+            Some(reason) => Err(reason),
+            None => convert(kind, item.raw, Some(property)).map_err(|_| "it no longer converts"),
+        };
+        match converted {
+            Ok(Item::Lease(l)) => self.leases.push(l),
+            Ok(Item::Charge(c)) => self.charges.push(c),
+            Ok(Item::Payment(p)) => self.payments.push(p),
+            Ok(Item::Deposit(d)) => self.deposits.push(d),
+            Ok(Item::Property(_) | Item::ArCode(_)) => self.invalid.push(invalid_exception(
+                item.item_id,
+                Some(property.to_owned()),
+                Some("not an item of a property's ledger"),
+            )),
+            Err(reason) => {
+                self.invalid.push(invalid_exception(item.item_id, Some(property.to_owned()), Some(reason)))
+            }
+        }
+    }
+}
+
+/// Reads one property's ledger items: from the planning forms when they are current and complete
+/// (one per current item, counted), else from the items' JSON.
+async fn read_items(state: &StateFile, property: &str, use_forms: bool) -> Result<(Items, u64), StateError> {
+    let mut items = Items::default();
+    let mut items_read = 0;
+    for kind in [ItemKind::Lease, ItemKind::Charge, ItemKind::Payment, ItemKind::Deposit] {
+        if use_forms {
+            let before = items.lens();
+            let read =
+                state.for_each_current_form(kind, property, |form| items.push_form(form, property)).await?;
+            let expected = state.count_current(kind, property).await?;
+            if read == expected {
+                items_read += read;
+                continue;
+            }
+            tracing::warn!(
+                property,
+                %kind,
+                forms = read,
+                items = expected,
+                "planning forms do not match the stored items; reading the items' JSON instead"
+            );
+            items.truncate(before);
+        }
+        items_read +=
+            state.for_each_current_item(kind, property, |item| items.push_raw(kind, item, property)).await?;
+    }
+    Ok((items, items_read))
+}
+
 async fn plan_one(
     state: &StateFile,
     mappings: &MappingSet,
@@ -153,25 +251,10 @@ async fn plan_one(
     property: Property,
     doc_property: &str,
     period: Option<PostMonth>,
+    use_forms: bool,
 ) -> Result<(Vec<BalancedEntry>, Vec<Exception>, u64), PlanRunError> {
-    let id = property.id.as_str().to_owned();
-    let mut exceptions = Vec::new();
-    let mut leases: Vec<Lease> = Vec::new();
-    let mut charges: Vec<Charge> = Vec::new();
-    let mut payments: Vec<Payment> = Vec::new();
-    let mut deposits: Vec<Deposit> = Vec::new();
-    let mut items_read = 0;
-    for kind in [ItemKind::Lease, ItemKind::Charge, ItemKind::Payment, ItemKind::Deposit] {
-        items_read += state
-            .for_each_current_item(kind, &id, |item| match convert(kind, item.raw, Some(&id)) {
-                Ok(Item::Lease(l)) => leases.push(l),
-                Ok(Item::Charge(c)) => charges.push(c),
-                Ok(Item::Payment(p)) => payments.push(p),
-                Ok(Item::Deposit(d)) => deposits.push(d),
-                _ => exceptions.push(invalid_exception(item.item_id, Some(id.clone()), item.invalid_reason)),
-            })
-            .await?;
-    }
+    let (items, items_read) = read_items(state, property.id.as_str(), use_forms).await?;
+    let Items { leases, charges, payments, deposits, invalid: mut exceptions } = items;
     let ledger = PropertyLedger {
         property: &property,
         ar_codes,

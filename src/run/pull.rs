@@ -11,8 +11,10 @@ use crate::config::Config;
 use crate::domain::{ItemKind, PropertyId};
 use crate::report::progress::Progress;
 use crate::source::client::{EntrataClient, SourceError, StatsSnapshot};
+use crate::source::convert::{Item, convert};
 use crate::source::pager::{ListRequest, ListStats, PageItems, PageSink, WalkError, walk};
-use crate::state::{ItemWrite, PageOutcome, PageWrite, PageWriter, StateError, StateFile};
+use crate::state::form::{self, FormSource};
+use crate::state::{ItemRef, ItemWrite, PageOutcome, PageWrite, PageWriter, StateError, StateFile};
 
 #[derive(Debug, Clone, Default)]
 pub struct PullOptions {
@@ -91,6 +93,7 @@ impl PageSink for StateSink<'_> {
             .items
             .into_iter()
             .map(|(raw, c)| ItemWrite {
+                form: planning_form(self.kind, &c.item_id, &c.item),
                 item_id: c.item_id,
                 property_id: c.property_id,
                 updated_at: c.updated_at_text,
@@ -125,6 +128,14 @@ pub async fn pull(
     progress: &Progress,
 ) -> Result<PullSummary, PullError> {
     let started = Instant::now();
+    if !state.forms_current().await? {
+        let forms = state.rebuild_forms(rebuilt_form).await?;
+        tracing::info!(
+            forms,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "planning forms rebuilt from the stored items (first pull by this version)"
+        );
+    }
     client.login().await?;
     let writer = tokio::sync::Mutex::new(state.page_writer().await?);
     let writer = &writer;
@@ -173,6 +184,33 @@ pub async fn pull(
     summary.client = client.stats();
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
+}
+
+/// The planning form of a classified item, for per-property kinds (`state::form`).
+fn planning_form(kind: ItemKind, item_id: &str, item: &Result<Item, String>) -> Option<Vec<u8>> {
+    if !kind.is_per_property() {
+        return None;
+    }
+    Some(form::encode(match item {
+        Ok(Item::Lease(l)) => FormSource::Lease(l),
+        Ok(Item::Charge(c)) => FormSource::Charge(c),
+        Ok(Item::Payment(p)) => FormSource::Payment(p),
+        Ok(Item::Deposit(d)) => FormSource::Deposit(d),
+        // Invariant: classify converts a list of one kind into items of that kind.
+        Ok(Item::Property(_) | Item::ArCode(_)) => {
+            FormSource::Invalid { item_id, reason: "not an item of a property's ledger" }
+        }
+        Err(reason) => FormSource::Invalid { item_id, reason },
+    }))
+}
+
+/// A stored item's planning form, rebuilt: the pull's verdict on a quarantined version stands.
+fn rebuilt_form(kind: ItemKind, property: &str, item: ItemRef<'_>) -> Vec<u8> {
+    let converted = match item.invalid_reason {
+        Some(reason) => Err(reason.to_owned()),
+        None => convert(kind, item.raw, Some(property)),
+    };
+    planning_form(kind, item.item_id, &converted).unwrap_or_default()
 }
 
 fn record(summary: &mut PullSummary, kind: ItemKind, outcome: PageOutcome, stats: ListStats) {

@@ -24,6 +24,8 @@ pub struct ItemWrite {
     pub raw: String,
     /// Why the item breaks the source contract, when it does.
     pub invalid_reason: Option<String>,
+    /// The planning form (`state::form`): required for per-property kinds, ignored for others.
+    pub form: Option<Vec<u8>>,
 }
 
 /// One page of one list, written atomically with the watermark it reaches.
@@ -183,17 +185,17 @@ pub struct StatusCounts {
 
 /// SQLite allows 32,766 bound values per statement; 11 per row. A full page (1,000 items) is one
 /// statement.
-const INSERT_ROWS_MAX: usize = 1_000;
+pub(super) const INSERT_ROWS_MAX: usize = 1_000;
 
 /// Multi-row INSERT shapes: `SHAPE_ROWS[i]` rows. Every distinct row count is a distinct
 /// prepared statement in each connection's cache (100 deep, a few MB for the large ones):
 /// with one statement per remainder size, a long pull filled the caches with a different last
 /// page per list, and the connector's memory grew with the portfolio. So a page is cut into
 /// full-page statements and then powers of two: at most 11 shapes.
-const SHAPE_ROWS: [usize; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, INSERT_ROWS_MAX];
+pub(super) const SHAPE_ROWS: [usize; 11] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, INSERT_ROWS_MAX];
 
 /// The shapes (indices into `SHAPE_ROWS`) that insert `rows` rows, largest first.
-fn insert_chunks(rows: usize) -> impl Iterator<Item = usize> {
+pub(super) fn insert_chunks(rows: usize) -> impl Iterator<Item = usize> {
     let mut left = rows;
     std::iter::from_fn(move || {
         let shape = match left {
@@ -288,7 +290,7 @@ async fn write_page_on(
     // instead of failing when a read transaction tries to upgrade.
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(&err)?;
     let rows = sqlx::query(
-        "SELECT item_id, version, content_hash FROM items \
+        "SELECT item_id, version, content_hash, property_id FROM items \
              WHERE kind = ?1 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?2))",
     )
     .bind(kind)
@@ -296,24 +298,29 @@ async fn write_page_on(
     .fetch_all(&mut *tx)
     .await
     .map_err(&err)?;
-    let mut existing: HashMap<String, (i64, String)> = HashMap::with_capacity(rows.len());
+    let mut existing: HashMap<String, (i64, String, Option<String>)> = HashMap::with_capacity(rows.len());
     for row in rows {
-        existing.insert(row.get(0), (row.get(1), row.get(2)));
+        existing.insert(row.get(0), (row.get(1), row.get(2), row.get(3)));
     }
 
     let mut outcome = PageOutcome::default();
     let mut unchanged_ids = Vec::new();
     let mut changed_ids = Vec::new();
     let mut inserts: Vec<(&ItemWrite, i64)> = Vec::new();
+    // Changed items now under another property: their forms move with them.
+    let mut moved: Vec<(Option<&str>, &str)> = Vec::new();
     for (id, item) in &by_id {
         match existing.get(*id) {
-            Some((_, hash)) if *hash == item.content_hash => {
+            Some((_, hash, _)) if *hash == item.content_hash => {
                 outcome.unchanged += 1;
                 unchanged_ids.push(*id);
             }
-            Some((version, _)) => {
+            Some((version, _, property)) => {
                 outcome.changed += 1;
                 changed_ids.push(*id);
+                if page.kind.is_per_property() && *property != item.property_id {
+                    moved.push((property.as_deref(), *id));
+                }
                 inserts.push((item, version + 1));
             }
             None => {
@@ -369,6 +376,9 @@ async fn write_page_on(
             args.add(seen.as_str()).map_err(encode)?;
         }
         sqlx::query_with(insert_sql(shape), args).execute(&mut *tx).await.map_err(&err)?;
+    }
+    if page.kind.is_per_property() {
+        super::forms::write_forms(state, &mut tx, page.kind, &moved, &inserts).await?;
     }
     if let Some(watermark) = page.watermark {
         // Only forward: a `--since` or `--full` re-pull must not move an incremental start back.

@@ -2,9 +2,12 @@
 //! keeps a second mutating command out.
 //!
 //! Architecture invariant: only this module speaks SQL. Money is never stored as REAL: items keep
-//! Entrata's JSON text verbatim and our own amounts are decimal text. Never run SQLite's JSON
+//! Entrata's JSON text verbatim, our own amounts are decimal text, and planning forms
+//! (`form.rs`) hold integer cents. Never run SQLite's JSON
 //! functions over money (they read numbers as doubles).
 
+pub mod form;
+mod forms;
 mod items;
 mod lock;
 mod runs;
@@ -35,6 +38,9 @@ pub enum StateError {
     Query { path: PathBuf, source: sqlx::Error },
     #[error("state file {path}: {message}")]
     Corrupt { path: PathBuf, message: String },
+    /// A write that would break one of the file's invariants (a bug in the caller).
+    #[error("state file {path}: refused to write: {message}")]
+    Refused { path: PathBuf, message: String },
 }
 
 /// How long a statement waits for another connection's write before failing.

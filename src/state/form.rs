@@ -1,0 +1,612 @@
+//! Planning forms: a per-property item as the puller converted it, in a compact binary encoding,
+//! so that `plan` reads small rows and decodes them instead of re-parsing Entrata's JSON.
+//!
+//! The raw JSON in `items` stays the record; a form is derived from it and can always be rebuilt
+//! (`StateFile::rebuild_forms`). Every form starts with [`FORM_VERSION`]: a change to this encoding
+//! or to what conversion produces must bump it, and the next `pull` rebuilds every form.
+//!
+//! Encoding: a form is `<length varint> <version byte> <tag byte> <fields>`, so forms concatenate
+//! safely. Strings are `<length varint> <UTF-8>`, optional values `0` or `1 <value>`, signed
+//! integers zigzag varints, dates days from 0001-01-01, instants seconds + nanoseconds + offset.
+//! Money is integer minor units (cents) with its currency code: never a float.
+
+use crate::domain::*;
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+
+/// Bump on any change to the encoding or to the domain items it carries.
+pub const FORM_VERSION: u8 = 1;
+
+/// What a form holds: a converted item, or the reason its item was quarantined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Form {
+    Lease(Lease),
+    Charge(Charge),
+    Payment(Payment),
+    Deposit(Deposit),
+    Invalid { item_id: String, reason: String },
+}
+
+/// What a form is made from (borrowed, at pull time).
+#[derive(Debug, Clone, Copy)]
+pub enum FormSource<'a> {
+    Lease(&'a Lease),
+    Charge(&'a Charge),
+    Payment(&'a Payment),
+    Deposit(&'a Deposit),
+    Invalid { item_id: &'a str, reason: &'a str },
+}
+
+const TAG_INVALID: u8 = 0;
+const TAG_LEASE: u8 = 1;
+const TAG_CHARGE: u8 = 2;
+const TAG_PAYMENT: u8 = 3;
+const TAG_DEPOSIT: u8 = 4;
+
+impl Form {
+    pub fn item_id(&self) -> &str {
+        match self {
+            Form::Lease(l) => l.id.as_str(),
+            Form::Charge(c) => c.id.as_str(),
+            Form::Payment(p) => p.id.as_str(),
+            Form::Deposit(d) => d.id.as_str(),
+            Form::Invalid { item_id, .. } => item_id,
+        }
+    }
+}
+
+/// Encodes one form, length-prefixed.
+pub fn encode(source: FormSource<'_>) -> Vec<u8> {
+    let mut w = Writer(Vec::with_capacity(192));
+    w.u8(FORM_VERSION);
+    match source {
+        FormSource::Invalid { item_id, reason } => {
+            w.u8(TAG_INVALID);
+            w.str(item_id);
+            w.str(reason);
+        }
+        FormSource::Lease(l) => {
+            w.u8(TAG_LEASE);
+            w.str(l.id.as_str());
+            w.str(l.property_id.as_str());
+            w.opt_str(l.number.as_deref());
+            w.opt_str(l.unit_id.as_ref().map(UnitId::as_str));
+            w.opt_str(l.primary_resident_id.as_ref().map(ResidentId::as_str));
+            w.u8(lease_status_tag(l.status));
+            for date in [l.start_date, l.end_date, l.move_in_date, l.move_out_date] {
+                w.opt(date, Writer::date);
+            }
+            w.opt(l.rent, Writer::money);
+            w.uint(l.fees.len() as u64);
+            for fee in &l.fees {
+                w.str(fee.code.as_str());
+                w.str(&fee.description);
+                w.money(fee.amount);
+                w.u8(match fee.frequency {
+                    FeeFrequency::Monthly => 0,
+                    FeeFrequency::Once => 1,
+                });
+            }
+            w.opt(l.deposit, Writer::money);
+            w.str(l.currency.as_str());
+            w.instant(l.updated_at);
+        }
+        FormSource::Charge(c) => {
+            w.u8(TAG_CHARGE);
+            w.str(c.id.as_str());
+            w.str(c.property_id.as_str());
+            w.opt_str(c.lease_id.as_ref().map(LeaseId::as_str));
+            w.opt_str(c.resident_id.as_ref().map(ResidentId::as_str));
+            w.opt_str(c.unit_id.as_ref().map(UnitId::as_str));
+            w.str(c.ar_code.as_str());
+            w.str(&c.description);
+            w.money(c.amount);
+            w.money(c.tax);
+            w.opt(c.transaction_date, Writer::date);
+            w.date(c.post_date);
+            w.month(c.post_month);
+            w.opt(c.service_period, |w, p| {
+                w.date(p.start());
+                w.date(p.end());
+            });
+            w.opt_str(c.reverses.as_ref().map(ChargeId::as_str));
+            w.opt_str(c.scheduled_charge_id.as_deref());
+            w.u8(match c.status {
+                ChargeStatus::Posted => 0,
+                ChargeStatus::Deleted => 1,
+            });
+            w.instant(c.updated_at);
+        }
+        FormSource::Payment(p) => {
+            w.u8(TAG_PAYMENT);
+            w.str(p.id.as_str());
+            w.str(p.property_id.as_str());
+            w.opt_str(p.lease_id.as_ref().map(LeaseId::as_str));
+            w.opt_str(p.resident_id.as_ref().map(ResidentId::as_str));
+            w.money(p.amount);
+            w.u8(payment_method_tag(p.method));
+            w.u8(match p.status {
+                PaymentStatus::Captured => 0,
+                PaymentStatus::Returned => 1,
+                PaymentStatus::Voided => 2,
+                PaymentStatus::Deleted => 3,
+            });
+            w.opt(p.received_at, Writer::instant);
+            w.date(p.post_date);
+            w.month(p.post_month);
+            w.opt(p.returned.as_ref(), |w, r| {
+                w.date(r.date);
+                w.month(r.post_month);
+                w.opt_str(r.reason.as_deref());
+            });
+            w.opt_str(p.deposit_id.as_ref().map(DepositId::as_str));
+            w.uint(p.allocations.len() as u64);
+            for a in &p.allocations {
+                w.str(a.charge_id.as_str());
+                w.opt_str(a.ar_code.as_ref().map(ArCode::as_str));
+                w.money(a.amount);
+            }
+            w.instant(p.updated_at);
+        }
+        FormSource::Deposit(d) => {
+            w.u8(TAG_DEPOSIT);
+            w.str(d.id.as_str());
+            w.str(d.property_id.as_str());
+            w.str(d.bank_account_id.as_str());
+            w.opt_str(d.bank_account_name.as_deref());
+            w.date(d.deposit_date);
+            w.month(d.post_month);
+            w.money(d.amount);
+            w.uint(d.payment_ids.len() as u64);
+            for id in &d.payment_ids {
+                w.str(id.as_str());
+            }
+            w.u8(match d.status {
+                DepositStatus::Active => 0,
+                DepositStatus::Deleted => 1,
+            });
+            w.instant(d.updated_at);
+        }
+    }
+    let body = w.0;
+    let mut out = Writer(Vec::with_capacity(body.len() + 3));
+    out.uint(body.len() as u64);
+    out.0.extend_from_slice(&body);
+    out.0
+}
+
+/// Decodes the forms laid back to back in `bytes`, calling `each` with every one, in order.
+/// Fails on the first form that is cut short, of another version, or holds an impossible value.
+pub fn decode_all(bytes: &[u8], mut each: impl FnMut(Form)) -> Result<(), FormError> {
+    let mut r = Reader { bytes, at: 0, currency: None };
+    while r.at < bytes.len() {
+        let len = usize::try_from(r.uint()?).map_err(|_| r.bad("form length"))?;
+        let end = r.at.checked_add(len).filter(|end| *end <= bytes.len());
+        let end = end.ok_or_else(|| r.bad("form length beyond the data"))?;
+        let mut body = Reader { bytes: &bytes[..end], at: r.at, currency: r.currency };
+        each(body.form()?);
+        if body.at != end {
+            return Err(body.bad("form longer than its content"));
+        }
+        r.at = end;
+        r.currency = body.currency;
+    }
+    Ok(())
+}
+
+/// Decodes one form (as [`encode`] wrote it).
+pub fn decode(bytes: &[u8]) -> Result<Form, FormError> {
+    let mut one = None;
+    let mut count = 0;
+    decode_all(bytes, |form| {
+        count += 1;
+        one = Some(form);
+    })?;
+    match (one, count) {
+        (Some(form), 1) => Ok(form),
+        _ => Err(FormError { at: 0, what: format!("{count} forms where one was expected") }),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("planning form unreadable at byte {at}: {what}")]
+pub struct FormError {
+    pub at: usize,
+    pub what: String,
+}
+
+fn lease_status_tag(status: LeaseStatus) -> u8 {
+    match status {
+        LeaseStatus::PendingSignature => 0,
+        LeaseStatus::Active => 1,
+        LeaseStatus::Notice => 2,
+        LeaseStatus::Past => 3,
+        LeaseStatus::Cancelled => 4,
+        LeaseStatus::Deleted => 5,
+    }
+}
+
+fn payment_method_tag(method: PaymentMethod) -> u8 {
+    match method {
+        PaymentMethod::Ach => 0,
+        PaymentMethod::Card => 1,
+        PaymentMethod::Check => 2,
+        PaymentMethod::Cash => 3,
+        PaymentMethod::MoneyOrder => 4,
+        PaymentMethod::Other => 5,
+    }
+}
+
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u8(&mut self, value: u8) {
+        self.0.push(value);
+    }
+
+    fn uint(&mut self, mut value: u64) {
+        while value >= 0x80 {
+            self.0.push((value as u8) | 0x80);
+            value >>= 7;
+        }
+        self.0.push(value as u8);
+    }
+
+    fn int(&mut self, value: i64) {
+        self.uint(((value << 1) ^ (value >> 63)) as u64);
+    }
+
+    fn int128(&mut self, value: i128) {
+        let mut zigzag = ((value << 1) ^ (value >> 127)) as u128;
+        while zigzag >= 0x80 {
+            self.0.push((zigzag as u8) | 0x80);
+            zigzag >>= 7;
+        }
+        self.0.push(zigzag as u8);
+    }
+
+    fn str(&mut self, text: &str) {
+        self.uint(text.len() as u64);
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    fn opt_str(&mut self, text: Option<&str>) {
+        self.opt(text, Writer::str);
+    }
+
+    fn opt<T>(&mut self, value: Option<T>, write: impl FnOnce(&mut Writer, T)) {
+        match value {
+            None => self.u8(0),
+            Some(v) => {
+                self.u8(1);
+                write(self, v);
+            }
+        }
+    }
+
+    fn date(&mut self, date: NaiveDate) {
+        self.int(i64::from(date.num_days_from_ce()));
+    }
+
+    fn month(&mut self, month: PostMonth) {
+        self.int(i64::from(month.year()));
+        self.u8(month.month() as u8);
+    }
+
+    fn instant(&mut self, at: DateTime<FixedOffset>) {
+        self.int(at.timestamp());
+        self.uint(u64::from(at.timestamp_subsec_nanos()));
+        self.int(i64::from(at.offset().local_minus_utc()));
+    }
+
+    fn money(&mut self, money: Money) {
+        self.str(money.currency().as_str());
+        self.int128(money.cents());
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    /// The last currency read: a portfolio has one or a few, and looking a code up is a search.
+    currency: Option<(&'a str, Currency)>,
+}
+
+impl<'a> Reader<'a> {
+    fn bad(&self, what: &str) -> FormError {
+        FormError { at: self.at, what: what.to_owned() }
+    }
+
+    fn u8(&mut self) -> Result<u8, FormError> {
+        let byte = *self.bytes.get(self.at).ok_or_else(|| self.bad("cut short"))?;
+        self.at += 1;
+        Ok(byte)
+    }
+
+    fn uint128(&mut self) -> Result<u128, FormError> {
+        let mut value = 0_u128;
+        for shift in (0..128).step_by(7) {
+            let byte = self.u8()?;
+            value |= u128::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(self.bad("varint too long"))
+    }
+
+    fn uint(&mut self) -> Result<u64, FormError> {
+        u64::try_from(self.uint128()?).map_err(|_| self.bad("integer out of range"))
+    }
+
+    fn int(&mut self) -> Result<i64, FormError> {
+        let z = self.uint()?;
+        Ok(((z >> 1) as i64) ^ -((z & 1) as i64))
+    }
+
+    fn int128(&mut self) -> Result<i128, FormError> {
+        let z = self.uint128()?;
+        Ok(((z >> 1) as i128) ^ -((z & 1) as i128))
+    }
+
+    fn str(&mut self) -> Result<&'a str, FormError> {
+        let len = usize::try_from(self.uint()?).map_err(|_| self.bad("string length"))?;
+        let bytes = self.at.checked_add(len).and_then(|end| self.bytes.get(self.at..end));
+        let bytes = bytes.ok_or_else(|| self.bad("string beyond the form"))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| self.bad("string not UTF-8"))?;
+        self.at += len;
+        Ok(text)
+    }
+
+    fn string(&mut self) -> Result<String, FormError> {
+        self.str().map(str::to_owned)
+    }
+
+    fn opt<T>(
+        &mut self,
+        read: impl FnOnce(&mut Self) -> Result<T, FormError>,
+    ) -> Result<Option<T>, FormError> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => read(self).map(Some),
+            _ => Err(self.bad("optional marker not 0 or 1")),
+        }
+    }
+
+    fn opt_string(&mut self) -> Result<Option<String>, FormError> {
+        self.opt(Reader::string)
+    }
+
+    fn opt_id<T>(&mut self, make: fn(String) -> T) -> Result<Option<T>, FormError> {
+        Ok(self.opt_string()?.map(make))
+    }
+
+    fn date(&mut self) -> Result<NaiveDate, FormError> {
+        let days = i32::try_from(self.int()?).map_err(|_| self.bad("date out of range"))?;
+        NaiveDate::from_num_days_from_ce_opt(days).ok_or_else(|| self.bad("date out of range"))
+    }
+
+    fn month(&mut self) -> Result<PostMonth, FormError> {
+        let year = i32::try_from(self.int()?).map_err(|_| self.bad("year out of range"))?;
+        let month = self.u8()?;
+        PostMonth::new(year, u32::from(month)).ok_or_else(|| self.bad("not a month"))
+    }
+
+    fn instant(&mut self) -> Result<DateTime<FixedOffset>, FormError> {
+        let seconds = self.int()?;
+        let nanos = u32::try_from(self.uint()?).map_err(|_| self.bad("nanoseconds out of range"))?;
+        let offset = i32::try_from(self.int()?).map_err(|_| self.bad("offset out of range"))?;
+        let offset = FixedOffset::east_opt(offset).ok_or_else(|| self.bad("offset out of range"))?;
+        let utc = DateTime::from_timestamp(seconds, nanos).ok_or_else(|| self.bad("instant out of range"))?;
+        Ok(utc.with_timezone(&offset))
+    }
+
+    fn currency(&mut self) -> Result<Currency, FormError> {
+        let code = self.str()?;
+        if let Some((last, currency)) = self.currency
+            && last == code
+        {
+            return Ok(currency);
+        }
+        let currency = Currency::parse(code).map_err(|_| self.bad("unknown currency"))?;
+        self.currency = Some((code, currency));
+        Ok(currency)
+    }
+
+    fn money(&mut self) -> Result<Money, FormError> {
+        let currency = self.currency()?;
+        let cents = self.int128()?;
+        Money::from_cents(cents, currency).map_err(|_| self.bad("amount out of range"))
+    }
+
+    fn count(&mut self) -> Result<usize, FormError> {
+        let n = usize::try_from(self.uint()?).map_err(|_| self.bad("count out of range"))?;
+        // Every element takes at least one byte: a larger count is corruption, not a big list.
+        if n > self.bytes.len() - self.at {
+            return Err(self.bad("count beyond the form"));
+        }
+        Ok(n)
+    }
+
+    fn form(&mut self) -> Result<Form, FormError> {
+        let version = self.u8()?;
+        if version != FORM_VERSION {
+            return Err(self.bad(&format!("version {version}, expected {FORM_VERSION}")));
+        }
+        match self.u8()? {
+            TAG_INVALID => Ok(Form::Invalid { item_id: self.string()?, reason: self.string()? }),
+            TAG_LEASE => self.lease().map(Form::Lease),
+            TAG_CHARGE => self.charge().map(Form::Charge),
+            TAG_PAYMENT => self.payment().map(Form::Payment),
+            TAG_DEPOSIT => self.deposit().map(Form::Deposit),
+            _ => Err(self.bad("unknown kind of form")),
+        }
+    }
+
+    fn lease(&mut self) -> Result<Lease, FormError> {
+        let id = LeaseId::new(self.string()?);
+        let property_id = PropertyId::new(self.string()?);
+        let number = self.opt_string()?;
+        let unit_id = self.opt_id(UnitId::new)?;
+        let primary_resident_id = self.opt_id(ResidentId::new)?;
+        let status = match self.u8()? {
+            0 => LeaseStatus::PendingSignature,
+            1 => LeaseStatus::Active,
+            2 => LeaseStatus::Notice,
+            3 => LeaseStatus::Past,
+            4 => LeaseStatus::Cancelled,
+            5 => LeaseStatus::Deleted,
+            _ => return Err(self.bad("unknown lease status")),
+        };
+        let start_date = self.opt(Reader::date)?;
+        let end_date = self.opt(Reader::date)?;
+        let move_in_date = self.opt(Reader::date)?;
+        let move_out_date = self.opt(Reader::date)?;
+        let rent = self.opt(Reader::money)?;
+        let n_fees = self.count()?;
+        let mut fees = Vec::with_capacity(n_fees);
+        for _ in 0..n_fees {
+            let code = ArCode::new(self.string()?);
+            let description = self.string()?;
+            let amount = self.money()?;
+            let frequency = match self.u8()? {
+                0 => FeeFrequency::Monthly,
+                1 => FeeFrequency::Once,
+                _ => return Err(self.bad("unknown fee frequency")),
+            };
+            fees.push(LeaseFee { code, description, amount, frequency });
+        }
+        Ok(Lease {
+            id,
+            property_id,
+            number,
+            unit_id,
+            primary_resident_id,
+            status,
+            start_date,
+            end_date,
+            move_in_date,
+            move_out_date,
+            rent,
+            fees,
+            deposit: self.opt(Reader::money)?,
+            currency: self.currency()?,
+            updated_at: self.instant()?,
+        })
+    }
+
+    fn charge(&mut self) -> Result<Charge, FormError> {
+        Ok(Charge {
+            id: ChargeId::new(self.string()?),
+            property_id: PropertyId::new(self.string()?),
+            lease_id: self.opt_id(LeaseId::new)?,
+            resident_id: self.opt_id(ResidentId::new)?,
+            unit_id: self.opt_id(UnitId::new)?,
+            ar_code: ArCode::new(self.string()?),
+            description: self.string()?,
+            amount: self.money()?,
+            tax: self.money()?,
+            transaction_date: self.opt(Reader::date)?,
+            post_date: self.date()?,
+            post_month: self.month()?,
+            service_period: self.opt(|r| {
+                let (start, end) = (r.date()?, r.date()?);
+                ServicePeriod::new(start, end).ok_or_else(|| r.bad("service period ends before it starts"))
+            })?,
+            reverses: self.opt_id(ChargeId::new)?,
+            scheduled_charge_id: self.opt_string()?,
+            status: match self.u8()? {
+                0 => ChargeStatus::Posted,
+                1 => ChargeStatus::Deleted,
+                _ => return Err(self.bad("unknown charge status")),
+            },
+            updated_at: self.instant()?,
+        })
+    }
+
+    fn payment(&mut self) -> Result<Payment, FormError> {
+        let id = PaymentId::new(self.string()?);
+        let property_id = PropertyId::new(self.string()?);
+        let lease_id = self.opt_id(LeaseId::new)?;
+        let resident_id = self.opt_id(ResidentId::new)?;
+        let amount = self.money()?;
+        let method = match self.u8()? {
+            0 => PaymentMethod::Ach,
+            1 => PaymentMethod::Card,
+            2 => PaymentMethod::Check,
+            3 => PaymentMethod::Cash,
+            4 => PaymentMethod::MoneyOrder,
+            5 => PaymentMethod::Other,
+            _ => return Err(self.bad("unknown payment method")),
+        };
+        let status = match self.u8()? {
+            0 => PaymentStatus::Captured,
+            1 => PaymentStatus::Returned,
+            2 => PaymentStatus::Voided,
+            3 => PaymentStatus::Deleted,
+            _ => return Err(self.bad("unknown payment status")),
+        };
+        let received_at = self.opt(Reader::instant)?;
+        let post_date = self.date()?;
+        let post_month = self.month()?;
+        let returned = self.opt(|r| {
+            Ok(PaymentReturn { date: r.date()?, post_month: r.month()?, reason: r.opt_string()? })
+        })?;
+        let deposit_id = self.opt_id(DepositId::new)?;
+        let n_allocations = self.count()?;
+        let mut allocations = Vec::with_capacity(n_allocations);
+        for _ in 0..n_allocations {
+            allocations.push(Allocation {
+                charge_id: ChargeId::new(self.string()?),
+                ar_code: self.opt_id(ArCode::new)?,
+                amount: self.money()?,
+            });
+        }
+        Ok(Payment {
+            id,
+            property_id,
+            lease_id,
+            resident_id,
+            amount,
+            method,
+            status,
+            received_at,
+            post_date,
+            post_month,
+            returned,
+            deposit_id,
+            allocations,
+            updated_at: self.instant()?,
+        })
+    }
+
+    fn deposit(&mut self) -> Result<Deposit, FormError> {
+        let id = DepositId::new(self.string()?);
+        let property_id = PropertyId::new(self.string()?);
+        let bank_account_id = BankAccountId::new(self.string()?);
+        let bank_account_name = self.opt_string()?;
+        let deposit_date = self.date()?;
+        let post_month = self.month()?;
+        let amount = self.money()?;
+        let n_payments = self.count()?;
+        let mut payment_ids = Vec::with_capacity(n_payments);
+        for _ in 0..n_payments {
+            payment_ids.push(PaymentId::new(self.string()?));
+        }
+        Ok(Deposit {
+            id,
+            property_id,
+            bank_account_id,
+            bank_account_name,
+            deposit_date,
+            post_month,
+            amount,
+            payment_ids,
+            status: match self.u8()? {
+                0 => DepositStatus::Active,
+                1 => DepositStatus::Deleted,
+                _ => return Err(self.bad("unknown deposit status")),
+            },
+            updated_at: self.instant()?,
+        })
+    }
+}
