@@ -122,7 +122,8 @@ async fn forms_hold_exactly_what_the_json_converts_to() {
         for property in &properties {
             for kind in LEDGER_KINDS {
                 let mut from_forms = Vec::new();
-                state.for_each_current_form(kind, property, |f| from_forms.push(f)).await.expect("forms");
+                let forms = state.current_forms(kind, property).await.expect("forms");
+                forms.decode(|f| from_forms.push(f)).expect("forms decode");
                 let mut from_json = Vec::new();
                 state
                     .for_each_current_item(kind, property, |item| {

@@ -14,7 +14,7 @@ use crate::journal::{BalancedEntry, PlanError, PropertyLedger, default_doc_prope
 use crate::mapping::MappingSet;
 use crate::source::convert::{Item, convert};
 use crate::state::form::Form;
-use crate::state::{CurrentItem, ItemRef, StateError, StateFile};
+use crate::state::{CurrentForms, CurrentItem, ItemRef, StateError, StateFile};
 
 #[derive(Debug, Clone, Default)]
 pub struct PlanRequest {
@@ -113,11 +113,9 @@ pub async fn plan(
             let ar_codes = Arc::clone(&ar_codes);
             let period = request.period;
             async move {
-                tokio::spawn(async move {
-                    plan_one(&state, &mappings, &ar_codes, property, &doc, period, use_forms).await
-                })
-                .await
-                .map_err(|e| PlanRunError::Task(e.to_string()))?
+                tokio::spawn(plan_one(state, mappings, ar_codes, property, doc, period, use_forms))
+                    .await
+                    .map_err(|e| PlanRunError::Task(e.to_string()))?
             }
         }))
         .buffered(PROPERTIES_IN_FLIGHT)
@@ -166,16 +164,20 @@ struct Items {
 }
 
 impl Items {
-    fn lens(&self) -> [usize; 5] {
-        [self.leases.len(), self.charges.len(), self.payments.len(), self.deposits.len(), self.invalid.len()]
+    fn len(&self) -> u64 {
+        (self.leases.len()
+            + self.charges.len()
+            + self.payments.len()
+            + self.deposits.len()
+            + self.invalid.len()) as u64
     }
 
-    fn truncate(&mut self, lens: [usize; 5]) {
-        self.leases.truncate(lens[0]);
-        self.charges.truncate(lens[1]);
-        self.payments.truncate(lens[2]);
-        self.deposits.truncate(lens[3]);
-        self.invalid.truncate(lens[4]);
+    fn append(&mut self, mut other: Items) {
+        self.leases.append(&mut other.leases);
+        self.charges.append(&mut other.charges);
+        self.payments.append(&mut other.payments);
+        self.deposits.append(&mut other.deposits);
+        self.invalid.append(&mut other.invalid);
     }
 
     fn push_form(&mut self, form: Form, property: &str) {
@@ -214,49 +216,87 @@ impl Items {
     }
 }
 
-/// Reads one property's ledger items: from the planning forms when they are current and complete
-/// (one per current item, counted), else from the items' JSON.
-async fn read_items(state: &StateFile, property: &str, use_forms: bool) -> Result<(Items, u64), StateError> {
-    let mut items = Items::default();
-    let mut items_read = 0;
+/// One list's items as read: planning forms still to decode, or items already converted.
+enum Read {
+    Forms(CurrentForms),
+    Converted(Items),
+}
+
+/// Reads one property's lists: their planning forms when they are current and complete (one per
+/// current item, counted), else the items' JSON, converted. Decoding is left to the caller.
+async fn read_lists(state: &StateFile, property: &str, use_forms: bool) -> Result<Vec<Read>, StateError> {
+    let mut lists = Vec::with_capacity(4);
     for kind in [ItemKind::Lease, ItemKind::Charge, ItemKind::Payment, ItemKind::Deposit] {
         if use_forms {
-            let before = items.lens();
-            let read =
-                state.for_each_current_form(kind, property, |form| items.push_form(form, property)).await?;
+            let forms = state.current_forms(kind, property).await?;
             let expected = state.count_current(kind, property).await?;
-            if read == expected {
-                items_read += read;
+            if forms.count() == expected {
+                lists.push(Read::Forms(forms));
                 continue;
             }
             tracing::warn!(
                 property,
                 %kind,
-                forms = read,
+                forms = forms.count(),
                 items = expected,
                 "planning forms do not match the stored items; reading the items' JSON instead"
             );
-            items.truncate(before);
         }
-        items_read +=
-            state.for_each_current_item(kind, property, |item| items.push_raw(kind, item, property)).await?;
+        let mut items = Items::default();
+        state.for_each_current_item(kind, property, |item| items.push_raw(kind, item, property)).await?;
+        lists.push(Read::Converted(items));
     }
-    Ok((items, items_read))
+    Ok(lists)
 }
 
+/// Plans one property: reads its lists, then decodes and plans them on the blocking pool, so
+/// that the items are built and dropped on one thread (allocator-friendly) and the runtime's
+/// workers stay free for the reads of the next properties.
 async fn plan_one(
-    state: &StateFile,
-    mappings: &MappingSet,
-    ar_codes: &BTreeMap<ArCode, ArCodeDef>,
+    state: StateFile,
+    mappings: Arc<MappingSet>,
+    ar_codes: Arc<BTreeMap<ArCode, ArCodeDef>>,
     property: Property,
-    doc_property: &str,
+    doc_property: String,
     period: Option<PostMonth>,
     use_forms: bool,
 ) -> Result<(Vec<BalancedEntry>, Vec<Exception>, u64), PlanRunError> {
-    let (items, items_read) = read_items(state, property.id.as_str(), use_forms).await?;
+    let lists = read_lists(&state, property.id.as_str(), use_forms).await?;
+    let planned = tokio::task::spawn_blocking(move || {
+        let id = property.id.as_str();
+        let mut items = Items::default();
+        let mut items_read = 0;
+        for list in lists {
+            match list {
+                Read::Forms(forms) => items_read += forms.decode(|form| items.push_form(form, id))?,
+                Read::Converted(converted) => {
+                    items_read += converted.len();
+                    items.append(converted);
+                }
+            }
+        }
+        plan_items(items, &property, &mappings, &ar_codes, &doc_property, period)
+            .map(|(entries, exceptions)| (entries, exceptions, items_read))
+    })
+    .await;
+    match planned {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(PlanRunError::Task(e.to_string())),
+    }
+}
+
+fn plan_items(
+    items: Items,
+    property: &Property,
+    mappings: &MappingSet,
+    ar_codes: &BTreeMap<ArCode, ArCodeDef>,
+    doc_property: &str,
+    period: Option<PostMonth>,
+) -> Result<(Vec<BalancedEntry>, Vec<Exception>), PlanRunError> {
     let Items { leases, charges, payments, deposits, invalid: mut exceptions } = items;
     let ledger = PropertyLedger {
-        property: &property,
+        property,
         ar_codes,
         leases: &leases,
         charges: &charges,
@@ -272,7 +312,7 @@ async fn plan_one(
         // Exceptions about items of other months go; those we cannot date (invalid items) stay.
         exceptions.retain(|x| months.get(x.source_id.as_str()).is_none_or(|ms| ms.contains(&month)));
     }
-    Ok((entries, exceptions, items_read))
+    Ok((entries, exceptions))
 }
 
 /// The post months each item touches (a returned payment touches two).

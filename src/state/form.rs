@@ -376,8 +376,8 @@ impl<'a> Reader<'a> {
         self.opt(Reader::string)
     }
 
-    fn opt_id<T>(&mut self, make: fn(String) -> T) -> Result<Option<T>, FormError> {
-        Ok(self.opt_string()?.map(make))
+    fn opt_id<T>(&mut self, make: impl FnOnce(&str) -> T) -> Result<Option<T>, FormError> {
+        Ok(self.opt(Reader::str)?.map(make))
     }
 
     fn date(&mut self) -> Result<NaiveDate, FormError> {
@@ -443,11 +443,11 @@ impl<'a> Reader<'a> {
     }
 
     fn lease(&mut self) -> Result<Lease, FormError> {
-        let id = LeaseId::new(self.string()?);
-        let property_id = PropertyId::new(self.string()?);
+        let id = LeaseId::new(self.str()?);
+        let property_id = PropertyId::new(self.str()?);
         let number = self.opt_string()?;
-        let unit_id = self.opt_id(UnitId::new)?;
-        let primary_resident_id = self.opt_id(ResidentId::new)?;
+        let unit_id = self.opt_id(|s| UnitId::new(s))?;
+        let primary_resident_id = self.opt_id(|s| ResidentId::new(s))?;
         let status = match self.u8()? {
             0 => LeaseStatus::PendingSignature,
             1 => LeaseStatus::Active,
@@ -465,7 +465,7 @@ impl<'a> Reader<'a> {
         let n_fees = self.count()?;
         let mut fees = Vec::with_capacity(n_fees);
         for _ in 0..n_fees {
-            let code = ArCode::new(self.string()?);
+            let code = ArCode::new(self.str()?);
             let description = self.string()?;
             let amount = self.money()?;
             let frequency = match self.u8()? {
@@ -496,12 +496,12 @@ impl<'a> Reader<'a> {
 
     fn charge(&mut self) -> Result<Charge, FormError> {
         Ok(Charge {
-            id: ChargeId::new(self.string()?),
-            property_id: PropertyId::new(self.string()?),
-            lease_id: self.opt_id(LeaseId::new)?,
-            resident_id: self.opt_id(ResidentId::new)?,
-            unit_id: self.opt_id(UnitId::new)?,
-            ar_code: ArCode::new(self.string()?),
+            id: ChargeId::new(self.str()?),
+            property_id: PropertyId::new(self.str()?),
+            lease_id: self.opt_id(|s| LeaseId::new(s))?,
+            resident_id: self.opt_id(|s| ResidentId::new(s))?,
+            unit_id: self.opt_id(|s| UnitId::new(s))?,
+            ar_code: ArCode::new(self.str()?),
             description: self.string()?,
             amount: self.money()?,
             tax: self.money()?,
@@ -512,7 +512,7 @@ impl<'a> Reader<'a> {
                 let (start, end) = (r.date()?, r.date()?);
                 ServicePeriod::new(start, end).ok_or_else(|| r.bad("service period ends before it starts"))
             })?,
-            reverses: self.opt_id(ChargeId::new)?,
+            reverses: self.opt_id(|s| ChargeId::new(s))?,
             scheduled_charge_id: self.opt_string()?,
             status: match self.u8()? {
                 0 => ChargeStatus::Posted,
@@ -524,10 +524,10 @@ impl<'a> Reader<'a> {
     }
 
     fn payment(&mut self) -> Result<Payment, FormError> {
-        let id = PaymentId::new(self.string()?);
-        let property_id = PropertyId::new(self.string()?);
-        let lease_id = self.opt_id(LeaseId::new)?;
-        let resident_id = self.opt_id(ResidentId::new)?;
+        let id = PaymentId::new(self.str()?);
+        let property_id = PropertyId::new(self.str()?);
+        let lease_id = self.opt_id(|s| LeaseId::new(s))?;
+        let resident_id = self.opt_id(|s| ResidentId::new(s))?;
         let amount = self.money()?;
         let method = match self.u8()? {
             0 => PaymentMethod::Ach,
@@ -551,13 +551,13 @@ impl<'a> Reader<'a> {
         let returned = self.opt(|r| {
             Ok(PaymentReturn { date: r.date()?, post_month: r.month()?, reason: r.opt_string()? })
         })?;
-        let deposit_id = self.opt_id(DepositId::new)?;
+        let deposit_id = self.opt_id(|s| DepositId::new(s))?;
         let n_allocations = self.count()?;
         let mut allocations = Vec::with_capacity(n_allocations);
         for _ in 0..n_allocations {
             allocations.push(Allocation {
-                charge_id: ChargeId::new(self.string()?),
-                ar_code: self.opt_id(ArCode::new)?,
+                charge_id: ChargeId::new(self.str()?),
+                ar_code: self.opt_id(|s| ArCode::new(s))?,
                 amount: self.money()?,
             });
         }
@@ -580,9 +580,9 @@ impl<'a> Reader<'a> {
     }
 
     fn deposit(&mut self) -> Result<Deposit, FormError> {
-        let id = DepositId::new(self.string()?);
-        let property_id = PropertyId::new(self.string()?);
-        let bank_account_id = BankAccountId::new(self.string()?);
+        let id = DepositId::new(self.str()?);
+        let property_id = PropertyId::new(self.str()?);
+        let bank_account_id = BankAccountId::new(self.str()?);
         let bank_account_name = self.opt_string()?;
         let deposit_date = self.date()?;
         let post_month = self.month()?;
@@ -590,7 +590,7 @@ impl<'a> Reader<'a> {
         let n_payments = self.count()?;
         let mut payment_ids = Vec::with_capacity(n_payments);
         for _ in 0..n_payments {
-            payment_ids.push(PaymentId::new(self.string()?));
+            payment_ids.push(PaymentId::new(self.str()?));
         }
         Ok(Deposit {
             id,

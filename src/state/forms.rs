@@ -176,27 +176,23 @@ impl StateFile {
         Ok(n as u64)
     }
 
-    /// Calls `each` with the planning form of every current item of one kind of one property, in
-    /// id order, and returns how many there were. Forms come back many to a row
-    /// (`FORMS_PER_BATCH`, back to back: each carries its length), so that they cost no
-    /// per-row work in sqlx.
-    pub async fn for_each_current_form(
-        &self,
-        kind: ItemKind,
-        property_id: &str,
-        mut each: impl FnMut(Form),
-    ) -> Result<u64, StateError> {
+    /// Reads the planning forms of every current item of one kind of one property, undecoded:
+    /// decoding is CPU work for the caller to place ([`CurrentForms::decode`]). Forms come back
+    /// many to a row (`FORMS_PER_BATCH`, back to back: each carries its length), so that they
+    /// cost no per-row work in sqlx.
+    pub async fn current_forms(&self, kind: ItemKind, property_id: &str) -> Result<CurrentForms, StateError> {
         // The primary key's order: SQLite sorts nothing, and ids arrive sorted.
         const BATCH: &str = "SELECT count(*), max(item_id), CAST(group_concat(form, '') AS BLOB) \
              FROM (SELECT item_id, form FROM item_forms \
                    WHERE property_id = ?1 AND kind = ?2 AND item_id > ?3 ORDER BY item_id LIMIT ?4)";
-        let corrupt = |message: String| StateError::Corrupt {
+        let mut forms = CurrentForms {
             path: self.path.clone(),
-            message: format!("planning forms of {kind} of {property_id}: {message}"),
+            kind,
+            property_id: property_id.to_owned(),
+            batches: Vec::new(),
+            count: 0,
         };
         let mut after = String::new();
-        let mut previous = String::new();
-        let mut total = 0_u64;
         loop {
             let row = sqlx::query(BATCH)
                 .bind(property_id)
@@ -209,9 +205,55 @@ impl StateFile {
             let count: i64 = row.get(0);
             let Some(last) = row.get::<Option<String>, _>(1) else { break };
             let bytes: Vec<u8> = row.get::<Option<Vec<u8>>, _>(2).unwrap_or_default();
-            let mut decoded = 0_i64;
+            forms.count += count as u64;
+            forms.batches.push(FormBatch { count: count as u64, last: last.clone(), bytes });
+            if count < FORMS_PER_BATCH {
+                break;
+            }
+            after = last;
+        }
+        Ok(forms)
+    }
+}
+
+/// One list's planning forms as read from the state file, not yet decoded.
+#[derive(Debug)]
+pub struct CurrentForms {
+    path: std::path::PathBuf,
+    kind: ItemKind,
+    property_id: String,
+    batches: Vec<FormBatch>,
+    count: u64,
+}
+
+#[derive(Debug)]
+struct FormBatch {
+    count: u64,
+    /// The batch's last item id, as the table has it.
+    last: String,
+    bytes: Vec<u8>,
+}
+
+impl CurrentForms {
+    /// How many forms the table holds for the list.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Calls `each` with every form, in id order, and returns how many there were. Fails when a
+    /// form does not decode, or the forms are not the rows they were read from (count, order,
+    /// last id).
+    pub fn decode(self, mut each: impl FnMut(Form)) -> Result<u64, StateError> {
+        let corrupt = |message: String| StateError::Corrupt {
+            path: self.path.clone(),
+            message: format!("planning forms of {} of {}: {message}", self.kind, self.property_id),
+        };
+        let mut previous = String::new();
+        let mut total = 0_u64;
+        for batch in &self.batches {
+            let mut decoded = 0_u64;
             let mut out_of_order = None;
-            decode_all(&bytes, |form| {
+            decode_all(&batch.bytes, |form| {
                 let id = form.item_id();
                 if id <= previous.as_str() && (decoded > 0 || total > 0) {
                     out_of_order.get_or_insert_with(|| id.to_owned());
@@ -225,14 +267,10 @@ impl StateFile {
             if let Some(id) = out_of_order {
                 return Err(corrupt(format!("form of `{id}` out of order or under another id")));
             }
-            if decoded != count || previous != last {
-                return Err(corrupt(format!("read {decoded} forms of {count}")));
+            if decoded != batch.count || previous != batch.last {
+                return Err(corrupt(format!("read {decoded} forms of {}", batch.count)));
             }
-            total += decoded as u64;
-            if count < FORMS_PER_BATCH {
-                break;
-            }
-            after = last;
+            total += decoded;
         }
         Ok(total)
     }
