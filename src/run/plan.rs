@@ -222,23 +222,22 @@ enum Read {
     Converted(Items),
 }
 
-/// Reads one property's lists: their planning forms when they are current and complete (one per
-/// current item, counted), else the items' JSON, converted. Decoding is left to the caller.
+/// Reads one property's lists: their planning forms when they are current and complete (exactly
+/// one per current item version), else the items' JSON, converted. Decoding is left to the caller.
 async fn read_lists(state: &StateFile, property: &str, use_forms: bool) -> Result<Vec<Read>, StateError> {
     let mut lists = Vec::with_capacity(4);
     for kind in [ItemKind::Lease, ItemKind::Charge, ItemKind::Payment, ItemKind::Deposit] {
         if use_forms {
             let forms = state.current_forms(kind, property).await?;
-            let expected = state.count_current(kind, property).await?;
-            if forms.count() == expected {
+            if forms.is_complete() {
                 lists.push(Read::Forms(forms));
                 continue;
             }
             tracing::warn!(
                 property,
                 %kind,
-                forms = forms.count(),
-                items = expected,
+                with_form = forms.with_form(),
+                items = forms.current(),
                 "planning forms do not match the stored items; reading the items' JSON instead"
             );
         }

@@ -71,6 +71,7 @@ struct StateSink<'a> {
     /// one writer anyway; queueing here, the next page starts the moment the last one commits,
     /// where SQLite's busy handler would have it sleep and poll (1 ms, 2 ms, 5 ms, ...).
     writer: &'a tokio::sync::Mutex<PageWriter>,
+    state: &'a StateFile,
     kind: ItemKind,
     scope: String,
     outcome: PageOutcome,
@@ -89,19 +90,33 @@ impl PageSink for StateSink<'_> {
             self.total_known = true;
         }
         let n_items = page.items.len() as u64;
-        let items = page
-            .items
-            .into_iter()
-            .map(|(raw, c)| ItemWrite {
-                form: planning_form(self.kind, &c.item_id, &c.item),
-                item_id: c.item_id,
-                property_id: c.property_id,
-                updated_at: c.updated_at_text,
-                content_hash: c.content_hash,
-                raw,
-                invalid_reason: c.item.err(),
-            })
-            .collect();
+        let kind = self.kind;
+        // Encoding planning forms is CPU work: not on the task that polls every list of the pull.
+        let items = tokio::task::spawn_blocking(move || {
+            page.items
+                .into_iter()
+                .map(|(raw, c)| ItemWrite {
+                    form: planning_form(kind, &c.item_id, &c.item),
+                    item_id: c.item_id,
+                    property_id: c.property_id,
+                    updated_at: c.updated_at_text,
+                    content_hash: c.content_hash,
+                    raw,
+                    invalid_reason: c.item.err(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        let items = match items {
+            Ok(items) => items,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => {
+                return Err(StateError::Refused {
+                    path: self.state.path().to_owned(),
+                    message: e.to_string(),
+                });
+            }
+        };
         let write = PageWrite {
             kind: self.kind,
             scope: self.scope.clone(),
@@ -242,8 +257,15 @@ async fn pull_list(
     };
     let request =
         ListRequest { kind, path, property_id: property, start, page_size: config.source.page_size };
-    let mut sink =
-        StateSink { writer, kind, scope, outcome: PageOutcome::default(), progress, total_known: false };
+    let mut sink = StateSink {
+        writer,
+        state,
+        kind,
+        scope,
+        outcome: PageOutcome::default(),
+        progress,
+        total_known: false,
+    };
     let stats = walk(client, &request, &mut sink).await?;
     tracing::debug!(
         path = %request.path,

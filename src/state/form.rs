@@ -193,6 +193,41 @@ pub fn decode_all(bytes: &[u8], mut each: impl FnMut(Form)) -> Result<(), FormEr
     Ok(())
 }
 
+/// Appends one entry of a form page: the item version's `item_seq`, then its form.
+pub fn push_entry(page: &mut Vec<u8>, item_seq: i64, form: &[u8]) {
+    let mut w = Writer(std::mem::take(page));
+    w.int(item_seq);
+    w.0.extend_from_slice(form);
+    *page = w.0;
+}
+
+/// Reads the entries of a form page (`push_entry`), in order: for each, `keep` sees the item
+/// version's `item_seq`, and `each` gets the decoded form of those kept (the others are skipped
+/// undecoded). Fails on the first entry that is cut short or does not decode.
+pub fn decode_entries(
+    page: &[u8],
+    mut keep: impl FnMut(i64) -> bool,
+    mut each: impl FnMut(i64, Form),
+) -> Result<(), FormError> {
+    let mut r = Reader { bytes: page, at: 0, currency: None };
+    while r.at < page.len() {
+        let seq = r.int()?;
+        let len = usize::try_from(r.uint()?).map_err(|_| r.bad("form length"))?;
+        let end = r.at.checked_add(len).filter(|end| *end <= page.len());
+        let end = end.ok_or_else(|| r.bad("form length beyond the data"))?;
+        if keep(seq) {
+            let mut body = Reader { bytes: &page[..end], at: r.at, currency: r.currency };
+            each(seq, body.form()?);
+            if body.at != end {
+                return Err(body.bad("form longer than its content"));
+            }
+            r.currency = body.currency;
+        }
+        r.at = end;
+    }
+    Ok(())
+}
+
 /// Decodes one form (as [`encode`] wrote it).
 pub fn decode(bytes: &[u8]) -> Result<Form, FormError> {
     let mut one = None;
@@ -782,6 +817,24 @@ mod tests {
             for len in 1..form.len() {
                 assert!(decode_all(&form[..len], |_| {}).is_err(), "{len} of {} bytes decoded", form.len());
             }
+        }
+    }
+
+    #[test]
+    fn page_entries_keep_only_the_chosen_versions() {
+        let mut page = Vec::new();
+        let mut boundaries = Vec::new();
+        for (seq, form) in [7_i64, 9, 1_000_000_000_000].into_iter().zip(all_forms()) {
+            push_entry(&mut page, seq, &form);
+            boundaries.push(page.len());
+        }
+        let mut kept = Vec::new();
+        decode_entries(&page, |seq| seq != 9, |seq, form| kept.push((seq, form))).unwrap();
+        assert_eq!(kept, vec![(7, Form::Charge(charge())), (1_000_000_000_000, Form::Payment(payment()))]);
+        // Cut anywhere but between entries, a page is an error, whether or not entries are kept.
+        for len in (1..page.len()).filter(|len| !boundaries.contains(len)) {
+            assert!(decode_entries(&page[..len], |_| true, |_, _| {}).is_err(), "{len} bytes decoded");
+            assert!(decode_entries(&page[..len], |_| false, |_, _| {}).is_err(), "{len} bytes skipped");
         }
     }
 

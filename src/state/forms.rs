@@ -1,99 +1,76 @@
-//! The `item_forms` table: every current per-property item's planning form (`form.rs`), clustered
-//! by property, kind and id; and `state_meta.forms_version`, which says the table is complete for
-//! this version's encoding.
+//! `form_pages`: the planning forms (`form.rs`) of per-property item versions, a stored page at a
+//! time, as `<item_seq><form>` entries; and `state_meta.forms_version`, which says every current
+//! per-property item version has its form in this version's encoding.
 //!
-//! Invariant: while `forms_version` equals [`FORM_VERSION`], `item_forms` holds exactly one row per
-//! current per-property item, written in the transaction that stored the item's version. `plan`
-//! checks the count per property and kind before trusting it, and reads raw JSON when it does not
-//! match.
+//! Invariant: while `forms_version` equals [`FORM_VERSION`], every current per-property item
+//! version has exactly one entry, written in the transaction that stored the version. `plan` takes
+//! a list's current `item_seq`s from `items_current_by_property`, keeps the entries of exactly
+//! those, and reads the items' JSON instead when one is missing or repeated.
 
-use sqlx::sqlite::{SqliteArguments, SqliteConnection};
-use sqlx::{Arguments, Connection, Row};
+use std::collections::BTreeMap;
 
-use super::form::{FORM_VERSION, Form, decode_all};
-use super::items::{INSERT_ROWS_MAX, SHAPE_ROWS, insert_chunks};
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Connection, Row};
+
+use super::form::{FORM_VERSION, Form, decode_entries, push_entry};
 use super::{ItemRef, ItemWrite, StateError, StateFile};
 use crate::domain::ItemKind;
 
-/// Forms per batch row when reading: about 150 bytes each, under 1 MB a row.
-const FORMS_PER_BATCH: i64 = 4_096;
+/// Items per batch when rebuilding every form.
+const REBUILD_BATCH: i64 = 4_096;
 
 const FORMS_VERSION_KEY: &str = "forms_version";
 
-/// Stores the forms of a page's new and changed per-property items (inside the page's
-/// transaction), first removing the forms of changed items that moved to another property.
-pub(super) async fn write_forms(
+/// Stores the forms of a page's new item versions (inside the page's transaction): `inserts[i]`
+/// was stored as `item_seq` `first_seq + i`. One row per property the items claim (almost always
+/// one).
+pub(super) async fn write_form_pages(
     state: &StateFile,
     conn: &mut SqliteConnection,
     kind: ItemKind,
-    moved: &[(Option<&str>, &str)],
+    first_seq: i64,
     inserts: &[(&ItemWrite, i64)],
 ) -> Result<(), StateError> {
-    let err = state.query_err();
-    for (old_property, item_id) in moved {
-        sqlx::query("DELETE FROM item_forms WHERE property_id = ?1 AND kind = ?2 AND item_id = ?3")
-            .bind(old_property)
-            .bind(kind.as_str())
-            .bind(item_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(&err)?;
-    }
-    let mut rows = Vec::with_capacity(inserts.len());
-    for (item, _) in inserts {
-        let refused = |what: &str| StateError::Refused {
+    let mut pages: BTreeMap<&str, (i64, Vec<u8>)> = BTreeMap::new();
+    for (offset, (item, _)) in inserts.iter().enumerate() {
+        let form = item.form.as_deref().ok_or_else(|| StateError::Refused {
             path: state.path.clone(),
-            message: format!("{kind} {} has no {what}: its planning form cannot be stored", item.item_id),
-        };
-        let property = item.property_id.as_deref().ok_or_else(|| refused("property"))?;
-        let form = item.form.as_deref().ok_or_else(|| refused("planning form"))?;
-        rows.push((property, item.item_id.as_str(), form));
+            message: format!("{kind} {} has no planning form", item.item_id),
+        })?;
+        let seq = first_seq + offset as i64;
+        let property = item.property_id.as_deref().unwrap_or_default();
+        let (_, page) =
+            pages.entry(property).or_insert_with(|| (seq, Vec::with_capacity(inserts.len() * 160)));
+        push_entry(page, seq, form);
     }
-    insert_forms(state, conn, kind, &rows).await
-}
-
-async fn insert_forms(
-    state: &StateFile,
-    conn: &mut SqliteConnection,
-    kind: ItemKind,
-    rows: &[(&str, &str, &[u8])],
-) -> Result<(), StateError> {
-    let err = state.query_err();
-    let mut rest = rows;
-    for shape in insert_chunks(rows.len()) {
-        let (chunk, after) = rest.split_at(SHAPE_ROWS[shape]);
-        rest = after;
-        let mut args = SqliteArguments::default();
-        let encode = |e| err(sqlx::Error::Encode(e));
-        for (property, item_id, form) in chunk {
-            args.add(*property).map_err(encode)?;
-            args.add(kind.as_str()).map_err(encode)?;
-            args.add(*item_id).map_err(encode)?;
-            args.add(*form).map_err(encode)?;
-        }
-        sqlx::query_with(insert_sql(shape), args).execute(&mut *conn).await.map_err(&err)?;
+    for (property, (first, entries)) in &pages {
+        insert_page(state, conn, property, kind, *first, entries).await?;
     }
     Ok(())
 }
 
-fn insert_sql(shape: usize) -> &'static str {
-    use std::sync::OnceLock;
-    static SQL: [OnceLock<String>; SHAPE_ROWS.len()] = [const { OnceLock::new() }; SHAPE_ROWS.len()];
-    const _: () = assert!(INSERT_ROWS_MAX * 4 < 32_766, "too many bound values per statement");
-    SQL[shape].get_or_init(|| {
-        let mut sql =
-            String::from("INSERT OR REPLACE INTO item_forms (property_id, kind, item_id, form) VALUES ");
-        sql.push_str(&vec!["(?, ?, ?, ?)"; SHAPE_ROWS[shape]].join(", "));
-        sql
-    })
+async fn insert_page(
+    state: &StateFile,
+    conn: &mut SqliteConnection,
+    property: &str,
+    kind: ItemKind,
+    first_seq: i64,
+    entries: &[u8],
+) -> Result<(), StateError> {
+    sqlx::query("INSERT INTO form_pages (property_id, kind, first_seq, entries) VALUES (?1, ?2, ?3, ?4)")
+        .bind(property)
+        .bind(kind.as_str())
+        .bind(first_seq)
+        .bind(entries)
+        .execute(&mut *conn)
+        .await
+        .map_err(state.query_err())?;
+    Ok(())
 }
 
-const PER_PROPERTY_KINDS: [ItemKind; 4] =
-    [ItemKind::Lease, ItemKind::Charge, ItemKind::Payment, ItemKind::Deposit];
-
 impl StateFile {
-    /// Whether `item_forms` is complete for this version's encoding. False for a state file last
-    /// pulled by an older version (until the next `pull` rebuilds the forms).
+    /// Whether the form pages are complete for this version's encoding. False for a state file
+    /// last pulled by an older version (until the next `pull` rebuilds the forms).
     pub async fn forms_current(&self) -> Result<bool, StateError> {
         let row = sqlx::query("SELECT value FROM state_meta WHERE key = ?1")
             .bind(FORMS_VERSION_KEY)
@@ -103,10 +80,10 @@ impl StateFile {
         Ok(row.is_some_and(|r| r.get::<String, _>(0) == FORM_VERSION.to_string()))
     }
 
-    /// Rewrites every planning form from the current items' raw JSON, `make` giving each item's
-    /// form (from its kind, its property and the stored item); then marks the forms current.
-    /// Callers hold the state lock. One transaction per property: interrupted, the forms stay
-    /// marked stale and the next call starts again. Returns the number of forms written.
+    /// Rewrites the forms of every current per-property item version from its raw JSON, `make`
+    /// giving each one's form (from its kind, its property and the stored item); then marks the
+    /// forms current. Callers hold the state lock. One transaction per batch: interrupted, the
+    /// forms stay marked stale and the next call starts again. Returns the number of forms.
     pub async fn rebuild_forms(
         &self,
         mut make: impl FnMut(ItemKind, &str, ItemRef<'_>) -> Vec<u8>,
@@ -119,38 +96,44 @@ impl StateFile {
             .execute(&mut *tx)
             .await
             .map_err(&err)?;
-        sqlx::query("DELETE FROM item_forms").execute(&mut *tx).await.map_err(&err)?;
+        sqlx::query("DELETE FROM form_pages").execute(&mut *tx).await.map_err(&err)?;
         tx.commit().await.map_err(&err)?;
 
-        let properties: Vec<String> = sqlx::query(
-            "SELECT DISTINCT property_id FROM items INDEXED BY items_current_by_property \
-             WHERE is_current = 1 AND property_id IS NOT NULL \
-               AND kind IN ('leases', 'charges', 'payments', 'deposits') ORDER BY property_id",
-        )
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(&err)?
-        .into_iter()
-        .map(|r| r.get(0))
-        .collect();
-
         let mut written = 0;
-        for property in &properties {
+        let mut after = 0_i64;
+        loop {
             let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(&err)?;
-            for kind in PER_PROPERTY_KINDS {
-                let mut forms: Vec<(String, Vec<u8>)> = Vec::new();
-                self.for_each_current_item(kind, property, |item| {
-                    forms.push((item.item_id.to_owned(), make(kind, property, item)));
-                })
-                .await?;
-                let rows: Vec<(&str, &str, &[u8])> = forms
-                    .iter()
-                    .map(|(id, form)| (property.as_str(), id.as_str(), form.as_slice()))
-                    .collect();
-                insert_forms(self, &mut tx, kind, &rows).await?;
-                written += rows.len() as u64;
+            let rows = sqlx::query(
+                "SELECT item_seq, kind, property_id, item_id, raw, invalid_reason FROM items \
+                 WHERE is_current = 1 AND kind IN ('leases', 'charges', 'payments', 'deposits') \
+                   AND item_seq > ?1 ORDER BY item_seq LIMIT ?2",
+            )
+            .bind(after)
+            .bind(REBUILD_BATCH)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(&err)?;
+            let Some(last) = rows.last().map(|r| r.get::<i64, _>(0)) else { break };
+            let mut pages: BTreeMap<(String, ItemKind), (i64, Vec<u8>)> = BTreeMap::new();
+            for row in &rows {
+                let seq: i64 = row.get(0);
+                let kind_text: &str = row.get(1);
+                let kind = ItemKind::parse(kind_text).ok_or_else(|| StateError::Corrupt {
+                    path: self.path.clone(),
+                    message: format!("item version {seq} is of an unknown kind `{kind_text}`"),
+                })?;
+                let property: String = row.get::<Option<String>, _>(2).unwrap_or_default();
+                let item = ItemRef { item_id: row.get(3), raw: row.get(4), invalid_reason: row.get(5) };
+                let form = make(kind, &property, item);
+                let (_, page) = pages.entry((property, kind)).or_insert_with(|| (seq, Vec::new()));
+                push_entry(page, seq, &form);
+                written += 1;
+            }
+            for ((property, kind), (first, entries)) in &pages {
+                insert_page(self, &mut tx, property, *kind, *first, entries).await?;
             }
             tx.commit().await.map_err(&err)?;
+            after = last;
         }
         sqlx::query("INSERT OR REPLACE INTO state_meta (key, value) VALUES (?1, ?2)")
             .bind(FORMS_VERSION_KEY)
@@ -161,58 +144,68 @@ impl StateFile {
         Ok(written)
     }
 
-    /// Current items of one kind of one property (quarantined ones included).
-    pub async fn count_current(&self, kind: ItemKind, property_id: &str) -> Result<u64, StateError> {
-        let n: i64 = sqlx::query(
-            "SELECT count(*) FROM items INDEXED BY items_current_by_property \
+    /// The planning forms of one list (one kind of one property), undecoded: decoding is CPU
+    /// work for the caller to place ([`CurrentForms::decode`]). Says whether every current item
+    /// version of the list has exactly one form ([`CurrentForms::is_complete`]).
+    pub async fn current_forms(&self, kind: ItemKind, property_id: &str) -> Result<CurrentForms, StateError> {
+        let err = self.query_err();
+        // Index only: items_current_by_property holds (property_id, kind, item_seq), in order.
+        let seqs: Option<String> = sqlx::query(
+            "SELECT group_concat(item_seq) FROM items INDEXED BY items_current_by_property \
              WHERE property_id = ?1 AND kind = ?2 AND is_current = 1",
         )
         .bind(property_id)
         .bind(kind.as_str())
         .fetch_one(&self.pool)
         .await
-        .map_err(self.query_err())?
+        .map_err(&err)?
         .get(0);
-        Ok(n as u64)
-    }
-
-    /// Reads the planning forms of every current item of one kind of one property, undecoded:
-    /// decoding is CPU work for the caller to place ([`CurrentForms::decode`]). Forms come back
-    /// many to a row (`FORMS_PER_BATCH`, back to back: each carries its length), so that they
-    /// cost no per-row work in sqlx.
-    pub async fn current_forms(&self, kind: ItemKind, property_id: &str) -> Result<CurrentForms, StateError> {
-        // The primary key's order: SQLite sorts nothing, and ids arrive sorted.
-        const BATCH: &str = "SELECT count(*), max(item_id), CAST(group_concat(form, '') AS BLOB) \
-             FROM (SELECT item_id, form FROM item_forms \
-                   WHERE property_id = ?1 AND kind = ?2 AND item_id > ?3 ORDER BY item_id LIMIT ?4)";
-        let mut forms = CurrentForms {
+        let corrupt = |message: String| StateError::Corrupt {
+            path: self.path.clone(),
+            message: format!("planning forms of {kind} of {property_id}: {message}"),
+        };
+        let mut current: Vec<i64> = Vec::new();
+        for seq in seqs.as_deref().unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
+            current.push(seq.parse().map_err(|_| corrupt(format!("item_seq `{seq}`")))?);
+        }
+        current.sort_unstable();
+        let pages: Vec<Vec<u8>> = sqlx::query(
+            "SELECT entries FROM form_pages WHERE property_id = ?1 AND kind = ?2 ORDER BY first_seq",
+        )
+        .bind(property_id)
+        .bind(kind.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(&err)?
+        .into_iter()
+        .map(|row| row.get(0))
+        .collect();
+        // Which current versions have a form, without decoding any.
+        let mut seen = vec![0_u8; current.len()];
+        for page in &pages {
+            decode_entries(
+                page,
+                |seq| {
+                    if let Ok(at) = current.binary_search(&seq) {
+                        seen[at] = seen[at].saturating_add(1);
+                    }
+                    false
+                },
+                |_, _| {},
+            )
+            .map_err(|e| corrupt(e.to_string()))?;
+        }
+        let complete = seen.iter().all(|n| *n == 1);
+        let with_form = seen.iter().filter(|n| **n > 0).count() as u64;
+        Ok(CurrentForms {
             path: self.path.clone(),
             kind,
             property_id: property_id.to_owned(),
-            batches: Vec::new(),
-            count: 0,
-        };
-        let mut after = String::new();
-        loop {
-            let row = sqlx::query(BATCH)
-                .bind(property_id)
-                .bind(kind.as_str())
-                .bind(&after)
-                .bind(FORMS_PER_BATCH)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(self.query_err())?;
-            let count: i64 = row.get(0);
-            let Some(last) = row.get::<Option<String>, _>(1) else { break };
-            let bytes: Vec<u8> = row.get::<Option<Vec<u8>>, _>(2).unwrap_or_default();
-            forms.count += count as u64;
-            forms.batches.push(FormBatch { count: count as u64, last: last.clone(), bytes });
-            if count < FORMS_PER_BATCH {
-                break;
-            }
-            after = last;
-        }
-        Ok(forms)
+            current,
+            pages,
+            complete,
+            with_form,
+        })
     }
 }
 
@@ -222,56 +215,52 @@ pub struct CurrentForms {
     path: std::path::PathBuf,
     kind: ItemKind,
     property_id: String,
-    batches: Vec<FormBatch>,
-    count: u64,
-}
-
-#[derive(Debug)]
-struct FormBatch {
-    count: u64,
-    /// The batch's last item id, as the table has it.
-    last: String,
-    bytes: Vec<u8>,
+    /// The list's current item versions, ascending.
+    current: Vec<i64>,
+    pages: Vec<Vec<u8>>,
+    complete: bool,
+    with_form: u64,
 }
 
 impl CurrentForms {
-    /// How many forms the table holds for the list.
-    pub fn count(&self) -> u64 {
-        self.count
+    /// Whether every current item version of the list has exactly one form.
+    pub fn is_complete(&self) -> bool {
+        self.complete
     }
 
-    /// Calls `each` with every form, in id order, and returns how many there were. Fails when a
-    /// form does not decode, or the forms are not the rows they were read from (count, order,
-    /// last id).
+    /// Current item versions of the list.
+    pub fn current(&self) -> u64 {
+        self.current.len() as u64
+    }
+
+    /// Of those, how many have a form.
+    pub fn with_form(&self) -> u64 {
+        self.with_form
+    }
+
+    /// Calls `each` with the form of every current item version, in item id order (as planning
+    /// from the JSON takes them), and returns how many there were. Fails when a form does not
+    /// decode or the list is not complete.
     pub fn decode(self, mut each: impl FnMut(Form)) -> Result<u64, StateError> {
         let corrupt = |message: String| StateError::Corrupt {
             path: self.path.clone(),
             message: format!("planning forms of {} of {}: {message}", self.kind, self.property_id),
         };
-        let mut previous = String::new();
-        let mut total = 0_u64;
-        for batch in &self.batches {
-            let mut decoded = 0_u64;
-            let mut out_of_order = None;
-            decode_all(&batch.bytes, |form| {
-                let id = form.item_id();
-                if id <= previous.as_str() && (decoded > 0 || total > 0) {
-                    out_of_order.get_or_insert_with(|| id.to_owned());
-                }
-                decoded += 1;
-                previous.clear();
-                previous.push_str(id);
-                each(form);
-            })
-            .map_err(|e| corrupt(e.to_string()))?;
-            if let Some(id) = out_of_order {
-                return Err(corrupt(format!("form of `{id}` out of order or under another id")));
-            }
-            if decoded != batch.count || previous != batch.last {
-                return Err(corrupt(format!("read {decoded} forms of {}", batch.count)));
-            }
-            total += decoded;
+        if !self.complete {
+            return Err(corrupt(format!(
+                "{} of {} current items have a form",
+                self.with_form,
+                self.current.len()
+            )));
         }
+        let mut forms: Vec<Form> = Vec::with_capacity(self.current.len());
+        for page in &self.pages {
+            decode_entries(page, |seq| self.current.binary_search(&seq).is_ok(), |_, form| forms.push(form))
+                .map_err(|e| corrupt(e.to_string()))?;
+        }
+        forms.sort_unstable_by(|a, b| a.item_id().cmp(b.item_id()));
+        let total = forms.len() as u64;
+        forms.into_iter().for_each(&mut each);
         Ok(total)
     }
 }

@@ -290,7 +290,7 @@ async fn write_page_on(
     // instead of failing when a read transaction tries to upgrade.
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(&err)?;
     let rows = sqlx::query(
-        "SELECT item_id, version, content_hash, property_id FROM items \
+        "SELECT item_id, version, content_hash FROM items \
              WHERE kind = ?1 AND is_current = 1 AND item_id IN (SELECT value FROM json_each(?2))",
     )
     .bind(kind)
@@ -298,29 +298,24 @@ async fn write_page_on(
     .fetch_all(&mut *tx)
     .await
     .map_err(&err)?;
-    let mut existing: HashMap<String, (i64, String, Option<String>)> = HashMap::with_capacity(rows.len());
+    let mut existing: HashMap<String, (i64, String)> = HashMap::with_capacity(rows.len());
     for row in rows {
-        existing.insert(row.get(0), (row.get(1), row.get(2), row.get(3)));
+        existing.insert(row.get(0), (row.get(1), row.get(2)));
     }
 
     let mut outcome = PageOutcome::default();
     let mut unchanged_ids = Vec::new();
     let mut changed_ids = Vec::new();
     let mut inserts: Vec<(&ItemWrite, i64)> = Vec::new();
-    // Changed items now under another property: their forms move with them.
-    let mut moved: Vec<(Option<&str>, &str)> = Vec::new();
     for (id, item) in &by_id {
         match existing.get(*id) {
-            Some((_, hash, _)) if *hash == item.content_hash => {
+            Some((_, hash)) if *hash == item.content_hash => {
                 outcome.unchanged += 1;
                 unchanged_ids.push(*id);
             }
-            Some((version, _, property)) => {
+            Some((version, _)) => {
                 outcome.changed += 1;
                 changed_ids.push(*id);
-                if page.kind.is_per_property() && *property != item.property_id {
-                    moved.push((property.as_deref(), *id));
-                }
                 inserts.push((item, version + 1));
             }
             None => {
@@ -356,6 +351,19 @@ async fn write_page_on(
         .await
         .map_err(&err)?;
     }
+    // Per-property items' new versions get planning forms, which name them by item_seq. SQLite
+    // numbers the rows of an INSERT one past the largest so far, in order; checked below.
+    let with_forms = page.kind.is_per_property() && !inserts.is_empty();
+    let base_seq: i64 = if with_forms {
+        sqlx::query("SELECT ifnull(max(item_seq), 0) FROM items")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(&err)?
+            .get(0)
+    } else {
+        0
+    };
+    let mut last_seq = base_seq;
     let mut rest = inserts.as_slice();
     for shape in insert_chunks(inserts.len()) {
         let (chunk, after) = rest.split_at(SHAPE_ROWS[shape]);
@@ -375,10 +383,23 @@ async fn write_page_on(
             args.add(seen.as_str()).map_err(encode)?;
             args.add(seen.as_str()).map_err(encode)?;
         }
-        sqlx::query_with(insert_sql(shape), args).execute(&mut *tx).await.map_err(&err)?;
+        last_seq = sqlx::query_with(insert_sql(shape), args)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?
+            .last_insert_rowid();
     }
-    if page.kind.is_per_property() {
-        super::forms::write_forms(state, &mut tx, page.kind, &moved, &inserts).await?;
+    if with_forms {
+        if last_seq != base_seq + inserts.len() as i64 {
+            return Err(StateError::Refused {
+                path: state.path.clone(),
+                message: format!(
+                    "{} rows after item_seq {base_seq} ended at {last_seq}: item versions were not numbered in order",
+                    inserts.len()
+                ),
+            });
+        }
+        super::forms::write_form_pages(state, &mut tx, page.kind, base_seq + 1, &inserts).await?;
     }
     if let Some(watermark) = page.watermark {
         // Only forward: a `--since` or `--full` re-pull must not move an incremental start back.
