@@ -8,11 +8,11 @@ use super::{Cli, CliError, Outcome};
 use crate::config::Config;
 use crate::domain::PropertyId;
 use crate::mapping::CheckReport;
-use crate::report::plan::PlanView;
+use crate::report::plan::{PlanJsonWriter, PlanView};
 use crate::report::progress::Progress;
 use crate::report::status::StatusReport;
 use crate::run::demo;
-use crate::run::plan::{PlanRequest, plan};
+use crate::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
 use crate::run::pull::{PullOptions, pull};
 use crate::sandbox::generate::{generate, generate_with_summary};
 use crate::sandbox::{Dataset, SandboxOptions, env_path, parse_faults, start};
@@ -207,10 +207,29 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
         properties: args.properties.iter().map(PropertyId::new).collect(),
         period: args.period,
     };
+    let mapping_for = |id: &PropertyId| mappings.for_property(id);
+    if let PlanFormat::Json = args.format {
+        // Written as it is made: a property's entries go out while the next ones are planned.
+        let out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut writer = PlanJsonWriter::new(out, &mapping_for, args.target.map(TargetArg::kind))
+            .map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
+        let planned = plan_each(&state, &mappings, &request, |part| {
+            writer.exceptions(part.exceptions);
+            writer.entries(&part.entries).map_err(|e| PlanRunError::Output(e.to_string()))
+        })
+        .await;
+        state.close().await;
+        planned?;
+        let (mut out, exceptions) =
+            writer.finish().map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
+        std::io::Write::write_all(&mut out, b"\n")
+            .and_then(|()| std::io::Write::flush(&mut out))
+            .map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
+        return Ok(if exceptions == 0 { Outcome::Done } else { Outcome::NeedsAttention });
+    }
     let plan = plan(&state, &mappings, &request).await;
     state.close().await;
     let plan = plan?;
-    let mapping_for = |id: &PropertyId| mappings.for_property(id);
     let view = PlanView {
         entries: &plan.entries,
         exceptions: &plan.exceptions,
@@ -219,13 +238,8 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
     };
     match args.format {
         PlanFormat::Table => print!("{}", view.to_table()),
-        PlanFormat::Json => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            view.write_json(&mut out).map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
-            std::io::Write::write_all(&mut out, b"\n")
-                .and_then(|()| std::io::Write::flush(&mut out))
-                .map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
-        }
+        // Written above, as it is made.
+        PlanFormat::Json => {}
         PlanFormat::Csv => {
             print!("{}", view.to_csv().map_err(|e| CliError::Other(format!("cannot write CSV: {e}")))?)
         }

@@ -47,18 +47,50 @@ pub enum PlanRunError {
     DocPropertyClash { first: String, second: String, doc_property: String },
     #[error("planning task failed: {0}")]
     Task(String),
+    #[error("cannot write the plan: {0}")]
+    Output(String),
 }
 
 /// Properties planned at once: reading the state file overlaps with converting and planning.
 const PROPERTIES_IN_FLIGHT: usize = 3;
 
+/// One property's part of a plan (or, first, the exceptions about AR codes and properties).
+#[derive(Debug, Clone, Default)]
+pub struct PropertyPlan {
+    pub entries: Vec<BalancedEntry>,
+    pub exceptions: Vec<Exception>,
+    /// Ledger items read from the state file.
+    pub items_read: u64,
+}
+
+/// The whole plan at once. See [`plan_each`].
 pub async fn plan(
     state: &StateFile,
     mappings: &Arc<MappingSet>,
     request: &PlanRequest,
 ) -> Result<Plan, PlanRunError> {
-    let mut exceptions = Vec::new();
+    let mut plan = Plan::default();
+    plan.properties = plan_each(state, mappings, request, |part| {
+        plan.entries.extend(part.entries);
+        plan.exceptions.extend(part.exceptions);
+        plan.items_read += part.items_read;
+        Ok(())
+    })
+    .await?;
+    Ok(plan)
+}
 
+/// Plans property by property and hands each part to `each`, in property order, as soon as it
+/// is done, while the next properties are planned: a caller can write the plan out as it is
+/// made. The first part holds only the exceptions about AR codes and properties. Returns how
+/// many properties were planned; stops at the first error of `each`.
+pub async fn plan_each(
+    state: &StateFile,
+    mappings: &Arc<MappingSet>,
+    request: &PlanRequest,
+    mut each: impl FnMut(PropertyPlan) -> Result<(), PlanRunError>,
+) -> Result<u64, PlanRunError> {
+    let mut exceptions = Vec::new();
     let mut ar_codes: BTreeMap<ArCode, ArCodeDef> = BTreeMap::new();
     for stored in state.current_items(ItemKind::ArCode, None).await? {
         match convert(ItemKind::ArCode, &stored.raw, None) {
@@ -106,30 +138,23 @@ pub async fn plan(
              the items' JSON instead (slower); the next `pull` rebuilds them"
         );
     }
-    let planned: Vec<(Vec<BalancedEntry>, Vec<Exception>, u64)> =
-        stream::iter(chosen.into_iter().map(|(property, doc)| {
-            let state = state.clone();
-            let mappings = Arc::clone(mappings);
-            let ar_codes = Arc::clone(&ar_codes);
-            let period = request.period;
-            async move {
-                tokio::spawn(plan_one(state, mappings, ar_codes, property, doc, period, use_forms))
-                    .await
-                    .map_err(|e| PlanRunError::Task(e.to_string()))?
-            }
-        }))
-        .buffered(PROPERTIES_IN_FLIGHT)
-        .try_collect()
-        .await?;
-
-    let mut plan = Plan { properties: n_properties, ..Plan::default() };
-    plan.exceptions = exceptions;
-    for (entries, exceptions, items_read) in planned {
-        plan.entries.extend(entries);
-        plan.exceptions.extend(exceptions);
-        plan.items_read += items_read;
+    each(PropertyPlan { exceptions, ..PropertyPlan::default() })?;
+    let mut planned = stream::iter(chosen.into_iter().map(|(property, doc)| {
+        let state = state.clone();
+        let mappings = Arc::clone(mappings);
+        let ar_codes = Arc::clone(&ar_codes);
+        let period = request.period;
+        async move {
+            tokio::spawn(plan_one(state, mappings, ar_codes, property, doc, period, use_forms))
+                .await
+                .map_err(|e| PlanRunError::Task(e.to_string()))?
+        }
+    }))
+    .buffered(PROPERTIES_IN_FLIGHT);
+    while let Some((entries, exceptions, items_read)) = planned.try_next().await? {
+        each(PropertyPlan { entries, exceptions, items_read })?;
     }
-    Ok(plan)
+    Ok(n_properties)
 }
 
 /// Each property's part of document numbers, refusing two properties that would share one.
