@@ -205,3 +205,25 @@ async fn a_changed_item_has_one_form_under_its_property_now() {
     let from_json = plan_json(&h).await;
     assert_eq!(from_forms.stdout, from_json.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_that_fails_half_way_prints_nothing() {
+    let h = start(generated("properties=3,months=2,seed=8")).await;
+    h.pull().await;
+    let good = plan_json(&h).await;
+
+    // Corrupt the forms of the last property only (same length: a currency no one knows), so that
+    // earlier properties are planned and rendered before the failure.
+    let changed = execute(
+        &h,
+        "UPDATE form_pages SET entries = CAST(replace(CAST(entries AS TEXT), 'USD', 'XXX') AS BLOB) \
+         WHERE property_id = (SELECT max(property_id) FROM form_pages) AND kind = 'charges'",
+    )
+    .await;
+    assert!(changed > 0);
+    let failed = h.run(&["plan", "--format", "json"]).await;
+    assert_eq!(failed.code, Some(2), "{}", failed.all_output());
+    assert!(failed.stdout.is_empty(), "printed {} bytes: half a document", failed.stdout.len());
+    assert!(failed.stderr.contains("unknown currency"), "{}", failed.stderr);
+    assert!(good.stdout.len() > 1_000);
+}

@@ -209,8 +209,10 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
     };
     let mapping_for = |id: &PropertyId| mappings.for_property(id);
     if let PlanFormat::Json = args.format {
-        // Written as it is made: a property's entries go out while the next ones are planned.
-        let out = std::io::BufWriter::new(std::io::stdout().lock());
+        // Rendered as it is made (a property's entries while the next ones are planned, then
+        // dropped), but printed only when the whole plan is made: a plan that fails half way
+        // prints nothing, never half a JSON document.
+        let out: Vec<u8> = Vec::new();
         let mut writer = PlanJsonWriter::new(out, &mapping_for, args.target.map(TargetArg::kind))
             .map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
         let planned = plan_each(&state, &mappings, &request, |part| {
@@ -220,10 +222,12 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
         .await;
         state.close().await;
         planned?;
-        let (mut out, exceptions) =
+        let (mut json, exceptions) =
             writer.finish().map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
-        std::io::Write::write_all(&mut out, b"\n")
-            .and_then(|()| std::io::Write::flush(&mut out))
+        json.push(b'\n');
+        let mut stdout = std::io::stdout().lock();
+        std::io::Write::write_all(&mut stdout, &json)
+            .and_then(|()| std::io::Write::flush(&mut stdout))
             .map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
         return Ok(if exceptions == 0 { Outcome::Done } else { Outcome::NeedsAttention });
     }
