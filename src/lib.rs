@@ -3,6 +3,7 @@
 //!
 //! See ARCHITECTURE.md for the map of modules and the invariants each keeps.
 
+pub mod blocking;
 pub mod cli;
 pub mod config;
 pub mod domain;

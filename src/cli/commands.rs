@@ -208,47 +208,50 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
         period: args.period,
     };
     let mapping_for = |id: &PropertyId| mappings.for_property(id);
-    if let PlanFormat::Json = args.format {
-        // Rendered as it is made (a property's entries while the next ones are planned, then
-        // dropped), but printed only when the whole plan is made: a plan that fails half way
-        // prints nothing, never half a JSON document.
-        let out: Vec<u8> = Vec::new();
-        let mut writer = PlanJsonWriter::new(out, &mapping_for, args.target.map(TargetArg::kind))
-            .map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
-        let planned = plan_each(&state, &mappings, &request, |part| {
-            writer.exceptions(part.exceptions);
-            writer.entries(&part.entries).map_err(|e| PlanRunError::Output(e.to_string()))
-        })
-        .await;
-        state.close().await;
-        planned?;
-        let (mut json, exceptions) =
-            writer.finish().map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
-        json.push(b'\n');
-        let mut stdout = std::io::stdout().lock();
-        std::io::Write::write_all(&mut stdout, &json)
-            .and_then(|()| std::io::Write::flush(&mut stdout))
-            .map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
-        return Ok(if exceptions == 0 { Outcome::Done } else { Outcome::NeedsAttention });
-    }
-    let plan = plan(&state, &mappings, &request).await;
-    state.close().await;
-    let plan = plan?;
-    let view = PlanView {
-        entries: &plan.entries,
-        exceptions: &plan.exceptions,
-        mapping_for: &mapping_for,
-        target: args.target.map(TargetArg::kind),
-    };
-    match args.format {
-        PlanFormat::Table => print!("{}", view.to_table()),
-        // Written above, as it is made.
-        PlanFormat::Json => {}
-        PlanFormat::Csv => {
-            print!("{}", view.to_csv().map_err(|e| CliError::Other(format!("cannot write CSV: {e}")))?)
+    let target = args.target.map(TargetArg::kind);
+    let cannot_write = |e: serde_json::Error| CliError::Other(format!("cannot write the plan: {e}"));
+    // Every format is printed only once the whole plan is made: a plan that fails half way prints
+    // nothing, never half a document.
+    let (output, exceptions) = match args.format {
+        PlanFormat::Json => {
+            // Rendered as it is made: a property's entries while the next ones are planned, then
+            // dropped; only the text is held.
+            let mut writer = PlanJsonWriter::new(Vec::new(), &mapping_for, target).map_err(cannot_write)?;
+            let planned = plan_each(&state, &mappings, &request, |part| {
+                writer.exceptions(part.exceptions);
+                writer.entries(&part.entries).map_err(|e| PlanRunError::Output(e.to_string()))
+            })
+            .await;
+            state.close().await;
+            planned?;
+            let (mut json, exceptions) = writer.finish().map_err(cannot_write)?;
+            json.push(b'\n');
+            (json, exceptions)
         }
-    }
-    Ok(if plan.exceptions.is_empty() { Outcome::Done } else { Outcome::NeedsAttention })
+        PlanFormat::Table | PlanFormat::Csv => {
+            let plan = plan(&state, &mappings, &request).await;
+            state.close().await;
+            let plan = plan?;
+            let view = PlanView {
+                entries: &plan.entries,
+                exceptions: &plan.exceptions,
+                mapping_for: &mapping_for,
+                target,
+            };
+            let text = match args.format {
+                PlanFormat::Csv => {
+                    view.to_csv().map_err(|e| CliError::Other(format!("cannot write CSV: {e}")))?
+                }
+                _ => view.to_table(),
+            };
+            (text.into_bytes(), plan.exceptions.len())
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    std::io::Write::write_all(&mut stdout, &output)
+        .and_then(|()| std::io::Write::flush(&mut stdout))
+        .map_err(|e| CliError::Other(format!("cannot write the plan: {e}")))?;
+    Ok(if exceptions == 0 { Outcome::Done } else { Outcome::NeedsAttention })
 }
 
 pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> Result<Outcome, CliError> {

@@ -12,7 +12,8 @@ use crate::journal::{BalancedEntry, Side};
 use crate::mapping::PropertyMapping;
 use crate::targets::TargetKind;
 
-/// What `plan` shows, with what it needs to name target accounts.
+/// What `plan --format table|csv` shows, with what it needs to name target accounts. JSON is
+/// written a property at a time by [`PlanJsonWriter`].
 pub struct PlanView<'a> {
     pub entries: &'a [BalancedEntry],
     pub exceptions: &'a [Exception],
@@ -60,21 +61,6 @@ struct ExceptionJson<'a> {
 }
 
 impl PlanView<'_> {
-    /// The plan as PRODUCT.md §8 JSON, written as it is rendered (a plan can be 100 MB).
-    pub fn write_json(&self, out: impl std::io::Write) -> serde_json::Result<()> {
-        let mut writer = PlanJsonWriter::new(out, self.mapping_for, self.target)?;
-        writer.entries(self.entries)?;
-        writer.exceptions(self.exceptions.iter().cloned());
-        writer.finish().map(|_| ())
-    }
-
-    pub fn to_json(&self) -> String {
-        let mut out = Vec::new();
-        // Invariant: writing into a Vec cannot fail, and these structs hold only strings and maps.
-        let _ = self.write_json(&mut out);
-        String::from_utf8(out).unwrap_or_default()
-    }
-
     /// One row per line, then one per exception; `record` says which.
     pub fn to_csv(&self) -> Result<String, csv::Error> {
         let mut out = csv::Writer::from_writer(Vec::new());

@@ -12,7 +12,7 @@ use crate::domain::{
 };
 use crate::journal::{BalancedEntry, PlanError, PropertyLedger, default_doc_property, plan_property};
 use crate::mapping::MappingSet;
-use crate::source::convert::{Item, convert};
+use crate::source::convert::{Item, NOT_A_LEDGER_ITEM, convert, reconvert};
 use crate::state::form::Form;
 use crate::state::{CurrentForms, CurrentItem, ItemRef, StateError, StateFile};
 
@@ -217,14 +217,9 @@ impl Items {
         }
     }
 
-    /// A stored item converted again from its JSON. The pull's verdict on a quarantined version
-    /// stands (as in its planning form): planning never releases an item the pull held.
+    /// A stored item converted again from its JSON ([`reconvert`]: the pull's verdict stands).
     fn push_raw(&mut self, kind: ItemKind, item: ItemRef<'_>, property: &str) {
-        let converted = match item.invalid_reason {
-            Some(reason) => Err(reason),
-            None => convert(kind, item.raw, Some(property)).map_err(|_| "it no longer converts"),
-        };
-        match converted {
+        match reconvert(kind, item.raw, item.invalid_reason, Some(property)) {
             Ok(Item::Lease(l)) => self.leases.push(l),
             Ok(Item::Charge(c)) => self.charges.push(c),
             Ok(Item::Payment(p)) => self.payments.push(p),
@@ -232,10 +227,10 @@ impl Items {
             Ok(Item::Property(_) | Item::ArCode(_)) => self.invalid.push(invalid_exception(
                 item.item_id,
                 Some(property.to_owned()),
-                Some("not an item of a property's ledger"),
+                Some(NOT_A_LEDGER_ITEM),
             )),
             Err(reason) => {
-                self.invalid.push(invalid_exception(item.item_id, Some(property.to_owned()), Some(reason)))
+                self.invalid.push(invalid_exception(item.item_id, Some(property.to_owned()), Some(&reason)))
             }
         }
     }
@@ -286,7 +281,7 @@ async fn plan_one(
     use_forms: bool,
 ) -> Result<(Vec<BalancedEntry>, Vec<Exception>, u64), PlanRunError> {
     let lists = read_lists(&state, property.id.as_str(), use_forms).await?;
-    let planned = tokio::task::spawn_blocking(move || {
+    crate::blocking::run(move || {
         let id = property.id.as_str();
         let mut items = Items::default();
         let mut items_read = 0;
@@ -302,12 +297,8 @@ async fn plan_one(
         plan_items(items, &property, &mappings, &ar_codes, &doc_property, period)
             .map(|(entries, exceptions)| (entries, exceptions, items_read))
     })
-    .await;
-    match planned {
-        Ok(result) => result,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(PlanRunError::Task(e.to_string())),
-    }
+    .await
+    .map_err(|e| PlanRunError::Task(e.to_string()))?
 }
 
 fn plan_items(

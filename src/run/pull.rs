@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::domain::{ItemKind, PropertyId};
 use crate::report::progress::Progress;
 use crate::source::client::{EntrataClient, SourceError, StatsSnapshot};
-use crate::source::convert::{Item, convert};
+use crate::source::convert::{Item, NOT_A_LEDGER_ITEM, reconvert};
 use crate::source::pager::{ListRequest, ListStats, PageItems, PageSink, WalkError, walk};
 use crate::state::form::{self, FormSource};
 use crate::state::{ItemRef, ItemWrite, PageOutcome, PageWrite, PageWriter, StateError, StateFile};
@@ -92,7 +92,7 @@ impl PageSink for StateSink<'_> {
         let n_items = page.items.len() as u64;
         let kind = self.kind;
         // Encoding planning forms is CPU work: not on the task that polls every list of the pull.
-        let items = tokio::task::spawn_blocking(move || {
+        let items = crate::blocking::run(move || {
             page.items
                 .into_iter()
                 .map(|(raw, c)| ItemWrite {
@@ -107,16 +107,10 @@ impl PageSink for StateSink<'_> {
                 .collect::<Vec<_>>()
         })
         .await;
-        let items = match items {
-            Ok(items) => items,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => {
-                return Err(StateError::Refused {
-                    path: self.state.path().to_owned(),
-                    message: e.to_string(),
-                });
-            }
-        };
+        let items = items.map_err(|e| StateError::Refused {
+            path: self.state.path().to_owned(),
+            message: e.to_string(),
+        })?;
         let write = PageWrite {
             kind: self.kind,
             scope: self.scope.clone(),
@@ -211,20 +205,14 @@ fn planning_form(kind: ItemKind, item_id: &str, item: &Result<Item, String>) -> 
         Ok(Item::Charge(c)) => FormSource::Charge(c),
         Ok(Item::Payment(p)) => FormSource::Payment(p),
         Ok(Item::Deposit(d)) => FormSource::Deposit(d),
-        // Invariant: classify converts a list of one kind into items of that kind.
-        Ok(Item::Property(_) | Item::ArCode(_)) => {
-            FormSource::Invalid { item_id, reason: "not an item of a property's ledger" }
-        }
+        Ok(Item::Property(_) | Item::ArCode(_)) => FormSource::Invalid { item_id, reason: NOT_A_LEDGER_ITEM },
         Err(reason) => FormSource::Invalid { item_id, reason },
     }))
 }
 
-/// A stored item's planning form, rebuilt: the pull's verdict on a quarantined version stands.
+/// A stored item's planning form, rebuilt ([`reconvert`]: the pull's verdict stands).
 fn rebuilt_form(kind: ItemKind, property: &str, item: ItemRef<'_>) -> Vec<u8> {
-    let converted = match item.invalid_reason {
-        Some(reason) => Err(reason.to_owned()),
-        None => convert(kind, item.raw, Some(property)),
-    };
+    let converted = reconvert(kind, item.raw, item.invalid_reason, Some(property));
     planning_form(kind, item.item_id, &converted).unwrap_or_default()
 }
 

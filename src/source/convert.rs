@@ -60,6 +60,25 @@ pub fn convert(kind: ItemKind, raw: &str, listed_under: Option<&str>) -> Result<
     read(kind, raw, listed_under).item
 }
 
+/// A stored item converted again (planning, rebuilding planning forms). The pull's verdict on a
+/// quarantined version stands: a later conversion never releases an item the pull held; only
+/// Entrata's next version of it can.
+pub fn reconvert(
+    kind: ItemKind,
+    raw: &str,
+    invalid_reason: Option<&str>,
+    listed_under: Option<&str>,
+) -> Result<Item, String> {
+    match invalid_reason {
+        Some(reason) => Err(reason.to_owned()),
+        None => convert(kind, raw, listed_under),
+    }
+}
+
+/// Why an item of a property's list is held when it converts to a company-wide kind. Cannot
+/// happen: `classify` converts a list of one kind into items of that kind.
+pub const NOT_A_LEDGER_ITEM: &str = "not an item of a property's ledger";
+
 struct Read {
     item_id: Option<String>,
     property_id: Option<String>,

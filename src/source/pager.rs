@@ -237,7 +237,7 @@ async fn parse_page(
 ) -> Result<ParsedPage, SourceError> {
     let kind = request.kind;
     let listed_under = request.property_id.clone();
-    let parsed = tokio::task::spawn_blocking(move || {
+    let parsed = crate::blocking::run(move || {
         let page: ListPage<'_> = serde_json::from_slice(&body)?;
         let items = page
             .items
@@ -251,8 +251,6 @@ async fn parse_page(
     match parsed {
         Ok(Ok(page)) => Ok(page),
         Ok(Err(e)) => Err(malformed(format!("page {page_number}: {e}"))),
-        // A panic while classifying is a bug: let it surface as one, not as a bad response.
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Err(e) => Err(malformed(format!("page {page_number}: not classified: {e}"))),
     }
 }

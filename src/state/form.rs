@@ -5,8 +5,9 @@
 //! (`StateFile::rebuild_forms`). Every form starts with [`FORM_VERSION`]: a change to this encoding
 //! or to what conversion produces must bump it, and the next `pull` rebuilds every form.
 //!
-//! Encoding: a form is `<length varint> <version byte> <tag byte> <fields>`, so forms concatenate
-//! safely. Strings are `<length varint> <UTF-8>`, optional values `0` or `1 <value>`, signed
+//! Encoding: a form is `<length varint> <version byte> <tag byte> <fields>`; a form page
+//! (`push_entry`, `decode_entries`) is `<item_seq> <form>` entries back to back, which the lengths
+//! make safe to split and to skip. Strings are `<length varint> <UTF-8>`, optional values `0` or `1 <value>`, signed
 //! integers zigzag varints, dates days from 0001-01-01, instants seconds + nanoseconds + offset.
 //! Money is integer minor units (cents) with its currency code: never a float.
 
@@ -174,25 +175,6 @@ pub fn encode(source: FormSource<'_>) -> Vec<u8> {
     out.0
 }
 
-/// Decodes the forms laid back to back in `bytes`, calling `each` with every one, in order.
-/// Fails on the first form that is cut short, of another version, or holds an impossible value.
-pub fn decode_all(bytes: &[u8], mut each: impl FnMut(Form)) -> Result<(), FormError> {
-    let mut r = Reader { bytes, at: 0, currency: None };
-    while r.at < bytes.len() {
-        let len = usize::try_from(r.uint()?).map_err(|_| r.bad("form length"))?;
-        let end = r.at.checked_add(len).filter(|end| *end <= bytes.len());
-        let end = end.ok_or_else(|| r.bad("form length beyond the data"))?;
-        let mut body = Reader { bytes: &bytes[..end], at: r.at, currency: r.currency };
-        each(body.form()?);
-        if body.at != end {
-            return Err(body.bad("form longer than its content"));
-        }
-        r.at = end;
-        r.currency = body.currency;
-    }
-    Ok(())
-}
-
 /// Appends one entry of a form page: the item version's `item_seq`, then its form.
 pub fn push_entry(page: &mut Vec<u8>, item_seq: i64, form: &[u8]) {
     let mut w = Writer(std::mem::take(page));
@@ -226,20 +208,6 @@ pub fn decode_entries(
         r.at = end;
     }
     Ok(())
-}
-
-/// Decodes one form (as [`encode`] wrote it).
-pub fn decode(bytes: &[u8]) -> Result<Form, FormError> {
-    let mut one = None;
-    let mut count = 0;
-    decode_all(bytes, |form| {
-        count += 1;
-        one = Some(form);
-    })?;
-    match (one, count) {
-        (Some(form), 1) => Ok(form),
-        _ => Err(FormError { at: 0, what: format!("{count} forms where one was expected") }),
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -770,6 +738,18 @@ mod tests {
         }
     }
 
+    /// Decodes one form, as the single entry of a page.
+    fn decode(form: &[u8]) -> Result<Form, FormError> {
+        let mut page = Vec::new();
+        push_entry(&mut page, 1, form);
+        let mut forms = Vec::new();
+        decode_entries(&page, |_| true, |_, f| forms.push(f))?;
+        match (forms.pop(), forms.is_empty()) {
+            (Some(form), true) => Ok(form),
+            _ => Err(FormError { at: 0, what: "not one form".to_owned() }),
+        }
+    }
+
     fn all_forms() -> Vec<Vec<u8>> {
         vec![
             encode(FormSource::Charge(&charge())),
@@ -802,9 +782,12 @@ mod tests {
 
     #[test]
     fn forms_concatenate() {
-        let forms = all_forms();
+        let mut page = Vec::new();
+        for (seq, form) in all_forms().iter().enumerate() {
+            push_entry(&mut page, seq as i64, form);
+        }
         let mut decoded = Vec::new();
-        decode_all(&forms.concat(), |form| decoded.push(form)).unwrap();
+        decode_entries(&page, |_| true, |_, form| decoded.push(form)).unwrap();
         assert_eq!(decoded.len(), 5);
         assert_eq!(decoded[0], Form::Charge(charge()));
         assert_eq!(decoded[3], Form::Deposit(deposit()));
@@ -814,8 +797,11 @@ mod tests {
     #[test]
     fn a_cut_form_is_an_error_at_every_length() {
         for form in all_forms() {
-            for len in 1..form.len() {
-                assert!(decode_all(&form[..len], |_| {}).is_err(), "{len} of {} bytes decoded", form.len());
+            let mut page = Vec::new();
+            push_entry(&mut page, 1, &form);
+            for len in 1..page.len() {
+                let cut = decode_entries(&page[..len], |_| true, |_, _| {});
+                assert!(cut.is_err(), "{len} of {} bytes decoded", page.len());
             }
         }
     }
@@ -851,7 +837,7 @@ mod tests {
         /// Whatever the bytes, decoding answers (a form or an error) and never panics.
         #[test]
         fn any_bytes_decode_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
-            let _ = decode_all(&bytes, |_| {});
+            let _ = decode_entries(&bytes, |_| true, |_, _| {});
         }
 
         /// Flipping any byte of a valid form gives an error or some form, never a panic.
@@ -860,7 +846,7 @@ mod tests {
             let mut form = all_forms().swap_remove(index);
             let at = at.index(form.len());
             form[at] = byte;
-            let _ = decode_all(&form, |_| {});
+            let _ = decode(&form);
         }
 
         #[test]

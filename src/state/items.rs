@@ -224,13 +224,6 @@ fn insert_sql(shape: usize) -> &'static str {
 }
 
 impl StateFile {
-    /// Stores a page: new items as version 1, changed items as a new version, unchanged ones only
-    /// touched; then moves the watermark forward. One transaction: all or nothing.
-    pub async fn write_page(&self, page: &PageWrite) -> Result<PageOutcome, StateError> {
-        let mut conn = self.pool.acquire().await.map_err(self.query_err())?;
-        write_page_on(self, &mut conn, page).await
-    }
-
     /// A writer for many pages (`pull` writes all its pages through one), on a connection of
     /// its own with the pool's settings, except that SQLite copies the write-ahead log into the
     /// database every `WRITER_CHECKPOINT_PAGES` pages instead of every 1,000: a pull rewrites
@@ -264,7 +257,9 @@ impl std::fmt::Debug for PageWriter {
 }
 
 impl PageWriter {
-    /// [`StateFile::write_page`] on this writer's connection.
+    /// Stores a page: new items as version 1, changed items as a new version (with their
+    /// planning forms), unchanged ones only touched; then moves the watermark forward. One
+    /// transaction: all or nothing.
     pub async fn write_page(&mut self, page: &PageWrite) -> Result<PageOutcome, StateError> {
         write_page_on(&self.state, &mut self.conn, page).await
     }
