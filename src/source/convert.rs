@@ -556,7 +556,7 @@ impl Reader {
         &mut self,
         name: &str,
         v: Option<&'a RawValue>,
-        mut each: impl FnMut(&mut Reader, &Elem<'_>, &'a RawValue) -> Option<T>,
+        each: impl FnMut(&mut Reader, &Elem<'_>, &'a RawValue) -> Option<T>,
     ) -> Option<Vec<T>> {
         if is_null(v) {
             return Some(Vec::new());
@@ -566,6 +566,17 @@ impl Reader {
             self.problem(format!("{name}: expected an array"));
             return None;
         };
+        self.elements(name, elements, each)
+    }
+
+    /// Reads every element of an array with `each`; `None` when any of them fails (all are read,
+    /// so that every problem is reported).
+    fn elements<E, T>(
+        &mut self,
+        name: &str,
+        elements: Vec<E>,
+        mut each: impl FnMut(&mut Reader, &Elem<'_>, E) -> Option<T>,
+    ) -> Option<Vec<T>> {
         let mut out = Vec::with_capacity(elements.len());
         let mut ok = true;
         for (index, element) in elements.into_iter().enumerate() {
@@ -589,15 +600,7 @@ impl Reader {
         if let Some(text) = v.filter(|v| v.get() != "null")
             && let Ok(elements) = serde_json::from_str::<Vec<F>>(text.get())
         {
-            let mut out = Vec::with_capacity(elements.len());
-            let mut ok = true;
-            for (index, element) in elements.into_iter().enumerate() {
-                match each(self, &Elem { array: name, index }, element) {
-                    Some(t) => out.push(t),
-                    None => ok = false,
-                }
-            }
-            return ok.then_some(out);
+            return self.elements(name, elements, each);
         }
         self.array(name, v, |r, at, raw| match serde_json::from_str::<F>(raw.get()) {
             Ok(fields) => each(r, at, fields),
