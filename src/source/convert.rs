@@ -427,7 +427,14 @@ impl Reader {
         currency: Option<Currency>,
     ) -> Option<Money> {
         match Money::new(amount, currency?) {
-            Ok(m) => Some(m),
+            Ok(m) if m.within_item_limit() => Some(m),
+            Ok(m) => {
+                self.problem(format!(
+                    "{name}: {} is beyond the connector's limit of {MAX_ITEM_TEXT} for one item",
+                    format_amount(m.amount()),
+                ));
+                None
+            }
             Err(e) => {
                 self.problem(format!("{name}: {e}"));
                 None
