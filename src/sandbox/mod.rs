@@ -109,7 +109,7 @@ pub enum SandboxError {
          add it to a user's entitlements"
     )]
     NoFinancialsUser,
-    #[error("{name} contains a line break, which an env file line cannot hold")]
+    #[error("{name} contains a carriage return, which an env file line cannot hold")]
     UnwritableSecret { name: String },
     #[error("cannot render the config: {0}")]
     RenderConfig(String),

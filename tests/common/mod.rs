@@ -130,9 +130,11 @@ impl Harness {
     /// The value of a variable in `recon.env`.
     pub fn env_value(&self, name: &str) -> String {
         let text = std::fs::read_to_string(self.env_path()).expect("env file");
-        let prefix = format!("{name}=");
-        let line = text.lines().find(|l| l.starts_with(&prefix));
-        line.unwrap_or_else(|| panic!("{name} not in recon.env")).trim_start_matches(&prefix).to_owned()
+        dotenvy::from_read_iter(text.as_bytes())
+            .map(|pair| pair.expect("recon.env is a valid env file"))
+            .find(|(key, _)| key == name)
+            .unwrap_or_else(|| panic!("{name} not in recon.env"))
+            .1
     }
 
     /// The settled configuration, from the files only (the test process's environment is ignored,
