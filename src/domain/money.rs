@@ -411,7 +411,7 @@ mod tests {
             return false;
         }
         let mantissa: u128 = format!("{digits}{}", "0".repeat(zeros)).parse().unwrap();
-        mantissa <= (1u128 << 96) - 1
+        mantissa < (1u128 << 96)
     }
 
     fn decimal_exact(d: Decimal) -> (bool, String, i64) {
