@@ -390,6 +390,11 @@ impl Reader {
         };
         match parse_decimal_text(&literal) {
             Ok(d) => Some(d),
+            // Refused because no exact decimal holds it: say so, never round.
+            Err(e @ MoneyError::TooPrecise(_)) if literal.len() <= 80 => {
+                self.problem(format!("{name}: {e}"));
+                None
+            }
             Err(_) => {
                 self.problem(format!("{name}: `{}` is not a decimal amount", shorten(text)));
                 None
