@@ -6,6 +6,7 @@
 //! (`form.rs`) hold integer cents. Never run SQLite's JSON
 //! functions over money (they read numbers as doubles).
 
+mod entries;
 pub mod form;
 mod forms;
 mod items;
@@ -20,6 +21,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use entries::{Move, OutboxRow, PostingCounts};
 pub use forms::CurrentForms;
 pub use items::{
     CurrentItem, ItemRef, ItemWrite, PageOutcome, PageWrite, PageWriter, StatusCounts, Watermark,

@@ -15,4 +15,18 @@ impl TargetKind {
             TargetKind::Xero => "xero",
         }
     }
+
+    pub fn parse(text: &str) -> Option<TargetKind> {
+        match text {
+            "qbo" => Some(TargetKind::Qbo),
+            "xero" => Some(TargetKind::Xero),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TargetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
