@@ -5,3 +5,4 @@ pub mod demo;
 pub mod mappings;
 pub mod plan;
 pub mod pull;
+pub mod record;

@@ -110,6 +110,28 @@ impl StateFile {
         Ok(entries)
     }
 
+    /// The current version of every item of `property`, by kind and id.
+    pub async fn current_versions(
+        &self,
+        property: &str,
+    ) -> Result<std::collections::HashMap<(ItemKind, String), i64>, StateError> {
+        let rows = sqlx::query(
+            "SELECT kind, item_id, version FROM items WHERE property_id = ?1 AND is_current = 1",
+        )
+        .bind(property)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        let mut versions = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            let kind: String = row.get(0);
+            if let Some(kind) = ItemKind::parse(&kind) {
+                versions.insert((kind, row.get::<String, _>(1)), row.get::<i64, _>(2));
+            }
+        }
+        Ok(versions)
+    }
+
     /// Writes what `posting::record::reconcile` decided for one property, in one transaction.
     pub async fn apply_record(&self, property: &str, changes: &[Change]) -> Result<(), StateError> {
         if changes.is_empty() {

@@ -1,5 +1,9 @@
-//! Accounting targets (QuickBooks Online, Xero). The adapters arrive with their issues; this
-//! module names the targets so that configuration and mappings can refer to them.
+//! Accounting targets (QuickBooks Online, Xero): OAuth (`oauth`) and the adapters that implement
+//! `posting::Target`.
+//!
+//! Architecture invariant: only the adapters here know the vendors' JSON.
+
+pub mod oauth;
 
 /// An accounting system the connector posts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
