@@ -177,7 +177,11 @@ pub(crate) async fn prepare(
 }
 
 /// One property's ledger items, read from the state file and decoded (on the blocking pool).
-pub(crate) async fn load_items(state: &StateFile, property: &str, use_forms: bool) -> Result<Items, PlanRunError> {
+pub(crate) async fn load_items(
+    state: &StateFile,
+    property: &str,
+    use_forms: bool,
+) -> Result<Items, PlanRunError> {
     let lists = read_lists(state, property, use_forms).await?;
     let property = property.to_owned();
     crate::blocking::run(move || {

@@ -50,7 +50,11 @@ pub struct RecordSummary {
 }
 
 /// Records the plan of every property. With `dry_run`, decides but writes nothing.
-pub async fn record(state: &StateFile, mappings: &Arc<MappingSet>, dry_run: bool) -> Result<RecordSummary, RecordRunError> {
+pub async fn record(
+    state: &StateFile,
+    mappings: &Arc<MappingSet>,
+    dry_run: bool,
+) -> Result<RecordSummary, RecordRunError> {
     let Prepared { exceptions, ar_codes, chosen, use_forms } =
         prepare(state, mappings, &PlanRequest::default()).await?;
     let mut summary = RecordSummary { exceptions, ..RecordSummary::default() };
@@ -123,11 +127,12 @@ fn record_property(
             Ok(PlannedEntry { entry, sources })
         })
         .collect::<Result<Vec<_>, RecordRunError>>()?;
-    let numbering = DocNumbering::new(&mapping.journal.doc_prefix, doc_property).map_err(|_| PlanError::BadDocParts {
-        property: property.id.clone(),
-        doc_prefix: mapping.journal.doc_prefix.clone(),
-        doc_property: doc_property.to_owned(),
-    })?;
+    let numbering =
+        DocNumbering::new(&mapping.journal.doc_prefix, doc_property).map_err(|_| PlanError::BadDocParts {
+            property: property.id.clone(),
+            doc_prefix: mapping.journal.doc_prefix.clone(),
+            doc_property: doc_property.to_owned(),
+        })?;
     let mut replan = SubLedger { items, property, mappings, ar_codes, doc_property };
     let reconciled = reconcile(&property.id, planned, recorded, &numbering, &mut replan)?;
     Ok(PropertyOutcome {
@@ -160,7 +165,11 @@ fn resolve_sources(
             source_kinds(entry.kind())
                 .iter()
                 .find_map(|kind| {
-                    versions.get(&(*kind, id.clone())).map(|version| SourceRef { kind: *kind, id: id.clone(), version: *version })
+                    versions.get(&(*kind, id.clone())).map(|version| SourceRef {
+                        kind: *kind,
+                        id: id.clone(),
+                        version: *version,
+                    })
                 })
                 .ok_or_else(|| RecordRunError::UnknownSource {
                     property: entry.property_id().to_string(),
@@ -191,25 +200,27 @@ impl Replan for SubLedger<'_> {
             (wanted(ItemKind::Charge), wanted(ItemKind::Payment), wanted(ItemKind::Deposit));
         let charges: Vec<_> =
             self.items.charges.iter().filter(|c| charge_ids.contains(&c.id.as_str())).cloned().collect();
-        let deposits: Vec<_> = self
-            .items
-            .deposits
-            .iter()
-            .filter(|d| {
-                deposit_ids.contains(&d.id.as_str())
-                    || self.items.payments.iter().any(|p| {
-                        payment_ids.contains(&p.id.as_str()) && p.deposit_id.as_ref() == Some(&d.id)
-                    })
-            })
-            .cloned()
-            .collect();
+        let deposits: Vec<_> =
+            self.items
+                .deposits
+                .iter()
+                .filter(|d| {
+                    deposit_ids.contains(&d.id.as_str())
+                        || self.items.payments.iter().any(|p| {
+                            payment_ids.contains(&p.id.as_str()) && p.deposit_id.as_ref() == Some(&d.id)
+                        })
+                })
+                .cloned()
+                .collect();
         let payments: Vec<_> = self
             .items
             .payments
             .iter()
             .filter(|p| {
                 payment_ids.contains(&p.id.as_str())
-                    || deposits.iter().any(|d| deposit_ids.contains(&d.id.as_str()) && d.payment_ids.contains(&p.id))
+                    || deposits
+                        .iter()
+                        .any(|d| deposit_ids.contains(&d.id.as_str()) && d.payment_ids.contains(&p.id))
             })
             .cloned()
             .collect();

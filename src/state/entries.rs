@@ -115,13 +115,12 @@ impl StateFile {
         &self,
         property: &str,
     ) -> Result<std::collections::HashMap<(ItemKind, String), i64>, StateError> {
-        let rows = sqlx::query(
-            "SELECT kind, item_id, version FROM items WHERE property_id = ?1 AND is_current = 1",
-        )
-        .bind(property)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.query_err())?;
+        let rows =
+            sqlx::query("SELECT kind, item_id, version FROM items WHERE property_id = ?1 AND is_current = 1")
+                .bind(property)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.query_err())?;
         let mut versions = std::collections::HashMap::with_capacity(rows.len());
         for row in rows {
             let kind: String = row.get(0);

@@ -68,7 +68,8 @@ impl StateFile {
                 .map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
         }
         let state = StateFile::connect(path, true).await?;
-        owner_only(path).map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
+        owner_only(path)
+            .map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
         Ok(state)
     }
 

@@ -90,7 +90,9 @@ impl StateFile {
             None => Ok(None),
             Some(row) => row_to_connection(&row).map(Some).ok_or_else(|| StateError::Corrupt {
                 path: self.path.clone(),
-                message: format!("the {target} connection's times are not readable; run `connect {target}` again"),
+                message: format!(
+                    "the {target} connection's times are not readable; run `connect {target}` again"
+                ),
             }),
         }
     }
@@ -151,7 +153,11 @@ impl StateFile {
         target: TargetKind,
     ) -> Result<(ConnectionLock, Option<Connection>), StateError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(self.query_err())?;
-        let row = sqlx::query(SELECT).bind(target.as_str()).fetch_optional(&mut *tx).await.map_err(self.query_err())?;
+        let row = sqlx::query(SELECT)
+            .bind(target.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(self.query_err())?;
         let connection = row.as_ref().and_then(row_to_connection);
         Ok((ConnectionLock { tx, target, path: self.path.clone() }, connection))
     }

@@ -3,7 +3,9 @@
 //!
 //! Architecture invariant: only the adapters here know the vendors' JSON.
 
+pub mod limit;
 pub mod oauth;
+pub mod qbo;
 
 /// An accounting system the connector posts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

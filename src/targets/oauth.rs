@@ -11,9 +11,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
-    Scope, TokenResponse, TokenUrl,
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, HttpRequest,
+    HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    TokenResponse, TokenUrl,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
@@ -72,9 +72,13 @@ fn client(settings: &OAuthSettings) -> Result<Client, OAuthError> {
     let mut client = BasicClient::new(ClientId::new(settings.client_id.clone()))
         .set_client_secret(ClientSecret::new(settings.client_secret.expose_secret().to_owned()))
         .set_auth_uri(AuthUrl::new(settings.auth_url.clone()).map_err(|e| bad("auth_url", e.to_string()))?)
-        .set_token_uri(TokenUrl::new(settings.token_url.clone()).map_err(|e| bad("token_url", e.to_string()))?);
+        .set_token_uri(
+            TokenUrl::new(settings.token_url.clone()).map_err(|e| bad("token_url", e.to_string()))?,
+        );
     if let Some(redirect) = &settings.redirect_uri {
-        client = client.set_redirect_uri(RedirectUrl::new(redirect.clone()).map_err(|e| bad("redirect_uri", e.to_string()))?);
+        client = client.set_redirect_uri(
+            RedirectUrl::new(redirect.clone()).map_err(|e| bad("redirect_uri", e.to_string()))?,
+        );
     }
     Ok(client)
 }
@@ -119,7 +123,8 @@ pub struct HttpError(String);
 
 async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, HttpError> {
     let (parts, body) = request.into_parts();
-    let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).map_err(|e| HttpError(e.to_string()))?;
+    let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes())
+        .map_err(|e| HttpError(e.to_string()))?;
     let mut builder = http.request(method, parts.uri.to_string()).body(body);
     for (name, value) in &parts.headers {
         builder = builder.header(name.as_str(), value.as_bytes());
@@ -155,7 +160,11 @@ fn describe(e: &reqwest::Error) -> String {
 type TokenResult<TR> =
     Result<TR, RequestTokenError<HttpError, oauth2::StandardErrorResponse<BasicErrorResponseType>>>;
 
-fn update<TR: TokenResponse>(settings: &OAuthSettings, result: TokenResult<TR>, now: DateTime<Utc>) -> Result<TokenUpdate, OAuthError> {
+fn update<TR: TokenResponse>(
+    settings: &OAuthSettings,
+    result: TokenResult<TR>,
+    now: DateTime<Utc>,
+) -> Result<TokenUpdate, OAuthError> {
     let target = settings.target;
     let response = result.map_err(|e| match e {
         RequestTokenError::ServerResponse(response) => match response.error() {
@@ -166,7 +175,10 @@ fn update<TR: TokenResponse>(settings: &OAuthSettings, result: TokenResult<TR>, 
             other => OAuthError::Endpoint {
                 target,
                 url: settings.token_url.clone(),
-                detail: format!("{other}{}", response.error_description().map(|d| format!(": {d}")).unwrap_or_default()),
+                detail: format!(
+                    "{other}{}",
+                    response.error_description().map(|d| format!(": {d}")).unwrap_or_default()
+                ),
             },
         },
         RequestTokenError::Request(e) => {
@@ -177,7 +189,9 @@ fn update<TR: TokenResponse>(settings: &OAuthSettings, result: TokenResult<TR>, 
             url: settings.token_url.clone(),
             detail: format!("the answer is not a token response ({})", e.path()),
         },
-        RequestTokenError::Other(e) => OAuthError::Endpoint { target, url: settings.token_url.clone(), detail: e },
+        RequestTokenError::Other(e) => {
+            OAuthError::Endpoint { target, url: settings.token_url.clone(), detail: e }
+        }
     })?;
     let lifetime = response.expires_in().map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(3600));
     Ok(TokenUpdate {
@@ -227,13 +241,16 @@ async fn refresh(settings: &OAuthSettings, refresh_token: &SecretString) -> Resu
     update(settings, result, now)
 }
 
+/// An access token, when it expires, and the connection's generation it belongs to.
+type Cached = (SecretString, DateTime<Utc>, i64);
+
 /// The access token a target's client sends, kept fresh.
 #[derive(Clone)]
 pub struct TokenSource {
     settings: OAuthSettings,
     state: StateFile,
-    /// In this process, one refresh at a time; the cached token and company.
-    cached: Arc<Mutex<Option<(SecretString, DateTime<Utc>, i64)>>>,
+    /// In this process, one refresh at a time; the token last read or refreshed.
+    cached: Arc<Mutex<Option<Cached>>>,
 }
 
 impl TokenSource {
@@ -263,7 +280,8 @@ impl TokenSource {
         // Another process may have refreshed while we waited for the lock.
         if fresh(connection.access_expires_at) {
             lock.release().await?;
-            *cached = Some((connection.access_token.clone(), connection.access_expires_at, connection.generation));
+            *cached =
+                Some((connection.access_token.clone(), connection.access_expires_at, connection.generation));
             return Ok(connection.access_token);
         }
         let update = match &connection.refresh_token {
