@@ -26,6 +26,7 @@ pub mod entrata;
 pub mod faults;
 pub mod generate;
 pub mod paths;
+pub mod qbo;
 mod server;
 mod shared;
 mod store;
@@ -45,6 +46,7 @@ pub use self::dataset::targets::{QboDataset, XeroDataset};
 pub use self::dataset::{Dataset, DatasetError, User};
 pub use self::faults::{FaultAction, FaultPlan, FaultRule, FaultsError, Trigger, parse_faults};
 pub use self::paths::Service;
+pub use self::qbo::QboLimits;
 use self::shared::Shared;
 
 /// Entrata's rate limit and session timing. Defaults are the real service's; tests scale them.
@@ -78,6 +80,7 @@ pub struct SandboxOptions {
     pub listen: SocketAddr,
     pub faults: FaultPlan,
     pub entrata_limits: EntrataLimits,
+    pub qbo_limits: QboLimits,
     /// Where the controllable clock starts. By default: now, or just after the dataset's latest
     /// `updatedAt` if that is later (the real service's now is never before its own data).
     pub clock_start: Option<DateTime<Utc>>,
@@ -91,6 +94,7 @@ impl SandboxOptions {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             faults: FaultPlan::default(),
             entrata_limits: EntrataLimits::default(),
+            qbo_limits: QboLimits::default(),
             clock_start: None,
         }
     }
@@ -125,7 +129,7 @@ pub struct Sandbox {
 
 /// Binds the listener, starts serving in the background and returns at once.
 pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
-    let SandboxOptions { dataset, listen, faults, entrata_limits, clock_start } = options;
+    let SandboxOptions { dataset, listen, faults, entrata_limits, qbo_limits, clock_start } = options;
     if !listen.ip().is_loopback() {
         return Err(SandboxError::NotLoopback { addr: listen });
     }
@@ -135,7 +139,7 @@ pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
     let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: listen, source })?;
     let counts: Vec<String> =
         EntrataKind::ALL.iter().map(|k| format!("{} {}", dataset.count(*k), k.dataset_key())).collect();
-    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, clock_start));
+    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, clock_start).with_qbo(qbo_limits));
     tracing::info!(
         entrata = %server::entrata_base_url(addr, &shared.entrata.integration_id),
         items = %counts.join(", "),

@@ -13,6 +13,8 @@ pub const QBO_API_BASE: &str = "/qbo";
 pub const QBO_AUTH_PATH: &str = "/qbo/connect/oauth2";
 /// Intuit's `https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer`.
 pub const QBO_TOKEN_PATH: &str = "/qbo/oauth2/v1/tokens/bearer";
+/// Intuit's `https://developer.api.intuit.com/v2/oauth2/tokens/revoke`, beside the token endpoint.
+pub const QBO_REVOKE_PATH: &str = "/qbo/oauth2/v1/tokens/revoke";
 /// Xero's `https://api.xero.com`.
 pub const XERO_API_BASE: &str = "/xero";
 /// Xero's `https://login.xero.com/identity/connect/authorize`.
