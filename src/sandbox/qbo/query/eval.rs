@@ -91,24 +91,35 @@ impl Row<'_> {
     }
 }
 
+/// The type of a queryable property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Type {
+    Text,
+    Id,
+    Bool,
+    Date,
+    Instant,
+    Amount,
+}
+
 /// A literal read as the type of the property it is compared with.
-fn coerce(like: &Value, literal: &Literal, field: &str) -> QboResult<Value> {
+fn coerce(ty: Type, literal: &Literal, field: &str) -> QboResult<Value> {
     let raw = match literal {
         Literal::Str(s) | Literal::Number(s) => s.clone(),
         Literal::Bool(b) => b.to_string(),
     };
     let invalid = || Fault::query_invalid(format!("invalid value '{raw}' for property '{field}'"));
-    Ok(match like {
-        Value::Text(_) => Value::Text(raw),
-        Value::Id(_) => Value::Id(raw.trim().to_owned()),
-        Value::Bool(_) => Value::Bool(match raw.to_ascii_lowercase().as_str() {
+    Ok(match ty {
+        Type::Text => Value::Text(raw),
+        Type::Id => Value::Id(raw.trim().to_owned()),
+        Type::Bool => Value::Bool(match raw.to_ascii_lowercase().as_str() {
             "true" => true,
             "false" => false,
             _ => return Err(invalid()),
         }),
-        Value::Date(_) => Value::Date(parse_date(&raw).ok_or_else(invalid)?),
-        Value::Instant(_) => Value::Instant(parse_instant(&raw).ok_or_else(invalid)?),
-        Value::Amount(_) => Value::Amount(parse_decimal(&Node::Str(raw.clone())).ok_or_else(invalid)?),
+        Type::Date => Value::Date(parse_date(&raw).ok_or_else(invalid)?),
+        Type::Instant => Value::Instant(parse_instant(&raw).ok_or_else(invalid)?),
+        Type::Amount => Value::Amount(parse_decimal(&Node::Str(raw.clone())).ok_or_else(invalid)?),
     })
 }
 
@@ -146,36 +157,57 @@ fn like(text: &str, pattern: &str) -> bool {
     remaining.len() >= last.len() && remaining.ends_with(last.as_str())
 }
 
-fn matches(row: &Row<'_>, condition: &Condition) -> QboResult<bool> {
-    let not_queryable = || Fault::query_invalid(format!("property '{}' is not queryable", condition.field));
-    let Some(value) = row.field(&condition.field).ok_or_else(not_queryable)? else { return Ok(false) };
+/// A condition with its values read as its property's type, checked before any row is looked at.
+struct Test {
+    field: String,
+    op: Op,
+    values: Vec<Value>,
+    /// The pattern of a `LIKE`.
+    pattern: Option<String>,
+}
+
+fn prepare(kind: EntityKind, condition: &Condition) -> QboResult<Test> {
+    let field = &condition.field;
+    let ty = property(kind, field)
+        .ok_or_else(|| Fault::query_invalid(format!("property '{field}' is not queryable")))?;
     if condition.op == Op::Like {
-        let Value::Text(text) = &value else {
-            return Err(Fault::query_invalid(format!(
-                "LIKE is not supported for property '{}'",
-                condition.field
-            )));
+        if ty != Type::Text {
+            return Err(Fault::query_invalid(format!("LIKE is not supported for property '{field}'")));
+        }
+        let [Literal::Str(pattern)] = &condition.values[..] else {
+            return Err(Fault::query_invalid("LIKE takes a quoted pattern"));
         };
-        let pattern = match &condition.values[..] {
-            [Literal::Str(p)] => p,
-            _ => return Err(Fault::query_invalid("LIKE takes a quoted pattern")),
-        };
-        return Ok(like(text, pattern));
+        return Ok(Test {
+            field: field.clone(),
+            op: Op::Like,
+            values: Vec::new(),
+            pattern: Some(pattern.clone()),
+        });
     }
-    let mut any = false;
-    for literal in &condition.values {
-        let wanted = coerce(&value, literal, &condition.field)?;
-        let order = compare(&value, &wanted);
-        any |= match condition.op {
+    let values = condition
+        .values
+        .iter()
+        .map(|literal| coerce(ty, literal, field))
+        .collect::<QboResult<Vec<Value>>>()?;
+    Ok(Test { field: field.clone(), op: condition.op, values, pattern: None })
+}
+
+fn matches(row: &Row<'_>, test: &Test) -> bool {
+    let Some(Some(value)) = row.field(&test.field) else { return false };
+    if let (Some(pattern), Value::Text(text)) = (&test.pattern, &value) {
+        return like(text, pattern);
+    }
+    test.values.iter().any(|wanted| {
+        let order = compare(&value, wanted);
+        match test.op {
             Op::Eq | Op::In => order == Ordering::Equal,
             Op::Lt => order == Ordering::Less,
             Op::Gt => order == Ordering::Greater,
             Op::Le => order != Ordering::Greater,
             Op::Ge => order != Ordering::Less,
             Op::Like => false,
-        };
-    }
-    Ok(any)
+        }
+    })
 }
 
 /// The `QueryResponse` object for a query over a modelled entity.
@@ -186,12 +218,10 @@ pub fn run(query: &Query, kind: EntityKind, books: &Books) -> QboResult<String> 
         EntityKind::Account => company.accounts.iter().map(Row::Account).collect(),
         other => company.named(other).iter().map(|n| Row::Named(other, n)).collect(),
     };
-    // Every field named must be queryable, even when no row is there to test it on.
-    let named = query.conditions.iter().map(|c| &c.field).chain(query.order.iter().map(|o| &o.field));
-    for field in named {
-        if !queryable(kind, field) {
-            return Err(Fault::query_invalid(format!("property '{field}' is not queryable")));
-        }
+    // Every property named must be queryable and every value readable, even with no rows.
+    let tests = query.conditions.iter().map(|c| prepare(kind, c)).collect::<QboResult<Vec<Test>>>()?;
+    if let Some(order) = query.order.iter().find(|o| property(kind, &o.field).is_none()) {
+        return Err(Fault::query_invalid(format!("property '{}' is not queryable", order.field)));
     }
     let names_active = query.conditions.iter().any(|c| c.field.eq_ignore_ascii_case("active"));
     let mut kept = Vec::with_capacity(rows.len());
@@ -202,14 +232,7 @@ pub fn run(query: &Query, kind: EntityKind, books: &Books) -> QboResult<String> 
         {
             continue;
         }
-        let mut keep = true;
-        for condition in &query.conditions {
-            if !matches(&row, condition)? {
-                keep = false;
-                break;
-            }
-        }
-        if keep {
+        if tests.iter().all(|test| matches(&row, test)) {
             kept.push(row);
         }
     }
@@ -251,26 +274,26 @@ pub fn run(query: &Query, kind: EntityKind, books: &Books) -> QboResult<String> 
     ))
 }
 
-/// Whether a property can be filtered and sorted on (the same names `Row::field` knows).
-fn queryable(kind: EntityKind, field: &str) -> bool {
+/// The type of a property that can be filtered and sorted on (the names `Row::field` knows).
+fn property(kind: EntityKind, field: &str) -> Option<Type> {
     let field = field.to_ascii_lowercase();
-    let own: &[&str] = match kind {
-        EntityKind::JournalEntry => &["id", "docnumber", "txndate", "privatenote", "totalamt"],
-        EntityKind::Account => &[
-            "id",
-            "name",
-            "fullyqualifiedname",
-            "acctnum",
-            "accounttype",
-            "accountsubtype",
-            "classification",
-            "active",
-        ],
-        EntityKind::Customer => &["id", "displayname", "fullyqualifiedname", "active"],
-        EntityKind::Class | EntityKind::Department => &["id", "name", "fullyqualifiedname", "active"],
+    let ty = match (kind, field.as_str()) {
+        (_, "id") => Type::Id,
+        (_, "metadata.createtime" | "metadata.lastupdatedtime") => Type::Instant,
+        (EntityKind::JournalEntry, "docnumber" | "privatenote") => Type::Text,
+        (EntityKind::JournalEntry, "txndate") => Type::Date,
+        (EntityKind::JournalEntry, "totalamt") => Type::Amount,
+        (EntityKind::JournalEntry, _) => return None,
+        (_, "active") => Type::Bool,
+        (_, "fullyqualifiedname") => Type::Text,
+        (EntityKind::Account, "name" | "acctnum" | "accounttype" | "accountsubtype" | "classification") => {
+            Type::Text
+        }
+        (EntityKind::Customer, "displayname") => Type::Text,
+        (EntityKind::Class | EntityKind::Department, "name") => Type::Text,
+        _ => return None,
     };
-    own.contains(&field.as_str())
-        || matches!(field.as_str(), "metadata.createtime" | "metadata.lastupdatedtime")
+    Some(ty)
 }
 
 #[cfg(test)]
@@ -296,7 +319,7 @@ mod tests {
                 "AcctNum",
             ] {
                 assert_eq!(
-                    queryable(kind, field),
+                    property(kind, field).is_some(),
                     Row::Named(kind, &named).field(field).is_some(),
                     "{kind:?} {field}"
                 );
