@@ -1,9 +1,10 @@
-//! Wire-faithful sandboxes of Entrata (and, later, QuickBooks Online and Xero) on loopback, used
-//! by the demo, the integration tests and users trying a mapping change.
+//! Wire-faithful sandboxes of Entrata, QuickBooks Online (and, later, Xero) on loopback, used by
+//! the demo, the integration tests and users trying a mapping change.
 //!
 //! One listener serves every service, told apart by path prefix (`paths`): the normalized Entrata
-//! API under `/entrata/integrations/{integrationId}`, QBO under `/qbo` and Xero under `/xero`
-//! (reserved for later issues), and the sandbox's own control endpoints under `/_sandbox`.
+//! API under `/entrata/integrations/{integrationId}`, QBO under `/qbo` (`qbo`: Intuit's OAuth and
+//! the Accounting API's journal entries) and Xero under `/xero` (reserved for a later issue), and
+//! the sandbox's own control endpoints under `/_sandbox`.
 //!
 //! ```no_run
 //! # async fn demo(bytes: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
@@ -164,6 +165,11 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT/entrata/integrations/<integrationId>`: the connector's `source.base_url`.
     pub fn entrata_base_url(&self) -> String {
         server::entrata_base_url(self.addr, &self.shared.entrata.integration_id)
+    }
+
+    /// `http://127.0.0.1:PORT/qbo`: QuickBooks Online's base URL (`targets.qbo.api_base`).
+    pub fn qbo_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), paths::QBO_API_BASE)
     }
 
     /// Writes `path` (a `recon.toml` pointing at this sandbox) and its env file (`env_path`).

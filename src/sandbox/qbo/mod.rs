@@ -144,8 +144,11 @@ pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/connect/oauth2", get(oauth::authorize))
         .route("/oauth2/v1/tokens/bearer", post(oauth::token))
         .route("/oauth2/v1/tokens/revoke", post(oauth::revoke))
+        // intuit-oauth's own discovery URLs end with a slash; either form is served.
         .route("/.well-known/openid_configuration", get(oauth::discovery))
+        .route("/.well-known/openid_configuration/", get(oauth::discovery))
         .route("/.well-known/openid_sandbox_configuration", get(oauth::discovery))
+        .route("/.well-known/openid_sandbox_configuration/", get(oauth::discovery))
         .merge(api)
         .fallback(not_found)
 }
