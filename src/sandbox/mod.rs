@@ -162,14 +162,14 @@ impl Sandbox {
         server::base_url(self.addr)
     }
 
-    /// `http://127.0.0.1:PORT/entrata/integrations/<integrationId>`: the connector's `source.base_url`.
-    pub fn entrata_base_url(&self) -> String {
-        server::entrata_base_url(self.addr, &self.shared.entrata.integration_id)
-    }
-
     /// `http://127.0.0.1:PORT/qbo`: QuickBooks Online's base URL (`targets.qbo.api_base`).
     pub fn qbo_base_url(&self) -> String {
         format!("{}{}", self.base_url(), paths::QBO_API_BASE)
+    }
+
+    /// `http://127.0.0.1:PORT/entrata/integrations/<integrationId>`: the connector's `source.base_url`.
+    pub fn entrata_base_url(&self) -> String {
+        server::entrata_base_url(self.addr, &self.shared.entrata.integration_id)
     }
 
     /// Writes `path` (a `recon.toml` pointing at this sandbox) and its env file (`env_path`).
