@@ -201,4 +201,8 @@ async fn unknown_realm_is_forbidden_and_discovery_points_here() {
     assert_eq!(doc["token_endpoint"], qbo.root("/qbo/oauth2/v1/tokens/bearer"));
     assert_eq!(doc["revocation_endpoint"], qbo.root("/qbo/oauth2/v1/tokens/revoke"));
     assert_eq!(doc["authorization_endpoint"], qbo.root("/qbo/connect/oauth2"));
+    // intuit-oauth's own discovery URLs end with a slash.
+    let slash =
+        qbo.http.get(qbo.root("/qbo/.well-known/openid_sandbox_configuration/")).send().await.expect("GET");
+    assert_eq!(slash.status(), StatusCode::OK);
 }
