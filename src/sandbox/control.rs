@@ -34,6 +34,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sandbox/time", get(time).post(advance_time))
         .route("/_sandbox/entrata/{kind}", post(upsert).layer(DefaultBodyLimit::max(MAX_UPSERT_BODY_BYTES)))
         .route("/_sandbox/faults", get(faults).post(replace_faults).delete(clear_faults))
+        .merge(super::qbo::control::router())
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
@@ -180,7 +181,7 @@ struct StateDump<'a> {
     entrata: EntrataDump,
     requests: BTreeMap<String, u64>,
     faults: Value,
-    qbo: Option<&'a super::dataset::targets::QboDataset>,
+    qbo: Option<Box<RawValue>>,
     xero: Option<&'a super::dataset::targets::XeroDataset>,
 }
 
@@ -243,7 +244,7 @@ async fn state(State(shared): State<Arc<Shared>>, Query(query): Query<StateQuery
         },
         requests: lock(&shared.counts).clone(),
         faults: lock(&shared.faults).describe(),
-        qbo: shared.qbo.as_ref(),
+        qbo: super::qbo::control::state_dump(&shared),
         xero: shared.xero.as_ref(),
     };
     match serde_json::to_string_pretty(&dump) {

@@ -1,9 +1,10 @@
-//! Wire-faithful sandboxes of Entrata (and, later, QuickBooks Online and Xero) on loopback, used
-//! by the demo, the integration tests and users trying a mapping change.
+//! Wire-faithful sandboxes of Entrata, QuickBooks Online (and, later, Xero) on loopback, used by
+//! the demo, the integration tests and users trying a mapping change.
 //!
 //! One listener serves every service, told apart by path prefix (`paths`): the normalized Entrata
-//! API under `/entrata/integrations/{integrationId}`, QBO under `/qbo` and Xero under `/xero`
-//! (reserved for later issues), and the sandbox's own control endpoints under `/_sandbox`.
+//! API under `/entrata/integrations/{integrationId}`, QBO under `/qbo` (`qbo`: Intuit's OAuth and
+//! the Accounting API's journal entries) and Xero under `/xero` (reserved for a later issue), and
+//! the sandbox's own control endpoints under `/_sandbox`.
 //!
 //! ```no_run
 //! # async fn demo(bytes: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
@@ -26,6 +27,7 @@ pub mod entrata;
 pub mod faults;
 pub mod generate;
 pub mod paths;
+pub mod qbo;
 mod server;
 mod shared;
 mod store;
@@ -45,6 +47,7 @@ pub use self::dataset::targets::{QboDataset, XeroDataset};
 pub use self::dataset::{Dataset, DatasetError, User};
 pub use self::faults::{FaultAction, FaultPlan, FaultRule, FaultsError, Trigger, parse_faults};
 pub use self::paths::Service;
+pub use self::qbo::QboLimits;
 use self::shared::Shared;
 
 /// Entrata's rate limit and session timing. Defaults are the real service's; tests scale them.
@@ -78,6 +81,7 @@ pub struct SandboxOptions {
     pub listen: SocketAddr,
     pub faults: FaultPlan,
     pub entrata_limits: EntrataLimits,
+    pub qbo_limits: QboLimits,
     /// Where the controllable clock starts. By default: now, or just after the dataset's latest
     /// `updatedAt` if that is later (the real service's now is never before its own data).
     pub clock_start: Option<DateTime<Utc>>,
@@ -91,6 +95,7 @@ impl SandboxOptions {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             faults: FaultPlan::default(),
             entrata_limits: EntrataLimits::default(),
+            qbo_limits: QboLimits::default(),
             clock_start: None,
         }
     }
@@ -125,7 +130,7 @@ pub struct Sandbox {
 
 /// Binds the listener, starts serving in the background and returns at once.
 pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
-    let SandboxOptions { dataset, listen, faults, entrata_limits, clock_start } = options;
+    let SandboxOptions { dataset, listen, faults, entrata_limits, qbo_limits, clock_start } = options;
     if !listen.ip().is_loopback() {
         return Err(SandboxError::NotLoopback { addr: listen });
     }
@@ -135,7 +140,7 @@ pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
     let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: listen, source })?;
     let counts: Vec<String> =
         EntrataKind::ALL.iter().map(|k| format!("{} {}", dataset.count(*k), k.dataset_key())).collect();
-    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, clock_start));
+    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, clock_start).with_qbo(qbo_limits));
     tracing::info!(
         entrata = %server::entrata_base_url(addr, &shared.entrata.integration_id),
         items = %counts.join(", "),
@@ -155,6 +160,11 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT`: the root of every service and of `/_sandbox`.
     pub fn base_url(&self) -> String {
         server::base_url(self.addr)
+    }
+
+    /// `http://127.0.0.1:PORT/qbo`: QuickBooks Online's base URL (`targets.qbo.api_base`).
+    pub fn qbo_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), paths::QBO_API_BASE)
     }
 
     /// `http://127.0.0.1:PORT/entrata/integrations/<integrationId>`: the connector's `source.base_url`.

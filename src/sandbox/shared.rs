@@ -28,6 +28,8 @@ pub struct Shared {
     /// `METHOD /route/{template}` -> requests served.
     pub counts: Mutex<BTreeMap<String, u64>>,
     pub qbo: Option<QboDataset>,
+    /// The QuickBooks Online service (`qbo`), when the dataset has a `qbo` section.
+    pub qbo_service: Option<super::qbo::QboService>,
     pub xero: Option<XeroDataset>,
     /// The last `updatedAt` given by an upsert or create, so that each one is later than the last.
     last_bump: Mutex<DateTime<Utc>>,
@@ -73,10 +75,18 @@ impl Shared {
             },
             faults: Mutex::new(FaultEngine::new(faults)),
             counts: Mutex::new(BTreeMap::new()),
+            qbo_service: None,
             qbo,
             xero,
             last_bump: Mutex::new(DateTime::<Utc>::MIN_UTC),
         }
+    }
+
+    /// Starts the QBO service for the dataset's `qbo` section, with these limits.
+    pub fn with_qbo(mut self, limits: super::qbo::QboLimits) -> Shared {
+        self.qbo_service =
+            self.qbo.as_ref().map(|q| super::qbo::QboService::new(q, limits, self.clock.now()));
+        self
     }
 
     /// The `updatedAt` for an upsert or create: the clock's now at millisecond precision, and
@@ -117,11 +127,14 @@ impl Shared {
         Ok(user)
     }
 
-    /// Fault action `expire_token`: expires the token the request carries. QBO and Xero tokens
-    /// join here when those services arrive; until then only Entrata sessions can be expired.
+    /// Fault action `expire_token`: expires the token the request carries. Xero tokens join here
+    /// when that service arrives.
     pub fn expire_token(&self, service: Service, headers: &HeaderMap) -> bool {
         match (service, bearer(headers)) {
             (Service::Entrata, Some(token)) => lock(&self.entrata.sessions).expire(token, self.clock.now()),
+            (Service::Qbo, Some(_)) => {
+                self.qbo_service.as_ref().is_some_and(|q| q.expire_token(headers, self.clock.now()))
+            }
             _ => false,
         }
     }

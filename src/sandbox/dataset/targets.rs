@@ -1,5 +1,5 @@
 //! The dataset's `qbo` and `xero` sections: the accounting companies the QuickBooks Online and Xero
-//! sandboxes will serve. Parsed and kept now; the services that use them arrive in later issues.
+//! sandboxes serve (`sandbox::qbo` starts from the `qbo` section; the Xero service arrives later).
 //! Field names are the vendors' own (PascalCase inside lists), as spec/source-api.md §6 prints them.
 
 use serde::{Deserialize, Serialize};

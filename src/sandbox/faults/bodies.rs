@@ -5,7 +5,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::sandbox::entrata::error::ApiError;
@@ -30,7 +30,7 @@ pub fn fault_response(
 }
 
 fn qbo(status: StatusCode, now: DateTime<Utc>) -> Response {
-    let time = now.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let time = crate::sandbox::qbo::time::response_time(now);
     match status.as_u16() {
         429 => {
             let xml = format!(
