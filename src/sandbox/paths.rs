@@ -21,6 +21,8 @@ pub const XERO_API_BASE: &str = "/xero";
 pub const XERO_AUTH_PATH: &str = "/xero/identity/connect/authorize";
 /// Xero's `https://identity.xero.com/connect/token`.
 pub const XERO_TOKEN_PATH: &str = "/xero/identity/connect/token";
+/// Xero's `https://identity.xero.com/connect/revocation`.
+pub const XERO_REVOKE_PATH: &str = "/xero/identity/connect/revocation";
 /// The sandbox's own control endpoints: never subject to fault rules or rate limits.
 pub const CONTROL_PREFIX: &str = "/_sandbox";
 
