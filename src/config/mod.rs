@@ -13,8 +13,8 @@ use serde::Deserialize;
 use crate::targets::TargetKind;
 
 mod targets;
-pub use targets::{TargetAuth, TargetConfig};
 use targets::FileTargets;
+pub use targets::{TargetAuth, TargetConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

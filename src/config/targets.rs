@@ -81,13 +81,21 @@ const XERO: Defaults = Defaults {
     auth_url: "https://login.xero.com/identity/connect/authorize",
     token_url: "https://identity.xero.com/connect/token",
     revoke_url: "https://identity.xero.com/connect/revocation",
-    scopes: &["offline_access", "accounting.transactions", "accounting.settings.read", "accounting.contacts.read"],
+    scopes: &[
+        "offline_access",
+        "accounting.transactions",
+        "accounting.settings.read",
+        "accounting.contacts.read",
+    ],
 };
 
 /// The loopback redirect `connect` listens on when the config names none.
 pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
 
-pub(super) fn settle(file: FileTargets, path: &Path) -> Result<BTreeMap<TargetKind, TargetConfig>, ConfigError> {
+pub(super) fn settle(
+    file: FileTargets,
+    path: &Path,
+) -> Result<BTreeMap<TargetKind, TargetConfig>, ConfigError> {
     let mut targets = BTreeMap::new();
     for (kind, target, defaults) in [(TargetKind::Qbo, file.qbo, QBO), (TargetKind::Xero, file.xero, XERO)] {
         let Some(t) = target else { continue };
@@ -104,14 +112,19 @@ pub(super) fn settle(file: FileTargets, path: &Path) -> Result<BTreeMap<TargetKi
             }
         };
         if kind == TargetKind::Qbo && t.tenant_id.is_some() {
-            return Err(invalid("[targets.qbo] tenant_id: only Xero has tenants (QuickBooks' company comes from connect)".into()));
+            return Err(invalid(
+                "[targets.qbo] tenant_id: only Xero has tenants (QuickBooks' company comes from connect)"
+                    .into(),
+            ));
         }
         let url = |value: Option<String>, default: &str, key: &str| -> Result<String, ConfigError> {
             let value = value.unwrap_or_else(|| default.to_owned());
             if value.starts_with("http://") || value.starts_with("https://") {
                 Ok(value.trim_end_matches('/').to_owned())
             } else {
-                Err(invalid(format!("[targets.{kind}] {key} = \"{value}\": expected an http:// or https:// URL")))
+                Err(invalid(format!(
+                    "[targets.{kind}] {key} = \"{value}\": expected an http:// or https:// URL"
+                )))
             }
         };
         targets.insert(
@@ -136,15 +149,18 @@ pub(super) fn settle(file: FileTargets, path: &Path) -> Result<BTreeMap<TargetKi
 
 impl TargetConfig {
     /// The client id and secret, from the environment (or the env file).
-    pub fn client_credentials(&self, env: &Env, kind: TargetKind) -> Result<(String, SecretString), ConfigError> {
+    pub fn client_credentials(
+        &self,
+        env: &Env,
+        kind: TargetKind,
+    ) -> Result<(String, SecretString), ConfigError> {
         let purpose = match kind {
             TargetKind::Qbo => "the QuickBooks app's client id and secret",
             TargetKind::Xero => "the Xero app's client id and secret",
         };
-        let id = env.get(&self.client_id_env).ok_or_else(|| ConfigError::MissingEnv {
-            name: self.client_id_env.clone(),
-            purpose,
-        })?;
+        let id = env
+            .get(&self.client_id_env)
+            .ok_or_else(|| ConfigError::MissingEnv { name: self.client_id_env.clone(), purpose })?;
         let secret = env.secret(&self.client_secret_env, purpose)?;
         Ok((id, secret))
     }

@@ -119,15 +119,16 @@ pub fn write_config(
         env_text.push_str(&env_file_line(name, value));
     }
 
-    let target = |enabled: bool, api: &str, auth: &str, token: &str, revoke: &str, id_env, secret_env| Target {
-        enabled,
-        api_base: format!("{base_url}{api}"),
-        auth_url: format!("{base_url}{auth}"),
-        token_url: format!("{base_url}{token}"),
-        revoke_url: format!("{base_url}{revoke}"),
-        client_id_env: id_env,
-        client_secret_env: secret_env,
-    };
+    let target =
+        |enabled: bool, api: &str, auth: &str, token: &str, revoke: &str, id_env, secret_env| Target {
+            enabled,
+            api_base: format!("{base_url}{api}"),
+            auth_url: format!("{base_url}{auth}"),
+            token_url: format!("{base_url}{token}"),
+            revoke_url: format!("{base_url}{revoke}"),
+            client_id_env: id_env,
+            client_secret_env: secret_env,
+        };
     let config = ConfigFile {
         env_file: env_name.clone(),
         source: Source {

@@ -3,9 +3,11 @@
 //!
 //! Architecture invariant: only the adapters here know the vendors' JSON.
 
+pub mod identity;
 pub mod limit;
 pub mod oauth;
 pub mod qbo;
+pub mod redirect;
 
 /// An accounting system the connector posts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
