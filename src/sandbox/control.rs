@@ -34,6 +34,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sandbox/time", get(time).post(advance_time))
         .route("/_sandbox/entrata/{kind}", post(upsert).layer(DefaultBodyLimit::max(MAX_UPSERT_BODY_BYTES)))
         .route("/_sandbox/faults", get(faults).post(replace_faults).delete(clear_faults))
+        .merge(super::xero::control::router())
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
@@ -181,7 +182,7 @@ struct StateDump<'a> {
     requests: BTreeMap<String, u64>,
     faults: Value,
     qbo: Option<&'a super::dataset::targets::QboDataset>,
-    xero: Option<&'a super::dataset::targets::XeroDataset>,
+    xero: Option<Box<RawValue>>,
 }
 
 #[derive(Serialize)]
@@ -244,7 +245,7 @@ async fn state(State(shared): State<Arc<Shared>>, Query(query): Query<StateQuery
         requests: lock(&shared.counts).clone(),
         faults: lock(&shared.faults).describe(),
         qbo: shared.qbo.as_ref(),
-        xero: shared.xero.as_ref(),
+        xero: super::xero::control::dump(&shared),
     };
     match serde_json::to_string_pretty(&dump) {
         Ok(body) => json_response(StatusCode::OK, body),

@@ -30,6 +30,7 @@ mod server;
 mod shared;
 mod store;
 pub mod totp;
+pub mod xero;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,7 @@ pub use self::dataset::{Dataset, DatasetError, User};
 pub use self::faults::{FaultAction, FaultPlan, FaultRule, FaultsError, Trigger, parse_faults};
 pub use self::paths::Service;
 use self::shared::Shared;
+pub use self::xero::XeroLimits;
 
 /// Entrata's rate limit and session timing. Defaults are the real service's; tests scale them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +80,8 @@ pub struct SandboxOptions {
     pub listen: SocketAddr,
     pub faults: FaultPlan,
     pub entrata_limits: EntrataLimits,
+    /// Xero's rate limits, token lifetimes and idempotency window.
+    pub xero_limits: XeroLimits,
     /// Where the controllable clock starts. By default: now, or just after the dataset's latest
     /// `updatedAt` if that is later (the real service's now is never before its own data).
     pub clock_start: Option<DateTime<Utc>>,
@@ -91,6 +95,7 @@ impl SandboxOptions {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             faults: FaultPlan::default(),
             entrata_limits: EntrataLimits::default(),
+            xero_limits: XeroLimits::default(),
             clock_start: None,
         }
     }
@@ -125,7 +130,7 @@ pub struct Sandbox {
 
 /// Binds the listener, starts serving in the background and returns at once.
 pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
-    let SandboxOptions { dataset, listen, faults, entrata_limits, clock_start } = options;
+    let SandboxOptions { dataset, listen, faults, entrata_limits, xero_limits, clock_start } = options;
     if !listen.ip().is_loopback() {
         return Err(SandboxError::NotLoopback { addr: listen });
     }
@@ -135,7 +140,7 @@ pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
     let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: listen, source })?;
     let counts: Vec<String> =
         EntrataKind::ALL.iter().map(|k| format!("{} {}", dataset.count(*k), k.dataset_key())).collect();
-    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, clock_start));
+    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, xero_limits, clock_start));
     tracing::info!(
         entrata = %server::entrata_base_url(addr, &shared.entrata.integration_id),
         items = %counts.join(", "),

@@ -27,7 +27,7 @@ use super::faults::FaultAction;
 use super::faults::bodies::fault_response;
 use super::paths::{self, Service};
 use super::shared::{Shared, lock};
-use super::{control, entrata};
+use super::{control, entrata, xero};
 
 /// How long `shutdown` waits for requests in flight before closing their connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -35,6 +35,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .nest("/entrata", entrata::router(Arc::clone(&shared)))
+        .nest(paths::XERO_API_BASE, xero::router(Arc::clone(&shared)))
         .merge(control::router())
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), count_requests))

@@ -19,6 +19,7 @@ use super::entrata::sessions::{Sessions, bearer, missing_token, unknown_token};
 use super::faults::{FaultEngine, FaultPlan};
 use super::paths::Service;
 use super::store::Store;
+use super::xero::{XeroLimits, XeroState};
 
 pub struct Shared {
     pub clock: Clock,
@@ -29,6 +30,8 @@ pub struct Shared {
     pub counts: Mutex<BTreeMap<String, u64>>,
     pub qbo: Option<QboDataset>,
     pub xero: Option<XeroDataset>,
+    /// The Xero service's live state, when the dataset has a `xero` section.
+    pub xero_service: Option<XeroState>,
     /// The last `updatedAt` given by an upsert or create, so that each one is later than the last.
     last_bump: Mutex<DateTime<Utc>>,
 }
@@ -49,6 +52,7 @@ impl Shared {
         dataset: Dataset,
         faults: FaultPlan,
         limits: EntrataLimits,
+        xero_limits: XeroLimits,
         clock_start: Option<DateTime<Utc>>,
     ) -> Shared {
         // The real service's "now" is never before the data it holds: start after the latest
@@ -74,6 +78,7 @@ impl Shared {
             faults: Mutex::new(FaultEngine::new(faults)),
             counts: Mutex::new(BTreeMap::new()),
             qbo,
+            xero_service: xero.as_ref().map(|x| XeroState::new(x, xero_limits, start)),
             xero,
             last_bump: Mutex::new(DateTime::<Utc>::MIN_UTC),
         }
@@ -117,11 +122,14 @@ impl Shared {
         Ok(user)
     }
 
-    /// Fault action `expire_token`: expires the token the request carries. QBO and Xero tokens
-    /// join here when those services arrive; until then only Entrata sessions can be expired.
+    /// Fault action `expire_token`: expires the token the request carries (Entrata sessions and
+    /// Xero access tokens; QBO tokens join here when that service arrives).
     pub fn expire_token(&self, service: Service, headers: &HeaderMap) -> bool {
         match (service, bearer(headers)) {
             (Service::Entrata, Some(token)) => lock(&self.entrata.sessions).expire(token, self.clock.now()),
+            (Service::Xero, Some(token)) => {
+                self.xero_service.as_ref().is_some_and(|x| x.expire_token(token, self.clock.now()))
+            }
             _ => false,
         }
     }
