@@ -282,9 +282,32 @@ pub fn not_found() -> Response {
     response
 }
 
+/// What Xero answers with a bare `status` (fault rules `{"status": S}`); the caller adds
+/// `Retry-After` to a 429 or 503.
+pub fn fault(status: StatusCode, now: DateTime<Utc>) -> Response {
+    match status.as_u16() {
+        400 => validation_exception::<Message>(&[]),
+        401 => token_expired(now),
+        403 => forbidden(),
+        404 => not_found(),
+        429 => {
+            let mut response = problem(status, "Rate limit exceeded");
+            response.headers_mut().insert("x-rate-limit-problem", HeaderValue::from_static("minute"));
+            response
+        }
+        500 => problem(
+            status,
+            "An error occurred in Xero. Check the API Status page http://status.developer.xero.com for current service status.",
+        ),
+        _ => problem(status, status.canonical_reason().unwrap_or("Error")),
+    }
+}
+
 /// `createdDateUtc` of a connection: seven fractional digits and no zone, as Xero writes it.
 pub fn connection_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.7f").to_string()
+    // chrono has no seven-digit fraction: ticks of 100 ns, as .NET writes them.
+    let ticks = at.timestamp_subsec_nanos() / 100;
+    format!("{}.{ticks:07}", at.format("%Y-%m-%dT%H:%M:%S"))
 }
 
 #[cfg(test)]
@@ -311,6 +334,8 @@ mod tests {
         assert_eq!(since, date.and_time(NaiveTime::MIN).and_utc());
         assert_eq!(parse_if_modified_since("2019-03-14T01:00:00+01:00"), Some(since));
         assert_eq!(parse_if_modified_since("2019-03-14T00:00:00"), Some(since));
+        let at = DateTime::parse_from_rfc3339("2019-12-07T18:46:19.51654Z").expect("valid").to_utc();
+        assert_eq!(connection_time(at), "2019-12-07T18:46:19.5165400");
     }
 
     #[test]
