@@ -24,7 +24,7 @@ async fn summarized_errors_still_save_the_good_journals() {
         unbalanced("bad one"),
         journal("good two", "5.00", None),
     ]);
-    let reply = h.put("/ManualJournals", &token, &body).await;
+    let reply = h.put("/ManualJournals", token, &body).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.text);
     let error = reply.json();
     assert_eq!(
@@ -38,7 +38,7 @@ async fn summarized_errors_still_save_the_good_journals() {
     assert_eq!(reply.errors(0), [BALANCE]);
     assert_eq!(elements[0]["JournalLines"].as_array().map(Vec::len), Some(2), "echoed whole");
 
-    let listed = first_list(&h.get("/ManualJournals", &token).await.json());
+    let listed = first_list(&h.get("/ManualJournals", token).await.json());
     let narrations: Vec<&str> = listed.iter().map(|j| j["Narration"].as_str().unwrap_or("?")).collect();
     assert_eq!(narrations, ["good one", "good two"], "the good ones were created all the same");
 }
@@ -48,7 +48,7 @@ async fn unsummarized_errors_answer_every_element() {
     let h = &Harness::start().await;
     let token = &h.access().await;
     let body = journals(&[journal("good one", "100.00", Some("POSTED")), unbalanced("bad one")]);
-    let reply = h.put("/ManualJournals?summarizeErrors=false", &token, &body).await;
+    let reply = h.put("/ManualJournals?summarizeErrors=false", token, &body).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let envelope = reply.json();
     assert_eq!(envelope["Status"], "OK");
@@ -63,16 +63,18 @@ async fn unsummarized_errors_answer_every_element() {
     assert_eq!(messages(&list[1]["ValidationErrors"]), [BALANCE]);
     assert!(list[0].get("ValidationErrors").is_none());
     let id = list[0]["ManualJournalID"].as_str().expect("id");
-    assert_eq!(h.get(&format!("/ManualJournals/{id}"), &token).await.status, StatusCode::OK);
+    assert_eq!(h.get(&format!("/ManualJournals/{id}"), token).await.status, StatusCode::OK);
     assert_eq!(h.state().await["manualJournals"].as_array().map(Vec::len), Some(1));
     // The SDKs write the flag as Python does.
-    let reply = h.put("/ManualJournals?SummarizeErrors=False", &token, &journals(&[unbalanced("x")])).await;
+    let reply = h.put("/ManualJournals?SummarizeErrors=False", token, &journals(&[unbalanced("x")])).await;
     assert_eq!(reply.status, StatusCode::OK);
 }
 
 /// One journal through `summarizeErrors=false`: its errors and warnings.
 async fn check(h: &Harness, token: &str, journal: Value, errors: &[&str], warnings: &[&str]) {
-    let reply = h.put("/ManualJournals?summarizeErrors=false", token, &journals(&[journal.clone()])).await;
+    let reply = h
+        .put("/ManualJournals?summarizeErrors=false", token, &journals(std::slice::from_ref(&journal)))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let element = first_list(&reply.json())[0].clone();
     assert_eq!(messages(&element["ValidationErrors"]), errors, "{journal}");
@@ -93,13 +95,13 @@ async fn every_validation_message() {
         at[path[path.len() - 1]] = value;
         j
     };
-    check(&h, &token, base(), &[], &[]).await;
-    check(&h, &token, with(&["Narration"], json!(" ")), &["Narration is required"], &[]).await;
+    check(h, token, base(), &[], &[]).await;
+    check(h, token, with(&["Narration"], json!(" ")), &["Narration is required"], &[]).await;
     let mut one_line = base();
     one_line["JournalLines"].as_array_mut().expect("lines").pop();
     check(
-        &h,
-        &token,
+        h,
+        token,
         one_line,
         &[
             "A manual journal must have at least two journal lines",
@@ -108,13 +110,13 @@ async fn every_validation_message() {
         &[],
     )
     .await;
-    check(&h, &token, unbalanced("x"), &[BALANCE], &[]).await;
+    check(h, token, unbalanced("x"), &[BALANCE], &[]).await;
     let mut cents = base();
     cents["JournalLines"][0]["LineAmount"] = json!(100.005);
     cents["JournalLines"][1]["LineAmount"] = json!(-100.005);
     check(
-        &h,
-        &token,
+        h,
+        token,
         cents,
         &[
             "The line amount 100.005 has more than 2 decimal places",
@@ -125,50 +127,50 @@ async fn every_validation_message() {
     .await;
     let three = json!([{"Name": "Property", "Option": "Lakeview"}, {"Name": "Region", "Option": "Midwest"}, {"Name": "Property", "Option": "Riverbend"}]);
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["JournalLines", "0", "Tracking"], three),
         &["A line can have a maximum of 2 tracking categories"],
         &[],
     )
     .await;
     let two = json!([{"Name": "Property", "Option": "Lakeview"}, {"TrackingCategoryID": "t2000000-0000-4000-8000-000000000002", "TrackingOptionID": "o2000000-0000-4000-8000-000000000001"}]);
-    check(&h, &token, with(&["JournalLines", "0", "Tracking"], two), &[], &[]).await;
+    check(h, token, with(&["JournalLines", "0", "Tracking"], two), &[], &[]).await;
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["JournalLines", "0", "Tracking"], json!([{"Name": "Colour", "Option": "Red"}])),
         &["Tracking category 'Colour' does not exist"],
         &[],
     )
     .await;
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["JournalLines", "0", "Tracking"], json!([{"Name": "Property", "Option": "Nowhere"}])),
         &["Tracking option 'Nowhere' does not exist in tracking category 'Property'"],
         &[],
     )
     .await;
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["JournalLines", "0", "Tracking"], json!([{"Name": "Property", "Option": "Old Mill"}])),
         &["Tracking option 'Old Mill' in tracking category 'Property' is archived"],
         &[],
     )
     .await;
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["JournalLines", "1", "AccountCode"], json!("4095")),
         &["Account code '4095' has been archived, or deleted."],
         &[],
     )
     .await;
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["JournalLines", "1", "AccountCode"], json!("9999")),
         &[
             "A manual journal must have at least two journal lines",
@@ -178,32 +180,32 @@ async fn every_validation_message() {
     )
     .await;
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["JournalLines", "0", "AccountCode"], json!("1010")),
         &["Account code '1010' is not a valid code for this document."],
         &[],
     )
     .await;
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["JournalLines", "0", "AccountCode"], json!("1100")),
         &["Account code '1100' is not a valid code for this document."],
         &[],
     )
     .await;
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["JournalLines", "0", "AccountID"], json!("a1210000-0000-4000-8000-000000000004")),
         &[],
         &[],
     )
     .await;
     check(
-        &h,
-        &token,
+        h,
+        token,
         with(&["Status"], json!("VOIDED")),
         &["Manual journal not of valid status for creation"],
         &[],
@@ -212,14 +214,14 @@ async fn every_validation_message() {
     let lock = h.control(Method::POST, "/_sandbox/xero/lock-date", r#"{"lockDate": "2026-01-31"}"#).await;
     assert_eq!(lock.status, StatusCode::OK);
     check(
-        &h,
-        &token,
+        h,
+        token,
         base(),
         &["The document date cannot be before the period lock date, currently set at 31-Jan-2026"],
         &[],
     )
     .await;
-    check(&h, &token, with(&["Date"], json!("2026-02-01")), &[], &[]).await;
+    check(h, token, with(&["Date"], json!("2026-02-01")), &[], &[]).await;
 
     // What Xero cannot read refuses the whole request.
     for body in [
@@ -227,7 +229,7 @@ async fn every_validation_message() {
         r#"{"ManualJournals": [{"Date": "31/01/2026"}]}"#,
         "{not json",
     ] {
-        let reply = h.put("/ManualJournals", &token, body).await;
+        let reply = h.put("/ManualJournals", token, body).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
         let json = reply.json();
         assert_eq!(
@@ -236,7 +238,7 @@ async fn every_validation_message() {
         );
     }
     let reply = h
-        .put("/ManualJournals", &token, r#"{"ManualJournals": [{"Narration": "x", "Status": "sideways"}]}"#)
+        .put("/ManualJournals", token, r#"{"ManualJournals": [{"Narration": "x", "Status": "sideways"}]}"#)
         .await;
     assert_eq!(
         reply.json()["Message"],
@@ -252,7 +254,7 @@ async fn drafts_by_default_with_dates_and_amounts_as_xero_writes_them() {
     let body = r#"{"ManualJournals":[{"Narration":"Entrata P001 [ent:9f2c]","Date":"/Date(1769817600000)/","JournalLines":[
         {"LineAmount":12500.10,"AccountCode":"1210","Description":"Rent charges"},
         {"LineAmount":-12500.1,"AccountCode":"4000"}]}]}"#;
-    let reply = h.put("/ManualJournals", &token, body).await;
+    let reply = h.put("/ManualJournals", token, body).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert!(
         reply.text.contains(r#""LineAmount":12500.10"#) && reply.text.contains(r#""LineAmount":-12500.10"#),
@@ -276,7 +278,7 @@ async fn drafts_by_default_with_dates_and_amounts_as_xero_writes_them() {
     );
     // ISO date-times (xero-node passes strings through) are read as their date.
     let iso = journal("iso", "1.00", None).to_string().replace("2026-01-31", "2026-01-31T00:00:00");
-    let reply = h.put("/ManualJournals", &token, &format!(r#"{{"ManualJournals":[{iso}]}}"#)).await;
+    let reply = h.put("/ManualJournals", token, &format!(r#"{{"ManualJournals":[{iso}]}}"#)).await;
     assert_eq!(first_list(&reply.json())[0]["Date"], "/Date(1769817600000+0000)/");
 }
 
@@ -288,19 +290,19 @@ async fn lists_filter_and_page() {
     early["Date"] = json!("2025-12-31");
     h.put(
         "/ManualJournals",
-        &token,
+        token,
         &journals(&[early, journal("Entrata P001 2026-01", "20.00", Some("POSTED"))]),
     )
     .await;
     let before =
         h.control(Method::GET, "/_sandbox/time", "").await.json()["now"].as_str().expect("now").to_owned();
     h.advance(60).await;
-    h.put("/ManualJournals", &token, &journals(&[journal("Other draft", "30.00", None)])).await;
+    h.put("/ManualJournals", token, &journals(&[journal("Other draft", "30.00", None)])).await;
 
     let narrations = |reply: &crate::support::Reply| -> Vec<String> {
         first_list(&reply.json()).iter().map(|j| j["Narration"].as_str().unwrap_or("?").to_owned()).collect()
     };
-    let all = h.get("/ManualJournals", &token).await;
+    let all = h.get("/ManualJournals", token).await;
     assert_eq!(narrations(&all).len(), 3);
     assert_eq!(first_list(&all.json())[0]["JournalLines"], json!([]), "no lines without page");
     assert!(all.json().get("pagination").is_none());
@@ -309,7 +311,7 @@ async fn lists_filter_and_page() {
         h.send(
             h.http
                 .get(h.api("/ManualJournals"))
-                .bearer_auth(&token)
+                .bearer_auth(token)
                 .header("xero-tenant-id", crate::support::TENANT)
                 .header("if-modified-since", value.to_owned()),
         )
@@ -327,7 +329,7 @@ async fn lists_filter_and_page() {
             h.http
                 .get(h.api("/ManualJournals"))
                 .query(&[("where", q)])
-                .bearer_auth(&token)
+                .bearer_auth(token)
                 .header("xero-tenant-id", crate::support::TENANT),
         )
     };
@@ -346,17 +348,17 @@ async fn lists_filter_and_page() {
         (StatusCode::BAD_REQUEST, json!("QueryParseException"))
     );
 
-    let ordered = h.get("/ManualJournals?order=Date%20DESC", &token).await;
+    let ordered = h.get("/ManualJournals?order=Date%20DESC", token).await;
     assert_eq!(narrations(&ordered)[2], "Entrata P001 2025-12");
-    let page = h.get("/ManualJournals?page=2&pageSize=2", &token).await.json();
+    let page = h.get("/ManualJournals?page=2&pageSize=2", token).await.json();
     assert_eq!(page["pagination"], json!({"page": 2, "pageSize": 2, "pageCount": 2, "itemCount": 3}));
     let list = first_list(&page);
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["JournalLines"].as_array().map(Vec::len), Some(2), "lines with page");
-    assert_eq!(h.get("/ManualJournals?page=9", &token).await.json()["ManualJournals"], json!([]));
+    assert_eq!(h.get("/ManualJournals?page=9", token).await.json()["ManualJournals"], json!([]));
     // Paths in any case, as Xero.
-    assert_eq!(h.get("/manualjournals?page=1", &token).await.json()["pagination"]["itemCount"], 3);
-    let missing = h.get("/ManualJournals/6b0c6f25-0000-4000-8000-000000000000", &token).await;
+    assert_eq!(h.get("/manualjournals?page=1", token).await.json()["pagination"]["itemCount"], 3);
+    let missing = h.get("/ManualJournals/6b0c6f25-0000-4000-8000-000000000000", token).await;
     assert_eq!(
         (missing.status, missing.text.as_str()),
         (StatusCode::NOT_FOUND, "The resource you're looking for cannot be found")
@@ -370,7 +372,7 @@ async fn updates_void_and_delete() {
     let created = h
         .put(
             "/ManualJournals",
-            &token,
+            token,
             &journals(&[journal("posted", "10.00", Some("POSTED")), journal("draft", "10.00", None)]),
         )
         .await;
@@ -384,7 +386,7 @@ async fn updates_void_and_delete() {
     // POST with the id updates in place (lines replaced, still balanced).
     let mut edit = journal("posted, edited", "12.00", None);
     edit["ManualJournalID"] = json!(posted);
-    let reply = h.post("/ManualJournals", &token, &journals(&[edit])).await;
+    let reply = h.post("/ManualJournals", token, &journals(&[edit])).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let edited = first_list(&reply.json())[0].clone();
     assert_eq!(
@@ -396,7 +398,7 @@ async fn updates_void_and_delete() {
     let status = |id: &str, status: &str| {
         let body = json!({"ManualJournals": [{"Status": status}]}).to_string();
         let path = format!("/ManualJournals/{id}?summarizeErrors=false");
-        async move { first_list(&h.post(&path, &token, &body).await.json())[0].clone() }
+        async move { first_list(&h.post(&path, token, &body).await.json())[0].clone() }
     };
     let refused = status(&posted, "DELETED").await;
     assert_eq!(
@@ -405,17 +407,17 @@ async fn updates_void_and_delete() {
     );
     assert_eq!(status(&posted, "VOIDED").await["Status"], "VOIDED");
     assert_eq!(status(&draft, "DELETED").await["Status"], "DELETED");
-    let read = h.get(&format!("/ManualJournals/{posted}"), &token).await.json();
+    let read = h.get(&format!("/ManualJournals/{posted}"), token).await.json();
     assert_eq!(first_list(&read)[0]["Status"], "VOIDED");
     let gone = h
         .post(
             "/ManualJournals/6b0c6f25-0000-4000-8000-000000000000",
-            &token,
+            token,
             r#"{"ManualJournals":[{"Status":"VOIDED"}]}"#,
         )
         .await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
-    let unknown = h.call(Method::POST, "/ManualJournals?summarizeErrors=false", &token, Some(r#"{"ManualJournals":[{"ManualJournalID":"6b0c6f25-0000-4000-8000-000000000000","Status":"VOIDED"}]}"#), None).await;
+    let unknown = h.call(Method::POST, "/ManualJournals?summarizeErrors=false", token, Some(r#"{"ManualJournals":[{"ManualJournalID":"6b0c6f25-0000-4000-8000-000000000000","Status":"VOIDED"}]}"#), None).await;
     assert_eq!(
         unknown.errors(0),
         ["Manual journal with ID '6b0c6f25-0000-4000-8000-000000000000' could not be found"]

@@ -257,7 +257,7 @@ async fn connections_disconnect_and_revocation() {
 async fn tenant_header_and_bearer_are_required() {
     let h = &Harness::start().await;
     let token = &h.access().await;
-    let missing = h.send(h.http.get(h.api("/Accounts")).bearer_auth(&token)).await;
+    let missing = h.send(h.http.get(h.api("/Accounts")).bearer_auth(token)).await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN);
     let body = missing.json();
     assert_eq!(
@@ -274,7 +274,7 @@ async fn tenant_header_and_bearer_are_required() {
         .send(
             h.http
                 .get(h.api("/Accounts"))
-                .bearer_auth(&token)
+                .bearer_auth(token)
                 .header("xero-tenant-id", "4a0f0000-0000-4000-8000-000000000000"),
         )
         .await;

@@ -11,10 +11,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::gate::rate_limited;
 use super::limits::Remaining;
 use super::tokens::{GrantKind, Refused};
-use super::wire::{connection_time, new_guid, not_found, token_expired, unauthorized};
+use super::wire::{Failure, connection_time, new_guid, not_found};
 use super::{XeroState, form, service};
 use crate::sandbox::entrata::sessions::bearer;
 use crate::sandbox::shared::{Shared, lock};
@@ -24,18 +23,18 @@ fn caller(
     shared: &Shared,
     xero: &XeroState,
     headers: &HeaderMap,
-) -> Result<(String, GrantKind, String, Remaining), Response> {
+) -> Result<(String, GrantKind, String, Remaining), Failure> {
     let now = shared.clock.now();
-    let token = bearer(headers).ok_or_else(unauthorized)?;
+    let token = bearer(headers).ok_or(Failure::Unauthorized)?;
     let (client_id, kind, event) = {
         let identity = lock(&xero.identity);
         let grant = identity.authenticate(token, now).map_err(|refused| match refused {
-            Refused::Expired(at) => token_expired(at),
-            Refused::Unknown => unauthorized(),
+            Refused::Expired(at) => Failure::TokenExpired(at),
+            Refused::Unknown => Failure::Unauthorized,
         })?;
         (grant.client_id.clone(), grant.kind, grant.auth_event_id.clone())
     };
-    let remaining = lock(&xero.limiter).take_app(now, &xero.limits).map_err(rate_limited)?;
+    let remaining = lock(&xero.limiter).take_app(now, &xero.limits).map_err(Failure::RateLimited)?;
     Ok((client_id, kind, event, remaining))
 }
 
@@ -55,7 +54,7 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Ur
     let Some(xero) = service(&shared) else { return not_found() };
     let (client_id, kind, event, remaining) = match caller(&shared, xero, &headers) {
         Ok(caller) => caller,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let filter = form::get(&form::query(&uri), "authEventId").map(str::to_owned);
     let connections: Vec<Value> = match kind {
@@ -83,7 +82,7 @@ pub async fn delete(
     let Some(xero) = service(&shared) else { return not_found() };
     let (client_id, _, _, remaining) = match caller(&shared, xero, &headers) {
         Ok(caller) => caller,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let removed = lock(&xero.identity).disconnect(&client_id, &id);
     tracing::info!(client_id = %client_id, removed, "Xero connection delete");

@@ -284,8 +284,8 @@ pub fn dump(shared: &Shared) -> Option<Box<RawValue>> {
         idempotency_keys: lock(&xero.idempotency)
             .describe(now)
             .into_iter()
-            .map(|(key, first, expires, status)| json!({"key": key, "firstUsedAt": timestamp(first),
-                "expiresAt": timestamp(expires), "status": status}))
+            .map(|k| json!({"key": k.key, "firstUsedAt": timestamp(k.first_at),
+                "expiresAt": timestamp(k.expires_at), "status": k.status}))
             .collect(),
     };
     serde_json::to_string(&dump).ok().and_then(|text| RawValue::from_string(text).ok())

@@ -8,14 +8,13 @@ use std::sync::Arc;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::idempotency::{Answer, Lookup, MAX_KEY_CHARS, fingerprint};
-use super::limits::Refusal;
 use super::tokens::{GrantKind, Refused};
-use super::wire::{forbidden, not_found, problem, token_expired, unauthorized};
+use super::wire::{Failure, not_found, problem, rate_limited};
 use super::{XeroState, service};
 use crate::sandbox::entrata::sessions::bearer;
 use crate::sandbox::shared::{Shared, lock};
@@ -23,27 +22,17 @@ use crate::sandbox::shared::{Shared, lock};
 /// Xero's largest request body.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
-/// The 429 for a refused call.
-pub fn rate_limited(refusal: Refusal) -> Response {
-    let mut response = problem(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded");
-    let headers = response.headers_mut();
-    headers.insert(header::RETRY_AFTER, HeaderValue::from(refusal.retry_after_s));
-    headers.insert("x-rate-limit-problem", HeaderValue::from_static(refusal.problem.header_value()));
-    refusal.remaining.write_headers(headers);
-    response
-}
-
 /// The app a bearer token belongs to, once its tenant is checked.
 fn admit(
     xero: &XeroState,
     headers: &HeaderMap,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<String, Response> {
-    let token = bearer(headers).ok_or_else(unauthorized)?;
+) -> Result<String, Failure> {
+    let token = bearer(headers).ok_or(Failure::Unauthorized)?;
     let identity = lock(&xero.identity);
     let grant = identity.authenticate(token, now).map_err(|refused| match refused {
-        Refused::Expired(at) => token_expired(at),
-        Refused::Unknown => unauthorized(),
+        Refused::Expired(at) => Failure::TokenExpired(at),
+        Refused::Unknown => Failure::Unauthorized,
     })?;
     let tenant =
         headers.get("xero-tenant-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|t| !t.is_empty());
@@ -54,7 +43,7 @@ fn admit(
             tenant.is_some_and(ours) && identity.connected(&grant.client_id).is_some()
         }
     };
-    if admitted { Ok(grant.client_id.clone()) } else { Err(forbidden()) }
+    if admitted { Ok(grant.client_id.clone()) } else { Err(Failure::Forbidden) }
 }
 
 pub async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
@@ -62,7 +51,7 @@ pub async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Nex
     let now = shared.clock.now();
     let client_id = match admit(xero, request.headers(), now) {
         Ok(client_id) => client_id,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let (remaining, slot) = match lock(&xero.limiter).take(now, &xero.limits) {
         Ok(taken) => taken,

@@ -45,6 +45,15 @@ pub enum Lookup {
     InProgress,
 }
 
+/// A live key as `/_sandbox/state` shows it (the status is `None` while its request runs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyState {
+    pub key: String,
+    pub first_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub status: Option<u16>,
+}
+
 #[derive(Debug, Default)]
 pub struct Cache {
     entries: HashMap<(String, String), Entry>,
@@ -103,17 +112,20 @@ impl Cache {
         }
     }
 
-    /// `(key, first used, expires, answered status)` of the live keys, for `/_sandbox/state`.
-    pub fn describe(&self, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>, DateTime<Utc>, Option<u16>)> {
+    /// The live keys, oldest first, for `/_sandbox/state`.
+    pub fn describe(&self, now: DateTime<Utc>) -> Vec<KeyState> {
         let mut live: Vec<_> = self
             .entries
             .iter()
             .filter(|(_, e)| now < e.expires_at)
-            .map(|((_, key), e)| {
-                (key.clone(), e.first_at, e.expires_at, e.answer.as_ref().map(|a| a.status.as_u16()))
+            .map(|((_, key), e)| KeyState {
+                key: key.clone(),
+                first_at: e.first_at,
+                expires_at: e.expires_at,
+                status: e.answer.as_ref().map(|a| a.status.as_u16()),
             })
             .collect();
-        live.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+        live.sort_by(|a, b| (a.first_at, &a.key).cmp(&(b.first_at, &b.key)));
         live
     }
 }

@@ -18,7 +18,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::tokens::{AuthCode, GrantKind, Identity, Issued, jwt};
-use super::wire::new_guid;
+use super::wire::{Failure, new_guid};
 use super::{XeroState, form, service};
 use crate::sandbox::paths::XERO_API_BASE;
 use crate::sandbox::shared::{Shared, lock};
@@ -26,10 +26,8 @@ use crate::sandbox::shared::{Shared, lock};
 /// The scopes a custom connection's token carries when the request names none.
 const CUSTOM_CONNECTION_SCOPES: &str = "accounting.transactions accounting.settings accounting.contacts";
 
-fn oauth_error(error: &str) -> Response {
-    let mut response = (StatusCode::BAD_REQUEST, axum::Json(json!({ "error": error }))).into_response();
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+fn oauth_error(error: &'static str) -> Response {
+    Failure::OAuth(error).into_response()
 }
 
 /// `http://127.0.0.1:PORT/xero/identity`, from the request's Host header.
@@ -115,7 +113,7 @@ fn client(
     xero: &XeroState,
     headers: &HeaderMap,
     body: &[(String, String)],
-) -> Result<(String, bool), Response> {
+) -> Result<(String, bool), Failure> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -134,11 +132,11 @@ fn client(
         ),
     };
     if id != xero.client_id {
-        return Err(oauth_error("invalid_client"));
+        return Err(Failure::OAuth("invalid_client"));
     }
     match secret {
         Some(secret) if constant_time_eq(&secret, &xero.client_secret) => Ok((id, true)),
-        Some(_) => Err(oauth_error("invalid_client")),
+        Some(_) => Err(Failure::OAuth("invalid_client")),
         None => Ok((id, false)),
     }
 }
@@ -148,7 +146,7 @@ pub async fn token(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: 
     let body = form::pairs(&String::from_utf8_lossy(&body));
     let (client_id, confidential) = match client(xero, &headers, &body) {
         Ok(client) => client,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let get = |name| form::get(&body, name).map(str::trim).filter(|v| !v.is_empty());
     let now = shared.clock.now();
@@ -273,7 +271,7 @@ pub async fn revocation(State(shared): State<Arc<Shared>>, headers: HeaderMap, b
     let body = form::pairs(&String::from_utf8_lossy(&body));
     let (client_id, _) = match client(xero, &headers, &body) {
         Ok(client) => client,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let Some(token) = form::get(&body, "token").map(str::trim).filter(|t| !t.is_empty()) else {
         return oauth_error("invalid_request");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::books::{Account, Contact, TrackingCategory};
@@ -125,7 +125,7 @@ fn answer<'a, R: Record + 'a>(
 ) -> Response {
     let mut query = match ListQuery::read(headers, uri, order) {
         Ok(query) => query,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     // These lists are not paged in the sandbox (an organisation's chart fits in one answer).
     query.page = None;
@@ -133,7 +133,7 @@ fn answer<'a, R: Record + 'a>(
     query.modified_since = None;
     let (selected, _) = match query.apply(records, |_| chrono::DateTime::<chrono::Utc>::MAX_UTC) {
         Ok(selected) => selected,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let updated = |r: &R| match r.field("UpdatedDateUTC") {
         Some(FieldValue::Date(at)) => Some(at.and_utc()),

@@ -266,6 +266,52 @@ pub fn post_data_invalid(detail: &str) -> Response {
     json_response(StatusCode::BAD_REQUEST, body.to_string())
 }
 
+/// A request refused before its handler's work: small to pass around, turned into Xero's answer
+/// at the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// 401 `AuthenticationUnsuccessful`: no token, or one the sandbox did not issue (or revoked).
+    Unauthorized,
+    /// 401 `TokenExpired: token expired at ...`.
+    TokenExpired(DateTime<Utc>),
+    /// 403: tenant header missing or not a tenant the app is connected to.
+    Forbidden,
+    /// 400 `QueryParseException`.
+    QueryParse(String),
+    /// 429 with `Retry-After` and `X-Rate-Limit-Problem`.
+    RateLimited(super::limits::Refusal),
+    /// 400 `{"error": ...}` from the identity endpoints.
+    OAuth(&'static str),
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::Unauthorized => unauthorized(),
+            Failure::TokenExpired(at) => token_expired(at),
+            Failure::Forbidden => forbidden(),
+            Failure::QueryParse(message) => query_parse(&message),
+            Failure::RateLimited(refusal) => rate_limited(refusal),
+            Failure::OAuth(error) => {
+                let mut response =
+                    (StatusCode::BAD_REQUEST, axum::Json(json!({ "error": error }))).into_response();
+                response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            }
+        }
+    }
+}
+
+/// The 429 for a refused call.
+pub fn rate_limited(refusal: super::limits::Refusal) -> Response {
+    let mut response = problem(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded");
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(refusal.retry_after_s));
+    headers.insert("x-rate-limit-problem", HeaderValue::from_static(refusal.problem.header_value()));
+    refusal.remaining.write_headers(headers);
+    response
+}
+
 /// `400` for a `where` or `order` Xero cannot parse.
 pub fn query_parse(message: &str) -> Response {
     let body = json!({"ErrorNumber": 16, "Type": "QueryParseException", "Message": message});

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use self::check::Checked;
@@ -139,12 +139,12 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Ur
     let Some(xero) = service(&shared) else { return not_found() };
     let query = match ListQuery::read(&headers, &uri, "UpdatedDateUTC ASC") {
         Ok(query) => query,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let books = lock(&xero.books);
     let (selected, pagination) = match query.apply(books.bank_transactions.iter(), |t| t.updated_at) {
         Ok(selected) => selected,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let with_lines = query.page.is_some();
     let bank_transactions =

@@ -148,14 +148,11 @@ pub fn matches<R: Record>(expr: &Expr, record: &R) -> Result<bool, String> {
 }
 
 /// Keeps the records `where` selects, sorted by `order` (stable: ties keep their order).
-pub fn select<'a, R: Record>(
+pub fn select<'a, R: Record + 'a>(
     records: impl Iterator<Item = &'a R>,
     filter: Option<&Expr>,
     order: &[(String, bool)],
-) -> Result<Vec<&'a R>, String>
-where
-    R: 'a,
-{
+) -> Result<Vec<&'a R>, String> {
     let mut selected = Vec::new();
     for record in records {
         if filter.map_or(Ok(true), |f| matches(f, record))? {
