@@ -1,9 +1,9 @@
-//! Wire-faithful sandboxes of Entrata (and, later, QuickBooks Online and Xero) on loopback, used
+//! Wire-faithful sandboxes of Entrata, Xero (and, later, QuickBooks Online) on loopback, used
 //! by the demo, the integration tests and users trying a mapping change.
 //!
 //! One listener serves every service, told apart by path prefix (`paths`): the normalized Entrata
-//! API under `/entrata/integrations/{integrationId}`, QBO under `/qbo` and Xero under `/xero`
-//! (reserved for later issues), and the sandbox's own control endpoints under `/_sandbox`.
+//! API under `/entrata/integrations/{integrationId}`, Xero under `/xero` (`xero`), QBO under `/qbo`
+//! (reserved for a later issue), and the sandbox's own control endpoints under `/_sandbox`.
 //!
 //! ```no_run
 //! # async fn demo(bytes: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
