@@ -16,3 +16,5 @@ mod journals;
 mod limits;
 #[path = "sandbox_xero/oauth.rs"]
 mod oauth;
+#[path = "sandbox_xero/validation.rs"]
+mod validation;

@@ -279,3 +279,12 @@ pub fn journal(narration: &str, amount: &str, status: Option<&str>) -> Value {
 pub fn journals(list: &[Value]) -> String {
     serde_json::json!({ "ManualJournals": list }).to_string()
 }
+
+/// The balance message of `unbalanced`, a journal debiting 100.00 and crediting 90.00.
+pub const BALANCE: &str = "The total debits (100.00) must equal total credits (-90.00)";
+
+pub fn unbalanced(narration: &str) -> Value {
+    let mut j = journal(narration, "100.00", Some("POSTED"));
+    j["JournalLines"][1]["LineAmount"] = serde_json::json!(-90.0);
+    j
+}

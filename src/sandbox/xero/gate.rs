@@ -65,7 +65,12 @@ pub async fn gate(State(shared): State<Arc<Shared>>, request: Request, next: Nex
         }
     };
     let writes = matches!(*request.method(), Method::PUT | Method::POST);
-    let key = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.trim().is_empty())
+        .map(str::to_owned);
     let mut response = match key.filter(|_| writes) {
         Some(key) => idempotent(&shared, &client_id, key, request, next).await,
         None => next.run(request).await,

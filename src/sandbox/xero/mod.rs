@@ -113,6 +113,9 @@ const API_PREFIX: &str = "/api.xro/2.0";
 
 /// The routes, to be nested at `paths::XERO_API_BASE` (`/xero`).
 pub fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
+    if shared.xero_service.is_none() {
+        return Router::new().fallback(|| async { not_served() });
+    }
     let api = Router::new()
         .route("/ManualJournals", get(journals::list).put(journals::put).post(journals::post))
         .route("/ManualJournals/{id}", get(journals::get_one).post(journals::post_one))

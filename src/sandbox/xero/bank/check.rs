@@ -107,28 +107,26 @@ pub fn check(
     if let Some(contact) = &input.contact {
         let id = contact.id.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let name = contact.name.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let found = match (id, name) {
-            (Some(id), _) => books
-                .contact_by_id(id)
-                .ok_or_else(|| format!("The contact with ContactID '{id}' does not exist")),
+        match (id, name) {
+            (Some(id), _) => match books.contact_by_id(id) {
+                Some(found) if !found.status.eq_ignore_ascii_case("ACTIVE") => {
+                    findings.error("The contact is archived and cannot be used.")
+                }
+                Some(found) => transaction.contact = Some((found.id.clone(), found.name.clone())),
+                None => findings.error(format!("The contact with ContactID '{id}' does not exist")),
+            },
             (None, Some(name)) => match books.contact_by_name(name) {
-                Some(found) => Ok(found),
+                Some(found) if !found.status.eq_ignore_ascii_case("ACTIVE") => {
+                    findings.error("The contact is archived and cannot be used.")
+                }
+                Some(found) => transaction.contact = Some((found.id.clone(), found.name.clone())),
                 None => {
+                    // Created (with its id) when the transaction is saved.
                     new_contact = Some(name.to_owned());
-                    Err(String::new())
+                    transaction.contact = Some((String::new(), name.to_owned()));
                 }
             },
-            (None, None) => Err("A Contact must be specified for this type of transaction".to_owned()),
-        };
-        match found {
-            Ok(contact) if !contact.status.eq_ignore_ascii_case("ACTIVE") => {
-                findings.error("The contact is archived and cannot be used.")
-            }
-            Ok(contact) => transaction.contact = Some((contact.id.clone(), contact.name.clone())),
-            Err(message) if message.is_empty() => {
-                transaction.contact = Some((String::new(), name.unwrap_or_default().to_owned()))
-            }
-            Err(message) => findings.error(message),
+            (None, None) => findings.error("A Contact must be specified for this type of transaction"),
         }
     }
     if transaction.contact.is_none() {
