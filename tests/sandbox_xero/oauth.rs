@@ -96,7 +96,11 @@ async fn pkce_round_trip() {
         .await;
     let location = plain.header("location").expect("location");
     assert_eq!(redirect_param(location, "error").as_deref(), Some("invalid_request"));
-    // A public client must use PKCE; a wrong secret is refused.
+    // OpenID discovery names the sandbox's endpoints.
+    let discovery = h.send(h.http.get(h.xero("/identity/.well-known/openid-configuration"))).await.json();
+    assert_eq!(discovery["token_endpoint"], h.xero("/identity/connect/token"));
+    assert_eq!(discovery["code_challenge_methods_supported"], json!(["S256"]));
+    // A code issued with a challenge needs its verifier; a wrong secret is refused.
     let code = h.authorize(VERIFIER).await;
     let form = [
         ("grant_type", "authorization_code"),
