@@ -140,7 +140,7 @@ pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
     let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: listen, source })?;
     let counts: Vec<String> =
         EntrataKind::ALL.iter().map(|k| format!("{} {}", dataset.count(*k), k.dataset_key())).collect();
-    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, xero_limits, clock_start));
+    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, clock_start).with_xero(xero_limits));
     tracing::info!(
         entrata = %server::entrata_base_url(addr, &shared.entrata.integration_id),
         items = %counts.join(", "),
@@ -165,6 +165,12 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT/entrata/integrations/<integrationId>`: the connector's `source.base_url`.
     pub fn entrata_base_url(&self) -> String {
         server::entrata_base_url(self.addr, &self.shared.entrata.integration_id)
+    }
+
+    /// `http://127.0.0.1:PORT/xero`: Xero's `https://api.xero.com` (the Accounting API is under
+    /// `/api.xro/2.0`, Xero Identity under `/identity`).
+    pub fn xero_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), paths::XERO_API_BASE)
     }
 
     /// Writes `path` (a `recon.toml` pointing at this sandbox) and its env file (`env_path`).

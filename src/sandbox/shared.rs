@@ -52,7 +52,6 @@ impl Shared {
         dataset: Dataset,
         faults: FaultPlan,
         limits: EntrataLimits,
-        xero_limits: XeroLimits,
         clock_start: Option<DateTime<Utc>>,
     ) -> Shared {
         // The real service's "now" is never before the data it holds: start after the latest
@@ -78,10 +77,16 @@ impl Shared {
             faults: Mutex::new(FaultEngine::new(faults)),
             counts: Mutex::new(BTreeMap::new()),
             qbo,
-            xero_service: xero.as_ref().map(|x| XeroState::new(x, xero_limits, start)),
+            xero_service: None,
             xero,
             last_bump: Mutex::new(DateTime::<Utc>::MIN_UTC),
         }
+    }
+
+    /// Starts the Xero service for the dataset's `xero` section, with these limits.
+    pub fn with_xero(mut self, limits: XeroLimits) -> Shared {
+        self.xero_service = self.xero.as_ref().map(|x| XeroState::new(x, limits, self.clock.now()));
+        self
     }
 
     /// The `updatedAt` for an upsert or create: the clock's now at millisecond precision, and
