@@ -87,7 +87,7 @@ impl Harness {
 
     /// `path` under `/xero` (Xero's `https://api.xero.com`).
     pub fn xero(&self, path: &str) -> String {
-        format!("{}/xero{path}", self.sandbox.base_url())
+        format!("{}{path}", self.sandbox.xero_base_url())
     }
 
     /// `path` under the Accounting API (`/xero/api.xro/2.0`).
