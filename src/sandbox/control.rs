@@ -35,6 +35,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sandbox/entrata/{kind}", post(upsert).layer(DefaultBodyLimit::max(MAX_UPSERT_BODY_BYTES)))
         .route("/_sandbox/faults", get(faults).post(replace_faults).delete(clear_faults))
         .merge(super::qbo::control::router())
+        .merge(super::xero::control::router())
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
@@ -176,13 +177,13 @@ struct StateQuery {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct StateDump<'a> {
+struct StateDump {
     clock: Value,
     entrata: EntrataDump,
     requests: BTreeMap<String, u64>,
     faults: Value,
     qbo: Option<Box<RawValue>>,
-    xero: Option<&'a super::dataset::targets::XeroDataset>,
+    xero: Option<Box<RawValue>>,
 }
 
 #[derive(Serialize)]
@@ -245,7 +246,7 @@ async fn state(State(shared): State<Arc<Shared>>, Query(query): Query<StateQuery
         requests: lock(&shared.counts).clone(),
         faults: lock(&shared.faults).describe(),
         qbo: super::qbo::control::state_dump(&shared),
-        xero: shared.xero.as_ref(),
+        xero: super::xero::control::dump(&shared),
     };
     match serde_json::to_string_pretty(&dump) {
         Ok(body) => json_response(StatusCode::OK, body),

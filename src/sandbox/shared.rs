@@ -19,6 +19,7 @@ use super::entrata::sessions::{Sessions, bearer, missing_token, unknown_token};
 use super::faults::{FaultEngine, FaultPlan};
 use super::paths::Service;
 use super::store::Store;
+use super::xero::{XeroLimits, XeroState};
 
 pub struct Shared {
     pub clock: Clock,
@@ -31,6 +32,8 @@ pub struct Shared {
     /// The QuickBooks Online service (`qbo`), when the dataset has a `qbo` section.
     pub qbo_service: Option<super::qbo::QboService>,
     pub xero: Option<XeroDataset>,
+    /// The Xero service's live state, when the dataset has a `xero` section.
+    pub xero_service: Option<XeroState>,
     /// The last `updatedAt` given by an upsert or create, so that each one is later than the last.
     last_bump: Mutex<DateTime<Utc>>,
 }
@@ -77,6 +80,7 @@ impl Shared {
             counts: Mutex::new(BTreeMap::new()),
             qbo_service: None,
             qbo,
+            xero_service: None,
             xero,
             last_bump: Mutex::new(DateTime::<Utc>::MIN_UTC),
         }
@@ -86,6 +90,12 @@ impl Shared {
     pub fn with_qbo(mut self, limits: super::qbo::QboLimits) -> Shared {
         self.qbo_service =
             self.qbo.as_ref().map(|q| super::qbo::QboService::new(q, limits, self.clock.now()));
+        self
+    }
+
+    /// Starts the Xero service for the dataset's `xero` section, with these limits.
+    pub fn with_xero(mut self, limits: XeroLimits) -> Shared {
+        self.xero_service = self.xero.as_ref().map(|x| XeroState::new(x, limits, self.clock.now()));
         self
     }
 
@@ -127,13 +137,16 @@ impl Shared {
         Ok(user)
     }
 
-    /// Fault action `expire_token`: expires the token the request carries. Xero tokens join here
-    /// when that service arrives.
+    /// Fault action `expire_token`: expires the token the request carries (Entrata sessions, QBO
+    /// and Xero access tokens).
     pub fn expire_token(&self, service: Service, headers: &HeaderMap) -> bool {
         match (service, bearer(headers)) {
             (Service::Entrata, Some(token)) => lock(&self.entrata.sessions).expire(token, self.clock.now()),
             (Service::Qbo, Some(_)) => {
                 self.qbo_service.as_ref().is_some_and(|q| q.expire_token(headers, self.clock.now()))
+            }
+            (Service::Xero, Some(token)) => {
+                self.xero_service.as_ref().is_some_and(|x| x.expire_token(token, self.clock.now()))
             }
             _ => false,
         }
