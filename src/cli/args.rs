@@ -77,6 +77,20 @@ pub enum Command {
         #[command(subcommand)]
         command: MappingsCommand,
     },
+    /// Connects a target: the vendor's consent page (or a Xero custom connection), then the tokens
+    /// are kept in the state file.
+    #[command(
+        after_help = "The authorization URL is printed on a line of its own. With a loopback redirect_uri (the default,\nhttp://127.0.0.1:8765/callback) the browser's redirect comes back by itself; on a server without a\nbrowser, open the URL anywhere and paste the address the browser ends up on.\n\nExamples:\n  entrata-recon connect qbo\n  entrata-recon connect xero --browser\n  entrata-recon connect xero --tenant \"Demo Property Holdings\""
+    )]
+    Connect(ConnectArgs),
+    /// Revokes a target's connection at the vendor and forgets its tokens.
+    #[command(after_help = "Examples:\n  entrata-recon disconnect qbo")]
+    Disconnect(DisconnectArgs),
+    /// Posts what `plan` shows to each enabled target, exactly once.
+    #[command(
+        after_help = "Every entry is recorded with a document number it keeps for ever, then sent once per target; an\nentry whose outcome was not known is looked up in the target before anything is sent again.\n\nExamples:\n  entrata-recon post\n  entrata-recon post --target qbo\n  entrata-recon post --dry-run"
+    )]
+    Post(PostArgs),
     /// What the state file holds: items per property and kind, watermarks, exceptions, last runs.
     #[command(
         after_help = "Examples:\n  entrata-recon status\n  entrata-recon status --format json | jq .items"
@@ -185,6 +199,34 @@ impl TargetArg {
             TargetArg::Xero => TargetKind::Xero,
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ConnectArgs {
+    #[arg(value_enum)]
+    pub target: TargetArg,
+    /// Open the authorization URL in the default browser.
+    #[arg(long)]
+    pub browser: bool,
+    /// Xero: the organisation (tenant id or name) when the consent covers several.
+    #[arg(long, value_name = "TENANT")]
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DisconnectArgs {
+    #[arg(value_enum)]
+    pub target: TargetArg,
+}
+
+#[derive(Debug, Args)]
+pub struct PostArgs {
+    /// Only this target (every enabled one by default).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    /// Show what would be recorded and posted; change nothing and call no target.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod posting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +46,10 @@ pub enum CliError {
     Plan(#[from] PlanRunError),
     #[error("{0}")]
     Mappings(MappingErrors),
+    #[error(transparent)]
+    Connect(#[from] crate::run::connect::ConnectError),
+    #[error(transparent)]
+    Post(#[from] crate::run::post::PostRunError),
     #[error("{0}")]
     Other(String),
 }
@@ -97,6 +102,9 @@ async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Sandbox(args) => commands::cmd_sandbox(args).await,
         Command::Pull(args) => commands::cmd_pull(cli, args).await,
         Command::Status(args) => commands::cmd_status(cli, args).await,
+        Command::Connect(args) => posting::cmd_connect(cli, args).await,
+        Command::Disconnect(args) => posting::cmd_disconnect(cli, args).await,
+        Command::Post(args) => posting::cmd_post(cli, args).await,
         Command::Plan(args) => commands::cmd_plan(cli, args).await,
         Command::Mappings { command: MappingsCommand::Check(args) } => {
             commands::cmd_mappings_check(cli, args).await

@@ -5,5 +5,6 @@ pub mod connect;
 pub mod demo;
 pub mod mappings;
 pub mod plan;
+pub mod post;
 pub mod pull;
 pub mod record;

@@ -166,6 +166,11 @@ async fn handle(
                     kill.notify_one();
                     return std::future::pending().await;
                 }
+                FaultAction::StatusAfterCommit { status } => {
+                    let _committed = route(router, request).await;
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+                    fault_response(service, status, 1, shared.clock.now())
+                }
                 FaultAction::DropAfterCommit => {
                     let _committed = route(router, request).await;
                     kill.notify_one();

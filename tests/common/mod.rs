@@ -115,6 +115,26 @@ impl Harness {
         std::fs::write(&path, toml::to_string(&config).expect("TOML")).expect("config written");
     }
 
+    /// Sets (or with `None` removes) a key of `[targets.<target>]` in `recon.toml`.
+    pub fn set_target(&self, target: &str, key: &str, value: Option<toml::Value>) {
+        let path = self.config_path();
+        let text = std::fs::read_to_string(&path).expect("config");
+        let mut config: toml::Table = text.parse().expect("config is TOML");
+        let targets = config.get_mut("targets").and_then(toml::Value::as_table_mut).expect("[targets]");
+        let table = targets.get_mut(target).and_then(toml::Value::as_table_mut).expect("[targets.<target>]");
+        match value {
+            Some(value) => table.insert(key.to_owned(), value),
+            None => table.remove(key),
+        };
+        std::fs::write(&path, toml::to_string(&config).expect("TOML")).expect("config written");
+    }
+
+    /// The example mapping files in `mappings/` next to the config.
+    pub fn write_mappings(&self) {
+        entrata_recon::run::demo::write_example_mappings(&self.dir.path().join("mappings"))
+            .expect("mappings");
+    }
+
     /// Sets (or with `None` removes) a variable of `recon.env`.
     pub fn set_env(&self, name: &str, value: Option<&str>) {
         let path = self.env_path();
@@ -228,7 +248,7 @@ impl Harness {
 
     // ---- the sandbox's control endpoints ----
 
-    async fn control(&self, method: Method, path: &str, body: Option<String>) -> Value {
+    pub async fn control(&self, method: Method, path: &str, body: Option<String>) -> Value {
         let url = format!("{}{path}", self.sandbox.base_url());
         let mut request = self.http.request(method.clone(), &url);
         if let Some(body) = body {

@@ -33,6 +33,8 @@
 //!   a `Retry-After` of `retry_after_s`, default 1), `{"delay_ms": N}` (then handle normally),
 //!   `"reset"` (close the connection before handling: the client sees a connection error),
 //!   `"drop_after_commit"` (handle the request, then close the connection without answering),
+//!   `{"status_after_commit": S}` (handle the request, then answer the service's error body for
+//!   S instead of its response: a 5xx from a proxy after the work was done),
 //!   `"expire_token"` (expire the caller's token, then handle, so it gets `token_expired`),
 //!   `"garbled"` (answer 200 with an HTML page instead of the API's JSON, as a misbehaving proxy
 //!   does).
@@ -86,6 +88,7 @@ pub enum FaultAction {
     Delay { ms: u64 },
     Reset,
     DropAfterCommit,
+    StatusAfterCommit { status: u16 },
     ExpireToken,
     Garbled,
 }
@@ -218,6 +221,17 @@ fn parse_action(value: &Value, at: &str) -> Result<FaultAction, FaultsError> {
         Value::Object(object) => {
             let keys: Vec<&str> = object.keys().map(String::as_str).collect();
             match keys.as_slice() {
+                ["status_after_commit"] => {
+                    let status = object
+                        .get("status_after_commit")
+                        .and_then(Value::as_u64)
+                        .filter(|s| (400..=599).contains(s))
+                        .and_then(|s| u16::try_from(s).ok())
+                        .ok_or_else(|| {
+                            invalid(&at, "\"status_after_commit\": expected an HTTP error status, 400 to 599")
+                        })?;
+                    Ok(FaultAction::StatusAfterCommit { status })
+                }
                 ["delay_ms"] => match object.get("delay_ms").and_then(Value::as_u64) {
                     Some(ms) if ms <= MAX_DELAY_MS => Ok(FaultAction::Delay { ms }),
                     _ => Err(invalid(
@@ -331,6 +345,7 @@ impl FaultEngine {
                         FaultAction::Delay { ms } => json!({"delay_ms": ms}),
                         FaultAction::Reset => json!("reset"),
                         FaultAction::DropAfterCommit => json!("drop_after_commit"),
+                        FaultAction::StatusAfterCommit { status } => json!({"status_after_commit": status}),
                         FaultAction::ExpireToken => json!("expire_token"),
                         FaultAction::Garbled => json!("garbled"),
                     },

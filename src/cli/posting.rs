@@ -1,0 +1,115 @@
+//! The posting side's commands: `connect`, `disconnect`, `post`.
+
+use std::sync::Arc;
+
+use super::args::{ConnectArgs, DisconnectArgs, PostArgs};
+use super::{Cli, CliError, Outcome};
+use crate::http::Pause;
+use crate::report::progress::Progress;
+use crate::run::connect::{ConnectOptions, connect, disconnect};
+use crate::run::post::{PostRequest, post};
+use crate::state::{RunOutcome, StateFile, StateLock};
+
+pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome, CliError> {
+    let config = cli.load_config()?;
+    let target = args.target.kind();
+    let state = StateFile::open(&config.state_path).await?;
+    let options = ConnectOptions { browser: args.browser, tenant: args.tenant.clone() };
+    let mut announce = |url: &str| {
+        println!("Open this address in a browser to connect {}:", crate::report::post::target_name(target));
+        println!("{url}");
+        println!(
+            "Waiting for the consent (or paste here the address the browser ends up on, then press Enter)..."
+        );
+    };
+    let result = connect(&config, &state, target, &options, &mut announce).await;
+    state.close().await;
+    let connected = result?;
+    println!(
+        "Connected to {} {}{}; the tokens are kept in {}.",
+        crate::report::post::target_name(target),
+        connected.company_name.as_deref().map(|n| format!("\"{n}\" ")).unwrap_or_default(),
+        format_args!("({})", connected.company_id),
+        config.state_path.display()
+    );
+    Ok(Outcome::Done)
+}
+
+pub(super) async fn cmd_disconnect(cli: &Cli, args: &DisconnectArgs) -> Result<Outcome, CliError> {
+    let config = cli.load_config()?;
+    let target = args.target.kind();
+    let state = StateFile::open(&config.state_path).await?;
+    let result = disconnect(&config, &state, target).await;
+    state.close().await;
+    let done = result?;
+    let name = crate::report::post::target_name(target);
+    if !done.was_connected {
+        println!("{name} was not connected.");
+        return Ok(Outcome::Done);
+    }
+    match done.revoke_failed {
+        None => {
+            println!("Disconnected from {name}: the grant is revoked and the tokens are forgotten.");
+            Ok(Outcome::Done)
+        }
+        Some(why) => {
+            println!(
+                "The tokens are forgotten here, but {name} could not be told ({why}); remove the app's connection in {name}'s settings."
+            );
+            Ok(Outcome::NeedsAttention)
+        }
+    }
+}
+
+pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliError> {
+    let config = cli.load_config()?;
+    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let _lock = StateLock::acquire(&config.state_path, "post")?;
+    let state = StateFile::open(&config.state_path).await?;
+    let run = state.begin_run("post").await?;
+    let request = PostRequest {
+        targets: args.target.map(|t| vec![t.kind()]).unwrap_or_default(),
+        dry_run: args.dry_run,
+        pause: Pause::real(),
+    };
+    let progress = Progress::new("post", cli.progress_enabled());
+    let result = post(&config, &state, &mappings, &request, &progress).await;
+    progress.finish();
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            let text = serde_json::json!({ "error": e.to_string() }).to_string();
+            state.finish_run(run, RunOutcome::Failed, &text).await?;
+            state.close().await;
+            return Err(e.into());
+        }
+    };
+    print!("{}", crate::report::post::to_text(&report));
+    let outcome = if report.auth_failed() {
+        Outcome::Refused
+    } else if report.needs_attention() {
+        Outcome::NeedsAttention
+    } else {
+        Outcome::Done
+    };
+    let run_outcome = match outcome {
+        Outcome::Done => RunOutcome::Ok,
+        Outcome::NeedsAttention => RunOutcome::NeedsAttention,
+        Outcome::Refused => RunOutcome::Failed,
+    };
+    let summary = serde_json::json!({
+        "recorded": report.record.recorded,
+        "pendingAdjustments": report.record.drifts.len(),
+        "targets": report.targets.iter().map(|t| serde_json::json!({
+            "target": t.target.as_str(),
+            "posted": t.summary.posted.len(),
+            "failed": t.summary.failed.len(),
+            "uncertain": t.summary.uncertain.len(),
+            "held": t.summary.held.len(),
+            "stopped": t.summary.stopped,
+        })).collect::<Vec<_>>(),
+    });
+    state.finish_run(run, run_outcome, &summary.to_string()).await?;
+    state.close().await;
+    Ok(outcome)
+}

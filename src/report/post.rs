@@ -1,0 +1,162 @@
+//! What `post` prints: per target what was posted (with totals), refused (the vendor's message per
+//! entry), left uncertain and held, and what was recorded; one screen a controller reads quickly.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use rust_decimal::Decimal;
+
+use crate::domain::format_amount;
+use crate::posting::EntryResult;
+use crate::run::post::{PostReport, TargetReport};
+use crate::targets::TargetKind;
+
+/// Lines of details shown per list before "and N more".
+const SHOWN: usize = 10;
+
+pub fn target_name(target: TargetKind) -> &'static str {
+    match target {
+        TargetKind::Qbo => "QuickBooks Online",
+        TargetKind::Xero => "Xero",
+    }
+}
+
+/// `12,345.67 USD` per currency, exact (a sum that overflows is said so, never shrunk).
+pub fn totals(results: &[EntryResult]) -> String {
+    let mut sums: BTreeMap<&str, Option<Decimal>> = BTreeMap::new();
+    for r in results {
+        let amount = Decimal::from_str_exact(&r.total).ok();
+        let sum = sums.entry(r.currency.as_str()).or_insert(Some(Decimal::ZERO));
+        *sum = sum.zip(amount).and_then(|(a, b)| a.checked_add(b));
+    }
+    if sums.is_empty() {
+        return "0.00".into();
+    }
+    sums.into_iter()
+        .map(|(currency, sum)| match sum {
+            Some(sum) => format!("{} {currency}", thousands(&format_amount(sum))),
+            None => format!("(too large to add) {currency}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `1234567.89` as `1,234,567.89`.
+pub fn thousands(amount: &str) -> String {
+    let (sign, digits) = amount.strip_prefix('-').map_or(("", amount), |d| ("-", d));
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::with_capacity(int.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if frac.is_empty() { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") }
+}
+
+fn list(out: &mut String, label: &str, results: &[EntryResult]) {
+    if results.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  {label} {} ({}):", results.len(), totals(results));
+    for r in results.iter().take(SHOWN) {
+        let detail: String = r.detail.chars().take(90).collect();
+        let _ = writeln!(out, "    {:<21} {:>14}  {detail}", r.doc_number, thousands(&r.total));
+    }
+    if results.len() > SHOWN {
+        let _ =
+            writeln!(out, "    ... and {} more (`entrata-recon status` lists them)", results.len() - SHOWN);
+    }
+}
+
+fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
+    let company = t.company_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+    let _ = writeln!(out, "{}{company}:", target_name(t.target));
+    let s = &t.summary;
+    if dry_run {
+        let _ = writeln!(
+            out,
+            "  would post {} entries ({}); nothing was sent",
+            s.would_post.len(),
+            totals(&s.would_post)
+        );
+        return;
+    }
+    if s.posted.is_empty() && s.failed.is_empty() && s.uncertain.is_empty() && s.held.is_empty() {
+        let _ = writeln!(out, "  nothing new to post ({} posted before)", s.already_posted);
+    } else {
+        let _ = writeln!(
+            out,
+            "  posted {} entries ({}); {} posted before; {} write calls, {} lookups",
+            s.posted.len(),
+            totals(&s.posted),
+            s.already_posted,
+            s.write_calls,
+            s.lookup_calls
+        );
+    }
+    list(out, "REFUSED by the target:", &s.failed);
+    list(out, "UNCERTAIN (looked up before anything is sent again):", &s.uncertain);
+    list(out, "HELD (not sent to this target):", &s.held);
+    if let Some(why) = &s.stopped {
+        let _ = writeln!(out, "  STOPPED: {why}");
+    }
+}
+
+pub fn to_text(report: &PostReport) -> String {
+    let mut out = String::new();
+    let r = &report.record;
+    let verb = if report.dry_run { "Would record" } else { "Recorded" };
+    let _ = writeln!(
+        out,
+        "{verb} {} new entries ({} rewritten before posting, {} withdrawn, {} unchanged) from {} planned.",
+        r.recorded, r.rewritten, r.withdrawn, r.unchanged, r.planned
+    );
+    for t in &report.targets {
+        render_target(&mut out, t, report.dry_run);
+    }
+    if !r.drifts.is_empty() {
+        let _ = writeln!(
+            out,
+            "Pending adjustments: {} posted entries whose Entrata items changed since (never edited; corrected by adjustments):",
+            r.drifts.len()
+        );
+        for (property, drift) in r.drifts.iter().take(SHOWN) {
+            let changed: Vec<&str> = drift.changed.iter().map(|(_, now)| now.id.as_str()).collect();
+            let removed: Vec<&str> = drift.removed.iter().map(|s| s.id.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  {property} {} {}{}",
+                drift.corrected_doc_number,
+                if changed.is_empty() { String::new() } else { format!("changed: {} ", changed.join(", ")) },
+                if removed.is_empty() { String::new() } else { format!("gone: {}", removed.join(", ")) },
+            );
+        }
+    }
+    if !r.exceptions.is_empty() {
+        let _ = writeln!(
+            out,
+            "Exceptions: {} items held or reported by the plan (`entrata-recon plan` lists them).",
+            r.exceptions.len()
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        for (text, want) in [
+            ("0.00", "0.00"),
+            ("999.99", "999.99"),
+            ("1000.00", "1,000.00"),
+            ("-1234567.89", "-1,234,567.89"),
+        ] {
+            assert_eq!(thousands(text), want);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! `post`: records tonight's plan (`run::record`), then posts every recorded entry a target has not
+//! confirmed, to each enabled (or chosen) target, exactly once (`posting::post_to`).
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::http::Pause;
+use crate::mapping::MappingSet;
+use crate::posting::{PostError, PostOptions, TargetError, TargetSummary, post_to};
+use crate::report::progress::Progress;
+use crate::run::connect::{ConnectError, oauth_settings};
+use crate::run::record::{RecordRunError, RecordSummary, record};
+use crate::state::{StateError, StateFile};
+use crate::targets::TargetKind;
+use crate::targets::oauth::TokenSource;
+use crate::targets::qbo::client::QboClient;
+use crate::targets::qbo::{Company, QboTarget};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostRunError {
+    #[error(transparent)]
+    Record(#[from] RecordRunError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    Post(#[from] PostError),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("{target} is not connected: run `entrata-recon connect {target}` first")]
+    NotConnected { target: TargetKind },
+    #[error("{0} is not enabled in the config ([targets.{0}] enabled = false, or missing)")]
+    NotEnabled(TargetKind),
+    #[error("no target is enabled in the config: add [targets.qbo] or [targets.xero]")]
+    NoTargets,
+}
+
+/// What to post.
+pub struct PostRequest {
+    /// Only these targets (every enabled one when empty).
+    pub targets: Vec<TargetKind>,
+    /// Decide what would be recorded and posted; change nothing, call no target.
+    pub dry_run: bool,
+    /// How clients wait (a virtual clock in tests).
+    pub pause: Pause,
+}
+
+/// A target's part of the report.
+#[derive(Debug, Clone)]
+pub struct TargetReport {
+    pub target: TargetKind,
+    pub company_id: String,
+    pub company_name: Option<String>,
+    pub summary: TargetSummary,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PostReport {
+    pub record: RecordSummary,
+    pub targets: Vec<TargetReport>,
+    /// Entries recorded and not confirmed, per target (`--dry-run`: what would be posted).
+    pub dry_run: bool,
+}
+
+impl PostReport {
+    /// The run could not do its job for some target (exit 2): its connection is gone.
+    pub fn auth_failed(&self) -> bool {
+        self.targets.iter().any(|t| t.summary.stopped_for_auth)
+    }
+
+    /// Something needs a person (exit 1).
+    pub fn needs_attention(&self) -> bool {
+        !self.record.drifts.is_empty()
+            || !self.record.exceptions.is_empty()
+            || self.targets.iter().any(|t| crate::posting::engine::needs_attention(&t.summary))
+    }
+}
+
+/// The targets a request names, checked against the config.
+pub fn chosen_targets(config: &Config, wanted: &[TargetKind]) -> Result<Vec<TargetKind>, PostRunError> {
+    let enabled: Vec<TargetKind> =
+        config.targets.iter().filter(|(_, t)| t.enabled).map(|(k, _)| *k).collect();
+    if wanted.is_empty() {
+        return if enabled.is_empty() { Err(PostRunError::NoTargets) } else { Ok(enabled) };
+    }
+    for target in wanted {
+        if !enabled.contains(target) {
+            return Err(PostRunError::NotEnabled(*target));
+        }
+    }
+    Ok(wanted.to_vec())
+}
+
+pub async fn post(
+    config: &Config,
+    state: &StateFile,
+    mappings: &Arc<MappingSet>,
+    request: &PostRequest,
+    progress: &Progress,
+) -> Result<PostReport, PostRunError> {
+    let targets = chosen_targets(config, &request.targets)?;
+    // Every target must be usable before anything is recorded: a missing connection is found now,
+    // not after half the work.
+    let mut connections = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let uses_credentials = config
+            .targets
+            .get(target)
+            .is_some_and(|t| t.auth == crate::config::TargetAuth::ClientCredentials);
+        match state.connection(*target).await? {
+            Some(connection) => connections.push((*target, connection.company_id, connection.company_name)),
+            None if uses_credentials => connections.push((*target, String::new(), None)),
+            None => return Err(PostRunError::NotConnected { target: *target }),
+        }
+    }
+
+    let recorded = record(state, mappings, request.dry_run).await?;
+    let mut report = PostReport { record: recorded, targets: Vec::new(), dry_run: request.dry_run };
+    let options = PostOptions { dry_run: request.dry_run, progress };
+    for (target, company_id, company_name) in connections {
+        let summary = if request.dry_run {
+            // No target is called on a dry run: what is recorded and not confirmed would go.
+            dry_summary(state, target).await?
+        } else {
+            post_target(config, state, mappings, target, &company_id, &request.pause, &options).await?
+        };
+        report.targets.push(TargetReport { target, company_id, company_name, summary });
+    }
+    Ok(report)
+}
+
+async fn dry_summary(state: &StateFile, target: TargetKind) -> Result<TargetSummary, PostRunError> {
+    let mut summary = TargetSummary::default();
+    for row in state.outbox(target).await? {
+        let entry = crate::posting::body::rebuild(&row.header, &row.body).map_err(PostError::from)?;
+        summary.would_post.push(crate::posting::EntryResult {
+            key: row.header.key.clone(),
+            doc_number: row.header.doc_number.clone(),
+            property_id: row.header.property_id.clone(),
+            date: entry.date(),
+            total: crate::domain::format_amount(entry.total()),
+            currency: entry.currency().as_str().to_owned(),
+            detail: "would be posted".into(),
+        });
+    }
+    Ok(summary)
+}
+
+async fn post_target(
+    config: &Config,
+    state: &StateFile,
+    mappings: &Arc<MappingSet>,
+    target: TargetKind,
+    company_id: &str,
+    pause: &Pause,
+    options: &PostOptions<'_>,
+) -> Result<TargetSummary, PostRunError> {
+    let (target_config, settings) = oauth_settings(config, target)?;
+    let tokens = TokenSource::new(settings, state.clone());
+    let stopped = |e: TargetError| TargetSummary {
+        stopped_for_auth: matches!(e, TargetError::Auth(_)),
+        stopped_for_allowance: matches!(e, TargetError::Allowance { .. }),
+        stopped: Some(e.to_string()),
+        ..TargetSummary::default()
+    };
+    match target {
+        TargetKind::Qbo => {
+            let client = match QboClient::new(&target_config.api_base, company_id, tokens, pause.clone()) {
+                Ok(client) => client,
+                Err(e) => return Ok(stopped(e)),
+            };
+            let company = match Company::read(&client).await {
+                Ok(company) => company,
+                Err(e) => return Ok(stopped(e)),
+            };
+            let mut adapter = QboTarget::new(client, company, Arc::clone(mappings));
+            Ok(post_to(state, &mut adapter, options).await?)
+        }
+        TargetKind::Xero => {
+            Ok(stopped(TargetError::Setup("posting to Xero is not available in this build yet".into())))
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Posting to QuickBooks Online end to end, over real HTTP: the real binary connects through the
+//! OAuth redirect (loopback and pasted), posts a generated month, and what the QBO sandbox then
+//! holds is read back and compared with the plan line by line; reruns, lost answers, expired and
+//! spent tokens, closed periods and inactive accounts.
+
+mod common;
+#[path = "post_qbo/support.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+
+use common::Harness;
+use reqwest::Method;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use support::{account_id, account_numbers, books, connect, decimal, entries, served_count, world};
+
+const MONTH: &str = "properties=2,months=1,seed=5";
+
+fn plan_json(run: &common::Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("plan JSON: {e}: {}", run.stderr))
+}
+
+/// The mapping's QuickBooks number of each logical account (from the example portfolio).
+fn qbo_numbers(h: &Harness) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(h.dir.path().join("mappings/portfolio.toml")).expect("portfolio");
+    let table: toml::Table = text.parse().expect("TOML");
+    table["accounts"]
+        .as_table()
+        .expect("[accounts]")
+        .iter()
+        .filter_map(|(name, a)| Some((name.clone(), a.get("qbo")?.as_str()?.to_owned())))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_month_posts_exactly_as_planned_and_a_rerun_posts_nothing() {
+    let h = world(MONTH).await;
+    let connected = connect(&h, false).await;
+    assert_eq!(connected.code, Some(0), "{connected:?}");
+    assert!(connected.stdout.contains("Connected to QuickBooks Online"), "{}", connected.stdout);
+
+    let plan = plan_json(&h.run(&["plan", "--format", "json"]).await);
+    let planned = plan["entries"].as_array().expect("entries");
+    assert!(planned.len() > 30, "a month should need several batches, got {}", planned.len());
+
+    let post = h.run(&["post"]).await;
+    assert!(matches!(post.code, Some(0 | 1)), "{post:?}");
+    assert!(post.stdout.contains(&format!("posted {} entries", planned.len())), "{}", post.stdout);
+
+    let books = books(&h).await;
+    let held = entries(&books);
+    assert_eq!(held.len(), planned.len(), "every planned entry once, no other");
+    let numbers = account_numbers(&books);
+    let qbo = qbo_numbers(&h);
+    let classes: BTreeMap<String, String> = books["classes"]
+        .as_array()
+        .expect("classes")
+        .iter()
+        .map(|c| (c["Id"].as_str().expect("Id").to_owned(), c["Name"].as_str().expect("Name").to_owned()))
+        .collect();
+    for entry in planned {
+        let number = entry["docNumber"].as_str().expect("docNumber");
+        let je = held.get(number).unwrap_or_else(|| panic!("{number} not in QuickBooks"));
+        assert_eq!(je["TxnDate"], entry["date"], "{number}");
+        let key = entry["key"].as_str().expect("key");
+        assert!(je["PrivateNote"].as_str().expect("note").contains(key), "{number}: the key is in the memo");
+        // Every planned line, with its amount, side and account number, and nothing else.
+        let mut want: Vec<(String, &str, Decimal)> = entry["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .map(|l| {
+                let account = qbo[l["account"].as_str().expect("account")].clone();
+                let (debit, credit) = (decimal(&l["debit"]), decimal(&l["credit"]));
+                if debit > Decimal::ZERO { (account, "Debit", debit) } else { (account, "Credit", credit) }
+            })
+            .collect();
+        let mut got: Vec<(String, &str, Decimal)> = je["Line"]
+            .as_array()
+            .expect("Line")
+            .iter()
+            .map(|l| {
+                let detail = &l["JournalEntryLineDetail"];
+                let id = detail["AccountRef"]["value"].as_str().expect("AccountRef");
+                let side = if detail["PostingType"] == "Debit" { "Debit" } else { "Credit" };
+                (numbers[id].clone(), side, decimal(&l["Amount"]))
+            })
+            .collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "{number}");
+        // Class from the property's mapping; a customer on every receivables line.
+        let property = entry["propertyId"].as_str().expect("propertyId");
+        for line in je["Line"].as_array().expect("Line") {
+            let detail = &line["JournalEntryLineDetail"];
+            if let Some(class) = detail["ClassRef"]["value"].as_str() {
+                assert!(!classes[class].is_empty(), "{number}: class of {property}");
+            }
+            if numbers[detail["AccountRef"]["value"].as_str().expect("id")] == qbo["receivables"] {
+                assert_eq!(detail["Entity"]["Type"], "Customer", "{number}");
+            }
+        }
+    }
+
+    let again = h.run(&["post"]).await;
+    assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
+    assert!(again.stdout.contains("nothing new to post"), "{}", again.stdout);
+    assert_eq!(entries(&books_now(&h).await).len(), planned.len());
+}
+
+async fn books_now(h: &Harness) -> Value {
+    books(h).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_by_pasting_the_redirected_address_and_posting_in_batches_of_30() {
+    let h = world(MONTH).await;
+    let connected = connect(&h, true).await;
+    assert_eq!(connected.code, Some(0), "{connected:?}");
+    let post = h.run(&["post", "--target", "qbo"]).await;
+    assert!(matches!(post.code, Some(0 | 1)), "{post:?}");
+    let posted = entries(&books(&h).await).len() as u64;
+    // At most ceil(N/30) batch calls, and no query per entry: references are read once.
+    let batches = served_count(&h, "POST", "/batch").await;
+    assert_eq!(batches, posted.div_ceil(30), "{posted} entries");
+    let queries = served_count(&h, "GET", "/query").await;
+    assert!(queries <= 6, "{queries} queries for {posted} entries");
+    let throttled = books(&h).await["throttle"].to_string();
+    assert!(!throttled.contains("\"throttled\":1"), "{throttled}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_lost_after_the_work_is_found_by_lookup_never_sent_twice() {
+    for action in [r#""drop_after_commit""#, r#"{"status_after_commit": 502}"#] {
+        let h = world(MONTH).await;
+        assert_eq!(connect(&h, false).await.code, Some(0));
+        h.set_faults(&format!(
+            r#"[{{"service": "qbo", "method": "POST", "path": "**/batch", "nth": 1, "action": {action}}}]"#
+        ))
+        .await;
+        let post = h.run(&["post"]).await;
+        assert!(matches!(post.code, Some(0 | 1)), "{action}: {post:?}");
+        assert_eq!(h.fired().await, vec![1], "{action}");
+        let plan = plan_json(&h.run(&["plan", "--format", "json"]).await);
+        let planned = plan["entries"].as_array().expect("entries").len();
+        // `entries` fails on any document number held twice.
+        assert_eq!(entries(&books(&h).await).len(), planned, "{action}: {}", post.stdout);
+        let again = h.run(&["post"]).await;
+        assert!(again.stdout.contains("nothing new to post"), "{action}: {}", again.stdout);
+        assert_eq!(entries(&books(&h).await).len(), planned, "{action}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_access_token_is_refreshed_and_a_spent_refresh_token_is_a_clear_exit_2() {
+    let h = world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    // The service expires the token mid-run: one refresh, then the run goes on.
+    h.set_faults(
+        r#"[{"service": "qbo", "method": "POST", "path": "**/batch", "nth": 1, "action": "expire_token"}]"#,
+    )
+    .await;
+    let post = h.run(&["post"]).await;
+    assert!(matches!(post.code, Some(0 | 1)), "{post:?}");
+    assert_eq!(h.fired().await, vec![1]);
+    assert!(post.stderr.contains("refreshed") || post.stdout.contains("posted"), "{post:?}");
+
+    // Someone else spends the refresh token (QuickBooks rotates it on use) and the access token
+    // expires: the next run must say to connect again, with exit 2.
+    h.set_faults("[]").await;
+    spend_refresh_token(&h).await;
+    h.advance_time(3_700).await;
+    let post = h.run(&["post"]).await;
+    assert_eq!(post.code, Some(2), "{post:?}");
+    assert!(post.all_output().contains("run `entrata-recon connect qbo` again"), "{}", post.all_output());
+}
+
+/// Uses the stored refresh token once, out of band (as a second copy of the app would).
+async fn spend_refresh_token(h: &Harness) {
+    let url = format!("sqlite://{}", h.state_path().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("state file");
+    let refresh: String = sqlx::query_scalar("SELECT refresh_token FROM oauth_tokens WHERE target = 'qbo'")
+        .fetch_one(&pool)
+        .await
+        .expect("refresh token");
+    pool.close().await;
+    let token_url = format!("{}/qbo/oauth2/v1/tokens/bearer", h.sandbox.base_url());
+    let response = reqwest::Client::new()
+        .post(token_url)
+        .basic_auth(h.env_value("QBO_CLIENT_ID"), Some(h.env_value("QBO_CLIENT_SECRET")))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())])
+        .send()
+        .await
+        .expect("token endpoint");
+    assert!(response.status().is_success(), "{:?}", response.text().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_period_and_an_inactive_account_are_reported_per_entry_while_the_rest_posts() {
+    let h = world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let plan = plan_json(&h.run(&["plan", "--format", "json"]).await);
+    let planned = plan["entries"].as_array().expect("entries");
+    let first_date = planned.iter().filter_map(|e| e["date"].as_str()).min().expect("a date").to_owned();
+    // The books are closed through the first day; pet income (4120) is made inactive.
+    h.control(
+        Method::POST,
+        "/_sandbox/qbo/close-date",
+        Some(format!(r#"{{"bookCloseDate": "{first_date}"}}"#)),
+    )
+    .await;
+    let books_before = books(&h).await;
+    let pet = account_id(&books_before, "4120");
+    h.control(Method::POST, &format!("/_sandbox/qbo/accounts/{pet}/deactivate"), None).await;
+
+    let post = h.run(&["post"]).await;
+    assert_eq!(post.code, Some(1), "{post:?}");
+    assert!(post.stdout.contains("6210"), "the closed period is named: {}", post.stdout);
+    assert!(post.stdout.contains("4120") && post.stdout.contains("inactive"), "{}", post.stdout);
+    let posted = entries(&books(&h).await);
+    let closed: Vec<&Value> = planned.iter().filter(|e| e["date"] == first_date.as_str()).collect();
+    assert!(!closed.is_empty());
+    for entry in &closed {
+        assert!(!posted.contains_key(entry["docNumber"].as_str().expect("docNumber")), "closed day posted");
+    }
+    assert!(posted.len() > planned.len() / 2, "the rest posts: {} of {}", posted.len(), planned.len());
+
+    // Reopened, the refused entries post on the next run; nothing posted before is sent again.
+    h.control(Method::POST, "/_sandbox/qbo/close-date", Some(r#"{"bookCloseDate": null}"#.into())).await;
+    h.control(Method::POST, &format!("/_sandbox/qbo/accounts/{pet}/reactivate"), None).await;
+    let again = h.run(&["post"]).await;
+    assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
+    assert_eq!(entries(&books(&h).await).len(), planned.len());
+}
