@@ -14,8 +14,8 @@ use crate::report::status::StatusReport;
 use crate::run::demo;
 use crate::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
 use crate::run::pull::{PullOptions, pull};
-use crate::sandbox::generate::{generate, generate_with_summary};
-use crate::sandbox::{Dataset, SandboxOptions, env_path, parse_faults, start};
+use crate::sandbox::generate::generate_with_summary;
+use crate::sandbox::{Dataset, SandboxOptions, start};
 use crate::source::client::EntrataClient;
 use crate::state::{RunOutcome, StateFile, StateLock};
 use crate::targets::TargetKind;
@@ -75,36 +75,6 @@ pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliE
              `plan` or `run` with exceptions exits 1 so that someone looks."
         );
     }
-    Ok(Outcome::Done)
-}
-
-pub(super) async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError> {
-    let read = |path: &PathBuf| {
-        std::fs::read(path).map_err(|e| CliError::Other(format!("cannot read {}: {e}", path.display())))
-    };
-    let bytes = match &args.data {
-        Some(path) => read(path)?,
-        None => generate(&args.generate.unwrap_or_default()),
-    };
-    let dataset =
-        Dataset::from_json(&bytes).map_err(|e| CliError::Other(format!("the dataset is refused:\n{e}")))?;
-    drop(bytes);
-    let mut options = SandboxOptions::new(dataset);
-    options.listen = args.listen;
-    if let Some(path) = &args.faults {
-        options.faults =
-            parse_faults(&read(path)?).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
-    }
-    let sandbox = start(options).await.map_err(|e| CliError::Other(e.to_string()))?;
-    println!("Sandbox listening on {}", sandbox.base_url());
-    println!("  Entrata: {}", sandbox.entrata_base_url());
-    if let Some(path) = &args.write_config {
-        sandbox.write_config(path).map_err(|e| CliError::Other(e.to_string()))?;
-        println!("  Config:  {} (secrets in {})", path.display(), env_path(path).display());
-    }
-    println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await.map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
-    sandbox.shutdown().await;
     Ok(Outcome::Done)
 }
 
@@ -189,7 +159,7 @@ pub async fn run_pull(
 
 pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, CliError> {
     let path = cli.state_path()?;
-    let state = StateFile::open_existing(&path).await?;
+    let state = StateFile::open_read_only(&path).await?;
     let report = StatusReport::gather(&state).await?;
     state.close().await;
     match args.format {
@@ -202,7 +172,7 @@ pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, 
 pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
     let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
-    let state = StateFile::open_existing(&config.state_path).await?;
+    let state = StateFile::open_read_only(&config.state_path).await?;
     let request = PlanRequest {
         properties: args.properties.iter().map(PropertyId::new).collect(),
         period: args.period,
@@ -256,7 +226,7 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
 
 pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> Result<Outcome, CliError> {
     // The config is optional here: an accountant may check a mapping folder on its own.
-    let config = if cli.config.exists() { Some(cli.load_config()?) } else { None };
+    let config = if cli.config.is_some() || cli.config_path().exists() { Some(cli.load_config()?) } else { None };
     let dir = match (&args.dir, &config) {
         (Some(dir), _) => dir.clone(),
         (None, Some(config)) => config.mappings_dir.clone(),
@@ -277,7 +247,7 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
     let state_path = cli.state.clone().or_else(|| config.as_ref().map(|c| c.state_path.clone()));
     let usage = match state_path.filter(|p| p.exists()) {
         Some(path) => {
-            let state = StateFile::open_existing(&path).await?;
+            let state = StateFile::open_read_only(&path).await?;
             let usage = crate::run::mappings::code_usage(&state).await?;
             state.close().await;
             usage

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod sandbox;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,13 +46,24 @@ pub enum CliError {
     Plan(#[from] PlanRunError),
     #[error("{0}")]
     Mappings(MappingErrors),
+    /// A command line that asks for something the command does not do.
+    #[error("{0}")]
+    Usage(String),
     #[error("{0}")]
     Other(String),
 }
 
+/// The config file used when `--config` is not given.
+pub const DEFAULT_CONFIG: &str = "recon.toml";
+
 impl Cli {
+    /// `--config`, or `./recon.toml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG))
+    }
+
     fn load_config(&self) -> Result<Config, CliError> {
-        let mut config = Config::load(&self.config)?;
+        let mut config = Config::load(&self.config_path())?;
         if let Some(state) = &self.state {
             config.state_path = state.clone();
         }
@@ -92,9 +104,10 @@ pub fn main_with_args(cli: Cli) -> ExitCode {
 }
 
 async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
+    refuse_unused_globals(cli)?;
     match &cli.command {
         Command::Demo(args) => commands::cmd_demo(cli, args).await,
-        Command::Sandbox(args) => commands::cmd_sandbox(args).await,
+        Command::Sandbox(args) => sandbox::cmd_sandbox(args).await,
         Command::Pull(args) => commands::cmd_pull(cli, args).await,
         Command::Status(args) => commands::cmd_status(cli, args).await,
         Command::Plan(args) => commands::cmd_plan(cli, args).await,
@@ -102,6 +115,27 @@ async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
             commands::cmd_mappings_check(cli, args).await
         }
     }
+}
+
+/// `demo` and `sandbox` make their own config and state file: a `--config` or `--state` given to
+/// them would be silently ignored, so it is refused instead.
+fn refuse_unused_globals(cli: &Cli) -> Result<(), CliError> {
+    let (command, instead) = match &cli.command {
+        Command::Demo(_) => ("demo", "it writes its own config and state file into a fresh folder and prints where"),
+        Command::Sandbox(_) => (
+            "sandbox",
+            "it reads no config; --write-config FILE writes one for the other commands to use with --config FILE",
+        ),
+        _ => return Ok(()),
+    };
+    let given: Vec<&str> = [("--config", cli.config.is_some()), ("--state", cli.state.is_some())]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Usage(format!("`{command}` does not take {}: {instead}", given.join(" or "))))
 }
 
 fn init_logging(cli: &Cli) {

@@ -14,6 +14,7 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::totp;
+use super::transport::{describe_transport, is_refused, loggable_url, origin};
 use super::wire::{ErrorEnvelope, SessionResponse};
 use crate::config::{EntrataCredentials, SourceConfig};
 use crate::http::{Jitter, RetryPolicy, read_body, retry_after};
@@ -30,6 +31,11 @@ pub enum SourceError {
     Rejected { path: String, status: u16, code: String, message: String },
     #[error("Entrata kept failing for {path} after {attempts} attempts: {last}")]
     Exhausted { path: String, attempts: u32, last: String },
+    #[error(
+        "cannot reach Entrata at {origin}: nothing accepts connections there ({attempts} attempts); \
+         check source.base_url in the config, and that the service (or `entrata-recon sandbox`) is running"
+    )]
+    Unreachable { origin: String, attempts: u32 },
     #[error("Entrata asked to wait {seconds} s before retrying {path}, longer than the {max} s we wait")]
     TooLongRetryAfter { path: String, seconds: u64, max: u64 },
     #[error("Entrata sent a malformed response for {path}: {message}")]
@@ -75,16 +81,25 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// once would otherwise keep us looping).
 const AUTH_RENEWALS_MAX: u32 = 3;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Attempts while the connection is refused: nothing listens at the address, and waiting the
+/// whole backoff (a minute or more) for it to appear helps nobody.
+const REFUSED_ATTEMPTS_MAX: u32 = 3;
+/// Waits at least this long are announced in the log (at info): a silent pause looks like a hang.
+pub const ANNOUNCED_WAIT: Duration = Duration::from_secs(2);
 const MFA_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct EntrataClient {
     http: reqwest::Client,
     base_url: String,
+    /// `scheme://host:port` of `base_url`, for messages.
+    origin: String,
     credentials: EntrataCredentials,
     retry: RetryPolicy,
     session: Mutex<Session>,
     /// No request leaves before this instant (set when the rate-limit budget is spent).
     not_before: StdMutex<Option<Instant>>,
+    /// The last `not_before` announced in the log, so that concurrent waiters say it once.
+    announced_until: StdMutex<Option<Instant>>,
     jitter: StdMutex<Jitter>,
     stats: ClientStats,
 }
@@ -107,14 +122,26 @@ struct MfaBody {
 /// What one HTTP exchange came to, before retry decisions.
 enum Exchange {
     Body(Vec<u8>),
-    /// Worth another try after the given wait (`None`: the usual backoff).
-    Transient {
-        reason: String,
-        wait: Option<Duration>,
-    },
+    /// Worth another try.
+    Transient(Transient),
     Failed(SourceError),
     /// 401: the error code Entrata gave.
     Unauthorized(String),
+}
+
+/// A failure worth another try.
+struct Transient {
+    reason: String,
+    /// The server's `Retry-After`; `None`: the usual backoff.
+    wait: Option<Duration>,
+    /// The connection was refused: only a few quick tries.
+    refused: bool,
+}
+
+impl Transient {
+    fn new(reason: String, wait: Option<Duration>) -> Exchange {
+        Exchange::Transient(Transient { reason, wait, refused: false })
+    }
 }
 
 impl EntrataClient {
@@ -130,10 +157,12 @@ impl EntrataClient {
         Ok(EntrataClient {
             http,
             base_url: config.base_url.clone(),
+            origin: origin(&config.base_url),
             credentials,
             retry: RetryPolicy::standard(config.max_attempts),
             session: Mutex::new(Session { token: None, generation: 0, renew_at: None }),
             not_before: StdMutex::new(None),
+            announced_until: StdMutex::new(None),
             jitter: StdMutex::new(Jitter::from_entropy()),
             stats: ClientStats::default(),
         })
@@ -189,8 +218,8 @@ impl EntrataClient {
                         message: "the session was not accepted".to_owned(),
                     });
                 }
-                Exchange::Transient { reason, wait } => {
-                    self.retry_later(path, attempt, &reason, wait).await?;
+                Exchange::Transient(transient) => {
+                    self.retry_later(path, attempt, &transient).await?;
                 }
             }
         }
@@ -242,8 +271,8 @@ impl EntrataClient {
                     return self.login_locked(session).await;
                 }
                 Exchange::Failed(e) => return Err(e),
-                Exchange::Transient { reason, wait } => {
-                    self.retry_later(path, attempt, &reason, wait).await?;
+                Exchange::Transient(transient) => {
+                    self.retry_later(path, attempt, &transient).await?;
                 }
             }
         }
@@ -301,8 +330,8 @@ impl EntrataClient {
                     return Err(SourceError::Login { code, message });
                 }
                 Exchange::Failed(e) => return Err(e),
-                Exchange::Transient { reason, wait } => {
-                    self.retry_later(path, attempt, &reason, wait).await?;
+                Exchange::Transient(transient) => {
+                    self.retry_later(path, attempt, &transient).await?;
                     // A TOTP code may have gone stale while we waited.
                     if let Some(secret) = &self.credentials.totp_secret
                         && mfa.as_ref().is_some_and(|m| m.kind == "totp")
@@ -364,19 +393,31 @@ impl EntrataClient {
         Ok(())
     }
 
-    /// One request: classifies the outcome; records rate-limit budget and stats.
+    /// One request: classifies the outcome; records rate-limit budget and stats. With `-vv` each
+    /// request is logged with its method, URL (no secrets: `loggable_url`), status and time.
     async fn exchange(&self, request: reqwest::RequestBuilder, path: &str) -> Exchange {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let response = match request.send().await {
+        let request = match request.build() {
+            Ok(request) => request,
+            Err(e) => return Exchange::Failed(SourceError::Client(describe_transport(&e, &self.origin))),
+        };
+        let (method, url) = (request.method().clone(), loggable_url(request.url()));
+        let started = Instant::now();
+        let response = match self.http.execute(request).await {
             Ok(r) => r,
-            Err(e) => return Exchange::Transient { reason: describe_transport(&e), wait: None },
+            Err(e) => {
+                let reason = describe_transport(&e, &self.origin);
+                tracing::trace!(%method, %url, elapsed_ms = started.elapsed().as_millis() as u64, error = %reason, "HTTP request failed");
+                return Exchange::Transient(Transient { reason, wait: None, refused: is_refused(&e) });
+            }
         };
         let status = response.status();
+        tracing::trace!(%method, %url, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "HTTP request");
         self.note_budget(response.headers());
         let wait = retry_after(response.headers(), SystemTime::now());
         let body = match read_body(response).await {
             Ok(b) => b,
-            Err(e) => return Exchange::Transient { reason: e.to_string(), wait: None },
+            Err(e) => return Transient::new(e.to_string(), None),
         };
         if status == StatusCode::OK {
             return Exchange::Body(body);
@@ -399,10 +440,10 @@ impl EntrataClient {
             }),
             StatusCode::TOO_MANY_REQUESTS => {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                Exchange::Transient { reason: "429 rate limited".into(), wait }
+                Transient::new("429 rate limited".into(), wait)
             }
             s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
-                Exchange::Transient { reason: format!("{} {}", s.as_u16(), code), wait }
+                Transient::new(format!("{} {}", s.as_u16(), code), wait)
             }
             s => Exchange::Failed(SourceError::Rejected {
                 path: path.to_owned(),
@@ -417,22 +458,20 @@ impl EntrataClient {
         }
     }
 
-    /// After a transient failure: gives up once the attempts are spent, else waits.
-    async fn retry_later(
-        &self,
-        path: &str,
-        attempt: u32,
-        reason: &str,
-        wait: Option<Duration>,
-    ) -> Result<(), SourceError> {
+    /// After a transient failure: gives up once the attempts are spent (a few when nothing
+    /// listens at the address), else waits.
+    async fn retry_later(&self, path: &str, attempt: u32, transient: &Transient) -> Result<(), SourceError> {
+        if transient.refused && attempt >= REFUSED_ATTEMPTS_MAX.min(self.retry.max_attempts) {
+            return Err(SourceError::Unreachable { origin: self.origin.clone(), attempts: attempt });
+        }
         if attempt >= self.retry.max_attempts {
             return Err(SourceError::Exhausted {
                 path: path.to_owned(),
                 attempts: attempt,
-                last: reason.to_owned(),
+                last: transient.reason.clone(),
             });
         }
-        self.pause(path, attempt, reason, wait).await
+        self.pause(path, attempt, &transient.reason, transient.wait).await
     }
 
     /// Sleeps before another attempt: `Retry-After` when the server gave one, else backoff.
@@ -458,12 +497,18 @@ impl EntrataClient {
                 self.retry.backoff(attempt, &mut jitter)
             }
         };
+        let waiting = if delay.as_millis() >= 1_000 {
+            format!("{} s", delay.as_secs_f64().round())
+        } else {
+            format!("{} ms", delay.as_millis())
+        };
         tracing::warn!(
             path,
             attempt,
+            max_attempts = self.retry.max_attempts,
             reason,
             delay_ms = delay.as_millis() as u64,
-            "Entrata request failed; retrying"
+            "Entrata request failed ({reason}); retrying in {waiting}"
         );
         tokio::time::sleep(delay).await;
         Ok(())
@@ -485,28 +530,21 @@ impl EntrataClient {
         if let Some(until) = until {
             let now = Instant::now();
             if until > now {
-                tokio::time::sleep(until - now).await;
+                let wait = until - now;
+                if wait >= ANNOUNCED_WAIT {
+                    let mut announced = self.announced_until.lock().unwrap_or_else(|p| p.into_inner());
+                    if announced.is_none_or(|at| at < until) {
+                        *announced = Some(until);
+                        tracing::info!(
+                            wait_s = wait.as_secs_f64().round() as u64,
+                            "Entrata's rate-limit budget is spent (X-RateLimit-Remaining: 0): waiting {} s for its \
+                             window to reset",
+                            wait.as_secs_f64().round()
+                        );
+                    }
+                }
+                tokio::time::sleep(wait).await;
             }
         }
     }
-}
-
-/// A transport error in words, without the URL's query (which is harmless) or anything secret.
-fn describe_transport(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_body() || e.is_decode() {
-        "connection dropped while reading the response"
-    } else {
-        "connection failed"
-    };
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    let mut detail = String::new();
-    while let Some(s) = source {
-        detail = s.to_string();
-        source = s.source();
-    }
-    if detail.is_empty() { kind.to_owned() } else { format!("{kind}: {detail}") }
 }
