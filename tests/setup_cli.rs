@@ -105,10 +105,22 @@ fn fault_files_that_would_do_nothing_are_refused_naming_the_rule() {
     let home = tempfile::tempdir().expect("temp dir");
     let cases = [
         ("{}", "no rules, so it would do nothing"),
-        (r#"[{"service": "entrata", "probability": 0, "action": "reset"}]"#, "rules[0]: field \"probability\": 0 never fires"),
-        (r#"[{"service": "entrata", "method": "FETCH", "action": "reset"}]"#, "rules[0]: field \"method\": unknown HTTP method \"FETCH\""),
-        (r#"[{"service": "entrata", "nth": 1, "times": 0, "action": "reset"}]"#, "rules[0]: field \"times\": expected an integer >= 1"),
-        (r#"[{"service": "ftp", "action": "reset"}]"#, "rules[0]: field \"service\": unknown service \"ftp\""),
+        (
+            r#"[{"service": "entrata", "probability": 0, "action": "reset"}]"#,
+            "rules[0]: field \"probability\": 0 never fires",
+        ),
+        (
+            r#"[{"service": "entrata", "method": "FETCH", "action": "reset"}]"#,
+            "rules[0]: field \"method\": unknown HTTP method \"FETCH\"",
+        ),
+        (
+            r#"[{"service": "entrata", "nth": 1, "times": 0, "action": "reset"}]"#,
+            "rules[0]: field \"times\": expected an integer >= 1",
+        ),
+        (
+            r#"[{"service": "ftp", "action": "reset"}]"#,
+            "rules[0]: field \"service\": unknown service \"ftp\"",
+        ),
         (r#"[{"service": "entrata", "path": "/xero/**", "action": "reset"}]"#, "matches no Entrata path"),
     ];
     for (json, expected) in cases {
@@ -133,15 +145,20 @@ async fn nothing_listening_fails_fast_naming_the_address_and_status_says_why() {
     let config = dir.path().join("recon.toml").to_str().expect("UTF-8").to_owned();
     let home = dir.path().to_owned();
     let for_pull = config.clone();
-    let pull = tokio::task::spawn_blocking(move || run(&home, &["--config", &for_pull, "pull"])).await.expect("pull");
+    let pull = tokio::task::spawn_blocking(move || run(&home, &["--config", &for_pull, "pull"]))
+        .await
+        .expect("pull");
     let config = config.as_str();
     assert_eq!(pull.code, Some(2), "{pull:?}");
-    let expected = format!("error: cannot reach Entrata at http://127.0.0.1:{port}: nothing accepts connections there (3 attempts)");
+    let expected = format!(
+        "error: cannot reach Entrata at http://127.0.0.1:{port}: nothing accepts connections there (3 attempts)"
+    );
     assert!(pull.stderr.contains(&expected), "{}", pull.stderr);
 
     let status = run(dir.path(), &["--config", config, "status"]);
     assert!(
-        status.stdout.contains("(failed)") && status.stdout.contains(&format!("cannot reach Entrata at http://127.0.0.1:{port}")),
+        status.stdout.contains("(failed)")
+            && status.stdout.contains(&format!("cannot reach Entrata at http://127.0.0.1:{port}")),
         "status must say why the last pull failed: {status:?}"
     );
     assert_eq!(status.code, Some(1), "a failed last pull needs a person: {status:?}");

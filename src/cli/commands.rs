@@ -1,6 +1,6 @@
 //! Each command: settle what it needs, call `run`, print, say how it went.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::args::*;
@@ -10,14 +10,14 @@ use crate::domain::PropertyId;
 use crate::mapping::CheckReport;
 use crate::report::plan::{PlanJsonWriter, PlanView};
 use crate::report::progress::Progress;
-use crate::report::status::StatusReport;
+use crate::report::status::{Planned, StatusReport};
 use crate::run::demo;
 use crate::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
 use crate::run::pull::{PullOptions, pull};
 use crate::sandbox::generate::generate_with_summary;
 use crate::sandbox::{Dataset, SandboxOptions, start};
 use crate::source::client::EntrataClient;
-use crate::state::{RunOutcome, StateFile, StateLock};
+use crate::state::{RunOutcome, StateError, StateFile, StateLock};
 use crate::targets::TargetKind;
 
 pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliError> {
@@ -158,15 +158,51 @@ pub async fn run_pull(
 }
 
 pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, CliError> {
-    let path = cli.state_path()?;
+    let config = cli.optional_config()?;
+    let path = match &config {
+        Some(config) => config.state_path.clone(),
+        None => cli.state_path()?,
+    };
+    let mappings_dir = config.as_ref().map_or_else(|| PathBuf::from("mappings"), |c| c.mappings_dir.clone());
     let state = StateFile::open_read_only(&path).await?;
-    let report = StatusReport::gather(&state).await?;
+    let planned = planned_exceptions(&state, &mappings_dir).await;
+    let report = match planned {
+        Ok(planned) => StatusReport::gather(&state, planned).await,
+        Err(e) => Err(e),
+    };
     state.close().await;
+    let report = report?;
     match args.format {
         StatusFormat::Text => print!("{}", report.to_text()),
         StatusFormat::Json => println!("{}", report.to_json()),
     }
-    Ok(if report.quarantined.is_empty() { Outcome::Done } else { Outcome::NeedsAttention })
+    Ok(if report.needs_person() { Outcome::NeedsAttention } else { Outcome::Done })
+}
+
+/// The exceptions `plan` would report now, made by `plan` itself, or why they were not.
+async fn planned_exceptions(state: &StateFile, mappings_dir: &Path) -> Result<Planned, StateError> {
+    if !mappings_dir.is_dir() {
+        let reason = format!("no mapping files at {}", mappings_dir.display());
+        return Ok(Planned::NotChecked { reason, needs_person: false });
+    }
+    let mappings = match crate::mapping::load(mappings_dir) {
+        Ok(mappings) => Arc::new(mappings),
+        Err(errors) => {
+            let n = errors.diagnostics().len();
+            let reason = format!(
+                "the mapping files in {} have {n} mistake{}; `entrata-recon mappings check` shows {}",
+                mappings_dir.display(),
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "it" } else { "them" }
+            );
+            return Ok(Planned::NotChecked { reason, needs_person: true });
+        }
+    };
+    match plan(state, &mappings, &PlanRequest::default()).await {
+        Ok(plan) => Ok(Planned::Checked(plan.exceptions)),
+        Err(PlanRunError::State(e)) => Err(e),
+        Err(e) => Ok(Planned::NotChecked { reason: e.to_string(), needs_person: true }),
+    }
 }
 
 pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliError> {
@@ -226,7 +262,7 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
 
 pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> Result<Outcome, CliError> {
     // The config is optional here: an accountant may check a mapping folder on its own.
-    let config = if cli.config.is_some() || cli.config_path().exists() { Some(cli.load_config()?) } else { None };
+    let config = cli.optional_config()?;
     let dir = match (&args.dir, &config) {
         (Some(dir), _) => dir.clone(),
         (None, Some(config)) => config.mappings_dir.clone(),

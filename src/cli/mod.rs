@@ -70,6 +70,16 @@ impl Cli {
         Ok(config)
     }
 
+    /// The config when one was named or `./recon.toml` exists: `status` and `mappings check` work
+    /// without one.
+    fn optional_config(&self) -> Result<Option<Config>, CliError> {
+        if self.config.is_some() || self.config_path().exists() {
+            Ok(Some(self.load_config()?))
+        } else {
+            Ok(None)
+        }
+    }
+
     fn state_path(&self) -> Result<PathBuf, CliError> {
         // Read-only commands work from `--state` alone, without a config.
         match &self.state {
@@ -121,7 +131,9 @@ async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
 /// them would be silently ignored, so it is refused instead.
 fn refuse_unused_globals(cli: &Cli) -> Result<(), CliError> {
     let (command, instead) = match &cli.command {
-        Command::Demo(_) => ("demo", "it writes its own config and state file into a fresh folder and prints where"),
+        Command::Demo(_) => {
+            ("demo", "it writes its own config and state file into a fresh folder and prints where")
+        }
         Command::Sandbox(_) => (
             "sandbox",
             "it reads no config; --write-config FILE writes one for the other commands to use with --config FILE",

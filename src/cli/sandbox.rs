@@ -77,7 +77,8 @@ pub(super) async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError>
     };
     let faults = match &args.faults {
         Some(path) => Some(
-            parse_fault_file(&read(path)?).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,
+            parse_fault_file(&read(path)?)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,
         ),
         None => None,
     };

@@ -11,7 +11,11 @@ pub fn origin(url: &str) -> String {
     match Url::parse(url) {
         Ok(url) => {
             let host = url.host_str().unwrap_or("?");
-            let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() };
+            let host = if host.contains(':') && !host.starts_with('[') {
+                format!("[{host}]")
+            } else {
+                host.to_owned()
+            };
             match url.port_or_known_default() {
                 Some(port) => format!("{}://{host}:{port}", url.scheme()),
                 None => format!("{}://{host}", url.scheme()),

@@ -82,7 +82,11 @@ pub(super) async fn connect_read_only(path: &Path, mode: ReadMode) -> Result<Sql
         .read_only(true)
         .immutable(mode == ReadMode::Immutable)
         .busy_timeout(BUSY_TIMEOUT);
-    SqlitePoolOptions::new().max_connections(POOL_CONNECTIONS_MAX).connect_with(options).await.map_err(open_err)
+    SqlitePoolOptions::new()
+        .max_connections(POOL_CONNECTIONS_MAX)
+        .connect_with(options)
+        .await
+        .map_err(open_err)
 }
 
 /// What the file's migrations say about it.
@@ -139,7 +143,9 @@ pub(super) async fn check_schema(pool: &SqlitePool, path: &Path) -> Result<Schem
             Some(_) if !success => {
                 return Err(StateError::Corrupt {
                     path: path.to_owned(),
-                    message: format!("schema migration {version} did not finish; run `entrata-recon pull` to retry it"),
+                    message: format!(
+                        "schema migration {version} did not finish; run `entrata-recon pull` to retry it"
+                    ),
                 });
             }
             Some(_) => {}

@@ -56,7 +56,9 @@ impl Background {
                 let status = child.wait().expect("wait");
                 let mut stderr = String::new();
                 child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
-                panic!("{command:?} ended ({status}) before it was ready\nstdout:\n{stdout}\nstderr:\n{stderr}");
+                panic!(
+                    "{command:?} ended ({status}) before it was ready\nstdout:\n{stdout}\nstderr:\n{stderr}"
+                );
             }
             stdout.push_str(&line);
             if line.trim_end() == READY_LINE {

@@ -50,7 +50,9 @@ pub(super) fn check_plan(plan: &FaultPlan) -> Result<(), FaultsError> {
         if let Some(earlier) = shadow {
             return Err(invalid(
                 format!("rules[{later}]"),
-                format!("never fires: rules[{earlier}] fires on every request this rule matches, and the first rule that fires wins"),
+                format!(
+                    "never fires: rules[{earlier}] fires on every request this rule matches, and the first rule that fires wins"
+                ),
             ));
         }
     }
