@@ -183,3 +183,29 @@ async fn mappings_check_lists_unmapped_codes_with_money_and_strict_fails() {
     assert_eq!(plan.status.code(), Some(2));
     assert!(text(&plan.stderr).contains("portfolio.toml:"), "{}", text(&plan.stderr));
 }
+
+/// A property file named after no property Entrata knows (`prop_001.toml` for `prop_0001`): its
+/// settings would silently apply to nothing. `mappings check --strict` refuses it and every `plan`
+/// warns, both naming the file and the nearest property id. And one unmapped code across many
+/// properties is counted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misnamed_property_file_is_named_with_the_nearest_property() {
+    let world = World::new(&generated("properties=3,months=1,seed=3")).await;
+    assert!(world.run(&["pull"]).await.status.success());
+    let check = world.run(&["mappings", "check"]).await;
+    let out = text(&check.stdout);
+    assert!(out.contains("1 AR code (MISC) has no rule: "), "{out}");
+    assert!(out.contains(" properties, ") && out.contains(" USD waiting; held, not posted:"), "{out}");
+
+    let properties = world.dir.path().join("mappings/properties");
+    std::fs::rename(properties.join("prop_0001.toml"), properties.join("prop_001.toml")).unwrap();
+    let named = "prop_001.toml matches no property Entrata knows, so its settings apply to nothing; did you \
+                 mean prop_0001 (rename it to prop_0001.toml)?";
+    let strict = world.run(&["mappings", "check", "--strict"]).await;
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(text(&strict.stdout).contains(named), "{}", text(&strict.stdout));
+    let plan = world.run(&["plan", "--format", "json"]).await;
+    assert_eq!(plan.status.code(), Some(1), "{}", text(&plan.stderr));
+    assert!(text(&plan.stderr).contains(named), "plan must warn: {}", text(&plan.stderr));
+    serde_json::from_slice::<Value>(&plan.stdout).expect("the plan itself is still JSON");
+}

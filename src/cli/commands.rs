@@ -281,16 +281,16 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
         (None, None) => Vec::new(),
     };
     let state_path = cli.state.clone().or_else(|| config.as_ref().map(|c| c.state_path.clone()));
-    let usage = match state_path.filter(|p| p.exists()) {
+    let codes = match state_path.filter(|p| p.exists()) {
         Some(path) => {
             let state = StateFile::open_read_only(&path).await?;
-            let usage = crate::run::mappings::code_usage(&state).await?;
+            let codes = crate::run::mappings::code_usage(&state).await;
             state.close().await;
-            usage
+            codes?
         }
-        None => Vec::new(),
+        None => crate::run::mappings::StateCodes::default(),
     };
-    let report = CheckReport::checked(&set, usage, &targets);
+    let report = CheckReport::checked(&set, codes.usage, &codes.properties, &targets);
     print!("{report}");
     Ok(match report.exit_code(args.strict) {
         0 => Outcome::Done,
