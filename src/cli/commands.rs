@@ -81,6 +81,7 @@ pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliE
 pub(super) async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
     let credentials = config.entrata_credentials()?;
+    StateFile::check_writable(&config.state_path).await?;
     let _lock = StateLock::acquire(&config.state_path, "pull")?;
     let state = StateFile::open(&config.state_path).await?;
     let client = EntrataClient::new(&config.source, credentials)?;

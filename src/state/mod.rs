@@ -123,7 +123,22 @@ impl StateFile {
         Ok(StateFile { pool, path: path.to_owned(), immutable: mode == open::ReadMode::Immutable })
     }
 
+    /// Refuses an existing file that a writer must not touch (someone else's database, a newer
+    /// version's state file) without changing it; a missing file is fine (it will be created).
+    /// Mutating commands call this before taking the lock, whose file would land beside it.
+    pub async fn check_writable(path: &Path) -> Result<(), StateError> {
+        if !path.exists() {
+            return Ok(());
+        }
+        let pool = open::connect_read_only(path, open::read_mode(path)).await?;
+        let checked = open::check_schema(&pool, path).await;
+        pool.close().await;
+        checked.map(|_| ())
+    }
+
     async fn connect(path: &Path) -> Result<StateFile, StateError> {
+        // Before the connection below turns the file to WAL mode, which rewrites its header.
+        StateFile::check_writable(path).await?;
         let open_err = |source| StateError::Open { path: path.to_owned(), source };
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(open_err)?
@@ -139,11 +154,6 @@ impl StateFile {
             .connect_with(options)
             .await
             .map_err(open_err)?;
-        // Someone else's database, or a newer version's, is refused before a table is added.
-        if let Err(e) = open::check_schema(&pool, path).await {
-            pool.close().await;
-            return Err(e);
-        }
         open::MIGRATOR
             .run(&pool)
             .await
