@@ -22,7 +22,9 @@ pub enum ConfigError {
     Invalid { path: PathBuf, message: String },
     #[error("cannot read env_file {path}: {source}")]
     EnvFileRead { path: PathBuf, source: std::io::Error },
-    #[error("{path}:{line}: expected NAME=value")]
+    #[error(
+        "{path}:{line}: expected NAME=value (values may be 'single-quoted', taken as written, or \"double-quoted\" with \\ escapes)"
+    )]
     EnvFileSyntax { path: PathBuf, line: usize },
     #[error(
         "environment variable {name} is not set (needed for {purpose}; set it or put it in the env_file)"
@@ -300,31 +302,52 @@ impl Env {
     }
 }
 
-/// `NAME=value` lines; blank lines and `#` comments are skipped; values may be quoted.
+/// The env file, read by `dotenvy` (the de-facto `.env` format): `NAME=value` lines, `#`
+/// comments, `export ` allowed; `'single quotes'` keep a value exactly as written; in `"double
+/// quotes"` `\"`, `\\`, `\$` and `\n` are escapes and `$NAME` / `${NAME}` expand, as they do
+/// unquoted. Nothing is set in the process environment.
 fn parse_env_file(path: &Path, text: &str) -> Result<BTreeMap<String, String>, ConfigError> {
     let mut vars = BTreeMap::new();
-    for (idx, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+    for pair in dotenvy::from_read_iter(text.as_bytes()) {
+        match pair {
+            Ok((name, value)) => {
+                vars.insert(name, value);
+            }
+            Err(dotenvy::Error::LineParse(part, _)) => {
+                // dotenvy names the line (or the value) it could not read, not its number.
+                let line = text.lines().position(|line| line.contains(part.trim())).map_or(1, |i| i + 1);
+                return Err(ConfigError::EnvFileSyntax { path: path.to_owned(), line });
+            }
+            Err(dotenvy::Error::Io(source)) => {
+                return Err(ConfigError::EnvFileRead { path: path.to_owned(), source });
+            }
+            Err(other) => {
+                let source = std::io::Error::new(std::io::ErrorKind::InvalidData, other.to_string());
+                return Err(ConfigError::EnvFileRead { path: path.to_owned(), source });
+            }
         }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((name, value)) = line.split_once('=') else {
-            return Err(ConfigError::EnvFileSyntax { path: path.to_owned(), line: idx + 1 });
-        };
-        let name = name.trim();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(ConfigError::EnvFileSyntax { path: path.to_owned(), line: idx + 1 });
-        }
-        let value = value.trim();
-        let unquoted = value
-            .strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
-            .unwrap_or(value);
-        vars.insert(name.to_owned(), unquoted.to_owned());
     }
     Ok(vars)
+}
+
+/// One env file line that `parse_env_file` reads back as exactly `value`: single-quoted when
+/// it holds no `'`, else double-quoted with `\`, `"`, `$` and line breaks escaped.
+pub fn env_file_line(name: &str, value: &str) -> String {
+    if !value.contains('\'') && !value.contains(['\n', '\r']) {
+        return format!("{name}='{value}'\n");
+    }
+    let mut quoted = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        match c {
+            '\\' | '"' | '$' | '\'' => {
+                quoted.push('\\');
+                quoted.push(c);
+            }
+            '\n' => quoted.push_str("\\n"),
+            other => quoted.push(other),
+        }
+    }
+    format!("{name}=\"{quoted}\"\n")
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -395,6 +418,50 @@ totp_secret_env = "S"
     #[test]
     fn bad_env_file_line_is_reported_with_its_number() {
         let err = parse_env_file(Path::new("x.env"), "A=1\nnot a pair\n").unwrap_err().to_string();
-        assert_eq!(err, "x.env:2: expected NAME=value");
+        assert!(err.starts_with("x.env:2: expected NAME=value"), "{err}");
+        let err = parse_env_file(Path::new("x.env"), "A=1\nB=2\nC=\"open\n").unwrap_err().to_string();
+        assert!(err.starts_with("x.env:3: expected NAME=value"), "{err}");
+    }
+
+    #[test]
+    fn env_file_quotes_and_escapes_are_exact() {
+        let text = r#"
+# comments and blank lines are skipped
+export A=plain
+B='single $NOT_EXPANDED "as written"'
+C="say \"hi\" \\ back"
+D="two\nlines"
+E="costs \$5"
+F=
+G=value # a comment
+"#;
+        let vars = parse_env_file(Path::new("x.env"), text).unwrap();
+        let get = |name: &str| vars.get(name).map(String::as_str);
+        assert_eq!(get("A"), Some("plain"));
+        assert_eq!(get("B"), Some("single $NOT_EXPANDED \"as written\""));
+        assert_eq!(get("C"), Some("say \"hi\" \\ back"));
+        assert_eq!(get("D"), Some("two\nlines"));
+        assert_eq!(get("E"), Some("costs $5"));
+        assert_eq!(get("F"), Some(""));
+        assert_eq!(get("G"), Some("value"));
+    }
+
+    #[test]
+    fn written_env_lines_read_back_exactly() {
+        for value in [
+            "plain",
+            "p@ss w0rd",
+            "it's",
+            "$HOME",
+            "back\\slash",
+            "quote\"d",
+            "a'b\"c$d\\e",
+            "two\nlines",
+            "",
+        ] {
+            let line = env_file_line("SECRET", value);
+            let vars = parse_env_file(Path::new("x.env"), &line).unwrap();
+            assert_eq!(vars.get("SECRET").map(String::as_str), Some(value), "{line}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! What every HTTP client of ours shares: retry timing (capped exponential backoff with full
 //! jitter, `Retry-After` honoured) and response-body limits.
 
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
@@ -66,6 +67,80 @@ impl Jitter {
     }
 }
 
+/// How our clients wait (backoff, `Retry-After`, rate-limit budgets) and what "now" is for those
+/// waits. In production: tokio's timer and the monotonic clock. In tests: a virtual clock that
+/// records every wait, does not sleep, and calls a hook (which moves a sandbox's clock by the same
+/// amount), so that waits are checked exactly and rate-limit windows roll without real time.
+#[derive(Clone, Default)]
+pub struct Pause {
+    virtual_clock: Option<Arc<VirtualClock>>,
+}
+
+struct VirtualClock {
+    /// How far the virtual clock is ahead of the real one: the sum of the waits skipped.
+    skipped: Mutex<Duration>,
+    waits: Mutex<Vec<Duration>>,
+    on_wait: Box<dyn Fn(Duration) + Send + Sync>,
+}
+
+impl std::fmt::Debug for Pause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.virtual_clock.is_some() { "Pause(virtual)" } else { "Pause(real)" })
+    }
+}
+
+impl Pause {
+    /// Real waits on tokio's timer.
+    pub fn real() -> Pause {
+        Pause::default()
+    }
+
+    /// Waits that take no time: each is recorded, moves `now()` forward and calls `on_wait`.
+    pub fn virtual_clock(on_wait: impl Fn(Duration) + Send + Sync + 'static) -> Pause {
+        Pause {
+            virtual_clock: Some(Arc::new(VirtualClock {
+                skipped: Mutex::new(Duration::ZERO),
+                waits: Mutex::new(Vec::new()),
+                on_wait: Box::new(on_wait),
+            })),
+        }
+    }
+
+    pub fn now(&self) -> Instant {
+        let skipped = self.virtual_clock.as_ref().map_or(Duration::ZERO, |v| *lock(&v.skipped));
+        Instant::now() + skipped
+    }
+
+    pub async fn sleep(&self, duration: Duration) {
+        match &self.virtual_clock {
+            None => tokio::time::sleep(duration).await,
+            Some(clock) => {
+                *lock(&clock.skipped) += duration;
+                lock(&clock.waits).push(duration);
+                (clock.on_wait)(duration);
+            }
+        }
+    }
+
+    /// Waits until `at` (on this pause's clock); at once when it has passed.
+    pub async fn sleep_until(&self, at: Instant) {
+        let now = self.now();
+        if at > now {
+            self.sleep(at - now).await;
+        }
+    }
+
+    /// The waits a virtual clock skipped, in order (empty for real waits).
+    pub fn waits(&self) -> Vec<Duration> {
+        self.virtual_clock.as_ref().map_or_else(Vec::new, |v| lock(&v.waits).clone())
+    }
+}
+
+// The data under these locks is a sum and a list, valid between any two statements.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// `Retry-After` as seconds or as an HTTP date (RFC 9110 §10.2.3).
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
@@ -106,6 +181,23 @@ pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyE
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[tokio::test]
+    async fn a_virtual_pause_records_and_skips_its_waits() {
+        let seen = Arc::new(Mutex::new(Duration::ZERO));
+        let hook = Arc::clone(&seen);
+        let pause = Pause::virtual_clock(move |d| *lock(&hook) += d);
+        let before = pause.now();
+        let real = Instant::now();
+        pause.sleep(Duration::from_secs(30)).await;
+        pause.sleep_until(pause.now() + Duration::from_secs(5)).await;
+        pause.sleep_until(before).await; // in the past: no wait
+        assert!(real.elapsed() < Duration::from_secs(30), "a virtual wait slept");
+        assert_eq!(pause.waits(), [Duration::from_secs(30), Duration::from_secs(5)]);
+        assert_eq!(*lock(&seen), Duration::from_secs(35));
+        assert!(pause.now() >= before + Duration::from_secs(35));
+        assert!(Pause::real().waits().is_empty());
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

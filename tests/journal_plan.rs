@@ -629,6 +629,32 @@ fn deferral_of_a_prepaid_month_and_of_a_credit() {
 }
 
 #[test]
+fn recognition_is_dated_the_first_day_of_its_month_under_every_grouping() {
+    // §7.4 dates a recognition on the first day of its month; `post_month` grouping dates other
+    // entries the month's last day (§5), but not recognitions. Same numbers as the three-month case.
+    let mut c = charge("chg_1", "RENT", "3000.00", "2026-01-15", "2026-01");
+    c.service_period = service("2026-01-15", "2026-03-14");
+    let items = Items::charges(vec![c]);
+    for (group_by, charge_line) in [
+        (GroupBy::Day, "2026-01-15 charges EN-LV001-C260115-1"),
+        (GroupBy::Item, "2026-01-15 charges EN-LV001-C260115-1"),
+        (GroupBy::PostMonth, "2026-01-31 charges EN-LV001-C260131-1"),
+    ] {
+        let mut m = deferring(Rounding::HalfEven);
+        m.journal.group_by = group_by;
+        check(
+            &items,
+            &m,
+            &format!(
+                "{charge_line} | Dr receivables 3000.00 | Cr prepaid_rent 2177.42 | Cr rental_income 822.58 [chg_1]
+                 2026-02-01 recognition EN-LV001-E260201-1 | Dr prepaid_rent 1500.00 | Cr rental_income 1500.00 [chg_1]
+                 2026-03-01 recognition EN-LV001-E260301-1 | Dr prepaid_rent 677.42 | Cr rental_income 677.42 [chg_1]"
+            ),
+        );
+    }
+}
+
+#[test]
 fn deferral_over_too_many_months_is_held() {
     let mut c = charge("chg_1", "RENT", "100.00", "2026-02-01", "2026-02");
     c.service_period = service("2026-02-01", "2036-02-01");

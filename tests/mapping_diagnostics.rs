@@ -459,3 +459,80 @@ fn numbers_that_are_not_decimals() {
          which is not exact; expected a decimal string such as `\"70.5\"`, or a whole number",
     );
 }
+
+#[test]
+fn bank_accounts_are_only_for_deposits_and_returns() {
+    let banked = |extra: &str| {
+        base(&format!(
+            "bank_accounts = {{ bank_001 = \"operating_bank\" }}\n[accounts.operating_bank]\nqbo = \"1010\"\nxero = \"1010\"\n{extra}"
+        ))
+    };
+    // The plain mapping, with a bank account in its role, loads.
+    check(&[("portfolio.toml", &banked(""))], "");
+    let role = |name: &str, role: &str| {
+        format!(
+            "`{name}` is a bank account (it is in `[posting] bank_accounts`) and cannot be used for `{role}`: \
+             only deposits and payments returned after their deposit post to bank accounts"
+        )
+    };
+    check(
+        &[(
+            "portfolio.toml",
+            &banked("").replace("clearing = \"undeposited_funds\"", "clearing = \"operating_bank\""),
+        )],
+        &format!(
+            "mappings/portfolio.toml:12:12: {}; expected a clearing account such as undeposited funds: payments wait there until a deposit moves them to the bank",
+            role("operating_bank", "clearing")
+        ),
+    );
+    check(
+        &[(
+            "portfolio.toml",
+            &banked("").replace("receivables = \"receivables\"", "receivables = \"operating_bank\""),
+        )],
+        &format!(
+            "mappings/portfolio.toml:10:15: {}; expected the residents' receivables (A/R) account",
+            role("operating_bank", "receivables")
+        ),
+    );
+    check(
+        &[("portfolio.toml", &banked("[codes.RENT]\naccount = \"operating_bank\"\n"))],
+        &format!(
+            "mappings/portfolio.toml:18:11: {}; expected the code's income or liability account",
+            role("operating_bank", "codes.RENT")
+        ),
+    );
+    check(
+        &[("portfolio.toml", &banked("[proration]\ndefer_to = \"operating_bank\"\n"))],
+        &format!(
+            "mappings/portfolio.toml:18:12: {}; expected a liability account such as prepaid rent",
+            role("operating_bank", "defer_to")
+        ),
+    );
+    // Another name for the bank's QuickBooks account number is the bank account too; a property
+    // file can make the mistake, and is where it is reported.
+    check(
+        &[
+            ("portfolio.toml", &banked("")),
+            (
+                "properties/prop_a.toml",
+                "[accounts]\ncash_box = { qbo = \"1010\" }\n[posting]\nclearing_by_method = { cash = \"cash_box\" }\n",
+            ),
+        ],
+        "mappings/properties/prop_a.toml:4:31: `cash_box` is QuickBooks account 1010, the same account as bank account \
+         `operating_bank`, and cannot be used for `clearing_by_method.cash`: only deposits and payments returned after \
+         their deposit post to bank accounts; expected a clearing account such as undeposited funds: payments wait there \
+         until a deposit moves them to the bank",
+    );
+    check(
+        &[(
+            "portfolio.toml",
+            &banked(
+                "[accounts.water_income2]\nxero = \"1010\"\n[codes.UTIL]\nsplit = [{ account = \"water_income\", percent = \"70\" }, { account = \"water_income2\", percent = \"30\" }]\n",
+            ),
+        )],
+        "mappings/portfolio.toml:20:68: `water_income2` is Xero account 1010, the same account as bank account \
+         `operating_bank`, and cannot be used for `codes.UTIL.split`: only deposits and payments returned after their \
+         deposit post to bank accounts; expected the code's income or liability account",
+    );
+}

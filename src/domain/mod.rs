@@ -10,5 +10,7 @@ pub mod period;
 pub use exception::{Exception, ExceptionKind};
 pub use ids::*;
 pub use items::*;
-pub use money::{Currency, Money, MoneyError, format_amount, parse_decimal_text};
+pub use money::{
+    Currency, MAX_ITEM_CENTS, MAX_ITEM_TEXT, Money, MoneyError, format_amount, parse_decimal_text,
+};
 pub use period::{PostMonth, parse_date};

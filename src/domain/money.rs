@@ -12,12 +12,30 @@ use rust_decimal::Decimal;
 /// Every amount the connector handles has at most this many decimal places.
 pub const MONEY_SCALE: u32 = 2;
 
+/// The largest amount one Entrata item may carry, in cents: a trillion in the item's currency.
+/// Anything larger is surely bad data and is quarantined where items are converted. The bound also
+/// keeps every sum a plan makes (of any number of items a state file can hold) far from the
+/// largest amount a `Money` can hold, so sums cannot overflow.
+pub const MAX_ITEM_CENTS: i128 = 100_000_000_000_000;
+/// `MAX_ITEM_CENTS` as people read it.
+pub const MAX_ITEM_TEXT: &str = "1,000,000,000,000.00";
+
+/// Exponents beyond this are not amounts anyone writes; refusing them early keeps the exact parser
+/// from building huge digit strings.
+const MAX_EXPONENT: i64 = 64;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
     #[error("`{0}` is not a decimal number")]
     NotANumber(String),
     #[error("{0} has more than 2 decimal places")]
     TooManyDecimals(Decimal),
+    #[error(
+        "`{0}` cannot be held exactly: an exact decimal has at most 28 digits after the point and 79,228,162,514,264,337,593,543,950,335 before it"
+    )]
+    TooPrecise(String),
+    #[error("{0} is too large for an amount in cents")]
+    TooLarge(Decimal),
     #[error("`{0}` is not an ISO 4217 currency code")]
     UnknownCurrency(String),
     #[error("cannot combine {left} with {right}")]
@@ -80,8 +98,14 @@ impl Money {
 
     /// The amount in integer minor units (cents).
     pub fn cents(&self) -> i128 {
-        // Invariant: `amount` always has exactly MONEY_SCALE decimals.
+        // Invariant: `amount` always has exactly MONEY_SCALE decimals (`to_cents_exact` and
+        // `checked_add` refuse anything that would not).
         self.amount.mantissa()
+    }
+
+    /// Whether the amount is within the per-item limit (`MAX_ITEM_CENTS`).
+    pub fn within_item_limit(&self) -> bool {
+        self.cents().abs() <= MAX_ITEM_CENTS
     }
 
     pub fn zero(currency: Currency) -> Money {
@@ -112,7 +136,13 @@ impl Money {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch { left: self.currency, right: other.currency });
         }
-        let amount = self.amount.checked_add(other.amount).ok_or(MoneyError::Overflow)?;
+        // rust_decimal keeps a sum representable by lowering its scale (rounding) when the
+        // mantissa would overflow: a sum that is not exactly two places is an overflow to us.
+        let amount = self
+            .amount
+            .checked_add(other.amount)
+            .filter(|sum| sum.scale() == MONEY_SCALE)
+            .ok_or(MoneyError::Overflow)?;
         Ok(Money { amount, currency: self.currency })
     }
 
@@ -134,7 +164,8 @@ impl fmt::Display for Money {
     }
 }
 
-/// `amount` as exactly two decimal places, rejecting sub-cent values (never rounds).
+/// `amount` as exactly two decimal places, rejecting sub-cent values (never rounds) and amounts
+/// too large to carry two decimal places (`Decimal::rescale` would silently keep fewer).
 pub fn to_cents_exact(amount: Decimal) -> Result<Decimal, MoneyError> {
     let normalized = amount.normalize();
     if normalized.scale() > MONEY_SCALE {
@@ -142,6 +173,9 @@ pub fn to_cents_exact(amount: Decimal) -> Result<Decimal, MoneyError> {
     }
     let mut cents = normalized;
     cents.rescale(MONEY_SCALE);
+    if cents.scale() != MONEY_SCALE {
+        return Err(MoneyError::TooLarge(amount));
+    }
     Ok(cents)
 }
 
@@ -155,24 +189,81 @@ pub fn format_amount(amount: Decimal) -> String {
     shown.to_string()
 }
 
-/// Parses the text of a JSON number literal, or the content of a JSON string, exactly.
+/// Parses the text of a JSON number literal, or the content of a JSON string, exactly: the
+/// value written, or an error, never a rounded neighbour.
 ///
-/// Accepts `1295`, `1295.00`, `-25.5`, `1.2e3`; rejects anything `f64` parsing would accept
-/// loosely (`NaN`, `inf`, `0x10`, empty, surrounding spaces).
+/// Accepts JSON's number grammar (`1295`, `1295.00`, `-25.5`, `1.2e3`, `12E-1`); rejects what
+/// `f64` parsing would accept loosely (`NaN`, `inf`, `0x10`, `.5`, `+1`, empty, spaces).
+/// Plain and exponent forms share one exact path: the digits and the decimal exponent are read
+/// as written, insignificant zeros dropped, and the result built from an integer mantissa and a
+/// scale, which fails (`TooPrecise`) instead of rounding when the value needs more digits than a
+/// `Decimal` has (`Decimal::from_scientific` rounds long mantissas; this never does).
 pub fn parse_decimal_text(text: &str) -> Result<Decimal, MoneyError> {
     let bad = || MoneyError::NotANumber(text.to_owned());
-    let body = text.strip_prefix('-').unwrap_or(text);
-    let mut chars = body.chars();
-    if !chars.next().is_some_and(|c| c.is_ascii_digit()) {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (number, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
+        None => (body, None),
+    };
+    let (int_part, frac_part) = match number.split_once('.') {
+        Some((int_part, frac_part)) => (int_part, Some(frac_part)),
+        None => (number, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // JSON: no leading zeros before other digits, at least one digit after a point.
+    if !all_digits(int_part) || (int_part.len() > 1 && int_part.starts_with('0')) {
         return Err(bad());
     }
-    if !body.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')) {
+    let frac_part = frac_part.unwrap_or("");
+    if number.contains('.') && !all_digits(frac_part) {
         return Err(bad());
     }
-    if body.contains(['e', 'E']) {
-        return Decimal::from_scientific(text).map_err(|_| bad());
+    let exponent: i64 = match exponent {
+        None => 0,
+        Some(e) => {
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if !all_digits(digits) {
+                return Err(bad());
+            }
+            // Too many exponent digits is out of range, not a different number.
+            let magnitude: i64 = digits.parse().unwrap_or(i64::MAX);
+            if magnitude > MAX_EXPONENT {
+                // `0e999` is exactly zero; other digits with an exponent that large are out of range.
+                let zero = int_part.bytes().chain(frac_part.bytes()).all(|b| b == b'0');
+                return if zero { Ok(Decimal::ZERO) } else { Err(MoneyError::TooPrecise(text.to_owned())) };
+            }
+            if e.starts_with('-') { -magnitude } else { magnitude }
+        }
+    };
+    // value = digits × 10^-(scale), digits without insignificant zeros.
+    let mut digits = format!("{int_part}{frac_part}");
+    let mut scale = i64::try_from(frac_part.len()).map_err(|_| bad())? - exponent;
+    while scale > 0 && digits.ends_with('0') {
+        digits.pop();
+        scale -= 1;
     }
-    Decimal::from_str_exact(text).map_err(|_| bad())
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Ok(Decimal::ZERO);
+    }
+    let too_precise = || MoneyError::TooPrecise(text.to_owned());
+    let mut digits = digits.to_owned();
+    if scale < 0 {
+        let zeros = usize::try_from(-scale).map_err(|_| too_precise())?;
+        digits.extend(std::iter::repeat_n('0', zeros));
+        scale = 0;
+    }
+    // 29 digits can exceed 96 bits; the conversion below says so.
+    if digits.len() > 29 {
+        return Err(too_precise());
+    }
+    let magnitude: i128 = digits.parse().map_err(|_| too_precise())?;
+    let mantissa = if negative { -magnitude } else { magnitude };
+    let scale = u32::try_from(scale).map_err(|_| too_precise())?;
+    Decimal::try_from_i128_with_scale(mantissa, scale).map_err(|_| too_precise())
 }
 
 /// Active ISO 4217 alphabetic codes, sorted for binary search.
@@ -225,12 +316,177 @@ mod tests {
             ("0.1", dec!(0.1)),
             ("-25.5", dec!(-25.5)),
             ("1.2e3", dec!(1200)),
+            ("12E-1", dec!(1.2)),
+            ("1.0e+2", dec!(100)),
+            ("-0", dec!(0)),
+            ("0e9999", dec!(0)),
+            ("1.000000000000000000000000000000000", dec!(1)),
+            ("1.0000000000000000000000000000000e2", dec!(100)),
             ("79228162514264337593543950335", Decimal::MAX),
+            ("7.9228162514264337593543950335e28", Decimal::MAX),
+            ("40000000000000000000000000000", dec!(40000000000000000000000000000)),
         ] {
             assert_eq!(parse_decimal_text(text).unwrap(), want, "{text}");
         }
-        for text in ["", "NaN", "inf", "1,5", " 1", "0x10", "-", ".5", "+1"] {
-            assert!(parse_decimal_text(text).is_err(), "{text:?} should be rejected");
+        for text in
+            ["", "NaN", "inf", "1,5", " 1", "0x10", "-", ".5", "+1", "1.", "01", "1e", "1e+", "--1", "1.5.2"]
+        {
+            assert_eq!(parse_decimal_text(text), Err(MoneyError::NotANumber(text.to_owned())), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn long_mantissas_are_refused_not_rounded() {
+        // `Decimal::from_scientific` reads this as 100; it is 100.000...0001.
+        for text in [
+            "1.0000000000000000000000000000001e2",
+            "100.0000000000000000000000000000001",
+            "79228162514264337593543950336",
+            "1e29",
+            "1e-29",
+            "1e65",
+            "123456789012345678901234567890",
+        ] {
+            assert_eq!(parse_decimal_text(text), Err(MoneyError::TooPrecise(text.to_owned())), "{text}");
+        }
+    }
+
+    #[test]
+    fn amounts_too_large_for_cents_are_refused_not_shrunk() {
+        // `rescale(2)` keeps a lower scale for these: cents() would be off by a factor of 100.
+        let huge = dec!(40000000000000000000000000000);
+        assert_eq!(Money::new(huge, Currency::USD), Err(MoneyError::TooLarge(huge)));
+        let largest = dec!(792281625142643375935439503.35);
+        assert_eq!(Money::new(largest, Currency::USD).unwrap().cents(), 79228162514264337593543950335);
+        assert_eq!(
+            Money::new(dec!(792281625142643375935439503.4), Currency::USD),
+            Err(MoneyError::TooLarge(dec!(792281625142643375935439503.4)))
+        );
+        let big = Money::new(largest, Currency::USD).unwrap();
+        assert_eq!(big.checked_add(big), Err(MoneyError::Overflow));
+        assert_eq!(
+            big.checked_add(Money::new(dec!(0.01), Currency::USD).unwrap()),
+            Err(MoneyError::Overflow)
+        );
+    }
+
+    #[test]
+    fn the_item_limit_is_a_trillion() {
+        let at = Money::from_cents(MAX_ITEM_CENTS, Currency::USD).unwrap();
+        assert_eq!(format_amount(at.amount()), MAX_ITEM_TEXT.replace(',', ""));
+        assert!(at.within_item_limit() && (-at).within_item_limit());
+        let over = Money::from_cents(MAX_ITEM_CENTS + 1, Currency::USD).unwrap();
+        assert!(!over.within_item_limit() && !(-over).within_item_limit());
+    }
+
+    /// The exact value of a decimal text as (negative, significant digits, power of ten), computed
+    /// without `Decimal`: the oracle the parser is checked against.
+    fn exact(text: &str) -> (bool, String, i64) {
+        let (negative, body) = text.strip_prefix('-').map_or((false, text), |b| (true, b));
+        let (number, exponent) = body.split_once(['e', 'E']).unwrap_or((body, "0"));
+        let exponent: i64 = exponent.trim_start_matches('+').parse().unwrap();
+        let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+        let mut digits = format!("{int_part}{frac_part}").trim_start_matches('0').to_owned();
+        let mut power = exponent - frac_part.len() as i64;
+        while digits.ends_with('0') {
+            digits.pop();
+            power += 1;
+        }
+        if digits.is_empty() {
+            return (false, String::new(), 0);
+        }
+        (negative, digits, power)
+    }
+
+    /// Whether a value fits a `Decimal` exactly: a 96-bit mantissa and a scale of at most 28.
+    fn representable((_, digits, power): &(bool, String, i64)) -> bool {
+        if digits.is_empty() {
+            return true;
+        }
+        if *power < -28 {
+            return false;
+        }
+        let zeros = usize::try_from((*power).max(0)).unwrap();
+        if digits.len() + zeros > 29 {
+            return false;
+        }
+        let mantissa: u128 = format!("{digits}{}", "0".repeat(zeros)).parse().unwrap();
+        mantissa < (1u128 << 96)
+    }
+
+    fn decimal_exact(d: Decimal) -> (bool, String, i64) {
+        let n = d.normalize();
+        if n.is_zero() {
+            return (false, String::new(), 0);
+        }
+        let mut digits = n.mantissa().unsigned_abs().to_string();
+        let mut power = -i64::from(n.scale());
+        while digits.ends_with('0') {
+            digits.pop();
+            power += 1;
+        }
+        (n.is_sign_negative(), digits, power)
+    }
+
+    proptest::proptest! {
+        /// Any text in JSON's number grammar, up to 40 digits on either side of the point and
+        /// exponents up to ±99: accepted with exactly its value, or refused because no `Decimal`
+        /// holds it; never rounded.
+        #[test]
+        fn any_number_text_is_exact_or_refused(
+            text in "-?(0|[1-9][0-9]{0,39})(\\.[0-9]{1,40})?([eE][+-]?[0-9]{1,2})?"
+        ) {
+            let want = exact(&text);
+            match parse_decimal_text(&text) {
+                Ok(d) => {
+                    proptest::prop_assert!(representable(&want), "{} accepted as {}", text, d);
+                    proptest::prop_assert_eq!(decimal_exact(d), want, "{}", text);
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e, MoneyError::TooPrecise(text.clone()));
+                    proptest::prop_assert!(!representable(&want), "{} refused", text);
+                }
+            }
+        }
+
+        /// Every `Decimal` (any 96-bit mantissa, any scale), written plainly or in exponent form
+        /// with the point anywhere, reads back as itself; as money it is whole cents exactly, or
+        /// refused with the reason.
+        #[test]
+        fn every_decimal_round_trips_in_every_form(
+            low in proptest::num::u32::ANY, mid in proptest::num::u32::ANY, high in proptest::num::u32::ANY,
+            negative in proptest::bool::ANY, scale in 0_u32..=28, shift in -40_i64..40, padding in 0_usize..5,
+        ) {
+            let d = Decimal::from_parts(low, mid, high, negative, scale);
+            proptest::prop_assert_eq!(parse_decimal_text(&d.to_string()), Ok(d));
+            let digits = format!("{}{}", d.mantissa().unsigned_abs(), "0".repeat(padding));
+            let sign = if d.is_sign_negative() { "-" } else { "" };
+            // digits × 10^(exponent - digits after the point) = d
+            let point = digits.len().min(1 + shift.unsigned_abs() as usize % digits.len().max(1));
+            let (int_part, frac_part) = digits.split_at(point);
+            let exponent = i64::from(scale).checked_neg().unwrap() - padding as i64 + frac_part.len() as i64;
+            let text = if frac_part.is_empty() {
+                format!("{sign}{int_part}e{exponent}")
+            } else {
+                format!("{sign}{int_part}.{frac_part}E{exponent:+}")
+            };
+            // JSON forbids leading zeros; `0.0…` forms are covered by the plain text above.
+            if !(int_part.starts_with('0') && int_part.len() > 1) {
+                proptest::prop_assert_eq!(parse_decimal_text(&text), Ok(d), "{}", text);
+            }
+            match Money::new(d, Currency::USD) {
+                Ok(m) => {
+                    proptest::prop_assert_eq!(m.amount(), d);
+                    proptest::prop_assert_eq!(m.amount().scale(), MONEY_SCALE);
+                    proptest::prop_assert_eq!(Money::from_cents(m.cents(), Currency::USD), Ok(m));
+                }
+                Err(MoneyError::TooManyDecimals(_)) => proptest::prop_assert!(d.normalize().scale() > MONEY_SCALE),
+                Err(MoneyError::TooLarge(_)) => {
+                    proptest::prop_assert!(d.normalize().scale() <= MONEY_SCALE);
+                    proptest::prop_assert!(d.abs() > dec!(792281625142643375935439503.35));
+                }
+                Err(other) => proptest::prop_assert!(false, "unexpected {:?}", other),
+            }
         }
     }
 

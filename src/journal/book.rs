@@ -3,7 +3,7 @@
 //!
 //! Grouping (PRODUCT.md §5): deposits and returns after deposit are one entry per item whatever
 //! `group_by` says; other kinds are one entry per date (`day`), per post month dated its last day
-//! (`post_month`) or per item (`item`).
+//! (`post_month`; recognitions its first day, §7.4) or per item (`item`).
 //!
 //! Identity: the key anchor is the date for grouped entries and the item id for one-item entries
 //! (deposit id, returned payment id, or the item under `group_by = "item"`), so adding an unrelated
@@ -77,6 +77,11 @@ impl<'a> Book<'a> {
         let key = match (kind.touches_bank(), self.group_by) {
             (true, _) | (false, GroupBy::Item) => GroupKey { kind, date, item: Some(item) },
             (false, GroupBy::Day) => GroupKey { kind, date, item: None },
+            // A recognition is dated the first day of its month whatever the grouping
+            // (PRODUCT.md §7.4); other month entries are dated the month's last day (§5).
+            (false, GroupBy::PostMonth) if kind == JournalKind::Recognition => {
+                GroupKey { kind, date: post_month.first_day(), item: None }
+            }
             (false, GroupBy::PostMonth) => GroupKey { kind, date: post_month.last_day(), item: None },
         };
         let groups = &mut self.groups;

@@ -167,6 +167,8 @@ pub enum EntryError {
     BadDocNumber(String),
     #[error("entry {key}: has no source items")]
     NoSources { key: String },
+    #[error("entry {key}: its lines add up to more than an amount can hold")]
+    Overflow { key: String },
 }
 
 /// Everything about an entry except its lines.
@@ -216,10 +218,11 @@ impl BalancedEntry {
             if amount <= Decimal::ZERO {
                 return Err(bad());
             }
-            match side {
-                Side::Debit => debits += amount,
-                Side::Credit => credits += amount,
-            }
+            let total = match side {
+                Side::Debit => &mut debits,
+                Side::Credit => &mut credits,
+            };
+            *total = total.checked_add(amount).ok_or_else(|| EntryError::Overflow { key: key() })?;
             checked.push(Line { account, side, amount, description });
         }
         let has_debit = checked.iter().any(|l| l.side == Side::Debit);

@@ -8,9 +8,9 @@ use super::{PlanError, PropertyLedger};
 use crate::domain::{Exception, ExceptionKind, Money, PropertyId};
 use crate::mapping::PropertyMapping;
 
-/// The largest amount (in cents) one item may carry: a trillion in the property's currency. Larger
-/// amounts are surely bad data; the bound also keeps every sum a plan makes far from overflow.
-pub(crate) const MAX_ITEM_CENTS: i128 = 100_000_000_000_000;
+/// Conversion already quarantines items beyond this limit; the planner checks again because a
+/// ledger can be built without conversion (tests, and whatever feeds the planner next).
+use crate::domain::{MAX_ITEM_CENTS, MAX_ITEM_TEXT};
 
 pub(crate) struct Planner<'a> {
     pub ledger: PropertyLedger<'a>,
@@ -66,7 +66,7 @@ impl<'a> Planner<'a> {
         }
         if amounts.iter().any(|m| cents(*m).abs() > MAX_ITEM_CENTS) {
             return Some(format!(
-                "{} has an amount above 1,000,000,000,000.00, which the connector refuses as surely wrong; it is held. Correct it in Entrata.",
+                "{} has an amount above {MAX_ITEM_TEXT}, which the connector refuses as surely wrong; it is held. Correct it in Entrata.",
                 what()
             ));
         }

@@ -8,9 +8,11 @@
 //! are collected and returned together (`diagnostic`).
 //!
 //! Architecture invariants: the merged `PropertyMapping` is always consistent (every logical
-//! account it names exists, every split sums to 100); the journal builder never re-checks it.
+//! account it names exists, every split sums to 100, bank accounts are used only as bank accounts:
+//! `bank_roles`); the journal builder never re-checks it.
 //! Only `files` does IO; everything else works on text already read.
 
+mod bank_roles;
 pub mod check;
 pub mod diagnostic;
 pub mod files;

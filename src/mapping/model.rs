@@ -13,7 +13,8 @@ use crate::domain::{AccountName, ArCode, BankAccountId, PaymentMethod};
 pub enum GroupBy {
     /// One entry per property, kind and post date (the default).
     Day,
-    /// One entry per property, kind and post month, dated the month's last day.
+    /// One entry per property, kind and post month, dated the month's last day (recognitions:
+    /// its first day, PRODUCT.md §7.4).
     PostMonth,
     /// One entry per item.
     Item,

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::domain::AccountName;
+use crate::mapping::bank_roles::check_bank_roles;
 use crate::mapping::diagnostic::nearest;
 use crate::mapping::layer::{At, FileId, Layer, Origin, Problem, RuleLayer};
 use crate::mapping::model::{
@@ -40,6 +41,9 @@ pub(crate) fn resolve(
     let codes =
         layer.codes.iter().filter_map(|(code, rule)| Some((code.clone(), resolver.rule(rule)?))).collect();
     let defer_to = layer.proration.defer_to.as_ref().and_then(|name| resolver.account(name));
+    if problems.len() == before {
+        check_bank_roles(layer, problems);
+    }
 
     if problems.len() > before {
         return None;

@@ -102,10 +102,10 @@ mod tests {
         let kinds = by_kind(&exceptions);
         assert_eq!(
             render_by_kind(&kinds, "  "),
-            "  kind                count  money waiting\n\
-             \x20 unmapped_code           2   1234567.00 USD  held\n\
-             \x20 proration_mismatch      1        12.00 USD  posted, reported\n\
-             \x20 invalid_item            3                   held\n"
+            "  kind                count   money waiting\n\
+             \x20 unmapped_code           2  1234567.00 USD  held\n\
+             \x20 proration_mismatch      1       12.00 USD  posted, reported\n\
+             \x20 invalid_item            3                  held\n"
         );
     }
 }

@@ -47,13 +47,13 @@ pub fn summary(plan: &Plan) -> String {
     let mut out = String::new();
     let kinds = JournalKind::ALL;
     let mut per_property: BTreeMap<&str, BTreeMap<JournalKind, usize>> = BTreeMap::new();
-    let mut totals: BTreeMap<(&str, &str), (Decimal, Decimal)> = BTreeMap::new();
+    let mut totals: BTreeMap<(&str, &str), (Total, Total)> = BTreeMap::new();
     for entry in &plan.entries {
         *per_property.entry(entry.property_id().as_str()).or_default().entry(entry.kind()).or_default() += 1;
         for line in entry.lines() {
             let t = totals.entry((entry.currency().as_str(), line.account().as_str())).or_default();
-            t.0 += line.debit();
-            t.1 += line.credit();
+            t.0.add(line.debit());
+            t.1.add(line.credit());
         }
     }
     let _ = writeln!(out, "Entries that would be posted ({}):", plan.entries.len());
@@ -71,31 +71,20 @@ pub fn summary(plan: &Plan) -> String {
     }
     let _ = writeln!(out, "\nTotals per account:");
     let _ = writeln!(out, "  {:<24} {:>16} {:>16}", "account", "debit", "credit");
-    let (mut all_dr, mut all_cr) = (Decimal::ZERO, Decimal::ZERO);
+    let (mut all_dr, mut all_cr) = (Total::default(), Total::default());
     for ((currency, account), (dr, cr)) in &totals {
-        let _ = writeln!(
-            out,
-            "  {account:<24} {:>16} {:>16}  {currency}",
-            format_amount(*dr),
-            format_amount(*cr)
-        );
-        all_dr += dr;
-        all_cr += cr;
+        let _ = writeln!(out, "  {account:<24} {:>16} {:>16}  {currency}", dr.text(), cr.text());
+        all_dr.add_total(dr);
+        all_cr.add_total(cr);
     }
-    let _ = writeln!(
-        out,
-        "  {:<24} {:>16} {:>16}",
-        "(all accounts)",
-        format_amount(all_dr),
-        format_amount(all_cr)
-    );
+    let _ = writeln!(out, "  {:<24} {:>16} {:>16}", "(all accounts)", all_dr.text(), all_cr.text());
 
-    let mut by_kind: BTreeMap<ExceptionKind, (usize, BTreeMap<&str, Decimal>)> = BTreeMap::new();
+    let mut by_kind: BTreeMap<ExceptionKind, (usize, BTreeMap<&str, Total>)> = BTreeMap::new();
     for x in &plan.exceptions {
         let line = by_kind.entry(x.kind).or_default();
         line.0 += 1;
         if let Some(amount) = x.amount {
-            *line.1.entry(amount.currency().as_str()).or_default() += amount.amount();
+            line.1.entry(amount.currency().as_str()).or_default().add(amount.amount());
         }
     }
     if by_kind.is_empty() {
@@ -103,11 +92,36 @@ pub fn summary(plan: &Plan) -> String {
     } else {
         let _ = writeln!(out, "\nExceptions ({}):", plan.exceptions.len());
         for (kind, (count, money)) in &by_kind {
-            let money: Vec<String> =
-                money.iter().map(|(c, m)| format!("{} {c}", format_amount(*m))).collect();
+            let money: Vec<String> = money.iter().map(|(c, m)| format!("{} {c}", m.text())).collect();
             let what = if kind.holds_item() { "held, waiting" } else { "posted, reported" };
             let _ = writeln!(out, "  {:<20} {count:>5}  {what}: {}", kind.as_str(), money.join(", "));
         }
     }
     out
+}
+
+/// A sum for the summary: exact, or `None` once it went beyond what a decimal holds (shown as
+/// such, never as a wrong number). Items are limited to a trillion each, so that takes more items
+/// than a state file can hold; it keeps the summary from panicking if that ever changes.
+#[derive(Debug, Clone, Copy)]
+struct Total(Option<Decimal>);
+
+impl Default for Total {
+    fn default() -> Total {
+        Total(Some(Decimal::ZERO))
+    }
+}
+
+impl Total {
+    fn add(&mut self, amount: Decimal) {
+        self.0 = self.0.and_then(|sum| sum.checked_add(amount));
+    }
+
+    fn add_total(&mut self, other: &Total) {
+        self.0 = self.0.zip(other.0).and_then(|(a, b)| a.checked_add(b));
+    }
+
+    fn text(&self) -> String {
+        self.0.map_or_else(|| "(overflow)".to_owned(), format_amount)
+    }
 }

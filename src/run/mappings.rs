@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
-
-use crate::domain::{ArCode, Charge, ChargeStatus, Currency, ItemKind, Money, PropertyId};
+use crate::domain::{ArCode, Charge, ChargeStatus, Currency, ItemKind, Money, MoneyError, PropertyId};
 use crate::mapping::CodeUsage;
 use crate::source::convert::{Item, reconvert};
 use crate::state::form::Form;
@@ -21,11 +19,12 @@ pub struct StateCodes {
     pub usage: Vec<CodeUsage>,
 }
 
-type Tally = BTreeMap<(ArCode, Currency), (u64, Decimal)>;
+/// Per AR code and currency of one property: how many charges, and their sum.
+type Tally = BTreeMap<(ArCode, Currency), (u64, Money)>;
 
-/// Reads the charges' planning forms (the pull's own conversion, compact; about 0.2 s for the
-/// 300,000 charges of a 40-property, 12-month portfolio), or, for a list whose forms are stale,
-/// the charges' JSON converted again. Converting every charge's JSON took 1.9 s there.
+/// Reads the charges' planning forms (the pull's own conversion, compact), or, for a list whose
+/// forms are stale, the charges' JSON converted again ([`reconvert`]: the pull's verdict stands).
+/// Converting every charge's JSON was most of this command's time (BENCHMARKS.md).
 pub async fn code_usage(state: &StateFile) -> Result<StateCodes, StateError> {
     let mut properties: Vec<PropertyId> = state
         .current_items(ItemKind::Property, None)
@@ -39,74 +38,58 @@ pub async fn code_usage(state: &StateFile) -> Result<StateCodes, StateError> {
     for property in &properties {
         let id = property.as_str();
         let forms = if use_forms { Some(state.current_forms(ItemKind::Charge, id).await?) } else { None };
-        let tally = match forms.filter(|f| f.is_complete()) {
-            Some(forms) => {
-                let counted = crate::blocking::run(move || {
-                    let mut tally = Tally::new();
-                    let mut overflow = false;
-                    forms.decode(|form| {
-                        if let Form::Charge(charge) = form {
-                            overflow |= !count(&mut tally, &charge);
-                        }
-                    })?;
-                    Ok::<_, StateError>((tally, overflow))
-                })
-                .await
-                .map_err(|e| StateError::Refused {
-                    path: state.path().to_owned(),
-                    message: e.to_string(),
-                })??;
-                checked(state, id, counted)?
-            }
+        let counted = match forms.filter(|f| f.is_complete()) {
+            Some(forms) => crate::blocking::run(move || {
+                let mut tally = Tally::new();
+                let mut result = Ok(());
+                forms.decode(|form| {
+                    if let Form::Charge(charge) = form
+                        && result.is_ok()
+                    {
+                        result = count(&mut tally, &charge);
+                    }
+                })?;
+                Ok::<_, StateError>(result.map(|()| tally))
+            })
+            .await
+            .map_err(|e| StateError::Refused { path: state.path().to_owned(), message: e.to_string() })??,
             None => {
                 let mut tally = Tally::new();
-                let mut overflow = false;
+                let mut result = Ok(());
                 state
                     .for_each_current_item(ItemKind::Charge, id, |item| {
                         if let Ok(Item::Charge(charge)) =
                             reconvert(ItemKind::Charge, item.raw, item.invalid_reason, Some(id))
+                            && result.is_ok()
                         {
-                            overflow |= !count(&mut tally, &charge);
+                            result = count(&mut tally, &charge);
                         }
                     })
                     .await?;
-                checked(state, id, (tally, overflow))?
+                result.map(|()| tally)
             }
         };
-        for ((code, currency), (items, sum)) in tally {
-            // Invariant: a sum of whole-cent amounts is whole cents.
-            if let Ok(amount) = Money::new(sum, currency) {
-                usage.push(CodeUsage { property_id: property.clone(), code, items, amount });
-            }
+        // Items are at most a trillion each (conversion quarantines more), so no state file holds
+        // enough of them to overflow; if one ever did, say so rather than panic.
+        let tally = counted.map_err(|(code, e)| StateError::Corrupt {
+            path: state.path().to_owned(),
+            message: format!("the amounts of AR code {code} do not add up: {e}"),
+        })?;
+        for ((code, _), (items, amount)) in tally {
+            usage.push(CodeUsage { property_id: property.clone(), code, items, amount });
         }
     }
     Ok(StateCodes { properties, usage })
 }
 
-/// Counts one charge; false when its code's sum overflowed.
-fn count(tally: &mut Tally, charge: &Charge) -> bool {
+/// Counts one charge (deleted ones are not counted).
+fn count(tally: &mut Tally, charge: &Charge) -> Result<(), (ArCode, MoneyError)> {
     if charge.status == ChargeStatus::Deleted {
-        return true;
+        return Ok(());
     }
-    let line = tally.entry((charge.ar_code.clone(), charge.amount.currency())).or_default();
+    let currency = charge.amount.currency();
+    let line = tally.entry((charge.ar_code.clone(), currency)).or_insert((0, Money::zero(currency)));
     line.0 += 1;
-    match line.1.checked_add(charge.amount.amount()) {
-        Some(sum) => {
-            line.1 = sum;
-            true
-        }
-        None => false,
-    }
-}
-
-fn checked(state: &StateFile, property: &str, (tally, overflow): (Tally, bool)) -> Result<Tally, StateError> {
-    if overflow {
-        return Err(StateError::Corrupt {
-            path: state.path().to_owned(),
-            message: format!(
-                "the charges of {property} under one AR code add up to more than a decimal holds"
-            ),
-        });
-    }
-    Ok(tally)
+    line.1 = line.1.checked_add(charge.amount).map_err(|e| (charge.ar_code.clone(), e))?;
+    Ok(())
 }

@@ -12,7 +12,7 @@ use crate::domain::{
 };
 use crate::journal::{BalancedEntry, PlanError, PropertyLedger, default_doc_property, plan_property};
 use crate::mapping::{MappingSet, unknown_property_files};
-use crate::source::convert::{Item, NOT_A_LEDGER_ITEM, convert, reconvert};
+use crate::source::convert::{Item, NOT_A_LEDGER_ITEM, reconvert};
 use crate::state::form::Form;
 use crate::state::{CurrentForms, CurrentItem, ItemRef, StateError, StateFile};
 
@@ -42,9 +42,9 @@ pub enum PlanRunError {
     #[error("unknown property {id}: the state file knows {known}")]
     UnknownProperty { id: String, known: String },
     #[error(
-        "properties {first} and {second} would share document numbers `…-{doc_property}-…`; set a distinct `[journal] doc_property` in mappings/properties/{second}.toml"
+        "properties {first} and {second} would share document numbers `{head}…`; set a distinct `[journal] doc_property` (or `doc_prefix`) in mappings/properties/{second}.toml"
     )]
-    DocPropertyClash { first: String, second: String, doc_property: String },
+    DocPropertyClash { first: String, second: String, head: String },
     #[error("planning task failed: {0}")]
     Task(String),
     #[error("cannot write the plan: {0}")]
@@ -92,8 +92,9 @@ pub async fn plan_each(
 ) -> Result<u64, PlanRunError> {
     let mut exceptions = Vec::new();
     let mut ar_codes: BTreeMap<ArCode, ArCodeDef> = BTreeMap::new();
+    // The pull's verdict on a quarantined version stands here too (`reconvert`).
     for stored in state.current_items(ItemKind::ArCode, None).await? {
-        match convert(ItemKind::ArCode, &stored.raw, None) {
+        match reconvert(ItemKind::ArCode, &stored.raw, stored.invalid_reason.as_deref(), None) {
             Ok(Item::ArCode(code)) => {
                 ar_codes.insert(code.code.clone(), code);
             }
@@ -106,7 +107,7 @@ pub async fn plan_each(
     let mut known: Vec<PropertyId> = Vec::new();
     for stored in state.current_items(ItemKind::Property, None).await? {
         known.push(PropertyId::new(&stored.item_id));
-        match convert(ItemKind::Property, &stored.raw, None) {
+        match reconvert(ItemKind::Property, &stored.raw, stored.invalid_reason.as_deref(), None) {
             Ok(Item::Property(p)) => properties.push(p),
             _ => exceptions.push(invalid_item(&stored, Some(stored.item_id.clone()))),
         }
@@ -163,7 +164,11 @@ pub async fn plan_each(
     Ok(n_properties)
 }
 
-/// Each property's part of document numbers, refusing two properties that would share one.
+/// Each property's part of document numbers, refusing two properties whose numbers could be
+/// the same. A document number is `{doc_prefix}-{doc_property}-` then a part without dashes
+/// before and after its last `-` (see `journal::identity`), so two properties share numbers
+/// exactly when those heads are equal: `EN-A` with `B` and `EN` with `A-B` both give `EN-A-B-`.
+/// Compared without case, as QuickBooks compares `DocNumber`s.
 fn doc_properties(properties: &[Property], mappings: &MappingSet) -> Result<Vec<String>, PlanRunError> {
     let mut seen: HashMap<String, &PropertyId> = HashMap::new();
     let mut out = Vec::with_capacity(properties.len());
@@ -171,11 +176,12 @@ fn doc_properties(properties: &[Property], mappings: &MappingSet) -> Result<Vec<
         let mapping = mappings.for_property(&property.id);
         let doc =
             mapping.journal.doc_property.clone().unwrap_or_else(|| default_doc_property(&property.code));
-        if let Some(first) = seen.insert(doc.clone(), &property.id) {
+        let head = format!("{}-{doc}-", mapping.journal.doc_prefix).to_ascii_uppercase();
+        if let Some(first) = seen.insert(head.clone(), &property.id) {
             return Err(PlanRunError::DocPropertyClash {
                 first: first.to_string(),
                 second: property.id.to_string(),
-                doc_property: doc,
+                head,
             });
         }
         out.push(doc);

@@ -33,6 +33,13 @@ impl Clock {
         self.now()
     }
 
+    /// Moves the clock forward by `by`, to the millisecond (a test's virtual waits).
+    pub fn advance_by(&self, by: std::time::Duration) -> DateTime<Utc> {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.advanced_ms.fetch_add(ms, Ordering::Relaxed);
+        self.now()
+    }
+
     /// How far the clock has been moved forward, in whole seconds.
     pub fn advanced_seconds(&self) -> i64 {
         self.advanced_ms.load(Ordering::Relaxed) / 1000

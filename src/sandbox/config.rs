@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::SandboxError;
 use super::paths;
 use super::shared::Shared;
+use crate::config::env_file_line;
 
 pub const ENTRATA_INTEGRATION_TOKEN: &str = "ENTRATA_INTEGRATION_TOKEN";
 pub const ENTRATA_USERNAME: &str = "ENTRATA_USERNAME";
@@ -110,10 +111,11 @@ pub fn write_config(
     }
     let mut env_text = String::new();
     for (name, value) in secrets {
-        if value.contains(['\n', '\r']) {
+        // A carriage return does not survive a line-based env file, even quoted.
+        if value.contains('\r') {
             return Err(SandboxError::UnwritableSecret { name: name.to_owned() });
         }
-        env_text.push_str(&format!("{name}={value}\n"));
+        env_text.push_str(&env_file_line(name, value));
     }
 
     let target = |enabled: bool, api: &str, auth: &str, token: &str, id_env, secret_env| Target {

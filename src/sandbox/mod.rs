@@ -111,7 +111,7 @@ pub enum SandboxError {
          add it to a user's entitlements"
     )]
     NoFinancialsUser,
-    #[error("{name} contains a line break, which an env file line cannot hold")]
+    #[error("{name} contains a carriage return, which an env file line cannot hold")]
     UnwritableSecret { name: String },
     #[error("cannot render the config: {0}")]
     RenderConfig(String),
@@ -164,6 +164,12 @@ impl Sandbox {
         server::entrata_base_url(self.addr, &self.shared.entrata.integration_id)
     }
 
+    /// A handle on the sandbox's controllable clock, for tests in the same process (the same as
+    /// `POST /_sandbox/time`, without a request).
+    pub fn clock(&self) -> SandboxClock {
+        SandboxClock(Arc::clone(&self.shared))
+    }
+
     /// Writes `path` (a `recon.toml` pointing at this sandbox) and its env file (`env_path`).
     pub fn write_config(&self, path: &Path) -> Result<(), SandboxError> {
         config::write_config(&self.shared, &self.base_url(), &self.entrata_base_url(), path)
@@ -178,6 +184,27 @@ impl Sandbox {
             tracing::warn!(error = %e, "sandbox server task failed");
         }
         tracing::info!(addr = %self.addr, "sandbox stopped");
+    }
+}
+
+/// The sandbox's clock, held apart from the sandbox (see [`Sandbox::clock`]).
+#[derive(Clone)]
+pub struct SandboxClock(Arc<Shared>);
+
+impl SandboxClock {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.clock.now()
+    }
+
+    /// Moves the clock forward: tokens expire and rate-limit windows roll as if `by` had passed.
+    pub fn advance(&self, by: std::time::Duration) -> DateTime<Utc> {
+        self.0.clock.advance_by(by)
+    }
+}
+
+impl std::fmt::Debug for SandboxClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SandboxClock({})", self.now())
     }
 }
 

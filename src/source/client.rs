@@ -17,7 +17,7 @@ use super::totp;
 use super::transport::{describe_transport, is_refused, loggable_url, origin};
 use super::wire::{ErrorEnvelope, SessionResponse};
 use crate::config::{EntrataCredentials, SourceConfig};
-use crate::http::{Jitter, RetryPolicy, read_body, retry_after};
+use crate::http::{Jitter, Pause, RetryPolicy, read_body, retry_after};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -101,6 +101,8 @@ pub struct EntrataClient {
     /// The last `not_before` announced in the log, so that concurrent waiters say it once.
     announced_until: StdMutex<Option<Instant>>,
     jitter: StdMutex<Jitter>,
+    /// Every wait (backoff, `Retry-After`, the rate-limit budget) and the clock those use.
+    pause: Pause,
     stats: ClientStats,
 }
 
@@ -164,8 +166,15 @@ impl EntrataClient {
             not_before: StdMutex::new(None),
             announced_until: StdMutex::new(None),
             jitter: StdMutex::new(Jitter::from_entropy()),
+            pause: Pause::real(),
             stats: ClientStats::default(),
         })
+    }
+
+    /// Waits through `pause` instead of tokio's timer (tests: a virtual clock).
+    pub fn with_pause(mut self, pause: Pause) -> EntrataClient {
+        self.pause = pause;
+        self
     }
 
     /// Shortens the retry waits (tests run against a sandbox that asks for short waits).
@@ -227,7 +236,7 @@ impl EntrataClient {
 
     async fn current_token(&self) -> Result<(SecretString, u64), SourceError> {
         let mut session = self.session.lock().await;
-        let stale = session.renew_at.is_some_and(|at| Instant::now() >= at);
+        let stale = session.renew_at.is_some_and(|at| self.pause.now() >= at);
         if session.token.is_none() {
             self.login_locked(&mut session).await?;
         } else if stale {
@@ -389,7 +398,7 @@ impl EntrataClient {
         session.generation += 1;
         let lifetime = Duration::from_secs(response.expires_in);
         // `None` (a lifetime past what an Instant holds) means no renewal ahead of time.
-        session.renew_at = Instant::now().checked_add(lifetime - REFRESH_MARGIN.min(lifetime / 4));
+        session.renew_at = self.pause.now().checked_add(lifetime - REFRESH_MARGIN.min(lifetime / 4));
         Ok(())
     }
 
@@ -510,7 +519,7 @@ impl EntrataClient {
             delay_ms = delay.as_millis() as u64,
             "Entrata request failed ({reason}); retrying in {waiting}"
         );
-        tokio::time::sleep(delay).await;
+        self.pause.sleep(delay).await;
         Ok(())
     }
 
@@ -519,7 +528,8 @@ impl EntrataClient {
     fn note_budget(&self, headers: &reqwest::header::HeaderMap) {
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
         if let (Some(0), Some(reset)) = (number("x-ratelimit-remaining"), number("x-ratelimit-reset")) {
-            let until = Instant::now() + Duration::from_secs(reset.min(self.retry.max_retry_after.as_secs()));
+            let until =
+                self.pause.now() + Duration::from_secs(reset.min(self.retry.max_retry_after.as_secs()));
             let mut not_before = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
             *not_before = Some(not_before.map_or(until, |t| t.max(until)));
         }
@@ -528,7 +538,7 @@ impl EntrataClient {
     async fn wait_for_budget(&self) {
         let until = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(until) = until {
-            let now = Instant::now();
+            let now = self.pause.now();
             if until > now {
                 let wait = until - now;
                 if wait >= ANNOUNCED_WAIT {
@@ -543,7 +553,7 @@ impl EntrataClient {
                         );
                     }
                 }
-                tokio::time::sleep(wait).await;
+                self.pause.sleep(wait).await;
             }
         }
     }

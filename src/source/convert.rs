@@ -390,6 +390,11 @@ impl Reader {
         };
         match parse_decimal_text(&literal) {
             Ok(d) => Some(d),
+            // Refused because no exact decimal holds it: say so, never round.
+            Err(e @ MoneyError::TooPrecise(_)) if literal.len() <= 80 => {
+                self.problem(format!("{name}: {e}"));
+                None
+            }
             Err(_) => {
                 self.problem(format!("{name}: `{}` is not a decimal amount", shorten(text)));
                 None
@@ -427,7 +432,14 @@ impl Reader {
         currency: Option<Currency>,
     ) -> Option<Money> {
         match Money::new(amount, currency?) {
-            Ok(m) => Some(m),
+            Ok(m) if m.within_item_limit() => Some(m),
+            Ok(m) => {
+                self.problem(format!(
+                    "{name}: {} is beyond the connector's limit of {MAX_ITEM_TEXT} for one item",
+                    format_amount(m.amount()),
+                ));
+                None
+            }
             Err(e) => {
                 self.problem(format!("{name}: {e}"));
                 None

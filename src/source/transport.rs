@@ -63,16 +63,17 @@ pub fn is_refused(e: &reqwest::Error) -> bool {
     false
 }
 
-/// A transport error in words, naming the address (`scheme://host:port`) and the innermost cause.
+/// A transport error in words, naming the address (`scheme://host:port`) and the innermost cause:
+/// `connection failed (http://127.0.0.1:9): Connection reset by peer`.
 pub fn describe_transport(e: &reqwest::Error, origin: &str) -> String {
     let kind = if e.is_timeout() {
-        format!("timed out talking to {origin}")
+        "timed out"
     } else if e.is_connect() {
-        format!("could not connect to {origin}")
+        "could not connect"
     } else if e.is_body() || e.is_decode() {
-        format!("the connection to {origin} dropped while reading the response")
+        "connection dropped while reading the response"
     } else {
-        format!("the connection to {origin} failed")
+        "connection failed"
     };
     let mut source = e.source();
     let mut detail = String::new();
@@ -80,7 +81,7 @@ pub fn describe_transport(e: &reqwest::Error, origin: &str) -> String {
         detail = s.to_string();
         source = s.source();
     }
-    if detail.is_empty() { kind } else { format!("{kind}: {detail}") }
+    if detail.is_empty() { format!("{kind} ({origin})") } else { format!("{kind} ({origin}): {detail}") }
 }
 
 #[cfg(test)]

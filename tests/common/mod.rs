@@ -16,7 +16,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use entrata_recon::config::{Config, Env};
-use entrata_recon::http::RetryPolicy;
+use entrata_recon::http::{Pause, RetryPolicy};
 use entrata_recon::report::progress::Progress;
 use entrata_recon::run::pull::{PullError, PullOptions, PullSummary, pull};
 use entrata_recon::sandbox::generate::{GenerateSpec, generate};
@@ -131,9 +131,11 @@ impl Harness {
     /// The value of a variable in `recon.env`.
     pub fn env_value(&self, name: &str) -> String {
         let text = std::fs::read_to_string(self.env_path()).expect("env file");
-        let prefix = format!("{name}=");
-        let line = text.lines().find(|l| l.starts_with(&prefix));
-        line.unwrap_or_else(|| panic!("{name} not in recon.env")).trim_start_matches(&prefix).to_owned()
+        dotenvy::from_read_iter(text.as_bytes())
+            .map(|pair| pair.expect("recon.env is a valid env file"))
+            .find(|(key, _)| key == name)
+            .unwrap_or_else(|| panic!("{name} not in recon.env"))
+            .1
     }
 
     /// The settled configuration, from the files only (the test process's environment is ignored,
@@ -151,9 +153,29 @@ impl Harness {
         EntrataClient::new(&config.source, credentials).expect("client").with_retry_policy(FAST_RETRIES)
     }
 
+    /// A virtual clock for the client's waits: each wait takes no real time and moves the
+    /// sandbox's clock forward by as much, so `Retry-After` and rate-limit windows are honoured
+    /// exactly and checked from `Pause::waits`, never from wall time.
+    pub fn virtual_pause(&self) -> Pause {
+        let clock = self.sandbox.clock();
+        Pause::virtual_clock(move |waited| {
+            clock.advance(waited);
+        })
+    }
+
     /// One pull in-process, as `entrata-recon pull` does it (without the lock and the run row).
     pub async fn try_pull(&self, options: PullOptions) -> Result<PullSummary, PullError> {
         self.spawn_pull(options).await.expect("pull task")
+    }
+
+    /// One pull in-process whose client waits on `pause`.
+    pub async fn pull_pausing(&self, pause: Pause) -> PullSummary {
+        let config = self.config();
+        let client = self.client().with_pause(pause);
+        let state = StateFile::open(&config.state_path).await.expect("state file");
+        let result = pull(&config, &client, &state, &PullOptions::default(), &Progress::hidden()).await;
+        state.close().await;
+        result.unwrap_or_else(|e| panic!("pull failed: {e}"))
     }
 
     pub async fn pull(&self) -> PullSummary {
