@@ -141,7 +141,7 @@ struct Transient {
 }
 
 impl Transient {
-    fn new(reason: String, wait: Option<Duration>) -> Exchange {
+    fn exchange(reason: String, wait: Option<Duration>) -> Exchange {
         Exchange::Transient(Transient { reason, wait, refused: false })
     }
 }
@@ -426,7 +426,7 @@ impl EntrataClient {
         let wait = retry_after(response.headers(), SystemTime::now());
         let body = match read_body(response).await {
             Ok(b) => b,
-            Err(e) => return Transient::new(e.to_string(), None),
+            Err(e) => return Transient::exchange(e.to_string(), None),
         };
         if status == StatusCode::OK {
             return Exchange::Body(body);
@@ -449,10 +449,10 @@ impl EntrataClient {
             }),
             StatusCode::TOO_MANY_REQUESTS => {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                Transient::new("429 rate limited".into(), wait)
+                Transient::exchange("429 rate limited".into(), wait)
             }
             s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
-                Transient::new(format!("{} {}", s.as_u16(), code), wait)
+                Transient::exchange(format!("{} {}", s.as_u16(), code), wait)
             }
             s => Exchange::Failed(SourceError::Rejected {
                 path: path.to_owned(),
