@@ -106,11 +106,45 @@ pub fn main_with_args(cli: Cli) -> ExitCode {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::NeedsAttention) => ExitCode::from(1),
         Ok(Outcome::Refused) => ExitCode::from(2),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
+        Err(e) => fatal(cli.log_format, &e.to_string()),
+    }
+}
+
+/// Says why the command could not run, as the log is written (`error: ...`, or one JSON object a
+/// log shipper can read, shaped like the log's own lines), and returns exit code 2.
+fn fatal(format: LogFormat, message: &str) -> ExitCode {
+    match format {
+        LogFormat::Text => eprintln!("error: {message}"),
+        LogFormat::Json => {
+            let line = serde_json::json!({
+                "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "level": "ERROR",
+                "fields": {"message": message, "exit_code": 2},
+                "target": "entrata_recon",
+            });
+            eprintln!("{line}");
         }
     }
+    ExitCode::from(2)
+}
+
+/// A command line clap refused (or `--help`/`--version`, which clap prints itself). With
+/// `--log-format json` among the arguments, the refusal is written as JSON like any fatal error.
+pub fn usage_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let informational = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    let args: Vec<String> = std::env::args().collect();
+    let json = args.windows(2).any(|w| w[0] == "--log-format" && w[1] == "json")
+        || args.iter().any(|a| a == "--log-format=json");
+    if informational || !json {
+        error.exit();
+    }
+    fatal(LogFormat::Json, error.render().to_string().trim())
 }
 
 async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
@@ -165,7 +199,8 @@ fn init_logging(cli: &Cli) {
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Written with any progress bar suspended, so a line never lands on the bar's row.
+        .with_writer(crate::report::progress::LogWriter)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match cli.log_format {
         LogFormat::Text => builder.with_target(false).try_init(),
