@@ -121,7 +121,7 @@ fn style(items: &Arc<AtomicU64>, total_known: bool) -> ProgressStyle {
 /// Whole items a second.
 fn per_second(items: u64, elapsed: Duration) -> u64 {
     let ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-    if ms == 0 { 0 } else { items.saturating_mul(1000) / ms }
+    items.saturating_mul(1000).checked_div(ms).unwrap_or(0)
 }
 
 /// Runs `write` with `bars` cleared from the screen, then draws them again below what it wrote.
