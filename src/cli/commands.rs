@@ -62,10 +62,11 @@ pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliE
     println!("\nThe demo's files are kept in {}:", folder.display());
     println!("  recon.toml, recon.env (sandbox secrets), recon.sqlite (the state file), mappings/");
     println!("Look further with:");
-    println!("  entrata-recon --config {} plan --format json", config_path.display());
-    println!("  entrata-recon --config {} status", config_path.display());
+    let program = super::program();
+    println!("  {program} --config {} plan --format json", config_path.display());
+    println!("  {program} --config {} status", config_path.display());
     println!(
-        "  entrata-recon mappings check --dir {} --state {}",
+        "  {program} mappings check --dir {} --state {}",
         config.mappings_dir.display(),
         config.state_path.display()
     );

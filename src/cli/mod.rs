@@ -53,6 +53,17 @@ pub enum CliError {
     Other(String),
 }
 
+/// How to run this program again from where it was started, for the commands a message suggests:
+/// the path it was run by (`target/release/entrata-recon` under `cargo run`), or `entrata-recon`
+/// when it was found on the PATH.
+pub fn program() -> String {
+    const NAME: &str = "entrata-recon";
+    match std::env::args().next() {
+        Some(arg0) if arg0.contains(std::path::MAIN_SEPARATOR) && arg0.ends_with(NAME) => arg0,
+        _ => NAME.to_owned(),
+    }
+}
+
 /// The config file used when `--config` is not given.
 pub const DEFAULT_CONFIG: &str = "recon.toml";
 

@@ -108,7 +108,7 @@ pub(super) async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError>
                 state.display()
             );
         }
-        println!("Then, in another terminal: entrata-recon --config {} pull", files.config.display());
+        println!("Then, in another terminal: {} --config {} pull", super::program(), files.config.display());
     }
     println!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c().await.map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
