@@ -10,6 +10,7 @@ pub mod domain;
 pub mod http;
 pub mod journal;
 pub mod mapping;
+pub mod posting;
 pub mod report;
 pub mod run;
 pub mod sandbox;

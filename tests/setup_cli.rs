@@ -23,7 +23,7 @@ fn write_config_creates_folders_and_mapping_files_so_pull_and_plan_work() {
     let home = tempfile::tempdir().expect("temp dir");
     let config = home.path().join("try/a/new/folder/recon.toml");
     let sandbox = sandbox_writing(home.path(), &config, &[]);
-    assert!(sandbox.stdout.contains("Mapping files:"), "{}", sandbox.stdout);
+    assert!(sandbox.stdout.contains("  Mappings:   "), "{}", sandbox.stdout);
     let folder = config.parent().expect("folder");
     for file in ["recon.toml", "recon.env", "mappings/portfolio.toml", "mappings/properties/prop_0001.toml"] {
         assert!(folder.join(file).is_file(), "{file} was not written");

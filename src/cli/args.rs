@@ -60,7 +60,7 @@ pub enum Command {
         after_help = "It writes its own config and state file, so --config and --state do not apply.\n\nExamples:\n  entrata-recon demo\n  entrata-recon demo --generate properties=5,months=2,seed=7"
     )]
     Demo(DemoArgs),
-    /// Serves the Entrata sandbox (QuickBooks and Xero come later) on loopback until interrupted.
+    /// Serves the Entrata, QuickBooks Online and Xero sandboxes on loopback until interrupted.
     #[command(
         after_help = "--write-config FILE writes FILE, its env file (recon.env beside it) and the example mapping \
 files (mappings/ beside it), creating folders as needed; it refuses to replace files that exist unless --force is \

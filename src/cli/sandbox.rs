@@ -96,11 +96,13 @@ pub(super) async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError>
     }
     let sandbox = start(options).await.map_err(|e| CliError::Other(e.to_string()))?;
     println!("Sandbox listening on {}", sandbox.base_url());
-    println!("  Entrata: {}", sandbox.entrata_base_url());
+    println!("  Entrata:    {}", sandbox.entrata_base_url());
+    println!("  QuickBooks: {}", sandbox.qbo_base_url());
+    println!("  Xero:       {}", sandbox.xero_base_url());
     if let Some(files) = &files {
         files.write(&sandbox)?;
-        println!("  Config:  {} (secrets in {})", files.config.display(), files.env.display());
-        println!("  Mapping files: {}", files.mappings_dir.display());
+        println!("  Config:     {} (secrets in {})", files.config.display(), files.env.display());
+        println!("  Mappings:   {}", files.mappings_dir.display());
         let state = files.config.with_file_name("recon.sqlite");
         if state.exists() {
             println!(

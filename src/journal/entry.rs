@@ -110,20 +110,41 @@ impl Line {
 /// (`2026-02-01`) for entries that group items, or the item's id for entries of one item (a
 /// deposit, a return after deposit, any entry under `group_by = "item"`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct EntryKey(String);
+pub struct EntryKey {
+    text: String,
+    /// Where the anchor is in `text`: `text[anchor_start..anchor_end]`.
+    anchor_start: usize,
+    anchor_end: usize,
+    seq: u32,
+}
 
 impl EntryKey {
     pub fn new(property: &PropertyId, kind: JournalKind, anchor: &str, seq: u32) -> EntryKey {
-        EntryKey(format!("{property}/{kind}/{anchor}/{seq}"))
+        let head = format!("{property}/{kind}/");
+        let start = head.len();
+        EntryKey {
+            text: format!("{head}{anchor}/{seq}"),
+            anchor_start: start,
+            anchor_end: start + anchor.len(),
+            seq,
+        }
     }
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
+    }
+    /// The date (`2026-02-01`) of an entry that groups items, or the item id of a one-item entry.
+    pub fn anchor(&self) -> &str {
+        &self.text[self.anchor_start..self.anchor_end]
+    }
+    /// From 1 within the property, kind and anchor.
+    pub fn seq(&self) -> u32 {
+        self.seq
     }
 }
 
 impl fmt::Display for EntryKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.text)
     }
 }
 
@@ -240,6 +261,14 @@ impl BalancedEntry {
 
     pub fn header(&self) -> &EntryHeader {
         &self.header
+    }
+
+    /// The same entry under another key and document number (the identity it was recorded with;
+    /// see `posting`). Lines, date and sources are untouched, so every invariant still holds.
+    pub fn with_identity(mut self, key: EntryKey, doc_number: DocNumber) -> BalancedEntry {
+        self.header.key = key;
+        self.header.doc_number = doc_number;
+        self
     }
     pub fn key(&self) -> &EntryKey {
         &self.header.key

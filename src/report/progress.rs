@@ -1,8 +1,8 @@
 //! Progress on a terminal; nothing (the log lines say enough) when not a terminal or when quiet.
 //!
-//! A pull's bar counts property ledgers against a total that is known before it starts (the
-//! properties to pull, once listed) and is never changed after, so it never jumps back; until then
-//! it shows no total at all. Items pulled and their rate (whole items a second) ride along. Every
+//! A bar counts steps (a pull's property ledgers, a posting's entries) against a total that is
+//! known before they start and is never changed after, so it never jumps back; until then it shows
+//! no total at all. Items (a pull's) and their rate, in whole items a second, ride along. Every
 //! bar is drawn through one process-wide [`MultiProgress`], and log lines are written with it
 //! suspended ([`LogWriter`]), so a log line is printed above the bar, never on its row.
 
@@ -49,7 +49,7 @@ impl Progress {
     pub fn on(bars: &MultiProgress, label: &str) -> Progress {
         let items = Arc::new(AtomicU64::new(0));
         let bar = bars.add(ProgressBar::no_length());
-        bar.set_style(style(&items, false));
+        bar.set_style(style(&items, None));
         bar.set_message(label.to_owned());
         Progress { shown: Some(Shown { bar, items }) }
     }
@@ -65,19 +65,19 @@ impl Progress {
         }
     }
 
-    /// The number of property ledgers to pull. Set once: later calls change nothing, so the bar
-    /// never jumps back.
-    pub fn set_total(&self, properties: u64) {
+    /// How many steps there are, of what (`properties`, `entries`). Set once: later calls change
+    /// nothing, so the bar never jumps back.
+    pub fn set_total(&self, steps: u64, unit: &'static str) {
         if let Some(shown) = &self.shown
             && shown.bar.length().is_none()
         {
-            shown.bar.set_length(properties);
-            shown.bar.set_style(style(&shown.items, true));
+            shown.bar.set_length(steps);
+            shown.bar.set_style(style(&shown.items, Some(unit)));
         }
     }
 
-    /// One property's ledger is pulled.
-    pub fn property_done(&self) {
+    /// One step is done.
+    pub fn step(&self) {
         if let Some(shown) = &self.shown {
             shown.bar.inc(1);
         }
@@ -98,23 +98,22 @@ impl Progress {
     }
 }
 
-/// The bar's look: with a known total, a bar of properties; without, a spinner. Both show the
-/// items pulled and their rate in whole items a second.
-fn style(items: &Arc<AtomicU64>, total_known: bool) -> ProgressStyle {
-    let template = if total_known {
-        "{msg} [{bar:30}] {pos}/{len} properties · {items} items · {rate} · {elapsed}"
-    } else {
-        "{spinner} {msg}: {items} items · {rate} · {elapsed}"
+/// The bar's look: with a known total, a bar of steps (`unit`); without, a spinner. Both show the
+/// items counted, if any, and their rate in whole items a second.
+fn style(items: &Arc<AtomicU64>, unit: Option<&'static str>) -> ProgressStyle {
+    let template = match unit {
+        Some(unit) => format!("{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit}{{items}} · {{elapsed}}"),
+        None => "{spinner} {msg}{items} · {elapsed}".to_owned(),
     };
-    let (count, rate) = (Arc::clone(items), Arc::clone(items));
-    ProgressStyle::with_template(template)
+    let items = Arc::clone(items);
+    ProgressStyle::with_template(&template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ")
-        .with_key("items", move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{}", count.load(Ordering::Relaxed));
-        })
-        .with_key("rate", move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-            let _ = write!(w, "{}/s", per_second(rate.load(Ordering::Relaxed), state.elapsed()));
+        .with_key("items", move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let n = items.load(Ordering::Relaxed);
+            if n > 0 {
+                let _ = write!(w, " · {n} items · {}/s", per_second(n, state.elapsed()));
+            }
         })
 }
 

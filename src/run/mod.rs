@@ -1,7 +1,9 @@
 //! The commands' work, sequenced: each function takes a settled configuration and returns what
 //! happened; `main` only turns that into output and an exit code.
 
+pub mod connect;
 pub mod demo;
 pub mod mappings;
 pub mod plan;
 pub mod pull;
+pub mod record;

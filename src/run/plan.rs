@@ -90,6 +90,42 @@ pub async fn plan_each(
     request: &PlanRequest,
     mut each: impl FnMut(PropertyPlan) -> Result<(), PlanRunError>,
 ) -> Result<u64, PlanRunError> {
+    let Prepared { exceptions, ar_codes, chosen, use_forms } = prepare(state, mappings, request).await?;
+    let n_properties = chosen.len() as u64;
+    each(PropertyPlan { exceptions, ..PropertyPlan::default() })?;
+    let mut planned = stream::iter(chosen.into_iter().map(|(property, doc)| {
+        let state = state.clone();
+        let mappings = Arc::clone(mappings);
+        let ar_codes = Arc::clone(&ar_codes);
+        let period = request.period;
+        async move {
+            tokio::spawn(plan_one(state, mappings, ar_codes, property, doc, period, use_forms))
+                .await
+                .map_err(|e| PlanRunError::Task(e.to_string()))?
+        }
+    }))
+    .buffered(PROPERTIES_IN_FLIGHT);
+    while let Some((entries, exceptions, items_read)) = planned.try_next().await? {
+        each(PropertyPlan { entries, exceptions, items_read })?;
+    }
+    Ok(n_properties)
+}
+
+/// What every property's planning shares: the AR codes, the properties chosen with their part
+/// of document numbers, whether planning forms can be read, and the exceptions about AR codes and
+/// properties themselves.
+pub(crate) struct Prepared {
+    pub exceptions: Vec<Exception>,
+    pub ar_codes: Arc<BTreeMap<ArCode, ArCodeDef>>,
+    pub chosen: Vec<(Property, String)>,
+    pub use_forms: bool,
+}
+
+pub(crate) async fn prepare(
+    state: &StateFile,
+    mappings: &MappingSet,
+    request: &PlanRequest,
+) -> Result<Prepared, PlanRunError> {
     let mut exceptions = Vec::new();
     let mut ar_codes: BTreeMap<ArCode, ArCodeDef> = BTreeMap::new();
     // The pull's verdict on a quarantined version stands here too (`reconvert`).
@@ -101,7 +137,6 @@ pub async fn plan_each(
             _ => exceptions.push(invalid_item(&stored, None)),
         }
     }
-    let ar_codes = Arc::new(ar_codes);
 
     let mut properties: Vec<Property> = Vec::new();
     let mut known: Vec<PropertyId> = Vec::new();
@@ -137,7 +172,6 @@ pub async fn plan_each(
             .collect()
     };
 
-    let n_properties = chosen.len() as u64;
     let use_forms = state.forms_current().await?;
     if !use_forms {
         tracing::warn!(
@@ -145,23 +179,31 @@ pub async fn plan_each(
              the items' JSON instead (slower); the next `pull` rebuilds them"
         );
     }
-    each(PropertyPlan { exceptions, ..PropertyPlan::default() })?;
-    let mut planned = stream::iter(chosen.into_iter().map(|(property, doc)| {
-        let state = state.clone();
-        let mappings = Arc::clone(mappings);
-        let ar_codes = Arc::clone(&ar_codes);
-        let period = request.period;
-        async move {
-            tokio::spawn(plan_one(state, mappings, ar_codes, property, doc, period, use_forms))
-                .await
-                .map_err(|e| PlanRunError::Task(e.to_string()))?
+    Ok(Prepared { exceptions, ar_codes: Arc::new(ar_codes), chosen, use_forms })
+}
+
+/// One property's ledger items, read from the state file and decoded (on the blocking pool).
+pub(crate) async fn load_items(
+    state: &StateFile,
+    property: &str,
+    use_forms: bool,
+) -> Result<Items, PlanRunError> {
+    let lists = read_lists(state, property, use_forms).await?;
+    let property = property.to_owned();
+    crate::blocking::run(move || {
+        let mut items = Items::default();
+        for list in lists {
+            match list {
+                Read::Forms(forms) => {
+                    forms.decode(|form| items.push_form(form, &property))?;
+                }
+                Read::Converted(converted) => items.append(converted),
+            }
         }
-    }))
-    .buffered(PROPERTIES_IN_FLIGHT);
-    while let Some((entries, exceptions, items_read)) = planned.try_next().await? {
-        each(PropertyPlan { entries, exceptions, items_read })?;
-    }
-    Ok(n_properties)
+        Ok::<Items, PlanRunError>(items)
+    })
+    .await
+    .map_err(|e| PlanRunError::Task(e.to_string()))?
 }
 
 /// Each property's part of document numbers, refusing two properties whose numbers could be
@@ -191,13 +233,13 @@ fn doc_properties(properties: &[Property], mappings: &MappingSet) -> Result<Vec<
 
 /// One property's ledger items as read from the state file.
 #[derive(Default)]
-struct Items {
-    leases: Vec<Lease>,
-    charges: Vec<Charge>,
-    payments: Vec<Payment>,
-    deposits: Vec<Deposit>,
+pub(crate) struct Items {
+    pub leases: Vec<Lease>,
+    pub charges: Vec<Charge>,
+    pub payments: Vec<Payment>,
+    pub deposits: Vec<Deposit>,
     /// Quarantined items.
-    invalid: Vec<Exception>,
+    pub invalid: Vec<Exception>,
 }
 
 impl Items {

@@ -155,7 +155,7 @@ pub async fn pull(
     let properties = properties_to_pull(state, &options.properties).await?;
     summary.properties = properties.len() as u64;
     tracing::info!(properties = properties.len(), "pulling property ledgers");
-    progress.set_total(summary.properties);
+    progress.set_total(summary.properties, "properties");
     progress.set_message("pull: ledgers");
 
     let per_property = stream::iter(properties.into_iter().map(|property| async move {
@@ -178,7 +178,7 @@ pub async fn pull(
         }
         let new: u64 = results.iter().map(|(_, (o, _))| o.new + o.changed).sum();
         tracing::info!(property = %property, new_or_changed = new, "property pulled");
-        progress.property_done();
+        progress.step();
         Ok::<_, PullError>(results)
     }))
     .buffer_unordered(config.source.concurrency as usize)

@@ -63,6 +63,7 @@ struct Target {
     api_base: String,
     auth_url: String,
     token_url: String,
+    revoke_url: String,
     client_id_env: &'static str,
     client_secret_env: &'static str,
 }
@@ -118,14 +119,16 @@ pub fn write_config(
         env_text.push_str(&env_file_line(name, value));
     }
 
-    let target = |enabled: bool, api: &str, auth: &str, token: &str, id_env, secret_env| Target {
-        enabled,
-        api_base: format!("{base_url}{api}"),
-        auth_url: format!("{base_url}{auth}"),
-        token_url: format!("{base_url}{token}"),
-        client_id_env: id_env,
-        client_secret_env: secret_env,
-    };
+    let target =
+        |enabled: bool, api: &str, auth: &str, token: &str, revoke: &str, id_env, secret_env| Target {
+            enabled,
+            api_base: format!("{base_url}{api}"),
+            auth_url: format!("{base_url}{auth}"),
+            token_url: format!("{base_url}{token}"),
+            revoke_url: format!("{base_url}{revoke}"),
+            client_id_env: id_env,
+            client_secret_env: secret_env,
+        };
     let config = ConfigFile {
         env_file: env_name.clone(),
         source: Source {
@@ -144,6 +147,7 @@ pub fn write_config(
                 paths::QBO_API_BASE,
                 paths::QBO_AUTH_PATH,
                 paths::QBO_TOKEN_PATH,
+                paths::QBO_REVOKE_PATH,
                 QBO_CLIENT_ID,
                 QBO_CLIENT_SECRET,
             ),
@@ -152,6 +156,7 @@ pub fn write_config(
                 paths::XERO_API_BASE,
                 paths::XERO_AUTH_PATH,
                 paths::XERO_TOKEN_PATH,
+                paths::XERO_REVOKE_PATH,
                 XERO_CLIENT_ID,
                 XERO_CLIENT_SECRET,
             ),

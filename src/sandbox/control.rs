@@ -34,6 +34,8 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/_sandbox/time", get(time).post(advance_time))
         .route("/_sandbox/entrata/{kind}", post(upsert).layer(DefaultBodyLimit::max(MAX_UPSERT_BODY_BYTES)))
         .route("/_sandbox/faults", get(faults).post(replace_faults).delete(clear_faults))
+        .merge(super::qbo::control::router())
+        .merge(super::xero::control::router())
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
@@ -175,13 +177,13 @@ struct StateQuery {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct StateDump<'a> {
+struct StateDump {
     clock: Value,
     entrata: EntrataDump,
     requests: BTreeMap<String, u64>,
     faults: Value,
-    qbo: Option<&'a super::dataset::targets::QboDataset>,
-    xero: Option<&'a super::dataset::targets::XeroDataset>,
+    qbo: Option<Box<RawValue>>,
+    xero: Option<Box<RawValue>>,
 }
 
 #[derive(Serialize)]
@@ -243,8 +245,8 @@ async fn state(State(shared): State<Arc<Shared>>, Query(query): Query<StateQuery
         },
         requests: lock(&shared.counts).clone(),
         faults: lock(&shared.faults).describe(),
-        qbo: shared.qbo.as_ref(),
-        xero: shared.xero.as_ref(),
+        qbo: super::qbo::control::state_dump(&shared),
+        xero: super::xero::control::dump(&shared),
     };
     match serde_json::to_string_pretty(&dump) {
         Ok(body) => json_response(StatusCode::OK, body),

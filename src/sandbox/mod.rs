@@ -1,9 +1,11 @@
-//! Wire-faithful sandboxes of Entrata (and, later, QuickBooks Online and Xero) on loopback, used
-//! by the demo, the integration tests and users trying a mapping change.
+//! Wire-faithful sandboxes of Entrata, QuickBooks Online and Xero on loopback, used by the demo,
+//! the integration tests and users trying a mapping change.
 //!
 //! One listener serves every service, told apart by path prefix (`paths`): the normalized Entrata
-//! API under `/entrata/integrations/{integrationId}`, QBO under `/qbo` and Xero under `/xero`
-//! (reserved for later issues), and the sandbox's own control endpoints under `/_sandbox`.
+//! API under `/entrata/integrations/{integrationId}`, QBO under `/qbo` (`qbo`: Intuit's OAuth and
+//! the Accounting API's journal entries), Xero under `/xero` (`xero`: Xero Identity, connections and
+//! the Accounting API's manual journals and bank transactions), and the sandbox's own control
+//! endpoints under `/_sandbox`.
 //!
 //! ```no_run
 //! # async fn demo(bytes: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
@@ -26,10 +28,12 @@ pub mod entrata;
 pub mod faults;
 pub mod generate;
 pub mod paths;
+pub mod qbo;
 mod server;
 mod shared;
 mod store;
 pub mod totp;
+pub mod xero;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -47,7 +51,9 @@ pub use self::faults::{
     FaultAction, FaultPlan, FaultRule, FaultsError, Trigger, parse_fault_file, parse_faults,
 };
 pub use self::paths::Service;
+pub use self::qbo::QboLimits;
 use self::shared::Shared;
+pub use self::xero::XeroLimits;
 
 /// Entrata's rate limit and session timing. Defaults are the real service's; tests scale them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +86,9 @@ pub struct SandboxOptions {
     pub listen: SocketAddr,
     pub faults: FaultPlan,
     pub entrata_limits: EntrataLimits,
+    pub qbo_limits: QboLimits,
+    /// Xero's rate limits, token lifetimes and idempotency window.
+    pub xero_limits: XeroLimits,
     /// Where the controllable clock starts. By default: now, or just after the dataset's latest
     /// `updatedAt` if that is later (the real service's now is never before its own data).
     pub clock_start: Option<DateTime<Utc>>,
@@ -93,6 +102,8 @@ impl SandboxOptions {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             faults: FaultPlan::default(),
             entrata_limits: EntrataLimits::default(),
+            qbo_limits: QboLimits::default(),
+            xero_limits: XeroLimits::default(),
             clock_start: None,
         }
     }
@@ -127,7 +138,8 @@ pub struct Sandbox {
 
 /// Binds the listener, starts serving in the background and returns at once.
 pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
-    let SandboxOptions { dataset, listen, faults, entrata_limits, clock_start } = options;
+    let SandboxOptions { dataset, listen, faults, entrata_limits, qbo_limits, xero_limits, clock_start } =
+        options;
     if !listen.ip().is_loopback() {
         return Err(SandboxError::NotLoopback { addr: listen });
     }
@@ -137,7 +149,9 @@ pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
     let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: listen, source })?;
     let counts: Vec<String> =
         EntrataKind::ALL.iter().map(|k| format!("{} {}", dataset.count(*k), k.dataset_key())).collect();
-    let shared = Arc::new(Shared::new(dataset, faults, entrata_limits, clock_start));
+    let shared = Arc::new(
+        Shared::new(dataset, faults, entrata_limits, clock_start).with_qbo(qbo_limits).with_xero(xero_limits),
+    );
     tracing::info!(
         entrata = %server::entrata_base_url(addr, &shared.entrata.integration_id),
         items = %counts.join(", "),
@@ -159,6 +173,11 @@ impl Sandbox {
         server::base_url(self.addr)
     }
 
+    /// `http://127.0.0.1:PORT/qbo`: QuickBooks Online's base URL (`targets.qbo.api_base`).
+    pub fn qbo_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), paths::QBO_API_BASE)
+    }
+
     /// `http://127.0.0.1:PORT/entrata/integrations/<integrationId>`: the connector's `source.base_url`.
     pub fn entrata_base_url(&self) -> String {
         server::entrata_base_url(self.addr, &self.shared.entrata.integration_id)
@@ -168,6 +187,12 @@ impl Sandbox {
     /// `POST /_sandbox/time`, without a request).
     pub fn clock(&self) -> SandboxClock {
         SandboxClock(Arc::clone(&self.shared))
+    }
+
+    /// `http://127.0.0.1:PORT/xero`: Xero's `https://api.xero.com` (the Accounting API is under
+    /// `/api.xro/2.0`, Xero Identity under `/identity`).
+    pub fn xero_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), paths::XERO_API_BASE)
     }
 
     /// Writes `path` (a `recon.toml` pointing at this sandbox) and its env file (`env_path`).

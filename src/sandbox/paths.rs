@@ -1,7 +1,7 @@
 //! Where each service lives on the sandbox's one listener. Under its prefix each service keeps the
 //! real service's paths, so a connector's configuration differs from production only in base URLs.
-//! `write_config` and the fault rules both read this layout; the QBO and Xero services (later
-//! issues) mount their routes here.
+//! `write_config` and the fault rules both read this layout; the QBO service mounts its routes at
+//! `QBO_API_BASE` and the Xero service (a later issue) will mount its own here.
 
 /// Where the Entrata router is nested; handlers inside it see paths without this prefix.
 pub const ENTRATA_MOUNT: &str = "/entrata";
@@ -13,12 +13,16 @@ pub const QBO_API_BASE: &str = "/qbo";
 pub const QBO_AUTH_PATH: &str = "/qbo/connect/oauth2";
 /// Intuit's `https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer`.
 pub const QBO_TOKEN_PATH: &str = "/qbo/oauth2/v1/tokens/bearer";
+/// Intuit's `https://developer.api.intuit.com/v2/oauth2/tokens/revoke`, beside the token endpoint.
+pub const QBO_REVOKE_PATH: &str = "/qbo/oauth2/v1/tokens/revoke";
 /// Xero's `https://api.xero.com`.
 pub const XERO_API_BASE: &str = "/xero";
 /// Xero's `https://login.xero.com/identity/connect/authorize`.
 pub const XERO_AUTH_PATH: &str = "/xero/identity/connect/authorize";
 /// Xero's `https://identity.xero.com/connect/token`.
 pub const XERO_TOKEN_PATH: &str = "/xero/identity/connect/token";
+/// Xero's `https://identity.xero.com/connect/revocation`.
+pub const XERO_REVOKE_PATH: &str = "/xero/identity/connect/revocation";
 /// The sandbox's own control endpoints: never subject to fault rules or rate limits.
 pub const CONTROL_PREFIX: &str = "/_sandbox";
 

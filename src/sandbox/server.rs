@@ -27,7 +27,7 @@ use super::faults::FaultAction;
 use super::faults::bodies::fault_response;
 use super::paths::{self, Service};
 use super::shared::{Shared, lock};
-use super::{control, entrata};
+use super::{control, entrata, qbo, xero};
 
 /// How long `shutdown` waits for requests in flight before closing their connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -35,6 +35,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .nest("/entrata", entrata::router(Arc::clone(&shared)))
+        .nest(paths::QBO_API_BASE, qbo::router(Arc::clone(&shared)))
+        .nest(paths::XERO_API_BASE, xero::router(Arc::clone(&shared)))
         .merge(control::router())
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), count_requests))
@@ -50,15 +52,7 @@ async fn count_requests(State(shared): State<Arc<Shared>>, request: Request, nex
 }
 
 async fn fallback(method: Method, uri: Uri) -> Response {
-    let path = uri.path();
-    let message = match Service::of_path(path) {
-        Some(Service::Qbo | Service::Xero | Service::Oauth) => {
-            format!(
-                "{method} {path}: the QuickBooks Online and Xero sandboxes are not served by this version"
-            )
-        }
-        _ => format!("no endpoint {method} {path}"),
-    };
+    let message = format!("no endpoint {method} {}", uri.path());
     ApiError::not_found(message).into_response()
 }
 

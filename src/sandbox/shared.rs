@@ -19,6 +19,7 @@ use super::entrata::sessions::{Sessions, bearer, missing_token, unknown_token};
 use super::faults::{FaultEngine, FaultPlan};
 use super::paths::Service;
 use super::store::Store;
+use super::xero::{XeroLimits, XeroState};
 
 pub struct Shared {
     pub clock: Clock,
@@ -28,7 +29,11 @@ pub struct Shared {
     /// `METHOD /route/{template}` -> requests served.
     pub counts: Mutex<BTreeMap<String, u64>>,
     pub qbo: Option<QboDataset>,
+    /// The QuickBooks Online service (`qbo`), when the dataset has a `qbo` section.
+    pub qbo_service: Option<super::qbo::QboService>,
     pub xero: Option<XeroDataset>,
+    /// The Xero service's live state, when the dataset has a `xero` section.
+    pub xero_service: Option<XeroState>,
     /// The last `updatedAt` given by an upsert or create, so that each one is later than the last.
     last_bump: Mutex<DateTime<Utc>>,
 }
@@ -73,10 +78,25 @@ impl Shared {
             },
             faults: Mutex::new(FaultEngine::new(faults)),
             counts: Mutex::new(BTreeMap::new()),
+            qbo_service: None,
             qbo,
+            xero_service: None,
             xero,
             last_bump: Mutex::new(DateTime::<Utc>::MIN_UTC),
         }
+    }
+
+    /// Starts the QBO service for the dataset's `qbo` section, with these limits.
+    pub fn with_qbo(mut self, limits: super::qbo::QboLimits) -> Shared {
+        self.qbo_service =
+            self.qbo.as_ref().map(|q| super::qbo::QboService::new(q, limits, self.clock.now()));
+        self
+    }
+
+    /// Starts the Xero service for the dataset's `xero` section, with these limits.
+    pub fn with_xero(mut self, limits: XeroLimits) -> Shared {
+        self.xero_service = self.xero.as_ref().map(|x| XeroState::new(x, limits, self.clock.now()));
+        self
     }
 
     /// The `updatedAt` for an upsert or create: the clock's now at millisecond precision, and
@@ -117,11 +137,17 @@ impl Shared {
         Ok(user)
     }
 
-    /// Fault action `expire_token`: expires the token the request carries. QBO and Xero tokens
-    /// join here when those services arrive; until then only Entrata sessions can be expired.
+    /// Fault action `expire_token`: expires the token the request carries (Entrata sessions, QBO
+    /// and Xero access tokens).
     pub fn expire_token(&self, service: Service, headers: &HeaderMap) -> bool {
         match (service, bearer(headers)) {
             (Service::Entrata, Some(token)) => lock(&self.entrata.sessions).expire(token, self.clock.now()),
+            (Service::Qbo, Some(_)) => {
+                self.qbo_service.as_ref().is_some_and(|q| q.expire_token(headers, self.clock.now()))
+            }
+            (Service::Xero, Some(token)) => {
+                self.xero_service.as_ref().is_some_and(|x| x.expire_token(token, self.clock.now()))
+            }
             _ => false,
         }
     }

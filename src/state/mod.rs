@@ -6,12 +6,14 @@
 //! (`form.rs`) hold integer cents. Never run SQLite's JSON
 //! functions over money (they read numbers as doubles).
 
+mod entries;
 pub mod form;
 mod forms;
 mod items;
 mod lock;
 mod open;
 mod runs;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -21,12 +23,14 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use entries::{Move, OutboxRow, PostingCounts};
 pub use forms::CurrentForms;
 pub use items::{
     CurrentItem, ItemRef, ItemWrite, PageOutcome, PageWrite, PageWriter, StatusCounts, Watermark,
 };
 pub use lock::{LockError, StateLock};
 pub use runs::{RunId, RunOutcome, RunRecord};
+pub use tokens::{Connection, ConnectionLock, TokenUpdate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -83,7 +87,10 @@ impl StateFile {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
         }
-        StateFile::connect(path).await
+        let state = StateFile::connect(path).await?;
+        owner_only(path)
+            .map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
+        Ok(state)
     }
 
     /// Opens an existing state file for reading only (`status`, `plan`, `mappings check`): never
@@ -178,6 +185,32 @@ impl StateFile {
     fn query_err(&self) -> impl Fn(sqlx::Error) -> StateError + '_ {
         move |source| StateError::Query { path: self.path.clone(), source }
     }
+}
+
+/// The state file holds OAuth tokens: it and its WAL and shared-memory files are readable and
+/// writable by their owner only (0600), however the umask was set.
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut files = vec![path.to_owned()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            files.push(PathBuf::from(name));
+        }
+        for file in files {
+            match std::fs::metadata(&file) {
+                Ok(meta) if meta.permissions().mode() & 0o077 != 0 => {
+                    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// RFC 3339 UTC with microseconds: sorts as text in time order.

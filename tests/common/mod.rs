@@ -123,7 +123,7 @@ impl Harness {
         let mut lines: Vec<String> =
             text.lines().filter(|l| !l.starts_with(&format!("{name}="))).map(str::to_owned).collect();
         if let Some(value) = value {
-            lines.push(format!("{name}={value}"));
+            lines.push(entrata_recon::config::env_file_line(name, value).trim_end().to_owned());
         }
         std::fs::write(&path, lines.join("\n") + "\n").expect("env file written");
     }

@@ -173,11 +173,8 @@ async fn other_services_are_reserved() {
     let reply = h.control(Method::GET, "/qbo/v3/company/1/query", "").await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(reply.text.contains("ThrottleExceeded"), "{}", reply.text);
-    // Without a fault, the reserved prefixes say what is missing.
+    // Xero is served (tests/sandbox_xero): without a token it answers Xero's 401.
     let reply = h.control(Method::GET, "/xero/api.xro/2.0/Accounts", "").await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        reply.json()["error"]["message"],
-        "GET /xero/api.xro/2.0/Accounts: the QuickBooks Online and Xero sandboxes are not served by this version"
-    );
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.json()["Detail"], "AuthenticationUnsuccessful");
 }

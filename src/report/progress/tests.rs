@@ -79,11 +79,11 @@ fn the_total_is_unknown_until_set_then_never_moves_and_rates_are_whole() {
     progress.advance(1_234);
     let rows = screen.rows();
     let bar = rows.last().expect("a bar");
-    assert!(bar.contains("pull: 1234 items · ") && !bar.contains("properties"), "{bar}");
+    assert!(bar.contains("pull · 1234 items · ") && !bar.contains("properties"), "{bar}");
 
-    progress.set_total(3);
-    progress.property_done();
-    progress.set_total(40); // a later count changes nothing: the bar never jumps back
+    progress.set_total(3, "properties");
+    progress.step();
+    progress.set_total(40, "properties"); // a later count changes nothing: the bar never jumps back
     progress.advance(1);
     let rows = screen.rows();
     let bar = rows.last().expect("a bar");
@@ -98,7 +98,7 @@ fn log_lines_are_written_above_the_bar_not_on_its_row() {
     let screen = Screen::default();
     let bars = MultiProgress::with_draw_target(ProgressDrawTarget::term_like(Box::new(screen.clone())));
     let progress = Progress::on(&bars, "pull");
-    progress.set_total(2);
+    progress.set_total(2, "properties");
     progress.advance(10);
     for n in 1..=3 {
         let log = screen.clone();
@@ -113,6 +113,18 @@ fn log_lines_are_written_above_the_bar_not_on_its_row() {
         assert_eq!(row, &format!("INFO waiting {} s for the rate-limit window", n + 1));
     }
     assert!(rows[3].contains("0/2 properties · 40 items"), "{rows:#?}");
+}
+
+#[test]
+fn a_bar_without_items_shows_only_its_steps() {
+    let screen = Screen::default();
+    let bars = MultiProgress::with_draw_target(ProgressDrawTarget::term_like(Box::new(screen.clone())));
+    let progress = Progress::on(&bars, "post qbo");
+    progress.set_total(30, "entries");
+    progress.step();
+    let rows = screen.rows();
+    let bar = rows.last().expect("a bar");
+    assert!(bar.contains("1/30 entries · ") && !bar.contains("items"), "{bar}");
 }
 
 #[test]

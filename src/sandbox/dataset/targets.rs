@@ -1,5 +1,5 @@
 //! The dataset's `qbo` and `xero` sections: the accounting companies the QuickBooks Online and Xero
-//! sandboxes will serve. Parsed and kept now; the services that use them arrive in later issues.
+//! sandboxes serve (`sandbox::qbo` starts from the `qbo` section; the Xero service arrives later).
 //! Field names are the vendors' own (PascalCase inside lists), as spec/source-api.md §6 prints them.
 
 use serde::{Deserialize, Serialize};
@@ -70,6 +70,8 @@ pub struct XeroDataset {
     pub base_currency: Option<String>,
     /// Journals dated on or before this date are refused.
     pub lock_date: Option<String>,
+    /// Whether the app is a custom connection (may use `client_credentials`); true when absent.
+    pub custom_connection: Option<bool>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub accounts: Vec<XeroAccount>,
     #[serde(default, deserialize_with = "null_as_empty")]
@@ -221,6 +223,7 @@ pub const XERO: &[Field] = &[
     req("clientSecret", Text),
     opt("baseCurrency", Text),
     opt("lockDate", Text),
+    opt("customConnection", Bool),
     opt("accounts", ObjectList(XERO_ACCOUNT)),
     opt("contacts", ObjectList(XERO_CONTACT)),
     opt("trackingCategories", ObjectList(XERO_TRACKING)),

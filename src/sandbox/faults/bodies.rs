@@ -5,7 +5,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::sandbox::entrata::error::ApiError;
@@ -20,7 +20,7 @@ pub fn fault_response(
     let mut response = match service {
         Service::Entrata => return ApiError::for_status(status, retry_after_s).into_response(),
         Service::Qbo => qbo(status, now),
-        Service::Xero => xero(status),
+        Service::Xero => crate::sandbox::xero::wire::fault(status, now),
         Service::Oauth => oauth(status),
     };
     if matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
@@ -30,7 +30,7 @@ pub fn fault_response(
 }
 
 fn qbo(status: StatusCode, now: DateTime<Utc>) -> Response {
-    let time = now.to_rfc3339_opts(SecondsFormat::Millis, true);
+    let time = crate::sandbox::qbo::time::response_time(now);
     match status.as_u16() {
         429 => {
             let xml = format!(
@@ -72,23 +72,6 @@ fn qbo(status: StatusCode, now: DateTime<Utc>) -> Response {
             (status, axum::Json(body)).into_response()
         }
     }
-}
-
-fn xero(status: StatusCode) -> Response {
-    let title = status.canonical_reason().unwrap_or("Error");
-    let detail = match status.as_u16() {
-        401 => "TokenExpired: token expired",
-        403 => "AuthenticationUnsuccessful",
-        429 => "Rate limit exceeded",
-        _ => "An error occurred in Xero (sandbox fault)",
-    };
-    let body = json!({"Type": null, "Title": title, "Status": status.as_u16(), "Detail": detail,
-        "Instance": "00000000-0000-0000-0000-000000000000", "Extensions": {}});
-    let mut response = (status, axum::Json(body)).into_response();
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        response.headers_mut().insert("x-rate-limit-problem", HeaderValue::from_static("minute"));
-    }
-    response
 }
 
 fn oauth(status: StatusCode) -> Response {

@@ -12,6 +12,10 @@ use serde::Deserialize;
 
 use crate::targets::TargetKind;
 
+mod targets;
+use targets::FileTargets;
+pub use targets::{TargetAuth, TargetConfig};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
@@ -75,24 +79,6 @@ struct FileMappings {
     dir: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileTargets {
-    qbo: Option<FileTarget>,
-    xero: Option<FileTarget>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileTarget {
-    enabled: Option<bool>,
-    api_base: String,
-    auth_url: String,
-    token_url: String,
-    client_id_env: String,
-    client_secret_env: String,
-}
-
 // ---- the settled configuration ----
 
 /// Limits on the source side (TigerBeetle: put a limit on everything).
@@ -128,16 +114,6 @@ pub struct SourceConfig {
     pub request_timeout_seconds: u32,
     /// Attempts per request before a transient failure becomes an error.
     pub max_attempts: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct TargetConfig {
-    pub enabled: bool,
-    pub api_base: String,
-    pub auth_url: String,
-    pub token_url: String,
-    pub client_id_env: String,
-    pub client_secret_env: String,
 }
 
 /// Entrata credentials, resolved from the environment only when a command needs them.
@@ -207,24 +183,10 @@ impl Config {
             max_attempts,
         };
 
-        let mut targets = BTreeMap::new();
-        if let Some(t) = file.targets {
-            for (kind, target) in [(TargetKind::Qbo, t.qbo), (TargetKind::Xero, t.xero)] {
-                if let Some(t) = target {
-                    targets.insert(
-                        kind,
-                        TargetConfig {
-                            enabled: t.enabled.unwrap_or(true),
-                            api_base: t.api_base,
-                            auth_url: t.auth_url,
-                            token_url: t.token_url,
-                            client_id_env: t.client_id_env,
-                            client_secret_env: t.client_secret_env,
-                        },
-                    );
-                }
-            }
-        }
+        let targets = match file.targets {
+            Some(file_targets) => targets::settle(file_targets, path)?,
+            None => BTreeMap::new(),
+        };
 
         Ok(Config {
             path: path.to_owned(),

@@ -1,0 +1,94 @@
+//! What the posting engine needs from an accounting target, and nothing vendor-shaped: the
+//! QuickBooks and Xero adapters (`crate::targets`) implement `Target`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::journal::BalancedEntry;
+use crate::targets::TargetKind;
+
+/// An entry on its way to a target, with the idempotency token recorded for this attempt.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub entry: BalancedEntry,
+    /// Recorded in the outbox before the request leaves; the same for a resend of the same
+    /// attempt, a new one after a refusal (vendors cache refusals under a key too).
+    pub token: String,
+    /// When the target refused the entry's date (a closed period), the date it is sent with
+    /// instead; the original date goes into the memo.
+    pub redate: Option<NaiveDate>,
+}
+
+/// What became of one entry of a write call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// The target holds it under this id.
+    Confirmed { target_id: String },
+    /// The target refused it and said why; nothing was created.
+    Refused { message: String, closed_period: bool },
+    /// The request left and its outcome for this entry is not known.
+    Unknown { reason: String },
+}
+
+/// Where to look for an entry whose outcome is not known.
+#[derive(Debug, Clone)]
+pub struct LookupRequest {
+    pub key: String,
+    pub doc_number: String,
+    pub date: NaiveDate,
+    /// The entry's first attempt: anything the target changed before it cannot be the entry.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// An entry found in a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub target_id: String,
+}
+
+/// Why an entry is not sent to a target at all (it stays recorded; reported as held).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold {
+    /// An exception kind: `currency_mismatch`, `unknown_account`.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// A failure of the whole exchange with the target (not of one entry): the run stops for this
+/// target, with what was done kept.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// The connection is gone or was never made: `connect` must be run again. Exit 2.
+    #[error("{0}")]
+    Auth(String),
+    /// The target's daily allowance is spent; nothing is lost, the next run resumes. Exit 1.
+    #[error("{message}")]
+    Allowance { message: String, resume_at: Option<DateTime<Utc>> },
+    /// The target could not be reached, or kept failing, before anything was sent.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The target answered something that is not its API's shape.
+    #[error("{0}")]
+    Protocol(String),
+    /// The mapping or the target's configuration does not let entries be built (a missing account).
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// An accounting target, as the posting engine sees it.
+#[allow(async_fn_in_trait)]
+pub trait Target {
+    fn kind(&self) -> TargetKind;
+
+    /// Most entries one write call carries.
+    fn batch_size(&self) -> usize;
+
+    /// Why `entry` cannot be sent to this target as it is, if it cannot.
+    fn hold_reason(&self, entry: &BalancedEntry) -> Option<Hold>;
+
+    /// Sends a batch; one outcome per entry, in order. `Err` only when nothing can be said of any
+    /// of them beyond "not sent" (the engine then looks them up on the next run).
+    async fn send(&mut self, batch: &[Outgoing]) -> Result<Vec<SendOutcome>, TargetError>;
+
+    /// Looks entries up by document number and the key in their memo; one answer per request.
+    async fn lookup(&mut self, requests: &[LookupRequest]) -> Result<Vec<Option<Found>>, TargetError>;
+}

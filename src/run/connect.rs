@@ -1,0 +1,212 @@
+//! `connect qbo|xero` and `disconnect qbo|xero` (PRODUCT.md §2): the OAuth authorization-code flow
+//! (PKCE for Xero) or, for a Xero custom connection, the client-credentials grant; the company
+//! (QuickBooks realm, Xero tenant) the grant reaches; the tokens stored in the state file.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+
+use crate::config::{Config, ConfigError, TargetAuth, TargetConfig};
+use crate::state::{StateError, StateFile};
+use crate::targets::TargetKind;
+use crate::targets::identity::{IdentityError, Tenant, qbo_company_name, revoke, xero_tenants};
+use crate::targets::oauth::{OAuthError, OAuthSettings, authorization, client_credentials, exchange_code};
+use crate::targets::redirect::{RedirectError, wait_for_redirect};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0} is not configured: add [targets.{0}] to the config")]
+    NotConfigured(TargetKind),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    #[error(transparent)]
+    Redirect(#[from] RedirectError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error(
+        "the redirect's state does not match this request (a stale or forged redirect); run connect again"
+    )]
+    StateMismatch,
+    #[error("{target} did not grant access: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    Denied { target: TargetKind, error: String, description: Option<String> },
+    #[error("the redirect has no `{0}` parameter")]
+    MissingParam(&'static str),
+    #[error("{0}")]
+    Tenant(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// Open the authorization URL in a browser.
+    pub browser: bool,
+    /// The Xero organisation to use when the grant reaches several.
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub target: TargetKind,
+    pub company_id: String,
+    pub company_name: Option<String>,
+    pub access_expires_at: DateTime<Utc>,
+}
+
+/// The target's settings and its OAuth settings (client credentials from the environment).
+pub fn oauth_settings(
+    config: &Config,
+    kind: TargetKind,
+) -> Result<(&TargetConfig, OAuthSettings), ConnectError> {
+    let target = config.targets.get(&kind).ok_or(ConnectError::NotConfigured(kind))?;
+    let (client_id, client_secret) = target.client_credentials(config.env(), kind)?;
+    let settings = OAuthSettings {
+        target: kind,
+        client_id,
+        client_secret,
+        auth_url: target.auth_url.clone(),
+        token_url: target.token_url.clone(),
+        redirect_uri: Some(target.redirect_uri.clone()),
+        scopes: target.scopes.clone(),
+        pkce: kind == TargetKind::Xero,
+    };
+    Ok((target, settings))
+}
+
+/// Runs the consent flow and stores the connection. `announce` receives the authorization URL (a
+/// line of its own) and what to do with it.
+pub async fn connect(
+    config: &Config,
+    state: &StateFile,
+    kind: TargetKind,
+    options: &ConnectOptions,
+    announce: &mut dyn FnMut(&str),
+) -> Result<Connected, ConnectError> {
+    let (target, settings) = oauth_settings(config, kind)?;
+    if target.auth == TargetAuth::ClientCredentials {
+        let tokens = client_credentials(&settings).await?;
+        let tenant =
+            choose_tenant(xero_tenants(&target.api_base, &tokens.access_token).await?, options, target)?;
+        state.save_connection(kind, &tokens, &tenant.tenant_id, tenant.tenant_name.as_deref()).await?;
+        return Ok(Connected {
+            target: kind,
+            company_id: tenant.tenant_id,
+            company_name: tenant.tenant_name,
+            access_expires_at: tokens.access_expires_at,
+        });
+    }
+
+    let request = authorization(&settings)?;
+    announce(&request.url);
+    if options.browser {
+        open_browser(&request.url);
+    }
+    let params = wait_for_redirect(&target.redirect_uri, true).await?;
+    if let Some(error) = params.get("error") {
+        return Err(ConnectError::Denied {
+            target: kind,
+            error: error.clone(),
+            description: params.get("error_description").cloned(),
+        });
+    }
+    if params.get("state") != Some(&request.state) {
+        return Err(ConnectError::StateMismatch);
+    }
+    let code = params.get("code").ok_or(ConnectError::MissingParam("code"))?;
+    let tokens = exchange_code(&settings, code, request.pkce_verifier).await?;
+    let (company_id, company_name) = match kind {
+        TargetKind::Qbo => {
+            let realm = params.get("realmId").ok_or(ConnectError::MissingParam("realmId"))?.clone();
+            // The name is for people; a company whose info cannot be read is still connected.
+            let name =
+                qbo_company_name(&target.api_base, &realm, &tokens.access_token).await.unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot read the QuickBooks company's name");
+                    None
+                });
+            (realm, name)
+        }
+        TargetKind::Xero => {
+            let tenant =
+                choose_tenant(xero_tenants(&target.api_base, &tokens.access_token).await?, options, target)?;
+            (tenant.tenant_id, tenant.tenant_name)
+        }
+    };
+    state.save_connection(kind, &tokens, &company_id, company_name.as_deref()).await?;
+    Ok(Connected { target: kind, company_id, company_name, access_expires_at: tokens.access_expires_at })
+}
+
+/// The one tenant, or the one `--tenant` / `tenant_id` names (by id or name).
+fn choose_tenant(
+    tenants: Vec<Tenant>,
+    options: &ConnectOptions,
+    target: &TargetConfig,
+) -> Result<Tenant, ConnectError> {
+    let wanted = options.tenant.as_ref().or(target.tenant_id.as_ref());
+    let list = |tenants: &[Tenant]| {
+        tenants
+            .iter()
+            .map(|t| format!("{} ({})", t.tenant_name.as_deref().unwrap_or("unnamed"), t.tenant_id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted {
+        Some(wanted) => tenants
+            .iter()
+            .find(|t| &t.tenant_id == wanted || t.tenant_name.as_ref() == Some(wanted))
+            .cloned()
+            .ok_or_else(|| {
+                ConnectError::Tenant(format!(
+                    "the grant does not reach the organisation `{wanted}`; it reaches {}",
+                    list(&tenants)
+                ))
+            }),
+        None => match tenants.len() {
+            1 => Ok(tenants.into_iter().next().expect("one tenant")),
+            0 => Err(ConnectError::Tenant(
+                "the grant reaches no Xero organisation; connect again and choose one".into(),
+            )),
+            _ => Err(ConnectError::Tenant(format!(
+                "the grant reaches several Xero organisations: {}; choose one with --tenant (or tenant_id in [targets.xero])",
+                list(&tenants)
+            ))),
+        },
+    }
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
+        tracing::warn!(error = %e, opener, "cannot open a browser; open the URL by hand");
+    }
+}
+
+/// What `disconnect` did.
+#[derive(Debug, Clone)]
+pub struct Disconnected {
+    pub was_connected: bool,
+    /// Why the vendor could not be told (the tokens are forgotten here all the same).
+    pub revoke_failed: Option<String>,
+}
+
+/// Revokes the grant at the vendor and forgets the tokens.
+pub async fn disconnect(
+    config: &Config,
+    state: &StateFile,
+    kind: TargetKind,
+) -> Result<Disconnected, ConnectError> {
+    let Some(connection) = state.connection(kind).await? else {
+        return Ok(Disconnected { was_connected: false, revoke_failed: None });
+    };
+    let (target, settings) = oauth_settings(config, kind)?;
+    // The refresh token revokes the whole grant; a custom connection has only its access token.
+    let token: SecretString =
+        connection.refresh_token.clone().unwrap_or_else(|| connection.access_token.clone());
+    let revoke_failed =
+        revoke(kind, &target.revoke_url, &settings.client_id, &settings.client_secret, &token)
+            .await
+            .err()
+            .map(|e| e.to_string());
+    state.delete_connection(kind).await?;
+    Ok(Disconnected { was_connected: true, revoke_failed })
+}

@@ -1,0 +1,403 @@
+//! Entries recorded for posting and the outbox (migration 0003). What to record is decided by
+//! `posting::record`; which posting state follows which is `posting::outbox`'s table, checked here
+//! on every write.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use sqlx::Row;
+
+use super::{StateError, StateFile, timestamp};
+use crate::domain::ItemKind;
+use crate::journal::JournalKind;
+use crate::posting::body::{Body, StoredHeader};
+use crate::posting::outbox::{PostingState, Transition, next};
+use crate::posting::record::{Change, NewContent, RecordedEntry, Slot, SourceRef};
+use crate::targets::TargetKind;
+
+/// A recorded entry not yet confirmed by a target, with its posting there (if any).
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub header: StoredHeader,
+    pub body: String,
+    pub state: Option<PostingState>,
+    pub attempts: u32,
+    pub token: Option<String>,
+    pub last_attempt_at: Option<String>,
+}
+
+/// One posting's move through the outbox.
+#[derive(Debug, Clone)]
+pub struct Move {
+    pub key: String,
+    pub transition: Transition,
+    /// `Send`: the idempotency token the request carries.
+    pub token: Option<String>,
+    pub target_id: Option<String>,
+    pub error: Option<String>,
+    /// The date the target holds, when it is not the entry's.
+    pub target_date: Option<String>,
+}
+
+impl Move {
+    pub fn new(key: impl Into<String>, transition: Transition) -> Move {
+        Move { key: key.into(), transition, token: None, target_id: None, error: None, target_date: None }
+    }
+}
+
+/// Postings per target and state.
+pub type PostingCounts = BTreeMap<(TargetKind, PostingState), u64>;
+
+fn kind_text(kind: ItemKind) -> &'static str {
+    kind.as_str()
+}
+
+impl StateFile {
+    /// Every entry recorded for `property`, withdrawn ones included, with its source versions and
+    /// whether a target holds it (or may).
+    pub async fn recorded_entries(&self, property: &str) -> Result<Vec<RecordedEntry>, StateError> {
+        let rows = sqlx::query(
+            "SELECT e.entry_key, e.kind, e.slot, e.seq, e.doc_number, e.content_hash, \
+                    e.withdrawn_at IS NOT NULL, e.anchor, \
+                    EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key AND p.state <> 'failed') \
+             FROM entries e WHERE e.property_id = ?1",
+        )
+        .bind(property)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        let mut entries = Vec::with_capacity(rows.len());
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        for row in rows {
+            let key: String = row.get(0);
+            let kind_text: String = row.get(1);
+            let kind = journal_kind(&kind_text)
+                .ok_or_else(|| self.corrupt(format!("entry {key}: kind {kind_text}")))?;
+            let slot: String = row.get(2);
+            let seq: i64 = row.get(3);
+            let anchor: String = row.get(7);
+            index.insert(key.clone(), entries.len());
+            entries.push(RecordedEntry {
+                key,
+                kind,
+                anchor,
+                slot: Slot::from_text(slot),
+                seq: u32::try_from(seq).map_err(|_| self.corrupt(format!("seq {seq}")))?,
+                doc_number: row.get(4),
+                content_hash: row.get(5),
+                sources: Vec::new(),
+                withdrawn: row.get(6),
+                frozen: row.get(8),
+            });
+        }
+        let sources = sqlx::query(
+            "SELECT s.entry_key, s.item_kind, s.item_id, s.item_version FROM entry_sources s \
+             JOIN entries e ON e.entry_key = s.entry_key WHERE e.property_id = ?1",
+        )
+        .bind(property)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        for row in sources {
+            let key: String = row.get(0);
+            let kind_text: String = row.get(1);
+            let kind =
+                ItemKind::parse(&kind_text).ok_or_else(|| self.corrupt(format!("item kind {kind_text}")))?;
+            if let Some(at) = index.get(&key) {
+                entries[*at].sources.push(SourceRef { kind, id: row.get(2), version: row.get(3) });
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The current version of every item of `property`, by kind and id.
+    pub async fn current_versions(
+        &self,
+        property: &str,
+    ) -> Result<std::collections::HashMap<(ItemKind, String), i64>, StateError> {
+        let rows =
+            sqlx::query("SELECT kind, item_id, version FROM items WHERE property_id = ?1 AND is_current = 1")
+                .bind(property)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.query_err())?;
+        let mut versions = std::collections::HashMap::with_capacity(rows.len());
+        for row in rows {
+            let kind: String = row.get(0);
+            if let Some(kind) = ItemKind::parse(&kind) {
+                versions.insert((kind, row.get::<String, _>(1)), row.get::<i64, _>(2));
+            }
+        }
+        Ok(versions)
+    }
+
+    /// Writes what `posting::record::reconcile` decided for one property, in one transaction.
+    pub async fn apply_record(&self, property: &str, changes: &[Change]) -> Result<(), StateError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let err = self.query_err();
+        let now = timestamp(Utc::now());
+        let mut conn = self.pool.acquire().await.map_err(&err)?;
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await.map_err(&err)?;
+        for change in changes {
+            match change {
+                Change::Record(content) => {
+                    insert_entry(&mut tx, property, content, &now).await.map_err(&err)?;
+                }
+                Change::Rewrite(content) => {
+                    let key = content.entry.key().as_str();
+                    // Only an entry no target holds may be rewritten; refuse anything else.
+                    let frozen: bool = sqlx::query_scalar(
+                        "SELECT EXISTS (SELECT 1 FROM postings WHERE entry_key = ?1 AND state <> 'failed')",
+                    )
+                    .bind(key)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(&err)?;
+                    if frozen {
+                        return Err(StateError::Refused {
+                            path: self.path.clone(),
+                            message: format!("entry {key} is held by a target and cannot be rewritten"),
+                        });
+                    }
+                    sqlx::query("DELETE FROM entry_sources WHERE entry_key = ?1")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(&err)?;
+                    let body = Body::of(&content.entry);
+                    sqlx::query(
+                        "UPDATE entries SET entry_date = ?2, post_month = ?3, currency = ?4, total = ?5, \
+                         content_hash = ?6, body = ?7, updated_at = ?8, withdrawn_at = NULL WHERE entry_key = ?1",
+                    )
+                    .bind(key)
+                    .bind(content.entry.date().to_string())
+                    .bind(content.entry.post_month().to_string())
+                    .bind(content.entry.currency().as_str())
+                    .bind(crate::domain::format_amount(content.entry.total()))
+                    .bind(&content.content_hash)
+                    .bind(body.to_json())
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(&err)?;
+                    insert_sources(&mut tx, key, &content.sources).await.map_err(&err)?;
+                }
+                Change::Withdraw { key } => {
+                    sqlx::query(
+                        "UPDATE entries SET withdrawn_at = ?2, updated_at = ?2 WHERE entry_key = ?1 \
+                         AND NOT EXISTS (SELECT 1 FROM postings WHERE entry_key = ?1 AND state <> 'failed')",
+                    )
+                    .bind(key)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(&err)?;
+                }
+            }
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(())
+    }
+
+    /// Every recorded, not withdrawn entry that `target` has not confirmed, with its posting there.
+    pub async fn outbox(&self, target: TargetKind) -> Result<Vec<OutboxRow>, StateError> {
+        let rows = sqlx::query(
+            "SELECT e.entry_key, e.property_id, e.kind, e.seq, e.doc_number, e.entry_date, e.post_month, \
+                    e.currency, e.body, p.state, COALESCE(p.attempts, 0), p.idempotency_key, p.last_attempt_at, \
+                    e.anchor \
+             FROM entries e LEFT JOIN postings p ON p.entry_key = e.entry_key AND p.target = ?1 \
+             WHERE e.withdrawn_at IS NULL AND (p.state IS NULL OR p.state <> 'confirmed') \
+             ORDER BY e.property_id, e.entry_date, e.entry_key",
+        )
+        .bind(target.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let key: String = row.get(0);
+            let kind: String = row.get(2);
+            let seq: i64 = row.get(3);
+            let anchor: String = row.get(13);
+            let state: Option<String> = row.get(9);
+            let state = match state {
+                None => None,
+                Some(text) => Some(
+                    PostingState::parse(&text)
+                        .ok_or_else(|| self.corrupt(format!("posting state {text}")))?,
+                ),
+            };
+            let attempts: i64 = row.get(10);
+            out.push(OutboxRow {
+                header: StoredHeader {
+                    key,
+                    property_id: row.get(1),
+                    kind,
+                    anchor,
+                    seq: u32::try_from(seq).unwrap_or(0),
+                    doc_number: row.get(4),
+                    date: row.get(5),
+                    post_month: row.get(6),
+                    currency: row.get(7),
+                },
+                body: row.get(8),
+                state,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                token: row.get(11),
+                last_attempt_at: row.get(12),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Moves postings of `target`, all in one transaction, each by `posting::outbox::next`; a move
+    /// the table does not allow refuses the whole transaction (a connector bug, never a branch).
+    pub async fn move_postings(&self, target: TargetKind, moves: &[Move]) -> Result<(), StateError> {
+        if moves.is_empty() {
+            return Ok(());
+        }
+        let err = self.query_err();
+        let now = timestamp(Utc::now());
+        let mut conn = self.pool.acquire().await.map_err(&err)?;
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await.map_err(&err)?;
+        for m in moves {
+            let current: Option<String> =
+                sqlx::query_scalar("SELECT state FROM postings WHERE entry_key = ?1 AND target = ?2")
+                    .bind(&m.key)
+                    .bind(target.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(&err)?;
+            let from = current.as_deref().map(|s| PostingState::parse(s).ok_or(s));
+            let from = match from {
+                None => None,
+                Some(Ok(state)) => Some(state),
+                Some(Err(text)) => return Err(self.corrupt(format!("posting state {text}"))),
+            };
+            let to = next(from, m.transition).ok_or_else(|| StateError::Refused {
+                path: self.path.clone(),
+                message: format!(
+                    "posting {} to {target}: {:?} is not allowed from {from:?}",
+                    m.key, m.transition
+                ),
+            })?;
+            let sending = m.transition == Transition::Send;
+            let token = m.token.clone().unwrap_or_default();
+            if sending && token.is_empty() {
+                return Err(StateError::Refused {
+                    path: self.path.clone(),
+                    message: format!("posting {} to {target}: sent without an idempotency token", m.key),
+                });
+            }
+            sqlx::query(
+                "INSERT INTO postings (entry_key, target, state, idempotency_key, attempts, target_id, target_date, \
+                                       error, last_attempt_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                 ON CONFLICT (entry_key, target) DO UPDATE SET \
+                    state = excluded.state, \
+                    idempotency_key = CASE WHEN ?11 THEN excluded.idempotency_key ELSE postings.idempotency_key END, \
+                    attempts = postings.attempts + CASE WHEN ?11 THEN 1 ELSE 0 END, \
+                    target_id = COALESCE(excluded.target_id, postings.target_id), \
+                    target_date = COALESCE(excluded.target_date, postings.target_date), \
+                    error = CASE WHEN ?11 THEN NULL ELSE COALESCE(excluded.error, postings.error) END, \
+                    last_attempt_at = CASE WHEN ?11 THEN excluded.last_attempt_at ELSE postings.last_attempt_at END, \
+                    updated_at = excluded.updated_at",
+            )
+            .bind(&m.key)
+            .bind(target.as_str())
+            .bind(to.as_str())
+            .bind(&token)
+            .bind(i64::from(sending))
+            .bind(&m.target_id)
+            .bind(&m.target_date)
+            .bind(&m.error)
+            .bind(sending.then(|| now.clone()))
+            .bind(&now)
+            .bind(sending)
+            .execute(&mut *tx)
+            .await
+            .map_err(&err)?;
+        }
+        tx.commit().await.map_err(&err)?;
+        Ok(())
+    }
+
+    /// Postings per target and state, for `status` and summaries.
+    pub async fn posting_counts(&self) -> Result<PostingCounts, StateError> {
+        let rows = sqlx::query("SELECT target, state, COUNT(*) FROM postings GROUP BY target, state")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        let mut counts = PostingCounts::new();
+        for row in rows {
+            let target: String = row.get(0);
+            let state: String = row.get(1);
+            let n: i64 = row.get(2);
+            if let (Some(target), Some(state)) = (TargetKind::parse(&target), PostingState::parse(&state)) {
+                counts.insert((target, state), u64::try_from(n).unwrap_or(0));
+            }
+        }
+        Ok(counts)
+    }
+
+    fn corrupt(&self, message: String) -> StateError {
+        StateError::Corrupt { path: self.path.clone(), message }
+    }
+}
+
+async fn insert_entry(
+    tx: &mut sqlx::SqliteConnection,
+    property: &str,
+    content: &NewContent,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    let entry = &content.entry;
+    let key = entry.key();
+    sqlx::query(
+        "INSERT INTO entries (entry_key, property_id, kind, slot, seq, doc_number, entry_date, post_month, currency, \
+                              total, content_hash, body, recorded_at, updated_at, anchor) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
+    )
+    .bind(key.as_str())
+    .bind(property)
+    .bind(entry.kind().as_str())
+    .bind(content.slot.as_str())
+    .bind(i64::from(key.seq()))
+    .bind(entry.doc_number().as_str())
+    .bind(entry.date().to_string())
+    .bind(entry.post_month().to_string())
+    .bind(entry.currency().as_str())
+    .bind(crate::domain::format_amount(entry.total()))
+    .bind(&content.content_hash)
+    .bind(Body::of(entry).to_json())
+    .bind(now)
+    .bind(key.anchor())
+    .execute(&mut *tx)
+    .await?;
+    insert_sources(tx, key.as_str(), &content.sources).await
+}
+
+async fn insert_sources(
+    tx: &mut sqlx::SqliteConnection,
+    key: &str,
+    sources: &[SourceRef],
+) -> Result<(), sqlx::Error> {
+    for source in sources {
+        sqlx::query(
+            "INSERT OR REPLACE INTO entry_sources (entry_key, item_kind, item_id, item_version) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .bind(key)
+        .bind(kind_text(source.kind))
+        .bind(&source.id)
+        .bind(source.version)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+fn journal_kind(text: &str) -> Option<JournalKind> {
+    JournalKind::ALL.into_iter().find(|k| k.as_str() == text)
+}

@@ -1,0 +1,193 @@
+//! OAuth connections per target (`connect`, refreshes, `disconnect`). Tokens are secrets: they
+//! are held as `SecretString`, never formatted, and the state file is owner-only.
+//!
+//! A refresh is single-flight across processes: `lock_connection` opens a `BEGIN IMMEDIATE`
+//! transaction (SQLite's one writer), so a second process that wants to refresh waits, then finds
+//! the new tokens (a higher `generation`) instead of spending the old refresh token again. The new
+//! tokens are committed before the access token is used.
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{Row, Sqlite, Transaction};
+
+use super::{StateError, StateFile, timestamp};
+use crate::targets::TargetKind;
+
+/// A target's connection as stored.
+pub struct Connection {
+    pub access_token: SecretString,
+    pub access_expires_at: DateTime<Utc>,
+    /// `None` for a Xero custom connection (client credentials).
+    pub refresh_token: Option<SecretString>,
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// QBO realmId or Xero tenantId.
+    pub company_id: String,
+    pub company_name: Option<String>,
+    /// Counts refreshes: a waiter compares it to know that another process refreshed.
+    pub generation: i64,
+    pub connected_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("company_id", &self.company_id)
+            .field("access_expires_at", &self.access_expires_at)
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// New tokens from a token endpoint.
+pub struct TokenUpdate {
+    pub access_token: SecretString,
+    pub access_expires_at: DateTime<Utc>,
+    /// `None`: keep the stored one (a response that did not rotate it), or none at all.
+    pub refresh_token: Option<SecretString>,
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+}
+
+/// An open write transaction on a target's connection: the only refresher until it ends.
+pub struct ConnectionLock {
+    tx: Transaction<'static, Sqlite>,
+    target: TargetKind,
+    path: std::path::PathBuf,
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
+}
+
+fn row_to_connection(row: &sqlx::sqlite::SqliteRow) -> Option<Connection> {
+    let access_expires: String = row.get(1);
+    let refresh: Option<String> = row.get(2);
+    let refresh_expires: Option<String> = row.get(3);
+    let connected: String = row.get(7);
+    Some(Connection {
+        access_token: SecretString::from(row.get::<String, _>(0)),
+        access_expires_at: parse_time(&access_expires)?,
+        refresh_token: refresh.map(SecretString::from),
+        refresh_expires_at: refresh_expires.as_deref().and_then(parse_time),
+        company_id: row.get(4),
+        company_name: row.get(5),
+        generation: row.get(6),
+        connected_at: parse_time(&connected)?,
+    })
+}
+
+const SELECT: &str = "SELECT access_token, access_expires_at, refresh_token, refresh_expires_at, company_id, \
+                      company_name, generation, connected_at FROM oauth_tokens WHERE target = ?1";
+
+impl StateFile {
+    /// The target's connection, if `connect` made one.
+    pub async fn connection(&self, target: TargetKind) -> Result<Option<Connection>, StateError> {
+        let row = sqlx::query(SELECT)
+            .bind(target.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        match row {
+            None => Ok(None),
+            Some(row) => row_to_connection(&row).map(Some).ok_or_else(|| StateError::Corrupt {
+                path: self.path.clone(),
+                message: format!(
+                    "the {target} connection's times are not readable; run `connect {target}` again"
+                ),
+            }),
+        }
+    }
+
+    /// Stores a new connection (replacing any), as `connect` made it.
+    pub async fn save_connection(
+        &self,
+        target: TargetKind,
+        tokens: &TokenUpdate,
+        company_id: &str,
+        company_name: Option<&str>,
+    ) -> Result<(), StateError> {
+        let now = timestamp(Utc::now());
+        sqlx::query(
+            "INSERT OR REPLACE INTO oauth_tokens (target, access_token, access_expires_at, refresh_token, \
+             refresh_expires_at, company_id, company_name, generation, connected_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
+                     COALESCE((SELECT generation + 1 FROM oauth_tokens WHERE target = ?1), 1), ?8, ?8)",
+        )
+        .bind(target.as_str())
+        .bind(tokens.access_token.expose_secret())
+        .bind(timestamp(tokens.access_expires_at))
+        .bind(tokens.refresh_token.as_ref().map(|t| t.expose_secret().to_owned()))
+        .bind(tokens.refresh_expires_at.map(timestamp))
+        .bind(company_id)
+        .bind(company_name)
+        .bind(&now)
+        .execute(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        Ok(())
+    }
+
+    /// Marks the stored access token expired (the target refused it), so the next user refreshes.
+    pub async fn expire_access_token(&self, target: TargetKind) -> Result<(), StateError> {
+        sqlx::query("UPDATE oauth_tokens SET access_expires_at = ?2 WHERE target = ?1")
+            .bind(target.as_str())
+            .bind(timestamp(DateTime::<Utc>::UNIX_EPOCH))
+            .execute(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(())
+    }
+
+    /// Forgets a connection; whether there was one.
+    pub async fn delete_connection(&self, target: TargetKind) -> Result<bool, StateError> {
+        let done = sqlx::query("DELETE FROM oauth_tokens WHERE target = ?1")
+            .bind(target.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Takes the write lock and reads the connection under it (see the module documentation).
+    pub async fn lock_connection(
+        &self,
+        target: TargetKind,
+    ) -> Result<(ConnectionLock, Option<Connection>), StateError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(self.query_err())?;
+        let row = sqlx::query(SELECT)
+            .bind(target.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(self.query_err())?;
+        let connection = row.as_ref().and_then(row_to_connection);
+        Ok((ConnectionLock { tx, target, path: self.path.clone() }, connection))
+    }
+}
+
+impl ConnectionLock {
+    /// Commits refreshed tokens (a new generation) and ends the lock.
+    pub async fn store(mut self, tokens: &TokenUpdate) -> Result<(), StateError> {
+        let err = |source| StateError::Query { path: self.path.clone(), source };
+        sqlx::query(
+            "UPDATE oauth_tokens SET access_token = ?2, access_expires_at = ?3, \
+             refresh_token = COALESCE(?4, refresh_token), refresh_expires_at = COALESCE(?5, refresh_expires_at), \
+             generation = generation + 1, updated_at = ?6 WHERE target = ?1",
+        )
+        .bind(self.target.as_str())
+        .bind(tokens.access_token.expose_secret())
+        .bind(timestamp(tokens.access_expires_at))
+        .bind(tokens.refresh_token.as_ref().map(|t| t.expose_secret().to_owned()))
+        .bind(tokens.refresh_expires_at.map(timestamp))
+        .bind(timestamp(Utc::now()))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(err)?;
+        let path = self.path.clone();
+        self.tx.commit().await.map_err(|source| StateError::Query { path, source })
+    }
+
+    /// Ends the lock without a change.
+    pub async fn release(self) -> Result<(), StateError> {
+        let path = self.path.clone();
+        self.tx.rollback().await.map_err(|source| StateError::Query { path, source })
+    }
+}

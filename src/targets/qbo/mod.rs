@@ -1,0 +1,312 @@
+//! QuickBooks Online as a posting target: the company's references resolved once per run (accounts
+//! by `AcctNum`, customers by `DisplayName`, classes and departments by `Name`, the home currency),
+//! journal entries built from recorded entries, posted in batches of 30 under a `requestid`, and
+//! found again by `DocNumber` and the key in `PrivateNote`.
+
+pub mod client;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use self::client::{QboClient, WriteResult};
+use self::wire::{BatchItem, BatchRequest, Entity, JournalEntry, Line, LineDetail, Ref, SavedEntry};
+use crate::domain::format_amount;
+use crate::journal::{BalancedEntry, Side};
+use crate::mapping::MappingSet;
+use crate::posting::engine::batch_key;
+use crate::posting::{Found, Hold, LookupRequest, Outgoing, SendOutcome, Target, TargetError};
+use crate::targets::TargetKind;
+
+/// QuickBooks takes at most 30 items in a batch (reference A.5).
+pub const BATCH_MAX: usize = 30;
+/// Error code of a `TxnDate` on or before the books' close date.
+const PERIOD_CLOSED: &str = "6210";
+
+/// An account of the company's chart, as the mapping refers to it (by number).
+#[derive(Debug, Clone)]
+pub struct ChartAccount {
+    pub id: String,
+    pub name: String,
+    pub account_type: String,
+    pub active: bool,
+}
+
+/// The company's references, read once per run.
+#[derive(Debug, Clone, Default)]
+pub struct Company {
+    pub accounts_by_number: HashMap<String, ChartAccount>,
+    pub customers: HashMap<String, (String, bool)>,
+    pub classes: HashMap<String, (String, bool)>,
+    pub departments: HashMap<String, (String, bool)>,
+    pub home_currency: Option<String>,
+}
+
+impl Company {
+    pub async fn read(client: &QboClient) -> Result<Company, TargetError> {
+        let mut company = Company::default();
+        // Inactive rows are left out of a query unless its WHERE names `Active`.
+        for row in client.query_all("Account", "WHERE Active IN (true, false)").await? {
+            let (Some(id), Some(number)) = (text(&row, "Id"), text(&row, "AcctNum")) else { continue };
+            company.accounts_by_number.insert(
+                number,
+                ChartAccount {
+                    id,
+                    name: text(&row, "Name").unwrap_or_default(),
+                    account_type: text(&row, "AccountType").unwrap_or_default(),
+                    active: row["Active"].as_bool().unwrap_or(true),
+                },
+            );
+        }
+        for (entity, field, into) in [
+            ("Customer", "DisplayName", &mut company.customers),
+            ("Class", "Name", &mut company.classes),
+            ("Department", "Name", &mut company.departments),
+        ] {
+            for row in client.query_all(entity, "WHERE Active IN (true, false)").await? {
+                if let (Some(id), Some(name)) = (text(&row, "Id"), text(&row, field)) {
+                    into.insert(name, (id, row["Active"].as_bool().unwrap_or(true)));
+                }
+            }
+        }
+        company.home_currency = match client.query("SELECT * FROM Preferences").await {
+            Ok(answer) => answer["QueryResponse"]["Preferences"][0]["CurrencyPrefs"]["HomeCurrency"]["value"]
+                .as_str()
+                .map(str::to_owned),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read QuickBooks' home currency; entries are sent in their own currency");
+                None
+            }
+        };
+        Ok(company)
+    }
+}
+
+fn text(row: &Value, field: &str) -> Option<String> {
+    match &row[field] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+pub struct QboTarget {
+    client: QboClient,
+    company: Company,
+    mappings: Arc<MappingSet>,
+}
+
+/// The marker of an entry's key in `PrivateNote`, which a lookup matches.
+pub fn note_marker(key: &str) -> String {
+    format!("[entrata-recon {key}]")
+}
+
+impl QboTarget {
+    pub fn new(client: QboClient, company: Company, mappings: Arc<MappingSet>) -> QboTarget {
+        QboTarget { client, company, mappings }
+    }
+
+    /// The JournalEntry for `entry`, or why it cannot be built.
+    fn journal_entry(&self, outgoing: &Outgoing) -> Result<JournalEntry, Hold> {
+        let entry = &outgoing.entry;
+        let mapping = self.mappings.for_property(entry.property_id());
+        let dims = &mapping.dimensions;
+        let named = |table: &HashMap<String, (String, bool)>,
+                     name: &Option<String>,
+                     what: &str|
+         -> Result<Option<Ref>, Hold> {
+            let Some(name) = name else { return Ok(None) };
+            match table.get(name) {
+                Some((id, true)) => Ok(Some(Ref { value: id.clone() })),
+                Some((_, false)) => {
+                    Err(hold("unknown_account", format!("QuickBooks {what} `{name}` is inactive")))
+                }
+                None => Err(hold("unknown_account", format!("QuickBooks has no {what} named `{name}`"))),
+            }
+        };
+        let class = named(&self.company.classes, &dims.qbo_class, "class")?;
+        let department = named(&self.company.departments, &dims.qbo_location, "location (department)")?;
+        let mut lines = Vec::with_capacity(entry.lines().len());
+        for line in entry.lines() {
+            let logical = line.account();
+            let number = mapping.accounts.get(logical).and_then(|a| a.qbo.clone()).ok_or_else(|| {
+                hold(
+                    "unknown_account",
+                    format!("`{logical}` has no QuickBooks account number in the mapping"),
+                )
+            })?;
+            let account = self.company.accounts_by_number.get(&number).ok_or_else(|| {
+                hold("unknown_account", format!("QuickBooks has no account numbered {number} (`{logical}`)"))
+            })?;
+            if !account.active {
+                return Err(hold(
+                    "unknown_account",
+                    format!("QuickBooks account {number} ({}) is inactive", account.name),
+                ));
+            }
+            let entity = if account.account_type == "Accounts Receivable" {
+                let customer =
+                    named(&self.company.customers, &dims.qbo_customer, "customer")?.ok_or_else(|| {
+                        hold(
+                            "unknown_account",
+                            format!("account {number} is receivable and needs `qbo_customer` in the mapping"),
+                        )
+                    })?;
+                Some(Entity { kind: "Customer", entity_ref: customer })
+            } else {
+                None
+            };
+            let amount = wire::number(&format_amount(line.amount())).map_err(|e| hold("invalid_item", e))?;
+            lines.push(Line {
+                description: Some(line.description().to_owned()).filter(|d| !d.is_empty()),
+                amount,
+                detail_type: "JournalEntryLineDetail",
+                journal_entry_line_detail: LineDetail {
+                    posting_type: match line.side() {
+                        Side::Debit => "Debit",
+                        Side::Credit => "Credit",
+                    },
+                    account_ref: Ref { value: account.id.clone() },
+                    entity,
+                    class_ref: class.as_ref().map(|r| Ref { value: r.value.clone() }),
+                    department_ref: department.as_ref().map(|r| Ref { value: r.value.clone() }),
+                },
+            });
+        }
+        let mut note = format!("{} {}", note_marker(entry.key().as_str()), entry.kind());
+        let date = match outgoing.redate {
+            Some(date) => {
+                note.push_str(&format!(
+                    "; dated {} in Entrata, moved to {date}: period closed",
+                    entry.date()
+                ));
+                date
+            }
+            None => entry.date(),
+        };
+        Ok(JournalEntry {
+            doc_number: entry.doc_number().to_string(),
+            txn_date: date.to_string(),
+            private_note: note,
+            line: lines,
+        })
+    }
+}
+
+fn hold(kind: &'static str, message: String) -> Hold {
+    Hold { kind, message }
+}
+
+impl Target for QboTarget {
+    fn kind(&self) -> TargetKind {
+        TargetKind::Qbo
+    }
+
+    fn batch_size(&self) -> usize {
+        BATCH_MAX
+    }
+
+    fn hold_reason(&self, entry: &BalancedEntry) -> Option<Hold> {
+        if let Some(home) = &self.company.home_currency
+            && home != entry.currency().as_str()
+        {
+            return Some(hold(
+                "currency_mismatch",
+                format!(
+                    "the entry is in {} and the QuickBooks company keeps its books in {home}",
+                    entry.currency()
+                ),
+            ));
+        }
+        let probe = Outgoing { entry: entry.clone(), token: String::new(), redate: None };
+        self.journal_entry(&probe).err()
+    }
+
+    async fn send(&mut self, batch: &[Outgoing]) -> Result<Vec<SendOutcome>, TargetError> {
+        let mut items = Vec::with_capacity(batch.len());
+        let mut outcomes: Vec<Option<SendOutcome>> = vec![None; batch.len()];
+        for (index, outgoing) in batch.iter().enumerate() {
+            match self.journal_entry(outgoing) {
+                Ok(journal_entry) => {
+                    items.push(BatchItem { b_id: format!("b{index}"), operation: "create", journal_entry })
+                }
+                Err(hold) => {
+                    outcomes[index] =
+                        Some(SendOutcome::Refused { message: hold.message, closed_period: false });
+                }
+            }
+        }
+        if !items.is_empty() {
+            let tokens: Vec<&str> = batch.iter().map(|o| o.token.as_str()).collect();
+            let request_id = batch_key(&tokens);
+            match self.client.batch(&request_id, &BatchRequest { items }).await? {
+                WriteResult::Answered(response) => {
+                    let mut answers: HashMap<String, wire::BatchItemResponse> =
+                        response.items.into_iter().map(|item| (item.b_id.clone(), item)).collect();
+                    for (index, slot) in outcomes.iter_mut().enumerate() {
+                        if slot.is_some() {
+                            continue;
+                        }
+                        *slot = Some(match answers.remove(&format!("b{index}")) {
+                            Some(wire::BatchItemResponse { journal_entry: Some(saved), .. }) => {
+                                SendOutcome::Confirmed { target_id: saved.id }
+                            }
+                            Some(wire::BatchItemResponse { fault: Some(fault), .. }) => {
+                                SendOutcome::Refused {
+                                    message: fault.describe(),
+                                    closed_period: fault.has_code(PERIOD_CLOSED),
+                                }
+                            }
+                            _ => SendOutcome::Unknown {
+                                reason: "the batch answer did not mention this entry".into(),
+                            },
+                        });
+                    }
+                }
+                WriteResult::Refused { status, message } => {
+                    for slot in outcomes.iter_mut().filter(|s| s.is_none()) {
+                        *slot = Some(SendOutcome::Refused {
+                            message: format!("QuickBooks refused the batch (HTTP {status}): {message}"),
+                            closed_period: false,
+                        });
+                    }
+                }
+                WriteResult::Unknown(reason) => {
+                    for slot in outcomes.iter_mut().filter(|s| s.is_none()) {
+                        *slot = Some(SendOutcome::Unknown { reason: reason.clone() });
+                    }
+                }
+            }
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(SendOutcome::Unknown { reason: "no outcome".into() }))
+            .collect())
+    }
+
+    async fn lookup(&mut self, requests: &[LookupRequest]) -> Result<Vec<Option<Found>>, TargetError> {
+        let numbers: Vec<String> =
+            requests.iter().map(|r| format!("'{}'", r.doc_number.replace('\'', "\\'"))).collect();
+        let rows = self
+            .client
+            .query_all("JournalEntry", &format!("WHERE DocNumber IN ({})", numbers.join(", ")))
+            .await?;
+        let saved: Vec<SavedEntry> =
+            rows.into_iter().filter_map(|row| serde_json::from_value(row).ok()).collect();
+        Ok(requests
+            .iter()
+            .map(|request| {
+                let marker = note_marker(&request.key);
+                saved
+                    .iter()
+                    .find(|e| {
+                        e.doc_number.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(&request.doc_number))
+                            && e.private_note.as_deref().is_some_and(|n| n.contains(&marker))
+                    })
+                    .map(|e| Found { target_id: e.id.clone() })
+            })
+            .collect())
+    }
+}
