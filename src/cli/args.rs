@@ -30,7 +30,7 @@ pub struct Cli {
     /// How log lines are written to stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// More detail in the logs (-v, -vv).
+    /// More detail in the logs: -v each list pulled, -vv each HTTP request (method, URL, status, time).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Only warnings and errors (-q), or only errors (-qq); no progress bars.
