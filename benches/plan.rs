@@ -146,7 +146,7 @@ async fn write_journal(portfolio: &Portfolio, path: &std::path::Path) -> u64 {
     use std::io::Write;
 
     let state =
-        StateFile::open_existing(&portfolio.state_path()).await.unwrap_or_else(|e| fail(&e.to_string()));
+        StateFile::open_read_only(&portfolio.state_path()).await.unwrap_or_else(|e| fail(&e.to_string()));
     let file = std::fs::File::create(path).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
     let mut out = std::io::BufWriter::new(file);
     let mut written = 0_u64;
@@ -202,7 +202,7 @@ async fn library_plan(portfolio: &Portfolio) -> (u64, u64, u64, f64) {
         .unwrap_or_else(|e| fail(&format!("mappings: {e}")));
     let mappings = Arc::new(mappings);
     let state =
-        StateFile::open_existing(&portfolio.state_path()).await.unwrap_or_else(|e| fail(&e.to_string()));
+        StateFile::open_read_only(&portfolio.state_path()).await.unwrap_or_else(|e| fail(&e.to_string()));
     let started = Instant::now();
     let planned =
         plan(&state, &mappings, &PlanRequest::default()).await.unwrap_or_else(|e| fail(&e.to_string()));

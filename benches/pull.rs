@@ -87,7 +87,7 @@ fn main() {
 
 /// `requests` from the summary the pull recorded in its run row.
 async fn last_run_requests(portfolio: &Portfolio) -> String {
-    let Ok(state) = StateFile::open_existing(&portfolio.state_path()).await else { return "?".into() };
+    let Ok(state) = StateFile::open_read_only(&portfolio.state_path()).await else { return "?".into() };
     let runs = state.recent_runs(1).await.unwrap_or_default();
     state.close().await;
     runs.first()

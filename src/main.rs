@@ -3,5 +3,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    entrata_recon::cli::main_with_args(entrata_recon::cli::Cli::parse())
+    match entrata_recon::cli::Cli::try_parse() {
+        Ok(cli) => entrata_recon::cli::main_with_args(cli),
+        Err(error) => entrata_recon::cli::usage_error(error),
+    }
 }

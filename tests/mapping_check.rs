@@ -24,6 +24,10 @@ fn usage(property: &str, code: &str, items: u64, amount: &str, currency: &str) -
     }
 }
 
+fn properties(ids: &[&str]) -> Vec<PropertyId> {
+    ids.iter().map(PropertyId::new).collect()
+}
+
 fn row(usage: &CodeUsage) -> String {
     format!("{} {} {} {}", usage.property_id, usage.code, usage.items, usage.amount)
 }
@@ -55,13 +59,14 @@ fn unmapped_codes_follow_each_propertys_merged_mapping() {
 #[test]
 fn report_lists_held_codes_with_money_waiting() {
     let set = full_set();
-    // Nothing for prop_lakeview: its file may be misnamed, and the report says so.
+    // The state file knows no prop_lakeview: its file is misnamed, and the report says so.
     let seen = vec![
         usage("prop_ridge", "PARK", 2, "50.00", "USD"),
         usage("prop_ridge", "Rent", 1, "-25.00", "USD"),
         usage("prop_21a91f0", "PETFEE", 12, "300.00", "USD"),
     ];
-    let report = CheckReport::checked(&set, seen, &[]);
+    let known = properties(&["prop_21a91f0", "prop_lakeviews", "prop_ridge"]);
+    let report = CheckReport::checked(&set, seen, &known, &[]);
     assert_eq!((report.exit_code(false), report.exit_code(true)), (1, 2));
     insta::assert_snapshot!(report.to_string());
 }
@@ -74,7 +79,8 @@ fn report_when_every_code_has_a_rule() {
         usage("prop_lakeview", "PARK", 3, "75.00", "USD"),
         usage("prop_ridge", "UTIL", 20, "900.00", "USD"),
     ];
-    let report = CheckReport::checked(&set, seen, &[]);
+    let known = properties(&["prop_lakeview", "prop_ridge"]);
+    let report = CheckReport::checked(&set, seen, &known, &[]);
     assert_eq!((report.exit_code(false), report.exit_code(true)), (0, 0));
     assert_eq!(
         report.to_string(),
@@ -85,13 +91,66 @@ fn report_when_every_code_has_a_rule() {
 
 #[test]
 fn report_before_anything_was_pulled() {
-    let report = CheckReport::checked(&full_set(), Vec::new(), &[]);
+    let report = CheckReport::checked(&full_set(), Vec::new(), &[], &[]);
     assert_eq!(report.exit_code(true), 0);
     assert_eq!(
         report.to_string(),
         "Mapping files OK: tests/data/mappings/full/portfolio.toml and 2 property files.\n\
          The state file has no items yet: AR codes are checked once something is pulled.\n"
     );
+}
+
+/// One code across many properties is one code: the headline counts codes, then items, properties
+/// and money.
+#[test]
+fn one_code_across_ten_properties_is_one_code() {
+    let set = full_set();
+    let seen: Vec<CodeUsage> =
+        (0..10).map(|n| usage(&format!("prop_{n:04}"), "MISC", 1, "78.50", "USD")).collect();
+    let known: Vec<PropertyId> = seen.iter().map(|u| u.property_id.clone()).collect();
+    let report = CheckReport::checked(&set, seen, &known, &[]).to_string();
+    assert!(
+        report.contains(
+            "1 AR code (MISC) has no rule: 10 items across 10 properties, 785.00 USD waiting; held, not posted:"
+        ),
+        "{report}"
+    );
+    let many: Vec<CodeUsage> = ["A1", "B2", "C3", "D4", "E5", "F6", "G7"]
+        .iter()
+        .map(|code| usage("prop_ridge", code, 2, "1.00", "USD"))
+        .collect();
+    let report =
+        CheckReport::checked(&set, many, &properties(&["prop_ridge", "prop_lakeview"]), &[]).to_string();
+    assert!(
+        report.contains(
+            "7 AR codes (A1, B2, C3, D4, E5 and 2 more) have no rule: 14 items across 1 property, 7.00 USD waiting"
+        ),
+        "{report}"
+    );
+}
+
+/// A property file named after no property Entrata knows: an error under `--strict`, with the
+/// nearest known id; not checked before anything was pulled.
+#[test]
+fn property_files_named_after_no_known_property() {
+    let set = full_set();
+    let seen = vec![usage("prop_ridge", "RENT", 1, "1.00", "USD")];
+    let report =
+        CheckReport::checked(&set, seen.clone(), &properties(&["prop_lakeviews", "prop_ridge"]), &[]);
+    assert_eq!((report.exit_code(false), report.exit_code(true)), (1, 2));
+    let text = report.to_string();
+    assert!(
+        text.contains(
+            "tests/data/mappings/full/properties/prop_lakeview.toml matches no property Entrata knows, so its \
+             settings apply to nothing; did you mean prop_lakeviews (rename it to prop_lakeviews.toml)?"
+        ),
+        "{text}"
+    );
+    let far =
+        CheckReport::checked(&set, seen.clone(), &properties(&["prop_0001", "prop_ridge"]), &[]).to_string();
+    assert!(far.contains("a property file is named after the property's id (`<propertyId>.toml`)"), "{far}");
+    let nothing_known = CheckReport::checked(&set, seen, &[], &[]);
+    assert_eq!(nothing_known.exit_code(true), 0);
 }
 
 #[test]
@@ -149,6 +208,7 @@ fn accounts_in_use_without_an_account_in_a_target() {
     let report = CheckReport::checked(
         &set,
         vec![usage("prop_lakeview", "RENT", 1, "1.00", "USD")],
+        &properties(&["prop_lakeview", "prop_ridge"]),
         &[TargetKind::Qbo, TargetKind::Xero],
     );
     assert_eq!((report.exit_code(false), report.exit_code(true)), (1, 2));

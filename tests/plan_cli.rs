@@ -95,7 +95,8 @@ async fn plan_json_is_balanced_exact_and_deterministic() {
         assert!(x["message"].as_str().unwrap().contains("MISC"), "{x}");
     }
 
-    // --period keeps only that month's entries; --target keeps only that target's accounts.
+    // --period keeps only that month's entries; --target shows that target's account reference
+    // and the property's dimensions there on every line.
     let feb = world.run(&["plan", "--format", "json", "--period", "2026-02", "--target", "qbo"]).await;
     let feb: Value = serde_json::from_slice(&feb.stdout).unwrap();
     let feb_entries = feb["entries"].as_array().unwrap();
@@ -103,9 +104,27 @@ async fn plan_json_is_balanced_exact_and_deterministic() {
     for entry in feb_entries {
         assert_eq!(entry["postMonth"], "2026-02");
         for line in entry["lines"].as_array().unwrap() {
-            assert!(line["target"]["xero"].is_null() && line["target"]["qbo"].is_string(), "{line}");
+            let target = &line["target"];
+            assert!(target["account"].is_string() && target["qbo"].is_null(), "{line}");
+            assert!(
+                target["tracking"].is_null() && target["contact"].is_null(),
+                "no Xero dimensions: {line}"
+            );
+            if entry["propertyId"] == "prop_0001" {
+                assert_eq!(target["class"], "Lakeview", "{line}");
+                assert_eq!(target["location"], "Omaha", "{line}");
+                assert_eq!(target["customer"], "Lakeview Apartments - Residents", "{line}");
+            } else {
+                assert!(target["customer"].is_string(), "every property has a customer: {line}");
+            }
         }
     }
+    let xero = world.run(&["plan", "--format", "json", "--property", "prop_0001", "--target", "xero"]).await;
+    let xero: Value = serde_json::from_slice(&xero.stdout).unwrap();
+    let line = &xero["entries"][0]["lines"][0];
+    assert_eq!(line["target"]["tracking"], serde_json::json!([{"name": "Property", "option": "Lakeview"}]));
+    assert_eq!(line["target"]["contact"], "Lakeview Apartments - Residents");
+    assert!(line["target"]["account"].is_string() && line["target"]["class"].is_null(), "{line}");
 
     // --property keeps one property; an unknown one is refused, naming the known ones.
     let one = world.run(&["plan", "--format", "csv", "--property", "prop_0002"]).await;
@@ -114,6 +133,10 @@ async fn plan_json_is_balanced_exact_and_deterministic() {
         csv.starts_with("record,key,docNumber,propertyId,kind,date,postMonth,currency,account,debit,credit")
     );
     assert!(csv.lines().skip(1).all(|l| l.contains("prop_0002")), "{csv}");
+    check_csv_shape(&csv, None);
+    let with_target =
+        world.run(&["plan", "--format", "csv", "--property", "prop_0001", "--target", "qbo"]).await;
+    check_csv_shape(&text(&with_target.stdout), Some("qbo"));
     let unknown = world.run(&["plan", "--property", "prop_9999"]).await;
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
@@ -121,11 +144,64 @@ async fn plan_json_is_balanced_exact_and_deterministic() {
             .contains("unknown property prop_9999: the state file knows prop_0001, prop_0002")
     );
 
-    // The table is for people: every entry's document number, totals and the exceptions.
+    // The table is for people: headers, every entry's document number, totals and the exceptions
+    // summed up by kind.
     let table = text(&world.run(&["plan"]).await.stdout);
+    assert!(table.starts_with("doc number "), "{table}");
+    assert!(table.contains("EN-LV001-") && table.contains("Totals per account"));
+    assert!(table.contains("exceptions need a person:") && table.contains("money waiting"));
+    // With a target, each line shows its account there and each entry the dimensions.
+    let qbo_table = text(&world.run(&["plan", "--target", "qbo", "--property", "prop_0001"]).await.stdout);
+    assert!(qbo_table.lines().nth(1).unwrap_or_default().contains("qbo"), "{qbo_table}");
     assert!(
-        table.contains("EN-LV001-") && table.contains("Totals per account") && table.contains("exception(s)")
+        qbo_table.contains(
+            "  QuickBooks: class Lakeview · location Omaha · customer Lakeview Apartments - Residents"
+        ),
+        "{qbo_table}"
     );
+    let receivables = qbo_table.lines().find(|l| l.trim_start().starts_with("receivables ")).unwrap();
+    assert!(receivables.contains(" 1200 "), "the QuickBooks account of receivables: {receivables}");
+    let xero_table = text(&world.run(&["plan", "--target", "xero", "--property", "prop_0001"]).await.stdout);
+    assert!(
+        xero_table.contains("  Xero: tracking Property=Lakeview · contact Lakeview Apartments - Residents"),
+        "{xero_table}"
+    );
+}
+
+/// The CSV's columns never change; an entry's sources are on its `entry` row only; with a target
+/// its lines carry the account reference and dimensions there.
+fn check_csv_shape(csv: &str, target: Option<&str>) {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(
+        header.join(","),
+        "record,key,docNumber,propertyId,kind,date,postMonth,currency,account,debit,credit,description,target,\
+         targetAccount,targetClass,targetLocation,targetCustomer,targetTracking,targetContact,sources,amount,message"
+    );
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (mut entries, mut lines) = (0, 0);
+    for record in reader.records() {
+        let record = record.unwrap();
+        match &record[0] {
+            "entry" => {
+                entries += 1;
+                assert!(!record[column("sources")].is_empty(), "{record:?}");
+                assert!(record[column("debit")].is_empty(), "{record:?}");
+            }
+            "line" => {
+                lines += 1;
+                assert!(record[column("sources")].is_empty(), "sources once per entry: {record:?}");
+                assert_eq!(&record[column("target")], target.unwrap_or(""), "{record:?}");
+                assert_eq!(record[column("targetAccount")].is_empty(), target.is_none(), "{record:?}");
+                if target == Some("qbo") {
+                    assert_eq!(&record[column("targetClass")], "Lakeview", "{record:?}");
+                }
+            }
+            "exception" => assert!(!record[column("sources")].is_empty(), "{record:?}"),
+            other => panic!("unknown record type {other}"),
+        }
+    }
+    assert!(entries > 0 && lines >= 2 * entries, "{entries} entries, {lines} lines");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -182,4 +258,30 @@ async fn mappings_check_lists_unmapped_codes_with_money_and_strict_fails() {
     let plan = world.run(&["plan"]).await;
     assert_eq!(plan.status.code(), Some(2));
     assert!(text(&plan.stderr).contains("portfolio.toml:"), "{}", text(&plan.stderr));
+}
+
+/// A property file named after no property Entrata knows (`prop_001.toml` for `prop_0001`): its
+/// settings would silently apply to nothing. `mappings check --strict` refuses it and every `plan`
+/// warns, both naming the file and the nearest property id. And one unmapped code across many
+/// properties is counted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misnamed_property_file_is_named_with_the_nearest_property() {
+    let world = World::new(&generated("properties=3,months=1,seed=3")).await;
+    assert!(world.run(&["pull"]).await.status.success());
+    let check = world.run(&["mappings", "check"]).await;
+    let out = text(&check.stdout);
+    assert!(out.contains("1 AR code (MISC) has no rule: "), "{out}");
+    assert!(out.contains(" properties, ") && out.contains(" USD waiting; held, not posted:"), "{out}");
+
+    let properties = world.dir.path().join("mappings/properties");
+    std::fs::rename(properties.join("prop_0001.toml"), properties.join("prop_001.toml")).unwrap();
+    let named = "prop_001.toml matches no property Entrata knows, so its settings apply to nothing; did you \
+                 mean prop_0001 (rename it to prop_0001.toml)?";
+    let strict = world.run(&["mappings", "check", "--strict"]).await;
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(text(&strict.stdout).contains(named), "{}", text(&strict.stdout));
+    let plan = world.run(&["plan", "--format", "json"]).await;
+    assert_eq!(plan.status.code(), Some(1), "{}", text(&plan.stderr));
+    assert!(text(&plan.stderr).contains(named), "plan must warn: {}", text(&plan.stderr));
+    serde_json::from_slice::<Value>(&plan.stdout).expect("the plan itself is still JSON");
 }

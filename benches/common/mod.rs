@@ -141,7 +141,7 @@ impl Portfolio {
     /// Current items in the state file.
     pub async fn stored(&self) -> u64 {
         let state =
-            StateFile::open_existing(&self.state_path()).await.unwrap_or_else(|e| fail(&e.to_string()));
+            StateFile::open_read_only(&self.state_path()).await.unwrap_or_else(|e| fail(&e.to_string()));
         let counts = state.status_counts().await.unwrap_or_else(|e| fail(&e.to_string()));
         state.close().await;
         counts.items_by_kind.iter().map(|(_, n)| *n as u64).sum()

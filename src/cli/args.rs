@@ -8,8 +8,11 @@ use crate::domain::PostMonth;
 use crate::sandbox::generate::GenerateSpec;
 use crate::targets::TargetKind;
 
-const ABOUT: &str = "Pulls Entrata resident ledgers, maps them into balanced journal entries, posts them exactly \
-once to QuickBooks Online and Xero, and reports drift.";
+/// What the connector does today. Kept to one sentence per capability so that each new command
+/// (posting, drift) changes one line.
+const ABOUT: &str = "Pulls Entrata resident ledgers into a local state file and maps them, through your mapping \
+files, into balanced journal entries that `plan` shows. Posting to QuickBooks Online and Xero, and the drift \
+report, are coming.";
 
 const EXIT_CODES: &str = "Exit codes: 0 all done, nothing needs a person; 1 finished, but something needs a person \
 (exceptions held, drift, uncertain postings); 2 could not run (bad config or mapping file, auth failure, state \
@@ -18,16 +21,16 @@ file locked or unreadable).";
 #[derive(Debug, Parser)]
 #[command(name = "entrata-recon", version, about = ABOUT, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// The configuration file.
-    #[arg(long, global = true, value_name = "FILE", default_value = "recon.toml")]
-    pub config: PathBuf,
+    /// The configuration file [default: recon.toml].
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// The state file (overrides `[state] path` in the config).
     #[arg(long, global = true, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// How log lines are written to stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// More detail in the logs (-v, -vv).
+    /// More detail in the logs: -v each list pulled, -vv each HTTP request (method, URL, status, time).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Only warnings and errors (-q), or only errors (-qq); no progress bars.
@@ -54,17 +57,19 @@ pub enum Command {
     /// The nightly job on a generated portfolio, with no set-up: starts the sandbox in-process, writes
     /// a config and the example mappings into a fresh folder, pulls, plans and prints a summary.
     #[command(
-        after_help = "Examples:\n  entrata-recon demo\n  entrata-recon demo --generate properties=10,months=6,seed=7"
+        after_help = "It writes its own config and state file, so --config and --state do not apply.\n\nExamples:\n  entrata-recon demo\n  entrata-recon demo --generate properties=5,months=2,seed=7"
     )]
     Demo(DemoArgs),
-    /// Serves the Entrata sandbox (QuickBooks and Xero come later) on loopback until interrupted.
+    /// Serves the Entrata, QuickBooks Online and Xero sandboxes on loopback until interrupted.
     #[command(
-        after_help = "Examples:\n  entrata-recon sandbox --generate properties=3,months=3,seed=1 --write-config recon.toml\n  entrata-recon sandbox --data fixtures/one-of-each.json --listen 127.0.0.1:8080\n  entrata-recon sandbox --faults faults.json --write-config /tmp/try/recon.toml"
+        after_help = "--write-config FILE writes FILE, its env file (recon.env beside it) and the example mapping \
+files (mappings/ beside it), creating folders as needed; it refuses to replace files that exist unless --force is \
+given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-recon sandbox --generate properties=3,months=3,seed=1 --write-config recon.toml\n  entrata-recon sandbox --data fixtures/one-of-each.json --listen 127.0.0.1:8080\n  entrata-recon sandbox --faults fixtures/faults-example.json --write-config faulty/recon.toml"
     )]
     Sandbox(SandboxArgs),
     /// Incremental pull from Entrata into the state file.
     #[command(
-        after_help = "Examples:\n  entrata-recon pull\n  entrata-recon pull --property prop_0001 --since 2026-02-01T00:00:00Z\n  entrata-recon --config /etc/recon/recon.toml pull --full"
+        after_help = "Examples:\n  entrata-recon pull\n  entrata-recon pull --property prop_0001 --since 2026-02-01T00:00:00Z\n  entrata-recon --config faulty/recon.toml pull --full"
     )]
     Pull(PullArgs),
     /// The journal entries that would be posted now, and the exceptions, without posting.
@@ -83,17 +88,19 @@ pub enum Command {
         after_help = "The authorization URL is printed on a line of its own. With a loopback redirect_uri (the default,\nhttp://127.0.0.1:8765/callback) the browser's redirect comes back by itself; on a server without a\nbrowser, open the URL anywhere and paste the address the browser ends up on.\n\nExamples:\n  entrata-recon connect qbo\n  entrata-recon connect xero --browser\n  entrata-recon connect xero --tenant \"Demo Property Holdings\""
     )]
     Connect(ConnectArgs),
-    /// Revokes a target's connection at the vendor and forgets its tokens.
-    #[command(after_help = "Examples:\n  entrata-recon disconnect qbo")]
-    Disconnect(DisconnectArgs),
     /// Posts what `plan` shows to each enabled target, exactly once.
     #[command(
         after_help = "Every entry is recorded with a document number it keeps for ever, then sent once per target; an\nentry whose outcome was not known is looked up in the target before anything is sent again.\n\nExamples:\n  entrata-recon post\n  entrata-recon post --target qbo\n  entrata-recon post --dry-run"
     )]
     Post(PostArgs),
-    /// What the state file holds: items per property and kind, watermarks, exceptions, last runs.
+    /// Revokes a target's connection at the vendor and forgets its tokens.
+    #[command(after_help = "Examples:\n  entrata-recon disconnect qbo")]
+    Disconnect(DisconnectArgs),
+    /// What needs a person (open exceptions by kind, with the money waiting), what the state file
+    /// holds, and the last runs.
     #[command(
-        after_help = "Examples:\n  entrata-recon status\n  entrata-recon status --format json | jq .items"
+        after_help = "Exit codes: 0 nothing needs a person; 1 exceptions are open or the last pull failed; 2 the \
+state file cannot be read.\n\nExamples:\n  entrata-recon status\n  entrata-recon status --format json > status.json"
     )]
     Status(StatusArgs),
 }
@@ -119,9 +126,13 @@ pub struct SandboxArgs {
     /// Fault rules (JSON), e.g. 429s and dropped connections to try the connector against.
     #[arg(long, value_name = "FILE")]
     pub faults: Option<PathBuf>,
-    /// Write a recon.toml pointing at the sandbox (and a sibling .env with its secrets).
+    /// Write a recon.toml pointing at the sandbox, a sibling .env with its secrets, and the example
+    /// mapping files beside it.
     #[arg(long, value_name = "FILE")]
     pub write_config: Option<PathBuf>,
+    /// With --write-config: replace the config, env file and mapping files if they exist.
+    #[arg(long, requires = "write_config")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

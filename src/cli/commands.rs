@@ -1,6 +1,6 @@
 //! Each command: settle what it needs, call `run`, print, say how it went.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::args::*;
@@ -10,14 +10,14 @@ use crate::domain::PropertyId;
 use crate::mapping::CheckReport;
 use crate::report::plan::{PlanJsonWriter, PlanView};
 use crate::report::progress::Progress;
-use crate::report::status::StatusReport;
+use crate::report::status::{Planned, StatusReport};
 use crate::run::demo;
 use crate::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
 use crate::run::pull::{PullOptions, pull};
-use crate::sandbox::generate::{generate, generate_with_summary};
-use crate::sandbox::{Dataset, SandboxOptions, env_path, parse_faults, start};
+use crate::sandbox::generate::generate_with_summary;
+use crate::sandbox::{Dataset, SandboxOptions, start};
 use crate::source::client::EntrataClient;
-use crate::state::{RunOutcome, StateFile, StateLock};
+use crate::state::{RunOutcome, StateError, StateFile, StateLock};
 use crate::targets::TargetKind;
 
 pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliError> {
@@ -62,10 +62,11 @@ pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliE
     println!("\nThe demo's files are kept in {}:", folder.display());
     println!("  recon.toml, recon.env (sandbox secrets), recon.sqlite (the state file), mappings/");
     println!("Look further with:");
-    println!("  entrata-recon --config {} plan --format json", config_path.display());
-    println!("  entrata-recon --config {} status", config_path.display());
+    let program = super::program();
+    println!("  {program} --config {} plan --format json", config_path.display());
+    println!("  {program} --config {} status", config_path.display());
     println!(
-        "  entrata-recon mappings check --dir {} --state {}",
+        "  {program} mappings check --dir {} --state {}",
         config.mappings_dir.display(),
         config.state_path.display()
     );
@@ -78,39 +79,10 @@ pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliE
     Ok(Outcome::Done)
 }
 
-pub(super) async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError> {
-    let read = |path: &PathBuf| {
-        std::fs::read(path).map_err(|e| CliError::Other(format!("cannot read {}: {e}", path.display())))
-    };
-    let bytes = match &args.data {
-        Some(path) => read(path)?,
-        None => generate(&args.generate.unwrap_or_default()),
-    };
-    let dataset =
-        Dataset::from_json(&bytes).map_err(|e| CliError::Other(format!("the dataset is refused:\n{e}")))?;
-    drop(bytes);
-    let mut options = SandboxOptions::new(dataset);
-    options.listen = args.listen;
-    if let Some(path) = &args.faults {
-        options.faults =
-            parse_faults(&read(path)?).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?;
-    }
-    let sandbox = start(options).await.map_err(|e| CliError::Other(e.to_string()))?;
-    println!("Sandbox listening on {}", sandbox.base_url());
-    println!("  Entrata: {}", sandbox.entrata_base_url());
-    if let Some(path) = &args.write_config {
-        sandbox.write_config(path).map_err(|e| CliError::Other(e.to_string()))?;
-        println!("  Config:  {} (secrets in {})", path.display(), env_path(path).display());
-    }
-    println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await.map_err(|e| CliError::Other(format!("cannot wait for Ctrl-C: {e}")))?;
-    sandbox.shutdown().await;
-    Ok(Outcome::Done)
-}
-
 pub(super) async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
     let credentials = config.entrata_credentials()?;
+    StateFile::check_writable(&config.state_path).await?;
     let _lock = StateLock::acquire(&config.state_path, "pull")?;
     let state = StateFile::open(&config.state_path).await?;
     let client = EntrataClient::new(&config.source, credentials)?;
@@ -188,21 +160,57 @@ pub async fn run_pull(
 }
 
 pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, CliError> {
-    let path = cli.state_path()?;
-    let state = StateFile::open_existing(&path).await?;
-    let report = StatusReport::gather(&state).await?;
+    let config = cli.optional_config()?;
+    let path = match &config {
+        Some(config) => config.state_path.clone(),
+        None => cli.state_path()?,
+    };
+    let mappings_dir = config.as_ref().map_or_else(|| PathBuf::from("mappings"), |c| c.mappings_dir.clone());
+    let state = StateFile::open_read_only(&path).await?;
+    let planned = planned_exceptions(&state, &mappings_dir).await;
+    let report = match planned {
+        Ok(planned) => StatusReport::gather(&state, planned).await,
+        Err(e) => Err(e),
+    };
     state.close().await;
+    let report = report?;
     match args.format {
         StatusFormat::Text => print!("{}", report.to_text()),
         StatusFormat::Json => println!("{}", report.to_json()),
     }
-    Ok(if report.quarantined.is_empty() { Outcome::Done } else { Outcome::NeedsAttention })
+    Ok(if report.needs_person() { Outcome::NeedsAttention } else { Outcome::Done })
+}
+
+/// The exceptions `plan` would report now, made by `plan` itself, or why they were not.
+async fn planned_exceptions(state: &StateFile, mappings_dir: &Path) -> Result<Planned, StateError> {
+    if !mappings_dir.is_dir() {
+        let reason = format!("no mapping files at {}", mappings_dir.display());
+        return Ok(Planned::NotChecked { reason, needs_person: false });
+    }
+    let mappings = match crate::mapping::load(mappings_dir) {
+        Ok(mappings) => Arc::new(mappings),
+        Err(errors) => {
+            let n = errors.diagnostics().len();
+            let reason = format!(
+                "the mapping files in {} have {n} mistake{}; `entrata-recon mappings check` shows {}",
+                mappings_dir.display(),
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "it" } else { "them" }
+            );
+            return Ok(Planned::NotChecked { reason, needs_person: true });
+        }
+    };
+    match plan(state, &mappings, &PlanRequest::default()).await {
+        Ok(plan) => Ok(Planned::Checked(plan.exceptions)),
+        Err(PlanRunError::State(e)) => Err(e),
+        Err(e) => Ok(Planned::NotChecked { reason: e.to_string(), needs_person: true }),
+    }
 }
 
 pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
     let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
-    let state = StateFile::open_existing(&config.state_path).await?;
+    let state = StateFile::open_read_only(&config.state_path).await?;
     let request = PlanRequest {
         properties: args.properties.iter().map(PropertyId::new).collect(),
         period: args.period,
@@ -256,7 +264,7 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
 
 pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> Result<Outcome, CliError> {
     // The config is optional here: an accountant may check a mapping folder on its own.
-    let config = if cli.config.exists() { Some(cli.load_config()?) } else { None };
+    let config = cli.optional_config()?;
     let dir = match (&args.dir, &config) {
         (Some(dir), _) => dir.clone(),
         (None, Some(config)) => config.mappings_dir.clone(),
@@ -275,16 +283,16 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
         (None, None) => Vec::new(),
     };
     let state_path = cli.state.clone().or_else(|| config.as_ref().map(|c| c.state_path.clone()));
-    let usage = match state_path.filter(|p| p.exists()) {
+    let codes = match state_path.filter(|p| p.exists()) {
         Some(path) => {
-            let state = StateFile::open_existing(&path).await?;
-            let usage = crate::run::mappings::code_usage(&state).await?;
+            let state = StateFile::open_read_only(&path).await?;
+            let codes = crate::run::mappings::code_usage(&state).await;
             state.close().await;
-            usage
+            codes?
         }
-        None => Vec::new(),
+        None => crate::run::mappings::StateCodes::default(),
     };
-    let report = CheckReport::checked(&set, usage, &targets);
+    let report = CheckReport::checked(&set, codes.usage, &codes.properties, &targets);
     print!("{report}");
     Ok(match report.exit_code(args.strict) {
         0 => Outcome::Done,

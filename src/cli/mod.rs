@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod posting;
+mod sandbox;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,17 +51,49 @@ pub enum CliError {
     Connect(#[from] crate::run::connect::ConnectError),
     #[error(transparent)]
     Post(#[from] crate::run::post::PostRunError),
+    /// A command line that asks for something the command does not do.
+    #[error("{0}")]
+    Usage(String),
     #[error("{0}")]
     Other(String),
 }
 
+/// How to run this program again from where it was started, for the commands a message suggests:
+/// the path it was run by (`target/release/entrata-recon` under `cargo run`), or `entrata-recon`
+/// when it was found on the PATH.
+pub fn program() -> String {
+    const NAME: &str = "entrata-recon";
+    match std::env::args().next() {
+        Some(arg0) if arg0.contains(std::path::MAIN_SEPARATOR) && arg0.ends_with(NAME) => arg0,
+        _ => NAME.to_owned(),
+    }
+}
+
+/// The config file used when `--config` is not given.
+pub const DEFAULT_CONFIG: &str = "recon.toml";
+
 impl Cli {
+    /// `--config`, or `./recon.toml`.
+    pub fn config_path(&self) -> PathBuf {
+        self.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG))
+    }
+
     fn load_config(&self) -> Result<Config, CliError> {
-        let mut config = Config::load(&self.config)?;
+        let mut config = Config::load(&self.config_path())?;
         if let Some(state) = &self.state {
             config.state_path = state.clone();
         }
         Ok(config)
+    }
+
+    /// The config when one was named or `./recon.toml` exists: `status` and `mappings check` work
+    /// without one.
+    fn optional_config(&self) -> Result<Option<Config>, CliError> {
+        if self.config.is_some() || self.config_path().exists() {
+            Ok(Some(self.load_config()?))
+        } else {
+            Ok(None)
+        }
     }
 
     fn state_path(&self) -> Result<PathBuf, CliError> {
@@ -85,21 +118,60 @@ pub fn main_with_args(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(dispatch(&cli)) {
+    let result = runtime.block_on(dispatch(&cli));
+    // The work is done; a read of standard input still blocking (`connect`'s paste prompt, when the
+    // browser's redirect answered first) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::NeedsAttention) => ExitCode::from(1),
         Ok(Outcome::Refused) => ExitCode::from(2),
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
+        Err(e) => fatal(cli.log_format, &e.to_string()),
     }
 }
 
+/// Says why the command could not run, as the log is written (`error: ...`, or one JSON object a
+/// log shipper can read, shaped like the log's own lines), and returns exit code 2.
+fn fatal(format: LogFormat, message: &str) -> ExitCode {
+    match format {
+        LogFormat::Text => eprintln!("error: {message}"),
+        LogFormat::Json => {
+            let line = serde_json::json!({
+                "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                "level": "ERROR",
+                "fields": {"message": message, "exit_code": 2},
+                "target": "entrata_recon",
+            });
+            eprintln!("{line}");
+        }
+    }
+    ExitCode::from(2)
+}
+
+/// A command line clap refused (or `--help`/`--version`, which clap prints itself). With
+/// `--log-format json` among the arguments, the refusal is written as JSON like any fatal error.
+pub fn usage_error(error: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    let informational = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    );
+    let args: Vec<String> = std::env::args().collect();
+    let json = args.windows(2).any(|w| w[0] == "--log-format" && w[1] == "json")
+        || args.iter().any(|a| a == "--log-format=json");
+    if informational || !json {
+        error.exit();
+    }
+    fatal(LogFormat::Json, error.render().to_string().trim())
+}
+
 async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
+    refuse_unused_globals(cli)?;
     match &cli.command {
         Command::Demo(args) => commands::cmd_demo(cli, args).await,
-        Command::Sandbox(args) => commands::cmd_sandbox(args).await,
+        Command::Sandbox(args) => sandbox::cmd_sandbox(args).await,
         Command::Pull(args) => commands::cmd_pull(cli, args).await,
         Command::Status(args) => commands::cmd_status(cli, args).await,
         Command::Connect(args) => posting::cmd_connect(cli, args).await,
@@ -110,6 +182,29 @@ async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
             commands::cmd_mappings_check(cli, args).await
         }
     }
+}
+
+/// `demo` and `sandbox` make their own config and state file: a `--config` or `--state` given to
+/// them would be silently ignored, so it is refused instead.
+fn refuse_unused_globals(cli: &Cli) -> Result<(), CliError> {
+    let (command, instead) = match &cli.command {
+        Command::Demo(_) => {
+            ("demo", "it writes its own config and state file into a fresh folder and prints where")
+        }
+        Command::Sandbox(_) => (
+            "sandbox",
+            "it reads no config; --write-config FILE writes one for the other commands to use with --config FILE",
+        ),
+        _ => return Ok(()),
+    };
+    let given: Vec<&str> = [("--config", cli.config.is_some()), ("--state", cli.state.is_some())]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Usage(format!("`{command}` does not take {}: {instead}", given.join(" or "))))
 }
 
 fn init_logging(cli: &Cli) {
@@ -127,7 +222,8 @@ fn init_logging(cli: &Cli) {
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Written with any progress bar suspended, so a line never lands on the bar's row.
+        .with_writer(crate::report::progress::LogWriter)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match cli.log_format {
         LogFormat::Text => builder.with_target(false).try_init(),

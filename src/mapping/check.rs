@@ -54,6 +54,50 @@ fn same_line(a: &CodeUsage, b: &CodeUsage) -> bool {
     a.property_id == b.property_id && a.code == b.code && a.amount.currency() == b.amount.currency()
 }
 
+/// A property file whose name is no property Entrata knows: its settings apply to nothing (a
+/// misnamed `prop_001.toml` for `prop_0001` silently drops that property's dimensions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownPropertyFile {
+    pub path: PathBuf,
+    pub property_id: PropertyId,
+    /// The known property id closest to the file's name, when one is close.
+    pub nearest: Option<PropertyId>,
+}
+
+impl fmt::Display for UnknownPropertyFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} matches no property Entrata knows, so its settings apply to nothing",
+            self.path.display()
+        )?;
+        match &self.nearest {
+            Some(nearest) => write!(f, "; did you mean {nearest} (rename it to {nearest}.toml)?"),
+            None => write!(f, "; a property file is named after the property's id (`<propertyId>.toml`)."),
+        }
+    }
+}
+
+/// The property files of `set` named after no property in `known` (the properties the state file
+/// holds). None when nothing is known yet: before the first pull every file would be "unknown".
+pub fn unknown_property_files(set: &MappingSet, known: &[PropertyId]) -> Vec<UnknownPropertyFile> {
+    if known.is_empty() {
+        return Vec::new();
+    }
+    let known_set: BTreeSet<&PropertyId> = known.iter().collect();
+    set.files()
+        .iter()
+        .skip(1) // portfolio.toml
+        .filter_map(|path| Some((path, property_id(path)?)))
+        .filter(|(_, id)| !known_set.contains(id))
+        .map(|(path, id)| UnknownPropertyFile {
+            path: path.clone(),
+            nearest: nearest(id.as_str(), known.iter().map(PropertyId::as_str)).map(PropertyId::new),
+            property_id: id,
+        })
+        .collect()
+}
+
 /// An unmapped code, with a rule of a similar code when the property's mapping has one (`Rent`
 /// for `RENT`: AR codes are matched exactly).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,13 +117,12 @@ pub enum CheckReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
     pub files: Vec<PathBuf>,
-    /// Distinct (property, code) pairs seen in the state file.
+    /// Distinct AR codes seen in the state file.
     pub codes_seen: usize,
     pub properties_seen: usize,
     pub unmapped: Vec<UnmappedCode>,
-    /// Property files whose property has no items in the state file: a misnamed file would
-    /// silently never apply. Only filled when the state file has items at all.
-    pub files_without_items: Vec<PathBuf>,
+    /// Property files named after no property the state file knows.
+    pub unknown_property_files: Vec<UnknownPropertyFile>,
     /// Logical accounts in use with no account in a target being checked.
     pub missing_target_accounts: Vec<MissingTargetAccount>,
 }
@@ -89,28 +132,19 @@ impl CheckReport {
         CheckReport::Invalid(errors)
     }
 
-    /// `usage`: every AR code seen in the state file, per property, mapped or not. `targets`: the
-    /// targets to check that every account in use has an account in (`--target`, or those enabled).
+    /// `usage`: every AR code seen in the state file, per property, mapped or not. `known`: the
+    /// properties the state file holds. `targets`: the targets to check that every account in use
+    /// has an account in (`--target`, or those enabled).
     pub fn checked(
         set: &MappingSet,
         usage: impl IntoIterator<Item = CodeUsage>,
+        known: &[PropertyId],
         targets: &[TargetKind],
     ) -> CheckReport {
         let usage: Vec<CodeUsage> = usage.into_iter().collect();
-        let pairs: BTreeSet<(&PropertyId, &ArCode)> =
-            usage.iter().map(|u| (&u.property_id, &u.code)).collect();
-        let properties: BTreeSet<&PropertyId> = pairs.iter().map(|(property, _)| *property).collect();
-        let files_without_items = if properties.is_empty() {
-            Vec::new()
-        } else {
-            set.files()
-                .iter()
-                .skip(1) // portfolio.toml
-                .filter(|path| property_id(path).is_some_and(|id| !properties.contains(&id)))
-                .cloned()
-                .collect()
-        };
-        let (codes_seen, properties_seen) = (pairs.len(), properties.len());
+        let codes: BTreeSet<&ArCode> = usage.iter().map(|u| &u.code).collect();
+        let properties: BTreeSet<&PropertyId> = usage.iter().map(|u| &u.property_id).collect();
+        let (codes_seen, properties_seen) = (codes.len(), properties.len());
         let unmapped = unmapped_codes(set, usage.iter().cloned())
             .into_iter()
             .map(|usage| {
@@ -124,7 +158,7 @@ impl CheckReport {
             codes_seen,
             properties_seen,
             unmapped,
-            files_without_items,
+            unknown_property_files: unknown_property_files(set, known),
             missing_target_accounts: targets
                 .iter()
                 .flat_map(|target| missing_target_accounts(set, *target))
@@ -132,13 +166,16 @@ impl CheckReport {
         })
     }
 
-    /// 2 when the files are wrong; 1 when codes have no rule or accounts in use have no account in
-    /// a target (items wait for a person), 2 for those under `--strict`; 0 otherwise.
+    /// 2 when the files are wrong; 1 when codes have no rule, accounts in use have no account in
+    /// a target (items wait for a person) or a property file is named after no known property, 2
+    /// for those under `--strict`; 0 otherwise.
     pub fn exit_code(&self, strict: bool) -> u8 {
         match self {
             CheckReport::Invalid(_) => 2,
             CheckReport::Checked(checked)
-                if checked.unmapped.is_empty() && checked.missing_target_accounts.is_empty() =>
+                if checked.unmapped.is_empty()
+                    && checked.missing_target_accounts.is_empty()
+                    && checked.unknown_property_files.is_empty() =>
             {
                 0
             }
@@ -197,27 +234,42 @@ fn render_checked(f: &mut fmt::Formatter<'_>, checked: &Checked) -> fmt::Result 
     if !checked.missing_target_accounts.is_empty() {
         render_missing_target_accounts(f, &checked.missing_target_accounts)?;
     }
-    if !checked.files_without_items.is_empty() {
+    if !checked.unknown_property_files.is_empty() {
         writeln!(f)?;
     }
-    for path in &checked.files_without_items {
-        writeln!(
-            f,
-            "Note: {} matches no property in the state file; is its name the property's id?",
-            path.display()
-        )?;
+    for file in &checked.unknown_property_files {
+        writeln!(f, "{file}")?;
     }
     Ok(())
 }
 
+/// Codes named in the headline before "and N more".
+const CODES_NAMED: usize = 5;
+
 fn render_unmapped(f: &mut fmt::Formatter<'_>, unmapped: &[UnmappedCode]) -> fmt::Result {
+    let codes: BTreeSet<&ArCode> = unmapped.iter().map(|line| &line.usage.code).collect();
+    let properties: BTreeSet<&PropertyId> = unmapped.iter().map(|line| &line.usage.property_id).collect();
+    let mut named = codes.iter().take(CODES_NAMED).map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    if codes.len() > CODES_NAMED {
+        named.push_str(&format!(" and {} more", codes.len() - CODES_NAMED));
+    }
+    let all = totals(unmapped);
+    let items: u64 = all.values().map(|(items, _)| *items).sum();
+    let waiting: Vec<String> = all
+        .iter()
+        .map(|(currency, (_, amount))| {
+            amount.map_or_else(|| format!("too much to add up in {currency}"), |a| money_text(a, *currency))
+        })
+        .collect();
     writeln!(f)?;
     writeln!(
         f,
-        "{} in the state file {} no rule; {} items are held, not posted:",
-        plural(unmapped.len(), "AR code", "AR codes"),
-        if unmapped.len() == 1 { "has" } else { "have" },
-        if unmapped.len() == 1 { "its" } else { "their" },
+        "{} ({named}) {} no rule: {} across {}, {} waiting; held, not posted:",
+        plural(codes.len(), "AR code", "AR codes"),
+        if codes.len() == 1 { "has" } else { "have" },
+        plural(usize::try_from(items).unwrap_or(usize::MAX), "item", "items"),
+        plural(properties.len(), "property", "properties"),
+        waiting.join(" and "),
     )?;
     writeln!(f)?;
     let mut rows = vec![["property".to_owned(), "code".to_owned(), "items".to_owned(), "waiting".to_owned()]];

@@ -23,7 +23,10 @@ mod schema;
 pub mod set;
 pub mod target_accounts;
 
-pub use check::{CheckReport, Checked, CodeUsage, UnmappedCode, unmapped_codes};
+pub use check::{
+    CheckReport, Checked, CodeUsage, UnknownPropertyFile, UnmappedCode, unknown_property_files,
+    unmapped_codes,
+};
 pub use diagnostic::{Diagnostic, MappingErrors, Position};
 pub use files::load;
 pub use model::*;

@@ -173,7 +173,7 @@ pub async fn post_to<T: Target>(
         return Ok(summary);
     }
 
-    options.progress.add_expected((to_send.len() + to_resolve.len()) as u64);
+    options.progress.set_total((to_send.len() + to_resolve.len()) as u64, "entries");
     tracing::info!(target = %kind, to_send = to_send.len(), to_look_up = to_resolve.len(), "posting");
     // 1. Resolve what may already be there.
     if let Err(e) = resolve(state, target, &mut to_resolve, &mut to_send, &mut summary).await {
@@ -243,7 +243,7 @@ pub async fn post_to<T: Target>(
                     unknown.push(p);
                 }
             }
-            options.progress.advance(1);
+            options.progress.step();
         }
         state.move_postings(kind, &moves).await?;
         if !unknown.is_empty() {

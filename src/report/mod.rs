@@ -1,5 +1,6 @@
 //! What people read: progress bars, summaries, `status`, `plan` output.
 
+pub mod exceptions;
 pub mod plan;
 pub mod post;
 pub mod progress;

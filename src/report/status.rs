@@ -1,18 +1,36 @@
-//! `status`: what the state file holds, for a person (text) or a scheduler (JSON).
+//! `status`: what needs a person first (open exceptions by kind, with the money waiting: the same
+//! exceptions `plan` finds, quarantined items included; a failed last pull and why), then what the
+//! state file holds. Text for a person, JSON for a scheduler.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::domain::ItemKind;
+use super::exceptions::{KindSummary, by_kind, render_by_kind};
+use crate::domain::{Exception, ExceptionKind, ItemKind, PropertyId};
 use crate::state::{CurrentItem, RunRecord, StateError, StateFile, StatusCounts};
+
+/// The exceptions `plan` finds now, or why they could not be found.
+#[derive(Debug, Clone)]
+pub enum Planned {
+    Checked(Vec<Exception>),
+    /// Why the plan was not made; `needs_person` when a person must fix something first (the
+    /// mapping files have mistakes), not when there is simply nothing to plan with.
+    NotChecked {
+        reason: String,
+        needs_person: bool,
+    },
+}
 
 pub struct StatusReport {
     pub state_path: String,
     pub counts: StatusCounts,
     pub quarantined: Vec<(String, CurrentItem)>,
     pub runs: Vec<RunRecord>,
+    /// Every open exception: the plan's, and quarantined items the plan did not reach.
+    pub exceptions: Vec<Exception>,
+    pub planned: Planned,
 }
 
 /// Runs shown by `status`.
@@ -21,11 +39,47 @@ const RUNS_SHOWN: u32 = 5;
 const QUARANTINE_SHOWN: usize = 20;
 
 impl StatusReport {
-    pub async fn gather(state: &StateFile) -> Result<StatusReport, StateError> {
+    pub async fn gather(state: &StateFile, planned: Planned) -> Result<StatusReport, StateError> {
         let counts = state.status_counts().await?;
         let quarantined = state.invalid_items().await?;
         let runs = state.recent_runs(RUNS_SHOWN).await?;
-        Ok(StatusReport { state_path: state.path().display().to_string(), counts, quarantined, runs })
+        let mut exceptions = match &planned {
+            Planned::Checked(exceptions) => exceptions.clone(),
+            Planned::NotChecked { .. } => Vec::new(),
+        };
+        let reported: BTreeSet<&str> = exceptions
+            .iter()
+            .filter(|x| x.kind == ExceptionKind::InvalidItem)
+            .map(|x| x.source_id.as_str())
+            .collect();
+        let unreported: Vec<Exception> = quarantined
+            .iter()
+            .filter(|(_, item)| !reported.contains(item.item_id.as_str()))
+            .map(|(_, item)| Exception {
+                kind: ExceptionKind::InvalidItem,
+                property_id: item.property_id.as_deref().map(PropertyId::new),
+                source_id: item.item_id.clone(),
+                amount: None,
+                message: format!("quarantined by the pull: {}", item.invalid_reason.as_deref().unwrap_or("")),
+            })
+            .collect();
+        exceptions.extend(unreported);
+        Ok(StatusReport {
+            state_path: state.path().display().to_string(),
+            counts,
+            quarantined,
+            runs,
+            exceptions,
+            planned,
+        })
+    }
+
+    /// Whether a person needs to look: open exceptions, a failed last pull, or mapping files that
+    /// keep the plan from being made.
+    pub fn needs_person(&self) -> bool {
+        !self.exceptions.is_empty()
+            || self.last_pull().is_some_and(|r| r.outcome.as_deref() == Some("failed"))
+            || matches!(self.planned, Planned::NotChecked { needs_person: true, .. })
     }
 
     fn items_by_kind(&self) -> BTreeMap<&'static str, i64> {
@@ -62,10 +116,23 @@ impl StatusReport {
                 "summary": r.summary.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok()),
             })
         };
+        let kind_json = |k: &KindSummary| {
+            let waiting: BTreeMap<&str, Option<String>> =
+                k.money.iter().map(|(c, m)| (c.as_str(), m.map(crate::domain::format_amount))).collect();
+            json!({"kind": k.kind.as_str(), "count": k.count, "held": k.kind.holds_item(), "waiting": waiting})
+        };
+        let (checked, not_checked) = match &self.planned {
+            Planned::Checked(_) => (true, None),
+            Planned::NotChecked { reason, .. } => (false, Some(reason.as_str())),
+        };
         json!({
             "stateFile": self.state_path,
+            "needsPerson": self.needs_person(),
             "items": self.items_by_kind(),
-            "exceptions": self.quarantined.len(),
+            "exceptions": self.exceptions.len(),
+            "exceptionsByKind": by_kind(&self.exceptions).iter().map(kind_json).collect::<Vec<_>>(),
+            "planChecked": checked,
+            "planNotCheckedBecause": not_checked,
             "quarantined": self.quarantined.iter().map(|(kind, item)| json!({
                 "kind": "invalid_item",
                 "itemKind": kind,
@@ -87,15 +154,97 @@ impl StatusReport {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "State file: {}", self.state_path);
-        match self.last_pull() {
-            Some(r) => {
-                let outcome = r.outcome.as_deref().unwrap_or("did not finish");
-                let _ = writeln!(out, "Last pull:  {} ({outcome})", r.started_at);
+        self.write_last_pull(&mut out);
+        self.write_exceptions(&mut out);
+        self.write_quarantined(&mut out);
+        self.write_items(&mut out);
+        if !self.counts.watermarks.is_empty() {
+            let latest = self.counts.watermarks.iter().map(|w| w.updated_at.as_str()).max().unwrap_or("");
+            let _ = writeln!(
+                out,
+                "\nWatermarks: {} lists, latest updatedAt {latest}",
+                self.counts.watermarks.len()
+            );
+        }
+        out
+    }
+
+    fn write_last_pull(&self, out: &mut String) {
+        let Some(r) = self.last_pull() else {
+            let _ = writeln!(out, "Last pull:  never");
+            return;
+        };
+        let outcome = r.outcome.as_deref().unwrap_or("did not finish");
+        let error = r
+            .summary
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<Value>(s).ok())
+            .and_then(|s| s.get("error").and_then(Value::as_str).map(str::to_owned));
+        match error {
+            Some(error) => {
+                let _ = writeln!(out, "Last pull:  {} ({outcome}): {error}", r.started_at);
             }
             None => {
-                let _ = writeln!(out, "Last pull:  never");
+                let _ = writeln!(out, "Last pull:  {} ({outcome})", r.started_at);
             }
         }
+    }
+
+    fn write_exceptions(&self, out: &mut String) {
+        let kinds = by_kind(&self.exceptions);
+        if kinds.is_empty() {
+            let _ = writeln!(out, "\nNeeds a person: no open exceptions.");
+        } else {
+            let _ = writeln!(
+                out,
+                "\nNeeds a person: {} open exception{}",
+                self.exceptions.len(),
+                if self.exceptions.len() == 1 { "" } else { "s" }
+            );
+            out.push_str(&render_by_kind(&kinds, "  "));
+        }
+        match &self.planned {
+            Planned::Checked(_) if !kinds.is_empty() => {
+                let _ = writeln!(out, "  `entrata-recon plan` lists each one.");
+            }
+            Planned::Checked(_) => {}
+            Planned::NotChecked { reason, .. } => {
+                let _ = writeln!(
+                    out,
+                    "  Planning exceptions (unmapped codes, deposit mismatches, ...) not checked: {reason}"
+                );
+            }
+        }
+    }
+
+    fn write_quarantined(&self, out: &mut String) {
+        if self.quarantined.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\nQuarantined by the pull: {} item(s) break Entrata's contract (fix them in Entrata):",
+            self.quarantined.len()
+        );
+        for (kind, item) in self.quarantined.iter().take(QUARANTINE_SHOWN) {
+            let _ = writeln!(
+                out,
+                "  {kind} {} ({}): {}",
+                item.item_id,
+                item.property_id.as_deref().unwrap_or("-"),
+                item.invalid_reason.as_deref().unwrap_or("")
+            );
+        }
+        if self.quarantined.len() > QUARANTINE_SHOWN {
+            let _ = writeln!(
+                out,
+                "  ... and {} more (`status --format json` lists all)",
+                self.quarantined.len() - QUARANTINE_SHOWN
+            );
+        }
+    }
+
+    fn write_items(&self, out: &mut String) {
         let _ = writeln!(out, "\nItems (current versions, tombstones included):");
         for (kind, n) in self.items_by_kind() {
             let _ = writeln!(out, "  {kind:<11} {n:>10}");
@@ -129,39 +278,5 @@ impl StatusReport {
                 );
             }
         }
-        if self.quarantined.is_empty() {
-            let _ = writeln!(out, "\nExceptions: none");
-        } else {
-            let _ = writeln!(
-                out,
-                "\nExceptions: {} item(s) quarantined by the pull (they break Entrata's contract; fix them in Entrata):",
-                self.quarantined.len()
-            );
-            for (kind, item) in self.quarantined.iter().take(QUARANTINE_SHOWN) {
-                let _ = writeln!(
-                    out,
-                    "  {kind} {} ({}): {}",
-                    item.item_id,
-                    item.property_id.as_deref().unwrap_or("-"),
-                    item.invalid_reason.as_deref().unwrap_or("")
-                );
-            }
-            if self.quarantined.len() > QUARANTINE_SHOWN {
-                let _ = writeln!(
-                    out,
-                    "  ... and {} more (`status --format json` lists all)",
-                    self.quarantined.len() - QUARANTINE_SHOWN
-                );
-            }
-        }
-        if !self.counts.watermarks.is_empty() {
-            let latest = self.counts.watermarks.iter().map(|w| w.updated_at.as_str()).max().unwrap_or("");
-            let _ = writeln!(
-                out,
-                "\nWatermarks: {} lists, latest updatedAt {latest}",
-                self.counts.watermarks.len()
-            );
-        }
-        out
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::{
     Property, PropertyId,
 };
 use crate::journal::{BalancedEntry, PlanError, PropertyLedger, default_doc_property, plan_property};
-use crate::mapping::MappingSet;
+use crate::mapping::{MappingSet, unknown_property_files};
 use crate::source::convert::{Item, NOT_A_LEDGER_ITEM, reconvert};
 use crate::state::form::Form;
 use crate::state::{CurrentForms, CurrentItem, ItemRef, StateError, StateFile};
@@ -139,13 +139,19 @@ pub(crate) async fn prepare(
     }
 
     let mut properties: Vec<Property> = Vec::new();
+    let mut known: Vec<PropertyId> = Vec::new();
     for stored in state.current_items(ItemKind::Property, None).await? {
+        known.push(PropertyId::new(&stored.item_id));
         match reconvert(ItemKind::Property, &stored.raw, stored.invalid_reason.as_deref(), None) {
             Ok(Item::Property(p)) => properties.push(p),
             _ => exceptions.push(invalid_item(&stored, Some(stored.item_id.clone()))),
         }
     }
     let doc_properties = doc_properties(&properties, mappings)?;
+    // A misnamed property file silently drops that property's settings: say so on every plan.
+    for file in unknown_property_files(mappings, &known) {
+        tracing::warn!("{file}");
+    }
 
     let chosen: Vec<(Property, String)> = if request.properties.is_empty() {
         properties.into_iter().zip(doc_properties).collect()

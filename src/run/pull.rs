@@ -76,19 +76,12 @@ struct StateSink<'a> {
     scope: String,
     outcome: PageOutcome,
     progress: &'a Progress,
-    total_known: bool,
 }
 
 impl PageSink for StateSink<'_> {
     type Error = StateError;
 
     async fn accept(&mut self, page: PageItems) -> Result<(), StateError> {
-        if !self.total_known
-            && let Some(total) = page.total
-        {
-            self.progress.add_expected(total);
-            self.total_known = true;
-        }
         let n_items = page.items.len() as u64;
         let kind = self.kind;
         // Encoding planning forms is CPU work: not on the task that polls every list of the pull.
@@ -138,6 +131,7 @@ pub async fn pull(
 ) -> Result<PullSummary, PullError> {
     let started = Instant::now();
     if !state.forms_current().await? {
+        progress.set_message("pull: rebuilding planning forms");
         let forms = state.rebuild_forms(rebuilt_form).await?;
         tracing::info!(
             forms,
@@ -145,7 +139,9 @@ pub async fn pull(
             "planning forms rebuilt from the stored items (first pull by this version)"
         );
     }
+    progress.set_message("pull: logging in to Entrata");
     client.login().await?;
+    progress.set_message("pull: properties and AR codes");
     let writer = tokio::sync::Mutex::new(state.page_writer().await?);
     let writer = &writer;
     let mut summary = PullSummary::default();
@@ -159,6 +155,8 @@ pub async fn pull(
     let properties = properties_to_pull(state, &options.properties).await?;
     summary.properties = properties.len() as u64;
     tracing::info!(properties = properties.len(), "pulling property ledgers");
+    progress.set_total(summary.properties, "properties");
+    progress.set_message("pull: ledgers");
 
     let per_property = stream::iter(properties.into_iter().map(|property| async move {
         let mut results = Vec::with_capacity(PROPERTY_KINDS.len());
@@ -180,6 +178,7 @@ pub async fn pull(
         }
         let new: u64 = results.iter().map(|(_, (o, _))| o.new + o.changed).sum();
         tracing::info!(property = %property, new_or_changed = new, "property pulled");
+        progress.step();
         Ok::<_, PullError>(results)
     }))
     .buffer_unordered(config.source.concurrency as usize)
@@ -245,15 +244,7 @@ async fn pull_list(
     };
     let request =
         ListRequest { kind, path, property_id: property, start, page_size: config.source.page_size };
-    let mut sink = StateSink {
-        writer,
-        state,
-        kind,
-        scope,
-        outcome: PageOutcome::default(),
-        progress,
-        total_known: false,
-    };
+    let mut sink = StateSink { writer, state, kind, scope, outcome: PageOutcome::default(), progress };
     let stats = walk(client, &request, &mut sink).await?;
     tracing::debug!(
         path = %request.path,

@@ -47,7 +47,9 @@ pub use self::config::env_path;
 pub use self::dataset::schema::EntrataKind;
 pub use self::dataset::targets::{QboDataset, XeroDataset};
 pub use self::dataset::{Dataset, DatasetError, User};
-pub use self::faults::{FaultAction, FaultPlan, FaultRule, FaultsError, Trigger, parse_faults};
+pub use self::faults::{
+    FaultAction, FaultPlan, FaultRule, FaultsError, Trigger, parse_fault_file, parse_faults,
+};
 pub use self::paths::Service;
 pub use self::qbo::QboLimits;
 use self::shared::Shared;

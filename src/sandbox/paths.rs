@@ -27,7 +27,7 @@ pub const XERO_REVOKE_PATH: &str = "/xero/identity/connect/revocation";
 pub const CONTROL_PREFIX: &str = "/_sandbox";
 
 /// The OAuth endpoints of both vendors, which fault rules address as service `oauth`.
-const OAUTH_PREFIXES: [&str; 3] = ["/qbo/connect/", "/qbo/oauth2/", "/xero/identity/"];
+pub const OAUTH_PREFIXES: [&str; 3] = ["/qbo/connect/", "/qbo/oauth2/", "/xero/identity/"];
 
 /// A service the sandbox serves (or will serve), as fault rules name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

@@ -7,4 +7,5 @@ pub mod client;
 pub mod convert;
 pub mod pager;
 pub mod totp;
+pub mod transport;
 pub mod wire;

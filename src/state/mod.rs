@@ -11,6 +11,7 @@ pub mod form;
 mod forms;
 mod items;
 mod lock;
+mod open;
 mod runs;
 mod tokens;
 
@@ -39,6 +40,23 @@ pub enum StateError {
     Open { path: PathBuf, source: sqlx::Error },
     #[error("state file {path} cannot be brought up to this version's schema: {source}")]
     Migrate { path: PathBuf, source: sqlx::migrate::MigrateError },
+    #[error(
+        "{path} is not an entrata-recon state file (it holds {tables}); point --state or `[state] path` at the \
+         state file, which `entrata-recon pull` creates"
+    )]
+    NotAStateFile { path: PathBuf, tables: String },
+    #[error(
+        "state file {path} was written by a newer entrata-recon (schema version {found}; this one knows up to \
+         {known}): use that version, or a newer one"
+    )]
+    NewerSchema { path: PathBuf, found: i64, known: i64 },
+    #[error(
+        "state file {path} has an older schema (version {found}; this version uses {known}): run \
+         `entrata-recon pull` once to bring it up to date (commands that only read never change the file)"
+    )]
+    OlderSchema { path: PathBuf, found: i64, known: i64 },
+    #[error("state file {0} is empty; run `entrata-recon pull` first")]
+    Empty(PathBuf),
     #[error("state file {path}: {source}")]
     Query { path: PathBuf, source: sqlx::Error },
     #[error("state file {path}: {message}")]
@@ -57,6 +75,8 @@ const POOL_CONNECTIONS_MAX: u32 = 4;
 pub struct StateFile {
     pool: SqlitePool,
     path: PathBuf,
+    /// Opened with `immutable=1` (see `open::ReadMode`).
+    immutable: bool,
 }
 
 impl StateFile {
@@ -67,26 +87,70 @@ impl StateFile {
             std::fs::create_dir_all(dir)
                 .map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
         }
-        let state = StateFile::connect(path, true).await?;
+        let state = StateFile::connect(path).await?;
         owner_only(path)
             .map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
         Ok(state)
     }
 
-    /// Opens an existing state file without creating it (for `status`, `plan`).
-    pub async fn open_existing(path: &Path) -> Result<StateFile, StateError> {
+    /// Opens an existing state file for reading only (`status`, `plan`, `mappings check`): never
+    /// created, migrated or written; works in a folder the user cannot write to. Refuses a file
+    /// that is not a state file, or whose schema is not this version's.
+    pub async fn open_read_only(path: &Path) -> Result<StateFile, StateError> {
         if !path.exists() {
             return Err(StateError::Missing(path.to_owned()));
         }
-        StateFile::connect(path, false).await
+        let mut mode = open::read_mode(path);
+        let (pool, schema) = loop {
+            let pool = open::connect_read_only(path, mode).await?;
+            match open::check_schema(&pool, path).await {
+                Ok(schema) => break (pool, schema),
+                Err(e) if mode == open::ReadMode::Shared && open::is_read_only_failure(&e) => {
+                    pool.close().await;
+                    tracing::debug!(path = %path.display(), error = %e, "reading the state file as immutable");
+                    mode = open::ReadMode::Immutable;
+                }
+                Err(e) => {
+                    pool.close().await;
+                    return Err(e);
+                }
+            }
+        };
+        let refused = match schema {
+            open::Schema::Current => None,
+            open::Schema::Empty => Some(StateError::Empty(path.to_owned())),
+            open::Schema::Older { found, known } => {
+                Some(StateError::OlderSchema { path: path.to_owned(), found, known })
+            }
+        };
+        if let Some(refused) = refused {
+            pool.close().await;
+            return Err(refused);
+        }
+        Ok(StateFile { pool, path: path.to_owned(), immutable: mode == open::ReadMode::Immutable })
     }
 
-    async fn connect(path: &Path, create: bool) -> Result<StateFile, StateError> {
+    /// Refuses an existing file that a writer must not touch (someone else's database, a newer
+    /// version's state file) without changing it; a missing file is fine (it will be created).
+    /// Mutating commands call this before taking the lock, whose file would land beside it.
+    pub async fn check_writable(path: &Path) -> Result<(), StateError> {
+        if !path.exists() {
+            return Ok(());
+        }
+        let pool = open::connect_read_only(path, open::read_mode(path)).await?;
+        let checked = open::check_schema(&pool, path).await;
+        pool.close().await;
+        checked.map(|_| ())
+    }
+
+    async fn connect(path: &Path) -> Result<StateFile, StateError> {
+        // Before the connection below turns the file to WAL mode, which rewrites its header.
+        StateFile::check_writable(path).await?;
         let open_err = |source| StateError::Open { path: path.to_owned(), source };
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(open_err)?
             .filename(path)
-            .create_if_missing(create)
+            .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a committed posting intent must survive a power cut, or we could post twice.
             .synchronous(SqliteSynchronous::Full)
@@ -97,11 +161,11 @@ impl StateFile {
             .connect_with(options)
             .await
             .map_err(open_err)?;
-        sqlx::migrate!("./migrations")
+        open::MIGRATOR
             .run(&pool)
             .await
             .map_err(|source| StateError::Migrate { path: path.to_owned(), source })?;
-        Ok(StateFile { pool, path: path.to_owned() })
+        Ok(StateFile { pool, path: path.to_owned(), immutable: false })
     }
 
     pub fn path(&self) -> &Path {
@@ -110,6 +174,12 @@ impl StateFile {
 
     pub async fn close(self) {
         self.pool.close().await;
+        if self.immutable && open::writer_appeared(&self.path) {
+            tracing::warn!(
+                path = %self.path.display(),
+                "a pull started while this command was reading the state file; run it again for a consistent view"
+            );
+        }
     }
 
     fn query_err(&self) -> impl Fn(sqlx::Error) -> StateError + '_ {

@@ -6,6 +6,7 @@
 //! Each `tests/pull_*.rs` binary uses a part of this module.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod json;
 pub mod served;
 pub mod stored;
@@ -217,7 +218,7 @@ impl Harness {
     }
 
     pub async fn state(&self) -> StateFile {
-        StateFile::open_existing(&self.state_path()).await.expect("state file")
+        StateFile::open_read_only(&self.state_path()).await.expect("state file")
     }
 
     /// The real binary with `--config` set; the environment is cleared but for `PATH` (which an

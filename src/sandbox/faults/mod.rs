@@ -43,13 +43,20 @@
 //! and whose `times` is not used up wins. Every rule whose service, method and path match counts
 //! the request, whether or not an earlier rule fired, so `nth`/`every` mean the same alone or
 //! among other rules.
+//!
+//! A rule that could never do anything is refused, naming it (`check`): an unknown method, a path
+//! glob that cannot reach its service's paths, `probability: 0`, `delay_ms: 0`, `times`/`nth`/
+//! `every` of 0, a rule shadowed by an earlier one that always fires. A plan *file* with no rules
+//! is refused too (`parse_fault_file`). The user-facing description is `fixtures/README.md`.
 
 pub mod bodies;
+mod check;
 mod glob;
 
 use serde_json::{Map, Value, json};
 
 use super::paths::Service;
+pub use check::{METHODS, parse_fault_file};
 pub use glob::glob_matches;
 
 /// The longest delay a rule may ask for: past it a client's timeout is the thing under test,
@@ -136,8 +143,15 @@ pub fn parse_faults(json: &[u8]) -> Result<FaultPlan, FaultsError> {
             ));
         }
     };
-    let rules = rules.iter().enumerate().map(|(i, rule)| parse_rule(rule, &format!("rules[{i}]")));
-    Ok(FaultPlan { seed, rules: rules.collect::<Result<Vec<FaultRule>, FaultsError>>()? })
+    let rules = rules.iter().enumerate().map(|(i, rule)| {
+        let at = format!("rules[{i}]");
+        let rule = parse_rule(rule, &at)?;
+        check::check_rule(&rule, &at)?;
+        Ok(rule)
+    });
+    let plan = FaultPlan { seed, rules: rules.collect::<Result<Vec<FaultRule>, FaultsError>>()? };
+    check::check_plan(&plan)?;
+    Ok(plan)
 }
 
 const RULE_FIELDS: [&str; 9] =

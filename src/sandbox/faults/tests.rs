@@ -61,7 +61,7 @@ fn probability_is_reproducible_by_seed() {
 fn parses_actions() {
     let parsed = plan(
         r#"{"seed": 9, "rules": [
-            {"service": "entrata", "action": {"status": 429, "retry_after_s": 7}},
+            {"service": "entrata", "nth": 2, "action": {"status": 429, "retry_after_s": 7}},
             {"service": "xero", "action": {"delay_ms": 250}},
             {"service": "oauth", "action": "drop_after_commit"},
             {"service": "qbo", "action": "expire_token", "comment": "why"},
@@ -128,4 +128,70 @@ fn refusals_name_the_rule_and_field() {
         assert_eq!(refused(json), expected, "{json}");
     }
     assert!(refused("{").starts_with("fault plan is not valid JSON"));
+}
+
+#[test]
+fn rules_that_would_do_nothing_are_refused_by_name() {
+    let refused = |json: &str| parse_faults(json.as_bytes()).expect_err("refused").to_string();
+    let cases = [
+        (
+            r#"[{"service": "entrata", "method": "GETS", "action": "reset"}]"#,
+            "fault plan: rules[0]: field \"method\": unknown HTTP method \"GETS\" (GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS)",
+        ),
+        (
+            r#"[{"service": "entrata", "probability": 0, "action": "reset"}]"#,
+            "fault plan: rules[0]: field \"probability\": 0 never fires; give a number above 0, up to 1",
+        ),
+        (
+            r#"[{"service": "entrata", "times": 0, "action": "reset"}]"#,
+            "fault plan: rules[0]: field \"times\": expected an integer >= 1",
+        ),
+        (
+            r#"[{"service": "entrata", "action": {"delay_ms": 0}}]"#,
+            "fault plan: rules[0].action: \"delay_ms\": 0 delays nothing; give at least 1",
+        ),
+        (
+            r#"[{"service": "entrata", "nth": 1, "action": "reset"},
+                {"service": "entrata", "path": "/qbo/v3/**", "action": "reset"}]"#,
+            "fault plan: rules[1]: field \"path\": \"/qbo/v3/**\" matches no Entrata path (they start with /entrata/); this rule would never fire",
+        ),
+        (
+            r#"[{"service": "entrata", "action": "reset"},
+                {"service": "entrata", "path": "**/charges", "action": {"status": 503}}]"#,
+            "fault plan: rules[1]: never fires: rules[0] fires on every request this rule matches, and the first rule that fires wins",
+        ),
+    ];
+    for (json, expected) in cases {
+        assert_eq!(refused(json), expected, "{json}");
+    }
+    // A rule after one that always fires, but only a few times, or on another method, still can.
+    for fine in [
+        r#"[{"service": "entrata", "times": 2, "action": "reset"}, {"service": "entrata", "action": "reset"}]"#,
+        r#"[{"service": "entrata", "method": "GET", "action": "reset"}, {"service": "entrata", "method": "POST", "action": "reset"}]"#,
+        r#"[{"service": "entrata", "path": "**/charges", "action": "reset"}, {"service": "entrata", "action": "reset"}]"#,
+    ] {
+        plan(fine);
+    }
+}
+
+#[test]
+fn a_fault_file_without_rules_is_refused() {
+    for empty in ["{}", "[]", r#"{"seed": 3, "rules": []}"#] {
+        let error = parse_fault_file(empty.as_bytes()).expect_err("refused").to_string();
+        assert_eq!(
+            error,
+            "fault plan: plan: no rules, so it would do nothing (the format and an example are in fixtures/README.md)"
+        );
+        // Over the control endpoint an empty plan clears the faults.
+        assert!(parse_faults(empty.as_bytes()).is_ok());
+    }
+}
+
+/// The example under `fixtures/` that `sandbox --help` and `fixtures/README.md` point at is a
+/// valid plan whose every rule can fire.
+#[test]
+fn the_example_fault_file_is_valid() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/faults-example.json");
+    let plan = parse_fault_file(&std::fs::read(path).expect("fixtures/faults-example.json")).expect("valid");
+    assert!(plan.rules.len() >= 3);
 }

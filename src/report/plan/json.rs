@@ -1,27 +1,18 @@
-//! `plan` output: the entries that would be posted and the exceptions, as JSON (PRODUCT.md §8),
-//! CSV or a table for people. Money is always text with exactly two decimals.
+//! `plan --format json` (PRODUCT.md §8), written a property at a time as the plan is made. With
+//! `--target`, each line's `target` is that target's account reference and the dimensions it
+//! carries there (`{"account": "1200", "class": ..., "location": ..., "customer": ...}` for
+//! QuickBooks, `{"account": "1210", "tracking": [...], "contact": ...}` for Xero); without, it is
+//! both targets' account references (`{"qbo": "1200", "xero": "1210"}`).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
-use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::TargetView;
 use crate::domain::{Exception, PropertyId, format_amount};
-use crate::journal::{BalancedEntry, Side};
+use crate::journal::BalancedEntry;
 use crate::mapping::PropertyMapping;
 use crate::targets::TargetKind;
-
-/// What `plan --format table|csv` shows, with what it needs to name target accounts. JSON is
-/// written a property at a time by [`PlanJsonWriter`].
-pub struct PlanView<'a> {
-    pub entries: &'a [BalancedEntry],
-    pub exceptions: &'a [Exception],
-    /// The merged mapping of a property (for target account numbers and dimensions).
-    pub mapping_for: &'a dyn Fn(&PropertyId) -> &'a PropertyMapping,
-    /// Only this target's account references; both when `None`.
-    pub target: Option<TargetKind>,
-}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,147 +35,74 @@ struct LineJson<'a> {
     debit: String,
     credit: String,
     description: &'a str,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    target: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "LineTarget::is_empty")]
+    target: LineTarget<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     dimensions: Option<&'a serde_json::Value>,
 }
 
+/// A line's `target`: both targets' account references, or one target's reference and dimensions.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum LineTarget<'a> {
+    Both(BTreeMap<&'static str, &'a str>),
+    One(OneTarget<'a>),
+}
+
+impl LineTarget<'_> {
+    fn is_empty(&self) -> bool {
+        matches!(self, LineTarget::Both(refs) if refs.is_empty())
+    }
+}
+
+#[derive(Serialize)]
+struct OneTarget<'a> {
+    account: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tracking: Vec<TrackingJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contact: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct TrackingJson<'a> {
+    name: &'a str,
+    option: &'a str,
+}
+
+impl<'a> OneTarget<'a> {
+    fn of(view: TargetView<'a>) -> OneTarget<'a> {
+        let d = view.dimensions;
+        let (qbo, xero) = (view.target == TargetKind::Qbo, view.target == TargetKind::Xero);
+        OneTarget {
+            account: view.account,
+            class: d.qbo_class.as_deref().filter(|_| qbo),
+            location: d.qbo_location.as_deref().filter(|_| qbo),
+            customer: d.qbo_customer.as_deref().filter(|_| qbo),
+            tracking: if xero {
+                d.xero_tracking.iter().map(|t| TrackingJson { name: &t.name, option: &t.option }).collect()
+            } else {
+                Vec::new()
+            },
+            contact: d.xero_contact.as_deref().filter(|_| xero),
+        }
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ExceptionJson<'a> {
+pub(super) struct ExceptionJson<'a> {
     kind: &'static str,
     property_id: Option<&'a str>,
     source_id: &'a str,
     amount: Option<String>,
     message: &'a str,
-}
-
-impl PlanView<'_> {
-    /// One row per line, then one per exception; `record` says which.
-    pub fn to_csv(&self) -> Result<String, csv::Error> {
-        let mut out = csv::Writer::from_writer(Vec::new());
-        out.write_record([
-            "record",
-            "key",
-            "docNumber",
-            "propertyId",
-            "kind",
-            "date",
-            "postMonth",
-            "currency",
-            "account",
-            "debit",
-            "credit",
-            "description",
-            "sources",
-            "amount",
-            "message",
-        ])?;
-        for entry in self.entries {
-            for line in entry.lines() {
-                out.write_record([
-                    "line",
-                    entry.key().as_str(),
-                    entry.doc_number().as_str(),
-                    entry.property_id().as_str(),
-                    entry.kind().as_str(),
-                    &entry.date().to_string(),
-                    &entry.post_month().to_string(),
-                    entry.currency().as_str(),
-                    line.account().as_str(),
-                    &format_amount(line.debit()),
-                    &format_amount(line.credit()),
-                    line.description(),
-                    &entry.sources().join(" "),
-                    "",
-                    "",
-                ])?;
-            }
-        }
-        for x in self.exceptions {
-            out.write_record([
-                "exception",
-                "",
-                "",
-                x.property_id.as_ref().map_or("", PropertyId::as_str),
-                x.kind.as_str(),
-                "",
-                "",
-                x.amount.map_or("", |m| m.currency().as_str()),
-                "",
-                "",
-                "",
-                "",
-                &x.source_id,
-                &x.amount.map(|m| format_amount(m.amount())).unwrap_or_default(),
-                &x.message,
-            ])?;
-        }
-        let bytes = out.into_inner().map_err(|e| e.into_error())?;
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
-    }
-
-    /// A readable listing: each entry with its lines, then totals per account, then exceptions.
-    pub fn to_table(&self) -> String {
-        let mut out = String::new();
-        let mut totals: BTreeMap<(&str, &str), (Decimal, Decimal)> = BTreeMap::new();
-        for entry in self.entries {
-            let _ = writeln!(
-                out,
-                "{:<21} {} {:<11} {:<14} {} source(s)",
-                entry.doc_number().as_str(),
-                entry.date(),
-                entry.kind().as_str(),
-                entry.property_id().as_str(),
-                entry.sources().len()
-            );
-            for line in entry.lines() {
-                let (dr, cr) = match line.side() {
-                    Side::Debit => (format_amount(line.amount()), String::new()),
-                    Side::Credit => (String::new(), format_amount(line.amount())),
-                };
-                let _ = writeln!(
-                    out,
-                    "    {:<24} {:>14} {:>14}  {}",
-                    line.account().as_str(),
-                    dr,
-                    cr,
-                    line.description()
-                );
-                let total = totals.entry((entry.currency().as_str(), line.account().as_str())).or_default();
-                total.0 += line.debit();
-                total.1 += line.credit();
-            }
-        }
-        let _ = writeln!(out, "\n{} entries. Totals per account:", self.entries.len());
-        for ((currency, account), (dr, cr)) in &totals {
-            let _ = writeln!(
-                out,
-                "    {account:<24} {:>14} {:>14}  {currency}",
-                format_amount(*dr),
-                format_amount(*cr)
-            );
-        }
-        if self.exceptions.is_empty() {
-            let _ = writeln!(out, "\nNo exceptions.");
-        } else {
-            let _ = writeln!(out, "\n{} exception(s):", self.exceptions.len());
-            for x in self.exceptions {
-                let amount = x.amount.map(|m| m.to_string()).unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "    {:<18} {:<14} {:<16} {:>16}  {}",
-                    x.kind.as_str(),
-                    x.property_id.as_ref().map_or("-", PropertyId::as_str),
-                    x.source_id,
-                    amount,
-                    x.message
-                );
-            }
-        }
-        out
-    }
 }
 
 /// Writes PRODUCT.md §8 JSON as the plan is made: entries a batch at a time (a property's, as
@@ -292,19 +210,23 @@ fn entry_json<'e>(
             .lines()
             .iter()
             .map(|line| {
-                let mut target = BTreeMap::new();
-                if let Some(accounts) = mapping.accounts.get(line.account()) {
-                    if only != Some(TargetKind::Xero)
-                        && let Some(qbo) = &accounts.qbo
-                    {
-                        target.insert("qbo", qbo.as_str());
+                let target = match only {
+                    Some(target) => {
+                        LineTarget::One(OneTarget::of(TargetView::of(mapping, line.account(), target)))
                     }
-                    if only != Some(TargetKind::Qbo)
-                        && let Some(xero) = &accounts.xero
-                    {
-                        target.insert("xero", xero.as_str());
+                    None => {
+                        let mut refs = BTreeMap::new();
+                        if let Some(accounts) = mapping.accounts.get(line.account()) {
+                            if let Some(qbo) = &accounts.qbo {
+                                refs.insert("qbo", qbo.as_str());
+                            }
+                            if let Some(xero) = &accounts.xero {
+                                refs.insert("xero", xero.as_str());
+                            }
+                        }
+                        LineTarget::Both(refs)
                     }
-                }
+                };
                 LineJson {
                     account: line.account().as_str(),
                     debit: format_amount(line.debit()),

@@ -13,7 +13,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+mod pacing;
+
 use super::totp;
+use super::transport::{describe_transport, is_refused, loggable_url, origin};
 use super::wire::{ErrorEnvelope, SessionResponse};
 use crate::config::{EntrataCredentials, SourceConfig};
 use crate::http::{Jitter, Pause, RetryPolicy, read_body, retry_after};
@@ -30,6 +33,11 @@ pub enum SourceError {
     Rejected { path: String, status: u16, code: String, message: String },
     #[error("Entrata kept failing for {path} after {attempts} attempts: {last}")]
     Exhausted { path: String, attempts: u32, last: String },
+    #[error(
+        "cannot reach Entrata at {origin}: nothing accepts connections there ({attempts} attempts); \
+         check source.base_url in the config, and that the service (or `entrata-recon sandbox`) is running"
+    )]
+    Unreachable { origin: String, attempts: u32 },
     #[error("Entrata asked to wait {seconds} s before retrying {path}, longer than the {max} s we wait")]
     TooLongRetryAfter { path: String, seconds: u64, max: u64 },
     #[error("Entrata sent a malformed response for {path}: {message}")]
@@ -75,16 +83,25 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// once would otherwise keep us looping).
 const AUTH_RENEWALS_MAX: u32 = 3;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Attempts while the connection is refused: nothing listens at the address, and waiting the
+/// whole backoff (a minute or more) for it to appear helps nobody.
+const REFUSED_ATTEMPTS_MAX: u32 = 3;
+/// Waits at least this long are announced in the log (at info): a silent pause looks like a hang.
+pub const ANNOUNCED_WAIT: Duration = Duration::from_secs(2);
 const MFA_COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct EntrataClient {
     http: reqwest::Client,
     base_url: String,
+    /// `scheme://host:port` of `base_url`, for messages.
+    origin: String,
     credentials: EntrataCredentials,
     retry: RetryPolicy,
     session: Mutex<Session>,
     /// No request leaves before this instant (set when the rate-limit budget is spent).
     not_before: StdMutex<Option<Instant>>,
+    /// The last `not_before` announced in the log, so that concurrent waiters say it once.
+    announced_until: StdMutex<Option<Instant>>,
     jitter: StdMutex<Jitter>,
     /// Every wait (backoff, `Retry-After`, the rate-limit budget) and the clock those use.
     pause: Pause,
@@ -109,14 +126,26 @@ struct MfaBody {
 /// What one HTTP exchange came to, before retry decisions.
 enum Exchange {
     Body(Vec<u8>),
-    /// Worth another try after the given wait (`None`: the usual backoff).
-    Transient {
-        reason: String,
-        wait: Option<Duration>,
-    },
+    /// Worth another try.
+    Transient(Transient),
     Failed(SourceError),
     /// 401: the error code Entrata gave.
     Unauthorized(String),
+}
+
+/// A failure worth another try.
+struct Transient {
+    reason: String,
+    /// The server's `Retry-After`; `None`: the usual backoff.
+    wait: Option<Duration>,
+    /// The connection was refused: only a few quick tries.
+    refused: bool,
+}
+
+impl Transient {
+    fn exchange(reason: String, wait: Option<Duration>) -> Exchange {
+        Exchange::Transient(Transient { reason, wait, refused: false })
+    }
 }
 
 impl EntrataClient {
@@ -132,10 +161,12 @@ impl EntrataClient {
         Ok(EntrataClient {
             http,
             base_url: config.base_url.clone(),
+            origin: origin(&config.base_url),
             credentials,
             retry: RetryPolicy::standard(config.max_attempts),
             session: Mutex::new(Session { token: None, generation: 0, renew_at: None }),
             not_before: StdMutex::new(None),
+            announced_until: StdMutex::new(None),
             jitter: StdMutex::new(Jitter::from_entropy()),
             pause: Pause::real(),
             stats: ClientStats::default(),
@@ -198,8 +229,8 @@ impl EntrataClient {
                         message: "the session was not accepted".to_owned(),
                     });
                 }
-                Exchange::Transient { reason, wait } => {
-                    self.retry_later(path, attempt, &reason, wait).await?;
+                Exchange::Transient(transient) => {
+                    self.retry_later(path, attempt, &transient).await?;
                 }
             }
         }
@@ -251,8 +282,8 @@ impl EntrataClient {
                     return self.login_locked(session).await;
                 }
                 Exchange::Failed(e) => return Err(e),
-                Exchange::Transient { reason, wait } => {
-                    self.retry_later(path, attempt, &reason, wait).await?;
+                Exchange::Transient(transient) => {
+                    self.retry_later(path, attempt, &transient).await?;
                 }
             }
         }
@@ -310,8 +341,8 @@ impl EntrataClient {
                     return Err(SourceError::Login { code, message });
                 }
                 Exchange::Failed(e) => return Err(e),
-                Exchange::Transient { reason, wait } => {
-                    self.retry_later(path, attempt, &reason, wait).await?;
+                Exchange::Transient(transient) => {
+                    self.retry_later(path, attempt, &transient).await?;
                     // A TOTP code may have gone stale while we waited.
                     if let Some(secret) = &self.credentials.totp_secret
                         && mfa.as_ref().is_some_and(|m| m.kind == "totp")
@@ -373,19 +404,31 @@ impl EntrataClient {
         Ok(())
     }
 
-    /// One request: classifies the outcome; records rate-limit budget and stats.
+    /// One request: classifies the outcome; records rate-limit budget and stats. With `-vv` each
+    /// request is logged with its method, URL (no secrets: `loggable_url`), status and time.
     async fn exchange(&self, request: reqwest::RequestBuilder, path: &str) -> Exchange {
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
-        let response = match request.send().await {
+        let request = match request.build() {
+            Ok(request) => request,
+            Err(e) => return Exchange::Failed(SourceError::Client(describe_transport(&e, &self.origin))),
+        };
+        let (method, url) = (request.method().clone(), loggable_url(request.url()));
+        let started = Instant::now();
+        let response = match self.http.execute(request).await {
             Ok(r) => r,
-            Err(e) => return Exchange::Transient { reason: describe_transport(&e), wait: None },
+            Err(e) => {
+                let reason = describe_transport(&e, &self.origin);
+                tracing::trace!(%method, %url, elapsed_ms = started.elapsed().as_millis() as u64, error = %reason, "HTTP request failed");
+                return Exchange::Transient(Transient { reason, wait: None, refused: is_refused(&e) });
+            }
         };
         let status = response.status();
+        tracing::trace!(%method, %url, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "HTTP request");
         self.note_budget(response.headers());
         let wait = retry_after(response.headers(), SystemTime::now());
         let body = match read_body(response).await {
             Ok(b) => b,
-            Err(e) => return Exchange::Transient { reason: e.to_string(), wait: None },
+            Err(e) => return Transient::exchange(e.to_string(), None),
         };
         if status == StatusCode::OK {
             return Exchange::Body(body);
@@ -408,10 +451,10 @@ impl EntrataClient {
             }),
             StatusCode::TOO_MANY_REQUESTS => {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                Exchange::Transient { reason: "429 rate limited".into(), wait }
+                Transient::exchange("429 rate limited".into(), wait)
             }
             s if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT => {
-                Exchange::Transient { reason: format!("{} {}", s.as_u16(), code), wait }
+                Transient::exchange(format!("{} {}", s.as_u16(), code), wait)
             }
             s => Exchange::Failed(SourceError::Rejected {
                 path: path.to_owned(),
@@ -425,95 +468,4 @@ impl EntrataClient {
             }),
         }
     }
-
-    /// After a transient failure: gives up once the attempts are spent, else waits.
-    async fn retry_later(
-        &self,
-        path: &str,
-        attempt: u32,
-        reason: &str,
-        wait: Option<Duration>,
-    ) -> Result<(), SourceError> {
-        if attempt >= self.retry.max_attempts {
-            return Err(SourceError::Exhausted {
-                path: path.to_owned(),
-                attempts: attempt,
-                last: reason.to_owned(),
-            });
-        }
-        self.pause(path, attempt, reason, wait).await
-    }
-
-    /// Sleeps before another attempt: `Retry-After` when the server gave one, else backoff.
-    async fn pause(
-        &self,
-        path: &str,
-        attempt: u32,
-        reason: &str,
-        wait: Option<Duration>,
-    ) -> Result<(), SourceError> {
-        self.stats.retries.fetch_add(1, Ordering::Relaxed);
-        let delay = match wait {
-            Some(w) if w > self.retry.max_retry_after => {
-                return Err(SourceError::TooLongRetryAfter {
-                    path: path.to_owned(),
-                    seconds: w.as_secs(),
-                    max: self.retry.max_retry_after.as_secs(),
-                });
-            }
-            Some(w) => w,
-            None => {
-                let mut jitter = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
-                self.retry.backoff(attempt, &mut jitter)
-            }
-        };
-        tracing::warn!(
-            path,
-            attempt,
-            reason,
-            delay_ms = delay.as_millis() as u64,
-            "Entrata request failed; retrying"
-        );
-        self.pause.sleep(delay).await;
-        Ok(())
-    }
-
-    /// When Entrata says the window's budget is spent, hold further requests until it resets
-    /// instead of spending a request on a 429.
-    fn note_budget(&self, headers: &reqwest::header::HeaderMap) {
-        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        if let (Some(0), Some(reset)) = (number("x-ratelimit-remaining"), number("x-ratelimit-reset")) {
-            let until =
-                self.pause.now() + Duration::from_secs(reset.min(self.retry.max_retry_after.as_secs()));
-            let mut not_before = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
-            *not_before = Some(not_before.map_or(until, |t| t.max(until)));
-        }
-    }
-
-    async fn wait_for_budget(&self) {
-        let until = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(until) = until {
-            self.pause.sleep_until(until).await;
-        }
-    }
-}
-
-/// A transport error in words, without the URL's query (which is harmless) or anything secret.
-fn describe_transport(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_body() || e.is_decode() {
-        "connection dropped while reading the response"
-    } else {
-        "connection failed"
-    };
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    let mut detail = String::new();
-    while let Some(s) = source {
-        detail = s.to_string();
-        source = s.source();
-    }
-    if detail.is_empty() { kind.to_owned() } else { format!("{kind}: {detail}") }
 }

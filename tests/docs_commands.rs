@@ -1,0 +1,265 @@
+//! Every command line in the READMEs' `sh` blocks, and every example in `--help`, runs as
+//! written, against sandboxes, on this build. Found generically (fenced `sh` blocks; the lines
+//! under `Examples:` in each command's help, walking clap's command tree), so commands added later
+//! are covered without touching this file.
+//!
+//! The substitutions and conventions, the only ones:
+//! - `entrata-recon ARGS` is this build's binary (on `PATH` for `sh`); `cargo run --release --
+//!   ARGS` is the same binary; `cargo test ...` lines are skipped (they are this suite).
+//! - `/tmp/try` becomes a fresh scratch folder's `try/`; a fixed port (`127.0.0.1:8080`) becomes
+//!   a free one.
+//! - Each README's lines run in order with `sh -c`, in a fresh scratch folder holding copies of the
+//!   repository's `fixtures/` and `mappings/` (as in a checkout); the `--help` examples run in the
+//!   order `--help` shows them, in one scratch folder holding `fixtures/`.
+//! - `sandbox` lines run in the background until they print that they are ready, and serve until
+//!   the test ends (the README says "in another terminal").
+//! - `connect` lines are answered as a person with a browser would: the authorization URL they
+//!   print is opened (its redirects followed, back to `connect`'s loopback listener).
+//! - A command must exit 0 or 1 (done, or done and something needs a person: the sandboxes'
+//!   portfolios have planted exceptions); one with `--strict` may exit 2, which is what `--strict`
+//!   does with such findings.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::CommandFactory;
+use common::cli::{BIN, Background};
+
+const READMES: [&str; 3] = ["README.md", "fixtures/README.md", "mappings/README.md"];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The lines of the fenced `sh` blocks of a Markdown file, comments and blank lines left out.
+fn sh_lines(markdown: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut in_sh = false;
+    for line in markdown.lines() {
+        let fence = line.trim_start();
+        if fence.starts_with("```") {
+            in_sh = !in_sh && fence.trim_start_matches('`').trim() == "sh";
+            continue;
+        }
+        let command = line.trim();
+        if in_sh && !command.is_empty() && !command.starts_with('#') {
+            lines.push(command.to_owned());
+        }
+    }
+    lines
+}
+
+/// The examples of every command's help, in the order `--help` shows the commands.
+fn help_examples(command: &clap::Command, out: &mut Vec<String>) {
+    for help in [command.get_after_help(), command.get_after_long_help()].into_iter().flatten() {
+        let text = help.to_string();
+        let mut in_examples = false;
+        for line in text.lines() {
+            if line.trim_end().ends_with("Examples:") {
+                in_examples = true;
+            } else if in_examples && line.trim_start().starts_with("entrata-recon ") {
+                out.push(line.trim().to_owned());
+            } else if in_examples && !line.trim().is_empty() {
+                in_examples = false;
+            }
+        }
+    }
+    for sub in command.get_subcommands() {
+        help_examples(sub, out);
+    }
+}
+
+/// A scratch folder with `entrata-recon` on a PATH of its own.
+struct Scratch {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    background: Vec<Background>,
+}
+
+impl Scratch {
+    fn new(copies: &[&str]) -> Scratch {
+        let dir = tempfile::tempdir().expect("scratch folder");
+        for folder in copies {
+            copy_dir(&repo().join(folder), &dir.path().join(folder));
+        }
+        let bin = dir.path().join(".bin");
+        std::fs::create_dir(&bin).expect("mkdir");
+        std::os::unix::fs::symlink(BIN, bin.join("entrata-recon")).expect("symlink");
+        Scratch { dir, bin, background: Vec::new() }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The command line as it will run: the conventions above applied. `None`: skipped.
+    fn resolve(&self, line: &str) -> Option<String> {
+        let line = if let Some(rest) = line.strip_prefix("cargo run --release -- ") {
+            format!("entrata-recon {rest}")
+        } else if line.starts_with("cargo test") {
+            return None;
+        } else {
+            assert!(
+                line.starts_with("entrata-recon "),
+                "no convention covers `{line}`: extend tests/docs_commands.rs"
+            );
+            line.to_owned()
+        };
+        let line = line.replace("/tmp/try", &self.path().join("try").display().to_string());
+        Some(free_ports(&line))
+    }
+
+    fn sh(&self, line: &str) -> Command {
+        let mut command = Command::new("sh");
+        let path = format!("{}:{}", self.bin.display(), std::env::var("PATH").unwrap_or_default());
+        command
+            .arg("-c")
+            .arg(line)
+            .env_clear()
+            .env("PATH", path)
+            .env("TMPDIR", self.path())
+            .env("HOME", self.path())
+            .current_dir(self.path())
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    fn run(&mut self, written: &str) {
+        let Some(line) = self.resolve(written) else { return };
+        if line.starts_with("entrata-recon sandbox") {
+            // `exec`: the sandbox itself is the child, and is stopped with it.
+            self.background.push(Background::start(self.sh(&format!("exec {line}"))));
+            eprintln!("serving: {line}");
+            return;
+        }
+        let output = if line.contains(" connect ") {
+            consent(self.sh(&line))
+        } else {
+            self.sh(&line).output().expect("sh runs")
+        };
+        let code = output.status.code();
+        eprintln!("exit {code:?}: {line}");
+        let strict_refusal = code == Some(2) && line.contains("--strict");
+        assert!(
+            matches!(code, Some(0 | 1)) || strict_refusal,
+            "`{written}` (run as `{line}`) exited {code:?}\nstdout:\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// Runs a `connect` and opens the URL it prints as a browser would (following the redirects back
+/// to its loopback listener).
+fn consent(mut command: Command) -> std::process::Output {
+    use std::io::BufRead;
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut reader = std::io::BufReader::new(stdout);
+    let mut printed = String::new();
+    let mut url = None;
+    let mut line = String::new();
+    while reader.read_line(&mut line).expect("read") > 0 {
+        printed.push_str(&line);
+        if line.starts_with("http") {
+            url = Some(line.trim().to_owned());
+            break;
+        }
+        line.clear();
+    }
+    if let Some(url) = url {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        runtime.block_on(async {
+            let browser = reqwest::Client::builder().no_proxy().build().expect("client");
+            for _ in 0..50 {
+                if browser.get(&url).send().await.is_ok() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            panic!("the consent URL {url} never answered");
+        });
+    }
+    let mut rest = String::new();
+    let _ = std::io::Read::read_to_string(&mut reader, &mut rest);
+    printed.push_str(&rest);
+    let mut output = child.wait_with_output().expect("connect ends");
+    output.stdout = printed.into_bytes();
+    output
+}
+
+/// `127.0.0.1:PORT` with a fixed port becomes a free port.
+fn free_ports(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("127.0.0.1:") {
+        let (head, tail) = rest.split_at(at + "127.0.0.1:".len());
+        out.push_str(head);
+        let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
+        if digits.is_empty() || digits == "0" {
+            out.push_str(&digits);
+        } else {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+            out.push_str(&listener.local_addr().expect("addr").port().to_string());
+        }
+        rest = &tail[digits.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn every_readme_command_runs_as_written() {
+    let mut ran = 0;
+    for readme in READMES {
+        let text = std::fs::read_to_string(repo().join(readme)).expect("README");
+        let mut scratch = Scratch::new(&["fixtures", "mappings"]);
+        for line in sh_lines(&text) {
+            scratch.run(&line);
+            ran += 1;
+        }
+    }
+    assert!(ran >= 8, "only {ran} README commands found");
+}
+
+#[test]
+fn every_help_example_runs_as_written() {
+    let mut examples = Vec::new();
+    help_examples(&entrata_recon::cli::Cli::command(), &mut examples);
+    assert!(examples.len() >= 12, "{examples:#?}");
+    let mut scratch = Scratch::new(&["fixtures"]);
+    for example in &examples {
+        scratch.run(example);
+    }
+}
+
+#[test]
+fn the_conventions_find_and_resolve_commands() {
+    let markdown = "text\n```sh\ncargo run --release -- demo   # a comment\n\n# a comment line\ncargo test --locked\n```\n```toml\nx = 1\n```\n";
+    assert_eq!(sh_lines(markdown), ["cargo run --release -- demo   # a comment", "cargo test --locked"]);
+    let scratch = Scratch::new(&[]);
+    assert_eq!(scratch.resolve("cargo test --locked"), None);
+    let resolved = scratch.resolve("cargo run --release -- --config /tmp/try/recon.toml plan").expect("run");
+    assert_eq!(resolved, format!("entrata-recon --config {}/try/recon.toml plan", scratch.path().display()));
+    let ported = free_ports("entrata-recon sandbox --listen 127.0.0.1:8080 --x 127.0.0.1:0");
+    assert!(!ported.contains(":8080") && ported.ends_with("127.0.0.1:0"), "{ported}");
+}

@@ -1,0 +1,102 @@
+//! `status` says what needs a person: the exceptions `plan` finds (quarantined items included), by
+//! kind with the money waiting, in text and JSON, and exits 1 when there are any, as `plan` does.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Harness, fixture, generated};
+use entrata_recon::run::demo::write_example_mappings;
+use serde_json::Value;
+
+async fn with_mappings(options: entrata_recon::sandbox::SandboxOptions) -> Harness {
+    let h = Harness::start(options).await;
+    write_example_mappings(&h.dir.path().join("mappings")).expect("mappings written");
+    h
+}
+
+fn json(run: &common::Run) -> Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {run:?}"))
+}
+
+fn plan_kinds(plan: &Value) -> BTreeMap<String, u64> {
+    let mut kinds = BTreeMap::new();
+    for x in plan["exceptions"].as_array().expect("exceptions") {
+        *kinds.entry(x["kind"].as_str().expect("kind").to_owned()).or_default() += 1;
+    }
+    kinds
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_the_exceptions_plan_finds_by_kind_with_money() {
+    let h = with_mappings(generated("properties=2,months=2,seed=11")).await;
+    assert_eq!(h.run(&["pull"]).await.code, Some(0));
+    let plan = h.run(&["plan", "--format", "json"]).await;
+    assert_eq!(plan.code, Some(1), "planted exceptions: {plan:?}");
+    let plan = json(&plan);
+    let kinds = plan_kinds(&plan);
+    let total: u64 = kinds.values().sum();
+    assert!(kinds.contains_key("unmapped_code"), "{kinds:?}");
+
+    let text = h.run(&["status"]).await;
+    assert_eq!(text.code, Some(1), "the same exceptions need the same person: {text:?}");
+    assert!(text.stdout.contains(&format!("Needs a person: {total} open exceptions")), "{}", text.stdout);
+    let unmapped_line =
+        text.stdout.lines().find(|l| l.trim_start().starts_with("unmapped_code")).expect("line");
+    assert!(unmapped_line.contains(" USD") && unmapped_line.ends_with("held"), "{unmapped_line}");
+    let waiting: rust_decimal::Decimal = plan["exceptions"]
+        .as_array()
+        .expect("exceptions")
+        .iter()
+        .filter(|x| x["kind"] == "unmapped_code")
+        .map(|x| x["amount"].as_str().expect("amount").parse::<rust_decimal::Decimal>().expect("decimal"))
+        .sum();
+    assert!(unmapped_line.contains(&format!("{waiting} USD")), "{unmapped_line} vs {waiting}");
+
+    let status = h.run(&["status", "--format", "json"]).await;
+    assert_eq!(status.code, Some(1));
+    let status = json(&status);
+    assert_eq!(status["exceptions"], total, "{status}");
+    assert_eq!(status["planChecked"], true);
+    assert_eq!(status["needsPerson"], true);
+    let by_kind: BTreeMap<String, u64> = status["exceptionsByKind"]
+        .as_array()
+        .expect("by kind")
+        .iter()
+        .map(|k| (k["kind"].as_str().expect("kind").to_owned(), k["count"].as_u64().expect("count")))
+        .collect();
+    assert_eq!(by_kind, kinds);
+    let unmapped =
+        status["exceptionsByKind"].as_array().expect("by kind").iter().find(|k| k["kind"] == "unmapped_code");
+    assert_eq!(unmapped.expect("unmapped")["waiting"]["USD"], format!("{waiting}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quarantined_items_count_once_and_broken_mappings_are_said() {
+    let h = with_mappings(fixture("quarantine.json")).await;
+    assert_eq!(h.run(&["pull"]).await.code, Some(1));
+    let plan = json(&h.run(&["plan", "--format", "json"]).await);
+    let kinds = plan_kinds(&plan);
+    assert_eq!(kinds.get("invalid_item"), Some(&5), "{kinds:?}");
+    let status = json(&h.run(&["status", "--format", "json"]).await);
+    assert_eq!(
+        status["exceptions"],
+        kinds.values().sum::<u64>(),
+        "quarantined items are not counted twice: {status}"
+    );
+    assert_eq!(status["quarantined"].as_array().expect("quarantined").len(), 5);
+
+    // Mapping files with a mistake: status still reports, says why it could not plan, exits 1.
+    let portfolio = h.dir.path().join("mappings/portfolio.toml");
+    let text = std::fs::read_to_string(&portfolio).expect("portfolio");
+    std::fs::write(&portfolio, text.replace("group_by = \"day\"", "group_by = \"week\"")).expect("write");
+    let status = h.run(&["status"]).await;
+    assert_eq!(status.code, Some(1), "{status:?}");
+    assert!(
+        status.stdout.contains("not checked: the mapping files in")
+            && status.stdout.contains("have 1 mistake; `entrata-recon mappings check` shows it"),
+        "{}",
+        status.stdout
+    );
+    assert!(status.stdout.contains("Needs a person: 5 open exceptions"), "{}", status.stdout);
+}
