@@ -184,7 +184,11 @@ pub async fn post_to<T: Target>(
     // 2. Send the rest, a batch at a time; what comes back unknown is looked up and requeued.
     let batch_size = target.batch_size().max(1);
     while !to_send.is_empty() {
-        let take = batch_size.min(to_send.len());
+        // A batch holds one class of entries (stable: the outbox order stays within a class).
+        to_send.sort_by_key(|p| target.batch_class(&p.entry));
+        let class = target.batch_class(&to_send[0].entry);
+        let same = to_send.iter().take_while(|p| target.batch_class(&p.entry) == class).count();
+        let take = batch_size.min(same);
         let mut batch: Vec<Pending> = to_send.drain(..take).collect();
         let outgoing: Vec<Outgoing> = batch
             .iter()
