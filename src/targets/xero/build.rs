@@ -196,3 +196,6 @@ pub fn bank_transaction_matches(saved: &wire::SavedBankTransaction, key: &str, d
     saved.reference.as_deref().is_some_and(|r| r.trim().eq_ignore_ascii_case(doc_number))
         && saved.line_items.iter().any(|l| l.description.as_deref().is_some_and(|d| d.contains(&marker)))
 }
+
+#[cfg(test)]
+mod tests;

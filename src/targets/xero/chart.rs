@@ -93,17 +93,56 @@ impl Chart {
     /// Reads the organisation's references: four calls, more only when the mappings name over
     /// twenty contacts.
     pub async fn read(client: &XeroClient, mappings: &MappingSet) -> Result<Chart, TargetError> {
-        let mut chart = Chart::default();
         let organisations: wire::Organisations =
             parse("Organisation", &client.get("Organisation", &[], None).await?)?;
-        if let Some(org) = organisations.organisations.into_iter().next() {
+        let accounts: wire::Accounts = parse("Accounts", &client.get("Accounts", &[], None).await?)?;
+        let params = [("includeArchived", "true".to_owned())];
+        let tracking: wire::TrackingCategories =
+            parse("TrackingCategories", &client.get("TrackingCategories", &params, None).await?)?;
+        let names: BTreeSet<String> = all_mappings(mappings)
+            .filter_map(|m| m.dimensions.xero_contact.as_deref())
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .collect();
+        let names: Vec<String> = names.into_iter().collect();
+        let mut contacts = Vec::new();
+        for chunk in names.chunks(CONTACT_NAMES_PER_CALL) {
+            let clause: Vec<String> = chunk.iter().map(|n| format!("Name=={}", where_string(n))).collect();
+            let params = [("where", clause.join(" OR "))];
+            let found: wire::Contacts = parse("Contacts", &client.get("Contacts", &params, None).await?)?;
+            contacts.extend(found.contacts);
+        }
+        let chart = Chart::from_lists(
+            organisations.organisations.into_iter().next(),
+            accounts.accounts,
+            tracking.tracking_categories,
+            contacts,
+        );
+        tracing::info!(
+            organisation = chart.organisation.as_deref().unwrap_or("?"),
+            accounts = chart.accounts.len(),
+            tracking_categories = chart.tracking.len(),
+            contacts = chart.contacts.len(),
+            "Xero references read"
+        );
+        Ok(chart)
+    }
+
+    /// The references from Xero's lists (accounts without a code cannot be named by a mapping).
+    pub fn from_lists(
+        organisation: Option<wire::Organisation>,
+        accounts: Vec<wire::Account>,
+        tracking: Vec<wire::TrackingCategory>,
+        contacts: Vec<wire::Contact>,
+    ) -> Chart {
+        let mut chart = Chart { tracking, ..Chart::default() };
+        if let Some(org) = organisation {
             chart.organisation = org.name;
             chart.base_currency = org.base_currency.map(|c| c.trim().to_ascii_uppercase());
             chart.period_lock_date = org.period_lock_date.as_deref().and_then(wire::parse_date);
             chart.end_of_year_lock_date = org.end_of_year_lock_date.as_deref().and_then(wire::parse_date);
         }
-        let accounts: wire::Accounts = parse("Accounts", &client.get("Accounts", &[], None).await?)?;
-        for account in accounts.accounts {
+        for account in accounts {
             let Some(code) = account.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
                 continue;
             };
@@ -119,36 +158,13 @@ impl Chart {
                 },
             );
         }
-        let params = [("includeArchived", "true".to_owned())];
-        let tracking: wire::TrackingCategories =
-            parse("TrackingCategories", &client.get("TrackingCategories", &params, None).await?)?;
-        chart.tracking = tracking.tracking_categories;
-        let names: BTreeSet<String> = all_mappings(mappings)
-            .filter_map(|(_, m)| m.dimensions.xero_contact.as_deref())
-            .map(|name| name.trim().to_owned())
-            .filter(|name| !name.is_empty())
-            .collect();
-        let names: Vec<String> = names.into_iter().collect();
-        for chunk in names.chunks(CONTACT_NAMES_PER_CALL) {
-            let clause: Vec<String> = chunk.iter().map(|n| format!("Name=={}", where_string(n))).collect();
-            let params = [("where", clause.join(" OR "))];
-            let contacts: wire::Contacts = parse("Contacts", &client.get("Contacts", &params, None).await?)?;
-            for contact in contacts.contacts {
-                let active = contact.status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"));
-                chart.contacts.insert(
-                    name_key(&contact.name),
-                    ChartContact { id: contact.id, name: contact.name, active },
-                );
-            }
+        for contact in contacts {
+            let active = contact.status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"));
+            chart
+                .contacts
+                .insert(name_key(&contact.name), ChartContact { id: contact.id, name: contact.name, active });
         }
-        tracing::info!(
-            organisation = chart.organisation.as_deref().unwrap_or("?"),
-            accounts = chart.accounts.len(),
-            tracking_categories = chart.tracking.len(),
-            contacts = chart.contacts.len(),
-            "Xero references read"
-        );
-        Ok(chart)
+        chart
     }
 
     pub fn account(&self, code: &str) -> Option<&ChartAccount> {
@@ -327,7 +343,6 @@ impl Chart {
 }
 
 /// The portfolio mapping and every property's merged mapping.
-fn all_mappings(set: &MappingSet) -> impl Iterator<Item = (Option<&PropertyId>, &PropertyMapping)> {
-    std::iter::once((None, set.portfolio()))
-        .chain(set.overridden_properties().map(|id| (Some(id), set.for_property(id))))
+fn all_mappings(set: &MappingSet) -> impl Iterator<Item = &PropertyMapping> {
+    std::iter::once(set.portfolio()).chain(set.overridden_properties().map(|id| set.for_property(id)))
 }
