@@ -9,3 +9,5 @@ mod support;
 
 #[path = "post_xero/month.rs"]
 mod month;
+#[path = "post_xero/recovery.rs"]
+mod recovery;
