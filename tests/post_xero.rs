@@ -7,6 +7,8 @@ mod common;
 #[path = "post_xero/support.rs"]
 mod support;
 
+#[path = "post_xero/connect.rs"]
+mod connect;
 #[path = "post_xero/limits.rs"]
 mod limits;
 #[path = "post_xero/month.rs"]

@@ -95,6 +95,11 @@ async fn a_generated_month_posts_as_planned_in_the_fewest_calls_and_only_once() 
     for entry in &planned {
         assert_posted_as_planned(&books, &p.mappings, entry);
     }
+    // Each entry was confirmed with its own document's id.
+    for result in &summary.posted {
+        let id = books.id_of(&result.key).expect("in Xero once");
+        assert_eq!(result.detail, format!("xero id {id}"));
+    }
 
     // The fewest calls: a write per 50 documents of a kind, the four reads of `open`, no lookup,
     // and not one 429 under Xero's real limits.

@@ -168,7 +168,6 @@ struct Dump {
 pub struct Books {
     pub manual_journals: Vec<Journal>,
     pub bank_transactions: Vec<BankTransaction>,
-    pub lock_date: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,6 +240,14 @@ impl Books {
                 t.line_items.iter().any(|l| l.description.as_deref().is_some_and(|d| d.contains(&marker)))
             })
             .collect()
+    }
+
+    /// The id of the one document in Xero for `key`.
+    pub fn id_of(&self, key: &str) -> Option<&str> {
+        let journals = self.journals_of(key).into_iter().map(|j| j.id.as_str());
+        let banks = self.bank_transactions_of(key).into_iter().map(|t| t.id.as_str());
+        let ids: Vec<&str> = journals.chain(banks).collect();
+        if let [id] = ids[..] { Some(id) } else { None }
     }
 
     /// Documents in Xero, journals and bank transactions.
