@@ -5,10 +5,12 @@
 
 use std::time::Duration;
 
+use entrata_recon::posting::TargetError;
 use entrata_recon::posting::engine::needs_attention;
 use entrata_recon::run::connect::{ConnectOptions, connect};
 use entrata_recon::targets::TargetKind;
 use reqwest::StatusCode;
+use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use crate::support::{Posting, set_xero};
@@ -96,7 +98,35 @@ async fn a_pkce_connection_posts_and_survives_a_lost_refresh() {
     assert!(after.generation > stored.generation, "the new tokens were stored");
 
     // The stored connection keeps working on the next run.
-    let mut again = p.target(pause).await;
+    let mut again = p.target(pause.clone()).await;
     let rerun = p.post(&mut again).await;
     assert!(!needs_attention(&rerun) && rerun.posted.is_empty(), "{rerun:#?}");
+
+    // The organisation disconnects the app: 403, and the run says to connect again.
+    let token = p.state.connection(TargetKind::Xero).await.expect("state").expect("stored").access_token;
+    let http = reqwest::Client::new();
+    let connections: Value = http
+        .get(format!("{}/connections", p.h.sandbox.xero_base_url()))
+        .bearer_auth(token.expose_secret())
+        .send()
+        .await
+        .expect("connections")
+        .json()
+        .await
+        .expect("json");
+    let id = connections[0]["id"].as_str().expect("a connection id");
+    let deleted = http
+        .delete(format!("{}/connections/{id}", p.h.sandbox.xero_base_url()))
+        .bearer_auth(token.expose_secret())
+        .send()
+        .await
+        .expect("disconnect");
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    match p.try_target(pause).await {
+        Err(TargetError::Auth(message)) => {
+            assert!(message.contains("connect xero") && message.contains("403"), "{message}")
+        }
+        Err(other) => panic!("expected an auth error, got {other}"),
+        Ok(_) => panic!("a disconnected organisation opened"),
+    }
 }

@@ -99,3 +99,31 @@ async fn an_archived_account_and_a_lock_date_are_reported_per_entry_while_the_re
     assert!(rerun.posted.is_empty());
     assert!(rerun.failed.iter().all(|f| f.detail.contains("lock date")));
 }
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_once_and_a_5xx_is_looked_up_before_a_resend() {
+    let p = Posting::start(|_| {}).await;
+    // The first journal write finds its token expired (401: not processed); sent again with a
+    // fresh token, it meets a 500 (outcome unknown): looked up, absent, sent again.
+    p.h.set_faults(
+        r#"[{"service": "xero", "method": "PUT", "path": "**/ManualJournals", "nth": 1, "action": "expire_token"},
+            {"service": "xero", "method": "PUT", "path": "**/ManualJournals", "nth": 2, "action": {"status": 500}}]"#,
+    )
+    .await;
+    let mut xero = p.target(p.h.virtual_pause()).await;
+    let summary = p.post(&mut xero).await;
+    assert!(!needs_attention(&summary), "{summary:#?}");
+    assert_eq!(p.h.fired().await, [1, 1]);
+    let counts = xero.counts();
+    assert_eq!(counts.refused_tokens, 1, "{counts:?}");
+    assert_eq!(summary.lookup_calls, 1, "the 500 was looked up before the resend");
+    // The engine sent the batch twice (before and after the lookup); the client sent its first
+    // try twice (before and after the refresh).
+    assert_eq!(counts.writes, summary.write_calls + 1, "{counts:?}");
+    let planned = p.planned().await;
+    let books = p.books().await;
+    assert_eq!(books.len(), planned.len());
+    for entry in &planned {
+        assert!(books.id_of(entry.key().as_str()).is_some(), "{} once", entry.key());
+    }
+}
