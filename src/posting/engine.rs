@@ -4,7 +4,8 @@
 //!    a crash may have come between the request and its answer) are looked up in the target by
 //!    document number and the key in the memo. Found: `confirmed`. Not found: sent again below,
 //!    under the same idempotency token. Not looked up (the lookup failed): not sent this run.
-//! 2. **Send.** Everything else not confirmed goes out in batches of the target's size. Each batch
+//! 2. **Send.** Everything else not confirmed goes out in batches of the target's size, each of one
+//!    `Target::batch_class` (Xero: journals and bank transactions apart). Each batch
 //!    is first written `pending` (attempt counted, token recorded) in its own transaction; then the
 //!    request; then the outcomes in another transaction. An outcome that is not known is looked up
 //!    again at once (at most `ROUNDS_MAX` times per entry and run) before the entry may be resent.

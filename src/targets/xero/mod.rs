@@ -18,9 +18,12 @@ pub mod wire;
 
 use std::sync::Arc;
 
+pub use self::chart::ChartFinding;
+pub use self::client::CallCounts;
+
 use self::build::Document;
-use self::chart::{Chart, ChartFinding};
-use self::client::{CallCounts, XeroClient};
+use self::chart::Chart;
+use self::client::XeroClient;
 use self::outcome::Sent;
 use crate::config::TargetConfig;
 use crate::http::Pause;
@@ -55,6 +58,18 @@ pub async fn open(
     let client = XeroClient::new(&config.api_base, tenant_id, tokens, pause)?;
     let chart = Chart::read(&client, &mappings).await?;
     Ok(XeroTarget { client, chart, mappings })
+}
+
+/// `mappings check --target xero`: what the mappings ask of the organisation that its books
+/// cannot give (`open`, then `XeroTarget::check_chart`).
+pub async fn check_chart(
+    config: &TargetConfig,
+    tokens: TokenSource,
+    tenant_id: String,
+    mappings: Arc<MappingSet>,
+    pause: Pause,
+) -> Result<Vec<ChartFinding>, TargetError> {
+    Ok(open(config, tokens, tenant_id, mappings, pause).await?.check_chart())
 }
 
 impl XeroTarget {
