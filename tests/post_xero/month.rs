@@ -95,6 +95,11 @@ async fn a_generated_month_posts_as_planned_in_the_fewest_calls_and_only_once() 
     for entry in &planned {
         assert_posted_as_planned(&books, &p.mappings, entry);
     }
+    // Every write carried an Idempotency-Key: the batch key and the kind of document.
+    let keys: Vec<&str> = books.idempotency_keys.iter().map(|k| k.key.as_str()).collect();
+    assert_eq!(keys.len(), journal_entries.div_ceil(50) + bank_entries.div_ceil(50), "{keys:?}");
+    assert!(keys.iter().all(|k| k.len() == 35 && (k.ends_with("-mj") || k.ends_with("-bt"))), "{keys:?}");
+    assert!(books.idempotency_keys.iter().all(|k| k.status == Some(200)));
     // Each entry was confirmed with its own document's id.
     for result in &summary.posted {
         let id = books.id_of(&result.key).expect("in Xero once");

@@ -168,6 +168,14 @@ struct Dump {
 pub struct Books {
     pub manual_journals: Vec<Journal>,
     pub bank_transactions: Vec<BankTransaction>,
+    /// Live `Idempotency-Key`s (6 minutes on the sandbox clock).
+    pub idempotency_keys: Vec<IdempotencyKey>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub status: Option<u16>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -191,6 +191,15 @@ fn deposits_receive_and_returns_spend_money() {
         "undeposited_funds line [entrata-recon prop_0001/deposit/2026-02-03/1]"
     );
     assert_eq!(items[1]["Description"], "card_clearing line");
+    let mapping = set.for_property(deposit.property_id());
+    let Document::Bank(b) = document(&chart(), mapping, &deposit, None).expect("built") else {
+        panic!("a bank transaction")
+    };
+    let text = serde_json::to_string(&b).expect("json");
+    assert!(
+        text.contains(r#""Quantity":1,"UnitAmount":300.00,"LineAmount":300.00,"AccountCode":"1499""#),
+        "{text}"
+    );
 
     let returned = entry(
         "prop_0003",
