@@ -4,7 +4,8 @@
 //!    a crash may have come between the request and its answer) are looked up in the target by
 //!    document number and the key in the memo. Found: `confirmed`. Not found: sent again below,
 //!    under the same idempotency token. Not looked up (the lookup failed): not sent this run.
-//! 2. **Send.** Everything else not confirmed goes out in batches of the target's size. Each batch
+//! 2. **Send.** Everything else not confirmed goes out in batches of the target's size, each of one
+//!    `Target::batch_class` (Xero: journals and bank transactions apart). Each batch
 //!    is first written `pending` (attempt counted, token recorded) in its own transaction; then the
 //!    request; then the outcomes in another transaction. An outcome that is not known is looked up
 //!    again at once (at most `ROUNDS_MAX` times per entry and run) before the entry may be resent.
@@ -184,7 +185,11 @@ pub async fn post_to<T: Target>(
     // 2. Send the rest, a batch at a time; what comes back unknown is looked up and requeued.
     let batch_size = target.batch_size().max(1);
     while !to_send.is_empty() {
-        let take = batch_size.min(to_send.len());
+        // A batch holds one class of entries (stable: the outbox order stays within a class).
+        to_send.sort_by_key(|p| target.batch_class(&p.entry));
+        let class = target.batch_class(&to_send[0].entry);
+        let same = to_send.iter().take_while(|p| target.batch_class(&p.entry) == class).count();
+        let take = batch_size.min(same);
         let mut batch: Vec<Pending> = to_send.drain(..take).collect();
         let outgoing: Vec<Outgoing> = batch
             .iter()

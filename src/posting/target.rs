@@ -82,6 +82,12 @@ pub trait Target {
     /// Most entries one write call carries.
     fn batch_size(&self) -> usize;
 
+    /// Entries of different classes never share a batch (a target with one endpoint per kind of
+    /// document takes a batch of one class in one call). One class unless the target says more.
+    fn batch_class(&self, _entry: &BalancedEntry) -> u8 {
+        0
+    }
+
     /// Why `entry` cannot be sent to this target as it is, if it cannot.
     fn hold_reason(&self, entry: &BalancedEntry) -> Option<Hold>;
 

@@ -46,27 +46,7 @@ impl RateLimiter {
         let mut windows = self.windows.lock().await;
         loop {
             let now = self.pause.now();
-            let mut wait = Duration::ZERO;
-            let mut reason = "";
-            for counted in windows.iter_mut() {
-                if counted.window.class.is_some_and(|c| c != class) {
-                    continue;
-                }
-                while counted.stamps.front().is_some_and(|t| now.duration_since(*t) >= counted.window.period)
-                {
-                    counted.stamps.pop_front();
-                }
-                if counted.stamps.len() >= counted.window.limit as usize
-                    && let Some(oldest) = counted.stamps.front()
-                {
-                    let until = *oldest + counted.window.period;
-                    let this_wait = until.saturating_duration_since(now);
-                    if this_wait > wait {
-                        wait = this_wait;
-                        reason = counted.window.name;
-                    }
-                }
-            }
+            let (wait, reason) = wait_for(&mut windows, now, class);
             if wait.is_zero() {
                 for counted in windows.iter_mut().filter(|c| c.window.class.is_none_or(|c| c == class)) {
                     counted.stamps.push_back(now);
@@ -85,6 +65,32 @@ impl RateLimiter {
         }
     }
 
+    /// How long a call of `class` would wait now, and for which window; `None` when it would go
+    /// at once. Counts nothing (a client that will not wait that long stops instead).
+    pub async fn wait_needed(&self, class: &'static str) -> Option<(Duration, &'static str)> {
+        let mut windows = self.windows.lock().await;
+        let (wait, reason) = wait_for(&mut windows, self.pause.now(), class);
+        (!wait.is_zero()).then_some((wait, reason))
+    }
+
+    /// The vendor says only `remaining` calls are left in the window named `name`. When this
+    /// limiter believes more are left, the difference is counted now: calls the vendor saw and
+    /// this limiter did not (another process on the same company, calls before this run), so that
+    /// the next calls wait as the vendor will have them wait. Conservative: those calls are counted
+    /// from now, so they leave the window a little later than the vendor's own count does.
+    pub async fn trust_remaining(&self, name: &str, remaining: u32) {
+        let mut windows = self.windows.lock().await;
+        let now = self.pause.now();
+        let Some(counted) = windows.iter_mut().find(|c| c.window.name == name) else { return };
+        let period = counted.window.period;
+        while counted.stamps.front().is_some_and(|t| now.duration_since(*t) >= period) {
+            counted.stamps.pop_front();
+        }
+        let believed = (counted.window.limit as usize).saturating_sub(counted.stamps.len());
+        let unseen = believed.saturating_sub(remaining as usize);
+        counted.stamps.extend(std::iter::repeat_n(now, unseen));
+    }
+
     /// Calls still allowed now in the window named `name` (for tests and summaries).
     pub async fn remaining(&self, name: &str) -> Option<u32> {
         let windows = self.windows.lock().await;
@@ -94,6 +100,34 @@ impl RateLimiter {
             c.window.limit.saturating_sub(u32::try_from(used).unwrap_or(u32::MAX))
         })
     }
+}
+
+/// How long a call of `class` must wait at `now` to fit every window (zero: at once), and the
+/// window that makes it wait; drops stamps that have left their windows.
+fn wait_for(windows: &mut [Counted], now: Instant, class: &'static str) -> (Duration, &'static str) {
+    let mut wait = Duration::ZERO;
+    let mut reason = "";
+    for counted in windows.iter_mut() {
+        if counted.window.class.is_some_and(|c| c != class) {
+            continue;
+        }
+        while counted.stamps.front().is_some_and(|t| now.duration_since(*t) >= counted.window.period) {
+            counted.stamps.pop_front();
+        }
+        // The call fits once enough of the oldest stamps have left for fewer than `limit` to stay.
+        let limit = counted.window.limit as usize;
+        if counted.stamps.len() >= limit
+            && let Some(leaving) = counted.stamps.get(counted.stamps.len() - limit)
+        {
+            let until = *leaving + counted.window.period;
+            let this_wait = until.saturating_duration_since(now);
+            if this_wait > wait {
+                wait = this_wait;
+                reason = counted.window.name;
+            }
+        }
+    }
+    (wait, reason)
 }
 
 #[cfg(test)]
@@ -124,5 +158,25 @@ mod tests {
         // In the window now: the second and third batches, the query; the first has left it.
         assert_eq!(limiter.remaining("batch").await, Some(0));
         assert_eq!(limiter.remaining("minute").await, Some(2));
+    }
+
+    #[tokio::test]
+    async fn the_vendors_count_wins_when_it_is_lower() {
+        let pause = Pause::virtual_clock(|_| {});
+        let day = Window { name: "day", limit: 10, period: Duration::from_secs(86_400), class: None };
+        let limiter = RateLimiter::new(&[day], pause.clone());
+        limiter.acquire("xero", "call").await;
+        assert_eq!(limiter.wait_needed("call").await, None);
+        // The vendor counts more calls than we made: another process used the same company.
+        limiter.trust_remaining("day", 2).await;
+        assert_eq!(limiter.remaining("day").await, Some(2));
+        limiter.trust_remaining("day", 5).await; // a higher count changes nothing
+        assert_eq!(limiter.remaining("day").await, Some(2));
+        limiter.acquire("xero", "call").await;
+        limiter.acquire("xero", "call").await;
+        let (wait, window) = limiter.wait_needed("call").await.expect("the day is spent");
+        assert_eq!(window, "day");
+        assert!(wait > Duration::from_secs(86_000), "{wait:?}");
+        assert!(pause.waits().is_empty(), "wait_needed never waits");
     }
 }

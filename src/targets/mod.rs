@@ -8,6 +8,7 @@ pub mod limit;
 pub mod oauth;
 pub mod qbo;
 pub mod redirect;
+pub mod xero;
 
 /// An accounting system the connector posts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

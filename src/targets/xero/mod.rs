@@ -1,0 +1,196 @@
+//! Xero as a posting target. `open` reads the organisation's references once per run (`chart`);
+//! every recorded entry becomes a manual journal, or, for deposits and returns after deposit, a
+//! bank transaction equal to the bank-feed line (`build`); writes go 50 to a request with
+//! `summarizeErrors=false` under an `Idempotency-Key` (`client`), each element's answer read for
+//! its own entry (`outcome`); entries whose outcome is not known are found again by document
+//! number and key marker (`lookup`). `Chart::check` is what `mappings check --target xero` reports.
+//!
+//! Architecture invariants: only the target adapters know the vendors' JSON (`wire`); money is a
+//! `Decimal` from the recorded entry to the exact JSON number on the wire; a request whose answer
+//! is lost is never taken for "not sent"; no token reaches a log line or an error.
+
+pub mod build;
+pub mod chart;
+pub mod client;
+pub mod lookup;
+pub mod outcome;
+pub mod wire;
+
+use std::sync::Arc;
+
+pub use self::chart::ChartFinding;
+pub use self::client::CallCounts;
+
+use self::build::Document;
+use self::chart::Chart;
+use self::client::XeroClient;
+use self::outcome::Sent;
+use crate::config::TargetConfig;
+use crate::http::Pause;
+use crate::journal::BalancedEntry;
+use crate::mapping::MappingSet;
+use crate::posting::engine::batch_key;
+use crate::posting::{Found, Hold, LookupRequest, Outgoing, SendOutcome, Target, TargetError};
+use crate::targets::TargetKind;
+use crate::targets::oauth::TokenSource;
+
+/// Elements per write: Xero's recommended batch (reference B.2), well under its 10 MB body.
+pub const BATCH_MAX: usize = 50;
+/// The suffixes that tell a batch's two requests apart under one batch key.
+const JOURNALS_KEY_SUFFIX: &str = "-mj";
+const BANK_KEY_SUFFIX: &str = "-bt";
+
+pub struct XeroTarget {
+    client: XeroClient,
+    chart: Chart,
+    mappings: Arc<MappingSet>,
+}
+
+/// Connects to the organisation `tenant_id` and reads its references (4 calls, more only when the
+/// mappings name over twenty contacts).
+pub async fn open(
+    config: &TargetConfig,
+    tokens: TokenSource,
+    tenant_id: String,
+    mappings: Arc<MappingSet>,
+    pause: Pause,
+) -> Result<XeroTarget, TargetError> {
+    let client = XeroClient::new(&config.api_base, tenant_id, tokens, pause)?;
+    let chart = Chart::read(&client, &mappings).await?;
+    Ok(XeroTarget { client, chart, mappings })
+}
+
+/// `mappings check --target xero`: what the mappings ask of the organisation that its books
+/// cannot give (`open`, then `XeroTarget::check_chart`).
+pub async fn check_chart(
+    config: &TargetConfig,
+    tokens: TokenSource,
+    tenant_id: String,
+    mappings: Arc<MappingSet>,
+    pause: Pause,
+) -> Result<Vec<ChartFinding>, TargetError> {
+    Ok(open(config, tokens, tenant_id, mappings, pause).await?.check_chart())
+}
+
+impl XeroTarget {
+    /// What the mappings ask of this organisation that its books cannot give (`mappings check`).
+    pub fn check_chart(&self) -> Vec<ChartFinding> {
+        self.chart.check(&self.mappings)
+    }
+
+    pub fn chart(&self) -> &Chart {
+        &self.chart
+    }
+
+    /// Calls made so far in this run.
+    pub fn counts(&self) -> CallCounts {
+        self.client.counts()
+    }
+
+    fn document(&self, entry: &BalancedEntry, redate: Option<chrono::NaiveDate>) -> Result<Document, Hold> {
+        build::document(&self.chart, self.mappings.for_property(entry.property_id()), entry, redate)
+    }
+
+    /// Sends one kind of document (`path`) for the entries at `indexes` of `batch`.
+    async fn write<T: outcome::Element>(
+        &self,
+        path: &str,
+        suffix: &str,
+        batch: &[Outgoing],
+        indexes: &[usize],
+        body: Result<Vec<u8>, serde_json::Error>,
+    ) -> Result<Vec<SendOutcome>, TargetError> {
+        let body =
+            body.map_err(|e| TargetError::Protocol(format!("cannot write the {path} request: {e}")))?;
+        let tokens: Vec<&str> = indexes.iter().map(|&i| batch[i].token.as_str()).collect();
+        let key = format!("{}{suffix}", batch_key(&tokens));
+        let result = self.client.put(path, body, &key).await?;
+        let sent: Vec<Sent<'_>> = indexes
+            .iter()
+            .map(|&i| Sent {
+                key: batch[i].entry.key().as_str(),
+                doc_number: batch[i].entry.doc_number().as_str(),
+            })
+            .collect();
+        Ok(outcome::outcomes::<T>(result, &sent))
+    }
+}
+
+impl Target for XeroTarget {
+    fn kind(&self) -> TargetKind {
+        TargetKind::Xero
+    }
+
+    fn batch_size(&self) -> usize {
+        BATCH_MAX
+    }
+
+    /// Journals and bank transactions go to two endpoints: batches of one kind each take one call.
+    fn batch_class(&self, entry: &BalancedEntry) -> u8 {
+        u8::from(entry.kind().touches_bank())
+    }
+
+    fn hold_reason(&self, entry: &BalancedEntry) -> Option<Hold> {
+        self.document(entry, None).err()
+    }
+
+    async fn send(&mut self, batch: &[Outgoing]) -> Result<Vec<SendOutcome>, TargetError> {
+        let mut outcomes: Vec<Option<SendOutcome>> = vec![None; batch.len()];
+        let (mut journals, mut journal_at) = (Vec::new(), Vec::new());
+        let (mut banks, mut bank_at) = (Vec::new(), Vec::new());
+        for (index, outgoing) in batch.iter().enumerate() {
+            match self.document(&outgoing.entry, outgoing.redate) {
+                Ok(Document::Journal(journal)) => {
+                    journals.push(journal);
+                    journal_at.push(index);
+                }
+                Ok(Document::Bank(transaction)) => {
+                    banks.push(transaction);
+                    bank_at.push(index);
+                }
+                Err(hold) => {
+                    outcomes[index] =
+                        Some(SendOutcome::Refused { message: hold.message, closed_period: false });
+                }
+            }
+        }
+        if !journals.is_empty() {
+            let body = serde_json::to_vec(&wire::ManualJournals { manual_journals: journals });
+            let answers = self
+                .write::<wire::SavedJournal>("ManualJournals", JOURNALS_KEY_SUFFIX, batch, &journal_at, body)
+                .await?;
+            for (index, answer) in journal_at.iter().zip(answers) {
+                outcomes[*index] = Some(answer);
+            }
+        }
+        if !banks.is_empty() {
+            let body = serde_json::to_vec(&wire::BankTransactions { bank_transactions: banks });
+            let answers = self
+                .write::<wire::SavedBankTransaction>(
+                    "BankTransactions",
+                    BANK_KEY_SUFFIX,
+                    batch,
+                    &bank_at,
+                    body,
+                )
+                .await;
+            // The journals' outcomes are known: a failure now must not hide them.
+            let answers = match answers {
+                Ok(answers) => answers,
+                Err(e) if journal_at.is_empty() => return Err(e),
+                Err(e) => vec![SendOutcome::Unknown { reason: format!("not sent: {e}") }; bank_at.len()],
+            };
+            for (index, answer) in bank_at.iter().zip(answers) {
+                outcomes[*index] = Some(answer);
+            }
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or(SendOutcome::Unknown { reason: "no outcome".into() }))
+            .collect())
+    }
+
+    async fn lookup(&mut self, requests: &[LookupRequest]) -> Result<Vec<Option<Found>>, TargetError> {
+        lookup::lookup(&self.client, requests).await
+    }
+}

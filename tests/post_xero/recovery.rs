@@ -1,0 +1,129 @@
+//! Nothing twice, nothing lost: a write whose answer is lost is looked up (after Xero's
+//! 6-minute idempotency window has passed) and not posted again; an account archived and a lock
+//! date set behind the connector's back are reported per entry while the rest post.
+
+use std::time::Duration;
+
+use chrono::Datelike;
+use entrata_recon::http::Pause;
+use entrata_recon::posting::engine::needs_attention;
+
+use crate::support::Posting;
+
+#[tokio::test]
+async fn a_lost_answer_is_found_by_lookup_and_never_posted_twice() {
+    let p = Posting::start(|_| {}).await;
+    let planned = p.planned().await;
+    // The first write of bank transactions is saved but its answer lost; lists fail for the rest of
+    // the run, so the run ends with that batch uncertain.
+    p.h.set_faults(
+        r#"[{"service": "xero", "method": "PUT", "path": "**/BankTransactions", "nth": 1, "action": "drop_after_commit"},
+            {"service": "xero", "method": "GET", "path": "**/BankTransactions", "action": {"status": 503}}]"#,
+    )
+    .await;
+    let pause = p.h.virtual_pause();
+    let mut xero = p.target(pause.clone()).await;
+    let first = p.post(&mut xero).await;
+    assert!(first.stopped.as_deref().is_some_and(|s| s.contains("kept failing")), "{first:#?}");
+    assert!(!first.stopped_for_allowance && !first.stopped_for_auth);
+    assert_eq!(p.h.fired().await, [1, 5], "one lost answer; five tries of the lookup");
+    let saved = p.books().await.bank_transactions.len();
+    assert_eq!(saved, 50, "the lost write was saved");
+    assert!(first.uncertain.len() >= 50, "{}", first.uncertain.len());
+
+    // Past Xero's idempotency window, a resend under the same key would be a new transaction:
+    // only the lookup prevents a duplicate.
+    p.h.set_faults("[]").await;
+    p.h.sandbox.clock().advance(Duration::from_secs(7 * 60));
+    let mut xero = p.target(p.h.virtual_pause()).await;
+    let second = p.post(&mut xero).await;
+    assert_eq!(second.stopped, None, "{second:#?}");
+    assert!(second.lookup_calls >= 1);
+    let found = second.posted.iter().filter(|r| r.detail.starts_with("found in xero")).count();
+    assert_eq!(found, 50, "the lost batch was found, not sent again");
+    assert!(!needs_attention(&second), "{second:#?}");
+
+    let books = p.books().await;
+    assert_eq!(books.len(), planned.len(), "every entry once");
+    for entry in &planned {
+        let key = entry.key().as_str();
+        let copies = books.journals_of(key).len() + books.bank_transactions_of(key).len();
+        assert_eq!(copies, 1, "{key}");
+    }
+}
+
+#[tokio::test]
+async fn an_archived_account_and_a_lock_date_are_reported_per_entry_while_the_rest_post() {
+    let p = Posting::start(|_| {}).await;
+    let planned = p.planned().await;
+    let mut xero = p.target(Pause::real()).await;
+    // Behind the connector's back, after it read the chart: rental income archived, and the books
+    // locked up to the 10th of the month.
+    p.control("/_sandbox/xero/accounts/4000/archive", "").await;
+    let month_start = planned.iter().map(|e| e.date()).min().expect("entries");
+    let lock = month_start.with_day(10).expect("a 10th");
+    p.control("/_sandbox/xero/lock-date", &format!(r#"{{"lockDate": "{lock}"}}"#)).await;
+
+    let summary = p.post(&mut xero).await;
+    assert_eq!(summary.stopped, None);
+    let rent = |e: &&entrata_recon::journal::BalancedEntry| {
+        e.lines().iter().any(|l| l.account().as_str() == "rental_income")
+    };
+    let refused: Vec<_> = planned.iter().filter(|e| rent(e) || e.date() <= lock).collect();
+    assert!(!refused.is_empty() && refused.len() < planned.len());
+    assert_eq!(summary.failed.len(), refused.len(), "{:#?}", summary.failed);
+    assert_eq!(summary.posted.len(), planned.len() - refused.len());
+    for failure in &summary.failed {
+        let entry = planned.iter().find(|e| e.key().as_str() == failure.key).expect("planned");
+        if entry.date() <= lock {
+            assert!(failure.detail.contains("before the period lock date"), "{}", failure.detail);
+        }
+        if rent(&entry) {
+            assert!(failure.detail.contains("Account code '4000' has been archived"), "{}", failure.detail);
+        }
+    }
+    assert_eq!(p.books().await.len(), summary.posted.len(), "refused entries saved nothing");
+
+    // The next run reads the chart again: the archived account is held before anything is sent,
+    // with what to do; the locked ones are refused again.
+    let mut again = p.target(Pause::real()).await;
+    let rerun = p.post(&mut again).await;
+    let held: Vec<_> = planned.iter().filter(|e| rent(e)).collect();
+    assert_eq!(rerun.held.len(), held.len());
+    assert!(
+        rerun.held.iter().all(|h| h.detail.contains("unknown_account: Xero account 4000")),
+        "{:#?}",
+        rerun.held
+    );
+    assert!(rerun.held[0].detail.contains("is archived; map `rental_income` to an active account"));
+    assert!(rerun.posted.is_empty());
+    assert!(rerun.failed.iter().all(|f| f.detail.contains("lock date")));
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_once_and_a_5xx_is_looked_up_before_a_resend() {
+    let p = Posting::start(|_| {}).await;
+    // The first journal write finds its token expired (401: not processed); sent again with a
+    // fresh token, it meets a 500 (outcome unknown): looked up, absent, sent again.
+    p.h.set_faults(
+        r#"[{"service": "xero", "method": "PUT", "path": "**/ManualJournals", "nth": 1, "action": "expire_token"},
+            {"service": "xero", "method": "PUT", "path": "**/ManualJournals", "nth": 2, "action": {"status": 500}}]"#,
+    )
+    .await;
+    let mut xero = p.target(p.h.virtual_pause()).await;
+    let summary = p.post(&mut xero).await;
+    assert!(!needs_attention(&summary), "{summary:#?}");
+    assert_eq!(p.h.fired().await, [1, 1]);
+    let counts = xero.counts();
+    assert_eq!(counts.refused_tokens, 1, "{counts:?}");
+    assert_eq!(summary.lookup_calls, 1, "the 500 was looked up before the resend");
+    // The engine sent the batch twice (before and after the lookup); the client sent its first
+    // try twice (before and after the refresh).
+    assert_eq!(counts.writes, summary.write_calls + 1, "{counts:?}");
+    let planned = p.planned().await;
+    let books = p.books().await;
+    assert_eq!(books.len(), planned.len());
+    for entry in &planned {
+        assert!(books.id_of(entry.key().as_str()).is_some(), "{} once", entry.key());
+    }
+}
