@@ -108,7 +108,13 @@ pub async fn post(
             .is_some_and(|t| t.auth == crate::config::TargetAuth::ClientCredentials);
         match state.connection(*target).await? {
             Some(connection) => connections.push((*target, connection.company_id, connection.company_name)),
-            None if uses_credentials => connections.push((*target, String::new(), None)),
+            // A Xero custom connection needs no `connect`: its client credentials are enough.
+            None if uses_credentials && request.dry_run => connections.push((*target, String::new(), None)),
+            None if uses_credentials => {
+                let options = crate::run::connect::ConnectOptions::default();
+                let made = crate::run::connect::connect(config, state, *target, &options, &mut |_| {}).await?;
+                connections.push((*target, made.company_id, made.company_name));
+            }
             None => return Err(PostRunError::NotConnected { target: *target }),
         }
     }
