@@ -112,7 +112,8 @@ pub async fn post(
             None if uses_credentials && request.dry_run => connections.push((*target, String::new(), None)),
             None if uses_credentials => {
                 let options = crate::run::connect::ConnectOptions::default();
-                let made = crate::run::connect::connect(config, state, *target, &options, &mut |_| {}).await?;
+                let made =
+                    crate::run::connect::connect(config, state, *target, &options, &mut |_| {}).await?;
                 connections.push((*target, made.company_id, made.company_name));
             }
             None => return Err(PostRunError::NotConnected { target: *target }),
