@@ -93,6 +93,12 @@ given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-
         after_help = "Every entry is recorded with a document number it keeps for ever, then sent once per target; an\nentry whose outcome was not known is looked up in the target before anything is sent again.\n\nExamples:\n  entrata-recon post\n  entrata-recon post --target qbo\n  entrata-recon post --dry-run"
     )]
     Post(PostArgs),
+    /// The nightly job: pull, record and post to every enabled target, and one screen saying what
+    /// happened and what needs a person.
+    #[command(
+        after_help = "Exit codes: 0 all done, nothing needs a person; 1 done, but something needs a person (exceptions\nheld, entries refused or uncertain, pending adjustments); 2 could not run (config, mapping files,\nauthentication, state file locked).\n\nExamples:\n  entrata-recon run\n  entrata-recon run --dry-run\n  entrata-recon --log-format json run --target qbo"
+    )]
+    Run(RunArgs),
     /// Revokes a target's connection at the vendor and forgets its tokens.
     #[command(after_help = "Examples:\n  entrata-recon disconnect qbo")]
     Disconnect(DisconnectArgs),
@@ -222,6 +228,16 @@ pub struct ConnectArgs {
     /// Xero: the organisation (tenant id or name) when the consent covers several.
     #[arg(long, value_name = "TENANT")]
     pub tenant: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Only this target (every enabled one by default).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    /// Pull and plan, record nothing, post nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -51,6 +51,8 @@ pub enum CliError {
     Connect(#[from] crate::run::connect::ConnectError),
     #[error(transparent)]
     Post(#[from] crate::run::post::PostRunError),
+    #[error(transparent)]
+    Nightly(#[from] crate::run::nightly::NightlyError),
     /// A command line that asks for something the command does not do.
     #[error("{0}")]
     Usage(String),
@@ -177,6 +179,7 @@ async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Connect(args) => posting::cmd_connect(cli, args).await,
         Command::Disconnect(args) => posting::cmd_disconnect(cli, args).await,
         Command::Post(args) => posting::cmd_post(cli, args).await,
+        Command::Run(args) => posting::cmd_run(cli, args).await,
         Command::Plan(args) => commands::cmd_plan(cli, args).await,
         Command::Mappings { command: MappingsCommand::Check(args) } => {
             commands::cmd_mappings_check(cli, args).await

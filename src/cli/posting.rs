@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::args::{ConnectArgs, DisconnectArgs, PostArgs};
+use super::args::{ConnectArgs, DisconnectArgs, PostArgs, RunArgs};
 use super::{Cli, CliError, Outcome};
 use crate::http::Pause;
 use crate::report::progress::Progress;
@@ -101,6 +101,64 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
         "recorded": report.record.recorded,
         "pendingAdjustments": report.record.drifts.len(),
         "targets": report.targets.iter().map(|t| serde_json::json!({
+            "target": t.target.as_str(),
+            "posted": t.summary.posted.len(),
+            "failed": t.summary.failed.len(),
+            "uncertain": t.summary.uncertain.len(),
+            "held": t.summary.held.len(),
+            "stopped": t.summary.stopped,
+        })).collect::<Vec<_>>(),
+    });
+    state.finish_run(run, run_outcome, &summary.to_string()).await?;
+    state.close().await;
+    Ok(outcome)
+}
+
+pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliError> {
+    let config = cli.load_config()?;
+    let credentials = config.entrata_credentials()?;
+    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let _lock = StateLock::acquire(&config.state_path, "run")?;
+    let state = StateFile::open(&config.state_path).await?;
+    let client = crate::source::client::EntrataClient::new(&config.source, credentials)?;
+    let run = state.begin_run("run").await?;
+    let request = crate::run::nightly::NightlyRequest {
+        targets: args.target.map(|t| vec![t.kind()]).unwrap_or_default(),
+        dry_run: args.dry_run,
+        pause: Pause::real(),
+    };
+    let progress = Progress::new("run", cli.progress_enabled());
+    let result = crate::run::nightly::nightly(&config, &client, &state, &mappings, &request, &progress).await;
+    progress.finish();
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            let text = serde_json::json!({ "error": e.to_string() }).to_string();
+            state.finish_run(run, RunOutcome::Failed, &text).await?;
+            state.close().await;
+            return Err(e.into());
+        }
+    };
+    let outcome = if report.post.auth_failed() {
+        Outcome::Refused
+    } else if report.needs_attention() {
+        Outcome::NeedsAttention
+    } else {
+        Outcome::Done
+    };
+    let (exit, run_outcome) = match outcome {
+        Outcome::Done => (0, RunOutcome::Ok),
+        Outcome::NeedsAttention => (1, RunOutcome::NeedsAttention),
+        Outcome::Refused => (2, RunOutcome::Failed),
+    };
+    print!("{}", crate::report::nightly::to_text(&report, exit));
+    let summary = serde_json::json!({
+        "pulled": report.pull.total().new + report.pull.total().changed,
+        "quarantined": report.quarantined,
+        "recorded": report.post.record.recorded,
+        "exceptions": report.post.record.exceptions.len(),
+        "pendingAdjustments": report.post.record.drifts.len(),
+        "targets": report.post.targets.iter().map(|t| serde_json::json!({
             "target": t.target.as_str(),
             "posted": t.summary.posted.len(),
             "failed": t.summary.failed.len(),

@@ -1,6 +1,7 @@
 //! What people read: progress bars, summaries, `status`, `plan` output.
 
 pub mod exceptions;
+pub mod nightly;
 pub mod plan;
 pub mod post;
 pub mod progress;

@@ -4,6 +4,7 @@
 pub mod connect;
 pub mod demo;
 pub mod mappings;
+pub mod nightly;
 pub mod plan;
 pub mod post;
 pub mod pull;

@@ -1,0 +1,115 @@
+//! The one screen `run` ends with: what was pulled, what each target now holds from tonight (with
+//! totals), what is held and why, pending adjustments, and, first of all, whether anything needs a
+//! person and what.
+
+use std::fmt::Write as _;
+
+use crate::report::exceptions::{by_kind, render_by_kind};
+use crate::report::post::{target_name, totals};
+use crate::run::nightly::NightlyReport;
+
+/// `exit` is the exit code the run ends with.
+pub fn to_text(report: &NightlyReport, exit: u8) -> String {
+    let mut out = String::new();
+    let verdict = match exit {
+        0 => "done, nothing needs a person",
+        1 => "done, SOMETHING NEEDS A PERSON",
+        _ => "COULD NOT FINISH",
+    };
+    let _ = writeln!(out, "Nightly run: {verdict} (exit {exit}).");
+    let pulled = report.pull.total();
+    let _ = writeln!(
+        out,
+        "  Pulled   {} properties: {} new, {} changed items{}",
+        report.pull.properties,
+        pulled.new,
+        pulled.changed,
+        if report.quarantined > 0 { format!("; {} quarantined", report.quarantined) } else { String::new() }
+    );
+    let post = &report.post;
+    if post.dry_run {
+        let _ = writeln!(out, "  Dry run: nothing was posted.");
+    }
+    for t in &post.targets {
+        let s = &t.summary;
+        let verb = if post.dry_run { "would post" } else { "posted" };
+        let count = if post.dry_run { s.would_post.len() } else { s.posted.len() };
+        let money = if post.dry_run { totals(&s.would_post) } else { totals(&s.posted) };
+        let _ = writeln!(
+            out,
+            "  {:<18} {verb} {count} entries ({money}); {} before",
+            target_name(t.target),
+            s.already_posted
+        );
+    }
+    let kinds = by_kind(&post.record.exceptions);
+    if !kinds.is_empty() {
+        let _ =
+            writeln!(out, "  Exceptions (held items wait for a person; `entrata-recon plan` lists each):");
+        out.push_str(&render_by_kind(&kinds, "    "));
+    }
+    if !post.record.drifts.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Pending adjustments: {} posted entries whose Entrata items changed since they were posted.",
+            post.record.drifts.len()
+        );
+    }
+
+    let mut person = Vec::new();
+    if report.quarantined > 0 {
+        person.push(format!(
+            "{} pulled items break Entrata's contract (`entrata-recon status`)",
+            report.quarantined
+        ));
+    }
+    for kind in &kinds {
+        if kind.kind.holds_item() {
+            person.push(format!("{} {} held ({})", kind.count, kind.kind.as_str(), kind.money_text()));
+        }
+    }
+    for t in &post.targets {
+        let s = &t.summary;
+        let name = target_name(t.target);
+        if !s.failed.is_empty() {
+            person.push(format!(
+                "{name} refused {} entries, e.g. {}: {}",
+                s.failed.len(),
+                s.failed[0].doc_number,
+                s.failed[0].detail
+            ));
+        }
+        if !s.uncertain.is_empty() {
+            person.push(format!(
+                "{} entries' outcome at {name} is not known; the next run looks them up before sending anything",
+                s.uncertain.len()
+            ));
+        }
+        if !s.held.is_empty() {
+            person.push(format!(
+                "{} entries not sent to {name}, e.g. {}: {}",
+                s.held.len(),
+                s.held[0].doc_number,
+                s.held[0].detail
+            ));
+        }
+        if let Some(why) = &s.stopped {
+            person.push(format!("{name} stopped: {why}"));
+        }
+    }
+    if !post.record.drifts.is_empty() {
+        person.push(format!(
+            "{} posted entries changed in Entrata (pending adjustments)",
+            post.record.drifts.len()
+        ));
+    }
+    if person.is_empty() {
+        let _ = writeln!(out, "Nothing needs a person.");
+    } else {
+        let _ = writeln!(out, "Needs a person:");
+        for line in person {
+            let _ = writeln!(out, "  - {line}");
+        }
+    }
+    out
+}

@@ -1,0 +1,63 @@
+//! `run`: the nightly job (PRODUCT.md §2): pull, record and post to every enabled target, and say
+//! in one screen what happened and what needs a person. `--dry-run` stops before posting.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::http::Pause;
+use crate::mapping::MappingSet;
+use crate::report::progress::Progress;
+use crate::run::post::{PostReport, PostRequest, PostRunError, post};
+use crate::run::pull::{PullError, PullOptions, PullSummary, pull};
+use crate::source::client::EntrataClient;
+use crate::state::{StateError, StateFile};
+use crate::targets::TargetKind;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NightlyError {
+    #[error(transparent)]
+    Pull(#[from] PullError),
+    #[error(transparent)]
+    Post(#[from] PostRunError),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+pub struct NightlyRequest {
+    pub targets: Vec<TargetKind>,
+    pub dry_run: bool,
+    pub pause: Pause,
+}
+
+#[derive(Debug, Clone)]
+pub struct NightlyReport {
+    pub pull: PullSummary,
+    /// Items the pull holds as quarantined now (current versions).
+    pub quarantined: usize,
+    pub post: PostReport,
+}
+
+impl NightlyReport {
+    pub fn needs_attention(&self) -> bool {
+        self.quarantined > 0 || self.post.needs_attention()
+    }
+}
+
+pub async fn nightly(
+    config: &Config,
+    client: &EntrataClient,
+    state: &StateFile,
+    mappings: &Arc<MappingSet>,
+    request: &NightlyRequest,
+    progress: &Progress,
+) -> Result<NightlyReport, NightlyError> {
+    let pulled = pull(config, client, state, &PullOptions::default(), progress).await?;
+    let quarantined = state.invalid_items().await?.len();
+    let post_request = PostRequest {
+        targets: request.targets.clone(),
+        dry_run: request.dry_run,
+        pause: request.pause.clone(),
+    };
+    let posted = post(config, state, mappings, &post_request, progress).await?;
+    Ok(NightlyReport { pull: pulled, quarantined, post: posted })
+}
