@@ -96,7 +96,7 @@ given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-
     /// The nightly job: pull, record and post to every enabled target, and one screen saying what
     /// happened and what needs a person.
     #[command(
-        after_help = "Exit codes: 0 all done, nothing needs a person; 1 done, but something needs a person (exceptions\nheld, entries refused or uncertain, pending adjustments); 2 could not run (config, mapping files,\nauthentication, state file locked).\n\nExamples:\n  entrata-recon run\n  entrata-recon run --dry-run\n  entrata-recon --log-format json run --target qbo"
+        after_help = "Exit codes: 0 all done, nothing needs a person; 1 done, but something needs a person (exceptions\nheld, entries refused, held or uncertain); 2 could not run (config, mapping files,\nauthentication, state file locked).\n\nExamples:\n  entrata-recon run\n  entrata-recon run --dry-run\n  entrata-recon --log-format json run --target qbo"
     )]
     Run(RunArgs),
     /// Revokes a target's connection at the vendor and forgets its tokens.

@@ -119,7 +119,7 @@ pub fn to_text(report: &PostReport) -> String {
     if !r.drifts.is_empty() {
         let _ = writeln!(
             out,
-            "Pending adjustments: {} posted entries whose Entrata items changed since (never edited; corrected by adjustments):",
+            "Adjustments: {} posted entries whose Entrata items changed since are corrected by new entries (never edited):",
             r.drifts.len()
         );
         for (property, drift) in r.drifts.iter().take(SHOWN) {
@@ -127,8 +127,9 @@ pub fn to_text(report: &PostReport) -> String {
             let removed: Vec<&str> = drift.removed.iter().map(|s| s.id.as_str()).collect();
             let _ = writeln!(
                 out,
-                "  {property} {} {}{}",
+                "  {property} {} by {}: {}{}",
                 drift.corrected_doc_number,
+                thousands(&drift.adjustment_total),
                 if changed.is_empty() { String::new() } else { format!("changed: {} ", changed.join(", ")) },
                 if removed.is_empty() { String::new() } else { format!("gone: {}", removed.join(", ")) },
             );

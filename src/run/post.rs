@@ -69,8 +69,8 @@ impl PostReport {
 
     /// Something needs a person (exit 1).
     pub fn needs_attention(&self) -> bool {
-        !self.record.drifts.is_empty()
-            || !self.record.exceptions.is_empty()
+        // Adjustments recorded tonight are posted like any entry: reported, not a person's job.
+        !self.record.exceptions.is_empty()
             || self.targets.iter().any(|t| crate::posting::engine::needs_attention(&t.summary))
     }
 }
@@ -183,7 +183,19 @@ async fn post_target(
             Ok(post_to(state, &mut adapter, options).await?)
         }
         TargetKind::Xero => {
-            Ok(stopped(TargetError::Setup("posting to Xero is not available in this build yet".into())))
+            let opened = crate::targets::xero::open(
+                target_config,
+                tokens,
+                company_id.to_owned(),
+                Arc::clone(mappings),
+                pause.clone(),
+            )
+            .await;
+            let mut adapter = match opened {
+                Ok(adapter) => adapter,
+                Err(e) => return Ok(stopped(e)),
+            };
+            Ok(post_to(state, &mut adapter, options).await?)
         }
     }
 }

@@ -59,7 +59,8 @@ impl StateFile {
         let rows = sqlx::query(
             "SELECT e.entry_key, e.kind, e.slot, e.seq, e.doc_number, e.content_hash, \
                     e.withdrawn_at IS NOT NULL, e.anchor, \
-                    EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key AND p.state <> 'failed') \
+                    EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key AND p.state <> 'failed'), \
+                    e.rowid, e.entry_date \
              FROM entries e WHERE e.property_id = ?1",
         )
         .bind(property)
@@ -77,7 +78,11 @@ impl StateFile {
             let seq: i64 = row.get(3);
             let anchor: String = row.get(7);
             index.insert(key.clone(), entries.len());
+            let date: String = row.get(10);
+            let date = date.parse().map_err(|_| self.corrupt(format!("entry {key}: date {date}")))?;
             entries.push(RecordedEntry {
+                order: row.get(9),
+                date,
                 key,
                 kind,
                 anchor,
@@ -129,6 +134,25 @@ impl StateFile {
             }
         }
         Ok(versions)
+    }
+
+    /// One stored version of an item: its JSON and the pull's quarantine verdict on it.
+    pub async fn item_version(
+        &self,
+        kind: ItemKind,
+        id: &str,
+        version: i64,
+    ) -> Result<Option<(String, Option<String>)>, StateError> {
+        let row = sqlx::query(
+            "SELECT raw, invalid_reason FROM items WHERE kind = ?1 AND item_id = ?2 AND version = ?3",
+        )
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        Ok(row.map(|row| (row.get(0), row.get(1))))
     }
 
     /// Writes what `posting::record::reconcile` decided for one property, in one transaction.
@@ -357,8 +381,8 @@ async fn insert_entry(
     let key = entry.key();
     sqlx::query(
         "INSERT INTO entries (entry_key, property_id, kind, slot, seq, doc_number, entry_date, post_month, currency, \
-                              total, content_hash, body, recorded_at, updated_at, anchor) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
+                              total, content_hash, body, recorded_at, updated_at, anchor, corrects) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)",
     )
     .bind(key.as_str())
     .bind(property)
@@ -374,6 +398,7 @@ async fn insert_entry(
     .bind(Body::of(entry).to_json())
     .bind(now)
     .bind(key.anchor())
+    .bind(&content.corrects)
     .execute(&mut *tx)
     .await?;
     insert_sources(tx, key.as_str(), &content.sources).await
