@@ -199,7 +199,7 @@ async fn spend_refresh_token(h: &Harness) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_closed_period_and_an_inactive_account_are_reported_per_entry_while_the_rest_posts() {
+async fn a_closed_period_is_re_dated_and_an_inactive_account_held_per_entry_while_the_rest_posts() {
     let h = world(MONTH).await;
     assert_eq!(connect(&h, false).await.code, Some(0));
     let plan = plan_json(&h.run(&["plan", "--format", "json"]).await);
@@ -217,15 +217,25 @@ async fn a_closed_period_and_an_inactive_account_are_reported_per_entry_while_th
     h.control(Method::POST, &format!("/_sandbox/qbo/accounts/{pet}/deactivate"), None).await;
 
     let post = h.run(&["post"]).await;
-    assert_eq!(post.code, Some(1), "{post:?}");
-    assert!(post.stdout.contains("6210"), "the closed period is named: {}", post.stdout);
+    assert_eq!(post.code, Some(1), "the inactive account needs a person: {post:?}");
     assert!(post.stdout.contains("4120") && post.stdout.contains("inactive"), "{}", post.stdout);
+    // The closed day's entries are re-dated to the first open day, with their own date in the
+    // memo, and the summary says so.
+    assert!(post.stdout.contains("RE-DATED"), "{}", post.stdout);
+    let next_day =
+        (first_date.parse::<chrono::NaiveDate>().expect("date") + chrono::Days::new(1)).to_string();
     let posted = entries(&books(&h).await);
     let closed: Vec<&Value> = planned.iter().filter(|e| e["date"] == first_date.as_str()).collect();
     assert!(!closed.is_empty());
     for entry in &closed {
-        assert!(!posted.contains_key(entry["docNumber"].as_str().expect("docNumber")), "closed day posted");
+        let number = entry["docNumber"].as_str().expect("docNumber");
+        if let Some(je) = posted.get(number) {
+            assert_eq!(je["TxnDate"], next_day.as_str(), "{number}");
+            let note = je["PrivateNote"].as_str().expect("note");
+            assert!(note.contains(&format!("dated {first_date} in Entrata")), "{note}");
+        }
     }
+    assert!(closed.iter().any(|e| posted.contains_key(e["docNumber"].as_str().expect("number"))));
     assert!(posted.len() > planned.len() / 2, "the rest posts: {} of {}", posted.len(), planned.len());
 
     // Reopened, the refused entries post on the next run; nothing posted before is sent again.

@@ -41,6 +41,14 @@ pub fn to_text(report: &NightlyReport, exit: u8) -> String {
             target_name(t.target),
             s.already_posted
         );
+        if !s.redated.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {:<18} {} of them re-dated to the first open day (their period is closed there)",
+                "",
+                s.redated.len()
+            );
+        }
     }
     let kinds = by_kind(&post.record.exceptions);
     if !kinds.is_empty() {

@@ -96,6 +96,7 @@ fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
             s.lookup_calls
         );
     }
+    list(out, "RE-DATED (their period is closed in the target; the memo keeps their own date):", &s.redated);
     list(out, "REFUSED by the target:", &s.failed);
     list(out, "UNCERTAIN (looked up before anything is sent again):", &s.uncertain);
     list(out, "HELD (not sent to this target):", &s.held);
