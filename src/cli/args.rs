@@ -90,7 +90,7 @@ given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-
     Connect(ConnectArgs),
     /// Posts what `plan` shows to each enabled target, exactly once.
     #[command(
-        after_help = "Every entry is recorded with a document number it keeps for ever, then sent once per target; an\nentry whose outcome was not known is looked up in the target before anything is sent again.\n\nExamples:\n  entrata-recon post\n  entrata-recon post --target qbo\n  entrata-recon post --dry-run"
+        after_help = "Every entry is recorded with a document number it keeps for ever, then sent once per target; an\nentry whose outcome was not known is looked up in the target before anything is sent again.\n\nExamples:\n  entrata-recon post\n  entrata-recon post --target qbo\n  entrata-recon post --dry-run\n  entrata-recon post --reclass 2026-02"
     )]
     Post(PostArgs),
     /// The nightly job: pull, record and post to every enabled target, and one screen saying what
@@ -254,6 +254,10 @@ pub struct PostArgs {
     /// Show what would be recorded and posted; change nothing and call no target.
     #[arg(long)]
     pub dry_run: bool,
+    /// Also post reclassification entries for this month's posted entries that the current
+    /// mapping books to other accounts (a mapping edit never changes what was posted otherwise).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub reclass: Option<PostMonth>,
 }
 
 #[derive(Debug, Args)]

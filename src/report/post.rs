@@ -128,9 +128,10 @@ pub fn to_text(report: &PostReport) -> String {
             let removed: Vec<&str> = drift.removed.iter().map(|s| s.id.as_str()).collect();
             let _ = writeln!(
                 out,
-                "  {property} {} by {}: {}{}",
+                "  {property} {} by {}{}: {}{}",
                 drift.corrected_doc_number,
                 thousands(&drift.adjustment_total),
+                if drift.reclass { " (reclassification: the mapping changed)" } else { "" },
                 if changed.is_empty() { String::new() } else { format!("changed: {} ", changed.join(", ")) },
                 if removed.is_empty() { String::new() } else { format!("gone: {}", removed.join(", ")) },
             );

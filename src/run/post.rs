@@ -9,7 +9,7 @@ use crate::mapping::MappingSet;
 use crate::posting::{PostError, PostOptions, TargetError, TargetSummary, post_to};
 use crate::report::progress::Progress;
 use crate::run::connect::{ConnectError, oauth_settings};
-use crate::run::record::{RecordRunError, RecordSummary, record};
+use crate::run::record::{RecordOptions, RecordRunError, RecordSummary, record_with};
 use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
 use crate::targets::oauth::TokenSource;
@@ -42,6 +42,8 @@ pub struct PostRequest {
     pub dry_run: bool,
     /// How clients wait (a virtual clock in tests).
     pub pause: Pause,
+    /// Reclassify this month's posted entries that the current mapping books elsewhere.
+    pub reclass: Option<crate::domain::PostMonth>,
 }
 
 /// A target's part of the report.
@@ -120,7 +122,8 @@ pub async fn post(
         }
     }
 
-    let recorded = record(state, mappings, request.dry_run).await?;
+    let options = RecordOptions { dry_run: request.dry_run, reclass: request.reclass };
+    let recorded = record_with(state, mappings, options).await?;
     let mut report = PostReport { record: recorded, targets: Vec::new(), dry_run: request.dry_run };
     let options = PostOptions { dry_run: request.dry_run, progress };
     for (target, company_id, company_name) in connections {

@@ -6,12 +6,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::domain::{ArCode, ArCodeDef, Exception, ItemKind, Property, PropertyId};
+use crate::domain::{ArCode, ArCodeDef, Exception, ItemKind, PostMonth, Property, PropertyId};
 use crate::journal::identity::DocNumbering;
 use crate::journal::{BalancedEntry, JournalKind, PlanError, PropertyLedger, plan_property};
 use crate::mapping::MappingSet;
 use crate::posting::record::RecordError;
-use crate::posting::{Change, PlannedEntry, RecordedEntry, Replan, Slot, SlotDrift, SourceRef, reconcile};
+use crate::posting::record::reconcile_with;
+use crate::posting::{Change, PlannedEntry, RecordedEntry, Replan, Slot, SlotDrift, SourceRef};
 use crate::run::plan::{Items, PlanRequest, PlanRunError, Prepared, load_items, prepare};
 use crate::source::convert::{Item, reconvert};
 use crate::state::{StateError, StateFile};
@@ -50,12 +51,30 @@ pub struct RecordSummary {
     pub exceptions: Vec<Exception>,
 }
 
+/// What recording does besides recording the plan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecordOptions {
+    /// Decide, write nothing.
+    pub dry_run: bool,
+    /// Also reclassify this month's posted entries the current mapping books elsewhere.
+    pub reclass: Option<PostMonth>,
+}
+
 /// Records the plan of every property. With `dry_run`, decides but writes nothing.
 pub async fn record(
     state: &StateFile,
     mappings: &Arc<MappingSet>,
     dry_run: bool,
 ) -> Result<RecordSummary, RecordRunError> {
+    record_with(state, mappings, RecordOptions { dry_run, reclass: None }).await
+}
+
+pub async fn record_with(
+    state: &StateFile,
+    mappings: &Arc<MappingSet>,
+    options: RecordOptions,
+) -> Result<RecordSummary, RecordRunError> {
+    let RecordOptions { dry_run, reclass } = options;
     let Prepared { exceptions, ar_codes, chosen, use_forms } =
         prepare(state, mappings, &PlanRequest::default()).await?;
     let mut summary = RecordSummary { exceptions, ..RecordSummary::default() };
@@ -63,13 +82,19 @@ pub async fn record(
         let id = property.id.as_str().to_owned();
         let items = load_items(state, &id, use_forms).await?;
         let versions = state.current_versions(&id).await?;
-        let recorded = state.recorded_entries(&id).await?;
+        let mut recorded = state.recorded_entries(&id).await?;
+        if let Some(month) = reclass {
+            let mut lines = state.entry_lines(&id, &month.to_string()).await?;
+            for entry in &mut recorded {
+                entry.lines = lines.remove(&entry.key);
+            }
+        }
         let earlier = earlier_versions(state, &id, &recorded, &versions).await?;
         let mappings = Arc::clone(mappings);
         let ar_codes = Arc::clone(&ar_codes);
         let outcome = crate::blocking::run(move || {
             let context = Context { items: &items, earlier: &earlier, versions: &versions };
-            record_property(context, &property, &mappings, &ar_codes, &doc_property, &recorded)
+            record_property(context, &property, &mappings, &ar_codes, &doc_property, &recorded, reclass)
         })
         .await
         .map_err(|e| RecordRunError::Task(e.to_string()))??;
@@ -139,6 +164,7 @@ fn record_property(
     ar_codes: &BTreeMap<ArCode, ArCodeDef>,
     doc_property: &str,
     recorded: &[RecordedEntry],
+    reclass: Option<PostMonth>,
 ) -> Result<PropertyOutcome, RecordRunError> {
     let Context { items, versions, .. } = context;
     let mapping = mappings.for_property(&property.id);
@@ -169,7 +195,7 @@ fn record_property(
             doc_property: doc_property.to_owned(),
         })?;
     let mut replan = SubLedger { context, property, mappings, ar_codes, doc_property };
-    let reconciled = reconcile(&property.id, planned, recorded, &numbering, &mut replan)?;
+    let reconciled = reconcile_with(&property.id, planned, recorded, &numbering, &mut replan, reclass)?;
     Ok(PropertyOutcome {
         planned: planned_count,
         unchanged: reconciled.unchanged,

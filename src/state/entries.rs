@@ -93,6 +93,7 @@ impl StateFile {
                 sources: Vec::new(),
                 withdrawn: row.get(6),
                 frozen: row.get(8),
+                lines: None,
             });
         }
         let sources = sqlx::query(
@@ -134,6 +135,37 @@ impl StateFile {
             }
         }
         Ok(versions)
+    }
+
+    /// The lines (signed, debit positive) of every entry of `property` in `post_month`, by key.
+    pub async fn entry_lines(
+        &self,
+        property: &str,
+        post_month: &str,
+    ) -> Result<BTreeMap<String, Vec<(crate::domain::AccountName, rust_decimal::Decimal)>>, StateError> {
+        let rows =
+            sqlx::query("SELECT entry_key, body FROM entries WHERE property_id = ?1 AND post_month = ?2")
+                .bind(property)
+                .bind(post_month)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.query_err())?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let key: String = row.get(0);
+            let body: String = row.get(1);
+            let body: Body =
+                serde_json::from_str(&body).map_err(|e| self.corrupt(format!("entry {key}: {e}")))?;
+            let mut lines = Vec::with_capacity(body.lines.len());
+            for line in body.lines {
+                let amount = rust_decimal::Decimal::from_str_exact(&line.amount)
+                    .map_err(|_| self.corrupt(format!("entry {key}: amount {}", line.amount)))?;
+                let signed = if line.side == "debit" { amount } else { -amount };
+                lines.push((crate::domain::AccountName::new(line.account.as_str()), signed));
+            }
+            out.insert(key, lines);
+        }
+        Ok(out)
     }
 
     /// One stored version of an item: its JSON and the pull's quarantine verdict on it.

@@ -6,7 +6,10 @@
 //! - items booked under another version, or no longer in the slot (deleted, moved to another day
 //!   or month, now held): one `adjustment` for exactly the difference between what they book now
 //!   and what they booked, both under the current mapping, dated on the corrected entry's date, its
-//!   key anchored on the corrected entry's document number (so the number is in every memo).
+//!   key anchored on the corrected entry's document number (so the number is in every memo);
+//! - on request (`post --reclass YYYY-MM`), a slot of that month whose items are as booked but
+//!   whose recorded lines the current mapping would book elsewhere: one `adjustment` moving exactly
+//!   that difference (a reclassification). A mapping edit never rewrites history otherwise.
 //!
 //! What an item booked is the fold of the slot's held entries in the order they were recorded: a
 //! later entry's version of an item supersedes an earlier one's, and a negative version (an
@@ -18,8 +21,11 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 
 use super::{Ctx, NewContent, PlannedEntry, RecordError, RecordedEntry, Slot, SlotDrift, SourceRef, content};
-use crate::domain::{AccountName, ItemKind, PostMonth, format_amount};
+use crate::domain::{AccountName, Currency, ItemKind, PostMonth, format_amount};
 use crate::journal::{BalancedEntry, DocNumber, EntryHeader, EntryKey, JournalKind, Side};
+
+/// Signed sums per account (debit positive).
+type Sums = BTreeMap<AccountName, Decimal>;
 
 pub(super) fn held_slot(
     ctx: &mut Ctx<'_>,
@@ -29,7 +35,10 @@ pub(super) fn held_slot(
     open: &[&RecordedEntry],
 ) -> Result<(), RecordError> {
     let booked = booked(frozen);
-    let planned: Vec<SourceRef> = plan.map(|p| p.sources).unwrap_or_default();
+    let (plan_entry, planned): (Option<BalancedEntry>, Vec<SourceRef>) = match plan {
+        Some(plan) => (Some(plan.entry), plan.sources),
+        None => (None, Vec::new()),
+    };
     let late: Vec<SourceRef> =
         planned.iter().filter(|s| !booked.contains_key(&(s.kind, s.id.clone()))).cloned().collect();
     let changed: Vec<(SourceRef, SourceRef)> = planned
@@ -45,22 +54,26 @@ pub(super) fn held_slot(
         .map(|((kind, id), version)| SourceRef { kind: *kind, id: id.clone(), version: *version })
         .collect();
 
-    let (open_adjustments, open_late): (Vec<&RecordedEntry>, Vec<&RecordedEntry>) =
+    let (open_corrections, open_late): (Vec<&RecordedEntry>, Vec<&RecordedEntry>) =
         open.iter().partition(|e| e.kind == JournalKind::Adjustment);
     let late_content = match late.is_empty() {
         true => None,
         false => ctx.replan.slot_entry(slot, &late)?.map(|entry| content(entry, slot, late.clone(), None)),
     };
-    let adjustment = adjustment(ctx, slot, frozen[0], &changed, &removed)?;
-    if late_content.is_none() && adjustment.is_none() {
+    let stable = late.is_empty() && changed.is_empty() && removed.is_empty();
+    let correction = match (stable, &plan_entry) {
+        (true, Some(entry)) => reclassification(ctx, slot, frozen, entry, &planned)?,
+        _ => adjustment(ctx, slot, frozen[0], &changed, &removed)?,
+    };
+    if late_content.is_none() && correction.is_none() {
         ctx.out.unchanged += frozen.len();
     }
     ctx.place(late_content, &open_late)?;
-    let adjustment = adjustment.map(|(content, drift)| {
+    let correction = correction.map(|(content, drift)| {
         ctx.out.drifts.push(drift);
         content
     });
-    ctx.place(adjustment, &open_adjustments)
+    ctx.place(correction, &open_corrections)
 }
 
 /// Item versions the held entries book, in recording order.
@@ -98,42 +111,129 @@ fn adjustment(
     let Some(currency) = after.as_ref().or(before.as_ref()).map(BalancedEntry::currency) else {
         return Ok(None);
     };
-
-    let mut sums: BTreeMap<AccountName, Decimal> = BTreeMap::new();
-    let overflow = || RecordError::Corrupt {
-        key: corrected.key.clone(),
-        message: "the adjustment's sums overflow".into(),
+    let mut sums = Sums::new();
+    add(&mut sums, after.as_ref().map(signed_lines).unwrap_or_default(), Decimal::ONE, corrected)?;
+    add(&mut sums, before.as_ref().map(signed_lines).unwrap_or_default(), Decimal::NEGATIVE_ONE, corrected)?;
+    let description = format!("Adjusts {}: {}", corrected.doc_number, describe(changed, removed));
+    let ids = now.iter().chain(removed).map(|s| s.id.clone()).collect();
+    let Some(entry) = correcting_entry(ctx, corrected, currency, sums, &description, ids)? else {
+        return Ok(None);
     };
-    for (entry, sign) in [(after.as_ref(), Decimal::ONE), (before.as_ref(), Decimal::NEGATIVE_ONE)] {
-        for line in entry.map(BalancedEntry::lines).unwrap_or_default() {
-            let signed = match line.side() {
-                Side::Debit => line.amount(),
-                Side::Credit => -line.amount(),
-            };
-            let sum = sums.entry(line.account().clone()).or_default();
-            *sum = sum.checked_add(signed * sign).ok_or_else(overflow)?;
-        }
+    let drift = drift(slot, corrected, changed.to_vec(), removed.to_vec(), &entry, false);
+    // What the slot books from now on: the changed items at their new versions, the removed ones
+    // reversed out (a negative version).
+    let sources: Vec<SourceRef> = now
+        .into_iter()
+        .chain(removed.iter().map(|s| SourceRef { version: -s.version, ..s.clone() }))
+        .collect();
+    Ok(Some((content(entry, slot, sources, Some(corrected.key.clone())), drift)))
+}
+
+/// A held slot of the month being reclassified whose items are as booked but whose recorded
+/// lines differ from what the current mapping books: one entry moving exactly the difference.
+fn reclassification(
+    ctx: &mut Ctx<'_>,
+    slot: &Slot,
+    frozen: &[&RecordedEntry],
+    planned: &BalancedEntry,
+    sources: &[SourceRef],
+) -> Result<Option<(NewContent, SlotDrift)>, RecordError> {
+    let corrected = frozen[0];
+    let month = PostMonth::new(corrected.date.year(), corrected.date.month());
+    if ctx.reclass.is_none() || ctx.reclass != month {
+        return Ok(None);
     }
-    let what = describe(changed, removed);
+    let mut sums = Sums::new();
+    add(&mut sums, signed_lines(planned), Decimal::ONE, corrected)?;
+    for entry in frozen {
+        // The caller loads the lines of the month reclassified; an entry without them is not weighed.
+        let Some(lines) = &entry.lines else { return Ok(None) };
+        add(&mut sums, lines.clone(), Decimal::NEGATIVE_ONE, corrected)?;
+    }
+    let description =
+        format!("Reclassifies {}: the mapping books it to other accounts now", corrected.doc_number);
+    let ids = sources.iter().map(|s| s.id.clone()).collect();
+    let Some(entry) = correcting_entry(ctx, corrected, planned.currency(), sums, &description, ids)? else {
+        return Ok(None);
+    };
+    let drift = drift(slot, corrected, Vec::new(), Vec::new(), &entry, true);
+    Ok(Some((content(entry, slot, sources.to_vec(), Some(corrected.key.clone())), drift)))
+}
+
+fn drift(
+    slot: &Slot,
+    corrected: &RecordedEntry,
+    changed: Vec<(SourceRef, SourceRef)>,
+    removed: Vec<SourceRef>,
+    entry: &BalancedEntry,
+    reclass: bool,
+) -> SlotDrift {
+    SlotDrift {
+        slot: slot.clone(),
+        corrected_key: corrected.key.clone(),
+        corrected_doc_number: corrected.doc_number.clone(),
+        changed,
+        removed,
+        adjustment_total: format_amount(entry.total()),
+        reclass,
+    }
+}
+
+fn signed_lines(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {
+    entry
+        .lines()
+        .iter()
+        .map(|line| match line.side() {
+            Side::Debit => (line.account().clone(), line.amount()),
+            Side::Credit => (line.account().clone(), -line.amount()),
+        })
+        .collect()
+}
+
+fn add(
+    sums: &mut Sums,
+    lines: Vec<(AccountName, Decimal)>,
+    sign: Decimal,
+    corrected: &RecordedEntry,
+) -> Result<(), RecordError> {
+    for (account, amount) in lines {
+        let sum = sums.entry(account).or_default();
+        *sum = sum.checked_add(amount * sign).ok_or_else(|| RecordError::Corrupt {
+            key: corrected.key.clone(),
+            message: "the correction's sums overflow".into(),
+        })?;
+    }
+    Ok(())
+}
+
+/// An `adjustment` correcting `corrected` by `sums`, dated on its date; `None` when every sum is
+/// zero. Its key is anchored on the corrected document number (`Numbers::identify` gives the seq
+/// and its own document number).
+fn correcting_entry(
+    ctx: &Ctx<'_>,
+    corrected: &RecordedEntry,
+    currency: Currency,
+    sums: Sums,
+    description: &str,
+    sources: Vec<String>,
+) -> Result<Option<BalancedEntry>, RecordError> {
     let lines: Vec<(AccountName, Side, Decimal, String)> = sums
         .into_iter()
         .filter(|(_, sum)| !sum.is_zero())
         .map(|(account, sum)| {
             let side = if sum > Decimal::ZERO { Side::Debit } else { Side::Credit };
-            (account, side, sum.abs(), format!("Adjusts {}: {what}", corrected.doc_number))
+            (account, side, sum.abs(), description.to_owned())
         })
         .collect();
     if lines.is_empty() {
         return Ok(None);
     }
-
     let corrupt = |message: String| RecordError::Corrupt { key: corrected.key.clone(), message };
     let date = corrected.date;
     let post_month = PostMonth::new(date.year(), date.month())
         .ok_or_else(|| corrupt(format!("no post month for {date}")))?;
     let property = ctx.property.clone();
     let header = EntryHeader {
-        // The seq and document number are given by `Numbers::identify`.
         key: EntryKey::new(&property, JournalKind::Adjustment, &corrected.doc_number, 1),
         doc_number: DocNumber::new(corrected.doc_number.clone()).map_err(|e| corrupt(e.to_string()))?,
         property_id: property,
@@ -141,22 +241,9 @@ fn adjustment(
         date,
         post_month,
         currency,
-        sources: now.iter().chain(removed).map(|s| s.id.clone()).collect(),
+        sources,
     };
-    let entry = BalancedEntry::new(header, lines).map_err(|e| corrupt(e.to_string()))?;
-    let drift = SlotDrift {
-        slot: slot.clone(),
-        corrected_key: corrected.key.clone(),
-        corrected_doc_number: corrected.doc_number.clone(),
-        changed: changed.to_vec(),
-        removed: removed.to_vec(),
-        adjustment_total: format_amount(entry.total()),
-    };
-    let sources: Vec<SourceRef> = now
-        .into_iter()
-        .chain(removed.iter().map(|s| SourceRef { version: -s.version, ..s.clone() }))
-        .collect();
-    Ok(Some((content(entry, slot, sources, Some(corrected.key.clone())), drift)))
+    BalancedEntry::new(header, lines).map(Some).map_err(|e| corrupt(e.to_string()))
 }
 
 /// `chg_1 changed, chg_7 gone` (at most five ids, then how many more).

@@ -28,7 +28,9 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use self::numbers::Numbers;
-use crate::domain::{ItemKind, PropertyId};
+use rust_decimal::Decimal;
+
+use crate::domain::{AccountName, ItemKind, PostMonth, PropertyId};
 use crate::journal::identity::DocNumbering;
 use crate::journal::{BalancedEntry, DocNumber, EntryKey, JournalKind, PlanError, Side};
 
@@ -97,6 +99,9 @@ pub struct RecordedEntry {
     pub frozen: bool,
     /// Withdrawn: never posted, no longer planned. Its numbers stay taken.
     pub withdrawn: bool,
+    /// Its lines as signed amounts (debit positive), when the caller loaded them (for a
+    /// reclassification of its month).
+    pub lines: Option<Vec<(AccountName, Decimal)>>,
 }
 
 /// What to write.
@@ -134,6 +139,8 @@ pub struct SlotDrift {
     pub removed: Vec<SourceRef>,
     /// The adjustment's total (the sum of its debits), two decimals.
     pub adjustment_total: String,
+    /// A reclassification (`post --reclass`): the items are as booked, the mapping changed.
+    pub reclass: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -169,6 +176,20 @@ pub fn reconcile(
     numbering: &DocNumbering,
     replan: &mut dyn Replan,
 ) -> Result<Reconciled, RecordError> {
+    reconcile_with(property, planned, recorded, numbering, replan, None)
+}
+
+/// `reconcile`, and with `reclass`, reclassification entries for that month's held slots whose
+/// items are as booked but whose lines the current mapping would book to other accounts (the
+/// recorded entries of that month must carry their `lines`).
+pub fn reconcile_with(
+    property: &PropertyId,
+    planned: Vec<PlannedEntry>,
+    recorded: &[RecordedEntry],
+    numbering: &DocNumbering,
+    replan: &mut dyn Replan,
+    reclass: Option<PostMonth>,
+) -> Result<Reconciled, RecordError> {
     let mut by_slot: BTreeMap<&Slot, Vec<&RecordedEntry>> = BTreeMap::new();
     for entry in recorded.iter().filter(|e| !e.withdrawn) {
         by_slot.entry(&entry.slot).or_default().push(entry);
@@ -176,8 +197,8 @@ pub fn reconcile(
     for entries in by_slot.values_mut() {
         entries.sort_by_key(|e| e.order);
     }
-    let mut ctx =
-        Ctx { property, numbering, numbers: Numbers::new(recorded), replan, out: Reconciled::default() };
+    let numbers = Numbers::new(recorded);
+    let mut ctx = Ctx { property, numbering, numbers, replan, reclass, out: Reconciled::default() };
     let mut planned_slots: BTreeSet<Slot> = BTreeSet::new();
     // New entries are numbered in the planner's order (kind, anchor, seq), so that with nothing
     // recorded the numbers are the planner's own.
@@ -203,6 +224,7 @@ struct Ctx<'a> {
     numbering: &'a DocNumbering,
     numbers: Numbers,
     replan: &'a mut dyn Replan,
+    reclass: Option<PostMonth>,
     out: Reconciled,
 }
 

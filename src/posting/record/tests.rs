@@ -68,6 +68,7 @@ fn apply(recorded: &mut Vec<RecordedEntry>, changes: &[Change], frozen: bool) {
                     sources: c.sources.clone(),
                     frozen,
                     withdrawn: false,
+                    lines: Some(signed(&c.entry)),
                 });
             }
             Change::Withdraw { key } => {
@@ -298,4 +299,71 @@ fn an_entry_no_target_holds_follows_the_plan_under_its_own_identity() {
         identities(&night4.changes),
         [("prop_1/charges/2026-02-01/2".into(), "EN-LV001-C260201-2".into())]
     );
+}
+
+fn signed(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {
+    entry
+        .lines()
+        .iter()
+        .map(|l| (l.account().clone(), if l.side() == Side::Debit { l.amount() } else { -l.amount() }))
+        .collect()
+}
+
+#[test]
+fn a_mapping_edit_rewrites_nothing_and_is_reclassified_only_on_request() {
+    let mut amounts = Amounts([(("chg_1", 1), 10_000)].into_iter().collect());
+    let mut recorded = Vec::new();
+    let night1 = reconcile(
+        &prop(),
+        vec![planned(JournalKind::Charges, "2026-02-01", "2026-02-01", 1, 10_000, &[("chg_1", 1)])],
+        &recorded,
+        &numbering(),
+        &mut amounts,
+    )
+    .unwrap();
+    apply(&mut recorded, &night1.changes, true);
+    // The mapping now books the same charge to `rent` instead of `clearing`.
+    let remapped = |entry: BalancedEntry| {
+        let header = entry.header().clone();
+        let lines = entry
+            .lines()
+            .iter()
+            .map(|l| {
+                let account = if l.account().as_str() == "clearing" { "rent" } else { l.account().as_str() };
+                (AccountName::new(account), l.side(), l.amount(), String::new())
+            })
+            .collect();
+        BalancedEntry::new(header, lines).unwrap()
+    };
+    let plan = || {
+        let p = planned(JournalKind::Charges, "2026-02-01", "2026-02-01", 1, 10_000, &[("chg_1", 1)]);
+        PlannedEntry { entry: remapped(p.entry), sources: p.sources }
+    };
+    let quiet = reconcile(&prop(), vec![plan()], &recorded, &numbering(), &mut amounts).unwrap();
+    assert!(quiet.changes.is_empty() && quiet.drifts.is_empty(), "{:?}", quiet.changes);
+    let other_month = PostMonth::new(2026, 3);
+    let elsewhere =
+        reconcile_with(&prop(), vec![plan()], &recorded, &numbering(), &mut amounts, other_month).unwrap();
+    assert!(elsewhere.changes.is_empty(), "only the month asked for");
+    let month = PostMonth::new(2026, 2);
+    let reclassed =
+        reconcile_with(&prop(), vec![plan()], &recorded, &numbering(), &mut amounts, month).unwrap();
+    assert_eq!(reclassed.drifts.len(), 1);
+    assert!(reclassed.drifts[0].reclass);
+    let Change::Record(entry) = &reclassed.changes[0] else { panic!("a new entry") };
+    let mut lines: Vec<(String, Side, String)> = entry
+        .entry
+        .lines()
+        .iter()
+        .map(|l| (l.account().to_string(), l.side(), l.amount().to_string()))
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [("clearing".into(), Side::Debit, "100.00".into()), ("rent".into(), Side::Credit, "100.00".into())]
+    );
+    // Posted, it is not asked for again.
+    apply(&mut recorded, &reclassed.changes, true);
+    let again = reconcile_with(&prop(), vec![plan()], &recorded, &numbering(), &mut amounts, month).unwrap();
+    assert!(again.changes.is_empty(), "{:?}", again.changes);
 }
