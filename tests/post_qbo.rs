@@ -107,6 +107,36 @@ async fn a_month_posts_exactly_as_planned_and_a_rerun_posts_nothing() {
     assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
     assert!(again.stdout.contains("nothing new to post"), "{}", again.stdout);
     assert_eq!(entries(&books_now(&h).await).len(), planned.len());
+
+    // `status` names the company and the token's expiry, counts the postings, shows no token.
+    let status = h.run(&["status"]).await;
+    assert!(status.stdout.contains("QuickBooks Online"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains(&format!("{} posted, 0 pending, 0 uncertain, 0 refused", planned.len())),
+        "{}",
+        status.stdout
+    );
+    assert!(status.stdout.contains("access token until"), "{}", status.stdout);
+    let json: Value =
+        serde_json::from_str(&h.run(&["status", "--format", "json"]).await.stdout).expect("JSON");
+    assert_eq!(json["targets"][0]["postings"]["confirmed"], planned.len());
+    let (access, refresh) = stored_tokens(&h).await;
+    for output in [status.all_output(), json.to_string(), post.all_output()] {
+        assert!(!output.contains(&access) && !output.contains(&refresh), "a token was printed");
+    }
+}
+
+/// The stored access and refresh tokens of QBO.
+async fn stored_tokens(h: &Harness) -> (String, String) {
+    let url = format!("sqlite://{}", h.state_path().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("state file");
+    let row: (String, String) =
+        sqlx::query_as("SELECT access_token, refresh_token FROM oauth_tokens WHERE target = 'qbo'")
+            .fetch_one(&pool)
+            .await
+            .expect("tokens");
+    pool.close().await;
+    row
 }
 
 async fn books_now(h: &Harness) -> Value {

@@ -380,6 +380,15 @@ impl StateFile {
         Ok(())
     }
 
+    /// Recorded entries that are not withdrawn.
+    pub async fn recorded_count(&self) -> Result<u64, StateError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE withdrawn_at IS NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Postings per target and state, for `status` and summaries.
     pub async fn posting_counts(&self) -> Result<PostingCounts, StateError> {
         let rows = sqlx::query("SELECT target, state, COUNT(*) FROM postings GROUP BY target, state")
