@@ -43,12 +43,17 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-/// Counts requests per endpoint (`GET /entrata/integrations/{integration_id}/properties`).
+/// Counts requests per endpoint (`GET /entrata/integrations/{integration_id}/properties`), and
+/// the ones a service throttled (`... -> 429`), so that a test can say none was.
 async fn count_requests(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
     let endpoint = format!("{} {}", request.method(), route.as_deref().unwrap_or("(no route)"));
-    shared.count_request(endpoint);
-    next.run(request).await
+    shared.count_request(endpoint.clone());
+    let response = next.run(request).await;
+    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+        shared.count_request(format!("{endpoint} -> 429"));
+    }
+    response
 }
 
 async fn fallback(method: Method, uri: Uri) -> Response {

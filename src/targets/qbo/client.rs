@@ -25,15 +25,13 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const THROTTLE_WAIT_MAX: Duration = Duration::from_secs(120);
 
 /// QuickBooks' per-company limits (reference A.5, A.7): each item of a batch counts as a request.
+/// Each window is a second longer than Intuit's: we count a call when it leaves and Intuit when it
+/// arrives, and without the second the windows' edges meet in a 429 now and then.
 pub const WINDOWS: [Window; 2] = [
-    Window { name: "requests per minute", limit: 500, period: Duration::from_secs(60), class: None },
-    Window {
-        name: "batch requests per minute",
-        limit: 40,
-        period: Duration::from_secs(60),
-        class: Some("batch"),
-    },
+    Window { name: "requests per minute", limit: 500, period: WINDOW_WITH_MARGIN, class: None },
+    Window { name: "batch requests per minute", limit: 40, period: WINDOW_WITH_MARGIN, class: Some("batch") },
 ];
+const WINDOW_WITH_MARGIN: Duration = Duration::from_secs(60 + 1);
 
 /// What a write call came to.
 pub enum WriteResult<T> {
