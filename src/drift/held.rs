@@ -6,7 +6,7 @@
 //! Invariant: amounts are `Decimal`s read from the vendor's number text (never a float) and
 //! written back as decimal text; a line's amount is never negative (the side says which way).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -173,6 +173,23 @@ impl HeldEntry {
         }
         hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
+}
+
+/// What one read-back of a target found.
+#[derive(Debug, Clone)]
+pub struct ReadBack {
+    /// Documents kept: every one from the connector on a full read, the changed ones otherwise.
+    pub documents: Vec<HeldEntry>,
+    /// Whether this was a full read (it may be one although changes were asked for).
+    pub full: bool,
+    /// Why a read of changes became a full read.
+    pub reason: Option<String>,
+    /// The target's time when the read began (from its first answer).
+    pub compared_at: DateTime<Utc>,
+    /// Documents the target sent, the connector's or not.
+    pub documents_read: usize,
+    /// Requests made.
+    pub calls: u64,
 }
 
 pub fn side_text(side: Side) -> &'static str {
