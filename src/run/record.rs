@@ -154,7 +154,7 @@ fn source_kinds(kind: JournalKind) -> &'static [ItemKind] {
     }
 }
 
-fn resolve_sources(
+pub(crate) fn resolve_sources(
     entry: &BalancedEntry,
     versions: &HashMap<(ItemKind, String), i64>,
 ) -> Result<Vec<SourceRef>, RecordRunError> {
@@ -183,12 +183,12 @@ fn resolve_sources(
 /// Plans a few items alone (with what they need to be planned: a deposit's payments, a returned
 /// payment's deposit) and returns one slot's entry. Context items never reach the slot: a
 /// deposit's entry is its own slot, and a payment's capture or return is never a deposit's.
-struct SubLedger<'a> {
-    items: &'a Items,
-    property: &'a Property,
-    mappings: &'a MappingSet,
-    ar_codes: &'a BTreeMap<ArCode, ArCodeDef>,
-    doc_property: &'a str,
+pub(crate) struct SubLedger<'a> {
+    pub(crate) items: &'a Items,
+    pub(crate) property: &'a Property,
+    pub(crate) mappings: &'a MappingSet,
+    pub(crate) ar_codes: &'a BTreeMap<ArCode, ArCodeDef>,
+    pub(crate) doc_property: &'a str,
 }
 
 impl Replan for SubLedger<'_> {
