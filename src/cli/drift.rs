@@ -29,9 +29,8 @@ pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, Cl
     let report = result?;
     let text = match args.format {
         DriftFormat::Table => table::render(&report),
-        DriftFormat::Csv => {
-            csv::render(&report).map_err(|reason| CliError::Other(format!("cannot write the CSV: {reason}")))?
-        }
+        DriftFormat::Csv => csv::render(&report)
+            .map_err(|reason| CliError::Other(format!("cannot write the CSV: {reason}")))?,
         DriftFormat::Json => json::render(&report),
         DriftFormat::Html => html::render(&report),
     };
@@ -75,7 +74,8 @@ async fn compare(
 async fn pull_quietly(cli: &Cli, config: &crate::config::Config, state: &StateFile) -> Result<(), CliError> {
     let entrata = |e: &dyn std::fmt::Display| DriftError::Entrata(format!("the pull failed: {e}"));
     let credentials = config.entrata_credentials().map_err(|e| entrata(&e))?;
-    let client = crate::source::client::EntrataClient::new(&config.source, credentials).map_err(|e| entrata(&e))?;
+    let client =
+        crate::source::client::EntrataClient::new(&config.source, credentials).map_err(|e| entrata(&e))?;
     let run = state.begin_run("pull").await?;
     let progress = Progress::new("pull", cli.progress_enabled());
     let result = crate::run::pull::pull(config, &client, state, &Default::default(), &progress).await;

@@ -71,6 +71,7 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
         targets: args.target.map(|t| vec![t.kind()]).unwrap_or_default(),
         dry_run: args.dry_run,
         pause: Pause::real(),
+        reclass: args.reclass,
     };
     let progress = Progress::new("post", cli.progress_enabled());
     let result = post(&config, &state, &mappings, &request, &progress).await;

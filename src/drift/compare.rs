@@ -45,6 +45,9 @@ pub struct PostingRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedBody {
     pub key: String,
+    /// When it was recorded relative to the others (later entries of a slot supersede what
+    /// earlier ones booked of an item).
+    pub order: i64,
     pub doc_number: String,
     pub kind: JournalKind,
     pub slot: Slot,

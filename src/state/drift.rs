@@ -35,7 +35,7 @@ impl StateFile {
     /// postings.
     pub async fn recorded_bodies(&self, property: &str) -> Result<Vec<RecordedBody>, StateError> {
         let rows = sqlx::query(
-            "SELECT entry_key, kind, slot, doc_number, entry_date, post_month, currency, body FROM entries \
+            "SELECT entry_key, kind, slot, doc_number, entry_date, post_month, currency, body, rowid FROM entries \
              WHERE property_id = ?1 AND withdrawn_at IS NULL ORDER BY entry_key",
         )
         .bind(property)
@@ -69,6 +69,7 @@ impl StateFile {
                 date: date.parse::<NaiveDate>().map_err(|_| bad("date"))?,
                 post_month: month.parse().map_err(|_| bad("post month"))?,
                 key,
+                order: row.get(8),
                 doc_number: row.get(3),
                 kind,
                 slot: Slot::from_text(row.get::<String, _>(2)),

@@ -55,6 +55,7 @@ fn recorded(plan: &PlannedEntry, postings: &[(TargetKind, PostingState, &str)]) 
     let e = &plan.entry;
     RecordedBody {
         key: e.key().to_string(),
+        order: 0,
         doc_number: e.doc_number().to_string(),
         kind: e.kind(),
         slot: Slot::of(e),

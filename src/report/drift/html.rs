@@ -102,7 +102,8 @@ fn summary(out: &mut String, report: &DriftReport) {
         escape(report.last_pull_at.as_deref().unwrap_or("(never)"))
     );
     for read in &report.targets {
-        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>\n", escape(&company_text(read)), escape(&read_text(read)));
+        let _ =
+            write!(out, "<dt>{}</dt><dd>{}</dd>\n", escape(&company_text(read)), escape(&read_text(read)));
     }
     let period = report.period.map_or_else(|| "every post month".to_owned(), |p| format!("post month {p}"));
     let properties = match report.properties.is_empty() {

@@ -18,8 +18,10 @@ pub fn render(report: &DriftReport) -> String {
 }
 
 pub fn to_value(report: &DriftReport) -> Value {
-    let by_category: BTreeMap<&str, usize> = Category::ALL.iter().map(|c| (c.as_str(), report.count(*c))).collect();
-    let by_kind: BTreeMap<&str, usize> = report.counts_by_kind().into_iter().map(|(k, n)| (k.as_str(), n)).collect();
+    let by_category: BTreeMap<&str, usize> =
+        Category::ALL.iter().map(|c| (c.as_str(), report.count(*c))).collect();
+    let by_kind: BTreeMap<&str, usize> =
+        report.counts_by_kind().into_iter().map(|(k, n)| (k.as_str(), n)).collect();
     json!({
         "version": VERSION,
         "generatedAt": report.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -56,7 +58,8 @@ fn money(amount: Option<rust_decimal::Decimal>) -> Value {
 }
 
 fn finding(f: &Finding) -> Value {
-    let target_ids: BTreeMap<&str, &str> = f.target_ids.iter().map(|(t, id)| (t.as_str(), id.as_str())).collect();
+    let target_ids: BTreeMap<&str, &str> =
+        f.target_ids.iter().map(|(t, id)| (t.as_str(), id.as_str())).collect();
     json!({
         "category": f.kind.category().as_str(),
         "kind": f.kind.as_str(),

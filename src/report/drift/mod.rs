@@ -70,12 +70,15 @@ pub fn exit_code(report: &DriftReport) -> u8 {
 /// with this company): 120 documents, 4 calls`.
 pub fn read_text(read: &TargetRead) -> String {
     let how = match (read.mode, &read.since, &read.reason) {
-        (ReadMode::Changes, Some(since), _) => format!("read changes since {}", since.format("%Y-%m-%d %H:%M:%S UTC")),
+        (ReadMode::Changes, Some(since), _) => {
+            format!("read changes since {}", since.format("%Y-%m-%d %H:%M:%S UTC"))
+        }
         (ReadMode::Changes, None, _) => "read changes".to_owned(),
         (ReadMode::Full, _, Some(reason)) => format!("full read ({reason})"),
         (ReadMode::Full, _, None) => "full read".to_owned(),
     };
-    let plural = |n: u64, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+    let plural =
+        |n: u64, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
     format!(
         "{how}: {} read, {} from the connector held, {}",
         plural(read.documents_read as u64, "document", "documents"),

@@ -92,7 +92,8 @@ pub fn render(report: &DriftReport) -> String {
     line(&mut out, &format!("  Compared: {scope}. Findings: {}.", counts.join(", ")));
 
     for category in Category::ALL {
-        let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.kind.category() == category).collect();
+        let findings: Vec<&Finding> =
+            report.findings.iter().filter(|f| f.kind.category() == category).collect();
         if findings.is_empty() {
             continue;
         }
@@ -111,7 +112,10 @@ pub fn render(report: &DriftReport) -> String {
         if findings.len() > ROWS_PER_SECTION {
             line(
                 &mut out,
-                &format!("  … and {} more (every finding is in --format csv, json and html)", findings.len() - ROWS_PER_SECTION),
+                &format!(
+                    "  … and {} more (every finding is in --format csv, json and html)",
+                    findings.len() - ROWS_PER_SECTION
+                ),
             );
         }
     }
@@ -121,7 +125,10 @@ pub fn render(report: &DriftReport) -> String {
     if untied.is_empty() {
         line(
             &mut out,
-            &format!("== Tie-out: all {} rows tie out (Entrata = posted = held, per account) ==", report.tieouts.len()),
+            &format!(
+                "== Tie-out: all {} rows tie out (Entrata = posted = held, per account) ==",
+                report.tieouts.len()
+            ),
         );
         return out;
     }

@@ -67,7 +67,8 @@ pub async fn drift(
     mappings: &Arc<MappingSet>,
     request: &DriftRequest,
 ) -> Result<DriftReport, DriftError> {
-    let targets: Vec<TargetKind> = config.targets.iter().filter(|(_, t)| t.enabled).map(|(k, _)| *k).collect();
+    let targets: Vec<TargetKind> =
+        config.targets.iter().filter(|(_, t)| t.enabled).map(|(k, _)| *k).collect();
     if targets.is_empty() {
         return Err(DriftError::NoTargets);
     }
@@ -102,7 +103,8 @@ pub async fn drift(
         report.findings.push(exception_finding(exception, None, "", &currency));
     }
     for (property, doc_property) in chosen {
-        let one = entrata::property_sides(state, mappings, &ar_codes, property, doc_property, use_forms).await?;
+        let one =
+            entrata::property_sides(state, mappings, &ar_codes, property, doc_property, use_forms).await?;
         let (findings, tieouts) = compare_property(&one, &sides);
         let in_period = |month: Option<PostMonth>| match (request.period, month) {
             (Some(period), Some(month)) => period == month,
@@ -153,7 +155,8 @@ pub async fn write_run_reports(
     let request = DriftRequest { pause: pause.clone(), ..DriftRequest::default() };
     let report = drift(config, state, mappings, &request).await?;
     let dir = &config.reports_dir;
-    std::fs::create_dir_all(dir).map_err(|e| DriftError::Write { path: dir.clone(), reason: e.to_string() })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| DriftError::Write { path: dir.clone(), reason: e.to_string() })?;
     let stamp = report.generated_at.format("%Y%m%d-%H%M%S").to_string();
     let (html, csv) = free_pair(dir, &stamp);
     write_new(&html, crate::report::drift::html::render(&report).as_bytes())?;

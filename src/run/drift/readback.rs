@@ -72,9 +72,10 @@ pub(super) async fn read_target(
         oauth_settings(config, target).map_err(|e| DriftError::Target { target, message: e.to_string() })?;
     let tokens = TokenSource::new(settings, state.clone());
     let client = match target {
-        TargetKind::Qbo => {
-            Client::Qbo(QboClient::new(&target_config.api_base, &connected.company_id, tokens, pause.clone()).map_err(failed)?)
-        }
+        TargetKind::Qbo => Client::Qbo(
+            QboClient::new(&target_config.api_base, &connected.company_id, tokens, pause.clone())
+                .map_err(failed)?,
+        ),
         TargetKind::Xero => Client::Xero(
             XeroClient::new(&target_config.api_base, connected.company_id.clone(), tokens, pause.clone())
                 .map_err(failed)?,
