@@ -79,7 +79,8 @@ pub fn render(report: &DriftReport) -> String {
         ),
     );
     for read in &report.targets {
-        line(&mut out, &format!("  {}: {}", company_text(read), read_text(read)));
+        line(&mut out, &format!("  {}:", company_text(read)));
+        line(&mut out, &format!("    {}", read_text(read)));
     }
     let scope = match (&report.period, report.properties.is_empty()) {
         (Some(p), true) => format!("post month {p}, every property"),
