@@ -96,14 +96,14 @@ fn summary(out: &mut String, report: &DriftReport) {
         report.untied(),
         report.tieouts.len()
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<dt>Entrata</dt><dd>the pull of {}, planned under tonight's mapping files</dd>\n",
+        "<dt>Entrata</dt><dd>the pull of {}, planned under tonight's mapping files</dd>",
         escape(report.last_pull_at.as_deref().unwrap_or("(never)"))
     );
     for read in &report.targets {
         let _ =
-            write!(out, "<dt>{}</dt><dd>{}</dd>\n", escape(&company_text(read)), escape(&read_text(read)));
+            writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(&company_text(read)), escape(&read_text(read)));
     }
     let period = report.period.map_or_else(|| "every post month".to_owned(), |p| format!("post month {p}"));
     let properties = match report.properties.is_empty() {
@@ -113,9 +113,9 @@ fn summary(out: &mut String, report: &DriftReport) {
     let _ = write!(out, "<dt>Compared</dt><dd>{}; {}</dd>\n</dl>\n", escape(&period), escape(&properties));
     out.push_str("<table class=\"summary\">\n<thead><tr><th>Category</th><th class=\"num\">Findings</th></tr></thead>\n<tbody>\n");
     for category in Category::ALL {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<tr><td><a href=\"#{}\">{}</a></td><td class=\"num\">{}</td></tr>\n",
+            "<tr><td><a href=\"#{}\">{}</a></td><td class=\"num\">{}</td></tr>",
             category.as_str(),
             escape(category.title()),
             report.count(category)
@@ -160,11 +160,11 @@ fn section(out: &mut String, report: &DriftReport, category: Category) {
             Some(target) => format!("{} ({target})", f.kind.as_str()),
             None => f.kind.as_str().to_owned(),
         };
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"code\">{}</td><td class=\"code\">{}</td>\
              <td class=\"code\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"{diff}\">{}</td><td class=\"msg\">{}</td></tr>\n",
+             <td class=\"{diff}\">{}</td><td class=\"msg\">{}</td></tr>",
             escape(&kind),
             escape(&f.property_id),
             f.post_month.map(|m| m.to_string()).unwrap_or_default(),
@@ -198,7 +198,7 @@ fn tie_outs(out: &mut String, report: &DriftReport) {
     }
     for ((property, target), rows) in by_property {
         let name = rows.first().map(|t| super::target_name(t.target)).unwrap_or(target);
-        let _ = write!(out, "<h3>{} · {}</h3>\n", escape(property), escape(name));
+        let _ = writeln!(out, "<h3>{} · {}</h3>", escape(property), escape(name));
         out.push_str(
             "<table class=\"tieout\">\n<thead><tr><th>Month</th><th>Account</th><th class=\"num\">Entrata</th>\
              <th class=\"num\">Posted</th><th class=\"num\">Held now</th><th class=\"num\">Entrata − posted</th>\
@@ -213,10 +213,10 @@ fn tie_outs(out: &mut String, report: &DriftReport) {
                 true => t.account.clone(),
                 false => format!("{} · {}", t.account, t.account_names.join(", ")),
             };
-            let _ = write!(
+            let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td class=\"code\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{}</td>{}{}</tr>\n",
+                 <td class=\"num\">{}</td>{}{}</tr>",
                 t.post_month,
                 escape(&account),
                 grouped(t.entrata),
