@@ -336,3 +336,69 @@ async fn document_numbers_never_move_when_a_held_deposit_is_released_a_night_lat
     );
     assert_eq!(night2[released[0]]["TxnDate"], held["depositDate"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_check_asks_the_connected_company_about_every_name() {
+    let h = world(MONTH).await;
+    // Two properties: the example file of a third would name a class this company does not have.
+    std::fs::remove_file(h.dir.path().join("mappings/properties/prop_0003.toml")).expect("remove");
+    let clean = h.run(&["mappings", "check", "--target", "qbo"]).await;
+    assert!(clean.stdout.contains("is not connected"), "{}", clean.stdout);
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let clean = h.run(&["mappings", "check", "--target", "qbo"]).await;
+    assert!(
+        clean.stdout.contains("every account and name the mappings use exists and is active"),
+        "{}",
+        clean.stdout
+    );
+
+    let pet = support::account_id(&books(&h).await, "4120");
+    h.control(Method::POST, &format!("/_sandbox/qbo/accounts/{pet}/deactivate"), None).await;
+    let property = h.dir.path().join("mappings/properties/prop_0001.toml");
+    let text = std::fs::read_to_string(&property).expect("property file");
+    std::fs::write(&property, text.replace("qbo_class = \"Lakeview\"", "qbo_class = \"Lakeveiw\""))
+        .expect("write");
+    let check = h.run(&["mappings", "check", "--target", "qbo"]).await;
+    assert_eq!(check.code, Some(1), "{check:?}");
+    let portfolio_line = std::fs::read_to_string(h.dir.path().join("mappings/portfolio.toml"))
+        .expect("portfolio")
+        .lines()
+        .position(|l| l.starts_with("pet_income"))
+        .expect("pet_income line")
+        + 1;
+    assert!(
+        check.stdout.contains(&format!("portfolio.toml:{portfolio_line}: QuickBooks account 4120 (")),
+        "{}",
+        check.stdout
+    );
+    assert!(check.stdout.contains("for `pet_income` is inactive"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("property prop_0001: QuickBooks has no class named `Lakeveiw`"),
+        "{}",
+        check.stdout
+    );
+    assert_eq!(h.run(&["mappings", "check", "--target", "qbo", "--strict"]).await.code, Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_check_finds_xero_tracking_options_that_do_not_exist_before_anything_is_posted() {
+    let h = world(MONTH).await;
+    std::fs::remove_file(h.dir.path().join("mappings/properties/prop_0003.toml")).expect("remove");
+    h.set_target("xero", "enabled", Some(true.into()));
+    h.set_target("xero", "auth", Some("client_credentials".into()));
+    let clean = h.run(&["mappings", "check", "--target", "xero"]).await;
+    assert!(
+        clean.stdout.contains("Xero: every account and name the mappings use exists"),
+        "{}",
+        clean.stdout
+    );
+    let property = h.dir.path().join("mappings/properties/prop_0001.toml");
+    let text = std::fs::read_to_string(&property).expect("property file");
+    std::fs::write(&property, text.replace("option = \"Lakeview\"", "option = \"Lakesidee\""))
+        .expect("write");
+    let check = h.run(&["mappings", "check", "--target", "xero"]).await;
+    assert_eq!(check.code, Some(1), "{check:?}");
+    assert!(check.stdout.contains("Lakesidee"), "{}", check.stdout);
+    let state = h.control(Method::GET, "/_sandbox/state?items=false", None).await;
+    assert_eq!(state["xero"]["manualJournals"].as_array().map(Vec::len), Some(0), "nothing was posted");
+}

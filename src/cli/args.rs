@@ -201,7 +201,10 @@ pub struct MappingsCheckArgs {
     /// Unmapped codes and accounts missing in a target exit 2 instead of 1.
     #[arg(long)]
     pub strict: bool,
-    /// Check that every account in use has an account in this target (default: the enabled targets).
+    /// Check that every account in use has an account in this target (default: the enabled
+    /// targets); with a connected company, ask the company itself about every account, customer,
+    /// class, location, tracking option and contact the mappings name (the one write: a refreshed
+    /// access token).
     #[arg(long, value_enum)]
     pub target: Option<TargetArg>,
     /// The mapping folder (default: `[mappings] dir` of the config, else `./mappings`).

@@ -294,7 +294,17 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
     };
     let report = CheckReport::checked(&set, codes.usage, &codes.properties, &targets);
     print!("{report}");
-    Ok(match report.exit_code(args.strict) {
+    let mut exit = report.exit_code(args.strict);
+    // `--target` with a connected company: the company itself is asked about every name.
+    if let (Some(target), Some(config)) = (args.target, &config)
+        && config.state_path.exists()
+    {
+        let found = crate::cli::posting::check_target(config, Arc::new(set), target.kind()).await?;
+        if found > 0 {
+            exit = exit.max(if args.strict { 2 } else { 1 });
+        }
+    }
+    Ok(match exit {
         0 => Outcome::Done,
         1 => Outcome::NeedsAttention,
         _ => Outcome::Refused,
