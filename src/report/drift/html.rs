@@ -35,6 +35,7 @@ th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align:
 th { background: var(--head); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.diff { color: var(--bad); font-weight: 600; }
+td.nowrap { white-space: nowrap; }
 td.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
 td.msg { color: var(--muted); max-width: 520px; }
 table.summary { width: auto; }
@@ -162,7 +163,7 @@ fn section(out: &mut String, report: &DriftReport, category: Category) {
         };
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"code\">{}</td><td class=\"code\">{}</td>\
+            "<tr><td>{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td class=\"code\">{}</td><td class=\"code\">{}</td>\
              <td class=\"code\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"{diff}\">{}</td><td class=\"msg\">{}</td></tr>",
             escape(&kind),
@@ -215,7 +216,7 @@ fn tie_outs(out: &mut String, report: &DriftReport) {
             };
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td class=\"code\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                "<tr><td class=\"nowrap\">{}</td><td class=\"code\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
                  <td class=\"num\">{}</td>{}{}</tr>",
                 t.post_month,
                 escape(&account),
