@@ -96,7 +96,10 @@ fn top_level_help_says_what_works_today() {
     // Help is wrapped to the terminal: compare words.
     let about = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(about.contains("Pulls Entrata resident ledgers"), "{}", help.stdout);
-    assert!(about.contains("Posting to QuickBooks Online and Xero, and the drift report, are coming"));
+    assert!(
+        about.contains("`drift` compares Entrata, the state file and QuickBooks Online / Xero read back")
+    );
+    assert!(about.contains("Posting to QuickBooks Online and Xero is coming"));
     assert!(!about.contains("posts them exactly once"), "it does not post yet: {}", help.stdout);
 }
 
