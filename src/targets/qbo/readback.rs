@@ -193,8 +193,9 @@ async fn finish(
         .collect();
     let mut calls = raw.calls;
     let numbers = if ours.iter().any(|e| !is_deleted(e)) {
-        calls += 1;
-        account_numbers(client).await?
+        let (numbers, pages) = account_numbers(client).await?;
+        calls += pages;
+        numbers
     } else {
         HashMap::new()
     };
@@ -214,17 +215,43 @@ fn is_deleted(entry: &WireEntry) -> bool {
     entry.status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("deleted"))
 }
 
-/// `AcctNum` of each account id (inactive ones too).
-async fn account_numbers(client: &QboClient) -> Result<HashMap<String, String>, TargetError> {
-    let rows = client.query_all("Account", "WHERE Active IN (true, false)").await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| {
-            let id = row["Id"].as_str()?;
-            let number = row["AcctNum"].as_str().filter(|n| !n.is_empty())?;
-            Some((id.to_owned(), number.to_owned()))
-        })
-        .collect())
+/// `AcctNum` of each account id (inactive ones too), read without touching the balances' numbers.
+async fn account_numbers(client: &QboClient) -> Result<(HashMap<String, String>, u64), TargetError> {
+    #[derive(Deserialize)]
+    struct Answer {
+        #[serde(rename = "QueryResponse", default)]
+        response: Accounts,
+    }
+    #[derive(Deserialize, Default)]
+    struct Accounts {
+        #[serde(rename = "Account", default)]
+        accounts: Vec<Account>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Account {
+        id: String,
+        acct_num: Option<String>,
+    }
+    let mut numbers = HashMap::new();
+    for page in 0..PAGES_MAX {
+        let query = format!(
+            "SELECT * FROM Account WHERE Active IN (true, false) STARTPOSITION {} MAXRESULTS {PAGE_SIZE}",
+            page * PAGE_SIZE + 1
+        );
+        let body = client.read("query", &[("query", query.clone())], &format!("the query `{query}`")).await?;
+        let answer: Answer = serde_json::from_slice(&body).map_err(|e| protocol("a query answer", e))?;
+        let got = answer.response.accounts.len();
+        for account in answer.response.accounts {
+            if let Some(number) = account.acct_num.filter(|n| !n.is_empty()) {
+                numbers.insert(account.id, number);
+            }
+        }
+        if got < PAGE_SIZE {
+            return Ok((numbers, page as u64 + 1));
+        }
+    }
+    Err(TargetError::Protocol(format!("QuickBooks holds more than {} accounts", PAGE_SIZE * PAGES_MAX)))
 }
 
 fn held(entry: WireEntry, numbers: &HashMap<String, String>) -> Result<HeldEntry, TargetError> {
