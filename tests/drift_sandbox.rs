@@ -18,5 +18,7 @@ mod clean;
 mod kinds_qbo;
 #[path = "drift/kinds_xero.rs"]
 mod kinds_xero;
+#[path = "drift/mapping.rs"]
+mod mapping;
 #[path = "drift/run_reports.rs"]
 mod run_reports;
