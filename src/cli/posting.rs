@@ -14,7 +14,7 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
     let config = cli.load_config()?;
     let target = args.target.kind();
     let state = StateFile::open(&config.state_path).await?;
-    let options = ConnectOptions { browser: args.browser, tenant: args.tenant.clone() };
+    let options = ConnectOptions { browser: args.browser, tenant: args.tenant.clone(), paste_prompt: true };
     let mut announce = |url: &str| {
         println!("Open this address in a browser to connect {}:", crate::report::post::target_name(target));
         println!("{url}");
