@@ -106,17 +106,8 @@ impl QboClient {
         let mut params = params.to_vec();
         params.push(("minorversion", MINOR_VERSION.to_string()));
         for attempt in 1.. {
-<<<<<<< HEAD
-            match self.exchange(Method::GET, &url, &params, None, "query").await? {
-                Exchange::Answer(StatusCode::OK, body) => return Ok(body),
-=======
             match self.exchange(Method::GET, &url, &params, None, "query", 1).await? {
-                Exchange::Answer(StatusCode::OK, body) => {
-                    return serde_json::from_slice(&body).map_err(|e| {
-                        TargetError::Protocol(format!("QuickBooks sent a query answer that is not JSON: {e}"))
-                    });
-                }
->>>>>>> main
+                Exchange::Answer(StatusCode::OK, body) => return Ok(body),
                 Exchange::Answer(status, body) => {
                     if status.is_server_error() && attempt < self.retry.max_attempts {
                         self.backoff(attempt, None).await;
