@@ -7,6 +7,7 @@ pub mod blocking;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod drift;
 pub mod http;
 pub mod journal;
 pub mod mapping;

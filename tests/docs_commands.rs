@@ -135,6 +135,9 @@ impl Scratch {
             return;
         }
         let output = if line.contains(" connect ") {
+            // A connect listens on its config's loopback redirect (127.0.0.1:8765 by default):
+            // one at a time across this binary's tests.
+            let _one = CONNECTING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             consent(self.sh(&line))
         } else {
             self.sh(&line).output().expect("sh runs")
@@ -150,6 +153,8 @@ impl Scratch {
         );
     }
 }
+
+static CONNECTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs a `connect` and opens the URL it prints as a browser would (following the redirects back
 /// to its loopback listener).

@@ -98,11 +98,24 @@ fn top_level_help_says_what_works_today() {
     assert!(about.contains("Pulls Entrata resident ledgers"), "{}", help.stdout);
     assert!(about.contains("posts them exactly once to QuickBooks Online and Xero"), "{}", help.stdout);
     // Every command it names is one `--help` lists.
-    for command in
-        ["demo", "sandbox", "pull", "plan", "mappings", "connect", "post", "run", "disconnect", "status"]
-    {
+    for command in [
+        "demo",
+        "sandbox",
+        "pull",
+        "plan",
+        "mappings",
+        "connect",
+        "post",
+        "run",
+        "drift",
+        "disconnect",
+        "status",
+    ] {
         assert!(help.stdout.contains(&format!("  {command} ")), "{command} in {}", help.stdout);
     }
+    assert!(
+        about.contains("says in the drift report where Entrata, the state file and the targets disagree")
+    );
 }
 
 #[test]

@@ -11,8 +11,8 @@ use crate::targets::TargetKind;
 /// What the connector does today. Kept to one sentence per capability so that each new command
 /// (posting, drift) changes one line.
 const ABOUT: &str = "Pulls Entrata resident ledgers into a local state file, maps them through your mapping files \
-into balanced journal entries, and posts them exactly once to QuickBooks Online and Xero. The drift report is \
-coming.";
+into balanced journal entries, posts them exactly once to QuickBooks Online and Xero, and says in the drift report where \
+Entrata, the state file and the targets disagree.";
 
 const EXIT_CODES: &str = "Exit codes: 0 all done, nothing needs a person; 1 finished, but something needs a person \
 (exceptions held, drift, uncertain postings); 2 could not run (bad config or mapping file, auth failure, state \
@@ -99,6 +99,12 @@ given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-
         after_help = "Exit codes: 0 all done, nothing needs a person; 1 done, but something needs a person (exceptions\nheld, entries refused, held or uncertain); 2 could not run (config, mapping files,\nauthentication, state file locked).\n\nExamples:\n  entrata-recon run\n  entrata-recon run --dry-run\n  entrata-recon --log-format json run --target qbo"
     )]
     Run(RunArgs),
+    /// The drift report: Entrata (the last pull), the state file and each enabled target (read
+    /// back) compared, per property and post month, with totals that tie out.
+    #[command(
+        after_help = "It only reads Entrata's last pull (--pull pulls first, as `pull` does) and each target; it writes\nnothing but its comparison snapshot in the state file (what each target held, so that the next\ncomparison reads only what changed) and FILE with --out. Formats: table (120 columns), csv (one row\nper finding, then the tie-out rows), json (docs/drift-json.md), html (one self-contained page).\n\nExit codes: 0 no drift; 1 drift found; 2 could not compare (the message names the side that failed).\n\nExamples:\n  entrata-recon drift\n  entrata-recon drift --period 2026-02 --format html --out drift.html\n  entrata-recon drift --pull --full --format json"
+    )]
+    Drift(DriftArgs),
     /// Revokes a target's connection at the vendor and forgets its tokens.
     #[command(after_help = "Examples:\n  entrata-recon disconnect qbo")]
     Disconnect(DisconnectArgs),
@@ -241,6 +247,35 @@ pub struct RunArgs {
     /// Pull and plan, record nothing, post nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Only findings and totals of this post month (YYYY-MM).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub period: Option<PostMonth>,
+    /// Only this property (repeatable).
+    #[arg(long = "property", value_name = "ID")]
+    pub properties: Vec<String>,
+    #[arg(long, value_enum, default_value_t = DriftFormat::Table)]
+    pub format: DriftFormat,
+    /// Write the report to FILE (replacing it) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Pull from Entrata first (as `pull` does), then compare.
+    #[arg(long)]
+    pub pull: bool,
+    /// Read every document back from each target, not only what changed since the last comparison.
+    #[arg(long)]
+    pub full: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftFormat {
+    Table,
+    Csv,
+    Json,
+    Html,
 }
 
 #[derive(Debug, Args)]

@@ -136,5 +136,8 @@ async fn nights(
             night("6. The nightly job: one adjustment per target, the posted entry untouched").await?;
         println!("   adjustments recorded: {}", third.post.record.drifts.len());
     }
+    // Where the drift report went, as `run` ends with it.
+    let (_, drift) = super::drift::run_reports(config, state, mappings, Outcome::Done, false).await;
+    print!("\n{drift}");
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod demo;
+mod drift;
 mod posting;
 mod sandbox;
 
@@ -54,6 +55,8 @@ pub enum CliError {
     Post(#[from] crate::run::post::PostRunError),
     #[error(transparent)]
     Nightly(#[from] crate::run::nightly::NightlyError),
+    #[error(transparent)]
+    Drift(#[from] crate::run::drift::DriftError),
     /// A command line that asks for something the command does not do.
     #[error("{0}")]
     Usage(String),
@@ -181,6 +184,7 @@ async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Disconnect(args) => posting::cmd_disconnect(cli, args).await,
         Command::Post(args) => posting::cmd_post(cli, args).await,
         Command::Run(args) => posting::cmd_run(cli, args).await,
+        Command::Drift(args) => drift::cmd_drift(cli, args).await,
         Command::Plan(args) => commands::cmd_plan(cli, args).await,
         Command::Mappings { command: MappingsCommand::Check(args) } => {
             commands::cmd_mappings_check(cli, args).await

@@ -48,6 +48,7 @@ struct FileConfig {
     state: Option<FileState>,
     mappings: Option<FileMappings>,
     targets: Option<FileTargets>,
+    reports: Option<FileReports>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +80,12 @@ struct FileMappings {
     dir: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileReports {
+    dir: Option<String>,
+}
+
 // ---- the settled configuration ----
 
 /// Limits on the source side (TigerBeetle: put a limit on everything).
@@ -93,6 +100,8 @@ pub struct Config {
     pub state_path: PathBuf,
     pub mappings_dir: PathBuf,
     pub targets: BTreeMap<TargetKind, TargetConfig>,
+    /// Where `run` writes its drift reports (`[reports] dir`, default `reports` beside the config).
+    pub reports_dir: PathBuf,
     env: Env,
 }
 
@@ -194,6 +203,7 @@ impl Config {
             state_path: resolve(file.state.and_then(|s| s.path).as_deref().unwrap_or("recon.sqlite")),
             mappings_dir: resolve(file.mappings.and_then(|m| m.dir).as_deref().unwrap_or("mappings")),
             targets,
+            reports_dir: resolve(file.reports.and_then(|r| r.dir).as_deref().unwrap_or("reports")),
             env,
         })
     }
@@ -341,6 +351,7 @@ totp_secret_env = "S"
         assert_eq!(c.source.base_url, "http://127.0.0.1:9/entrata/integrations/int_demo");
         assert_eq!(c.state_path, Path::new("/etc/recon/recon.sqlite"));
         assert_eq!(c.mappings_dir, Path::new("/etc/recon/mappings"));
+        assert_eq!(c.reports_dir, Path::new("/etc/recon/reports"));
         assert_eq!(c.source.page_size, 1000);
         assert!(c.targets.is_empty());
     }

@@ -1,5 +1,6 @@
 //! What people read: progress bars, summaries, `status`, `plan` output.
 
+pub mod drift;
 pub mod exceptions;
 pub mod nightly;
 pub mod plan;

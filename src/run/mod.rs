@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod demo;
+pub mod drift;
 pub mod mappings;
 pub mod nightly;
 pub mod plan;

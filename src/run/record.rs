@@ -94,7 +94,16 @@ pub async fn record_with(
         let ar_codes = Arc::clone(&ar_codes);
         let outcome = crate::blocking::run(move || {
             let context = Context { items: &items, earlier: &earlier, versions: &versions };
-            record_property(context, &property, &mappings, &ar_codes, &doc_property, &recorded, reclass)
+            record_property(
+                context,
+                &property,
+                &mappings,
+                &ar_codes,
+                &doc_property,
+                &recorded,
+                reclass,
+                false,
+            )
         })
         .await
         .map_err(|e| RecordRunError::Task(e.to_string()))??;
@@ -118,6 +127,8 @@ pub async fn record_with(
 }
 
 struct PropertyOutcome {
+    /// Tonight's plan, when the caller asked to keep it (`decide`).
+    plan: Option<Vec<PlannedEntry>>,
     planned: usize,
     unchanged: usize,
     changes: Vec<Change>,
@@ -157,6 +168,7 @@ async fn earlier_versions(
     Ok(earlier)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn record_property(
     context: Context<'_>,
     property: &Property,
@@ -165,6 +177,7 @@ fn record_property(
     doc_property: &str,
     recorded: &[RecordedEntry],
     reclass: Option<PostMonth>,
+    keep_plan: bool,
 ) -> Result<PropertyOutcome, RecordRunError> {
     let Context { items, versions, .. } = context;
     let mapping = mappings.for_property(&property.id);
@@ -194,15 +207,58 @@ fn record_property(
             doc_prefix: mapping.journal.doc_prefix.clone(),
             doc_property: doc_property.to_owned(),
         })?;
+    let plan = keep_plan.then(|| planned.clone());
     let mut replan = SubLedger { context, property, mappings, ar_codes, doc_property };
     let reconciled = reconcile_with(&property.id, planned, recorded, &numbering, &mut replan, reclass)?;
     Ok(PropertyOutcome {
+        plan,
         planned: planned_count,
         unchanged: reconciled.unchanged,
         changes: reconciled.changes,
         drifts: reconciled.drifts,
         exceptions,
     })
+}
+
+/// What `record` decides for one property, written nowhere: tonight's plan (each entry with the
+/// item versions it is planned from), the changes and pending adjustments, the exceptions, and the
+/// property's items. For `drift`, which must see exactly what the next run would do.
+pub(crate) struct Decision {
+    pub planned: Vec<PlannedEntry>,
+    pub changes: Vec<Change>,
+    pub drifts: Vec<SlotDrift>,
+    pub exceptions: Vec<Exception>,
+    pub items: Items,
+}
+
+pub(crate) async fn decide(
+    state: &StateFile,
+    mappings: &Arc<MappingSet>,
+    ar_codes: &Arc<BTreeMap<ArCode, ArCodeDef>>,
+    property: Property,
+    doc_property: String,
+    use_forms: bool,
+) -> Result<Decision, RecordRunError> {
+    let id = property.id.as_str().to_owned();
+    let items = load_items(state, &id, use_forms).await?;
+    let versions = state.current_versions(&id).await?;
+    let recorded = state.recorded_entries(&id).await?;
+    let earlier = earlier_versions(state, &id, &recorded, &versions).await?;
+    let (mappings, ar_codes) = (Arc::clone(mappings), Arc::clone(ar_codes));
+    crate::blocking::run(move || {
+        let context = Context { items: &items, earlier: &earlier, versions: &versions };
+        let outcome =
+            record_property(context, &property, &mappings, &ar_codes, &doc_property, &recorded, None, true)?;
+        Ok(Decision {
+            planned: outcome.plan.unwrap_or_default(),
+            changes: outcome.changes,
+            drifts: outcome.drifts,
+            exceptions: outcome.exceptions,
+            items,
+        })
+    })
+    .await
+    .map_err(|e| RecordRunError::Task(e.to_string()))?
 }
 
 /// The item kinds an entry of `kind` names, in the order an id is looked for.

@@ -6,6 +6,7 @@
 //! (`form.rs`) hold integer cents. Never run SQLite's JSON
 //! functions over money (they read numbers as doubles).
 
+mod drift;
 mod entries;
 pub mod form;
 mod forms;
@@ -23,6 +24,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use drift::DriftRead;
 pub use entries::{Move, OutboxRow, PostingCounts};
 pub use forms::CurrentForms;
 pub use items::{

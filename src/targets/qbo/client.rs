@@ -83,22 +83,36 @@ impl QboClient {
 
     /// Runs a query (`SELECT * FROM Account ...`), retrying what is safe to retry.
     pub async fn query(&self, query: &str) -> Result<Value, TargetError> {
-        let url = format!("{}/query", self.company_url);
-        let params = [("query", query.to_owned()), ("minorversion", MINOR_VERSION.to_string())];
+        let params = [("query", query.to_owned())];
+        let body = self.read("query", &params, &format!("the query `{query}`")).await?;
+        serde_json::from_slice(&body).map_err(|e| {
+            TargetError::Protocol(format!("QuickBooks sent a query answer that is not JSON: {e}"))
+        })
+    }
+
+    /// `GET {company}/{path}` with `params` (and `minorversion`): the body of its `200`, for
+    /// callers that read money from the JSON text (never through `Value`'s floats). A 5xx or a
+    /// lost answer is tried again (a read changes nothing); any other status is an error naming
+    /// `what` and Intuit's fault.
+    pub async fn read(
+        &self,
+        path: &str,
+        params: &[(&str, String)],
+        what: &str,
+    ) -> Result<Vec<u8>, TargetError> {
+        let url = format!("{}/{path}", self.company_url);
+        let mut params = params.to_vec();
+        params.push(("minorversion", MINOR_VERSION.to_string()));
         for attempt in 1.. {
             match self.exchange(Method::GET, &url, &params, None, "query", 1).await? {
-                Exchange::Answer(StatusCode::OK, body) => {
-                    return serde_json::from_slice(&body).map_err(|e| {
-                        TargetError::Protocol(format!("QuickBooks sent a query answer that is not JSON: {e}"))
-                    });
-                }
+                Exchange::Answer(StatusCode::OK, body) => return Ok(body),
                 Exchange::Answer(status, body) => {
                     if status.is_server_error() && attempt < self.retry.max_attempts {
                         self.backoff(attempt, None).await;
                         continue;
                     }
                     return Err(TargetError::Protocol(format!(
-                        "QuickBooks refused the query `{query}`: {}",
+                        "QuickBooks refused {what}: {}",
                         fault_text(status, &body)
                     )));
                 }

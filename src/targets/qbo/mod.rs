@@ -4,6 +4,7 @@
 //! found again by `DocNumber` and the key in `PrivateNote`.
 
 pub mod client;
+pub mod readback;
 pub mod wire;
 
 use std::collections::HashMap;

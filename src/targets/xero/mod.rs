@@ -14,6 +14,7 @@ pub mod chart;
 pub mod client;
 pub mod lookup;
 pub mod outcome;
+pub mod readback;
 pub mod wire;
 
 use std::sync::Arc;

@@ -1,0 +1,145 @@
+//! `drift`: the three-way drift report (issue 12), and the reports `run` ends with.
+//!
+//! Exit codes: 0 no drift, 1 drift found, 2 could not compare (the message names the side:
+//! Entrata's, the state file's, or a target's).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::args::{DriftArgs, DriftFormat};
+use super::{Cli, CliError, Outcome};
+use crate::http::Pause;
+use crate::report::drift::{csv, html, json, table};
+use crate::report::progress::Progress;
+use crate::run::drift::{DriftError, DriftRequest, drift};
+use crate::state::{RunOutcome, StateError, StateFile, StateLock};
+
+pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, CliError> {
+    let config = cli.load_config()?;
+    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    if !args.pull && !config.state_path.exists() {
+        return Err(StateError::Missing(config.state_path.clone()).into());
+    }
+    StateFile::check_writable(&config.state_path).await?;
+    // One comparison at a time, and never in the middle of a pull, post or run.
+    let _lock = StateLock::acquire(&config.state_path, "drift")?;
+    let state = StateFile::open(&config.state_path).await?;
+    let result = compare(cli, args, &config, &state, &mappings).await;
+    state.close().await;
+    let report = result?;
+    let text = match args.format {
+        DriftFormat::Table => table::render(&report),
+        DriftFormat::Csv => csv::render(&report)
+            .map_err(|reason| CliError::Other(format!("cannot write the CSV: {reason}")))?,
+        DriftFormat::Json => json::render(&report),
+        DriftFormat::Html => html::render(&report),
+    };
+    match &args.out {
+        Some(path) => {
+            write_replacing(path, text.as_bytes())?;
+            println!(
+                "Drift report written to {}: {} ({} findings, {} tie-out rows differ).",
+                path.display(),
+                crate::report::drift::verdict(&report),
+                report.findings.len(),
+                report.untied()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(if report.drift_found() { Outcome::NeedsAttention } else { Outcome::Done })
+}
+
+async fn compare(
+    cli: &Cli,
+    args: &DriftArgs,
+    config: &crate::config::Config,
+    state: &StateFile,
+    mappings: &Arc<crate::mapping::MappingSet>,
+) -> Result<crate::drift::DriftReport, CliError> {
+    if args.pull {
+        pull_quietly(cli, config, state).await?;
+    }
+    let request = DriftRequest {
+        period: args.period,
+        properties: args.properties.clone(),
+        full: args.full,
+        pause: Pause::real(),
+    };
+    Ok(drift(config, state, mappings, &request).await?)
+}
+
+/// `--pull`: a pull exactly as `pull` makes it (recorded as a run), its summary left out of the
+/// report's output.
+async fn pull_quietly(cli: &Cli, config: &crate::config::Config, state: &StateFile) -> Result<(), CliError> {
+    let entrata = |e: &dyn std::fmt::Display| DriftError::Entrata(format!("the pull failed: {e}"));
+    let credentials = config.entrata_credentials().map_err(|e| entrata(&e))?;
+    let client =
+        crate::source::client::EntrataClient::new(&config.source, credentials).map_err(|e| entrata(&e))?;
+    let run = state.begin_run("pull").await?;
+    let progress = Progress::new("pull", cli.progress_enabled());
+    let result = crate::run::pull::pull(config, &client, state, &Default::default(), &progress).await;
+    progress.finish();
+    match result {
+        Ok(summary) => {
+            let total = summary.total();
+            let json = serde_json::json!({"properties": summary.properties, "new": total.new, "changed": total.changed,
+                "requests": summary.client.requests, "for": "drift --pull"});
+            state.finish_run(run, RunOutcome::Ok, &json.to_string()).await?;
+            tracing::info!(new = total.new, changed = total.changed, "pulled before comparing");
+            Ok(())
+        }
+        Err(e) => {
+            let text = serde_json::json!({ "error": e.to_string() }).to_string();
+            state.finish_run(run, RunOutcome::Failed, &text).await?;
+            Err(entrata(&e).into())
+        }
+    }
+}
+
+/// `--out FILE`: written beside itself first, then renamed over it, so that a reader never sees
+/// half a report.
+fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let failed = |e: std::io::Error| CliError::Other(format!("cannot write {}: {e}", path.display()));
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    file.write_all(bytes).map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+/// `run`'s last step: the HTML and CSV drift reports in the reports folder, and the lines that
+/// say where they are (printed after the run's screen). Drift found makes a run that needed no
+/// person need one; a comparison that cannot be made is said, and does too; neither undoes what
+/// the run did. A dry run writes none.
+pub async fn run_reports(
+    config: &crate::config::Config,
+    state: &StateFile,
+    mappings: &Arc<crate::mapping::MappingSet>,
+    outcome: Outcome,
+    dry_run: bool,
+) -> (Outcome, String) {
+    if dry_run {
+        return (outcome, "Drift report: none on a dry run.\n".to_owned());
+    }
+    let needs_person = |outcome| match outcome {
+        Outcome::Done => Outcome::NeedsAttention,
+        other => other,
+    };
+    match crate::run::drift::write_run_reports(config, state, mappings, &Pause::real()).await {
+        Ok(written) => {
+            let text = format!(
+                "Drift report: {} ({} findings, {} tie-out rows differ):\n  {}\n  {}\n",
+                crate::report::drift::verdict(&written.report),
+                written.report.findings.len(),
+                written.report.untied(),
+                written.html.display(),
+                written.csv.display()
+            );
+            let outcome = if written.report.drift_found() { needs_person(outcome) } else { outcome };
+            (outcome, text)
+        }
+        Err(e) => (needs_person(outcome), format!("Drift report not written: {e}\n")),
+    }
+}

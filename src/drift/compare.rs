@@ -1,0 +1,440 @@
+//! One property's three sides compared: findings per category (`super::Category`) and the tie-out
+//! totals. The caller gathers the sides (`run::drift`): tonight's plan with its sources, what
+//! `posting::reconcile` says changed in Entrata under posted entries, the recorded entries with
+//! their postings, and what each target holds (`TargetSide`).
+//!
+//! Rules (docs/drift-json.md says them for users):
+//! - an entry counts as posted to a target when its posting there is `confirmed`; its document
+//!   there is found by the confirmed target id, whatever became of its memo;
+//! - a confirmed document the target no longer shows, or shows deleted or voided, is a target
+//!   finding; one whose lines (per target account and side) or date differ from the recorded
+//!   entry under tonight's mapping is `edited_in_target`;
+//! - a document carrying the connector's marker that the state file does not know as confirmed
+//!   there is `unrecorded_in_target` (unless its posting is pending or uncertain: then the next
+//!   run's lookup confirms it, and the posting finding says it was found).
+
+mod mapping;
+mod target;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::held::{HeldEntry, property_of_key};
+use super::tieout::{Column, Sums, TieOut};
+use super::{Finding, FindingKind, signed};
+use crate::domain::{Exception, PostMonth, format_amount};
+use crate::journal::{BalancedEntry, JournalKind, Side};
+use crate::mapping::model::TargetAccounts;
+use crate::posting::outbox::PostingState;
+use crate::posting::{PlannedEntry, Slot, SourceRef};
+use crate::targets::TargetKind;
+
+/// A recorded entry's posting at one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostingRow {
+    pub state: PostingState,
+    pub target_id: Option<String>,
+    /// The date the target holds when it is not the entry's (a closed period).
+    pub target_date: Option<NaiveDate>,
+    pub error: Option<String>,
+}
+
+/// A recorded (not withdrawn) entry with its body and postings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedBody {
+    pub key: String,
+    /// When it was recorded relative to the others (later entries of a slot supersede what
+    /// earlier ones booked of an item).
+    pub order: i64,
+    pub doc_number: String,
+    pub kind: JournalKind,
+    pub slot: Slot,
+    pub date: NaiveDate,
+    pub post_month: PostMonth,
+    pub currency: String,
+    /// Logical account, side, amount.
+    pub lines: Vec<(String, Side, Decimal)>,
+    pub sources: Vec<SourceRef>,
+    pub postings: BTreeMap<TargetKind, PostingRow>,
+}
+
+impl RecordedBody {
+    pub fn total(&self) -> Decimal {
+        self.lines.iter().filter(|(_, side, _)| *side == Side::Debit).map(|(_, _, a)| *a).sum()
+    }
+
+    /// A target holds it, or may: never rewritten.
+    pub fn frozen(&self) -> bool {
+        self.postings.values().any(|p| p.state.may_be_held())
+    }
+
+    pub fn confirmed_id(&self, target: TargetKind) -> Option<&str> {
+        self.postings
+            .get(&target)
+            .filter(|p| p.state == PostingState::Confirmed)
+            .and_then(|p| p.target_id.as_deref())
+    }
+
+    /// The entry's id in each target that confirmed it.
+    pub fn target_ids(&self) -> Vec<(TargetKind, String)> {
+        self.postings
+            .iter()
+            .filter(|(_, p)| p.state == PostingState::Confirmed)
+            .filter_map(|(t, p)| p.target_id.clone().map(|id| (*t, id)))
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntrataChangeKind {
+    /// Planned now under another version than the one posted (or no longer in its entry).
+    Changed,
+    /// Deleted in Entrata (or gone from the pull).
+    Deleted,
+}
+
+/// An item of a posted entry that changed in Entrata since (from `posting::SlotDrift`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntrataChange {
+    pub kind: EntrataChangeKind,
+    pub source_id: String,
+    /// The posted entry the change concerns.
+    pub corrected_key: String,
+    pub post_month: Option<PostMonth>,
+    /// The item's amount in the version posted.
+    pub recorded_amount: Option<Decimal>,
+    /// Its amount now (`None` when deleted).
+    pub current_amount: Option<Decimal>,
+    pub note: String,
+}
+
+/// What one target holds, by target id, with the documents carrying a key indexed by the key's
+/// property.
+#[derive(Debug)]
+pub struct TargetSide {
+    pub target: TargetKind,
+    pub held: HashMap<String, HeldEntry>,
+    by_property: HashMap<String, Vec<String>>,
+}
+
+impl TargetSide {
+    pub fn new(target: TargetKind, held: HashMap<String, HeldEntry>) -> TargetSide {
+        let mut by_property: HashMap<String, Vec<String>> = HashMap::new();
+        for entry in held.values() {
+            if let Some(property) = entry.key.as_deref().and_then(property_of_key) {
+                by_property.entry(property.to_owned()).or_default().push(entry.target_id.clone());
+            }
+        }
+        for ids in by_property.values_mut() {
+            ids.sort();
+        }
+        TargetSide { target, held, by_property }
+    }
+
+    /// Documents carrying a key of `property`.
+    fn keyed(&self, property: &str) -> impl Iterator<Item = &HeldEntry> {
+        self.by_property.get(property).into_iter().flatten().filter_map(|id| self.held.get(id))
+    }
+}
+
+/// One property's sides.
+#[derive(Debug, Clone, Default)]
+pub struct PropertySides {
+    pub property_id: String,
+    pub currency: String,
+    /// The property's mapping: logical account → its account in each target.
+    pub accounts: BTreeMap<String, TargetAccounts>,
+    /// Tonight's plan, with the item versions each entry is planned from.
+    pub planned: Vec<PlannedEntry>,
+    /// Planned entries nothing is recorded for yet (the next run records and posts them).
+    pub not_recorded: Vec<BalancedEntry>,
+    /// The plan's exceptions, with the post month of the item when it is known.
+    pub exceptions: Vec<(Exception, Option<PostMonth>)>,
+    pub entrata_changes: Vec<EntrataChange>,
+    /// Recorded entries, withdrawn ones left out.
+    pub recorded: Vec<RecordedBody>,
+}
+
+impl PropertySides {
+    /// The target's account for a logical one (`?name` when the mapping gives it none).
+    pub fn target_account(&self, target: TargetKind, logical: &str) -> String {
+        let found = self.accounts.get(logical).and_then(|a| match target {
+            TargetKind::Qbo => a.qbo.clone(),
+            TargetKind::Xero => a.xero.clone(),
+        });
+        found.unwrap_or_else(|| format!("?{logical}"))
+    }
+
+    /// The logical names the mapping gives a target account.
+    pub fn account_names(&self, target: TargetKind, account: &str) -> Vec<String> {
+        if let Some(logical) = account.strip_prefix('?') {
+            return vec![logical.to_owned()];
+        }
+        self.accounts
+            .iter()
+            .filter(|(_, a)| {
+                let code = match target {
+                    TargetKind::Qbo => a.qbo.as_deref(),
+                    TargetKind::Xero => a.xero.as_deref(),
+                };
+                code == Some(account)
+            })
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
+    fn recorded_by_key(&self) -> HashMap<&str, &RecordedBody> {
+        self.recorded.iter().map(|r| (r.key.as_str(), r)).collect()
+    }
+
+    fn finding(&self, kind: FindingKind) -> Finding {
+        Finding {
+            kind,
+            property_id: self.property_id.clone(),
+            post_month: None,
+            target: None,
+            source_ids: Vec::new(),
+            entry_key: None,
+            doc_number: None,
+            target_ids: Vec::new(),
+            account: None,
+            currency: self.currency.clone(),
+            entrata: None,
+            recorded: None,
+            held: None,
+            difference: Decimal::ZERO,
+            message: String::new(),
+        }
+    }
+
+    /// A finding about a recorded entry: its month, key, number, sources and target ids.
+    fn entry_finding(&self, kind: FindingKind, entry: &RecordedBody) -> Finding {
+        let mut finding = self.finding(kind);
+        finding.post_month = Some(entry.post_month);
+        finding.source_ids = entry.sources.iter().map(|s| s.id.clone()).collect();
+        finding.entry_key = Some(entry.key.clone());
+        finding.doc_number = Some(entry.doc_number.clone());
+        finding.target_ids = entry.target_ids();
+        finding.currency = entry.currency.clone();
+        finding
+    }
+}
+
+/// A held exception (an item kept back, or a finding about a posted one) as a finding.
+pub fn exception_finding(
+    exception: &Exception,
+    month: Option<PostMonth>,
+    property_fallback: &str,
+    currency: &str,
+) -> Finding {
+    let amount = exception.amount.map(|m| m.amount());
+    Finding {
+        kind: FindingKind::Held(exception.kind),
+        property_id: exception
+            .property_id
+            .as_ref()
+            .map_or_else(|| property_fallback.to_owned(), |p| p.to_string()),
+        post_month: month,
+        target: None,
+        source_ids: vec![exception.source_id.clone()],
+        entry_key: None,
+        doc_number: None,
+        target_ids: Vec::new(),
+        account: None,
+        currency: exception.amount.map_or_else(|| currency.to_owned(), |m| m.currency().as_str().to_owned()),
+        entrata: amount,
+        recorded: None,
+        held: None,
+        difference: amount.unwrap_or(Decimal::ZERO),
+        message: exception.message.clone(),
+    }
+}
+
+/// Every finding about one property, and its tie-out rows for each target.
+pub fn compare_property(sides: &PropertySides, targets: &[TargetSide]) -> (Vec<Finding>, Vec<TieOut>) {
+    let mut findings = Vec::new();
+    entrata_findings(sides, &mut findings);
+    for (exception, month) in &sides.exceptions {
+        findings.push(exception_finding(exception, *month, &sides.property_id, &sides.currency));
+    }
+    posting_findings(sides, targets, &mut findings);
+    mapping::earlier_mapping(sides, &mut findings);
+    let mut tieouts = Vec::new();
+    for side in targets {
+        target::target_findings(sides, side, &mut findings);
+        tieouts.extend(tie_out(sides, side));
+    }
+    (findings, tieouts)
+}
+
+fn entrata_findings(sides: &PropertySides, out: &mut Vec<Finding>) {
+    let recorded = sides.recorded_by_key();
+    for change in &sides.entrata_changes {
+        let kind = match change.kind {
+            EntrataChangeKind::Changed => FindingKind::ChangedInEntrata,
+            EntrataChangeKind::Deleted => FindingKind::DeletedInEntrata,
+        };
+        let mut finding = match recorded.get(change.corrected_key.as_str()) {
+            Some(entry) => sides.entry_finding(kind, entry),
+            None => {
+                let mut finding = sides.finding(kind);
+                finding.entry_key = Some(change.corrected_key.clone());
+                finding
+            }
+        };
+        finding.post_month = change.post_month.or(finding.post_month);
+        finding.source_ids = vec![change.source_id.clone()];
+        let now = match change.kind {
+            EntrataChangeKind::Deleted => Some(Decimal::ZERO),
+            EntrataChangeKind::Changed => change.current_amount,
+        };
+        finding.entrata = now;
+        finding.recorded = change.recorded_amount;
+        finding.difference = now.unwrap_or(Decimal::ZERO) - change.recorded_amount.unwrap_or(Decimal::ZERO);
+        finding.message = change.note.clone();
+        out.push(finding);
+    }
+}
+
+fn posting_findings(sides: &PropertySides, targets: &[TargetSide], out: &mut Vec<Finding>) {
+    for entry in &sides.not_recorded {
+        let mut finding = sides.finding(FindingKind::Pending);
+        finding.post_month = Some(entry.post_month());
+        finding.source_ids = entry.sources().to_vec();
+        finding.entry_key = Some(entry.key().to_string());
+        finding.doc_number = Some(entry.doc_number().to_string());
+        finding.currency = entry.currency().as_str().to_owned();
+        finding.entrata = Some(entry.total());
+        finding.held = Some(Decimal::ZERO);
+        finding.difference = -entry.total();
+        finding.message = format!(
+            "planned and not yet recorded for posting ({} dated {}); the next run records and posts it \
+             (its key and number are given then)",
+            entry.kind(),
+            entry.date()
+        );
+        out.push(finding);
+    }
+    for side in targets {
+        for entry in &sides.recorded {
+            let posting = entry.postings.get(&side.target);
+            let (kind, why) = match posting.map(|p| p.state) {
+                Some(PostingState::Confirmed) => continue,
+                None => (FindingKind::Pending, "recorded, not yet sent".to_owned()),
+                Some(PostingState::Pending) => (
+                    FindingKind::Pending,
+                    "being sent, or its last attempt ended without an answer; the next run looks it up first"
+                        .to_owned(),
+                ),
+                Some(PostingState::Uncertain) => (
+                    FindingKind::Uncertain,
+                    "sent; whether it arrived is not known; the next run looks it up before sending anything"
+                        .to_owned(),
+                ),
+                Some(PostingState::Failed) => (
+                    FindingKind::Failed,
+                    format!(
+                        "refused: {}",
+                        posting.and_then(|p| p.error.as_deref()).unwrap_or("no reason was recorded")
+                    ),
+                ),
+            };
+            let found = side
+                .keyed(&sides.property_id)
+                .find(|h| h.key.as_deref() == Some(entry.key.as_str()) && h.status.counts());
+            let mut finding = sides.entry_finding(kind, entry);
+            finding.target = Some(side.target);
+            finding.recorded = Some(entry.total());
+            let held = found.map_or(Decimal::ZERO, HeldEntry::total);
+            finding.held = Some(held);
+            finding.difference = held - entry.total();
+            finding.message = match found {
+                Some(doc) => format!("{why}; the target holds it already (id {})", doc.target_id),
+                None => why,
+            };
+            out.push(finding);
+        }
+    }
+}
+
+/// Net per target account and side of lines, dropping what nets to nothing.
+fn by_account(lines: impl Iterator<Item = (String, Side, Decimal)>) -> BTreeMap<String, Decimal> {
+    let mut net: BTreeMap<String, Decimal> = BTreeMap::new();
+    for (account, side, amount) in lines {
+        *net.entry(account).or_insert(Decimal::ZERO) += signed(side, amount);
+    }
+    net.retain(|_, v| !v.is_zero());
+    net
+}
+
+/// `4000 −1295.00 → −1200.00; 4010 0.00 → −95.00`: the accounts whose net differs.
+fn describe_moves(before: &BTreeMap<String, Decimal>, after: &BTreeMap<String, Decimal>) -> String {
+    let mut accounts: Vec<&String> = before.keys().chain(after.keys()).collect();
+    accounts.sort();
+    accounts.dedup();
+    accounts
+        .into_iter()
+        .filter_map(|account| {
+            let (b, a) = (
+                before.get(account).copied().unwrap_or_default(),
+                after.get(account).copied().unwrap_or_default(),
+            );
+            (a != b).then(|| format!("{account} {} → {}", format_amount(b), format_amount(a)))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn tie_out(sides: &PropertySides, side: &TargetSide) -> Vec<TieOut> {
+    let target = side.target;
+    let mut sums = Sums::default();
+    for plan in &sides.planned {
+        for line in plan.entry.lines() {
+            let account = sides.target_account(target, line.account().as_str());
+            sums.add(plan.entry.post_month(), &account, Column::Entrata, signed(line.side(), line.amount()));
+        }
+    }
+    let mut counted: HashMap<&str, ()> = HashMap::new();
+    let by_key = sides.recorded_by_key();
+    for entry in &sides.recorded {
+        let Some(id) = entry.confirmed_id(target) else { continue };
+        for (logical, line_side, amount) in &entry.lines {
+            let account = sides.target_account(target, logical);
+            sums.add(entry.post_month, &account, Column::Posted, signed(*line_side, *amount));
+        }
+        if let Some(doc) = side.held.get(id) {
+            counted.insert(id, ());
+            add_held(&mut sums, doc, entry.post_month);
+        }
+    }
+    // The connector's other documents there: duplicates, uncertain postings that landed.
+    for doc in side.keyed(&sides.property_id) {
+        if counted.contains_key(doc.target_id.as_str()) {
+            continue;
+        }
+        let month = doc
+            .key
+            .as_deref()
+            .and_then(|k| by_key.get(k))
+            .map(|e| e.post_month)
+            .or_else(|| doc.date.map(PostMonth::of));
+        if let Some(month) = month {
+            add_held(&mut sums, doc, month);
+        }
+    }
+    sums.rows(target, &sides.property_id, &sides.currency, |account| sides.account_names(target, account))
+}
+
+fn add_held(sums: &mut Sums, doc: &HeldEntry, month: PostMonth) {
+    if !doc.status.counts() {
+        return;
+    }
+    for line in &doc.lines {
+        sums.add(month, &line.account, Column::Held, signed(line.side, line.amount));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,112 @@
+//! The drift report for people and programs: `table` (a terminal of 120 columns), `csv` (one row
+//! per finding, then the tie-out rows; stable columns), `json` (docs/drift-json.md) and `html`
+//! (one self-contained page: inline CSS, no script, nothing fetched).
+//!
+//! Invariants: money is printed from its `Decimal` with exactly two decimals, never cut to fit
+//! (text is, with `…`); JSON and CSV carry amounts as plain two-decimal strings, the table and the
+//! page with thousands separators; every renderer shows the same findings in the same order.
+
+pub mod csv;
+pub mod html;
+pub mod json;
+pub mod table;
+
+use rust_decimal::Decimal;
+
+use crate::domain::format_amount;
+use crate::drift::{DriftReport, ReadMode, TargetRead};
+use crate::targets::TargetKind;
+
+/// `-1,234,567.89`: two decimals and thousands separators.
+pub fn grouped(amount: Decimal) -> String {
+    let plain = format_amount(amount);
+    let (sign, digits) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain.as_str()),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "00"));
+    let mut out = String::with_capacity(plain.len() + int.len() / 3);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!("{sign}{out}.{frac}")
+}
+
+/// An optional amount, grouped; empty when the side does not apply.
+pub fn grouped_opt(amount: Option<Decimal>) -> String {
+    amount.map(grouped).unwrap_or_default()
+}
+
+/// An optional amount as plain two-decimal text; empty when the side does not apply.
+pub fn plain_opt(amount: Option<Decimal>) -> String {
+    amount.map(format_amount).unwrap_or_default()
+}
+
+/// `qbo:147 xero:9f2c…`
+pub fn target_ids(ids: &[(TargetKind, String)]) -> String {
+    ids.iter().map(|(t, id)| format!("{t}:{id}")).collect::<Vec<_>>().join(" ")
+}
+
+pub fn target_name(target: TargetKind) -> &'static str {
+    match target {
+        TargetKind::Qbo => "QuickBooks Online",
+        TargetKind::Xero => "Xero",
+    }
+}
+
+/// `exit 0: no drift` / `exit 1: DRIFT FOUND`.
+pub fn verdict(report: &DriftReport) -> &'static str {
+    if report.drift_found() { "DRIFT FOUND" } else { "no drift" }
+}
+
+pub fn exit_code(report: &DriftReport) -> u8 {
+    u8::from(report.drift_found())
+}
+
+/// `read changes since 2026-02-01 10:00 UTC: 3 documents, 1 call` / `full read (first comparison
+/// with this company): 120 documents, 4 calls`.
+pub fn read_text(read: &TargetRead) -> String {
+    let how = match (read.mode, &read.since, &read.reason) {
+        (ReadMode::Changes, Some(since), _) => {
+            format!("read changes since {}", since.format("%Y-%m-%d %H:%M:%S UTC"))
+        }
+        (ReadMode::Changes, None, _) => "read changes".to_owned(),
+        (ReadMode::Full, _, Some(reason)) => format!("full read ({reason})"),
+        (ReadMode::Full, _, None) => "full read".to_owned(),
+    };
+    let plural =
+        |n: u64, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+    format!(
+        "{how}: {} read, {} from the connector held, {}",
+        plural(read.documents_read as u64, "document", "documents"),
+        read.documents_held,
+        plural(read.calls, "call", "calls")
+    )
+}
+
+/// `QuickBooks Online "Lakeview Holdings" (9130357766900456)`.
+pub fn company_text(read: &TargetRead) -> String {
+    match &read.company_name {
+        Some(name) => format!("{} \"{name}\" ({})", target_name(read.target), read.company_id),
+        None => format!("{} ({})", target_name(read.target), read.company_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        let check = |cents: i64, want: &str| assert_eq!(grouped(Decimal::new(cents, 2)), want);
+        check(0, "0.00");
+        check(5, "0.05");
+        check(-129_500, "-1,295.00");
+        check(100_000, "1,000.00");
+        check(99_999, "999.99");
+        check(123_456_789_012, "1,234,567,890.12");
+    }
+}
