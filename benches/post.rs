@@ -43,7 +43,17 @@ fn main() {
         .unwrap_or_else(|e| fail(&format!("BENCH_POST_SPEC: {e}")));
     let rows = runtime().block_on(bench(spec));
     print_table(
-        &["target", "entries", "write calls", "fewest", "reads", "429s", "posting time", "floor", "real time"],
+        &[
+            "target",
+            "entries",
+            "write calls",
+            "fewest",
+            "reads",
+            "429s",
+            "posting time",
+            "floor",
+            "real time",
+        ],
         &rows,
     );
 }
@@ -65,16 +75,22 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
     let text = text.replace("[targets.xero]\n", "[targets.xero]\nauth = \"client_credentials\"\n");
     let config = Config::parse(&config_path, &text, Env::default()).unwrap_or_else(|e| fail(&e.to_string()));
     let state = StateFile::open(&config.state_path).await.unwrap_or_else(|e| fail(&e.to_string()));
-    let client = EntrataClient::new(&config.source, config.entrata_credentials().unwrap_or_else(|e| fail(&e.to_string())))
-        .unwrap_or_else(|e| fail(&e.to_string()));
+    let client = EntrataClient::new(
+        &config.source,
+        config.entrata_credentials().unwrap_or_else(|e| fail(&e.to_string())),
+    )
+    .unwrap_or_else(|e| fail(&e.to_string()));
     eprintln!("post bench: pulling {spec} (set-up)...");
     pull(&config, &client, &state, &PullOptions::default(), &Progress::hidden())
         .await
         .unwrap_or_else(|e| fail(&e.to_string()));
     let mut announce = |url: &str| entrata_recon::run::demo::consent_in_background(url.to_owned());
     let options = ConnectOptions { paste_prompt: false, ..ConnectOptions::default() };
-    connect(&config, &state, TargetKind::Qbo, &options, &mut announce).await.unwrap_or_else(|e| fail(&e.to_string()));
-    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).unwrap_or_else(|e| fail(&e.to_string())));
+    connect(&config, &state, TargetKind::Qbo, &options, &mut announce)
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    let mappings =
+        Arc::new(entrata_recon::mapping::load(&config.mappings_dir).unwrap_or_else(|e| fail(&e.to_string())));
 
     let mut rows = Vec::new();
     for target in [TargetKind::Qbo, TargetKind::Xero] {
@@ -82,7 +98,8 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
         let pause = Pause::virtual_clock(move |waited| {
             clock.advance(waited);
         });
-        let request = PostRequest { targets: vec![target], dry_run: false, pause: pause.clone(), reclass: None };
+        let request =
+            PostRequest { targets: vec![target], dry_run: false, pause: pause.clone(), reclass: None };
         let before = requests(&sandbox.base_url()).await;
         eprintln!("post bench: posting to {target}...");
         let started = Instant::now();
@@ -102,7 +119,11 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
             TargetKind::Xero => "/xero/api.xro/",
         };
         let delta = |pick: &dyn Fn(&str) -> bool| -> u64 {
-            after.iter().filter(|(k, _)| k.contains(prefix) && pick(k)).map(|(k, n)| n - before.get(k).copied().unwrap_or(0)).sum()
+            after
+                .iter()
+                .filter(|(k, _)| k.contains(prefix) && pick(k))
+                .map(|(k, n)| n - before.get(k).copied().unwrap_or(0))
+                .sum()
         };
         let throttled = delta(&|k| k.ends_with("-> 429"));
         let reads = delta(&|k| k.starts_with("GET ") && !k.ends_with("-> 429"));
