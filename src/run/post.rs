@@ -183,7 +183,19 @@ async fn post_target(
             Ok(post_to(state, &mut adapter, options).await?)
         }
         TargetKind::Xero => {
-            Ok(stopped(TargetError::Setup("posting to Xero is not available in this build yet".into())))
+            let tenant_id = company_id.to_owned();
+            let opened = crate::targets::xero::open(
+                target_config,
+                tokens,
+                tenant_id,
+                Arc::clone(mappings),
+                pause.clone(),
+            );
+            let mut adapter = match opened.await {
+                Ok(adapter) => adapter,
+                Err(e) => return Ok(stopped(e)),
+            };
+            Ok(post_to(state, &mut adapter, options).await?)
         }
     }
 }

@@ -1,0 +1,322 @@
+//! A fault schedule: everything one seed decides. A small generated portfolio, how the targets
+//! are connected, and one to three nights, each with what happens in Entrata before and during
+//! the run, closed periods, a fault plan for the sandbox, and perhaps a SIGKILL of the run.
+//!
+//! Pure: the same seed and flags give the same schedule (the sandbox's own dice, for
+//! `probability` rules, are seeded from the schedule too).
+
+use serde_json::{Value, json};
+
+use super::rng::Rng;
+
+/// Behaviours the connector does not have yet, generated only on request (see `RELIABILITY.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// `FAULT_EDITS=1`: Entrata items edited after their entry was posted (needs adjustments).
+    pub edits: bool,
+    /// `FAULT_REDATE=1`: closed periods stay closed through the clean run (needs re-dating).
+    pub redate: bool,
+}
+
+impl Flags {
+    pub fn from_env() -> Flags {
+        let on = |name: &str| std::env::var(name).is_ok_and(|v| v == "1" || v == "true");
+        Flags { edits: on("FAULT_EDITS"), redate: on("FAULT_REDATE") }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub seed: u64,
+    pub flags: Flags,
+    /// `properties=N,months=1,seed=S` for `sandbox::generate`.
+    pub spec: String,
+    pub page_size: u32,
+    pub max_attempts: u32,
+    /// Xero through the authorization-code flow with PKCE (refresh tokens), else a custom
+    /// connection (`client_credentials`).
+    pub xero_pkce: bool,
+    pub nights: Vec<Night>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Night {
+    /// The sandbox clock moves this far before the night (a day between nights: every access
+    /// token has expired, so each run refreshes).
+    pub advance_s: u32,
+    /// Entrata changes between the previous night and this one.
+    pub before: Vec<Drift>,
+    /// Entrata changes while this night's pull pages (page drift).
+    pub during: Option<Drift>,
+    /// QuickBooks' books closed through this day of the month.
+    pub close_qbo: Option<u32>,
+    /// Xero's lock date on this day of the month.
+    pub lock_xero: Option<u32>,
+    pub rules: Vec<Rule>,
+    pub kill: Option<Kill>,
+}
+
+/// A fault rule as `POST /_sandbox/faults` takes it, and the kind it is counted under.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub kind: &'static str,
+    pub json: Value,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kill {
+    /// SIGKILL this long after the run started (if it is still running).
+    AfterMs(u64),
+    /// SIGKILL as soon as this request reaches the sandbox, which holds it `delay_ms` first, so
+    /// the process dies with the request in flight ("sent, not recorded").
+    OnRequest { service: &'static str, method: &'static str, path: &'static str, nth: u64, delay_ms: u64 },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Drift {
+    /// New charges (with a payment for each) on days that may already be posted.
+    Late { count: u64, pick: u64 },
+    /// Items saved again unchanged: a new `updatedAt`, a new version, the same money.
+    Touch { count: u64, pick: u64 },
+    /// Charges whose amount changes after posting (`Flags::edits` only).
+    Edit { count: u64, pick: u64 },
+}
+
+/// An endpoint the connector calls, and which actions make sense there.
+struct Endpoint {
+    service: &'static str,
+    method: &'static str,
+    path: &'static str,
+    /// A write: its answer can be lost after the work is done.
+    write: bool,
+    /// Carries a bearer token the sandbox can expire.
+    bearer: bool,
+}
+
+const fn ep(
+    service: &'static str,
+    method: &'static str,
+    path: &'static str,
+    write: bool,
+    bearer: bool,
+) -> Endpoint {
+    Endpoint { service, method, path, write, bearer }
+}
+
+const ENTRATA: &[Endpoint] = &[
+    ep("entrata", "POST", "**/sessions", true, false),
+    ep("entrata", "GET", "**/properties", false, true),
+    ep("entrata", "GET", "**/ar-codes", false, true),
+    ep("entrata", "GET", "**/properties/*/leases", false, true),
+    ep("entrata", "GET", "**/properties/*/charges", false, true),
+    ep("entrata", "GET", "**/properties/*/payments", false, true),
+    ep("entrata", "GET", "**/properties/*/deposits", false, true),
+];
+const QBO: &[Endpoint] = &[
+    ep("qbo", "POST", "**/batch", true, true),
+    ep("qbo", "POST", "**/batch", true, true),
+    ep("qbo", "GET", "**/query", false, true),
+    ep("qbo", "GET", "/qbo/v3/company/*/*/*", false, true),
+];
+const XERO: &[Endpoint] = &[
+    ep("xero", "PUT", "**/ManualJournals", true, true),
+    ep("xero", "PUT", "**/BankTransactions", true, true),
+    ep("xero", "GET", "**/Organisation", false, true),
+    ep("xero", "GET", "**/Accounts", false, true),
+    ep("xero", "GET", "**/TrackingCategories", false, true),
+    ep("xero", "GET", "**/Contacts", false, true),
+    ep("xero", "GET", "**/ManualJournals", false, true),
+    ep("xero", "GET", "**/BankTransactions", false, true),
+];
+const OAUTH: &[Endpoint] = &[
+    ep("oauth", "POST", "/qbo/oauth2/v1/tokens/bearer", true, false),
+    ep("oauth", "POST", "/xero/identity/connect/token", true, false),
+];
+
+/// Where a kill can wait for a request.
+const KILL_POINTS: &[(&str, &str, &str)] = &[
+    ("entrata", "POST", "**/sessions"),
+    ("entrata", "GET", "**/properties/*/charges"),
+    ("entrata", "GET", "**/properties/*/deposits"),
+    ("qbo", "GET", "**/query"),
+    ("qbo", "POST", "**/batch"),
+    ("xero", "GET", "**/Accounts"),
+    ("xero", "PUT", "**/ManualJournals"),
+    ("xero", "PUT", "**/BankTransactions"),
+];
+
+const DAY_S: u32 = 86_400;
+
+impl Schedule {
+    pub fn generate(seed: u64, flags: Flags) -> Schedule {
+        let mut rng = Rng::new(seed);
+        let properties = if rng.percent(70) { 1 } else { 2 };
+        let spec = format!("properties={properties},months=1,seed={}", rng.range(1, 1_000_000));
+        let page_size = *rng.pick(&[100, 250, 1000, 1000]);
+        let max_attempts = *rng.pick(&[3, 5, 8]);
+        let xero_pkce = rng.percent(25);
+        let night_count = *rng.pick(&[1, 2, 2, 3]);
+        // One schedule in five kills a run (CI counts them: at least one in ten must).
+        let kill_night = rng.percent(20).then(|| rng.range(0, night_count - 1));
+        let nights = (0..night_count)
+            .map(|n| Night::generate(&mut rng.fork(), n, kill_night == Some(n), flags))
+            .collect();
+        Schedule { seed, flags, spec, page_size, max_attempts, xero_pkce, nights }
+    }
+
+    /// What a person replaying the seed reads first.
+    pub fn describe(&self) -> String {
+        let mut out = format!(
+            "seed {}: {}, page_size {}, max_attempts {}, xero {}{}{}\n",
+            self.seed,
+            self.spec,
+            self.page_size,
+            self.max_attempts,
+            if self.xero_pkce { "PKCE" } else { "client_credentials" },
+            if self.flags.edits { ", FAULT_EDITS" } else { "" },
+            if self.flags.redate { ", FAULT_REDATE" } else { "" },
+        );
+        for (n, night) in self.nights.iter().enumerate() {
+            out.push_str(&format!(
+                "  night {n}: +{}s, before {:?}, during {:?}, close qbo {:?}, lock xero {:?}, kill {:?}\n",
+                night.advance_s, night.before, night.during, night.close_qbo, night.lock_xero, night.kill
+            ));
+            for rule in &night.rules {
+                out.push_str(&format!("    {}: {}\n", rule.kind, rule.json));
+            }
+        }
+        out
+    }
+}
+
+impl Night {
+    fn generate(rng: &mut Rng, n: u64, kill: bool, flags: Flags) -> Night {
+        let mut before = Vec::new();
+        if n > 0 {
+            if rng.percent(60) {
+                before.push(Drift::Late { count: rng.range(1, 3), pick: rng.next_u64() });
+            }
+            if rng.percent(30) {
+                before.push(Drift::Touch { count: rng.range(1, 10), pick: rng.next_u64() });
+            }
+            if flags.edits && rng.percent(50) {
+                before.push(Drift::Edit { count: rng.range(1, 2), pick: rng.next_u64() });
+            }
+        }
+        let during = rng.percent(25).then(|| match rng.percent(50) {
+            true => Drift::Touch { count: rng.range(1, 20), pick: rng.next_u64() },
+            false => Drift::Late { count: rng.range(1, 2), pick: rng.next_u64() },
+        });
+        let close_qbo = rng.percent(12).then(|| rng.range(1, 20) as u32);
+        let lock_xero = rng.percent(12).then(|| rng.range(1, 20) as u32);
+        let mut rules = Vec::new();
+        for _ in 0..*rng.pick(&[0, 1, 2, 2, 3, 3, 4, 5]) {
+            rules.extend(rule(rng));
+        }
+        let kill = kill.then(|| match rng.percent(50) {
+            true => Kill::AfterMs(rng.range(30, 900)),
+            false => {
+                let (service, method, path) = *rng.pick(KILL_POINTS);
+                let delay_ms = *rng.pick(&[1, 1, 50, 150]);
+                Kill::OnRequest { service, method, path, nth: rng.range(1, 2), delay_ms }
+            }
+        });
+        let advance_s = if n == 0 { 0 } else { DAY_S };
+        Night { advance_s, before, during, close_qbo, lock_xero, rules, kill }
+    }
+
+    /// The fault plan for `POST /_sandbox/faults`: the night's rules, then the kill's probe.
+    pub fn plan(&self, seed: u64, night: usize) -> Value {
+        let mut rules: Vec<Value> = self.rules.iter().map(|r| r.json.clone()).collect();
+        if let Some(Kill::OnRequest { service, method, path, nth, delay_ms }) = &self.kill {
+            rules.push(json!({"service": service, "method": method, "path": path, "nth": nth,
+                "action": {"delay_ms": delay_ms}, "comment": "kill point"}));
+        }
+        json!({"seed": seed.wrapping_mul(31).wrapping_add(night as u64), "rules": rules})
+    }
+
+    /// Index of the kill's probe rule in `plan`.
+    pub fn probe_index(&self) -> usize {
+        self.rules.len()
+    }
+}
+
+/// One random fault (two rules when a refresh must be forced for a lost refresh answer).
+fn rule(rng: &mut Rng) -> Vec<Rule> {
+    let group = match rng.range(0, 99) {
+        0..=34 => ENTRATA,
+        35..=59 => QBO,
+        60..=84 => XERO,
+        _ => OAUTH,
+    };
+    let endpoint = rng.pick(group);
+    let mut kinds: Vec<&'static str> = vec!["429", "5xx", "5xx", "reset", "garbled", "delay"];
+    if endpoint.write {
+        kinds.extend([
+            "drop_after_commit",
+            "drop_after_commit",
+            "status_after_commit",
+            "status_after_commit",
+        ]);
+    }
+    if endpoint.bearer {
+        kinds.push("expire_token");
+    }
+    let kind = *rng.pick(&kinds);
+    let action = match kind {
+        "429" => json!({"status": 429, "retry_after_s": rng.range(0, 1)}),
+        "5xx" => json!({"status": *rng.pick(&[500, 502, 503, 504])}),
+        "status_after_commit" => json!({"status_after_commit": *rng.pick(&[500, 502, 504])}),
+        "delay" => json!({"delay_ms": rng.range(5, 150)}),
+        other => json!(other),
+    };
+    let mut json = json!({"service": endpoint.service, "method": endpoint.method, "path": endpoint.path,
+        "action": action});
+    match rng.range(0, 2) {
+        0 => json["nth"] = json!(rng.range(1, 4)),
+        1 => {
+            json["every"] = json!(rng.range(2, 4));
+            json["times"] = json!(rng.range(1, 3));
+        }
+        _ => {
+            json["probability"] = json!(*rng.pick(&[0.1, 0.2, 0.3, 0.5]));
+            json["times"] = json!(rng.range(1, 4));
+        }
+    }
+    let token_endpoint = endpoint.service == "oauth";
+    let kind = if token_endpoint && kind == "drop_after_commit" { "refresh_loss" } else { kind };
+    let mut rules = vec![Rule { kind, json }];
+    if token_endpoint {
+        // A token call happens only when a token must be renewed: expire the API's token first.
+        let api =
+            if endpoint.path.starts_with("/qbo") { ("qbo", "**/query") } else { ("xero", "**/Accounts") };
+        rules.insert(
+            0,
+            Rule {
+                kind: "expire_token",
+                json: json!({"service": api.0, "method": "GET", "path": api.1, "nth": 1,
+                    "action": "expire_token"}),
+            },
+        );
+    }
+    rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seed_gives_one_schedule_and_every_plan_is_one_the_sandbox_takes() {
+        for seed in 0..300 {
+            let a = Schedule::generate(seed, Flags::default());
+            assert_eq!(a.describe(), Schedule::generate(seed, Flags::default()).describe());
+            for (n, night) in a.nights.iter().enumerate() {
+                let plan = night.plan(seed, n).to_string();
+                if let Err(e) = entrata_recon::sandbox::parse_faults(plan.as_bytes()) {
+                    panic!("seed {seed} night {n}: {e}\n{plan}");
+                }
+            }
+        }
+    }
+}
