@@ -23,6 +23,8 @@ mod broken;
 #[path = "fault_suite/check.rs"]
 mod check;
 mod common;
+#[path = "fault_suite/portfolio.rs"]
+mod portfolio;
 #[path = "fault_suite/rng.rs"]
 mod rng;
 #[path = "fault_suite/runner.rs"]

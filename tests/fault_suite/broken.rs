@@ -26,6 +26,7 @@ fn quiet_schedule() -> Schedule {
         seed: 0,
         flags: Flags::default(),
         spec: "properties=1,months=1,seed=3".into(),
+        keep_one_in: 3,
         page_size: 1000,
         max_attempts: 3,
         xero_pkce: false,

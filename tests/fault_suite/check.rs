@@ -52,14 +52,10 @@ pub fn exit_codes(runs: &[RunRecord]) -> Vec<String> {
             }
         }
     }
-    if let Some(last) = runs.iter().rev().find(|r| r.label.starts_with("clean")) {
-        if !matches!(last.code, Some(0 | 1)) {
-            out.push(format!(
-                "exit code: the last clean run ended with {:?}\n{}",
-                last.code,
-                tail(&last.output)
-            ));
-        }
+    if let Some(last) = runs.iter().rev().find(|r| r.label.starts_with("clean"))
+        && !matches!(last.code, Some(0 | 1))
+    {
+        out.push(format!("exit code: the last clean run ended with {:?}\n{}", last.code, tail(&last.output)));
     }
     out
 }

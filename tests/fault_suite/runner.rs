@@ -113,6 +113,12 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
         world.set_faults(&night.plan(schedule.seed, n)).await;
         let kill = night.kill.as_ref().map(|k| (k, night.probe_index()));
         let mut last = world.run(format!("night {n}"), kill, night.during).await;
+        if let Some(kill) = &night.kill {
+            tally.add(if last.killed { "kill_landed" } else { "kill_missed_run_ended_first" }, 1);
+            if last.killed {
+                tally.add(&kill_kind(kill), 1);
+            }
+        }
         if last.killed {
             tally.kills += 1;
             tally.schedules_with_kill = 1;
@@ -192,6 +198,15 @@ fn count_drift(tally: &mut Tally, drift: &Drift, during: bool) {
     tally.add(kind, n);
     if during {
         tally.add("page_drift_during_pull", 1);
+    }
+}
+
+fn kill_kind(kill: &Kill) -> String {
+    match kill {
+        Kill::AfterMs(_) => "kill after a random delay".into(),
+        Kill::OnRequest { method, path, delay_ms, .. } => {
+            format!("kill at {method} {path}{}", if *delay_ms > 1 { " (held in flight)" } else { "" })
+        }
     }
 }
 

@@ -14,7 +14,6 @@ use super::books::text_cents;
 
 #[derive(Debug, Clone)]
 pub struct Recorded {
-    pub key: String,
     pub property_id: String,
     pub doc_number: String,
     pub date: chrono::NaiveDate,
@@ -83,7 +82,6 @@ impl Ledger {
                 .collect::<Result<Vec<_>, String>>()?;
             let date: String = row.get(3);
             let recorded = Recorded {
-                key: key.clone(),
                 property_id: row.get(1),
                 doc_number: row.get(2),
                 date: chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")

@@ -12,7 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
 use super::rng::Rng;
 use super::schedule::{Drift, Kill, Schedule};
-use crate::common::{Harness, generated};
+use crate::common::{Harness, json_dataset};
 
 /// What one invocation of the binary came to.
 #[derive(Debug, Clone)]
@@ -39,8 +39,11 @@ pub struct World {
 impl World {
     pub async fn start(schedule: &Schedule) -> Result<World, String> {
         let spec: entrata_recon::sandbox::generate::GenerateSpec = schedule.spec.parse().expect("spec");
-        let bytes = entrata_recon::sandbox::generate::generate(&spec);
-        let mut options = generated(&schedule.spec);
+        let bytes = super::portfolio::trimmed(
+            &entrata_recon::sandbox::generate::generate(&spec),
+            schedule.keep_one_in,
+        );
+        let mut options = json_dataset(&bytes);
         // Only the injected faults may throttle: the real limits would make a run wait out a
         // minute of real time once several runs share one sandbox minute.
         options.qbo_limits = QboLimits {
