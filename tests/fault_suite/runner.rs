@@ -78,6 +78,9 @@ pub async fn run_schedule(seed: u64, flags: Flags) -> Outcome {
         if let Some(code) = run.code {
             *tally.exit_codes.entry(code).or_default() += 1;
         }
+        if run.code == Some(2) {
+            tally.add(&format!("exit 2: {}", exit_reason(&run.output)), 1);
+        }
     }
     let log = world
         .runs
@@ -199,6 +202,16 @@ fn count_drift(tally: &mut Tally, drift: &Drift, during: bool) {
     if during {
         tally.add("page_drift_during_pull", 1);
     }
+}
+
+/// Why a run could not run, in a few words (its `error:` line without ids and numbers).
+fn exit_reason(output: &str) -> String {
+    let line = output
+        .lines()
+        .find(|l| l.starts_with("error:") || l.contains("connect qbo") || l.contains("connect xero"))
+        .unwrap_or("(no error line)");
+    let words: String = line.chars().filter(|c| !c.is_ascii_digit()).take(90).collect();
+    words.trim().to_owned()
 }
 
 fn kill_kind(kill: &Kill) -> String {

@@ -137,15 +137,20 @@ const OAUTH: &[Endpoint] = &[
     ep("oauth", "POST", "/xero/identity/connect/token", true, false),
 ];
 
-/// Where a kill can wait for a request.
+/// Where a kill can wait for a request: writes most often (a kill between "sent" and
+/// "recorded" is the one exactly-once is about).
 const KILL_POINTS: &[(&str, &str, &str)] = &[
     ("entrata", "POST", "**/sessions"),
     ("entrata", "GET", "**/properties/*/charges"),
     ("entrata", "GET", "**/properties/*/deposits"),
     ("qbo", "GET", "**/query"),
     ("qbo", "POST", "**/batch"),
+    ("qbo", "POST", "**/batch"),
+    ("qbo", "POST", "**/batch"),
     ("xero", "GET", "**/Accounts"),
     ("xero", "PUT", "**/ManualJournals"),
+    ("xero", "PUT", "**/ManualJournals"),
+    ("xero", "PUT", "**/BankTransactions"),
     ("xero", "PUT", "**/BankTransactions"),
 ];
 
@@ -224,7 +229,7 @@ impl Night {
             true => Kill::AfterMs(rng.range(20, 600)),
             false => {
                 let (service, method, path) = *rng.pick(KILL_POINTS);
-                let delay_ms = *rng.pick(&[1, 1, 50, 150]);
+                let delay_ms = *rng.pick(&[1, 50, 150, 150]);
                 Kill::OnRequest { service, method, path, nth: *rng.pick(&[1, 1, 2]), delay_ms }
             }
         });
