@@ -84,8 +84,13 @@ fn judge(seeds: Vec<u64>, replay: bool) {
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let started = Instant::now();
     let mut done = 0;
+    // `FAULT_REPORT=FILE`: the figures so far, rewritten every 50 schedules (a long soak that is
+    // stopped early still says how far it got).
+    let report_file = std::env::var_os("FAULT_REPORT");
+    let mut so_far = tally::Tally::default();
     let tally = runtime.block_on(runner::run_many(seeds, jobs, flags, |outcome| {
         done += 1;
+        so_far.merge(&outcome.tally);
         if replay {
             println!("{}\n{}", outcome.description, outcome.log);
         }
@@ -97,6 +102,10 @@ fn judge(seeds: Vec<u64>, replay: bool) {
         }
         if done % 50 == 0 || done == count {
             eprintln!("fault suite: {done}/{count} schedules, {:.0} s", started.elapsed().as_secs_f64());
+            if let Some(path) = &report_file {
+                let text = so_far.report(&format!("{label}, {done} done"), started.elapsed(), jobs);
+                std::fs::write(path, text).expect("FAULT_REPORT written");
+            }
         }
     }));
     let report = tally.report(&label, started.elapsed(), jobs);

@@ -130,7 +130,7 @@ impl World {
             .expect("client");
         // The listener binds just after the URL is printed; a refused redirect is tried again.
         let mut consented = false;
-        for _ in 0..400 {
+        for _ in 0..2_000 {
             match browser.get(&url).send().await {
                 Ok(answer) if answer.status().is_success() => {
                     consented = true;
