@@ -32,11 +32,13 @@ CREATE TABLE entries (
 CREATE UNIQUE INDEX entries_doc_number ON entries (property_id, upper(doc_number));
 CREATE INDEX entries_by_slot ON entries (property_id, slot);
 
+-- The item versions an entry books. A negative version is an item an adjustment reverses out of
+-- its slot (deleted, moved, or held since), at that version.
 CREATE TABLE entry_sources (
     entry_key     TEXT    NOT NULL REFERENCES entries (entry_key),
     item_kind     TEXT    NOT NULL,
     item_id       TEXT    NOT NULL,
-    item_version  INTEGER NOT NULL,
+    item_version  INTEGER NOT NULL CHECK (item_version <> 0),
     PRIMARY KEY (entry_key, item_kind, item_id)
 );
 CREATE INDEX entry_sources_by_item ON entry_sources (item_kind, item_id);

@@ -31,7 +31,7 @@ fn embedded_mappings_are_the_mappings_folder() {
 }
 
 #[test]
-fn demo_pulls_plans_and_summarizes_from_nothing() {
+fn demo_connects_posts_reruns_and_adjusts_from_nothing() {
     let home = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_entrata-recon"))
         .args(["-q", "demo", "--generate", "properties=2,months=2,seed=5"])
@@ -39,25 +39,39 @@ fn demo_pulls_plans_and_summarizes_from_nothing() {
         .current_dir(home.path())
         .env("TMPDIR", home.path())
         .env("ENTRATA_PASSWORD", "not-the-sandbox-password")
+        .env("QBO_CLIENT_SECRET", "not-the-sandbox-secret")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "demo failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
     for expected in [
-        "1. Pull",
-        "Pulled 2 properties",
-        "Entries that would be posted",
-        "Totals per account",
-        "(all accounts)",
+        "1. Connect QuickBooks Online",
+        "2. Connect Xero",
+        "3. The nightly job",
+        "4. The nightly job again: nothing new to post",
+        "6. The nightly job: one adjustment per target",
+        "adjustments recorded: 1",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }
-    // Debits equal credits over the whole plan.
-    let totals = stdout.lines().find(|l| l.trim_start().starts_with("(all accounts)")).unwrap();
-    let numbers: Vec<&str> = totals.split_whitespace().skip(2).collect();
-    assert_eq!(numbers.len(), 2, "{totals}");
-    assert_eq!(numbers[0], numbers[1], "{totals}");
+    // The first night posts the same entries to both targets; the second posts nothing; the third
+    // posts one 25.00 adjustment to each.
+    let posted = |target: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with(target))
+            .map(|l| l.split("posted ").nth(1).unwrap_or_default().to_owned())
+            .collect()
+    };
+    for target in ["QuickBooks Online", "Xero"] {
+        let nights = posted(target);
+        assert_eq!(nights.len(), 3, "{target}: {nights:?}");
+        assert!(!nights[0].starts_with("0 entries"), "{target}: {nights:?}");
+        assert!(nights[1].starts_with("0 entries"), "{target}: {nights:?}");
+        assert!(nights[2].starts_with("1 entries (25.00 USD)"), "{target}: {nights:?}");
+    }
+    assert_eq!(posted("QuickBooks Online")[0], posted("Xero")[0], "both targets hold the same");
     // The folder it names holds a state file that `status` can read.
     let folder = stdout.lines().find_map(|l| l.strip_prefix("The demo's files are kept in ")).unwrap();
     let folder = folder.trim_end_matches(':');
@@ -67,4 +81,5 @@ fn demo_pulls_plans_and_summarizes_from_nothing() {
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert!(json["items"]["charges"].as_u64().unwrap() > 0, "{json}");
+    assert_eq!(json["targets"].as_array().map(Vec::len), Some(2), "{json}");
 }

@@ -107,6 +107,36 @@ async fn a_month_posts_exactly_as_planned_and_a_rerun_posts_nothing() {
     assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
     assert!(again.stdout.contains("nothing new to post"), "{}", again.stdout);
     assert_eq!(entries(&books_now(&h).await).len(), planned.len());
+
+    // `status` names the company and the token's expiry, counts the postings, shows no token.
+    let status = h.run(&["status"]).await;
+    assert!(status.stdout.contains("QuickBooks Online"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains(&format!("{} posted, 0 pending, 0 uncertain, 0 refused", planned.len())),
+        "{}",
+        status.stdout
+    );
+    assert!(status.stdout.contains("access token until"), "{}", status.stdout);
+    let json: Value =
+        serde_json::from_str(&h.run(&["status", "--format", "json"]).await.stdout).expect("JSON");
+    assert_eq!(json["targets"][0]["postings"]["confirmed"], planned.len());
+    let (access, refresh) = stored_tokens(&h).await;
+    for output in [status.all_output(), json.to_string(), post.all_output()] {
+        assert!(!output.contains(&access) && !output.contains(&refresh), "a token was printed");
+    }
+}
+
+/// The stored access and refresh tokens of QBO.
+async fn stored_tokens(h: &Harness) -> (String, String) {
+    let url = format!("sqlite://{}", h.state_path().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("state file");
+    let row: (String, String) =
+        sqlx::query_as("SELECT access_token, refresh_token FROM oauth_tokens WHERE target = 'qbo'")
+            .fetch_one(&pool)
+            .await
+            .expect("tokens");
+    pool.close().await;
+    row
 }
 
 async fn books_now(h: &Harness) -> Value {
@@ -199,7 +229,7 @@ async fn spend_refresh_token(h: &Harness) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_closed_period_and_an_inactive_account_are_reported_per_entry_while_the_rest_posts() {
+async fn a_closed_period_is_re_dated_and_an_inactive_account_held_per_entry_while_the_rest_posts() {
     let h = world(MONTH).await;
     assert_eq!(connect(&h, false).await.code, Some(0));
     let plan = plan_json(&h.run(&["plan", "--format", "json"]).await);
@@ -217,15 +247,25 @@ async fn a_closed_period_and_an_inactive_account_are_reported_per_entry_while_th
     h.control(Method::POST, &format!("/_sandbox/qbo/accounts/{pet}/deactivate"), None).await;
 
     let post = h.run(&["post"]).await;
-    assert_eq!(post.code, Some(1), "{post:?}");
-    assert!(post.stdout.contains("6210"), "the closed period is named: {}", post.stdout);
+    assert_eq!(post.code, Some(1), "the inactive account needs a person: {post:?}");
     assert!(post.stdout.contains("4120") && post.stdout.contains("inactive"), "{}", post.stdout);
+    // The closed day's entries are re-dated to the first open day, with their own date in the
+    // memo, and the summary says so.
+    assert!(post.stdout.contains("RE-DATED"), "{}", post.stdout);
+    let next_day =
+        (first_date.parse::<chrono::NaiveDate>().expect("date") + chrono::Days::new(1)).to_string();
     let posted = entries(&books(&h).await);
     let closed: Vec<&Value> = planned.iter().filter(|e| e["date"] == first_date.as_str()).collect();
     assert!(!closed.is_empty());
     for entry in &closed {
-        assert!(!posted.contains_key(entry["docNumber"].as_str().expect("docNumber")), "closed day posted");
+        let number = entry["docNumber"].as_str().expect("docNumber");
+        if let Some(je) = posted.get(number) {
+            assert_eq!(je["TxnDate"], next_day.as_str(), "{number}");
+            let note = je["PrivateNote"].as_str().expect("note");
+            assert!(note.contains(&format!("dated {first_date} in Entrata")), "{note}");
+        }
     }
+    assert!(closed.iter().any(|e| posted.contains_key(e["docNumber"].as_str().expect("number"))));
     assert!(posted.len() > planned.len() / 2, "the rest posts: {} of {}", posted.len(), planned.len());
 
     // Reopened, the refused entries post on the next run; nothing posted before is sent again.
@@ -295,4 +335,70 @@ async fn document_numbers_never_move_when_a_held_deposit_is_released_a_night_lat
         "{released:?} after {day_entries} of its day"
     );
     assert_eq!(night2[released[0]]["TxnDate"], held["depositDate"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_check_asks_the_connected_company_about_every_name() {
+    let h = world(MONTH).await;
+    // Two properties: the example file of a third would name a class this company does not have.
+    std::fs::remove_file(h.dir.path().join("mappings/properties/prop_0003.toml")).expect("remove");
+    let clean = h.run(&["mappings", "check", "--target", "qbo"]).await;
+    assert!(clean.stdout.contains("is not connected"), "{}", clean.stdout);
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let clean = h.run(&["mappings", "check", "--target", "qbo"]).await;
+    assert!(
+        clean.stdout.contains("every account and name the mappings use exists and is active"),
+        "{}",
+        clean.stdout
+    );
+
+    let pet = support::account_id(&books(&h).await, "4120");
+    h.control(Method::POST, &format!("/_sandbox/qbo/accounts/{pet}/deactivate"), None).await;
+    let property = h.dir.path().join("mappings/properties/prop_0001.toml");
+    let text = std::fs::read_to_string(&property).expect("property file");
+    std::fs::write(&property, text.replace("qbo_class = \"Lakeview\"", "qbo_class = \"Lakeveiw\""))
+        .expect("write");
+    let check = h.run(&["mappings", "check", "--target", "qbo"]).await;
+    assert_eq!(check.code, Some(1), "{check:?}");
+    let portfolio_line = std::fs::read_to_string(h.dir.path().join("mappings/portfolio.toml"))
+        .expect("portfolio")
+        .lines()
+        .position(|l| l.starts_with("pet_income"))
+        .expect("pet_income line")
+        + 1;
+    assert!(
+        check.stdout.contains(&format!("portfolio.toml:{portfolio_line}: QuickBooks account 4120 (")),
+        "{}",
+        check.stdout
+    );
+    assert!(check.stdout.contains("for `pet_income` is inactive"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("property prop_0001: QuickBooks has no class named `Lakeveiw`"),
+        "{}",
+        check.stdout
+    );
+    assert_eq!(h.run(&["mappings", "check", "--target", "qbo", "--strict"]).await.code, Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_check_finds_xero_tracking_options_that_do_not_exist_before_anything_is_posted() {
+    let h = world(MONTH).await;
+    std::fs::remove_file(h.dir.path().join("mappings/properties/prop_0003.toml")).expect("remove");
+    h.set_target("xero", "enabled", Some(true.into()));
+    h.set_target("xero", "auth", Some("client_credentials".into()));
+    let clean = h.run(&["mappings", "check", "--target", "xero"]).await;
+    assert!(
+        clean.stdout.contains("Xero: every account and name the mappings use exists"),
+        "{}",
+        clean.stdout
+    );
+    let property = h.dir.path().join("mappings/properties/prop_0001.toml");
+    let text = std::fs::read_to_string(&property).expect("property file");
+    std::fs::write(&property, text.replace("option = \"Lakeview\"", "option = \"Lakesidee\""))
+        .expect("write");
+    let check = h.run(&["mappings", "check", "--target", "xero"]).await;
+    assert_eq!(check.code, Some(1), "{check:?}");
+    assert!(check.stdout.contains("Lakesidee"), "{}", check.stdout);
+    let state = h.control(Method::GET, "/_sandbox/state?items=false", None).await;
+    assert_eq!(state["xero"]["manualJournals"].as_array().map(Vec::len), Some(0), "nothing was posted");
 }

@@ -90,13 +90,13 @@ given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-
     Connect(ConnectArgs),
     /// Posts what `plan` shows to each enabled target, exactly once.
     #[command(
-        after_help = "Every entry is recorded with a document number it keeps for ever, then sent once per target; an\nentry whose outcome was not known is looked up in the target before anything is sent again.\n\nExamples:\n  entrata-recon post\n  entrata-recon post --target qbo\n  entrata-recon post --dry-run"
+        after_help = "Every entry is recorded with a document number it keeps for ever, then sent once per target; an\nentry whose outcome was not known is looked up in the target before anything is sent again.\n\nExamples:\n  entrata-recon post\n  entrata-recon post --target qbo\n  entrata-recon post --dry-run\n  entrata-recon post --reclass 2026-02"
     )]
     Post(PostArgs),
     /// The nightly job: pull, record and post to every enabled target, and one screen saying what
     /// happened and what needs a person.
     #[command(
-        after_help = "Exit codes: 0 all done, nothing needs a person; 1 done, but something needs a person (exceptions\nheld, entries refused or uncertain, pending adjustments); 2 could not run (config, mapping files,\nauthentication, state file locked).\n\nExamples:\n  entrata-recon run\n  entrata-recon run --dry-run\n  entrata-recon --log-format json run --target qbo"
+        after_help = "Exit codes: 0 all done, nothing needs a person; 1 done, but something needs a person (exceptions\nheld, entries refused, held or uncertain); 2 could not run (config, mapping files,\nauthentication, state file locked).\n\nExamples:\n  entrata-recon run\n  entrata-recon run --dry-run\n  entrata-recon --log-format json run --target qbo"
     )]
     Run(RunArgs),
     /// Revokes a target's connection at the vendor and forgets its tokens.
@@ -195,7 +195,10 @@ pub struct MappingsCheckArgs {
     /// Unmapped codes and accounts missing in a target exit 2 instead of 1.
     #[arg(long)]
     pub strict: bool,
-    /// Check that every account in use has an account in this target (default: the enabled targets).
+    /// Check that every account in use has an account in this target (default: the enabled
+    /// targets); with a connected company, ask the company itself about every account, customer,
+    /// class, location, tracking option and contact the mappings name (the one write: a refreshed
+    /// access token).
     #[arg(long, value_enum)]
     pub target: Option<TargetArg>,
     /// The mapping folder (default: `[mappings] dir` of the config, else `./mappings`).
@@ -254,6 +257,10 @@ pub struct PostArgs {
     /// Show what would be recorded and posted; change nothing and call no target.
     #[arg(long)]
     pub dry_run: bool,
+    /// Also post reclassification entries for this month's posted entries that the current
+    /// mapping books to other accounts (a mapping edit never changes what was posted otherwise).
+    #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
+    pub reclass: Option<PostMonth>,
 }
 
 #[derive(Debug, Args)]

@@ -11,73 +11,11 @@ use crate::mapping::CheckReport;
 use crate::report::plan::{PlanJsonWriter, PlanView};
 use crate::report::progress::Progress;
 use crate::report::status::{Planned, StatusReport};
-use crate::run::demo;
 use crate::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
 use crate::run::pull::{PullOptions, pull};
-use crate::sandbox::generate::generate_with_summary;
-use crate::sandbox::{Dataset, SandboxOptions, start};
 use crate::source::client::EntrataClient;
 use crate::state::{RunOutcome, StateError, StateFile, StateLock};
 use crate::targets::TargetKind;
-
-pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliError> {
-    let other = |what: &str, e: &dyn std::fmt::Display| CliError::Other(format!("demo: {what}: {e}"));
-    let spec = args.generate.unwrap_or_default();
-    let folder = demo::demo_folder().map_err(|e| other("cannot create a folder", &e))?;
-    let generated = generate_with_summary(&spec);
-    let dataset = Dataset::from_json(&generated.json).map_err(|e| other("generated dataset refused", &e))?;
-    drop(generated.json);
-    let sandbox =
-        start(SandboxOptions::new(dataset)).await.map_err(|e| other("cannot start the sandbox", &e))?;
-    println!(
-        "Demo: a generated portfolio ({spec}: {} ledger items) served by the Entrata sandbox at {}",
-        generated.summary.ledger_items(),
-        sandbox.base_url()
-    );
-    let config_path = folder.join("recon.toml");
-    demo::write_example_mappings(&folder.join("mappings")).map_err(|e| other("cannot write mappings", &e))?;
-    sandbox.write_config(&config_path).map_err(|e| other("cannot write the config", &e))?;
-    // Only the sandbox's env file: real ENTRATA_* variables must not leak into the demo.
-    let text = std::fs::read_to_string(&config_path).map_err(|e| other("cannot read the config", &e))?;
-    let config = Config::parse(&config_path, &text, crate::config::Env::default())?;
-
-    let lock = StateLock::acquire(&config.state_path, "demo")?;
-    let state = StateFile::open(&config.state_path).await?;
-    let client = EntrataClient::new(&config.source, config.entrata_credentials()?)?;
-    println!("\n1. Pull");
-    let pulled = run_pull(&config, &client, &state, &PullOptions::default(), cli.progress_enabled()).await;
-    sandbox.shutdown().await;
-    pulled?;
-    println!("\n2. Plan (mapping files in {})", config.mappings_dir.display());
-    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
-    let plan = plan(&state, &mappings, &PlanRequest::default()).await;
-    state.close().await;
-    drop(lock);
-    let plan = plan?;
-    println!(
-        "Read {} items (leases, charges, payments, deposits) of {} properties.\n",
-        plan.items_read, plan.properties
-    );
-    print!("{}", demo::summary(&plan));
-    println!("\nThe demo's files are kept in {}:", folder.display());
-    println!("  recon.toml, recon.env (sandbox secrets), recon.sqlite (the state file), mappings/");
-    println!("Look further with:");
-    let program = super::program();
-    println!("  {program} --config {} plan --format json", config_path.display());
-    println!("  {program} --config {} status", config_path.display());
-    println!(
-        "  {program} mappings check --dir {} --state {}",
-        config.mappings_dir.display(),
-        config.state_path.display()
-    );
-    if !plan.exceptions.is_empty() {
-        println!(
-            "\nThe exceptions above are planted in the generated data to show how they are reported; a nightly \
-             `plan` or `run` with exceptions exits 1 so that someone looks."
-        );
-    }
-    Ok(Outcome::Done)
-}
 
 pub(super) async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
@@ -294,7 +232,17 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
     };
     let report = CheckReport::checked(&set, codes.usage, &codes.properties, &targets);
     print!("{report}");
-    Ok(match report.exit_code(args.strict) {
+    let mut exit = report.exit_code(args.strict);
+    // `--target` with a connected company: the company itself is asked about every name.
+    if let (Some(target), Some(config)) = (args.target, &config)
+        && config.state_path.exists()
+    {
+        let found = crate::cli::posting::check_target(config, Arc::new(set), target.kind()).await?;
+        if found > 0 {
+            exit = exit.max(if args.strict { 2 } else { 1 });
+        }
+    }
+    Ok(match exit {
         0 => Outcome::Done,
         1 => Outcome::NeedsAttention,
         _ => Outcome::Refused,

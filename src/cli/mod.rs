@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod demo;
 mod posting;
 mod sandbox;
 
@@ -172,7 +173,7 @@ pub fn usage_error(error: clap::Error) -> ExitCode {
 async fn dispatch(cli: &Cli) -> Result<Outcome, CliError> {
     refuse_unused_globals(cli)?;
     match &cli.command {
-        Command::Demo(args) => commands::cmd_demo(cli, args).await,
+        Command::Demo(args) => demo::cmd_demo(cli, args).await,
         Command::Sandbox(args) => sandbox::cmd_sandbox(args).await,
         Command::Pull(args) => commands::cmd_pull(cli, args).await,
         Command::Status(args) => commands::cmd_status(cli, args).await,

@@ -14,7 +14,7 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
     let config = cli.load_config()?;
     let target = args.target.kind();
     let state = StateFile::open(&config.state_path).await?;
-    let options = ConnectOptions { browser: args.browser, tenant: args.tenant.clone() };
+    let options = ConnectOptions { browser: args.browser, tenant: args.tenant.clone(), paste_prompt: true };
     let mut announce = |url: &str| {
         println!("Open this address in a browser to connect {}:", crate::report::post::target_name(target));
         println!("{url}");
@@ -71,6 +71,7 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
         targets: args.target.map(|t| vec![t.kind()]).unwrap_or_default(),
         dry_run: args.dry_run,
         pause: Pause::real(),
+        reclass: args.reclass,
     };
     let progress = Progress::new("post", cli.progress_enabled());
     let result = post(&config, &state, &mappings, &request, &progress).await;
@@ -170,4 +171,42 @@ pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliErr
     state.finish_run(run, run_outcome, &summary.to_string()).await?;
     state.close().await;
     Ok(outcome)
+}
+
+/// `mappings check --target`: asks the connected company about every name the mappings use and
+/// prints what it says; how many findings. Nothing when the target is not connected.
+pub(super) async fn check_target(
+    config: &crate::config::Config,
+    mappings: Arc<crate::mapping::MappingSet>,
+    target: crate::targets::TargetKind,
+) -> Result<usize, CliError> {
+    // Writable only for a refreshed access token; the mappings and entries are not touched.
+    let state = StateFile::open(&config.state_path).await?;
+    let result = crate::run::target_check::check(config, &state, &mappings, target).await;
+    state.close().await;
+    let name = crate::report::post::target_name(target);
+    let Some(findings) = result.map_err(|e| CliError::Other(e.to_string()))? else {
+        println!(
+            "\n{name} is not connected: the mappings were not checked against its company (`entrata-recon connect`)."
+        );
+        return Ok(0);
+    };
+    if findings.is_empty() {
+        println!("\n{name}: every account and name the mappings use exists and is active in the company.");
+        return Ok(0);
+    }
+    println!(
+        "\n{name}: {} problem{} in the company:",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" }
+    );
+    for finding in &findings {
+        let place = match (&finding.location, &finding.property_id) {
+            (Some(location), _) => location.clone(),
+            (None, Some(property)) => format!("property {property}"),
+            (None, None) => "portfolio".to_owned(),
+        };
+        println!("  {place}: {}", finding.message);
+    }
+    Ok(findings.len())
 }

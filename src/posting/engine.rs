@@ -60,6 +60,9 @@ pub struct TargetSummary {
     pub uncertain: Vec<EntryResult>,
     /// Not sent to this target at all, with the reason (e.g. `currency_mismatch`).
     pub held: Vec<EntryResult>,
+    /// Posted on another date than their own: their period is closed in the target (also in
+    /// `posted`).
+    pub redated: Vec<EntryResult>,
     /// Would be sent (`--dry-run`).
     pub would_post: Vec<EntryResult>,
     /// Confirmed before this run: nothing to do.
@@ -82,6 +85,8 @@ struct Pending {
     entry: BalancedEntry,
     /// Sends in this run.
     rounds: u32,
+    /// The date to send it on instead of its own (its period is closed in the target).
+    redate: Option<NaiveDate>,
 }
 
 impl Pending {
@@ -158,11 +163,9 @@ pub async fn post_to<T: Target>(
     let mut to_send = Vec::new();
     for row in state.outbox(kind).await? {
         let entry = rebuild(&row.header, &row.body)?;
-        let pending = Pending { row, entry, rounds: 0 };
-        if let Some(hold) = target.hold_reason(&pending.entry) {
-            summary.held.push(pending.result(format!("{}: {}", hold.kind, hold.message)));
-            continue;
-        }
+        let pending = Pending { row, entry, rounds: 0, redate: None };
+        // What may already be in the target is looked up first, whatever holds it now; holds
+        // apply to what is about to be sent (below).
         match pending.row.state {
             Some(PostingState::Uncertain) => to_resolve.push(pending),
             Some(PostingState::Pending) if pending.row.attempts > 0 => to_resolve.push(pending),
@@ -184,6 +187,14 @@ pub async fn post_to<T: Target>(
     }
     // 2. Send the rest, a batch at a time; what comes back unknown is looked up and requeued.
     let batch_size = target.batch_size().max(1);
+    let (sendable, held): (Vec<Pending>, Vec<Pending>) =
+        std::mem::take(&mut to_send).into_iter().partition(|p| target.hold_reason(&p.entry).is_none());
+    for p in held {
+        if let Some(hold) = target.hold_reason(&p.entry) {
+            summary.held.push(p.result(format!("{}: {}", hold.kind, hold.message)));
+        }
+    }
+    to_send = sendable;
     while !to_send.is_empty() {
         // A batch holds one class of entries (stable: the outbox order stays within a class).
         to_send.sort_by_key(|p| target.batch_class(&p.entry));
@@ -196,7 +207,7 @@ pub async fn post_to<T: Target>(
             .map(|p| Outgoing {
                 entry: p.entry.clone(),
                 token: next_token(&p.row, kind.as_str()),
-                redate: None,
+                redate: p.redate,
             })
             .collect();
         let moves: Vec<Move> = batch
@@ -232,16 +243,31 @@ pub async fn post_to<T: Target>(
         };
         let mut moves = Vec::with_capacity(batch.len());
         let mut unknown = Vec::new();
+        let mut closed = Vec::new();
         for (p, outcome) in batch.into_iter().zip(outcomes) {
             let key = p.row.header.key.clone();
             match outcome {
                 SendOutcome::Confirmed { target_id } => {
+                    if let Some(date) = p.redate {
+                        summary.redated.push(p.result(format!(
+                            "dated {} in Entrata; posted on {date}, the first open day",
+                            p.entry.date()
+                        )));
+                    }
                     summary.posted.push(p.result(format!("{kind} id {target_id}")));
-                    moves.push(Move { target_id: Some(target_id), ..Move::new(key, Transition::Confirm) });
+                    moves.push(Move {
+                        target_id: Some(target_id),
+                        target_date: p.redate.map(|d| d.to_string()),
+                        ..Move::new(key, Transition::Confirm)
+                    });
                 }
-                SendOutcome::Refused { message, .. } => {
-                    summary.failed.push(p.result(message.clone()));
-                    moves.push(Move { error: Some(message), ..Move::new(key, Transition::Refuse) });
+                SendOutcome::Refused { message, closed_period } => {
+                    moves.push(Move { error: Some(message.clone()), ..Move::new(key, Transition::Refuse) });
+                    if closed_period && p.rounds < ROUNDS_MAX {
+                        closed.push((p, message));
+                    } else {
+                        summary.failed.push(p.result(message));
+                    }
                 }
                 SendOutcome::Unknown { reason } => {
                     moves.push(Move { error: Some(reason.clone()), ..Move::new(key, Transition::LoseTrack) });
@@ -251,6 +277,9 @@ pub async fn post_to<T: Target>(
             options.progress.step();
         }
         state.move_postings(kind, &moves).await?;
+        if !closed.is_empty() {
+            redate_closed(target, closed, &mut to_send, &mut summary).await;
+        }
         if !unknown.is_empty() {
             for p in &mut unknown {
                 p.row.state = Some(PostingState::Uncertain);
@@ -262,6 +291,7 @@ pub async fn post_to<T: Target>(
                 .extend(exhausted.iter().map(|p| p.result("outcome not known after several tries")));
             if let Err(e) = resolve(state, target, &mut retry, &mut to_send, &mut summary).await {
                 stop(&mut summary, e, &retry, "outcome not known; looked up on the next run");
+                summary.uncertain.extend(to_send.iter().map(|p| p.result("not sent: the run stopped")));
                 options.progress.finish();
                 return Ok(summary);
             }
@@ -269,6 +299,35 @@ pub async fn post_to<T: Target>(
     }
     options.progress.finish();
     Ok(summary)
+}
+
+/// Entries refused for a closed period go out again dated on the target's first open day, with
+/// their own date in the memo (a new try: a new token); if the target cannot say which day that is,
+/// or it is not later, they stay refused.
+async fn redate_closed<T: Target>(
+    target: &mut T,
+    closed: Vec<(Pending, String)>,
+    to_send: &mut Vec<Pending>,
+    summary: &mut TargetSummary,
+) {
+    let first_open = match target.first_open_date().await {
+        Ok(first_open) => first_open,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the target's first open day");
+            None
+        }
+    };
+    for (mut p, message) in closed {
+        match first_open {
+            Some(date) if date > p.entry.date() => {
+                tracing::info!(key = %p.row.header.key, from = %p.entry.date(), to = %date, "period closed; re-dating");
+                p.redate = Some(date);
+                p.row.state = Some(PostingState::Failed);
+                to_send.push(p);
+            }
+            _ => summary.failed.push(p.result(message)),
+        }
+    }
 }
 
 /// Looks `unresolved` up: found ones are confirmed; absent ones move to `to_send`.

@@ -91,6 +91,12 @@ pub trait Target {
     /// Why `entry` cannot be sent to this target as it is, if it cannot.
     fn hold_reason(&self, entry: &BalancedEntry) -> Option<Hold>;
 
+    /// The first date the target accepts entries on (the day after its books' close or lock
+    /// date), read afresh: an entry refused for a closed period is sent again dated on it.
+    async fn first_open_date(&mut self) -> Result<Option<NaiveDate>, TargetError> {
+        Ok(None)
+    }
+
     /// Sends a batch; one outcome per entry, in order. `Err` only when nothing can be said of any
     /// of them beyond "not sent" (the engine then looks them up on the next run).
     async fn send(&mut self, batch: &[Outgoing]) -> Result<Vec<SendOutcome>, TargetError>;

@@ -6,3 +6,4 @@ pub mod plan;
 pub mod post;
 pub mod progress;
 pub mod status;
+pub mod targets;

@@ -1,5 +1,5 @@
 //! The one screen `run` ends with: what was pulled, what each target now holds from tonight (with
-//! totals), what is held and why, pending adjustments, and, first of all, whether anything needs a
+//! totals), what is held and why, the adjustments recorded, and, first of all, whether anything needs a
 //! person and what.
 
 use std::fmt::Write as _;
@@ -41,6 +41,14 @@ pub fn to_text(report: &NightlyReport, exit: u8) -> String {
             target_name(t.target),
             s.already_posted
         );
+        if !s.redated.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {:<18} {} of them re-dated to the first open day (their period is closed there)",
+                "",
+                s.redated.len()
+            );
+        }
     }
     let kinds = by_kind(&post.record.exceptions);
     if !kinds.is_empty() {
@@ -51,7 +59,7 @@ pub fn to_text(report: &NightlyReport, exit: u8) -> String {
     if !post.record.drifts.is_empty() {
         let _ = writeln!(
             out,
-            "  Pending adjustments: {} posted entries whose Entrata items changed since they were posted.",
+            "  Adjustments: {} recorded for posted entries whose Entrata items changed since (posted above).",
             post.record.drifts.len()
         );
     }
@@ -96,12 +104,6 @@ pub fn to_text(report: &NightlyReport, exit: u8) -> String {
         if let Some(why) = &s.stopped {
             person.push(format!("{name} stopped: {why}"));
         }
-    }
-    if !post.record.drifts.is_empty() {
-        person.push(format!(
-            "{} posted entries changed in Entrata (pending adjustments)",
-            post.record.drifts.len()
-        ));
     }
     if person.is_empty() {
         let _ = writeln!(out, "Nothing needs a person.");

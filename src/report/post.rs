@@ -96,6 +96,7 @@ fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
             s.lookup_calls
         );
     }
+    list(out, "RE-DATED (their period is closed in the target; the memo keeps their own date):", &s.redated);
     list(out, "REFUSED by the target:", &s.failed);
     list(out, "UNCERTAIN (looked up before anything is sent again):", &s.uncertain);
     list(out, "HELD (not sent to this target):", &s.held);
@@ -119,7 +120,7 @@ pub fn to_text(report: &PostReport) -> String {
     if !r.drifts.is_empty() {
         let _ = writeln!(
             out,
-            "Pending adjustments: {} posted entries whose Entrata items changed since (never edited; corrected by adjustments):",
+            "Adjustments: {} posted entries whose Entrata items changed since are corrected by new entries (never edited):",
             r.drifts.len()
         );
         for (property, drift) in r.drifts.iter().take(SHOWN) {
@@ -127,8 +128,10 @@ pub fn to_text(report: &PostReport) -> String {
             let removed: Vec<&str> = drift.removed.iter().map(|s| s.id.as_str()).collect();
             let _ = writeln!(
                 out,
-                "  {property} {} {}{}",
+                "  {property} {} by {}{}: {}{}",
                 drift.corrected_doc_number,
+                thousands(&drift.adjustment_total),
+                if drift.reclass { " (reclassification: the mapping changed)" } else { "" },
                 if changed.is_empty() { String::new() } else { format!("changed: {} ", changed.join(", ")) },
                 if removed.is_empty() { String::new() } else { format!("gone: {}", removed.join(", ")) },
             );

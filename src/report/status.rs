@@ -31,6 +31,8 @@ pub struct StatusReport {
     /// Every open exception: the plan's, and quarantined items the plan did not reach.
     pub exceptions: Vec<Exception>,
     pub planned: Planned,
+    /// Each connected (or posted-to) target: company, token expiry, postings by state.
+    pub targets: Vec<crate::report::targets::TargetStatus>,
 }
 
 /// Runs shown by `status`.
@@ -71,6 +73,7 @@ impl StatusReport {
             runs,
             exceptions,
             planned,
+            targets: crate::report::targets::gather(state).await?,
         })
     }
 
@@ -80,6 +83,7 @@ impl StatusReport {
         !self.exceptions.is_empty()
             || self.last_pull().is_some_and(|r| r.outcome.as_deref() == Some("failed"))
             || matches!(self.planned, Planned::NotChecked { needs_person: true, .. })
+            || self.targets.iter().any(crate::report::targets::TargetStatus::needs_person)
     }
 
     fn items_by_kind(&self) -> BTreeMap<&'static str, i64> {
@@ -147,6 +151,7 @@ impl StatusReport {
                 "scope": w.scope, "kind": w.kind, "updatedAt": w.updated_at, "pulledAt": w.pulled_at,
             })).collect::<Vec<_>>(),
             "lastPull": self.last_pull().map(run_json),
+            "targets": crate::report::targets::to_json(&self.targets),
             "runs": self.runs.iter().map(run_json).collect::<Vec<_>>(),
         })
     }
@@ -157,6 +162,7 @@ impl StatusReport {
         self.write_last_pull(&mut out);
         self.write_exceptions(&mut out);
         self.write_quarantined(&mut out);
+        out.push_str(&crate::report::targets::to_text(&self.targets, chrono::Utc::now()));
         self.write_items(&mut out);
         if !self.counts.watermarks.is_empty() {
             let latest = self.counts.watermarks.iter().map(|w| w.updated_at.as_str()).max().unwrap_or("");

@@ -38,12 +38,21 @@ pub enum ConnectError {
     Tenant(String),
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ConnectOptions {
     /// Open the authorization URL in a browser.
     pub browser: bool,
     /// The Xero organisation to use when the grant reaches several.
     pub tenant: Option<String>,
+    /// Also take the redirected address pasted on standard input (with a loopback redirect the
+    /// listener takes it either way).
+    pub paste_prompt: bool,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> ConnectOptions {
+        ConnectOptions { browser: false, tenant: None, paste_prompt: true }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -102,7 +111,7 @@ pub async fn connect(
     if options.browser {
         open_browser(&request.url);
     }
-    let params = wait_for_redirect(&target.redirect_uri, true).await?;
+    let params = wait_for_redirect(&target.redirect_uri, options.paste_prompt).await?;
     if let Some(error) = params.get("error") {
         return Err(ConnectError::Denied {
             target: kind,

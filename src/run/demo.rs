@@ -1,17 +1,12 @@
-//! `demo`: the nightly job on a generated portfolio, with no set-up. Starts the sandbox in this
-//! process on a loopback port, writes a config and the example mapping files into a fresh folder,
-//! pulls, plans and prints what a controller would read. The folder is kept so the state file,
-//! config and mappings can be explored afterwards.
+//! What `demo` (`cli::demo`) needs besides the commands' own work: the example mapping files it
+//! writes (also `sandbox --write-config`), its folder, the charge it edits after posting, a free
+//! loopback port for the consent redirects, and playing the browser on a sandbox's consent page.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use crate::domain::{ExceptionKind, format_amount};
-use crate::journal::JournalKind;
-use crate::run::plan::Plan;
+use crate::domain::format_amount;
 
 /// The example mapping files, embedded so that the demo runs from any folder. A test checks this
 /// list against `mappings/`.
@@ -41,87 +36,72 @@ pub fn demo_folder() -> std::io::Result<PathBuf> {
     Ok(dir.keep())
 }
 
-/// The summary a controller reads in ten seconds: entries per property and kind, totals per
-/// account, exceptions with the money waiting on them.
-pub fn summary(plan: &Plan) -> String {
-    let mut out = String::new();
-    let kinds = JournalKind::ALL;
-    let mut per_property: BTreeMap<&str, BTreeMap<JournalKind, usize>> = BTreeMap::new();
-    let mut totals: BTreeMap<(&str, &str), (Total, Total)> = BTreeMap::new();
-    for entry in &plan.entries {
-        *per_property.entry(entry.property_id().as_str()).or_default().entry(entry.kind()).or_default() += 1;
-        for line in entry.lines() {
-            let t = totals.entry((entry.currency().as_str(), line.account().as_str())).or_default();
-            t.0.add(line.debit());
-            t.1.add(line.credit());
-        }
-    }
-    let _ = writeln!(out, "Entries that would be posted ({}):", plan.entries.len());
-    let _ = write!(out, "  {:<14}", "property");
-    for kind in kinds {
-        let _ = write!(out, " {:>11}", kind.as_str());
-    }
-    let _ = writeln!(out, " {:>8}", "total");
-    for (property, counts) in &per_property {
-        let _ = write!(out, "  {property:<14}");
-        for kind in kinds {
-            let _ = write!(out, " {:>11}", counts.get(&kind).copied().unwrap_or(0));
-        }
-        let _ = writeln!(out, " {:>8}", counts.values().sum::<usize>());
-    }
-    let _ = writeln!(out, "\nTotals per account:");
-    let _ = writeln!(out, "  {:<24} {:>16} {:>16}", "account", "debit", "credit");
-    let (mut all_dr, mut all_cr) = (Total::default(), Total::default());
-    for ((currency, account), (dr, cr)) in &totals {
-        let _ = writeln!(out, "  {account:<24} {:>16} {:>16}  {currency}", dr.text(), cr.text());
-        all_dr.add_total(dr);
-        all_cr.add_total(cr);
-    }
-    let _ = writeln!(out, "  {:<24} {:>16} {:>16}", "(all accounts)", all_dr.text(), all_cr.text());
-
-    let mut by_kind: BTreeMap<ExceptionKind, (usize, BTreeMap<&str, Total>)> = BTreeMap::new();
-    for x in &plan.exceptions {
-        let line = by_kind.entry(x.kind).or_default();
-        line.0 += 1;
-        if let Some(amount) = x.amount {
-            line.1.entry(amount.currency().as_str()).or_default().add(amount.amount());
-        }
-    }
-    if by_kind.is_empty() {
-        let _ = writeln!(out, "\nExceptions: none.");
-    } else {
-        let _ = writeln!(out, "\nExceptions ({}):", plan.exceptions.len());
-        for (kind, (count, money)) in &by_kind {
-            let money: Vec<String> = money.iter().map(|(c, m)| format!("{} {c}", m.text())).collect();
-            let what = if kind.holds_item() { "held, waiting" } else { "posted, reported" };
-            let _ = writeln!(out, "  {:<20} {count:>5}  {what}: {}", kind.as_str(), money.join(", "));
-        }
-    }
-    out
+/// A posted rent charge of the generated portfolio, as the dataset serves it: the one the demo
+/// edits after it is posted.
+pub fn charge_to_edit(dataset_json: &[u8]) -> Option<serde_json::Value> {
+    let dataset: serde_json::Value = serde_json::from_slice(dataset_json).ok()?;
+    dataset["charges"]
+        .as_array()?
+        .iter()
+        .find(|c| c["arCode"] == "RENT" && c["status"] == "posted" && c["servicePeriodStart"].is_null())
+        .or_else(|| {
+            dataset["charges"].as_array()?.iter().find(|c| c["arCode"] == "RENT" && c["status"] == "posted")
+        })
+        .cloned()
 }
 
-/// A sum for the summary: exact, or `None` once it went beyond what a decimal holds (shown as
-/// such, never as a wrong number). Items are limited to a trillion each, so that takes more items
-/// than a state file can hold; it keeps the summary from panicking if that ever changes.
-#[derive(Debug, Clone, Copy)]
-struct Total(Option<Decimal>);
-
-impl Default for Total {
-    fn default() -> Total {
-        Total(Some(Decimal::ZERO))
+/// Adds whole units to a charge's amount, exactly (the amount may be a JSON number or a string).
+pub fn add_to_amount(charge: &mut serde_json::Value, units: i64) {
+    let text = match &charge["amount"] {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if let Ok(amount) = crate::domain::parse_decimal_text(&text)
+        && let Some(sum) = amount.checked_add(Decimal::from(units))
+    {
+        charge["amount"] = serde_json::Value::String(format_amount(sum));
     }
 }
 
-impl Total {
-    fn add(&mut self, amount: Decimal) {
-        self.0 = self.0.and_then(|sum| sum.checked_add(amount));
+/// Gives both targets a loopback redirect URI on a free port, so `connect`'s listener can bind.
+pub fn use_free_redirect_port(config_path: &Path) -> std::io::Result<()> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let text = std::fs::read_to_string(config_path)?;
+    let mut config: toml::Table = text.parse().map_err(std::io::Error::other)?;
+    if let Some(targets) = config.get_mut("targets").and_then(toml::Value::as_table_mut) {
+        for (_, target) in targets.iter_mut() {
+            if let Some(target) = target.as_table_mut() {
+                target.insert("redirect_uri".into(), format!("http://127.0.0.1:{port}/callback").into());
+            }
+        }
     }
+    let rendered = toml::to_string(&config).map_err(std::io::Error::other)?;
+    std::fs::write(config_path, rendered)
+}
 
-    fn add_total(&mut self, other: &Total) {
-        self.0 = self.0.zip(other.0).and_then(|(a, b)| a.checked_add(b));
-    }
+/// Plays the browser on a sandbox's consent page: opens `url` and follows its redirects back to
+/// `connect`'s loopback listener (retrying while the listener starts).
+pub fn consent_in_background(url: String) {
+    tokio::spawn(async move {
+        let Ok(browser) = reqwest::Client::builder().no_proxy().build() else { return };
+        for _ in 0..100 {
+            if browser.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        tracing::warn!("the demo's consent page did not answer");
+    });
+}
 
-    fn text(&self) -> String {
-        self.0.map_or_else(|| "(overflow)".to_owned(), format_amount)
-    }
+/// `POST /_sandbox/entrata/{kind}`: an item edited in Entrata.
+pub async fn upsert(
+    sandbox: &crate::sandbox::Sandbox,
+    kind: &str,
+    item: &serde_json::Value,
+) -> Result<(), String> {
+    let url = format!("{}/_sandbox/entrata/{kind}", sandbox.base_url());
+    let client = reqwest::Client::builder().no_proxy().build().map_err(|e| e.to_string())?;
+    let response = client.post(url).json(item).send().await.map_err(|e| e.to_string())?;
+    if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
 }

@@ -9,3 +9,4 @@ pub mod plan;
 pub mod post;
 pub mod pull;
 pub mod record;
+pub mod target_check;

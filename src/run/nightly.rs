@@ -57,6 +57,7 @@ pub async fn nightly(
         targets: request.targets.clone(),
         dry_run: request.dry_run,
         pause: request.pause.clone(),
+        reclass: None,
     };
     let posted = post(config, state, mappings, &post_request, progress).await?;
     Ok(NightlyReport { pull: pulled, quarantined, post: posted })

@@ -9,7 +9,7 @@ use crate::mapping::MappingSet;
 use crate::posting::{PostError, PostOptions, TargetError, TargetSummary, post_to};
 use crate::report::progress::Progress;
 use crate::run::connect::{ConnectError, oauth_settings};
-use crate::run::record::{RecordRunError, RecordSummary, record};
+use crate::run::record::{RecordOptions, RecordRunError, RecordSummary, record_with};
 use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
 use crate::targets::oauth::TokenSource;
@@ -42,6 +42,8 @@ pub struct PostRequest {
     pub dry_run: bool,
     /// How clients wait (a virtual clock in tests).
     pub pause: Pause,
+    /// Reclassify this month's posted entries that the current mapping books elsewhere.
+    pub reclass: Option<crate::domain::PostMonth>,
 }
 
 /// A target's part of the report.
@@ -69,8 +71,8 @@ impl PostReport {
 
     /// Something needs a person (exit 1).
     pub fn needs_attention(&self) -> bool {
-        !self.record.drifts.is_empty()
-            || !self.record.exceptions.is_empty()
+        // Adjustments recorded tonight are posted like any entry: reported, not a person's job.
+        !self.record.exceptions.is_empty()
             || self.targets.iter().any(|t| crate::posting::engine::needs_attention(&t.summary))
     }
 }
@@ -120,7 +122,8 @@ pub async fn post(
         }
     }
 
-    let recorded = record(state, mappings, request.dry_run).await?;
+    let options = RecordOptions { dry_run: request.dry_run, reclass: request.reclass };
+    let recorded = record_with(state, mappings, options).await?;
     let mut report = PostReport { record: recorded, targets: Vec::new(), dry_run: request.dry_run };
     let options = PostOptions { dry_run: request.dry_run, progress };
     for (target, company_id, company_name) in connections {
@@ -183,15 +186,15 @@ async fn post_target(
             Ok(post_to(state, &mut adapter, options).await?)
         }
         TargetKind::Xero => {
-            let tenant_id = company_id.to_owned();
             let opened = crate::targets::xero::open(
                 target_config,
                 tokens,
-                tenant_id,
+                company_id.to_owned(),
                 Arc::clone(mappings),
                 pause.clone(),
-            );
-            let mut adapter = match opened.await {
+            )
+            .await;
+            let mut adapter = match opened {
                 Ok(adapter) => adapter,
                 Err(e) => return Ok(stopped(e)),
             };

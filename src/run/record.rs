@@ -6,13 +6,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::domain::{ArCode, ArCodeDef, Exception, ItemKind, Property, PropertyId};
+use crate::domain::{ArCode, ArCodeDef, Exception, ItemKind, PostMonth, Property, PropertyId};
 use crate::journal::identity::DocNumbering;
 use crate::journal::{BalancedEntry, JournalKind, PlanError, PropertyLedger, plan_property};
 use crate::mapping::MappingSet;
 use crate::posting::record::RecordError;
-use crate::posting::{Change, PlannedEntry, RecordedEntry, Replan, Slot, SlotDrift, SourceRef, reconcile};
+use crate::posting::record::reconcile_with;
+use crate::posting::{Change, PlannedEntry, RecordedEntry, Replan, Slot, SlotDrift, SourceRef};
 use crate::run::plan::{Items, PlanRequest, PlanRunError, Prepared, load_items, prepare};
+use crate::source::convert::{Item, reconvert};
 use crate::state::{StateError, StateFile};
 
 #[derive(Debug, thiserror::Error)]
@@ -43,10 +45,19 @@ pub struct RecordSummary {
     pub rewritten: usize,
     pub withdrawn: usize,
     pub unchanged: usize,
-    /// Slots a target holds whose items changed since: pending adjustments.
+    /// Slots a target holds whose items changed since, with the adjustment recorded for each.
     pub drifts: Vec<(PropertyId, SlotDrift)>,
     /// The plan's exceptions (held items and findings), as `plan` reports them.
     pub exceptions: Vec<Exception>,
+}
+
+/// What recording does besides recording the plan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecordOptions {
+    /// Decide, write nothing.
+    pub dry_run: bool,
+    /// Also reclassify this month's posted entries the current mapping books elsewhere.
+    pub reclass: Option<PostMonth>,
 }
 
 /// Records the plan of every property. With `dry_run`, decides but writes nothing.
@@ -55,6 +66,15 @@ pub async fn record(
     mappings: &Arc<MappingSet>,
     dry_run: bool,
 ) -> Result<RecordSummary, RecordRunError> {
+    record_with(state, mappings, RecordOptions { dry_run, reclass: None }).await
+}
+
+pub async fn record_with(
+    state: &StateFile,
+    mappings: &Arc<MappingSet>,
+    options: RecordOptions,
+) -> Result<RecordSummary, RecordRunError> {
+    let RecordOptions { dry_run, reclass } = options;
     let Prepared { exceptions, ar_codes, chosen, use_forms } =
         prepare(state, mappings, &PlanRequest::default()).await?;
     let mut summary = RecordSummary { exceptions, ..RecordSummary::default() };
@@ -62,11 +82,19 @@ pub async fn record(
         let id = property.id.as_str().to_owned();
         let items = load_items(state, &id, use_forms).await?;
         let versions = state.current_versions(&id).await?;
-        let recorded = state.recorded_entries(&id).await?;
+        let mut recorded = state.recorded_entries(&id).await?;
+        if let Some(month) = reclass {
+            let mut lines = state.entry_lines(&id, &month.to_string()).await?;
+            for entry in &mut recorded {
+                entry.lines = lines.remove(&entry.key);
+            }
+        }
+        let earlier = earlier_versions(state, &id, &recorded, &versions).await?;
         let mappings = Arc::clone(mappings);
         let ar_codes = Arc::clone(&ar_codes);
         let outcome = crate::blocking::run(move || {
-            record_property(&items, &property, &mappings, &ar_codes, &doc_property, &versions, &recorded)
+            let context = Context { items: &items, earlier: &earlier, versions: &versions };
+            record_property(context, &property, &mappings, &ar_codes, &doc_property, &recorded, reclass)
         })
         .await
         .map_err(|e| RecordRunError::Task(e.to_string()))??;
@@ -97,15 +125,48 @@ struct PropertyOutcome {
     exceptions: Vec<Exception>,
 }
 
+/// A property's items: the current versions, and the earlier versions recorded entries book.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    items: &'a Items,
+    earlier: &'a HashMap<(ItemKind, String, i64), Item>,
+    versions: &'a HashMap<(ItemKind, String), i64>,
+}
+
+/// The earlier versions that held entries book (an adjustment plans them again to know what they
+/// booked under the current mapping).
+async fn earlier_versions(
+    state: &StateFile,
+    property: &str,
+    recorded: &[RecordedEntry],
+    versions: &HashMap<(ItemKind, String), i64>,
+) -> Result<HashMap<(ItemKind, String, i64), Item>, RecordRunError> {
+    let mut earlier = HashMap::new();
+    for source in recorded.iter().filter(|e| e.frozen && !e.withdrawn).flat_map(|e| &e.sources) {
+        let version = source.version.abs();
+        let key = (source.kind, source.id.clone(), version);
+        if versions.get(&(source.kind, source.id.clone())) == Some(&version) || earlier.contains_key(&key) {
+            continue;
+        }
+        if let Some((raw, invalid)) = state.item_version(source.kind, &source.id, version).await?
+            && let Ok(item) = reconvert(source.kind, &raw, invalid.as_deref(), Some(property))
+        {
+            earlier.insert(key, item);
+        }
+    }
+    Ok(earlier)
+}
+
 fn record_property(
-    items: &Items,
+    context: Context<'_>,
     property: &Property,
     mappings: &MappingSet,
     ar_codes: &BTreeMap<ArCode, ArCodeDef>,
     doc_property: &str,
-    versions: &HashMap<(ItemKind, String), i64>,
     recorded: &[RecordedEntry],
+    reclass: Option<PostMonth>,
 ) -> Result<PropertyOutcome, RecordRunError> {
+    let Context { items, versions, .. } = context;
     let mapping = mappings.for_property(&property.id);
     let ledger = PropertyLedger {
         property,
@@ -133,8 +194,8 @@ fn record_property(
             doc_prefix: mapping.journal.doc_prefix.clone(),
             doc_property: doc_property.to_owned(),
         })?;
-    let mut replan = SubLedger { items, property, mappings, ar_codes, doc_property };
-    let reconciled = reconcile(&property.id, planned, recorded, &numbering, &mut replan)?;
+    let mut replan = SubLedger { context, property, mappings, ar_codes, doc_property };
+    let reconciled = reconcile_with(&property.id, planned, recorded, &numbering, &mut replan, reclass)?;
     Ok(PropertyOutcome {
         planned: planned_count,
         unchanged: reconciled.unchanged,
@@ -180,54 +241,99 @@ fn resolve_sources(
         .collect()
 }
 
-/// Plans a few items alone (with what they need to be planned: a deposit's payments, a returned
-/// payment's deposit) and returns one slot's entry. Context items never reach the slot: a
-/// deposit's entry is its own slot, and a payment's capture or return is never a deposit's.
+/// Plans a few item versions alone (with what they need to be planned: a deposit's payments, a
+/// returned payment's deposit, at their current versions) and returns one slot's entry. Context
+/// items never reach the slot: a deposit's entry is its own slot, and a payment's capture or return
+/// is never a deposit's.
 struct SubLedger<'a> {
-    items: &'a Items,
+    context: Context<'a>,
     property: &'a Property,
     mappings: &'a MappingSet,
     ar_codes: &'a BTreeMap<ArCode, ArCodeDef>,
     doc_property: &'a str,
 }
 
+impl SubLedger<'_> {
+    /// The wanted versions of one kind: current ones from the ledger, earlier ones from `earlier`.
+    fn pick<T: Clone>(
+        &self,
+        sources: &[SourceRef],
+        kind: ItemKind,
+        current: &[T],
+        id_of: impl Fn(&T) -> &str,
+        from_item: impl Fn(&Item) -> Option<&T>,
+    ) -> Vec<T> {
+        let mut picked = Vec::new();
+        for source in sources.iter().filter(|s| s.kind == kind) {
+            let version = source.version.abs();
+            if self.context.versions.get(&(kind, source.id.clone())) == Some(&version) {
+                picked.extend(current.iter().filter(|item| id_of(item) == source.id).cloned());
+            } else if let Some(item) =
+                self.context.earlier.get(&(kind, source.id.clone(), version)).and_then(&from_item)
+            {
+                picked.push(item.clone());
+            }
+        }
+        picked
+    }
+}
+
 impl Replan for SubLedger<'_> {
     fn slot_entry(&mut self, slot: &Slot, sources: &[SourceRef]) -> Result<Option<BalancedEntry>, PlanError> {
-        let wanted = |kind: ItemKind| -> Vec<&str> {
-            sources.iter().filter(|s| s.kind == kind).map(|s| s.id.as_str()).collect()
-        };
-        let (charge_ids, payment_ids, deposit_ids) =
-            (wanted(ItemKind::Charge), wanted(ItemKind::Payment), wanted(ItemKind::Deposit));
-        let charges: Vec<_> =
-            self.items.charges.iter().filter(|c| charge_ids.contains(&c.id.as_str())).cloned().collect();
-        let deposits: Vec<_> =
-            self.items
-                .deposits
-                .iter()
-                .filter(|d| {
-                    deposit_ids.contains(&d.id.as_str())
-                        || self.items.payments.iter().any(|p| {
-                            payment_ids.contains(&p.id.as_str()) && p.deposit_id.as_ref() == Some(&d.id)
-                        })
-                })
-                .cloned()
-                .collect();
-        let payments: Vec<_> = self
-            .items
+        let items = self.context.items;
+        let charges = self.pick(
+            sources,
+            ItemKind::Charge,
+            &items.charges,
+            |c| c.id.as_str(),
+            |i| match i {
+                Item::Charge(c) => Some(c),
+                _ => None,
+            },
+        );
+        let mut payments = self.pick(
+            sources,
+            ItemKind::Payment,
+            &items.payments,
+            |p| p.id.as_str(),
+            |i| match i {
+                Item::Payment(p) => Some(p),
+                _ => None,
+            },
+        );
+        let mut deposits = self.pick(
+            sources,
+            ItemKind::Deposit,
+            &items.deposits,
+            |d| d.id.as_str(),
+            |i| match i {
+                Item::Deposit(d) => Some(d),
+                _ => None,
+            },
+        );
+        // Context at current versions: a deposit's payments, a payment's deposit.
+        let listed: Vec<&str> =
+            deposits.iter().flat_map(|d| d.payment_ids.iter().map(|p| p.as_str())).collect();
+        let context_payments: Vec<_> = items
             .payments
             .iter()
-            .filter(|p| {
-                payment_ids.contains(&p.id.as_str())
-                    || deposits
-                        .iter()
-                        .any(|d| deposit_ids.contains(&d.id.as_str()) && d.payment_ids.contains(&p.id))
-            })
+            .filter(|p| listed.contains(&p.id.as_str()) && !payments.iter().any(|q| q.id == p.id))
             .cloned()
             .collect();
+        let wanted_deposits: Vec<&str> =
+            payments.iter().filter_map(|p| p.deposit_id.as_ref().map(|d| d.as_str())).collect();
+        let context_deposits: Vec<_> = items
+            .deposits
+            .iter()
+            .filter(|d| wanted_deposits.contains(&d.id.as_str()) && !deposits.iter().any(|e| e.id == d.id))
+            .cloned()
+            .collect();
+        payments.extend(context_payments);
+        deposits.extend(context_deposits);
         let ledger = PropertyLedger {
             property: self.property,
             ar_codes: self.ar_codes,
-            leases: &self.items.leases,
+            leases: &items.leases,
             charges: &charges,
             payments: &payments,
             deposits: &deposits,

@@ -1,7 +1,7 @@
 //! Where each service lives on the sandbox's one listener. Under its prefix each service keeps the
 //! real service's paths, so a connector's configuration differs from production only in base URLs.
-//! `write_config` and the fault rules both read this layout; the QBO service mounts its routes at
-//! `QBO_API_BASE` and the Xero service (a later issue) will mount its own here.
+//! `write_config` and the fault rules both read this layout; the QBO and Xero services mount their
+//! routes at `QBO_API_BASE` and `XERO_API_BASE`.
 
 /// Where the Entrata router is nested; handlers inside it see paths without this prefix.
 pub const ENTRATA_MOUNT: &str = "/entrata";

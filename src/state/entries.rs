@@ -59,7 +59,8 @@ impl StateFile {
         let rows = sqlx::query(
             "SELECT e.entry_key, e.kind, e.slot, e.seq, e.doc_number, e.content_hash, \
                     e.withdrawn_at IS NOT NULL, e.anchor, \
-                    EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key AND p.state <> 'failed') \
+                    EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key AND p.state <> 'failed'), \
+                    e.rowid, e.entry_date \
              FROM entries e WHERE e.property_id = ?1",
         )
         .bind(property)
@@ -77,7 +78,11 @@ impl StateFile {
             let seq: i64 = row.get(3);
             let anchor: String = row.get(7);
             index.insert(key.clone(), entries.len());
+            let date: String = row.get(10);
+            let date = date.parse().map_err(|_| self.corrupt(format!("entry {key}: date {date}")))?;
             entries.push(RecordedEntry {
+                order: row.get(9),
+                date,
                 key,
                 kind,
                 anchor,
@@ -88,6 +93,7 @@ impl StateFile {
                 sources: Vec::new(),
                 withdrawn: row.get(6),
                 frozen: row.get(8),
+                lines: None,
             });
         }
         let sources = sqlx::query(
@@ -129,6 +135,56 @@ impl StateFile {
             }
         }
         Ok(versions)
+    }
+
+    /// The lines (signed, debit positive) of every entry of `property` in `post_month`, by key.
+    pub async fn entry_lines(
+        &self,
+        property: &str,
+        post_month: &str,
+    ) -> Result<BTreeMap<String, Vec<(crate::domain::AccountName, rust_decimal::Decimal)>>, StateError> {
+        let rows =
+            sqlx::query("SELECT entry_key, body FROM entries WHERE property_id = ?1 AND post_month = ?2")
+                .bind(property)
+                .bind(post_month)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.query_err())?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let key: String = row.get(0);
+            let body: String = row.get(1);
+            let body: Body =
+                serde_json::from_str(&body).map_err(|e| self.corrupt(format!("entry {key}: {e}")))?;
+            let mut lines = Vec::with_capacity(body.lines.len());
+            for line in body.lines {
+                let amount = rust_decimal::Decimal::from_str_exact(&line.amount)
+                    .map_err(|_| self.corrupt(format!("entry {key}: amount {}", line.amount)))?;
+                let signed = if line.side == "debit" { amount } else { -amount };
+                lines.push((crate::domain::AccountName::new(line.account.as_str()), signed));
+            }
+            out.insert(key, lines);
+        }
+        Ok(out)
+    }
+
+    /// One stored version of an item: its JSON and the pull's quarantine verdict on it.
+    pub async fn item_version(
+        &self,
+        kind: ItemKind,
+        id: &str,
+        version: i64,
+    ) -> Result<Option<(String, Option<String>)>, StateError> {
+        let row = sqlx::query(
+            "SELECT raw, invalid_reason FROM items WHERE kind = ?1 AND item_id = ?2 AND version = ?3",
+        )
+        .bind(kind.as_str())
+        .bind(id)
+        .bind(version)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        Ok(row.map(|row| (row.get(0), row.get(1))))
     }
 
     /// Writes what `posting::record::reconcile` decided for one property, in one transaction.
@@ -324,6 +380,15 @@ impl StateFile {
         Ok(())
     }
 
+    /// Recorded entries that are not withdrawn.
+    pub async fn recorded_count(&self) -> Result<u64, StateError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE withdrawn_at IS NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Postings per target and state, for `status` and summaries.
     pub async fn posting_counts(&self) -> Result<PostingCounts, StateError> {
         let rows = sqlx::query("SELECT target, state, COUNT(*) FROM postings GROUP BY target, state")
@@ -357,8 +422,8 @@ async fn insert_entry(
     let key = entry.key();
     sqlx::query(
         "INSERT INTO entries (entry_key, property_id, kind, slot, seq, doc_number, entry_date, post_month, currency, \
-                              total, content_hash, body, recorded_at, updated_at, anchor) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
+                              total, content_hash, body, recorded_at, updated_at, anchor, corrects) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)",
     )
     .bind(key.as_str())
     .bind(property)
@@ -374,6 +439,7 @@ async fn insert_entry(
     .bind(Body::of(entry).to_json())
     .bind(now)
     .bind(key.anchor())
+    .bind(&content.corrects)
     .execute(&mut *tx)
     .await?;
     insert_sources(tx, key.as_str(), &content.sources).await

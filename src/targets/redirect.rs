@@ -48,13 +48,13 @@ pub fn is_loopback(uri: &str) -> bool {
 /// pasted line on standard input when `prompt` is set (always, when it is not loopback).
 pub async fn wait_for_redirect(redirect_uri: &str, prompt: bool) -> Result<Params, RedirectError> {
     let url = Url::parse(redirect_uri).map_err(|_| RedirectError::BadUri(redirect_uri.to_owned()))?;
-    let listening = if is_loopback(redirect_uri) { Some(listen(&url).await?) } else { None };
+    let mut listening = if is_loopback(redirect_uri) { Some(listen(&url).await?) } else { None };
     let paste = prompt || listening.is_none();
     let from_stdin =
         async { if paste { read_pasted(redirect_uri).await } else { std::future::pending().await } };
     let from_listener = async {
-        match listening {
-            Some(receiver) => receiver.await.map_err(|_| RedirectError::TimedOut),
+        match listening.as_mut() {
+            Some(listening) => (&mut listening.answer).await.map_err(|_| RedirectError::TimedOut),
             None => std::future::pending().await,
         }
     };
@@ -65,6 +65,10 @@ pub async fn wait_for_redirect(redirect_uri: &str, prompt: bool) -> Result<Param
         }
     })
     .await;
+    // The port is free again when this returns (a second `connect` may listen on it at once).
+    if let Some(listening) = listening {
+        listening.close().await;
+    }
     answer.map_err(|_| RedirectError::TimedOut)?
 }
 
@@ -100,8 +104,27 @@ pub fn parse_pasted(text: &str, redirect_uri: &str) -> Result<Params, RedirectEr
 
 type Slot = Arc<Mutex<Option<oneshot::Sender<Params>>>>;
 
-/// Serves the redirect path on the URI's loopback address until one redirect arrives.
-async fn listen(url: &Url) -> Result<oneshot::Receiver<Params>, RedirectError> {
+/// A listener on the redirect URI: the first redirect's parameters arrive on `answer`.
+struct Listening {
+    answer: oneshot::Receiver<Params>,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Listening {
+    /// Stops serving (the browser has its page by then) and releases the port.
+    async fn close(self) {
+        let _ = self.stop.send(());
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(2), &mut task).await.is_err() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+/// Serves the redirect path on the URI's loopback address.
+async fn listen(url: &Url) -> Result<Listening, RedirectError> {
     let host = url.host_str().unwrap_or("127.0.0.1").trim_matches(['[', ']']);
     let host = if host == "localhost" { "127.0.0.1" } else { host };
     let port = url.port_or_known_default().unwrap_or(80);
@@ -109,27 +132,20 @@ async fn listen(url: &Url) -> Result<oneshot::Receiver<Params>, RedirectError> {
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| RedirectError::Listen { addr: addr.clone(), reason: e.to_string() })?;
-    let (sender, receiver) = oneshot::channel();
+    let (sender, answer) = oneshot::channel();
+    let (stop, stopped) = oneshot::channel::<()>();
     let slot: Slot = Arc::new(Mutex::new(Some(sender)));
-    let path = url.path().to_owned();
-    let router = Router::new().route(&path, get(callback)).with_state(Arc::clone(&slot));
-    tokio::spawn(async move {
+    let router = Router::new().route(url.path(), get(callback)).with_state(slot);
+    let task = tokio::spawn(async move {
         let served = axum::serve(listener, router).with_graceful_shutdown(async move {
-            loop {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                if slot.lock().map(|s| s.is_none()).unwrap_or(true) {
-                    // Give the browser its page before closing.
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    return;
-                }
-            }
+            let _ = stopped.await;
         });
         if let Err(e) = served.await {
             tracing::warn!(error = %e, "the redirect listener stopped");
         }
     });
     tracing::info!(%addr, "listening for the redirect");
-    Ok(receiver)
+    Ok(Listening { answer, stop, task })
 }
 
 async fn callback(State(slot): State<Slot>, Query(params): Query<Params>) -> Html<&'static str> {

@@ -1,4 +1,5 @@
 //! Connecting the binary to the QuickBooks sandbox, and reading back what the sandbox holds.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::process::Stdio;

@@ -115,6 +115,38 @@ impl QboClient {
         unreachable!("the loop returns")
     }
 
+    /// The company's `Preferences` (`GET .../preferences`): home currency, books' close date.
+    pub async fn preferences(&self) -> Result<Value, TargetError> {
+        let url = format!("{}/preferences", self.company_url);
+        let params = [("minorversion", MINOR_VERSION.to_string())];
+        for attempt in 1.. {
+            match self.exchange(Method::GET, &url, &params, None, "read").await? {
+                Exchange::Answer(StatusCode::OK, body) => {
+                    let answer: Value = serde_json::from_slice(&body).map_err(|e| {
+                        TargetError::Protocol(format!("QuickBooks sent preferences that are not JSON: {e}"))
+                    })?;
+                    return Ok(answer["Preferences"].clone());
+                }
+                Exchange::Answer(status, body)
+                    if !status.is_server_error() || attempt >= self.retry.max_attempts =>
+                {
+                    return Err(TargetError::Protocol(format!(
+                        "QuickBooks refused to read the preferences: {}",
+                        fault_text(status, &body)
+                    )));
+                }
+                Exchange::Answer(..) => self.backoff(attempt, None).await,
+                Exchange::NotSent(reason, wait) | Exchange::Lost(reason, wait) => {
+                    if attempt >= self.retry.max_attempts {
+                        return Err(TargetError::Unavailable(format!("QuickBooks at {url}: {reason}")));
+                    }
+                    self.backoff(attempt, wait).await;
+                }
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
     /// Every row of `SELECT * FROM {entity} {filter}`, a page of 1000 at a time.
     pub async fn query_all(&self, entity: &str, filter: &str) -> Result<Vec<Value>, TargetError> {
         let mut rows = Vec::new();

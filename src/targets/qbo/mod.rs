@@ -71,10 +71,10 @@ impl Company {
                 }
             }
         }
-        company.home_currency = match client.query("SELECT * FROM Preferences").await {
-            Ok(answer) => answer["QueryResponse"]["Preferences"][0]["CurrencyPrefs"]["HomeCurrency"]["value"]
-                .as_str()
-                .map(str::to_owned),
+        company.home_currency = match client.preferences().await {
+            Ok(preferences) => {
+                preferences["CurrencyPrefs"]["HomeCurrency"]["value"].as_str().map(str::to_owned)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read QuickBooks' home currency; entries are sent in their own currency");
                 None
@@ -206,6 +206,16 @@ impl Target for QboTarget {
 
     fn batch_size(&self) -> usize {
         BATCH_MAX
+    }
+
+    /// The day after the books' close date (`Preferences.AccountingInfoPrefs.BookCloseDate`), read
+    /// afresh.
+    async fn first_open_date(&mut self) -> Result<Option<chrono::NaiveDate>, TargetError> {
+        let preferences = self.client.preferences().await?;
+        let close = preferences["AccountingInfoPrefs"]["BookCloseDate"]
+            .as_str()
+            .and_then(|d| d.get(..10)?.parse::<chrono::NaiveDate>().ok());
+        Ok(close.and_then(|d| d.succ_opt()))
     }
 
     fn hold_reason(&self, entry: &BalancedEntry) -> Option<Hold> {

@@ -70,7 +70,7 @@ pub struct Chart {
     contacts: HashMap<String, ChartContact>,
 }
 
-fn parse<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) -> Result<T, TargetError> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) -> Result<T, TargetError> {
     serde_json::from_slice(body)
         .map_err(|e| TargetError::Protocol(format!("Xero's answer to GET {what} is not its JSON: {e}")))
 }

@@ -134,6 +134,19 @@ impl Target for XeroTarget {
         self.document(entry, None).err()
     }
 
+    /// The day after the later of the organisation's lock dates, read afresh.
+    async fn first_open_date(&mut self) -> Result<Option<chrono::NaiveDate>, TargetError> {
+        let organisations: wire::Organisations =
+            chart::parse("Organisation", &self.client.get("Organisation", &[], None).await?)?;
+        let Some(org) = organisations.organisations.into_iter().next() else { return Ok(None) };
+        let lock = [org.period_lock_date, org.end_of_year_lock_date]
+            .iter()
+            .flatten()
+            .filter_map(|d| wire::parse_date(d))
+            .max();
+        Ok(lock.and_then(|d| d.succ_opt()))
+    }
+
     async fn send(&mut self, batch: &[Outgoing]) -> Result<Vec<SendOutcome>, TargetError> {
         let mut outcomes: Vec<Option<SendOutcome>> = vec![None; batch.len()];
         let (mut journals, mut journal_at) = (Vec::new(), Vec::new());

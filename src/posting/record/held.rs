@@ -1,0 +1,259 @@
+//! A slot a target holds (or may hold): what it holds is never rewritten. What changed in Entrata
+//! since becomes new entries in the slot (PRODUCT.md §9, issue 11):
+//!
+//! - items new to the slot (late, or released after being held): one entry of the slot's kind,
+//!   planned from those items alone, numbered next;
+//! - items booked under another version, or no longer in the slot (deleted, moved to another day
+//!   or month, now held): one `adjustment` for exactly the difference between what they book now
+//!   and what they booked, both under the current mapping, dated on the corrected entry's date, its
+//!   key anchored on the corrected entry's document number (so the number is in every memo);
+//! - on request (`post --reclass YYYY-MM`), a slot of that month whose items are as booked but
+//!   whose recorded lines the current mapping would book elsewhere: one `adjustment` moving exactly
+//!   that difference (a reclassification). A mapping edit never rewrites history otherwise.
+//!
+//! What an item booked is the fold of the slot's held entries in the order they were recorded: a
+//! later entry's version of an item supersedes an earlier one's, and a negative version (an
+//! adjustment that reversed the item out) removes it.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+use rust_decimal::Decimal;
+
+use super::{Ctx, NewContent, PlannedEntry, RecordError, RecordedEntry, Slot, SlotDrift, SourceRef, content};
+use crate::domain::{AccountName, Currency, ItemKind, PostMonth, format_amount};
+use crate::journal::{BalancedEntry, DocNumber, EntryHeader, EntryKey, JournalKind, Side};
+
+/// Signed sums per account (debit positive).
+type Sums = BTreeMap<AccountName, Decimal>;
+
+pub(super) fn held_slot(
+    ctx: &mut Ctx<'_>,
+    slot: &Slot,
+    plan: Option<PlannedEntry>,
+    frozen: &[&RecordedEntry],
+    open: &[&RecordedEntry],
+) -> Result<(), RecordError> {
+    let booked = booked(frozen);
+    let (plan_entry, planned): (Option<BalancedEntry>, Vec<SourceRef>) = match plan {
+        Some(plan) => (Some(plan.entry), plan.sources),
+        None => (None, Vec::new()),
+    };
+    let late: Vec<SourceRef> =
+        planned.iter().filter(|s| !booked.contains_key(&(s.kind, s.id.clone()))).cloned().collect();
+    let changed: Vec<(SourceRef, SourceRef)> = planned
+        .iter()
+        .filter_map(|s| {
+            let version = *booked.get(&(s.kind, s.id.clone()))?;
+            (version != s.version).then(|| (SourceRef { version, ..s.clone() }, s.clone()))
+        })
+        .collect();
+    let removed: Vec<SourceRef> = booked
+        .iter()
+        .filter(|((kind, id), _)| !planned.iter().any(|s| s.kind == *kind && &s.id == id))
+        .map(|((kind, id), version)| SourceRef { kind: *kind, id: id.clone(), version: *version })
+        .collect();
+
+    let (open_corrections, open_late): (Vec<&RecordedEntry>, Vec<&RecordedEntry>) =
+        open.iter().partition(|e| e.kind == JournalKind::Adjustment);
+    let late_content = match late.is_empty() {
+        true => None,
+        false => ctx.replan.slot_entry(slot, &late)?.map(|entry| content(entry, slot, late.clone(), None)),
+    };
+    let stable = late.is_empty() && changed.is_empty() && removed.is_empty();
+    let correction = match (stable, &plan_entry) {
+        (true, Some(entry)) => reclassification(ctx, slot, frozen, entry, &planned)?,
+        _ => adjustment(ctx, slot, frozen[0], &changed, &removed)?,
+    };
+    if late_content.is_none() && correction.is_none() {
+        ctx.out.unchanged += frozen.len();
+    }
+    ctx.place(late_content, &open_late)?;
+    let correction = correction.map(|(content, drift)| {
+        ctx.out.drifts.push(drift);
+        content
+    });
+    ctx.place(correction, &open_corrections)
+}
+
+/// Item versions the held entries book, in recording order.
+fn booked(frozen: &[&RecordedEntry]) -> BTreeMap<(ItemKind, String), i64> {
+    let mut booked = BTreeMap::new();
+    for entry in frozen {
+        for source in &entry.sources {
+            if source.version > 0 {
+                booked.insert((source.kind, source.id.clone()), source.version);
+            } else {
+                booked.remove(&(source.kind, source.id.clone()));
+            }
+        }
+    }
+    booked
+}
+
+/// The adjustment for `changed` and `removed`, when money moves (an edit that changes nothing a
+/// target holds, such as a description, needs none).
+fn adjustment(
+    ctx: &mut Ctx<'_>,
+    slot: &Slot,
+    corrected: &RecordedEntry,
+    changed: &[(SourceRef, SourceRef)],
+    removed: &[SourceRef],
+) -> Result<Option<(NewContent, SlotDrift)>, RecordError> {
+    if changed.is_empty() && removed.is_empty() {
+        return Ok(None);
+    }
+    let now: Vec<SourceRef> = changed.iter().map(|(_, now)| now.clone()).collect();
+    let was: Vec<SourceRef> =
+        changed.iter().map(|(was, _)| was.clone()).chain(removed.iter().cloned()).collect();
+    let after = if now.is_empty() { None } else { ctx.replan.slot_entry(slot, &now)? };
+    let before = ctx.replan.slot_entry(slot, &was)?;
+    let Some(currency) = after.as_ref().or(before.as_ref()).map(BalancedEntry::currency) else {
+        return Ok(None);
+    };
+    let mut sums = Sums::new();
+    add(&mut sums, after.as_ref().map(signed_lines).unwrap_or_default(), Decimal::ONE, corrected)?;
+    add(&mut sums, before.as_ref().map(signed_lines).unwrap_or_default(), Decimal::NEGATIVE_ONE, corrected)?;
+    let description = format!("Adjusts {}: {}", corrected.doc_number, describe(changed, removed));
+    let ids = now.iter().chain(removed).map(|s| s.id.clone()).collect();
+    let Some(entry) = correcting_entry(ctx, corrected, currency, sums, &description, ids)? else {
+        return Ok(None);
+    };
+    let drift = drift(slot, corrected, changed.to_vec(), removed.to_vec(), &entry, false);
+    // What the slot books from now on: the changed items at their new versions, the removed ones
+    // reversed out (a negative version).
+    let sources: Vec<SourceRef> = now
+        .into_iter()
+        .chain(removed.iter().map(|s| SourceRef { version: -s.version, ..s.clone() }))
+        .collect();
+    Ok(Some((content(entry, slot, sources, Some(corrected.key.clone())), drift)))
+}
+
+/// A held slot of the month being reclassified whose items are as booked but whose recorded
+/// lines differ from what the current mapping books: one entry moving exactly the difference.
+fn reclassification(
+    ctx: &mut Ctx<'_>,
+    slot: &Slot,
+    frozen: &[&RecordedEntry],
+    planned: &BalancedEntry,
+    sources: &[SourceRef],
+) -> Result<Option<(NewContent, SlotDrift)>, RecordError> {
+    let corrected = frozen[0];
+    let month = PostMonth::new(corrected.date.year(), corrected.date.month());
+    if ctx.reclass.is_none() || ctx.reclass != month {
+        return Ok(None);
+    }
+    let mut sums = Sums::new();
+    add(&mut sums, signed_lines(planned), Decimal::ONE, corrected)?;
+    for entry in frozen {
+        // The caller loads the lines of the month reclassified; an entry without them is not weighed.
+        let Some(lines) = &entry.lines else { return Ok(None) };
+        add(&mut sums, lines.clone(), Decimal::NEGATIVE_ONE, corrected)?;
+    }
+    let description =
+        format!("Reclassifies {}: the mapping books it to other accounts now", corrected.doc_number);
+    let ids = sources.iter().map(|s| s.id.clone()).collect();
+    let Some(entry) = correcting_entry(ctx, corrected, planned.currency(), sums, &description, ids)? else {
+        return Ok(None);
+    };
+    let drift = drift(slot, corrected, Vec::new(), Vec::new(), &entry, true);
+    Ok(Some((content(entry, slot, sources.to_vec(), Some(corrected.key.clone())), drift)))
+}
+
+fn drift(
+    slot: &Slot,
+    corrected: &RecordedEntry,
+    changed: Vec<(SourceRef, SourceRef)>,
+    removed: Vec<SourceRef>,
+    entry: &BalancedEntry,
+    reclass: bool,
+) -> SlotDrift {
+    SlotDrift {
+        slot: slot.clone(),
+        corrected_key: corrected.key.clone(),
+        corrected_doc_number: corrected.doc_number.clone(),
+        changed,
+        removed,
+        adjustment_total: format_amount(entry.total()),
+        reclass,
+    }
+}
+
+fn signed_lines(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {
+    entry
+        .lines()
+        .iter()
+        .map(|line| match line.side() {
+            Side::Debit => (line.account().clone(), line.amount()),
+            Side::Credit => (line.account().clone(), -line.amount()),
+        })
+        .collect()
+}
+
+fn add(
+    sums: &mut Sums,
+    lines: Vec<(AccountName, Decimal)>,
+    sign: Decimal,
+    corrected: &RecordedEntry,
+) -> Result<(), RecordError> {
+    for (account, amount) in lines {
+        let sum = sums.entry(account).or_default();
+        *sum = sum.checked_add(amount * sign).ok_or_else(|| RecordError::Corrupt {
+            key: corrected.key.clone(),
+            message: "the correction's sums overflow".into(),
+        })?;
+    }
+    Ok(())
+}
+
+/// An `adjustment` correcting `corrected` by `sums`, dated on its date; `None` when every sum is
+/// zero. Its key is anchored on the corrected document number (`Numbers::identify` gives the seq
+/// and its own document number).
+fn correcting_entry(
+    ctx: &Ctx<'_>,
+    corrected: &RecordedEntry,
+    currency: Currency,
+    sums: Sums,
+    description: &str,
+    sources: Vec<String>,
+) -> Result<Option<BalancedEntry>, RecordError> {
+    let lines: Vec<(AccountName, Side, Decimal, String)> = sums
+        .into_iter()
+        .filter(|(_, sum)| !sum.is_zero())
+        .map(|(account, sum)| {
+            let side = if sum > Decimal::ZERO { Side::Debit } else { Side::Credit };
+            (account, side, sum.abs(), description.to_owned())
+        })
+        .collect();
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let corrupt = |message: String| RecordError::Corrupt { key: corrected.key.clone(), message };
+    let date = corrected.date;
+    let post_month = PostMonth::new(date.year(), date.month())
+        .ok_or_else(|| corrupt(format!("no post month for {date}")))?;
+    let property = ctx.property.clone();
+    let header = EntryHeader {
+        key: EntryKey::new(&property, JournalKind::Adjustment, &corrected.doc_number, 1),
+        doc_number: DocNumber::new(corrected.doc_number.clone()).map_err(|e| corrupt(e.to_string()))?,
+        property_id: property,
+        kind: JournalKind::Adjustment,
+        date,
+        post_month,
+        currency,
+        sources,
+    };
+    BalancedEntry::new(header, lines).map(Some).map_err(|e| corrupt(e.to_string()))
+}
+
+/// `chg_1 changed, chg_7 gone` (at most five ids, then how many more).
+fn describe(changed: &[(SourceRef, SourceRef)], removed: &[SourceRef]) -> String {
+    let mut parts: Vec<String> = changed.iter().map(|(_, now)| format!("{} changed", now.id)).collect();
+    parts.extend(removed.iter().map(|s| format!("{} gone", s.id)));
+    let shown = parts.len().min(5);
+    let mut text = parts[..shown].join(", ");
+    if parts.len() > shown {
+        text.push_str(&format!(" and {} more", parts.len() - shown));
+    }
+    text
+}
