@@ -25,6 +25,8 @@ mod check;
 mod common;
 #[path = "fault_suite/portfolio.rs"]
 mod portfolio;
+#[path = "fault_suite/regressions.rs"]
+mod regressions;
 #[path = "fault_suite/rng.rs"]
 mod rng;
 #[path = "fault_suite/runner.rs"]

@@ -21,8 +21,6 @@ pub struct Evidence<'a> {
     /// `plan --format json` after the clean run.
     pub plan: &'a Value,
     pub mappings: &'a MappingSet,
-    /// Periods stayed closed (`FAULT_REDATE`): totals are compared per account over all months.
-    pub redate: bool,
 }
 
 pub fn check(e: &Evidence) -> Vec<String> {
@@ -33,7 +31,7 @@ pub fn check(e: &Evidence) -> Vec<String> {
         violations.extend(balanced(target, docs));
         violations.extend(once(target, docs));
         violations.extend(state_agrees(target, docs, e.ledger, e.mappings));
-        violations.extend(totals(target, docs, e.plan, e.redate));
+        violations.extend(totals(target, docs, e.plan, e.ledger));
     }
     violations
         .extend(e.ledger.unsettled().into_iter().map(|u| format!("unsettled after the clean run: {u}")));
@@ -157,12 +155,16 @@ pub fn state_agrees(target: &str, docs: &[Doc], ledger: &Ledger, mappings: &Mapp
     out
 }
 
-/// Per account code and month, the target's net (debit − credit) equals the plan's.
-pub fn totals(target: &str, docs: &[Doc], plan: &Value, redate: bool) -> Vec<String> {
-    let period = |date: &str| if redate { String::new() } else { date[..7].to_owned() };
+/// Per account code and post month, the target's net (debit − credit) equals the plan's. A
+/// document counts in its entry's post month (as recorded), whatever date a closed period made
+/// the target give it.
+pub fn totals(target: &str, docs: &[Doc], plan: &Value, ledger: &Ledger) -> Vec<String> {
+    let month = |date: &str| date.get(..7).unwrap_or_default().to_owned();
     let mut want: BTreeMap<(String, String), i64> = BTreeMap::new();
     for entry in plan["entries"].as_array().into_iter().flatten() {
-        let month = period(entry["date"].as_str().unwrap_or_default());
+        let month = entry["postMonth"]
+            .as_str()
+            .map_or_else(|| month(entry["date"].as_str().unwrap_or("")), String::from);
         for line in entry["lines"].as_array().into_iter().flatten() {
             let code = line["target"][target].as_str().unwrap_or("?").to_owned();
             let net = text_cents(line["debit"].as_str().unwrap_or("x")).unwrap_or(i64::MIN / 4)
@@ -172,7 +174,8 @@ pub fn totals(target: &str, docs: &[Doc], plan: &Value, redate: bool) -> Vec<Str
     }
     let mut got: BTreeMap<(String, String), i64> = BTreeMap::new();
     for doc in docs {
-        let month = period(&doc.date.to_string());
+        let recorded = doc.keys.first().and_then(|k| ledger.entries.get(k));
+        let month = recorded.map_or_else(|| month(&doc.date.to_string()), |e| e.post_month.clone());
         for (code, debit, cents) in &doc.lines {
             *got.entry((code.clone(), month.clone())).or_insert(0) += if *debit { *cents } else { -cents };
         }

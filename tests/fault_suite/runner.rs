@@ -34,11 +34,11 @@ pub struct Outcome {
 impl Outcome {
     pub fn failure_text(&self, flags: Flags) -> String {
         let mut env = format!("FAULT_SEED={}", self.seed);
-        if flags.edits {
-            env.push_str(" FAULT_EDITS=1");
+        if !flags.edits {
+            env.push_str(" FAULT_EDITS=0");
         }
-        if flags.redate {
-            env.push_str(" FAULT_REDATE=1");
+        if !flags.redate {
+            env.push_str(" FAULT_REDATE=0");
         }
         format!(
             "schedule {} FAILED ({} violations)\n{}{}\nreplay: {env} cargo test --test fault_suite fault_schedules -- --nocapture\n",
@@ -66,7 +66,7 @@ pub async fn run_schedule(seed: u64, flags: Flags) -> Outcome {
     if let Err(e) = play(&schedule, &mut world, &mut tally).await {
         violations.push(e);
     }
-    match verdict(&schedule, &world).await {
+    match verdict(&world).await {
         Ok((found, documents)) => {
             violations.extend(found);
             tally.documents = documents;
@@ -139,7 +139,7 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
         }
     }
     world.h.control(reqwest::Method::DELETE, "/_sandbox/faults", None).await;
-    if !schedule.flags.redate {
+    if !schedule.keep_closed {
         world.close(Some(None), Some(None)).await;
     }
     world.advance(PAST_IDEMPOTENCY_S).await;
@@ -160,7 +160,7 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
 
 /// Reads the targets, the state file, the plan and Entrata, and checks every invariant.
 /// Returns the violations and how many documents the targets hold.
-pub async fn verdict(schedule: &Schedule, world: &World) -> Result<(Vec<String>, u64), String> {
+pub async fn verdict(world: &World) -> Result<(Vec<String>, u64), String> {
     let plan_run = world.h.run(&["plan", "--format", "json"]).await;
     let plan: serde_json::Value =
         serde_json::from_str(&plan_run.stdout).map_err(|e| format!("plan JSON: {e}: {}", plan_run.stderr))?;
@@ -169,14 +169,8 @@ pub async fn verdict(schedule: &Schedule, world: &World) -> Result<(Vec<String>,
     let ledger = Ledger::read(&world.h.state_path()).await?;
     let mappings = entrata_recon::mapping::load(&world.h.dir.path().join("mappings"))
         .map_err(|e| format!("mappings: {e:?}"))?;
-    let evidence = Evidence {
-        runs: &world.runs,
-        books: &books,
-        ledger: &ledger,
-        plan: &plan,
-        mappings: &mappings,
-        redate: schedule.flags.redate,
-    };
+    let evidence =
+        Evidence { runs: &world.runs, books: &books, ledger: &ledger, plan: &plan, mappings: &mappings };
     let mut violations = check(&evidence);
     // Nothing lost on the Entrata side either: the state file holds exactly what Entrata serves.
     let served = crate::common::Served::parse(&dump);
@@ -196,7 +190,7 @@ fn count_drift(tally: &mut Tally, drift: &Drift, during: bool) {
     let (kind, n) = match drift {
         Drift::Late { count, .. } => ("late_items", *count),
         Drift::Touch { count, .. } => ("touched_items", *count),
-        Drift::Edit { count, .. } => ("edited_items", *count),
+        Drift::Edit { count, .. } => ("edited_deleted_or_moved_items", *count),
     };
     tally.add(kind, n);
     if during {

@@ -9,19 +9,27 @@ use serde_json::{Value, json};
 
 use super::rng::Rng;
 
-/// Behaviours the connector does not have yet, generated only on request (see `RELIABILITY.md`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Parts of the generator that can be switched off, to tell which behaviour a failure is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Flags {
-    /// `FAULT_EDITS=1`: Entrata items edited after their entry was posted (needs adjustments).
+    /// Entrata items edited, deleted or moved after their entry was posted (adjustments).
+    /// `FAULT_EDITS=0` turns them off.
     pub edits: bool,
-    /// `FAULT_REDATE=1`: closed periods stay closed through the clean run (needs re-dating).
+    /// Closed periods may stay closed through the clean-up (re-dating to the first open day).
+    /// `FAULT_REDATE=0` reopens them before the clean-up always.
     pub redate: bool,
+}
+
+impl Default for Flags {
+    fn default() -> Flags {
+        Flags { edits: true, redate: true }
+    }
 }
 
 impl Flags {
     pub fn from_env() -> Flags {
-        let on = |name: &str| std::env::var(name).is_ok_and(|v| v == "1" || v == "true");
-        Flags { edits: on("FAULT_EDITS"), redate: on("FAULT_REDATE") }
+        let off = |name: &str| std::env::var(name).is_ok_and(|v| v == "0" || v == "false");
+        Flags { edits: !off("FAULT_EDITS"), redate: !off("FAULT_REDATE") }
     }
 }
 
@@ -39,6 +47,8 @@ pub struct Schedule {
     /// connection (`client_credentials`).
     pub xero_pkce: bool,
     pub nights: Vec<Night>,
+    /// Closed periods stay closed through the clean-up (what they refuse is re-dated).
+    pub keep_closed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -80,7 +90,8 @@ pub enum Drift {
     Late { count: u64, pick: u64 },
     /// Items saved again unchanged: a new `updatedAt`, a new version, the same money.
     Touch { count: u64, pick: u64 },
-    /// Charges whose amount changes after posting (`Flags::edits` only).
+    /// Charges edited after posting (`Flags::edits`): a new amount, deleted, or moved to another
+    /// day of the month or into the next month.
     Edit { count: u64, pick: u64 },
 }
 
@@ -172,21 +183,23 @@ impl Schedule {
         let nights = (0..night_count)
             .map(|n| Night::generate(&mut rng.fork(), n, kill_night == Some(n), flags))
             .collect();
-        Schedule { seed, flags, spec, keep_one_in, page_size, max_attempts, xero_pkce, nights }
+        let keep_closed = flags.redate && rng.percent(50);
+        Schedule { seed, flags, spec, keep_one_in, page_size, max_attempts, xero_pkce, nights, keep_closed }
     }
 
     /// What a person replaying the seed reads first.
     pub fn describe(&self) -> String {
         let mut out = format!(
-            "seed {}: {} (one lease in {}), page_size {}, max_attempts {}, xero {}{}{}\n",
+            "seed {}: {} (one lease in {}), page_size {}, max_attempts {}, xero {}{}{}{}\n",
             self.seed,
             self.spec,
             self.keep_one_in,
             self.page_size,
             self.max_attempts,
             if self.xero_pkce { "PKCE" } else { "client_credentials" },
-            if self.flags.edits { ", FAULT_EDITS" } else { "" },
-            if self.flags.redate { ", FAULT_REDATE" } else { "" },
+            if self.flags.edits { "" } else { ", FAULT_EDITS=0" },
+            if self.flags.redate { "" } else { ", FAULT_REDATE=0" },
+            if self.keep_closed { ", periods stay closed through the clean-up" } else { "" },
         );
         for (n, night) in self.nights.iter().enumerate() {
             out.push_str(&format!(
@@ -212,12 +225,13 @@ impl Night {
                 before.push(Drift::Touch { count: rng.range(1, 10), pick: rng.next_u64() });
             }
             if flags.edits && rng.percent(50) {
-                before.push(Drift::Edit { count: rng.range(1, 2), pick: rng.next_u64() });
+                before.push(Drift::Edit { count: rng.range(1, 3), pick: rng.next_u64() });
             }
         }
-        let during = rng.percent(25).then(|| match rng.percent(50) {
-            true => Drift::Touch { count: rng.range(1, 20), pick: rng.next_u64() },
-            false => Drift::Late { count: rng.range(1, 2), pick: rng.next_u64() },
+        let during = rng.percent(25).then(|| match rng.range(0, 2) {
+            0 => Drift::Touch { count: rng.range(1, 20), pick: rng.next_u64() },
+            1 if flags.edits && n > 0 => Drift::Edit { count: 1, pick: rng.next_u64() },
+            _ => Drift::Late { count: rng.range(1, 2), pick: rng.next_u64() },
         });
         let close_qbo = rng.percent(12).then(|| rng.range(1, 20) as u32);
         let lock_xero = rng.percent(12).then(|| rng.range(1, 20) as u32);

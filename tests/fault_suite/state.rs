@@ -17,6 +17,7 @@ pub struct Recorded {
     pub property_id: String,
     pub doc_number: String,
     pub date: chrono::NaiveDate,
+    pub post_month: String,
     pub withdrawn: bool,
     /// (logical account, debit, cents).
     pub lines: Vec<(String, bool, i64)>,
@@ -66,7 +67,8 @@ impl Ledger {
         let sql = |e: sqlx::Error| format!("state file: {e}");
         let mut ledger = Ledger::default();
         let rows = sqlx::query(
-            "SELECT entry_key, property_id, doc_number, entry_date, withdrawn_at IS NOT NULL, body FROM entries",
+            "SELECT entry_key, property_id, doc_number, entry_date, withdrawn_at IS NOT NULL, body, post_month \
+             FROM entries",
         )
         .fetch_all(pool)
         .await
@@ -86,6 +88,7 @@ impl Ledger {
                 doc_number: row.get(2),
                 date: chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
                     .map_err(|e| format!("{key}: {e}"))?,
+                post_month: row.get(6),
                 withdrawn: row.get::<i64, _>(4) == 1,
                 lines,
             };

@@ -342,9 +342,28 @@ impl World {
                 let mut edited = Vec::new();
                 for _ in 0..count {
                     let mut charge = self.charges[rng.pick(&ids)].clone();
-                    let cents = super::books::cents(&charge["amount"]) + rng.range(100, 2_000) as i64;
-                    charge["amount"] = json!(super::books::fmt_cents(cents));
-                    charge["taxAmount"] = json!("0.00");
+                    match rng.range(0, 3) {
+                        0 => {
+                            charge["status"] = json!("deleted");
+                        }
+                        1 => {
+                            // Another day of the month, or the next month.
+                            let date = match rng.percent(60) {
+                                true => self.month + chrono::Days::new(rng.range(0, 27)),
+                                false => {
+                                    self.month + chrono::Months::new(1) + chrono::Days::new(rng.range(0, 27))
+                                }
+                            };
+                            charge["postDate"] = json!(date.to_string());
+                            charge["transactionDate"] = json!(date.to_string());
+                            charge["postMonth"] = json!(date.format("%Y-%m").to_string());
+                        }
+                        _ => {
+                            let cents = super::books::cents(&charge["amount"]) + rng.range(100, 2_000) as i64;
+                            charge["amount"] = json!(super::books::fmt_cents(cents));
+                            charge["taxAmount"] = json!("0.00");
+                        }
+                    }
                     edited.push(charge);
                 }
                 self.h.upsert("charges", &Value::Array(edited.clone()).to_string()).await;
