@@ -96,8 +96,13 @@ fn top_level_help_says_what_works_today() {
     // Help is wrapped to the terminal: compare words.
     let about = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(about.contains("Pulls Entrata resident ledgers"), "{}", help.stdout);
-    assert!(about.contains("Posting to QuickBooks Online and Xero, and the drift report, are coming"));
-    assert!(!about.contains("posts them exactly once"), "it does not post yet: {}", help.stdout);
+    assert!(about.contains("posts them exactly once to QuickBooks Online and Xero"), "{}", help.stdout);
+    // Every command it names is one `--help` lists.
+    for command in
+        ["demo", "sandbox", "pull", "plan", "mappings", "connect", "post", "run", "disconnect", "status"]
+    {
+        assert!(help.stdout.contains(&format!("  {command} ")), "{command} in {}", help.stdout);
+    }
 }
 
 #[test]

@@ -10,9 +10,9 @@ use crate::targets::TargetKind;
 
 /// What the connector does today. Kept to one sentence per capability so that each new command
 /// (posting, drift) changes one line.
-const ABOUT: &str = "Pulls Entrata resident ledgers into a local state file and maps them, through your mapping \
-files, into balanced journal entries that `plan` shows. Posting to QuickBooks Online and Xero, and the drift \
-report, are coming.";
+const ABOUT: &str = "Pulls Entrata resident ledgers into a local state file, maps them through your mapping files \
+into balanced journal entries, and posts them exactly once to QuickBooks Online and Xero. The drift report is \
+coming.";
 
 const EXIT_CODES: &str = "Exit codes: 0 all done, nothing needs a person; 1 finished, but something needs a person \
 (exceptions held, drift, uncertain postings); 2 could not run (bad config or mapping file, auth failure, state \

@@ -1,6 +1,6 @@
 //! A client-side limiter that keeps a target's calls inside every window it enforces (QuickBooks:
-//! 500 requests and 40 batch requests a minute per company; Xero: 60 a minute and 5,000 a day per
-//! tenant), so that the connector waits before a call instead of spending one on a 429. Windows
+//! 500 requests a minute per company, each item of a batch counted, and 40 batch requests a
+//! minute; Xero: 60 a minute and 5,000 a day per tenant), so that the connector waits before a call instead of spending one on a 429. Windows
 //! are sliding, which is at least as strict as any fixed window the vendor counts in. Time is the
 //! client's `Pause` (virtual in tests, where waits move the sandbox's clock).
 
@@ -43,13 +43,21 @@ impl RateLimiter {
     /// Waits until a call of `class` fits every window, then counts it. `target` names the target
     /// in the log line of a long wait.
     pub async fn acquire(&self, target: &str, class: &'static str) {
+        self.acquire_weighted(target, class, 1).await;
+    }
+
+    /// As `acquire`, for a call that the windows counting every call count `weight` times
+    /// (QuickBooks meters each item of a batch like a call of its own); a window of its own class
+    /// counts it once.
+    pub async fn acquire_weighted(&self, target: &str, class: &'static str, weight: u32) {
         let mut windows = self.windows.lock().await;
         loop {
             let now = self.pause.now();
-            let (wait, reason) = wait_for(&mut windows, now, class);
+            let (wait, reason) = wait_for(&mut windows, now, class, weight);
             if wait.is_zero() {
                 for counted in windows.iter_mut().filter(|c| c.window.class.is_none_or(|c| c == class)) {
-                    counted.stamps.push_back(now);
+                    let times = if counted.window.class.is_none() { weight } else { 1 };
+                    counted.stamps.extend(std::iter::repeat_n(now, times as usize));
                 }
                 return;
             }
@@ -69,7 +77,7 @@ impl RateLimiter {
     /// at once. Counts nothing (a client that will not wait that long stops instead).
     pub async fn wait_needed(&self, class: &'static str) -> Option<(Duration, &'static str)> {
         let mut windows = self.windows.lock().await;
-        let (wait, reason) = wait_for(&mut windows, self.pause.now(), class);
+        let (wait, reason) = wait_for(&mut windows, self.pause.now(), class, 1);
         (!wait.is_zero()).then_some((wait, reason))
     }
 
@@ -102,9 +110,16 @@ impl RateLimiter {
     }
 }
 
-/// How long a call of `class` must wait at `now` to fit every window (zero: at once), and the
-/// window that makes it wait; drops stamps that have left their windows.
-fn wait_for(windows: &mut [Counted], now: Instant, class: &'static str) -> (Duration, &'static str) {
+/// How long a call of `class` (counted `weight` times by the windows counting every call) must
+/// wait at `now` to fit every window (zero: at once), and the window that makes it wait; drops
+/// stamps that have left their windows. A weight above a window's limit is counted as the limit
+/// (it waits for an empty window, and then goes).
+fn wait_for(
+    windows: &mut [Counted],
+    now: Instant,
+    class: &'static str,
+    weight: u32,
+) -> (Duration, &'static str) {
     let mut wait = Duration::ZERO;
     let mut reason = "";
     for counted in windows.iter_mut() {
@@ -114,10 +129,11 @@ fn wait_for(windows: &mut [Counted], now: Instant, class: &'static str) -> (Dura
         while counted.stamps.front().is_some_and(|t| now.duration_since(*t) >= counted.window.period) {
             counted.stamps.pop_front();
         }
-        // The call fits once enough of the oldest stamps have left for fewer than `limit` to stay.
+        // The call fits once enough of the oldest stamps have left for `limit - w` at most to stay.
         let limit = counted.window.limit as usize;
-        if counted.stamps.len() >= limit
-            && let Some(leaving) = counted.stamps.get(counted.stamps.len() - limit)
+        let w = if counted.window.class.is_none() { (weight as usize).clamp(1, limit.max(1)) } else { 1 };
+        if counted.stamps.len() + w > limit
+            && let Some(leaving) = counted.stamps.get(counted.stamps.len() + w - limit - 1)
         {
             let until = *leaving + counted.window.period;
             let this_wait = until.saturating_duration_since(now);
@@ -178,5 +194,27 @@ mod tests {
         assert_eq!(window, "day");
         assert!(wait > Duration::from_secs(86_000), "{wait:?}");
         assert!(pause.waits().is_empty(), "wait_needed never waits");
+    }
+
+    #[tokio::test]
+    async fn a_batch_counts_each_item_against_the_request_window() {
+        let pause = Pause::virtual_clock(|_| {});
+        let limiter = RateLimiter::new(
+            &[
+                Window { name: "requests", limit: 100, period: Duration::from_secs(60), class: None },
+                Window { name: "batches", limit: 40, period: Duration::from_secs(60), class: Some("batch") },
+            ],
+            pause.clone(),
+        );
+        // Three batches of 30 items fit in 100 requests; the fourth waits for the first to leave.
+        for _ in 0..3 {
+            limiter.acquire_weighted("qbo", "batch", 30).await;
+        }
+        assert_eq!(limiter.remaining("requests").await, Some(10));
+        assert_eq!(limiter.remaining("batches").await, Some(37));
+        assert!(pause.waits().is_empty());
+        limiter.acquire_weighted("qbo", "batch", 30).await;
+        assert_eq!(pause.waits().len(), 1, "waited for the request window");
+        assert!(pause.waits()[0] > Duration::from_secs(59), "{:?}", pause.waits());
     }
 }

@@ -24,7 +24,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// A throttled call is waited out at most this long before the run stops for the target.
 const THROTTLE_WAIT_MAX: Duration = Duration::from_secs(120);
 
-/// QuickBooks' per-company limits (reference A.7).
+/// QuickBooks' per-company limits (reference A.5, A.7): each item of a batch counts as a request.
 pub const WINDOWS: [Window; 2] = [
     Window { name: "requests per minute", limit: 500, period: Duration::from_secs(60), class: None },
     Window {
@@ -88,7 +88,7 @@ impl QboClient {
         let url = format!("{}/query", self.company_url);
         let params = [("query", query.to_owned()), ("minorversion", MINOR_VERSION.to_string())];
         for attempt in 1.. {
-            match self.exchange(Method::GET, &url, &params, None, "query").await? {
+            match self.exchange(Method::GET, &url, &params, None, "query", 1).await? {
                 Exchange::Answer(StatusCode::OK, body) => {
                     return serde_json::from_slice(&body).map_err(|e| {
                         TargetError::Protocol(format!("QuickBooks sent a query answer that is not JSON: {e}"))
@@ -120,7 +120,7 @@ impl QboClient {
         let url = format!("{}/preferences", self.company_url);
         let params = [("minorversion", MINOR_VERSION.to_string())];
         for attempt in 1.. {
-            match self.exchange(Method::GET, &url, &params, None, "read").await? {
+            match self.exchange(Method::GET, &url, &params, None, "read", 1).await? {
                 Exchange::Answer(StatusCode::OK, body) => {
                     let answer: Value = serde_json::from_slice(&body).map_err(|e| {
                         TargetError::Protocol(format!("QuickBooks sent preferences that are not JSON: {e}"))
@@ -175,8 +175,10 @@ impl QboClient {
         let url = format!("{}/batch", self.company_url);
         let params = [("minorversion", MINOR_VERSION.to_string()), ("requestid", request_id.to_owned())];
         let json = serde_json::to_vec(body).map_err(|e| TargetError::Protocol(e.to_string()))?;
+        // QuickBooks meters each item of a batch like a request of its own.
+        let items = u32::try_from(body.items.len()).unwrap_or(u32::MAX);
         for attempt in 1.. {
-            match self.exchange(Method::POST, &url, &params, Some(json.clone()), "batch").await? {
+            match self.exchange(Method::POST, &url, &params, Some(json.clone()), "batch", items).await? {
                 Exchange::Answer(StatusCode::OK, body) => {
                     return Ok(match serde_json::from_slice::<BatchResponse>(&body) {
                         Ok(response) => WriteResult::Answered(response),
@@ -227,10 +229,11 @@ impl QboClient {
         params: &[(&str, String)],
         body: Option<Vec<u8>>,
         class: &'static str,
+        weight: u32,
     ) -> Result<Exchange, TargetError> {
         let mut refreshed = false;
         loop {
-            self.limiter.acquire("qbo", class).await;
+            self.limiter.acquire_weighted("qbo", class, weight).await;
             let token = self.tokens.access_token().await.map_err(auth_error)?;
             let mut request = self
                 .http
