@@ -12,7 +12,7 @@
 //! FAULT_SEED=1234 cargo test --test fault_suite fault_schedules -- --nocapture   # replay one
 //! cargo test --release --test fault_suite soak -- --ignored --nocapture   # 10,000 schedules
 //! ```
-//! `FAULT_JOBS` (default 3) schedules run at a time. `FAULT_EDITS=1` and `FAULT_REDATE=1`
+//! `FAULT_JOBS` (default 4) schedules run at a time. `FAULT_EDITS=1` and `FAULT_REDATE=1`
 //! generate behaviours the connector does not have yet (adjustments, re-dating): expect
 //! violations with them until it does.
 
@@ -75,7 +75,7 @@ fn soak() {
 
 fn judge(seeds: Vec<u64>, replay: bool) {
     let flags = Flags::from_env();
-    let jobs = env_u64("FAULT_JOBS").unwrap_or(3) as usize;
+    let jobs = env_u64("FAULT_JOBS").unwrap_or(4) as usize;
     let label = match (seeds.first(), seeds.last()) {
         (Some(a), Some(b)) if a != b => format!("{a}..={b}"),
         (Some(a), _) => a.to_string(),
