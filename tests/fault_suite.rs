@@ -12,9 +12,9 @@
 //! FAULT_SEED=1234 cargo test --test fault_suite fault_schedules -- --nocapture   # replay one
 //! cargo test --release --test fault_suite soak -- --ignored --nocapture   # 10,000 schedules
 //! ```
-//! `FAULT_JOBS` (default 4) schedules run at a time. `FAULT_EDITS=1` and `FAULT_REDATE=1`
-//! generate behaviours the connector does not have yet (adjustments, re-dating): expect
-//! violations with them until it does.
+//! `FAULT_JOBS` (default 4) schedules run at a time. `FAULT_EDITS=0` turns off edits, deletions
+//! and moves of posted charges (adjustments), `FAULT_REDATE=0` reopens closed periods before
+//! every clean-up (re-dating); `FAULT_REPORT=FILE` writes the figures so far every 50 schedules.
 
 #[path = "fault_suite/books.rs"]
 mod books;
