@@ -353,8 +353,15 @@ async fn resolve<T: Target>(
             match answer {
                 Some(found) => {
                     summary.posted.push(p.result(format!("found in {kind} as id {}", found.target_id)));
+                    // A re-dated entry found after its answer was lost (in this run or, killed,
+                    // in an earlier one) holds the date the target gave it: record that one.
+                    let target_date = match found.date {
+                        Some(date) => (date != p.entry.date()).then_some(date),
+                        None => p.redate,
+                    };
                     moves.push(Move {
                         target_id: Some(found.target_id),
+                        target_date: target_date.map(|d| d.to_string()),
                         ..Move::new(&p.row.header.key, Transition::FoundByLookup)
                     });
                 }

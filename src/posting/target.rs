@@ -43,6 +43,8 @@ pub struct LookupRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     pub target_id: String,
+    /// The date the target holds it on, when the lookup can tell (a re-dated entry's differs).
+    pub date: Option<NaiveDate>,
 }
 
 /// Why an entry is not sent to a target at all (it stays recorded; reported as held).

@@ -316,7 +316,13 @@ impl Target for QboTarget {
                         e.doc_number.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(&request.doc_number))
                             && e.private_note.as_deref().is_some_and(|n| n.contains(&marker))
                     })
-                    .map(|e| Found { target_id: e.id.clone() })
+                    .map(|e| Found {
+                        target_id: e.id.clone(),
+                        date: e
+                            .txn_date
+                            .as_deref()
+                            .and_then(|d| d.get(..10)?.parse::<chrono::NaiveDate>().ok()),
+                    })
             })
             .collect())
     }

@@ -93,23 +93,27 @@ pub async fn lookup(
     Ok(requests
         .iter()
         .map(|r| {
-            let ids: Vec<&str> = if is_bank_key(&r.key) {
+            let found: Vec<(&str, Option<&str>)> = if is_bank_key(&r.key) {
                 banks
                     .iter()
                     .filter(|t| bank_transaction_matches(t, &r.key, &r.doc_number))
-                    .filter_map(|t| saved_id(t.id.as_deref()))
+                    .filter_map(|t| saved_id(t.id.as_deref()).map(|id| (id, t.date.as_deref())))
                     .collect()
             } else {
                 journals
                     .iter()
                     .filter(|j| journal_matches(j, &r.key, &r.doc_number))
-                    .filter_map(|j| saved_id(j.id.as_deref()))
+                    .filter_map(|j| saved_id(j.id.as_deref()).map(|id| (id, j.date.as_deref())))
                     .collect()
             };
-            if ids.len() > 1 {
+            if found.len() > 1 {
+                let ids: Vec<&str> = found.iter().map(|(id, _)| *id).collect();
                 tracing::warn!(key = %r.key, ids = ?ids, "the entry is in Xero more than once; the first is kept");
             }
-            ids.first().map(|id| Found { target_id: (*id).to_owned() })
+            found.first().map(|(id, date)| Found {
+                target_id: (*id).to_owned(),
+                date: date.and_then(wire::parse_date),
+            })
         })
         .collect())
 }

@@ -109,6 +109,8 @@ pub struct SavedJournal {
     #[serde(rename = "ManualJournalID")]
     pub id: Option<String>,
     pub narration: Option<String>,
+    /// `/Date(ms+0000)/`.
+    pub date: Option<String>,
     pub status: Option<String>,
     pub status_attribute_string: Option<String>,
     pub validation_errors: Vec<Message>,
@@ -122,6 +124,8 @@ pub struct SavedBankTransaction {
     #[serde(rename = "BankTransactionID")]
     pub id: Option<String>,
     pub reference: Option<String>,
+    /// `/Date(ms+0000)/`.
+    pub date: Option<String>,
     pub status: Option<String>,
     pub status_attribute_string: Option<String>,
     pub validation_errors: Vec<Message>,

@@ -1,0 +1,203 @@
+//! The invariants checked after every schedule, as pure functions of what was read: the targets'
+//! documents, the state file, the plan and the runs' exit codes. Each returns violations in
+//! words; none means the schedule passed.
+
+use std::collections::BTreeMap;
+
+use entrata_recon::mapping::MappingSet;
+use serde_json::Value;
+
+use super::books::{Books, Doc, text_cents};
+use super::state::{Ledger, code};
+use super::world::RunRecord;
+
+pub const TARGETS: [&str; 2] = ["qbo", "xero"];
+
+/// Everything the invariants look at.
+pub struct Evidence<'a> {
+    pub runs: &'a [RunRecord],
+    pub books: &'a Books,
+    pub ledger: &'a Ledger,
+    /// `plan --format json` after the clean run.
+    pub plan: &'a Value,
+    pub mappings: &'a MappingSet,
+}
+
+pub fn check(e: &Evidence) -> Vec<String> {
+    let mut violations = Vec::new();
+    violations.extend(exit_codes(e.runs));
+    for target in TARGETS {
+        let docs = e.books.of(target);
+        violations.extend(balanced(target, docs));
+        violations.extend(once(target, docs));
+        violations.extend(state_agrees(target, docs, e.ledger, e.mappings));
+        violations.extend(totals(target, docs, e.plan, e.ledger));
+    }
+    violations
+        .extend(e.ledger.unsettled().into_iter().map(|u| format!("unsettled after the clean run: {u}")));
+    violations
+}
+
+/// `run` exits 0, 1 or 2, or is killed by the suite; the clean run needs no `connect` (0 or 1).
+pub fn exit_codes(runs: &[RunRecord]) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in runs {
+        match (run.code, run.killed) {
+            (None, true) => {}
+            (Some(0..=2), _) => {}
+            (code, _) => {
+                out.push(format!("exit code: {} ended with {code:?}\n{}", run.label, tail(&run.output)))
+            }
+        }
+    }
+    if let Some(last) = runs.iter().rev().find(|r| r.label.starts_with("clean"))
+        && !matches!(last.code, Some(0 | 1))
+    {
+        out.push(format!("exit code: the last clean run ended with {:?}\n{}", last.code, tail(&last.output)));
+    }
+    out
+}
+
+/// Every document balances; every amount is a positive number of cents.
+pub fn balanced(target: &str, docs: &[Doc]) -> Vec<String> {
+    let mut out = Vec::new();
+    for doc in docs {
+        if doc.debits() != doc.credits() || doc.unbalanced_total {
+            out.push(format!(
+                "unbalanced: {target} {} ({}) debits {} credits {}",
+                doc.doc_number,
+                doc.id,
+                doc.debits(),
+                doc.credits()
+            ));
+        }
+        if doc.lines.iter().any(|l| l.2 <= 0) {
+            out.push(format!("unbalanced: {target} {} has a line of zero or less", doc.doc_number));
+        }
+    }
+    out
+}
+
+/// No document number and no entry key twice in a target.
+pub fn once(target: &str, docs: &[Doc]) -> Vec<String> {
+    let mut numbers: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut keys: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for doc in docs {
+        *numbers.entry(doc.doc_number.as_str()).or_default() += 1;
+        if doc.keys.len() != 1 {
+            out.push(format!("twice: {target} {} ({}) names keys {:?}", doc.doc_number, doc.id, doc.keys));
+        }
+        for key in &doc.keys {
+            *keys.entry(key.as_str()).or_default() += 1;
+        }
+    }
+    out.extend(
+        numbers.iter().filter(|(_, n)| **n > 1).map(|(d, n)| format!("twice: {target} holds {d} {n} times")),
+    );
+    out.extend(
+        keys.iter().filter(|(_, n)| **n > 1).map(|(k, n)| format!("twice: {target} holds key {k} {n} times")),
+    );
+    out
+}
+
+/// The target holds exactly the entries the state file has confirmed there, each as recorded:
+/// same key, document number, date, and money per account and side.
+pub fn state_agrees(target: &str, docs: &[Doc], ledger: &Ledger, mappings: &MappingSet) -> Vec<String> {
+    let mut out = Vec::new();
+    let by_id: BTreeMap<&str, &Doc> = docs.iter().map(|d| (d.id.as_str(), d)).collect();
+    for (key, entry) in &ledger.entries {
+        let Some(posting) = ledger.postings.get(&(key.clone(), target.to_owned())) else { continue };
+        if posting.state != "confirmed" {
+            continue; // `unsettled` reports it
+        }
+        if entry.withdrawn {
+            out.push(format!("state: withdrawn {key} is confirmed at {target}"));
+            continue;
+        }
+        let Some(doc) = posting.target_id.as_deref().and_then(|id| by_id.get(id)) else {
+            out.push(format!(
+                "missing: {} ({key}) confirmed at {target} as {:?}, which {target} does not hold",
+                entry.doc_number, posting.target_id
+            ));
+            continue;
+        };
+        let date = posting.target_date.clone().unwrap_or_else(|| entry.date.to_string());
+        let mut want: BTreeMap<(String, bool), i64> = BTreeMap::new();
+        for (account, debit, cents) in &entry.lines {
+            *want.entry((code(mappings, &entry.property_id, account, target), *debit)).or_insert(0) += cents;
+        }
+        let same = doc.keys == [key.clone()]
+            && doc.doc_number == entry.doc_number
+            && doc.date.to_string() == date
+            && doc.sides() == want;
+        if !same {
+            out.push(format!(
+                "state: {target} {} differs from recorded {key}: keys {:?}, number {} vs {}, date {} vs {date}, \
+                 lines {:?} vs {want:?}",
+                doc.id, doc.keys, doc.doc_number, entry.doc_number, doc.date, doc.sides()
+            ));
+        }
+    }
+    for doc in docs {
+        let Some(key) = doc.keys.first() else { continue };
+        let confirmed = ledger
+            .postings
+            .get(&(key.clone(), target.to_owned()))
+            .is_some_and(|p| p.state == "confirmed" && p.target_id.as_deref() == Some(doc.id.as_str()));
+        if !confirmed {
+            out.push(format!(
+                "twice: {target} {} ({}) for {key} is not the posting the state file confirmed",
+                doc.doc_number, doc.id
+            ));
+        }
+    }
+    out
+}
+
+/// Per account code and post month, the target's net (debit − credit) equals the plan's. A
+/// document counts in its entry's post month (as recorded), whatever date a closed period made
+/// the target give it.
+pub fn totals(target: &str, docs: &[Doc], plan: &Value, ledger: &Ledger) -> Vec<String> {
+    let month = |date: &str| date.get(..7).unwrap_or_default().to_owned();
+    let mut want: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for entry in plan["entries"].as_array().into_iter().flatten() {
+        let month = entry["postMonth"]
+            .as_str()
+            .map_or_else(|| month(entry["date"].as_str().unwrap_or("")), String::from);
+        for line in entry["lines"].as_array().into_iter().flatten() {
+            let code = line["target"][target].as_str().unwrap_or("?").to_owned();
+            let net = text_cents(line["debit"].as_str().unwrap_or("x")).unwrap_or(i64::MIN / 4)
+                - text_cents(line["credit"].as_str().unwrap_or("x")).unwrap_or(i64::MIN / 4);
+            *want.entry((code, month.clone())).or_insert(0) += net;
+        }
+    }
+    let mut got: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for doc in docs {
+        let recorded = doc.keys.first().and_then(|k| ledger.entries.get(k));
+        let month = recorded.map_or_else(|| month(&doc.date.to_string()), |e| e.post_month.clone());
+        for (code, debit, cents) in &doc.lines {
+            *got.entry((code.clone(), month.clone())).or_insert(0) += if *debit { *cents } else { -cents };
+        }
+    }
+    want.retain(|_, v| *v != 0);
+    got.retain(|_, v| *v != 0);
+    let mut out = Vec::new();
+    let keys: std::collections::BTreeSet<&(String, String)> = want.keys().chain(got.keys()).collect();
+    for key in keys {
+        let (w, g) = (want.get(key).copied().unwrap_or(0), got.get(key).copied().unwrap_or(0));
+        if w != g {
+            out.push(format!(
+                "totals: {target} account {} {}: plan {w} cents, target {g} cents",
+                key.0, key.1
+            ));
+        }
+    }
+    out
+}
+
+/// The last lines of a run's output, for a violation message.
+pub fn tail(output: &str) -> String {
+    let lines: Vec<&str> = output.lines().collect();
+    lines[lines.len().saturating_sub(12)..].join("\n")
+}

@@ -1,0 +1,353 @@
+//! A fault schedule: everything one seed decides. A small generated portfolio, how the targets
+//! are connected, and one to three nights, each with what happens in Entrata before and during
+//! the run, closed periods, a fault plan for the sandbox, and perhaps a SIGKILL of the run.
+//!
+//! Pure: the same seed and flags give the same schedule (the sandbox's own dice, for
+//! `probability` rules, are seeded from the schedule too).
+
+use serde_json::{Value, json};
+
+use super::rng::Rng;
+
+/// Parts of the generator that can be switched off, to tell which behaviour a failure is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    /// Entrata items edited, deleted or moved after their entry was posted (adjustments).
+    /// `FAULT_EDITS=0` turns them off.
+    pub edits: bool,
+    /// Closed periods may stay closed through the clean-up (re-dating to the first open day).
+    /// `FAULT_REDATE=0` reopens them before the clean-up always.
+    pub redate: bool,
+}
+
+impl Default for Flags {
+    fn default() -> Flags {
+        Flags { edits: true, redate: true }
+    }
+}
+
+impl Flags {
+    pub fn from_env() -> Flags {
+        let off = |name: &str| std::env::var(name).is_ok_and(|v| v == "0" || v == "false");
+        Flags { edits: !off("FAULT_EDITS"), redate: !off("FAULT_REDATE") }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub seed: u64,
+    pub flags: Flags,
+    /// `properties=N,months=1,seed=S` for `sandbox::generate`.
+    pub spec: String,
+    /// One lease in this many is kept (`portfolio::trimmed`): smaller ledgers, the same shape.
+    pub keep_one_in: usize,
+    pub page_size: u32,
+    pub max_attempts: u32,
+    /// Xero through the authorization-code flow with PKCE (refresh tokens), else a custom
+    /// connection (`client_credentials`).
+    pub xero_pkce: bool,
+    pub nights: Vec<Night>,
+    /// Closed periods stay closed through the clean-up (what they refuse is re-dated).
+    pub keep_closed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Night {
+    /// The sandbox clock moves this far before the night (a day between nights: every access
+    /// token has expired, so each run refreshes).
+    pub advance_s: u32,
+    /// Entrata changes between the previous night and this one.
+    pub before: Vec<Drift>,
+    /// Entrata changes while this night's pull pages (page drift).
+    pub during: Option<Drift>,
+    /// QuickBooks' books closed through this day of the month.
+    pub close_qbo: Option<u32>,
+    /// Xero's lock date on this day of the month.
+    pub lock_xero: Option<u32>,
+    pub rules: Vec<Rule>,
+    pub kill: Option<Kill>,
+}
+
+/// A fault rule as `POST /_sandbox/faults` takes it, and the kind it is counted under.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub kind: &'static str,
+    pub json: Value,
+}
+
+#[derive(Debug, Clone)]
+pub enum Kill {
+    /// SIGKILL this long after the run started (if it is still running).
+    AfterMs(u64),
+    /// SIGKILL as soon as this request reaches the sandbox, which holds it `delay_ms` first, so
+    /// the process dies with the request in flight ("sent, not recorded").
+    OnRequest { service: &'static str, method: &'static str, path: &'static str, nth: u64, delay_ms: u64 },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Drift {
+    /// New charges (with a payment for each) on days that may already be posted.
+    Late { count: u64, pick: u64 },
+    /// Items saved again unchanged: a new `updatedAt`, a new version, the same money.
+    Touch { count: u64, pick: u64 },
+    /// Charges edited after posting (`Flags::edits`): a new amount, deleted, or moved to another
+    /// day of the month or into the next month.
+    Edit { count: u64, pick: u64 },
+}
+
+/// An endpoint the connector calls, and which actions make sense there.
+struct Endpoint {
+    service: &'static str,
+    method: &'static str,
+    path: &'static str,
+    /// A write: its answer can be lost after the work is done.
+    write: bool,
+    /// Carries a bearer token the sandbox can expire.
+    bearer: bool,
+}
+
+const fn ep(
+    service: &'static str,
+    method: &'static str,
+    path: &'static str,
+    write: bool,
+    bearer: bool,
+) -> Endpoint {
+    Endpoint { service, method, path, write, bearer }
+}
+
+const ENTRATA: &[Endpoint] = &[
+    ep("entrata", "POST", "**/sessions", true, false),
+    ep("entrata", "GET", "**/properties", false, true),
+    ep("entrata", "GET", "**/ar-codes", false, true),
+    ep("entrata", "GET", "**/properties/*/leases", false, true),
+    ep("entrata", "GET", "**/properties/*/charges", false, true),
+    ep("entrata", "GET", "**/properties/*/payments", false, true),
+    ep("entrata", "GET", "**/properties/*/deposits", false, true),
+];
+const QBO: &[Endpoint] = &[
+    ep("qbo", "POST", "**/batch", true, true),
+    ep("qbo", "POST", "**/batch", true, true),
+    ep("qbo", "GET", "**/query", false, true),
+    ep("qbo", "GET", "/qbo/v3/company/*/*/*", false, true),
+];
+const XERO: &[Endpoint] = &[
+    ep("xero", "PUT", "**/ManualJournals", true, true),
+    ep("xero", "PUT", "**/BankTransactions", true, true),
+    ep("xero", "PUT", "**/ManualJournals", true, true),
+    ep("xero", "PUT", "**/BankTransactions", true, true),
+    ep("xero", "GET", "**/Organisation", false, true),
+    ep("xero", "GET", "**/Accounts", false, true),
+    ep("xero", "GET", "**/TrackingCategories", false, true),
+    ep("xero", "GET", "**/Contacts", false, true),
+    ep("xero", "GET", "**/ManualJournals", false, true),
+    ep("xero", "GET", "**/BankTransactions", false, true),
+];
+const OAUTH: &[Endpoint] = &[
+    ep("oauth", "POST", "/qbo/oauth2/v1/tokens/bearer", true, false),
+    ep("oauth", "POST", "/xero/identity/connect/token", true, false),
+];
+
+/// Where a kill can wait for a request: writes most often (a kill between "sent" and
+/// "recorded" is the one exactly-once is about).
+const KILL_POINTS: &[(&str, &str, &str)] = &[
+    ("entrata", "POST", "**/sessions"),
+    ("entrata", "GET", "**/properties/*/charges"),
+    ("entrata", "GET", "**/properties/*/deposits"),
+    ("qbo", "GET", "**/query"),
+    ("qbo", "POST", "**/batch"),
+    ("qbo", "POST", "**/batch"),
+    ("qbo", "POST", "**/batch"),
+    ("xero", "GET", "**/Accounts"),
+    ("xero", "PUT", "**/ManualJournals"),
+    ("xero", "PUT", "**/ManualJournals"),
+    ("xero", "PUT", "**/BankTransactions"),
+    ("xero", "PUT", "**/BankTransactions"),
+];
+
+const DAY_S: u32 = 86_400;
+
+impl Schedule {
+    pub fn generate(seed: u64, flags: Flags) -> Schedule {
+        let mut rng = Rng::new(seed);
+        let properties = if rng.percent(70) { 1 } else { 2 };
+        let spec = format!("properties={properties},months=1,seed={}", rng.range(1, 1_000_000));
+        let keep_one_in = *rng.pick(&[2, 3, 4]);
+        let page_size = *rng.pick(&[50, 100, 1000, 1000]);
+        let max_attempts = *rng.pick(&[3, 5, 8]);
+        let xero_pkce = rng.percent(25);
+        let night_count = *rng.pick(&[1, 2, 2, 3]);
+        // Three schedules in ten try to kill a run; some runs end first. CI checks that at least
+        // one schedule in ten really killed one.
+        let kill_night = rng.percent(30).then(|| rng.range(0, night_count - 1));
+        let nights = (0..night_count)
+            .map(|n| Night::generate(&mut rng.fork(), n, kill_night == Some(n), flags))
+            .collect();
+        let keep_closed = flags.redate && rng.percent(50);
+        Schedule { seed, flags, spec, keep_one_in, page_size, max_attempts, xero_pkce, nights, keep_closed }
+    }
+
+    /// What a person replaying the seed reads first.
+    pub fn describe(&self) -> String {
+        let mut out = format!(
+            "seed {}: {} (one lease in {}), page_size {}, max_attempts {}, xero {}{}{}{}\n",
+            self.seed,
+            self.spec,
+            self.keep_one_in,
+            self.page_size,
+            self.max_attempts,
+            if self.xero_pkce { "PKCE" } else { "client_credentials" },
+            if self.flags.edits { "" } else { ", FAULT_EDITS=0" },
+            if self.flags.redate { "" } else { ", FAULT_REDATE=0" },
+            if self.keep_closed { ", periods stay closed through the clean-up" } else { "" },
+        );
+        for (n, night) in self.nights.iter().enumerate() {
+            out.push_str(&format!(
+                "  night {n}: +{}s, before {:?}, during {:?}, close qbo {:?}, lock xero {:?}, kill {:?}\n",
+                night.advance_s, night.before, night.during, night.close_qbo, night.lock_xero, night.kill
+            ));
+            for rule in &night.rules {
+                out.push_str(&format!("    {}: {}\n", rule.kind, rule.json));
+            }
+        }
+        out
+    }
+}
+
+impl Night {
+    fn generate(rng: &mut Rng, n: u64, kill: bool, flags: Flags) -> Night {
+        let mut before = Vec::new();
+        if n > 0 {
+            if rng.percent(60) {
+                before.push(Drift::Late { count: rng.range(1, 3), pick: rng.next_u64() });
+            }
+            if rng.percent(30) {
+                before.push(Drift::Touch { count: rng.range(1, 10), pick: rng.next_u64() });
+            }
+            if flags.edits && rng.percent(50) {
+                before.push(Drift::Edit { count: rng.range(1, 3), pick: rng.next_u64() });
+            }
+        }
+        let during = rng.percent(25).then(|| match rng.range(0, 2) {
+            0 => Drift::Touch { count: rng.range(1, 20), pick: rng.next_u64() },
+            1 if flags.edits && n > 0 => Drift::Edit { count: 1, pick: rng.next_u64() },
+            _ => Drift::Late { count: rng.range(1, 2), pick: rng.next_u64() },
+        });
+        let close_qbo = rng.percent(12).then(|| rng.range(1, 20) as u32);
+        let lock_xero = rng.percent(12).then(|| rng.range(1, 20) as u32);
+        let mut rules = Vec::new();
+        for _ in 0..*rng.pick(&[0, 1, 2, 2, 3, 3, 4, 5]) {
+            rules.extend(rule(rng));
+        }
+        let kill = kill.then(|| match rng.percent(50) {
+            true => Kill::AfterMs(rng.range(20, 600)),
+            false => {
+                let (service, method, path) = *rng.pick(KILL_POINTS);
+                let delay_ms = *rng.pick(&[1, 50, 150, 150]);
+                Kill::OnRequest { service, method, path, nth: *rng.pick(&[1, 1, 2]), delay_ms }
+            }
+        });
+        let advance_s = if n == 0 { 0 } else { DAY_S };
+        Night { advance_s, before, during, close_qbo, lock_xero, rules, kill }
+    }
+
+    /// The fault plan for `POST /_sandbox/faults`: the night's rules, then the kill's probe.
+    pub fn plan(&self, seed: u64, night: usize) -> Value {
+        let mut rules: Vec<Value> = self.rules.iter().map(|r| r.json.clone()).collect();
+        if let Some(Kill::OnRequest { service, method, path, nth, delay_ms }) = &self.kill {
+            rules.push(json!({"service": service, "method": method, "path": path, "nth": nth,
+                "action": {"delay_ms": delay_ms}, "comment": "kill point"}));
+        }
+        json!({"seed": seed.wrapping_mul(31).wrapping_add(night as u64), "rules": rules})
+    }
+
+    /// Index of the kill's probe rule in `plan`.
+    pub fn probe_index(&self) -> usize {
+        self.rules.len()
+    }
+}
+
+/// One random fault (two rules when a refresh must be forced for a lost refresh answer).
+fn rule(rng: &mut Rng) -> Vec<Rule> {
+    let group = match rng.range(0, 99) {
+        0..=24 => ENTRATA,
+        25..=54 => QBO,
+        55..=84 => XERO,
+        _ => OAUTH,
+    };
+    let endpoint = rng.pick(group);
+    let mut kinds: Vec<&'static str> = vec!["429", "5xx", "5xx", "reset", "garbled", "delay"];
+    if endpoint.write {
+        kinds.extend([
+            "drop_after_commit",
+            "drop_after_commit",
+            "status_after_commit",
+            "status_after_commit",
+        ]);
+    }
+    if endpoint.bearer {
+        kinds.push("expire_token");
+    }
+    let kind = *rng.pick(&kinds);
+    let action = match kind {
+        // Retry-After is waited out in real time by the binary: mostly 0 s, sometimes 1 s.
+        "429" => json!({"status": 429, "retry_after_s": *rng.pick(&[0, 0, 1])}),
+        "5xx" => match *rng.pick(&[500, 502, 503, 504]) {
+            503 => json!({"status": 503, "retry_after_s": *rng.pick(&[0, 0, 1])}),
+            status => json!({"status": status}),
+        },
+        "status_after_commit" => json!({"status_after_commit": *rng.pick(&[500, 502, 504])}),
+        "delay" => json!({"delay_ms": rng.range(5, 150)}),
+        other => json!(other),
+    };
+    let mut json = json!({"service": endpoint.service, "method": endpoint.method, "path": endpoint.path,
+        "action": action});
+    // Most endpoints are called once or twice a run: triggers that fire early.
+    match rng.range(0, 2) {
+        0 => json["nth"] = json!(*rng.pick(&[1, 1, 1, 2, 3])),
+        1 => {
+            json["every"] = json!(rng.range(1, 2));
+            json["times"] = json!(rng.range(1, 3));
+        }
+        _ => {
+            json["probability"] = json!(*rng.pick(&[0.3, 0.5, 0.7, 1.0]));
+            json["times"] = json!(rng.range(1, 4));
+        }
+    }
+    let token_endpoint = endpoint.service == "oauth";
+    let kind = if token_endpoint && kind == "drop_after_commit" { "refresh_loss" } else { kind };
+    let mut rules = vec![Rule { kind, json }];
+    if token_endpoint {
+        // A token call happens only when a token must be renewed: expire the API's token first.
+        let api =
+            if endpoint.path.starts_with("/qbo") { ("qbo", "**/query") } else { ("xero", "**/Accounts") };
+        rules.insert(
+            0,
+            Rule {
+                kind: "expire_token",
+                json: json!({"service": api.0, "method": "GET", "path": api.1, "nth": 1,
+                    "action": "expire_token"}),
+            },
+        );
+    }
+    rules
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seed_gives_one_schedule_and_every_plan_is_one_the_sandbox_takes() {
+        for seed in 0..300 {
+            let a = Schedule::generate(seed, Flags::default());
+            assert_eq!(a.describe(), Schedule::generate(seed, Flags::default()).describe());
+            for (n, night) in a.nights.iter().enumerate() {
+                let plan = night.plan(seed, n).to_string();
+                if let Err(e) = entrata_recon::sandbox::parse_faults(plan.as_bytes()) {
+                    panic!("seed {seed} night {n}: {e}\n{plan}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! One schedule's world: a sandbox with the generated portfolio, a folder with `recon.toml`, the
+//! example mappings and the state file, both targets connected, and the real binary run in it,
+//! killed with SIGKILL when the schedule says so.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use entrata_recon::sandbox::{QboLimits, XeroLimits};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+
+use super::rng::Rng;
+use super::schedule::{Drift, Kill, Schedule};
+use crate::common::{Harness, json_dataset};
+
+/// What one invocation of the binary came to.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub label: String,
+    /// `None` when it was killed.
+    pub code: Option<i32>,
+    pub killed: bool,
+    pub output: String,
+}
+
+pub struct World {
+    pub h: Harness,
+    pub month: chrono::NaiveDate,
+    /// The current JSON of every charge and payment, as last written to the sandbox.
+    charges: BTreeMap<String, Value>,
+    payments: BTreeMap<String, Value>,
+    mapped_codes: Vec<String>,
+    late_made: u64,
+    pub runs: Vec<RunRecord>,
+    xero_pkce: bool,
+}
+
+impl World {
+    pub async fn start(schedule: &Schedule) -> Result<World, String> {
+        let spec: entrata_recon::sandbox::generate::GenerateSpec = schedule.spec.parse().expect("spec");
+        let bytes = super::portfolio::trimmed(
+            &entrata_recon::sandbox::generate::generate(&spec),
+            schedule.keep_one_in,
+        );
+        let mut options = json_dataset(&bytes);
+        // Only the injected faults may throttle: the real limits would make a run wait out a
+        // minute of real time once several runs share one sandbox minute.
+        options.qbo_limits = QboLimits {
+            requests_per_minute: 100_000,
+            batch_requests_per_minute: 10_000,
+            max_concurrent: 100,
+            ..QboLimits::default()
+        };
+        options.xero_limits = XeroLimits {
+            calls_per_minute: 10_000,
+            calls_per_day: 1_000_000,
+            concurrent_calls: 100,
+            app_calls_per_minute: 100_000,
+            ..XeroLimits::default()
+        };
+        options.entrata_limits.requests_per_window = 100_000;
+        let h = Harness::start(options).await;
+        h.write_mappings();
+        h.set_source("page_size", Some(i64::from(schedule.page_size).into()));
+        h.set_source("max_attempts", Some(i64::from(schedule.max_attempts).into()));
+        if !schedule.xero_pkce {
+            h.set_target("xero", "auth", Some("client_credentials".into()));
+        }
+        let dataset: Value = serde_json::from_slice(&bytes).expect("generated JSON");
+        let by_id = |list: &str, id: &str| -> BTreeMap<String, Value> {
+            dataset[list]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|item| (item[id].as_str().expect("id").to_owned(), item.clone()))
+                .collect()
+        };
+        let charges = by_id("charges", "chargeId");
+        let month = charges
+            .values()
+            .filter_map(|c| c["postMonth"].as_str())
+            .min()
+            .and_then(|m| chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok())
+            .expect("a post month");
+        let portfolio: toml::Table = std::fs::read_to_string(h.dir.path().join("mappings/portfolio.toml"))
+            .expect("portfolio.toml")
+            .parse()
+            .expect("TOML");
+        let mapped_codes = portfolio["codes"].as_table().expect("[codes]").keys().cloned().collect();
+        let mut world = World {
+            h,
+            month,
+            charges,
+            payments: by_id("payments", "paymentId"),
+            mapped_codes,
+            late_made: 0,
+            runs: Vec::new(),
+            xero_pkce: schedule.xero_pkce,
+        };
+        world.connect("qbo").await?;
+        if schedule.xero_pkce {
+            world.connect("xero").await?;
+        }
+        Ok(world)
+    }
+
+    /// `connect qbo|xero` as a person does it: the printed URL opened by a browser that follows
+    /// the redirect to the binary's loopback listener. Faults are cleared first (a person
+    /// reconnects when the services answer).
+    pub async fn connect(&mut self, target: &str) -> Result<(), String> {
+        self.h.control(Method::DELETE, "/_sandbox/faults", None).await;
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+        self.h.set_target(target, "redirect_uri", Some(format!("http://127.0.0.1:{port}/callback").into()));
+        let mut child = self.h.command(&["connect", target]).spawn().expect("connect starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut printed = Vec::new();
+        let url = loop {
+            match stdout.next_line().await {
+                Ok(Some(line)) if line.starts_with("http") => break line,
+                Ok(Some(line)) => printed.push(line),
+                _ => return Err(format!("connect {target} printed no URL: {printed:?}")),
+            }
+        };
+        let browser = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .build()
+            .expect("client");
+        // The listener binds just after the URL is printed; a refused redirect is tried again.
+        let mut consented = false;
+        for _ in 0..2_000 {
+            match browser.get(&url).send().await {
+                Ok(answer) if answer.status().is_success() => {
+                    consented = true;
+                    break;
+                }
+                Ok(answer) => return Err(format!("connect {target}: consent answered {}", answer.status())),
+                Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+            }
+        }
+        let output = child.wait_with_output().await.expect("connect ends");
+        let code = output.status.code();
+        if !consented || code != Some(0) {
+            return Err(format!(
+                "connect {target} exited {code:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        self.runs.push(RunRecord {
+            label: format!("connect {target}"),
+            code,
+            killed: false,
+            output: String::new(),
+        });
+        Ok(())
+    }
+
+    /// Reconnects what a run said needs `connect` again; true when it did.
+    pub async fn reconnect_if_asked(&mut self, run: &RunRecord) -> Result<bool, String> {
+        let mut did = false;
+        for target in ["qbo", "xero"] {
+            let asks = run.output.contains(&format!("connect {target}`"))
+                || run.output.contains(&format!("connect {target} "));
+            if run.code == Some(2) && asks && (target == "qbo" || self.xero_pkce) {
+                self.connect(target).await?;
+                did = true;
+            }
+        }
+        Ok(did)
+    }
+
+    /// `entrata-recon run`, SIGKILLed at `kill` (if it is still running then). `during`: Entrata
+    /// changes made once the pull has asked for a ledger (page drift).
+    pub async fn run(
+        &mut self,
+        label: String,
+        kill: Option<(&Kill, usize)>,
+        during: Option<Drift>,
+    ) -> RunRecord {
+        let mut child = self.h.command(&["run"]).spawn().expect("the binary runs");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut err = child.stderr.take().expect("stderr");
+        let read_out = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = out.read_to_string(&mut text).await;
+            text
+        });
+        let read_err = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = err.read_to_string(&mut text).await;
+            text
+        });
+        let trigger = async {
+            if let Some(drift) = during {
+                self.wait_for_requests("/charges", 1).await;
+                self.apply(drift).await;
+            }
+            match kill {
+                None => std::future::pending::<()>().await,
+                Some((Kill::AfterMs(ms), _)) => tokio::time::sleep(Duration::from_millis(*ms)).await,
+                Some((Kill::OnRequest { .. }, probe)) => self.wait_until_fired(probe).await,
+            }
+        };
+        let mut killed = false;
+        tokio::select! {
+            _ = child.wait() => {}
+            _ = trigger => {
+                killed = child.start_kill().is_ok();
+            }
+        }
+        let status = child.wait().await.expect("the run ends");
+        let (stdout, stderr) = (read_out.await.unwrap_or_default(), read_err.await.unwrap_or_default());
+        // Killed before it ended by itself: no exit code, a signal.
+        let killed = killed && status.code().is_none();
+        let record = RunRecord { label, code: status.code(), killed, output: format!("{stdout}\n{stderr}") };
+        self.runs.push(record.clone());
+        record
+    }
+
+    /// Polls until the sandbox has served `times` requests to an Entrata list ending in `suffix`.
+    async fn wait_for_requests(&self, suffix: &str, times: u64) {
+        let start = self.entrata_requests(suffix).await;
+        for _ in 0..2_000 {
+            if self.entrata_requests(suffix).await >= start + times {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn entrata_requests(&self, suffix: &str) -> u64 {
+        let requests = self.h.requests().await;
+        requests
+            .0
+            .iter()
+            .filter(|(e, _)| e.starts_with("GET /entrata") && e.ends_with(suffix))
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
+    async fn wait_until_fired(&self, rule: usize) {
+        loop {
+            let fired = self.h.fired().await;
+            if fired.get(rule).copied().unwrap_or(0) >= 1 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+    }
+
+    /// `GET /_sandbox/state` as text (amounts exact), with the Entrata items when `items`.
+    pub async fn dump(&self, items: bool) -> Result<String, String> {
+        let url = format!("{}/_sandbox/state?items={items}", self.h.sandbox.base_url());
+        let client = reqwest::Client::builder().no_proxy().build().map_err(|e| e.to_string())?;
+        let answer = client.get(url).send().await.map_err(|e| format!("sandbox state: {e}"))?;
+        answer.text().await.map_err(|e| format!("sandbox state: {e}"))
+    }
+
+    pub async fn set_faults(&self, plan: &Value) {
+        self.h.set_faults(&plan.to_string()).await;
+    }
+
+    /// Each rule's `fired` counter.
+    pub async fn fired(&self) -> Vec<u64> {
+        self.h.fired().await
+    }
+
+    pub async fn advance(&self, seconds: u32) {
+        if seconds > 0 {
+            self.h.advance_time(u64::from(seconds)).await;
+        }
+    }
+
+    /// Closes QuickBooks' books / sets Xero's lock date through `day` of the month (`None` opens).
+    pub async fn close(&self, qbo: Option<Option<u32>>, xero: Option<Option<u32>>) {
+        let date =
+            |day: Option<u32>| day.map(|d| (self.month + chrono::Days::new(u64::from(d) - 1)).to_string());
+        if let Some(day) = qbo {
+            let body = json!({"bookCloseDate": date(day)}).to_string();
+            self.h.control(Method::POST, "/_sandbox/qbo/close-date", Some(body)).await;
+        }
+        if let Some(day) = xero {
+            let body = json!({"lockDate": date(day)}).to_string();
+            self.h.control(Method::POST, "/_sandbox/xero/lock-date", Some(body)).await;
+        }
+    }
+
+    /// Writes one Entrata change through `POST /_sandbox/entrata/{kind}`.
+    pub async fn apply(&mut self, drift: Drift) {
+        match drift {
+            Drift::Touch { count, pick } => {
+                let mut rng = Rng::new(pick);
+                let ids: Vec<String> = self.charges.keys().cloned().collect();
+                let touched: Vec<Value> = (0..count).map(|_| self.charges[rng.pick(&ids)].clone()).collect();
+                self.h.upsert("charges", &Value::Array(touched).to_string()).await;
+            }
+            Drift::Late { count, pick } => {
+                let mut rng = Rng::new(pick);
+                let base: Vec<&Value> = self.charges.values().filter(|c| self.plain_charge(c)).collect();
+                let mut charges = Vec::new();
+                let mut payments = Vec::new();
+                for _ in 0..count {
+                    self.late_made += 1;
+                    let original = rng.pick(&base);
+                    let id =
+                        format!("{}_late{}", original["chargeId"].as_str().unwrap_or("chg"), self.late_made);
+                    let amount = format!("{}.{:02}", rng.range(5, 400), rng.range(0, 99));
+                    let mut charge = (*original).clone();
+                    charge["chargeId"] = json!(id);
+                    charge["amount"] = json!(amount);
+                    charge["taxAmount"] = json!("0.00");
+                    charge["servicePeriodStart"] = Value::Null;
+                    charge["servicePeriodEnd"] = Value::Null;
+                    charge["scheduledChargeId"] = Value::Null;
+                    charge["description"] = json!("Late charge");
+                    if let Some(payment) = self.late_payment(&charge, &mut rng) {
+                        payments.push(payment);
+                    }
+                    charges.push(charge);
+                }
+                self.h.upsert("charges", &Value::Array(charges.clone()).to_string()).await;
+                for c in charges {
+                    self.charges.insert(c["chargeId"].as_str().expect("id").to_owned(), c);
+                }
+                if !payments.is_empty() {
+                    self.h.upsert("payments", &Value::Array(payments.clone()).to_string()).await;
+                    for p in payments {
+                        self.payments.insert(p["paymentId"].as_str().expect("id").to_owned(), p);
+                    }
+                }
+            }
+            Drift::Edit { count, pick } => {
+                let mut rng = Rng::new(pick);
+                let ids: Vec<String> = self
+                    .charges
+                    .iter()
+                    .filter(|(_, c)| self.plain_charge(c))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                let mut edited = Vec::new();
+                for _ in 0..count {
+                    let mut charge = self.charges[rng.pick(&ids)].clone();
+                    match rng.range(0, 3) {
+                        0 => {
+                            charge["status"] = json!("deleted");
+                        }
+                        1 => {
+                            // Another day of the month, or the next month.
+                            let date = match rng.percent(60) {
+                                true => self.month + chrono::Days::new(rng.range(0, 27)),
+                                false => {
+                                    self.month + chrono::Months::new(1) + chrono::Days::new(rng.range(0, 27))
+                                }
+                            };
+                            charge["postDate"] = json!(date.to_string());
+                            charge["transactionDate"] = json!(date.to_string());
+                            charge["postMonth"] = json!(date.format("%Y-%m").to_string());
+                        }
+                        _ => {
+                            let cents = super::books::cents(&charge["amount"]) + rng.range(100, 2_000) as i64;
+                            charge["amount"] = json!(super::books::fmt_cents(cents));
+                            charge["taxAmount"] = json!("0.00");
+                        }
+                    }
+                    edited.push(charge);
+                }
+                self.h.upsert("charges", &Value::Array(edited.clone()).to_string()).await;
+                for c in edited {
+                    self.charges.insert(c["chargeId"].as_str().expect("id").to_owned(), c);
+                }
+            }
+        }
+    }
+
+    /// A positive, mapped charge of this month with no service period to prorate, no reversal.
+    fn plain_charge(&self, charge: &Value) -> bool {
+        charge["reversesChargeId"].is_null()
+            && super::books::cents(&charge["amount"]) > 0
+            && charge["arCode"].as_str().is_some_and(|code| self.mapped_codes.iter().any(|m| m == code))
+            && charge["status"] == "posted"
+    }
+
+    /// A captured, undeposited payment for a late charge, copied from one of the same lease.
+    fn late_payment(&self, charge: &Value, rng: &mut Rng) -> Option<Value> {
+        let lease = charge["leaseId"].as_str()?;
+        let model = self
+            .payments
+            .values()
+            .find(|p| p["leaseId"] == lease && p["status"] == "captured" && p["depositId"].is_null())?;
+        if !rng.percent(60) {
+            return None;
+        }
+        let mut payment = model.clone();
+        let id = format!("pay_{}", charge["chargeId"].as_str()?);
+        payment["paymentId"] = json!(id);
+        payment["amount"] = charge["amount"].clone();
+        payment["postDate"] = charge["postDate"].clone();
+        payment["postMonth"] = charge["postMonth"].clone();
+        payment["allocations"] =
+            json!([{"chargeId": charge["chargeId"], "arCode": charge["arCode"], "amount": charge["amount"]}]);
+        Some(payment)
+    }
+}
