@@ -117,7 +117,7 @@ async fn nights(
             progress.finish();
             let report = report?;
             let exit = if report.post.auth_failed() { 2 } else { u8::from(report.needs_attention()) };
-            print!("{}", crate::report::nightly::to_text(&report, exit));
+            print!("{}", crate::report::nightly::to_text(&report, exit, None));
             Ok::<NightlyReport, CliError>(report)
         }
     };
@@ -137,7 +137,7 @@ async fn nights(
         println!("   adjustments recorded: {}", third.post.record.drifts.len());
     }
     // Where the drift report went, as `run` ends with it.
-    let (_, drift) = super::drift::run_reports(config, state, mappings, Outcome::Done, false).await;
+    let (_, drift, _) = super::drift::run_reports(config, state, mappings, Outcome::Done, false).await;
     print!("\n{drift}");
     Ok(())
 }

@@ -119,9 +119,9 @@ pub async fn run_reports(
     mappings: &Arc<crate::mapping::MappingSet>,
     outcome: Outcome,
     dry_run: bool,
-) -> (Outcome, String) {
+) -> (Outcome, String, Option<String>) {
     if dry_run {
-        return (outcome, "Drift report: none on a dry run.\n".to_owned());
+        return (outcome, "Drift report: none on a dry run.\n".to_owned(), None);
     }
     let needs_person = |outcome| match outcome {
         Outcome::Done => Outcome::NeedsAttention,
@@ -137,9 +137,22 @@ pub async fn run_reports(
                 written.html.display(),
                 written.csv.display()
             );
-            let outcome = if written.report.drift_found() { needs_person(outcome) } else { outcome };
-            (outcome, text)
+            if written.report.drift_found() {
+                let person = format!(
+                    "the drift report found {} findings and {} tie-out rows that differ: {}",
+                    written.report.findings.len(),
+                    written.report.untied(),
+                    written.html.display()
+                );
+                (needs_person(outcome), text, Some(person))
+            } else {
+                (outcome, text, None)
+            }
         }
-        Err(e) => (needs_person(outcome), format!("Drift report not written: {e}\n")),
+        Err(e) => (
+            needs_person(outcome),
+            format!("Drift report not written: {e}\n"),
+            Some(format!("the drift report could not be written: {e}")),
+        ),
     }
 }

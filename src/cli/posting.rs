@@ -147,13 +147,14 @@ pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliErr
     } else {
         Outcome::Done
     };
-    let (outcome, drift) = super::drift::run_reports(&config, &state, &mappings, outcome, args.dry_run).await;
+    let (outcome, drift, drift_person) =
+        super::drift::run_reports(&config, &state, &mappings, outcome, args.dry_run).await;
     let (exit, run_outcome) = match outcome {
         Outcome::Done => (0, RunOutcome::Ok),
         Outcome::NeedsAttention => (1, RunOutcome::NeedsAttention),
         Outcome::Refused => (2, RunOutcome::Failed),
     };
-    print!("{}", crate::report::nightly::to_text(&report, exit));
+    print!("{}", crate::report::nightly::to_text(&report, exit, drift_person.as_deref()));
     print!("{drift}");
     let summary = serde_json::json!({
         "pulled": report.pull.total().new + report.pull.total().changed,

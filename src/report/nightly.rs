@@ -8,8 +8,9 @@ use crate::report::exceptions::{by_kind, render_by_kind};
 use crate::report::post::{target_name, totals};
 use crate::run::nightly::NightlyReport;
 
-/// `exit` is the exit code the run ends with.
-pub fn to_text(report: &NightlyReport, exit: u8) -> String {
+/// `exit` is the exit code the run ends with; `drift` is what the drift report (written after the
+/// posting) says needs a person, if anything.
+pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String {
     let mut out = String::new();
     let verdict = match exit {
         0 => "done, nothing needs a person",
@@ -105,6 +106,7 @@ pub fn to_text(report: &NightlyReport, exit: u8) -> String {
             person.push(format!("{name} stopped: {why}"));
         }
     }
+    person.extend(drift.map(str::to_owned));
     if person.is_empty() {
         let _ = writeln!(out, "Nothing needs a person.");
     } else {

@@ -59,6 +59,10 @@ async fn run_writes_one_html_and_csv_pair_per_run() {
     let third = h.run(&["run"]).await;
     assert_eq!(third.code, Some(1), "{third:?}");
     assert!(third.stdout.contains("Drift report: DRIFT FOUND (1 findings"), "{}", third.stdout);
+    // The closing screen's verdict and its list agree: the drift is what needs a person.
+    assert!(third.stdout.contains("SOMETHING NEEDS A PERSON (exit 1)"), "{}", third.stdout);
+    assert!(!third.stdout.contains("Nothing needs a person"), "{}", third.stdout);
+    assert!(third.stdout.contains("  - the drift report found 1 findings"), "{}", third.stdout);
     assert_eq!(pairs(&dir).len(), 6);
     let csv = third.stdout.lines().map(str::trim).find(|l| l.ends_with(".csv")).expect("the CSV's path");
     let text = std::fs::read_to_string(csv).expect("csv");
