@@ -79,6 +79,7 @@ pub fn oauth_settings(
         redirect_uri: Some(target.redirect_uri.clone()),
         scopes: target.scopes.clone(),
         pkce: kind == TargetKind::Xero,
+        pause: crate::http::Pause::real(),
     };
     Ok((target, settings))
 }

@@ -164,7 +164,8 @@ async fn post_target(
     pause: &Pause,
     options: &PostOptions<'_>,
 ) -> Result<TargetSummary, PostRunError> {
-    let (target_config, settings) = oauth_settings(config, target)?;
+    let (target_config, mut settings) = oauth_settings(config, target)?;
+    settings.pause = pause.clone();
     let tokens = TokenSource::new(settings, state.clone());
     let stopped = |e: TargetError| TargetSummary {
         stopped_for_auth: matches!(e, TargetError::Auth(_)),

@@ -25,6 +25,11 @@ use crate::targets::TargetKind;
 /// dies on the way.
 const REFRESH_MARGIN_S: i64 = 120;
 const TOKEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Waits before the second and third try of a token request that was lost or met a server
+/// error. A refresh repeated after a lost answer is safe: Xero honours the previous refresh token
+/// for 30 minutes, and an endpoint that refuses it answers `invalid_grant`, which is not retried.
+const TOKEN_RETRY_WAITS: [std::time::Duration; 2] =
+    [std::time::Duration::from_millis(500), std::time::Duration::from_secs(2)];
 
 /// What a target's OAuth needs, resolved from the config and environment.
 #[derive(Clone)]
@@ -38,6 +43,8 @@ pub struct OAuthSettings {
     pub scopes: Vec<String>,
     /// PKCE (`S256`) on the authorization request (Xero).
     pub pkce: bool,
+    /// How a token request waits before it is tried again.
+    pub pause: crate::http::Pause,
 }
 
 impl std::fmt::Debug for OAuthSettings {
@@ -57,8 +64,10 @@ pub enum OAuthError {
     InvalidGrant { target: TargetKind, detail: String },
     #[error("{target} is not connected; run `entrata-recon connect {target}` first")]
     NotConnected { target: TargetKind },
+    /// `transient`: lost on the way or a server error, worth another try; otherwise the
+    /// endpoint refused the request (a wrong client id or secret, a scope) and only a person helps.
     #[error("{target}'s token endpoint {url} failed: {detail}")]
-    Endpoint { target: TargetKind, url: String, detail: String },
+    Endpoint { target: TargetKind, url: String, detail: String, transient: bool },
     #[error("{0}")]
     Setup(String),
     #[error(transparent)]
@@ -179,18 +188,29 @@ fn update<TR: TokenResponse>(
                     "{other}{}",
                     response.error_description().map(|d| format!(": {d}")).unwrap_or_default()
                 ),
+                // RFC 6749 §4.1.2.1's two codes for a server that could not answer now.
+                transient: matches!(
+                    other,
+                    BasicErrorResponseType::Extension(code)
+                        if code == "server_error" || code == "temporarily_unavailable"
+                ),
             },
         },
-        RequestTokenError::Request(e) => {
-            OAuthError::Endpoint { target, url: settings.token_url.clone(), detail: e.to_string() }
-        }
+        RequestTokenError::Request(e) => OAuthError::Endpoint {
+            target,
+            url: settings.token_url.clone(),
+            detail: e.to_string(),
+            transient: true,
+        },
         RequestTokenError::Parse(e, _) => OAuthError::Endpoint {
             target,
             url: settings.token_url.clone(),
             detail: format!("the answer is not a token response ({})", e.path()),
+            transient: true,
         },
+        // An empty body or a page that is not JSON (a proxy's error page).
         RequestTokenError::Other(e) => {
-            OAuthError::Endpoint { target, url: settings.token_url.clone(), detail: e }
+            OAuthError::Endpoint { target, url: settings.token_url.clone(), detail: e, transient: true }
         }
     })?;
     let lifetime = response.expires_in().map_or(3600, |d| i64::try_from(d.as_secs()).unwrap_or(3600));
@@ -219,8 +239,31 @@ pub async fn exchange_code(
     update(settings, result, now)
 }
 
+/// Tries a token request up to three times while it fails in a way another try may cure.
+async fn with_retries<F, Fut>(settings: &OAuthSettings, mut attempt: F) -> Result<TokenUpdate, OAuthError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<TokenUpdate, OAuthError>>,
+{
+    let mut waits = TOKEN_RETRY_WAITS.iter();
+    loop {
+        match attempt().await {
+            Err(OAuthError::Endpoint { detail, transient: true, .. }) if waits.len() > 0 => {
+                let wait = waits.next().copied().unwrap_or_default();
+                tracing::warn!(target = %settings.target, %detail, ?wait, "token request failed; trying again");
+                settings.pause.sleep(wait).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// A Xero custom connection's token (client credentials: no user, no refresh token).
 pub async fn client_credentials(settings: &OAuthSettings) -> Result<TokenUpdate, OAuthError> {
+    with_retries(settings, || client_credentials_once(settings)).await
+}
+
+async fn client_credentials_once(settings: &OAuthSettings) -> Result<TokenUpdate, OAuthError> {
     let client = client(settings)?;
     let http = http_client()?;
     let mut request = client.exchange_client_credentials();
@@ -233,6 +276,13 @@ pub async fn client_credentials(settings: &OAuthSettings) -> Result<TokenUpdate,
 }
 
 async fn refresh(settings: &OAuthSettings, refresh_token: &SecretString) -> Result<TokenUpdate, OAuthError> {
+    with_retries(settings, || refresh_once(settings, refresh_token)).await
+}
+
+async fn refresh_once(
+    settings: &OAuthSettings,
+    refresh_token: &SecretString,
+) -> Result<TokenUpdate, OAuthError> {
     let client = client(settings)?;
     let http = http_client()?;
     let token = RefreshToken::new(refresh_token.expose_secret().to_owned());

@@ -52,6 +52,49 @@ async fn a_lost_answer_is_found_by_lookup_and_never_posted_twice() {
     }
 }
 
+/// Xero Identity answers 503 and then drops the connection when the expired token is renewed:
+/// the token request is tried again (after 0.5 s and 2 s) and the posting goes on, where before a
+/// single failed token request stopped the run.
+#[tokio::test]
+async fn a_token_endpoint_that_fails_twice_is_tried_again_and_the_posting_goes_on() {
+    let p = Posting::start(|_| {}).await;
+    let planned = p.planned().await;
+    // The custom connection's access token has expired (Xero's last 30 minutes).
+    p.h.sandbox.clock().advance(Duration::from_secs(31 * 60));
+    p.h.set_faults(
+        r#"[{"service": "oauth", "method": "POST", "path": "/xero/identity/connect/token", "nth": 1, "action": {"status": 503}},
+            {"service": "oauth", "method": "POST", "path": "/xero/identity/connect/token", "nth": 2, "action": "reset"}]"#,
+    )
+    .await;
+    let pause = p.h.virtual_pause();
+    let mut xero = p.target(pause.clone()).await;
+    let summary = p.post(&mut xero).await;
+    assert_eq!(summary.stopped, None, "{summary:#?}");
+    assert_eq!(p.h.fired().await, [1, 1], "one 503, one reset");
+    assert!(
+        pause.waits().starts_with(&[Duration::from_millis(500), Duration::from_secs(2)]),
+        "{:?}",
+        pause.waits()
+    );
+    assert_eq!(p.books().await.len(), planned.len(), "every entry posted once");
+}
+
+/// A token endpoint that refuses the client (`invalid_client`) is not asked again.
+#[tokio::test]
+async fn a_refused_client_is_not_retried() {
+    let p = Posting::start(|_| {}).await;
+    p.h.sandbox.clock().advance(Duration::from_secs(31 * 60));
+    p.h.set_faults(
+        r#"[{"service": "oauth", "method": "POST", "path": "/xero/identity/connect/token", "action": {"status": 400}}]"#,
+    )
+    .await;
+    let pause = p.h.virtual_pause();
+    let outcome = p.try_target(pause.clone()).await;
+    assert!(outcome.is_err(), "the target cannot be opened without a token");
+    assert_eq!(p.h.fired().await, [1], "the refused token request is not repeated");
+    assert!(pause.waits().iter().all(|w| *w != Duration::from_millis(500)), "{:?}", pause.waits());
+}
+
 #[tokio::test]
 async fn an_archived_account_is_refused_per_entry_and_a_locked_period_re_dated_while_the_rest_post() {
     let p = Posting::start(|_| {}).await;

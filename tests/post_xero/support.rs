@@ -83,7 +83,9 @@ impl Posting {
     /// The target as `post` opens it, its waits on `pause`.
     pub async fn try_target(&self, pause: Pause) -> Result<XeroTarget, entrata_recon::posting::TargetError> {
         let config = self.config();
-        let (target_config, settings) = oauth_settings(&config, TargetKind::Xero).expect("xero configured");
+        let (target_config, mut settings) =
+            oauth_settings(&config, TargetKind::Xero).expect("xero configured");
+        settings.pause = pause.clone();
         let connection = self.state.connection(TargetKind::Xero).await.expect("state").expect("connected");
         let tokens = TokenSource::new(settings, self.state.clone());
         open(target_config, tokens, connection.company_id, Arc::clone(&self.mappings), pause).await

@@ -68,8 +68,9 @@ pub(super) async fn read_target(
 ) -> Result<(TargetRead, HashMap<String, HeldEntry>), DriftError> {
     let target = connected.target;
     let failed = |e: TargetError| DriftError::Target { target, message: e.to_string() };
-    let (target_config, settings) =
+    let (target_config, mut settings) =
         oauth_settings(config, target).map_err(|e| DriftError::Target { target, message: e.to_string() })?;
+    settings.pause = pause.clone();
     let tokens = TokenSource::new(settings, state.clone());
     let client = match target {
         TargetKind::Qbo => Client::Qbo(
