@@ -203,6 +203,30 @@ async fn a_request_that_hangs_is_abandoned_after_the_timeout_and_tried_again() {
     h.assert_state_matches_sandbox().await;
 }
 
+/// A login or session refresh answered with a garbled body is tried again like a 5xx: one bad
+/// answer from `/sessions` used to stop the night (found by the fault suite).
+#[tokio::test]
+async fn a_garbled_session_answer_is_asked_for_again() {
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    h.set_faults(
+        r#"[{"service": "entrata", "method": "POST", "path": "/entrata/**/sessions", "nth": 1, "action": "garbled"}]"#,
+    )
+    .await;
+    h.pull().await;
+    assert_eq!(h.fired().await, vec![1]);
+    h.assert_state_matches_sandbox().await;
+
+    // One that never answers readably stops the pull promptly, saying so.
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    h.set_source("max_attempts", Some(3.into()));
+    check_gives_up(
+        &h,
+        r#"[{"service": "entrata", "method": "POST", "path": "/entrata/**/sessions", "action": "garbled"}]"#,
+        "Entrata kept failing for /sessions after 3 attempts: an unreadable session answer",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_garbled_page_is_asked_for_again_and_a_persistent_one_stops_the_pull_clearly() {
     let h = Harness::start(generated(PORTFOLIO)).await;

@@ -146,6 +146,12 @@ impl Transient {
     fn exchange(reason: String, wait: Option<Duration>) -> Exchange {
         Exchange::Transient(Transient { reason, wait, refused: false })
     }
+
+    /// A 200 whose body is not the session answer (garbled or cut short): tried again with the
+    /// usual backoff, and after `max_attempts` the run stops naming it.
+    fn unreadable(message: String) -> Transient {
+        Transient { reason: format!("an unreadable session answer ({message})"), wait: None, refused: false }
+    }
 }
 
 impl EntrataClient {
@@ -275,7 +281,12 @@ impl EntrataClient {
             match self.exchange(request, path).await {
                 Exchange::Body(body) => {
                     self.stats.refreshes.fetch_add(1, Ordering::Relaxed);
-                    return self.install(session, &body, path);
+                    match self.install(session, &body, path) {
+                        Err(SourceError::Malformed { message, .. }) => {
+                            self.retry_later(path, attempt, &Transient::unreadable(message)).await?;
+                        }
+                        installed => return installed,
+                    }
                 }
                 Exchange::Unauthorized(code) => {
                     tracing::info!(%code, "Entrata session can no longer be refreshed; logging in again");
@@ -317,7 +328,14 @@ impl EntrataClient {
             match self.exchange(request, path).await {
                 Exchange::Body(body) => {
                     self.stats.logins.fetch_add(1, Ordering::Relaxed);
-                    return self.install(session, &body, path);
+                    // An answer cut short or garbled on the way: logging in again is harmless
+                    // (the session it may have opened simply expires).
+                    match self.install(session, &body, path) {
+                        Err(SourceError::Malformed { message, .. }) => {
+                            self.retry_later(path, attempt, &Transient::unreadable(message)).await?;
+                        }
+                        installed => return installed,
+                    }
                 }
                 Exchange::Unauthorized(code) if code.starts_with("mfa_required") && !asked_for_mfa => {
                     asked_for_mfa = true;
