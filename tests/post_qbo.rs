@@ -210,6 +210,31 @@ async fn an_expired_access_token_is_refreshed_and_a_spent_refresh_token_is_a_cle
     assert!(post.all_output().contains("run `entrata-recon connect qbo` again"), "{}", post.all_output());
 }
 
+/// QuickBooks refuses every token, fresh ones too (a connection revoked on Intuit's side answers
+/// so): one refresh, then the target stops with exit 2 and the words to reconnect; nothing was
+/// posted or left uncertain, and once QuickBooks accepts tokens again the next run posts it all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_token_refused_too_stops_with_exit_2_and_loses_nothing() {
+    let h = world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    h.set_faults(
+        r#"[{"service": "qbo", "method": "POST", "path": "**/batch", "every": 1, "action": "expire_token"}]"#,
+    )
+    .await;
+    let post = h.run(&["post"]).await;
+    assert_eq!(post.code, Some(2), "{post:?}");
+    assert!(post.all_output().contains("QuickBooks refused a fresh access token"), "{}", post.all_output());
+    assert!(post.all_output().contains("run `entrata-recon connect qbo` again"), "{}", post.all_output());
+    assert_eq!(h.fired().await, vec![2], "the first token and the one refreshed after it");
+    assert!(entries(&books(&h).await).is_empty(), "nothing posted");
+
+    h.set_faults("[]").await;
+    let again = h.run(&["post"]).await;
+    assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
+    assert!(!again.all_output().contains("uncertain"), "{}", again.all_output());
+    assert!(!entries(&books(&h).await).is_empty(), "posted on the next run");
+}
+
 /// Uses the stored refresh token once, out of band (as a second copy of the app would).
 async fn spend_refresh_token(h: &Harness) {
     let url = format!("sqlite://{}", h.state_path().display());
