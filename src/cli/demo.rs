@@ -116,7 +116,7 @@ async fn nights(
             let report = nightly(config, client, state, mappings, request, &progress).await;
             progress.finish();
             let report = report?;
-            let exit = if report.post.auth_failed() { 2 } else { u8::from(report.needs_attention()) };
+            let exit = super::posting::outcome_of(report.post.auth_failed(), report.needs_attention()).code();
             print!("{}", crate::report::nightly::to_text(&report, exit, None));
             Ok::<NightlyReport, CliError>(report)
         }

@@ -32,6 +32,16 @@ pub enum Outcome {
     Refused,
 }
 
+impl Outcome {
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::NeedsAttention => 1,
+            Outcome::Refused => 2,
+        }
+    }
+}
+
 /// Anything that stops a command: exit 2.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -129,9 +139,7 @@ pub fn main_with_args(cli: Cli) -> ExitCode {
     // browser's redirect answered first) must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     match result {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::NeedsAttention) => ExitCode::from(1),
-        Ok(Outcome::Refused) => ExitCode::from(2),
+        Ok(outcome) => ExitCode::from(outcome.code()),
         Err(e) => fatal(cli.log_format, &e.to_string()),
     }
 }

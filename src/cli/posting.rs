@@ -86,31 +86,9 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
         }
     };
     print!("{}", crate::report::post::to_text(&report));
-    let outcome = if report.auth_failed() {
-        Outcome::Refused
-    } else if report.needs_attention() {
-        Outcome::NeedsAttention
-    } else {
-        Outcome::Done
-    };
-    let run_outcome = match outcome {
-        Outcome::Done => RunOutcome::Ok,
-        Outcome::NeedsAttention => RunOutcome::NeedsAttention,
-        Outcome::Refused => RunOutcome::Failed,
-    };
-    let summary = serde_json::json!({
-        "recorded": report.record.recorded,
-        "pendingAdjustments": report.record.drifts.len(),
-        "targets": report.targets.iter().map(|t| serde_json::json!({
-            "target": t.target.as_str(),
-            "posted": t.summary.posted.len(),
-            "failed": t.summary.failed.len(),
-            "uncertain": t.summary.uncertain.len(),
-            "held": t.summary.held.len(),
-            "stopped": t.summary.stopped,
-        })).collect::<Vec<_>>(),
-    });
-    state.finish_run(run, run_outcome, &summary.to_string()).await?;
+    let outcome = outcome_of(report.auth_failed(), report.needs_attention());
+    let summary = post_summary(&report);
+    state.finish_run(run, run_outcome(outcome), &serde_json::Value::Object(summary).to_string()).await?;
     state.close().await;
     Ok(outcome)
 }
@@ -140,40 +118,57 @@ pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliErr
             return Err(e.into());
         }
     };
-    let outcome = if report.post.auth_failed() {
+    let outcome = outcome_of(report.post.auth_failed(), report.needs_attention());
+    let (outcome, drift, drift_person) =
+        super::drift::run_reports(&config, &state, &mappings, outcome, args.dry_run).await;
+    print!("{}", crate::report::nightly::to_text(&report, outcome.code(), drift_person.as_deref()));
+    print!("{drift}");
+    let mut summary = post_summary(&report.post);
+    let pulled = report.pull.total();
+    summary.insert("pulled".into(), (pulled.new + pulled.changed).into());
+    summary.insert("quarantined".into(), report.quarantined.into());
+    summary.insert("exceptions".into(), report.post.record.exceptions.len().into());
+    state.finish_run(run, run_outcome(outcome), &serde_json::Value::Object(summary).to_string()).await?;
+    state.close().await;
+    Ok(outcome)
+}
+
+/// Exit 2 when a target refused the connection, else whether a person is needed.
+pub(super) fn outcome_of(auth_failed: bool, needs_attention: bool) -> Outcome {
+    if auth_failed {
         Outcome::Refused
-    } else if report.needs_attention() {
+    } else if needs_attention {
         Outcome::NeedsAttention
     } else {
         Outcome::Done
-    };
-    let (outcome, drift, drift_person) =
-        super::drift::run_reports(&config, &state, &mappings, outcome, args.dry_run).await;
-    let (exit, run_outcome) = match outcome {
-        Outcome::Done => (0, RunOutcome::Ok),
-        Outcome::NeedsAttention => (1, RunOutcome::NeedsAttention),
-        Outcome::Refused => (2, RunOutcome::Failed),
-    };
-    print!("{}", crate::report::nightly::to_text(&report, exit, drift_person.as_deref()));
-    print!("{drift}");
-    let summary = serde_json::json!({
-        "pulled": report.pull.total().new + report.pull.total().changed,
-        "quarantined": report.quarantined,
-        "recorded": report.post.record.recorded,
-        "exceptions": report.post.record.exceptions.len(),
-        "pendingAdjustments": report.post.record.drifts.len(),
-        "targets": report.post.targets.iter().map(|t| serde_json::json!({
+    }
+}
+
+fn run_outcome(outcome: Outcome) -> RunOutcome {
+    match outcome {
+        Outcome::Done => RunOutcome::Ok,
+        Outcome::NeedsAttention => RunOutcome::NeedsAttention,
+        Outcome::Refused => RunOutcome::Failed,
+    }
+}
+
+/// What a posting did, for its run row (`status` shows it).
+fn post_summary(report: &crate::run::post::PostReport) -> serde_json::Map<String, serde_json::Value> {
+    let targets = report.targets.iter().map(|t| {
+        serde_json::json!({
             "target": t.target.as_str(),
             "posted": t.summary.posted.len(),
             "failed": t.summary.failed.len(),
             "uncertain": t.summary.uncertain.len(),
             "held": t.summary.held.len(),
             "stopped": t.summary.stopped,
-        })).collect::<Vec<_>>(),
+        })
     });
-    state.finish_run(run, run_outcome, &summary.to_string()).await?;
-    state.close().await;
-    Ok(outcome)
+    let mut summary = serde_json::Map::new();
+    summary.insert("recorded".into(), report.record.recorded.into());
+    summary.insert("pendingAdjustments".into(), report.record.drifts.len().into());
+    summary.insert("targets".into(), targets.collect::<Vec<_>>().into());
+    summary
 }
 
 /// `mappings check --target`: asks the connected company about every name the mappings use and

@@ -25,12 +25,7 @@ pub struct Tenant {
 }
 
 fn http() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("entrata-recon/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| e.to_string())
+    super::vendor_http(std::time::Duration::from_secs(30)).map_err(|e| e.to_string())
 }
 
 async fn get_json(

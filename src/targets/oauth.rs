@@ -118,11 +118,7 @@ pub fn authorization(settings: &OAuthSettings) -> Result<Authorization, OAuthErr
 
 /// An HTTP client for the token endpoint: no redirects (a redirect could carry the code away).
 pub fn http_client() -> Result<reqwest::Client, OAuthError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(TOKEN_TIMEOUT)
-        .user_agent(concat!("entrata-recon/", env!("CARGO_PKG_VERSION")))
-        .build()
+    super::vendor_http(TOKEN_TIMEOUT)
         .map_err(|e| OAuthError::Setup(format!("cannot build an HTTP client: {e}")))
 }
 

@@ -63,12 +63,7 @@ impl QboClient {
         tokens: TokenSource,
         pause: Pause,
     ) -> Result<QboClient, TargetError> {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("entrata-recon/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let http = crate::targets::vendor_http(REQUEST_TIMEOUT)
             .map_err(|e| TargetError::Setup(format!("cannot build an HTTP client: {e}")))?;
         Ok(QboClient {
             http,
@@ -260,9 +255,12 @@ impl QboClient {
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(e) if e.is_connect() => {
-                    return Ok(Exchange::NotSent(format!("could not connect: {}", source_text(&e)), None));
+                    return Ok(Exchange::NotSent(
+                        format!("could not connect: {}", crate::targets::cause_text(&e)),
+                        None,
+                    ));
                 }
-                Err(e) => return Ok(Exchange::Lost(transport_text(&e), None)),
+                Err(e) => return Ok(Exchange::Lost(crate::targets::lost_text(&e), None)),
             };
             let status = response.status();
             tracing::debug!(%method, url, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, intuit_tid = ?response.headers().get("intuit_tid"), "QuickBooks request");
@@ -328,19 +326,4 @@ fn fault_text(status: StatusCode, body: &[u8]) -> String {
         return message.to_owned();
     }
     format!("HTTP {}", status.as_u16())
-}
-
-fn source_text(e: &reqwest::Error) -> String {
-    let mut text = String::new();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text = s.to_string();
-        source = s.source();
-    }
-    text
-}
-
-fn transport_text(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() { "timed out" } else { "connection lost" };
-    format!("{kind}: {}", source_text(e))
 }

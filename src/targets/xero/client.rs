@@ -100,12 +100,7 @@ impl XeroClient {
         tokens: TokenSource,
         pause: Pause,
     ) -> Result<XeroClient, TargetError> {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("entrata-recon/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let http = crate::targets::vendor_http(REQUEST_TIMEOUT)
             .map_err(|e| TargetError::Setup(format!("cannot build an HTTP client: {e}")))?;
         Ok(XeroClient {
             http,
@@ -275,9 +270,12 @@ impl XeroClient {
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(e) if e.is_connect() => {
-                    return Ok(Exchange::NotSent(format!("could not connect: {}", source_text(&e)), None));
+                    return Ok(Exchange::NotSent(
+                        format!("could not connect: {}", crate::targets::cause_text(&e)),
+                        None,
+                    ));
                 }
-                Err(e) => return Ok(Exchange::Lost(transport_text(&e))),
+                Err(e) => return Ok(Exchange::Lost(crate::targets::lost_text(&e))),
             };
             let status = response.status();
             let headers = response.headers().clone();
@@ -355,19 +353,4 @@ fn auth_error(e: OAuthError) -> TargetError {
         OAuthError::Setup(message) => TargetError::Setup(message),
         other => TargetError::Unavailable(other.to_string()),
     }
-}
-
-fn source_text(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text = s.to_string();
-        source = s.source();
-    }
-    text
-}
-
-fn transport_text(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() { "timed out" } else { "connection lost" };
-    format!("{kind}: {}", source_text(e))
 }
