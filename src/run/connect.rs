@@ -171,12 +171,12 @@ fn choose_tenant(
                     list(&tenants)
                 ))
             }),
-        None => match tenants.len() {
-            1 => Ok(tenants.into_iter().next().expect("one tenant")),
-            0 => Err(ConnectError::Tenant(
+        None => match <[Tenant; 1]>::try_from(tenants) {
+            Ok([only]) => Ok(only),
+            Err(tenants) if tenants.is_empty() => Err(ConnectError::Tenant(
                 "the grant reaches no Xero organisation; connect again and choose one".into(),
             )),
-            _ => Err(ConnectError::Tenant(format!(
+            Err(tenants) => Err(ConnectError::Tenant(format!(
                 "the grant reaches several Xero organisations: {}; choose one with --tenant (or tenant_id in [targets.xero])",
                 list(&tenants)
             ))),
@@ -219,4 +219,45 @@ pub async fn disconnect(
             .map(|e| e.to_string());
     state.delete_connection(kind).await?;
     Ok(Disconnected { was_connected: true, revoke_failed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TargetAuth;
+
+    fn tenant(id: &str, name: &str) -> Tenant {
+        Tenant { id: None, tenant_id: id.into(), tenant_name: Some(name.into()), tenant_type: None }
+    }
+
+    fn choose(tenants: Vec<Tenant>, wanted: Option<&str>) -> Result<String, String> {
+        let target = TargetConfig {
+            enabled: true,
+            api_base: String::new(),
+            auth_url: String::new(),
+            token_url: String::new(),
+            revoke_url: String::new(),
+            client_id_env: String::new(),
+            client_secret_env: String::new(),
+            redirect_uri: String::new(),
+            auth: TargetAuth::AuthorizationCode,
+            tenant_id: None,
+            scopes: Vec::new(),
+        };
+        let options = ConnectOptions { tenant: wanted.map(str::to_owned), ..ConnectOptions::default() };
+        choose_tenant(tenants, &options, &target).map(|t| t.tenant_id).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_one_organisation_is_taken_and_several_or_none_are_refused_with_what_to_do() {
+        assert_eq!(choose(vec![tenant("t1", "Demo")], None), Ok("t1".into()));
+        let none = choose(Vec::new(), None).unwrap_err();
+        assert!(none.contains("reaches no Xero organisation"), "{none}");
+        let two = || vec![tenant("t1", "Demo"), tenant("t2", "Other")];
+        let several = choose(two(), None).unwrap_err();
+        assert!(several.contains("Demo (t1), Other (t2); choose one with --tenant"), "{several}");
+        assert_eq!(choose(two(), Some("Other")), Ok("t2".into()));
+        assert_eq!(choose(two(), Some("t1")), Ok("t1".into()));
+        assert!(choose(two(), Some("t9")).unwrap_err().contains("does not reach the organisation `t9`"));
+    }
 }
