@@ -1,33 +1,47 @@
-//! Posting recorded entries to one target, exactly once (PRODUCT.md §10).
+//! Posting recorded entries to one target, exactly once (PRODUCT.md §10, issue 15).
 //!
 //! 1. **Resolve.** Postings whose outcome is not known (`uncertain`, or `pending` after an attempt:
-//!    a crash may have come between the request and its answer) are looked up in the target by
-//!    document number and the key in the memo. Found: `confirmed`. Not found: sent again below,
-//!    under the same idempotency token. Not looked up (the lookup failed): not sent this run.
+//!    a crash may have come between the request and its answer) and postings the target refused
+//!    (`failed`: a person may have fixed something, and the refusal may have come after a commit
+//!    we could not see) are looked up in the target by document number and the key in the memo,
+//!    no sooner than the settle interval after their last send (`settle`). Found: `confirmed`.
+//!    Not found: sent below. Not looked up (the lookup failed): not sent this run.
 //! 2. **Send.** Everything else not confirmed goes out in batches of the target's size, each of one
 //!    `Target::batch_class` (Xero: journals and bank transactions apart). Each batch
 //!    is first written `pending` (attempt counted, token recorded) in its own transaction; then the
-//!    request; then the outcomes in another transaction. An outcome that is not known is looked up
-//!    again at once (at most `ROUNDS_MAX` times per entry and run) before the entry may be resent.
+//!    request; then the outcomes in another transaction.
+//! 3. **Unknown outcomes.** An entry is sent again only (a) inside the identical request (the same
+//!    members in the same order under the same tokens, so the same `requestid` /
+//!    `Idempotency-Key`: the vendor can tell it is a repeat), when the whole request's outcome was
+//!    lost; or (b) after a lookup that began at least the settle interval after its last send found
+//!    it absent: a vendor may still commit a request the client gave up on, and its queries lag its
+//!    writes. Only entries whose outcome is unknown pay the interval.
 //!
+//! An entry is `failed` only when the target's answer proves that this very document was not
+//! created (a readable validation fault for it); every other answer is unknown (`SendOutcome`).
 //! The state file, not the vendor, says what was sent; the vendors' idempotency keys are a second
 //! line only.
+
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use super::body::rebuild;
 use super::outbox::{PostingState, Transition};
+use super::settle::{resolve, settle_wait};
 use super::target::{LookupRequest, Outgoing, SendOutcome, Target, TargetError};
 use crate::domain::format_amount;
+use crate::http::Pause;
 use crate::journal::BalancedEntry;
 use crate::report::progress::Progress;
 use crate::state::{Move, OutboxRow, StateError, StateFile};
 
-/// How often one entry may be sent in one run (each after a lookup found nothing).
+/// How often one entry may be sent in one run in a request of its own composition (each after a
+/// lookup found nothing).
 const ROUNDS_MAX: u32 = 3;
-/// Lookups per request to the target.
-const LOOKUPS_PER_CALL: usize = 50;
+/// How often a request whose whole outcome was lost is sent again as it was, at once.
+const IDENTICAL_RESENDS: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PostError {
@@ -80,17 +94,19 @@ pub struct TargetSummary {
 }
 
 /// A row of the outbox, rebuilt and ready.
-struct Pending {
-    row: OutboxRow,
-    entry: BalancedEntry,
-    /// Sends in this run.
-    rounds: u32,
+pub(super) struct Pending {
+    pub(super) row: OutboxRow,
+    pub(super) entry: BalancedEntry,
+    /// Sends in this run in a request of its own composition.
+    pub(super) rounds: u32,
     /// The date to send it on instead of its own (its period is closed in the target).
-    redate: Option<NaiveDate>,
+    pub(super) redate: Option<NaiveDate>,
+    /// When its last request in this run left (on the run's clock).
+    pub(super) sent_at: Option<Instant>,
 }
 
 impl Pending {
-    fn result(&self, detail: impl Into<String>) -> EntryResult {
+    pub(super) fn result(&self, detail: impl Into<String>) -> EntryResult {
         EntryResult {
             key: self.row.header.key.clone(),
             doc_number: self.row.header.doc_number.clone(),
@@ -102,7 +118,7 @@ impl Pending {
         }
     }
 
-    fn lookup(&self) -> LookupRequest {
+    pub(super) fn lookup(&self) -> LookupRequest {
         LookupRequest {
             key: self.row.header.key.clone(),
             doc_number: self.row.header.doc_number.clone(),
@@ -140,6 +156,11 @@ pub fn batch_key(tokens: &[&str]) -> String {
 pub struct PostOptions<'a> {
     pub dry_run: bool,
     pub progress: &'a Progress,
+    /// How long after a send whose outcome is unknown a lookup may clear the entry for a resend
+    /// (`[posting] settle_seconds`).
+    pub settle: Duration,
+    /// The run's clock, on which the settle interval is waited.
+    pub pause: Pause,
 }
 
 /// Posts every recorded entry `target` has not confirmed. Stops early (saying why in the summary)
@@ -163,11 +184,12 @@ pub async fn post_to<T: Target>(
     let mut to_send = Vec::new();
     for row in state.outbox(kind).await? {
         let entry = rebuild(&row.header, &row.body)?;
-        let pending = Pending { row, entry, rounds: 0, redate: None };
+        let pending = Pending { row, entry, rounds: 0, redate: None, sent_at: None };
         // What may already be in the target is looked up first, whatever holds it now; holds
-        // apply to what is about to be sent (below).
+        // apply to what is about to be sent (below). A refused entry is looked up too: it is
+        // never sent again without one.
         match pending.row.state {
-            Some(PostingState::Uncertain) => to_resolve.push(pending),
+            Some(PostingState::Uncertain | PostingState::Failed) => to_resolve.push(pending),
             Some(PostingState::Pending) if pending.row.attempts > 0 => to_resolve.push(pending),
             _ => to_send.push(pending),
         }
@@ -179,13 +201,24 @@ pub async fn post_to<T: Target>(
 
     options.progress.set_total((to_send.len() + to_resolve.len()) as u64, "entries");
     tracing::info!(target = %kind, to_send = to_send.len(), to_look_up = to_resolve.len(), "posting");
-    // 1. Resolve what may already be there.
-    if let Err(e) = resolve(state, target, &mut to_resolve, &mut to_send, &mut summary).await {
-        stop(&mut summary, e, &to_resolve, "not looked up");
-        options.progress.finish();
-        return Ok(summary);
+    // 1. Resolve what may already be there, once its last send has settled.
+    if !to_resolve.is_empty() {
+        let wait = settle_wait(&to_resolve, options.settle, chrono::Utc::now());
+        if !wait.is_zero() {
+            tracing::info!(wait_s = wait.as_secs_f64(), "waiting for the last run's sends to settle before looking them up");
+            options.pause.sleep(wait).await;
+        }
+        match resolve(state, target, std::mem::take(&mut to_resolve), &mut summary).await {
+            Ok(absent) => to_send.extend(absent),
+            Err((e, unresolved)) => {
+                stop(&mut summary, e, &unresolved, "not looked up");
+                options.progress.finish();
+                return Ok(summary);
+            }
+        }
     }
-    // 2. Send the rest, a batch at a time; what comes back unknown is looked up and requeued.
+    // 2. Send the rest, a batch at a time; what comes back unknown settles, is looked up, and
+    // only what a lookup did not find is sent again.
     let batch_size = target.batch_size().max(1);
     let (sendable, held): (Vec<Pending>, Vec<Pending>) =
         std::mem::take(&mut to_send).into_iter().partition(|p| target.hold_reason(&p.entry).is_none());
@@ -195,37 +228,82 @@ pub async fn post_to<T: Target>(
         }
     }
     to_send = sendable;
-    while !to_send.is_empty() {
-        // A batch holds one class of entries (stable: the outbox order stays within a class).
-        to_send.sort_by_key(|p| target.batch_class(&p.entry));
-        let class = target.batch_class(&to_send[0].entry);
-        let same = to_send.iter().take_while(|p| target.batch_class(&p.entry) == class).count();
-        let take = batch_size.min(same);
-        let mut batch: Vec<Pending> = to_send.drain(..take).collect();
-        let outgoing: Vec<Outgoing> = batch
-            .iter()
-            .map(|p| Outgoing {
-                entry: p.entry.clone(),
-                token: next_token(&p.row, kind.as_str()),
-                redate: p.redate,
-            })
-            .collect();
-        let moves: Vec<Move> = batch
-            .iter()
-            .zip(&outgoing)
-            .map(|(p, o)| Move {
-                token: Some(o.token.clone()),
-                ..Move::new(&p.row.header.key, Transition::Send)
-            })
-            .collect();
-        state.move_postings(kind, &moves).await?;
-        for (p, o) in batch.iter_mut().zip(&outgoing) {
-            p.rounds += 1;
-            p.row.state = Some(PostingState::Pending);
-            p.row.token = Some(o.token.clone());
-            p.row.attempts += 1;
+    let mut settling: Vec<Pending> = Vec::new();
+    loop {
+        while !to_send.is_empty() {
+            if let Err(e) = send_batch(state, target, &mut to_send, &mut settling, &mut summary, options, batch_size).await? {
+                stop(&mut summary, e, &settling, "outcome not known; looked up on the next run");
+                summary.uncertain.extend(to_send.iter().map(|p| p.result("not sent: the run stopped")));
+                options.progress.finish();
+                return Ok(summary);
+            }
         }
+        if settling.is_empty() {
+            break;
+        }
+        // 3. Unknown outcomes: wait until the last of them has settled, then look them all up.
+        if let Some(last) = settling.iter().filter_map(|p| p.sent_at).max() {
+            tracing::info!(entries = settling.len(), settle_s = options.settle.as_secs_f64(), "outcome not known; waiting for it to settle before a lookup");
+            options.pause.sleep_until(last + options.settle).await;
+        }
+        match resolve(state, target, std::mem::take(&mut settling), &mut summary).await {
+            Ok(absent) => {
+                let (retry, exhausted): (Vec<Pending>, Vec<Pending>) =
+                    absent.into_iter().partition(|p| p.rounds < ROUNDS_MAX);
+                summary
+                    .uncertain
+                    .extend(exhausted.iter().map(|p| p.result("outcome not known after several tries")));
+                to_send.extend(retry);
+            }
+            Err((e, unresolved)) => {
+                stop(&mut summary, e, &unresolved, "outcome not known; looked up on the next run");
+                options.progress.finish();
+                return Ok(summary);
+            }
+        }
+    }
+    options.progress.finish();
+    Ok(summary)
+}
+
+/// Sends the next batch from `to_send`. Unknown outcomes go to `settling`. `Ok(Err(_))` when the
+/// target cannot be used: the batch stays pending (looked up on the next run) and is reported.
+async fn send_batch<T: Target>(
+    state: &StateFile,
+    target: &mut T,
+    to_send: &mut Vec<Pending>,
+    settling: &mut Vec<Pending>,
+    summary: &mut TargetSummary,
+    options: &PostOptions<'_>,
+    batch_size: usize,
+) -> Result<Result<(), TargetError>, PostError> {
+    let kind = target.kind();
+    // A batch holds one class of entries (stable: the outbox order stays within a class).
+    to_send.sort_by_key(|p| target.batch_class(&p.entry));
+    let class = target.batch_class(&to_send[0].entry);
+    let same = to_send.iter().take_while(|p| target.batch_class(&p.entry) == class).count();
+    let take = batch_size.min(same);
+    let mut batch: Vec<Pending> = to_send.drain(..take).collect();
+    let outgoing: Vec<Outgoing> = batch
+        .iter()
+        .map(|p| Outgoing { entry: p.entry.clone(), token: next_token(&p.row, kind.as_str()), redate: p.redate })
+        .collect();
+    let moves: Vec<Move> = batch
+        .iter()
+        .zip(&outgoing)
+        .map(|(p, o)| Move { token: Some(o.token.clone()), ..Move::new(&p.row.header.key, Transition::Send) })
+        .collect();
+    state.move_postings(kind, &moves).await?;
+    for (p, o) in batch.iter_mut().zip(&outgoing) {
+        p.rounds += 1;
+        p.row.state = Some(PostingState::Pending);
+        p.row.token = Some(o.token.clone());
+        p.row.attempts += 1;
+    }
+    let mut resends = 0;
+    let (outcomes, sent_at) = loop {
         summary.write_calls += 1;
+        let sent_at = options.pause.now();
         let outcomes = match target.send(&outgoing).await {
             Ok(outcomes) if outcomes.len() == batch.len() => outcomes,
             Ok(outcomes) => {
@@ -235,70 +313,79 @@ pub async fn post_to<T: Target>(
             }
             Err(e) => {
                 // Nothing can be said of the batch: it stays pending and is looked up next run.
-                stop(&mut summary, e, &batch, "not confirmed; looked up on the next run");
-                summary.uncertain.extend(to_send.iter().map(|p| p.result("not sent: the run stopped")));
-                options.progress.finish();
-                return Ok(summary);
+                summary.uncertain.extend(batch.iter().map(|p| p.result("not confirmed; looked up on the next run")));
+                return Ok(Err(e));
             }
         };
-        let mut moves = Vec::with_capacity(batch.len());
-        let mut unknown = Vec::new();
-        let mut closed = Vec::new();
-        for (p, outcome) in batch.into_iter().zip(outcomes) {
-            let key = p.row.header.key.clone();
-            match outcome {
-                SendOutcome::Confirmed { target_id } => {
-                    if let Some(date) = p.redate {
-                        summary.redated.push(p.result(format!(
-                            "dated {} in Entrata; posted on {date}, the first open day",
-                            p.entry.date()
-                        )));
-                    }
-                    summary.posted.push(p.result(format!("{kind} id {target_id}")));
-                    moves.push(Move {
-                        target_id: Some(target_id),
-                        target_date: p.redate.map(|d| d.to_string()),
-                        ..Move::new(key, Transition::Confirm)
-                    });
-                }
-                SendOutcome::Refused { message, closed_period } => {
-                    moves.push(Move { error: Some(message.clone()), ..Move::new(key, Transition::Refuse) });
-                    if closed_period && p.rounds < ROUNDS_MAX {
-                        closed.push((p, message));
-                    } else {
-                        summary.failed.push(p.result(message));
-                    }
-                }
-                SendOutcome::Unknown { reason } => {
-                    moves.push(Move { error: Some(reason.clone()), ..Move::new(key, Transition::LoseTrack) });
-                    unknown.push(p);
-                }
-            }
-            options.progress.step();
+        let all_unknown = outcomes.iter().all(|o| matches!(o, SendOutcome::Unknown { .. }));
+        if !all_unknown || resends >= IDENTICAL_RESENDS {
+            break (outcomes, sent_at);
         }
+        // The whole request's outcome was lost: the identical request again (same members, order
+        // and tokens, so the same request-level key), its send recorded first.
+        resends += 1;
+        let reason = match &outcomes[0] {
+            SendOutcome::Unknown { reason } => reason.clone(),
+            _ => String::new(),
+        };
+        tracing::warn!(target = %kind, entries = batch.len(), %reason, resend = resends, "outcome not known; sending the identical request again");
+        let moves: Vec<Move> = batch
+            .iter()
+            .zip(&outgoing)
+            .flat_map(|(p, o)| {
+                [
+                    Move { error: Some(reason.clone()), ..Move::new(&p.row.header.key, Transition::LoseTrack) },
+                    Move { token: Some(o.token.clone()), ..Move::new(&p.row.header.key, Transition::Send) },
+                ]
+            })
+            .collect();
         state.move_postings(kind, &moves).await?;
-        if !closed.is_empty() {
-            redate_closed(target, closed, &mut to_send, &mut summary).await;
+        for p in &mut batch {
+            p.row.attempts += 1;
         }
-        if !unknown.is_empty() {
-            for p in &mut unknown {
+        options.pause.sleep(Duration::from_secs(u64::from(resends))).await;
+    };
+    let mut moves = Vec::with_capacity(batch.len());
+    let mut closed = Vec::new();
+    for (mut p, outcome) in batch.into_iter().zip(outcomes) {
+        let key = p.row.header.key.clone();
+        match outcome {
+            SendOutcome::Confirmed { target_id } => {
+                if let Some(date) = p.redate {
+                    summary.redated.push(p.result(format!(
+                        "dated {} in Entrata; posted on {date}, the first open day",
+                        p.entry.date()
+                    )));
+                }
+                summary.posted.push(p.result(format!("{kind} id {target_id}")));
+                moves.push(Move {
+                    target_id: Some(target_id),
+                    target_date: p.redate.map(|d| d.to_string()),
+                    ..Move::new(key, Transition::Confirm)
+                });
+            }
+            SendOutcome::Refused { message, closed_period } => {
+                moves.push(Move { error: Some(message.clone()), ..Move::new(key, Transition::Refuse) });
+                if closed_period && p.rounds < ROUNDS_MAX {
+                    closed.push((p, message));
+                } else {
+                    summary.failed.push(p.result(message));
+                }
+            }
+            SendOutcome::Unknown { reason } => {
+                moves.push(Move { error: Some(reason.clone()), ..Move::new(key, Transition::LoseTrack) });
                 p.row.state = Some(PostingState::Uncertain);
-            }
-            let (mut retry, exhausted): (Vec<Pending>, Vec<Pending>) =
-                unknown.into_iter().partition(|p| p.rounds < ROUNDS_MAX);
-            summary
-                .uncertain
-                .extend(exhausted.iter().map(|p| p.result("outcome not known after several tries")));
-            if let Err(e) = resolve(state, target, &mut retry, &mut to_send, &mut summary).await {
-                stop(&mut summary, e, &retry, "outcome not known; looked up on the next run");
-                summary.uncertain.extend(to_send.iter().map(|p| p.result("not sent: the run stopped")));
-                options.progress.finish();
-                return Ok(summary);
+                p.sent_at = Some(sent_at);
+                settling.push(p);
             }
         }
+        options.progress.step();
     }
-    options.progress.finish();
-    Ok(summary)
+    state.move_postings(kind, &moves).await?;
+    if !closed.is_empty() {
+        redate_closed(target, closed, to_send, summary).await;
+    }
+    Ok(Ok(()))
 }
 
 /// Entries refused for a closed period go out again dated on the target's first open day, with
@@ -330,49 +417,6 @@ async fn redate_closed<T: Target>(
     }
 }
 
-/// Looks `unresolved` up: found ones are confirmed; absent ones move to `to_send`.
-async fn resolve<T: Target>(
-    state: &StateFile,
-    target: &mut T,
-    unresolved: &mut Vec<Pending>,
-    to_send: &mut Vec<Pending>,
-    summary: &mut TargetSummary,
-) -> Result<(), TargetError> {
-    let kind = target.kind();
-    while !unresolved.is_empty() {
-        let take = LOOKUPS_PER_CALL.min(unresolved.len());
-        let requests: Vec<LookupRequest> = unresolved[..take].iter().map(Pending::lookup).collect();
-        summary.lookup_calls += 1;
-        let answers = target.lookup(&requests).await?;
-        if answers.len() != take {
-            return Err(TargetError::Protocol(format!("{} answers to {take} lookups", answers.len())));
-        }
-        let chunk: Vec<Pending> = unresolved.drain(..take).collect();
-        let mut moves = Vec::new();
-        for (p, answer) in chunk.into_iter().zip(answers) {
-            match answer {
-                Some(found) => {
-                    summary.posted.push(p.result(format!("found in {kind} as id {}", found.target_id)));
-                    // A re-dated entry found after its answer was lost (in this run or, killed,
-                    // in an earlier one) holds the date the target gave it: record that one.
-                    let target_date = match found.date {
-                        Some(date) => (date != p.entry.date()).then_some(date),
-                        None => p.redate,
-                    };
-                    moves.push(Move {
-                        target_id: Some(found.target_id),
-                        target_date: target_date.map(|d| d.to_string()),
-                        ..Move::new(&p.row.header.key, Transition::FoundByLookup)
-                    });
-                }
-                None => to_send.push(p),
-            }
-        }
-        state.move_postings(kind, &moves).await.map_err(|e| TargetError::Protocol(e.to_string()))?;
-    }
-    Ok(())
-}
-
 /// The token for the next try: the recorded one while the last try's outcome is open (a resend
 /// of the same try), a new generation after a refusal or for a first try.
 fn next_token(row: &OutboxRow, target: &str) -> String {
@@ -385,7 +429,7 @@ fn next_token(row: &OutboxRow, target: &str) -> String {
     }
 }
 
-fn stop(summary: &mut TargetSummary, error: TargetError, affected: &[Pending], what: &str) {
+pub(super) fn stop(summary: &mut TargetSummary, error: TargetError, affected: &[Pending], what: &str) {
     summary.stopped_for_allowance = matches!(error, TargetError::Allowance { .. });
     summary.stopped_for_auth = matches!(error, TargetError::Auth(_));
     summary.uncertain.extend(affected.iter().map(|p| p.result(what)));

@@ -12,6 +12,7 @@ pub mod body;
 pub mod engine;
 pub mod outbox;
 pub mod record;
+mod settle;
 pub mod target;
 
 pub use engine::{EntryResult, PostError, PostOptions, TargetSummary, post_to};

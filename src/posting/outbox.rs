@@ -4,8 +4,10 @@
 //!
 //! ```text
 //!   (none) ──record──► pending ──[request]──► confirmed
-//!      ▲                 │  ▲                 failed ──(next run)──► pending
-//!      │                 │  └── looked up: absent ◄── uncertain
+//!      ▲                 │  ▲                 failed ──looked up: absent──► pending
+//!      │                 │  │                    └────looked up: present──► confirmed
+//!      │                 │  ├── looked up: absent ◄── uncertain
+//!      │                 │  └── the identical request again ◄── uncertain
 //!      │                 └────────────────────────► uncertain ──looked up: present──► confirmed
 //! ```
 //!
@@ -87,7 +89,9 @@ pub fn next(from: Option<PostingState>, transition: Transition) -> Option<Postin
             Refuse => Failed,
             _ => Uncertain,
         }),
-        (Some(Pending | Uncertain), FoundByLookup) => Some(Confirmed),
+        // A refused posting is looked up before it is sent again: a refusal can come after a
+        // commit we could not see, and a person may have posted it by hand.
+        (Some(Pending | Uncertain | Failed), FoundByLookup) => Some(Confirmed),
         // A lookup that finds nothing returns an uncertain posting to the queue by sending it.
         (Some(Uncertain), Send) => Some(Pending),
         _ => None,
@@ -113,6 +117,7 @@ mod tests {
         check(Some(Pending), FoundByLookup, Some(Confirmed));
         check(Some(Uncertain), Send, Some(Pending));
         check(Some(Failed), Send, Some(Pending));
+        check(Some(Failed), FoundByLookup, Some(Confirmed));
         // A confirmed posting never moves: a posted entry is never sent again or edited.
         for t in [Send, Confirm, Refuse, LoseTrack, FoundByLookup] {
             check(Some(Confirmed), t, None);

@@ -125,7 +125,12 @@ pub async fn post(
     let options = RecordOptions { dry_run: request.dry_run, reclass: request.reclass };
     let recorded = record_with(state, mappings, options).await?;
     let mut report = PostReport { record: recorded, targets: Vec::new(), dry_run: request.dry_run };
-    let options = PostOptions { dry_run: request.dry_run, progress };
+    let options = PostOptions {
+        dry_run: request.dry_run,
+        progress,
+        settle: config.posting.settle,
+        pause: request.pause.clone(),
+    };
     for (target, company_id, company_name) in connections {
         let summary = if request.dry_run {
             // No target is called on a dry run: what is recorded and not confirmed would go.
@@ -175,7 +180,9 @@ async fn post_target(
     };
     match target {
         TargetKind::Qbo => {
-            let client = match QboClient::new(&target_config.api_base, company_id, tokens, pause.clone()) {
+            let client = QboClient::new(&target_config.api_base, company_id, tokens, pause.clone())
+                .and_then(|client| client.with_timeout(config.posting.request_timeout));
+            let client = match client {
                 Ok(client) => client,
                 Err(e) => return Ok(stopped(e)),
             };
@@ -193,6 +200,7 @@ async fn post_target(
                 company_id.to_owned(),
                 Arc::clone(mappings),
                 pause.clone(),
+                config.posting.request_timeout,
             )
             .await;
             let mut adapter = match opened {

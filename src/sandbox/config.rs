@@ -27,6 +27,16 @@ struct ConfigFile {
     state: StateSection,
     mappings: Mappings,
     targets: Targets,
+    posting: Posting,
+}
+
+/// The sandboxes answer on loopback in milliseconds: a request that takes 5 s has gone wrong, and a
+/// lookup 6 s after a send whose outcome is unknown is late enough (the real services' defaults
+/// are 60 s and 90 s).
+#[derive(Serialize)]
+struct Posting {
+    request_timeout_seconds: u32,
+    settle_seconds: u32,
 }
 
 #[derive(Serialize)]
@@ -161,6 +171,7 @@ pub fn write_config(
                 XERO_CLIENT_SECRET,
             ),
         },
+        posting: Posting { request_timeout_seconds: 5, settle_seconds: 6 },
     };
     let body = toml::to_string(&config).map_err(|e| SandboxError::RenderConfig(e.to_string()))?;
     let toml_text = format!(

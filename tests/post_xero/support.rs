@@ -88,7 +88,8 @@ impl Posting {
         settings.pause = pause.clone();
         let connection = self.state.connection(TargetKind::Xero).await.expect("state").expect("connected");
         let tokens = TokenSource::new(settings, self.state.clone());
-        open(target_config, tokens, connection.company_id, Arc::clone(&self.mappings), pause).await
+        let timeout = config.posting.request_timeout;
+        open(target_config, tokens, connection.company_id, Arc::clone(&self.mappings), pause, timeout).await
     }
 
     pub async fn target(&self, pause: Pause) -> XeroTarget {
@@ -96,7 +97,12 @@ impl Posting {
     }
 
     pub async fn post(&self, target: &mut XeroTarget) -> TargetSummary {
-        let options = PostOptions { dry_run: false, progress: &Progress::hidden() };
+        let options = PostOptions {
+            dry_run: false,
+            progress: &Progress::hidden(),
+            settle: self.config().posting.settle,
+            pause: self.h.virtual_pause(),
+        };
         post_to(&self.state, target, &options).await.expect("posting runs")
     }
 

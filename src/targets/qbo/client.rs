@@ -36,12 +36,7 @@ const WINDOW_WITH_MARGIN: Duration = Duration::from_secs(60 + 1);
 /// What a write call came to.
 pub enum WriteResult<T> {
     Answered(T),
-    /// The service answered with an error status and a `Fault`: nothing was created.
-    Refused {
-        status: u16,
-        message: String,
-    },
-    /// The request may have been processed; the answer is lost.
+    /// The request may have been processed; the answer is lost or says nothing of its documents.
     Unknown(String),
 }
 
@@ -74,6 +69,14 @@ impl QboClient {
             retry: RetryPolicy::standard(5),
             jitter: std::sync::Mutex::new(Jitter::from_entropy()),
         })
+    }
+
+    /// The same client with another limit on one request (`[posting] request_timeout_seconds`): past
+    /// it a write's outcome is unknown.
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<QboClient, TargetError> {
+        self.http = crate::targets::vendor_http(timeout)
+            .map_err(|e| TargetError::Setup(format!("cannot build an HTTP client: {e}")))?;
+        Ok(self)
     }
 
     /// Runs a query (`SELECT * FROM Account ...`), retrying what is safe to retry.
@@ -173,7 +176,9 @@ impl QboClient {
     }
 
     /// Posts a batch under `request_id`. A 429 or a refused token is waited out and tried again (the
-    /// service did not process it); anything after the request may have been processed is `Unknown`.
+    /// service did not process it); anything after the request may have been processed is `Unknown`,
+    /// a 4xx too: a 400, 408 or 409 for the whole batch can come after its items were committed
+    /// (a gateway timing out, a proxy), and says nothing of any one document.
     pub async fn batch(
         &self,
         request_id: &str,
@@ -192,12 +197,6 @@ impl QboClient {
                         Err(e) => {
                             WriteResult::Unknown(format!("the batch answer is not QuickBooks' JSON ({e})"))
                         }
-                    });
-                }
-                Exchange::Answer(status, body) if status.is_client_error() => {
-                    return Ok(WriteResult::Refused {
-                        status: status.as_u16(),
-                        message: fault_text(status, &body),
                     });
                 }
                 Exchange::Answer(status, body) => {

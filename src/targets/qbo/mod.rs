@@ -36,13 +36,28 @@ pub struct ChartAccount {
 }
 
 /// The company's references, read once per run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Company {
     pub accounts_by_number: HashMap<String, ChartAccount>,
     pub customers: HashMap<String, (String, bool)>,
     pub classes: HashMap<String, (String, bool)>,
     pub departments: HashMap<String, (String, bool)>,
-    pub home_currency: Option<String>,
+    /// The company's home currency (`Preferences.CurrencyPrefs.HomeCurrency`), or why it is not
+    /// known. Unknown holds every entry (`currency_unknown`): money never goes out in a guessed
+    /// currency.
+    pub home_currency: Result<String, String>,
+}
+
+impl Default for Company {
+    fn default() -> Company {
+        Company {
+            accounts_by_number: HashMap::new(),
+            customers: HashMap::new(),
+            classes: HashMap::new(),
+            departments: HashMap::new(),
+            home_currency: Err("not read".into()),
+        }
+    }
 }
 
 impl Company {
@@ -73,14 +88,15 @@ impl Company {
             }
         }
         company.home_currency = match client.preferences().await {
-            Ok(preferences) => {
-                preferences["CurrencyPrefs"]["HomeCurrency"]["value"].as_str().map(str::to_owned)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read QuickBooks' home currency; entries are sent in their own currency");
-                None
-            }
+            Ok(preferences) => match preferences["CurrencyPrefs"]["HomeCurrency"]["value"].as_str() {
+                Some(code) if !code.trim().is_empty() => Ok(code.trim().to_ascii_uppercase()),
+                _ => Err("QuickBooks' preferences do not name a home currency".to_owned()),
+            },
+            Err(e) => Err(format!("QuickBooks' preferences could not be read ({e})")),
         };
+        if let Err(reason) = &company.home_currency {
+            tracing::warn!(%reason, "QuickBooks' home currency is not known; every entry is held until it is");
+        }
         Ok(company)
     }
 }
@@ -220,16 +236,23 @@ impl Target for QboTarget {
     }
 
     fn hold_reason(&self, entry: &BalancedEntry) -> Option<Hold> {
-        if let Some(home) = &self.company.home_currency
-            && home != entry.currency().as_str()
-        {
-            return Some(hold(
-                "currency_mismatch",
-                format!(
-                    "the entry is in {} and the QuickBooks company keeps its books in {home}",
-                    entry.currency()
-                ),
-            ));
+        match &self.company.home_currency {
+            Ok(home) if home != entry.currency().as_str() => {
+                return Some(hold(
+                    "currency_mismatch",
+                    format!(
+                        "the entry is in {} and the QuickBooks company keeps its books in {home}",
+                        entry.currency()
+                    ),
+                ));
+            }
+            Ok(_) => {}
+            Err(reason) => {
+                return Some(hold(
+                    "currency_unknown",
+                    format!("{reason}; the entry ({}) is sent once the company's currency is known", entry.currency()),
+                ));
+            }
         }
         let probe = Outgoing { entry: entry.clone(), token: String::new(), redate: None };
         self.journal_entry(&probe).err()
@@ -264,23 +287,24 @@ impl Target for QboTarget {
                             Some(wire::BatchItemResponse { journal_entry: Some(saved), .. }) => {
                                 SendOutcome::Confirmed { target_id: saved.id }
                             }
-                            Some(wire::BatchItemResponse { fault: Some(fault), .. }) => {
+                            // Only a validation fault for this very item proves it was not
+                            // created; a SystemFault (10000) can come after the commit.
+                            Some(wire::BatchItemResponse { fault: Some(fault), .. }) if fault.is_validation() => {
                                 SendOutcome::Refused {
                                     message: fault.describe(),
                                     closed_period: fault.has_code(PERIOD_CLOSED),
                                 }
                             }
+                            Some(wire::BatchItemResponse { fault: Some(fault), .. }) => SendOutcome::Unknown {
+                                reason: format!(
+                                    "QuickBooks answered this entry with a {} ({}), which does not say it was not saved",
+                                    fault.kind.as_deref().unwrap_or("fault"),
+                                    fault.describe()
+                                ),
+                            },
                             _ => SendOutcome::Unknown {
                                 reason: "the batch answer did not mention this entry".into(),
                             },
-                        });
-                    }
-                }
-                WriteResult::Refused { status, message } => {
-                    for slot in outcomes.iter_mut().filter(|s| s.is_none()) {
-                        *slot = Some(SendOutcome::Refused {
-                            message: format!("QuickBooks refused the batch (HTTP {status}): {message}"),
-                            closed_period: false,
                         });
                     }
                 }

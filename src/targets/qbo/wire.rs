@@ -128,6 +128,14 @@ impl Fault {
         if parts.is_empty() { self.kind.clone().unwrap_or_else(|| "fault".into()) } else { parts.join("; ") }
     }
 
+    /// Whether this is a validation fault that says what is wrong: the one answer that proves the
+    /// document it answers for was not created. A `SystemFault` (code 10000 and kin), an
+    /// authentication fault or a fault without errors proves nothing.
+    pub fn is_validation(&self) -> bool {
+        self.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("ValidationFault"))
+            && !self.errors.is_empty()
+    }
+
     pub fn has_code(&self, code: &str) -> bool {
         self.errors.iter().any(|e| e.code.as_deref() == Some(code))
     }

@@ -67,16 +67,28 @@ pub fn document(
     entry: &BalancedEntry,
     redate: Option<NaiveDate>,
 ) -> Result<Document, Hold> {
-    if let Some(base) = &chart.base_currency
-        && !base.eq_ignore_ascii_case(entry.currency().as_str())
-    {
-        return Err(hold(
-            "currency_mismatch",
-            format!(
-                "the entry is in {} and the Xero organisation keeps its books in {base}",
-                entry.currency()
-            ),
-        ));
+    match &chart.base_currency {
+        Some(base) if !base.eq_ignore_ascii_case(entry.currency().as_str()) => {
+            return Err(hold(
+                "currency_mismatch",
+                format!(
+                    "the entry is in {} and the Xero organisation keeps its books in {base}",
+                    entry.currency()
+                ),
+            ));
+        }
+        Some(_) => {}
+        // Never a guessed currency: held until the organisation names its base currency.
+        None => {
+            return Err(hold(
+                "currency_unknown",
+                format!(
+                    "the Xero organisation's base currency is not known (its Organisation answer named none); \
+                     the entry ({}) is sent once it is",
+                    entry.currency()
+                ),
+            ));
+        }
     }
     let tracking = chart.tracking(&mapping.dimensions).map_err(unknown_account)?;
     let mut accounts = Vec::with_capacity(entry.lines().len());

@@ -55,7 +55,9 @@ pub const WINDOWS: [Window; 2] = [
 pub enum WriteResult {
     /// `200` with Xero's body.
     Answered(Vec<u8>),
-    /// A 4xx answer: Xero read the request and refused all or part of it (the body says which).
+    /// A 4xx answer (not 401/409/429). Only a `ValidationException` naming an element with its
+    /// validation errors proves anything (that element was not saved): `outcome` reads it; any
+    /// other 4xx, which a proxy or gateway may give after Xero saved the request, is unknown.
     Refused { status: u16, body: Vec<u8> },
     /// The request may have been processed; its answer is lost.
     Unknown(String),
@@ -113,6 +115,14 @@ impl XeroClient {
             jitter: std::sync::Mutex::new(Jitter::from_entropy()),
             counts: std::sync::Mutex::new(CallCounts::default()),
         })
+    }
+
+    /// The same client with another limit on one request (`[posting] request_timeout_seconds`): past
+    /// it a write's outcome is unknown.
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<XeroClient, TargetError> {
+        self.http = crate::targets::vendor_http(timeout)
+            .map_err(|e| TargetError::Setup(format!("cannot build an HTTP client: {e}")))?;
+        Ok(self)
     }
 
     pub fn tenant_id(&self) -> &str {

@@ -55,8 +55,9 @@ pub async fn open(
     tenant_id: String,
     mappings: Arc<MappingSet>,
     pause: Pause,
+    request_timeout: std::time::Duration,
 ) -> Result<XeroTarget, TargetError> {
-    let client = XeroClient::new(&config.api_base, tenant_id, tokens, pause)?;
+    let client = XeroClient::new(&config.api_base, tenant_id, tokens, pause)?.with_timeout(request_timeout)?;
     let chart = Chart::read(&client, &mappings).await?;
     Ok(XeroTarget { client, chart, mappings })
 }
@@ -70,7 +71,8 @@ pub async fn check_chart(
     mappings: Arc<MappingSet>,
     pause: Pause,
 ) -> Result<Vec<ChartFinding>, TargetError> {
-    Ok(open(config, tokens, tenant_id, mappings, pause).await?.check_chart())
+    let timeout = crate::config::PostingConfig::default().request_timeout;
+    Ok(open(config, tokens, tenant_id, mappings, pause, timeout).await?.check_chart())
 }
 
 impl XeroTarget {

@@ -6,6 +6,11 @@
 //! Had Xero ignored the flag, a `400 ValidationException` would list only the failing elements
 //! while the others were saved (reference B.2): those are refused, and every entry the answer
 //! does not mention is `Unknown`, so the engine looks it up and finds its id; no id is lost.
+//!
+//! Only a validation error for the very element proves that document was not created. Every
+//! other answer (a 400 that is not a `ValidationException` listing the element, 408, 409, any
+//! other 4xx, an element marked ERROR with no validation error) is `Unknown`: a proxy's 4xx or a
+//! timeout can come after Xero saved the request.
 
 use serde::de::DeserializeOwned;
 
@@ -99,10 +104,10 @@ pub fn outcomes<T: Element>(result: WriteResult, sent: &[Sent<'_>]) -> Vec<SendO
                         },
                     })
                     .collect(),
-                None => {
-                    let message = format!("Xero refused the request: {}", wire::error_text(status, &body));
-                    vec![SendOutcome::Refused { message, closed_period: false }; sent.len()]
-                }
+                None => unknown(&format!(
+                    "Xero answered the request with {}, which does not say what became of each entry",
+                    wire::error_text(status, &body)
+                )),
             }
         }
     }
@@ -134,16 +139,17 @@ fn answered<T: Element>(elements: &[T], index: usize, sent: &Sent<'_>) -> SendOu
     }
 }
 
+/// A refusal when the element carries readable validation errors; otherwise nothing is proven.
 fn refused<T: Element>(element: &T) -> SendOutcome {
     let messages: Vec<&str> =
         element.errors().iter().map(|m| m.message.trim()).filter(|m| !m.is_empty()).collect();
+    if messages.is_empty() {
+        return SendOutcome::Unknown {
+            reason: "Xero marked the entry as an error without a validation message".to_owned(),
+        };
+    }
     let closed_period = messages.iter().any(|m| m.to_ascii_lowercase().contains("lock date"));
-    let message = if messages.is_empty() {
-        "Xero refused the entry without a message".to_owned()
-    } else {
-        messages.join("; ")
-    };
-    SendOutcome::Refused { message, closed_period }
+    SendOutcome::Refused { message: messages.join("; "), closed_period }
 }
 
 #[cfg(test)]
@@ -222,7 +228,23 @@ mod tests {
             WriteResult::Refused { status: 400, body: unreadable.to_vec() },
             &sent(),
         );
-        assert!(got.iter().all(|o| matches!(o, SendOutcome::Refused { message, .. } if message.contains("PostDataInvalidException"))));
+        assert!(
+            got.iter().all(|o| matches!(o, SendOutcome::Unknown { reason } if reason.contains("PostDataInvalidException"))),
+            "a 400 that lists no element proves nothing of any entry: {got:?}"
+        );
+        for status in [400, 408, 409, 404] {
+            let got = outcomes::<SavedJournal>(
+                WriteResult::Refused { status, body: b"<html>gateway</html>".to_vec() },
+                &sent(),
+            );
+            assert!(got.iter().all(|o| matches!(o, SendOutcome::Unknown { .. })), "{status}: {got:?}");
+        }
+        let silent = format!(
+            r#"{{"Id":"x","Status":"OK","ManualJournals":[{}]}}"#,
+            journal(KEY_A, "DOC-A", wire::EMPTY_GUID, "ERROR", &[])
+        );
+        let got = outcomes::<SavedJournal>(WriteResult::Answered(silent.into_bytes()), &sent()[..1]);
+        assert!(matches!(&got[0], SendOutcome::Unknown { .. }), "an ERROR with no message: {got:?}");
 
         let lost = outcomes::<SavedJournal>(WriteResult::Answered(b"<html>".to_vec()), &sent());
         assert!(lost.iter().all(|o| matches!(o, SendOutcome::Unknown { .. })));

@@ -1,0 +1,109 @@
+//! Issue 15, item 1 and 2 against QuickBooks: answers that do not prove "not created" are never
+//! taken for it, a refused entry is looked up before it is sent again, and an answer lost for a
+//! whole batch is asked again in the identical request (the same `requestid`).
+
+use serde_json::Value;
+
+use super::common::Harness;
+use super::support::{books, connect, entries, served_count, world};
+use super::{MONTH, plan_json};
+
+async fn planned(h: &Harness) -> usize {
+    plan_json(&h.run(&["plan", "--format", "json"]).await)["entries"].as_array().expect("entries").len()
+}
+
+async fn status_json(h: &Harness) -> Value {
+    serde_json::from_str(&h.run(&["status", "--format", "json"]).await.stdout).expect("status JSON")
+}
+
+/// The batch is stored, then answered 400, 408 or 409 (a gateway's answer after the commit). The
+/// old client took every such 4xx for "not created": the entries became `failed` and the next
+/// `post` sent them again under new tokens, 30 duplicates in the books.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_4xx_after_the_commit_is_never_taken_for_not_created() {
+    for status in [400, 408, 409] {
+        let h = world(MONTH).await;
+        assert_eq!(connect(&h, false).await.code, Some(0));
+        let want = planned(&h).await;
+        h.set_faults(&format!(
+            r#"[{{"service": "qbo", "method": "POST", "path": "**/batch", "nth": 1, "action": {{"status_after_commit": {status}}}}}]"#
+        ))
+        .await;
+        let post = h.run(&["post"]).await;
+        assert!(matches!(post.code, Some(0 | 1)), "{status}: {post:?}");
+        assert_eq!(h.fired().await, vec![1], "{status}");
+        assert!(!post.stdout.contains("refused"), "{status}: nothing was refused: {}", post.stdout);
+        // `entries` fails on a document number held twice.
+        assert_eq!(entries(&books(&h).await).len(), want, "{status}: {}", post.stdout);
+        h.control(reqwest::Method::DELETE, "/_sandbox/faults", None).await;
+        let again = h.run(&["post"]).await;
+        assert!(again.stdout.contains("nothing new to post"), "{status}: {}", again.stdout);
+        assert_eq!(entries(&books(&h).await).len(), want, "{status}");
+        let status_now = status_json(&h).await;
+        assert_eq!(status_now["targets"][0]["postings"]["confirmed"], want, "{status}: {status_now}");
+    }
+}
+
+/// A state file that says `failed` for entries QuickBooks holds (what the old client left after a
+/// 4xx after the commit, or an entry a person keyed by hand): the next `post` looks them up and
+/// confirms them; it never sends them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_entry_is_looked_up_before_it_is_ever_sent_again() {
+    let h = world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let want = planned(&h).await;
+    let post = h.run(&["post"]).await;
+    assert!(matches!(post.code, Some(0 | 1)), "{post:?}");
+    let url = format!("sqlite://{}", h.state_path().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("state file");
+    let marked = sqlx::query(
+        "UPDATE postings SET state = 'failed', error = 'HTTP 408' \
+         WHERE target = 'qbo' AND entry_key IN (SELECT entry_key FROM postings WHERE target = 'qbo' LIMIT 12)",
+    )
+    .execute(&pool)
+    .await
+    .expect("mark failed")
+    .rows_affected();
+    pool.close().await;
+    assert_eq!(marked, 12);
+    let batches = served_count(&h, "POST", "/batch").await;
+
+    let again = h.run(&["post"]).await;
+    assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
+    assert!(again.stdout.contains("posted 12 entries") && again.stdout.contains("0 write calls"), "{}", again.stdout);
+    assert_eq!(served_count(&h, "POST", "/batch").await, batches, "nothing was sent: {}", again.stdout);
+    assert_eq!(entries(&books(&h).await).len(), want);
+    assert_eq!(status_json(&h).await["targets"][0]["postings"]["confirmed"], want);
+}
+
+/// The whole batch's answer is lost twice after QuickBooks stored it: the identical request (the
+/// same members, order and `requestid`) goes again, QuickBooks answers it with the first answer,
+/// and nothing is looked up or sent in another composition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_batch_is_asked_again_as_the_identical_request() {
+    let h = world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let want = planned(&h).await;
+    h.set_faults(
+        r#"[{"service": "qbo", "method": "POST", "path": "**/batch", "nth": 1, "action": "drop_after_commit"},
+            {"service": "qbo", "method": "POST", "path": "**/batch", "nth": 2, "action": {"status_after_commit": 504}}]"#,
+    )
+    .await;
+    let post = h.run(&["post"]).await;
+    assert!(matches!(post.code, Some(0 | 1)), "{post:?}");
+    assert_eq!(h.fired().await, vec![1, 1]);
+    assert!(post.stdout.contains(", 0 lookups"), "{}", post.stdout);
+    assert_eq!(served_count(&h, "POST", "/batch").await, want.div_ceil(30) as u64 + 2);
+    assert_eq!(entries(&books(&h).await).len(), want, "{}", post.stdout);
+    // Each send of the first batch was recorded before it left, under the entries' first tokens.
+    let url = format!("sqlite://{}", h.state_path().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("state file");
+    let attempts: Vec<(i64, String)> =
+        sqlx::query_as("SELECT attempts, idempotency_key FROM postings WHERE target = 'qbo' AND attempts > 1")
+            .fetch_all(&pool)
+            .await
+            .expect("postings");
+    pool.close().await;
+    assert_eq!(attempts.len(), 30, "the first batch, sent three times: {attempts:?}");
+    assert!(attempts.iter().all(|(n, token)| *n == 3 && token.ends_with("g1")), "{attempts:?}");
+}
