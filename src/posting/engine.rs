@@ -205,7 +205,10 @@ pub async fn post_to<T: Target>(
     if !to_resolve.is_empty() {
         let wait = settle_wait(&to_resolve, options.settle, chrono::Utc::now());
         if !wait.is_zero() {
-            tracing::info!(wait_s = wait.as_secs_f64(), "waiting for the last run's sends to settle before looking them up");
+            tracing::info!(
+                wait_s = wait.as_secs_f64(),
+                "waiting for the last run's sends to settle before looking them up"
+            );
             options.pause.sleep(wait).await;
         }
         match resolve(state, target, std::mem::take(&mut to_resolve), &mut summary).await {
@@ -231,7 +234,10 @@ pub async fn post_to<T: Target>(
     let mut settling: Vec<Pending> = Vec::new();
     loop {
         while !to_send.is_empty() {
-            if let Err(e) = send_batch(state, target, &mut to_send, &mut settling, &mut summary, options, batch_size).await? {
+            if let Err(e) =
+                send_batch(state, target, &mut to_send, &mut settling, &mut summary, options, batch_size)
+                    .await?
+            {
                 stop(&mut summary, e, &settling, "outcome not known; looked up on the next run");
                 summary.uncertain.extend(to_send.iter().map(|p| p.result("not sent: the run stopped")));
                 options.progress.finish();
@@ -243,7 +249,11 @@ pub async fn post_to<T: Target>(
         }
         // 3. Unknown outcomes: wait until the last of them has settled, then look them all up.
         if let Some(last) = settling.iter().filter_map(|p| p.sent_at).max() {
-            tracing::info!(entries = settling.len(), settle_s = options.settle.as_secs_f64(), "outcome not known; waiting for it to settle before a lookup");
+            tracing::info!(
+                entries = settling.len(),
+                settle_s = options.settle.as_secs_f64(),
+                "outcome not known; waiting for it to settle before a lookup"
+            );
             options.pause.sleep_until(last + options.settle).await;
         }
         match resolve(state, target, std::mem::take(&mut settling), &mut summary).await {
@@ -286,7 +296,11 @@ async fn send_batch<T: Target>(
     let mut batch: Vec<Pending> = to_send.drain(..take).collect();
     let outgoing: Vec<Outgoing> = batch
         .iter()
-        .map(|p| Outgoing { entry: p.entry.clone(), token: next_token(&p.row, kind.as_str()), redate: p.redate })
+        .map(|p| Outgoing {
+            entry: p.entry.clone(),
+            token: next_token(&p.row, kind.as_str()),
+            redate: p.redate,
+        })
         .collect();
     let moves: Vec<Move> = batch
         .iter()
@@ -313,7 +327,9 @@ async fn send_batch<T: Target>(
             }
             Err(e) => {
                 // Nothing can be said of the batch: it stays pending and is looked up next run.
-                summary.uncertain.extend(batch.iter().map(|p| p.result("not confirmed; looked up on the next run")));
+                summary
+                    .uncertain
+                    .extend(batch.iter().map(|p| p.result("not confirmed; looked up on the next run")));
                 return Ok(Err(e));
             }
         };
@@ -334,7 +350,10 @@ async fn send_batch<T: Target>(
             .zip(&outgoing)
             .flat_map(|(p, o)| {
                 [
-                    Move { error: Some(reason.clone()), ..Move::new(&p.row.header.key, Transition::LoseTrack) },
+                    Move {
+                        error: Some(reason.clone()),
+                        ..Move::new(&p.row.header.key, Transition::LoseTrack)
+                    },
                     Move { token: Some(o.token.clone()), ..Move::new(&p.row.header.key, Transition::Send) },
                 ]
             })

@@ -11,8 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::engine::{Pending, TargetSummary};
-use super::target::{LookupRequest, Target, TargetError};
 use super::outbox::Transition;
+use super::target::{LookupRequest, Target, TargetError};
 use crate::state::{Move, StateFile};
 
 /// Lookups per request to the target.

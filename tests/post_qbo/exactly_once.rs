@@ -70,7 +70,11 @@ async fn a_failed_entry_is_looked_up_before_it_is_ever_sent_again() {
 
     let again = h.run(&["post"]).await;
     assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
-    assert!(again.stdout.contains("posted 12 entries") && again.stdout.contains("0 write calls"), "{}", again.stdout);
+    assert!(
+        again.stdout.contains("posted 12 entries") && again.stdout.contains("0 write calls"),
+        "{}",
+        again.stdout
+    );
     assert_eq!(served_count(&h, "POST", "/batch").await, batches, "nothing was sent: {}", again.stdout);
     assert_eq!(entries(&books(&h).await).len(), want);
     assert_eq!(status_json(&h).await["targets"][0]["postings"]["confirmed"], want);
@@ -98,12 +102,37 @@ async fn a_lost_batch_is_asked_again_as_the_identical_request() {
     // Each send of the first batch was recorded before it left, under the entries' first tokens.
     let url = format!("sqlite://{}", h.state_path().display());
     let pool = sqlx::SqlitePool::connect(&url).await.expect("state file");
-    let attempts: Vec<(i64, String)> =
-        sqlx::query_as("SELECT attempts, idempotency_key FROM postings WHERE target = 'qbo' AND attempts > 1")
-            .fetch_all(&pool)
-            .await
-            .expect("postings");
+    let attempts: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT attempts, idempotency_key FROM postings WHERE target = 'qbo' AND attempts > 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("postings");
     pool.close().await;
     assert_eq!(attempts.len(), 30, "the first batch, sent three times: {attempts:?}");
     assert!(attempts.iter().all(|(n, token)| *n == 3 && token.ends_with("g1")), "{attempts:?}");
+}
+
+/// QuickBooks' preferences answer 500 for the whole run: the home currency is not known, so every
+/// entry is held as `currency_unknown` (the old adapter skipped the check and sent every entry
+/// without a currency, reported as USD); once the preferences can be read, they post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_home_currency_holds_every_entry_until_it_is_known() {
+    let h = world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let want = planned(&h).await;
+    h.set_faults(
+        r#"[{"service": "qbo", "method": "GET", "path": "**/preferences", "action": {"status": 500}}]"#,
+    )
+    .await;
+    let post = h.run(&["post"]).await;
+    assert_eq!(post.code, Some(1), "{post:?}");
+    assert!(post.stdout.contains("currency_unknown"), "{}", post.stdout);
+    assert!(entries(&books(&h).await).is_empty(), "nothing sent in a guessed currency");
+    assert_eq!(served_count(&h, "POST", "/batch").await, 0);
+
+    h.control(reqwest::Method::DELETE, "/_sandbox/faults", None).await;
+    let later = h.run(&["post"]).await;
+    assert!(matches!(later.code, Some(0 | 1)), "{later:?}");
+    assert_eq!(entries(&books(&h).await).len(), want, "{}", later.stdout);
 }

@@ -250,7 +250,10 @@ impl Target for QboTarget {
             Err(reason) => {
                 return Some(hold(
                     "currency_unknown",
-                    format!("{reason}; the entry ({}) is sent once the company's currency is known", entry.currency()),
+                    format!(
+                        "{reason}; the entry ({}) is sent once the company's currency is known",
+                        entry.currency()
+                    ),
                 ));
             }
         }
@@ -289,19 +292,23 @@ impl Target for QboTarget {
                             }
                             // Only a validation fault for this very item proves it was not
                             // created; a SystemFault (10000) can come after the commit.
-                            Some(wire::BatchItemResponse { fault: Some(fault), .. }) if fault.is_validation() => {
+                            Some(wire::BatchItemResponse { fault: Some(fault), .. })
+                                if fault.is_validation() =>
+                            {
                                 SendOutcome::Refused {
                                     message: fault.describe(),
                                     closed_period: fault.has_code(PERIOD_CLOSED),
                                 }
                             }
-                            Some(wire::BatchItemResponse { fault: Some(fault), .. }) => SendOutcome::Unknown {
-                                reason: format!(
-                                    "QuickBooks answered this entry with a {} ({}), which does not say it was not saved",
-                                    fault.kind.as_deref().unwrap_or("fault"),
-                                    fault.describe()
-                                ),
-                            },
+                            Some(wire::BatchItemResponse { fault: Some(fault), .. }) => {
+                                SendOutcome::Unknown {
+                                    reason: format!(
+                                        "QuickBooks answered this entry with a {} ({}), which does not say it was not saved",
+                                        fault.kind.as_deref().unwrap_or("fault"),
+                                        fault.describe()
+                                    ),
+                                }
+                            }
                             _ => SendOutcome::Unknown {
                                 reason: "the batch answer did not mention this entry".into(),
                             },

@@ -57,7 +57,8 @@ pub async fn open(
     pause: Pause,
     request_timeout: std::time::Duration,
 ) -> Result<XeroTarget, TargetError> {
-    let client = XeroClient::new(&config.api_base, tenant_id, tokens, pause)?.with_timeout(request_timeout)?;
+    let client =
+        XeroClient::new(&config.api_base, tenant_id, tokens, pause)?.with_timeout(request_timeout)?;
     let chart = Chart::read(&client, &mappings).await?;
     Ok(XeroTarget { client, chart, mappings })
 }

@@ -233,6 +233,13 @@ fn what_xero_would_refuse_is_held_with_what_to_do() {
         ("currency_mismatch", "the entry is in USD and the Xero organisation keeps its books in NZD")
     );
 
+    // An organisation that names no base currency: held, never sent in a guessed currency.
+    let mut unnamed = chart_with("USD", None, &[]);
+    unnamed.base_currency = None;
+    let held = hold_of(&unnamed, &charges);
+    assert_eq!(held.kind, "currency_unknown", "{}", held.message);
+    assert!(held.message.contains("base currency is not known"), "{}", held.message);
+
     let held = hold_of(&chart_with("USD", Some("DEBTORS"), &[]), &charges);
     assert_eq!(held.kind, "unknown_account");
     assert!(
