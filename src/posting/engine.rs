@@ -171,15 +171,14 @@ pub async fn post_to<T: Target>(
     options: &PostOptions<'_>,
 ) -> Result<TargetSummary, PostError> {
     let kind = target.kind();
+    let counts = state.posting_counts().await?;
     let mut summary = TargetSummary {
-        already_posted: state
-            .posting_counts()
-            .await?
-            .get(&(kind, PostingState::Confirmed))
-            .copied()
-            .unwrap_or(0),
+        already_posted: counts.get(&(kind, PostingState::Confirmed)).copied().unwrap_or(0),
         ..TargetSummary::default()
     };
+    // Nothing was ever sent to this company from this state file: it may still hold entries a
+    // lost or replaced state file made (keys and document numbers are deterministic).
+    let first_post = !options.dry_run && state.adoption_due(kind).await?;
     let mut to_resolve = Vec::new();
     let mut to_send = Vec::new();
     for row in state.outbox(kind).await? {
@@ -199,6 +198,21 @@ pub async fn post_to<T: Target>(
         return Ok(summary);
     }
 
+    let mut adopting = false;
+    if first_post {
+        match target.holds_documents().await {
+            Ok(true) => {
+                tracing::info!(target = %kind, entries = to_send.len(), "first post from this state file to a company that holds documents: looking up what it already holds of ours");
+                to_resolve.append(&mut to_send);
+                adopting = true;
+            }
+            Ok(false) => state.set_adopted(kind).await?,
+            Err(e) => {
+                stop(&mut summary, e, &[], "not sent");
+                return Ok(summary);
+            }
+        }
+    }
     options.progress.set_total((to_send.len() + to_resolve.len()) as u64, "entries");
     tracing::info!(target = %kind, to_send = to_send.len(), to_look_up = to_resolve.len(), "posting");
     // 1. Resolve what may already be there, once its last send has settled.
@@ -212,7 +226,12 @@ pub async fn post_to<T: Target>(
             options.pause.sleep(wait).await;
         }
         match resolve(state, target, std::mem::take(&mut to_resolve), &mut summary).await {
-            Ok(absent) => to_send.extend(absent),
+            Ok(absent) => {
+                if adopting {
+                    state.set_adopted(kind).await?;
+                }
+                to_send.extend(absent);
+            }
             Err((e, unresolved)) => {
                 stop(&mut summary, e, &unresolved, "not looked up");
                 options.progress.finish();

@@ -92,6 +92,9 @@ pub fn next(from: Option<PostingState>, transition: Transition) -> Option<Postin
         // A refused posting is looked up before it is sent again: a refusal can come after a
         // commit we could not see, and a person may have posted it by hand.
         (Some(Pending | Uncertain | Failed), FoundByLookup) => Some(Confirmed),
+        // Adoption: before the first post from a state file, what the company already holds of
+        // ours (a lost or replaced state file made it) is confirmed, never sent again.
+        (None, FoundByLookup) => Some(Confirmed),
         // A lookup that finds nothing returns an uncertain posting to the queue by sending it.
         (Some(Uncertain), Send) => Some(Pending),
         _ => None,
@@ -122,6 +125,7 @@ mod tests {
         for t in [Send, Confirm, Refuse, LoseTrack, FoundByLookup] {
             check(Some(Confirmed), t, None);
         }
+        check(None, FoundByLookup, Some(Confirmed));
         // An answer belongs to a request in flight.
         check(None, Confirm, None);
         check(Some(Uncertain), Confirm, None);

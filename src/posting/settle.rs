@@ -15,13 +15,12 @@ use super::outbox::Transition;
 use super::target::{LookupRequest, Target, TargetError};
 use crate::state::{Move, StateFile};
 
-/// Lookups per request to the target.
-const LOOKUPS_PER_CALL: usize = 50;
-
 /// How long to wait before `rows` (sent in earlier runs) may be looked up: until the last of their
-/// sends is `settle` old. A send whose time is not recorded or cannot be read is taken as just now.
+/// sends is `settle` old. A send whose time is not recorded or cannot be read is taken as just now;
+/// a row never sent from this state file (adopted) needs no wait.
 pub(super) fn settle_wait(rows: &[Pending], settle: Duration, now: DateTime<Utc>) -> Duration {
     rows.iter()
+        .filter(|p| p.row.attempts > 0)
         .map(|p| {
             let sent = p.row.last_attempt_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok());
             match sent {
@@ -46,8 +45,9 @@ pub(super) async fn resolve<T: Target>(
 ) -> Result<Vec<Pending>, (TargetError, Vec<Pending>)> {
     let kind = target.kind();
     let mut absent = Vec::new();
+    let per_call = target.lookups_per_call().max(1);
     while !unresolved.is_empty() {
-        let take = LOOKUPS_PER_CALL.min(unresolved.len());
+        let take = per_call.min(unresolved.len());
         let requests: Vec<LookupRequest> = unresolved[..take].iter().map(Pending::lookup).collect();
         summary.lookup_calls += 1;
         let answers = match target.lookup(&requests).await {
@@ -84,4 +84,59 @@ pub(super) async fn resolve<T: Target>(
         }
     }
     Ok(absent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::PropertyId;
+    use crate::journal::{EntryKey, JournalKind};
+    use crate::posting::body::{StoredHeader, rebuild};
+    use crate::state::OutboxRow;
+
+    fn pending(attempts: u32, last: Option<&str>) -> Pending {
+        let key = EntryKey::new(&PropertyId::new("p1"), JournalKind::Charges, "2026-02-01", 1);
+        let header = StoredHeader {
+            key: key.as_str().to_owned(),
+            property_id: "p1".into(),
+            kind: "charges".into(),
+            anchor: "2026-02-01".into(),
+            seq: 1,
+            doc_number: "RC-P1-0001".into(),
+            date: "2026-02-01".into(),
+            post_month: "2026-02".into(),
+            currency: "USD".into(),
+        };
+        let body = r#"{"lines":[{"account":"receivables","side":"debit","amount":"10.00","description":""},
+            {"account":"rental_income","side":"credit","amount":"10.00","description":""}],"sources":["c1"]}"#
+            .to_owned();
+        let entry = rebuild(&header, &body).expect("example entry");
+        let row = OutboxRow {
+            header,
+            body,
+            state: None,
+            attempts,
+            token: None,
+            last_attempt_at: last.map(str::to_owned),
+        };
+        Pending { row, entry, rounds: 0, redate: None, sent_at: None }
+    }
+
+    #[test]
+    fn a_lookup_waits_until_the_last_send_has_settled() {
+        let now: DateTime<Utc> = "2026-02-01T12:00:00Z".parse().expect("time");
+        let settle = Duration::from_secs(90);
+        assert_eq!(settle_wait(&[], settle, now), Duration::ZERO);
+        // Sent 30 s ago: 60 s more. Sent two minutes ago: none. The latest send decides.
+        let recent = pending(1, Some("2026-02-01T11:59:30Z"));
+        let old = pending(2, Some("2026-02-01T11:58:00Z"));
+        assert_eq!(settle_wait(&[old], settle, now), Duration::ZERO);
+        let old = pending(2, Some("2026-02-01T11:58:00Z"));
+        assert_eq!(settle_wait(&[old, recent], settle, now), Duration::from_secs(60));
+        // A send with no readable time is taken as just now; one never sent needs no wait.
+        assert_eq!(settle_wait(&[pending(1, Some("garbled"))], settle, now), settle);
+        assert_eq!(settle_wait(&[pending(0, None)], settle, now), Duration::ZERO);
+        // A clock that went back: never more than the interval.
+        assert_eq!(settle_wait(&[pending(1, Some("2026-02-01T13:00:00Z"))], settle, now), settle);
+    }
 }

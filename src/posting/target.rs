@@ -105,4 +105,17 @@ pub trait Target {
 
     /// Looks entries up by document number and the key in their memo; one answer per request.
     async fn lookup(&mut self, requests: &[LookupRequest]) -> Result<Vec<Option<Found>>, TargetError>;
+
+    /// Most lookups one `lookup` call should carry (a target that lists everything changed in one
+    /// go answers any number at the same cost).
+    fn lookups_per_call(&self) -> usize {
+        50
+    }
+
+    /// Whether the company holds any document of the kinds the connector makes: asked before the
+    /// first post from a state file, when the company may hold entries a lost or replaced state
+    /// file made (they are then looked up and adopted, never sent again). `true` when unsure.
+    async fn holds_documents(&mut self) -> Result<bool, TargetError> {
+        Ok(true)
+    }
 }

@@ -6,6 +6,7 @@
 //! (`form.rs`) hold integer cents. Never run SQLite's JSON
 //! functions over money (they read numbers as doubles).
 
+mod adoption;
 mod drift;
 mod entries;
 pub mod form;

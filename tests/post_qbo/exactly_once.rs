@@ -136,3 +136,56 @@ async fn an_unknown_home_currency_holds_every_entry_until_it_is_known() {
     assert!(matches!(later.code, Some(0 | 1)), "{later:?}");
     assert_eq!(entries(&books(&h).await).len(), want, "{}", later.stdout);
 }
+
+/// The state file is lost after a night's post (or `--state` names a new one): a fresh state file
+/// pulls again and posts. Keys and document numbers are deterministic, so the first post from it
+/// asks each company what it already holds of ours and adopts it: nothing is sent twice (the old
+/// connector sent every entry again to Xero).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_state_file_adopts_what_the_companies_hold_and_posts_nothing_twice() {
+    let h = world(MONTH).await;
+    h.set_target("xero", "enabled", Some(true.into()));
+    h.set_target("xero", "auth", Some("client_credentials".into()));
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let want = planned(&h).await;
+    let post = h.run(&["post"]).await;
+    assert!(matches!(post.code, Some(0 | 1)), "{post:?}");
+    let xero_before = xero_documents(&h).await;
+    assert!(xero_before > 0);
+
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", h.state_path().display()));
+    }
+    let pull = h.run(&["pull"]).await;
+    assert!(matches!(pull.code, Some(0 | 1)), "{pull:?}");
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let batches = served_count(&h, "POST", "/batch").await;
+    let again = h.run(&["post"]).await;
+    assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
+    assert_eq!(
+        served_count(&h, "POST", "/batch").await,
+        batches,
+        "nothing sent to QuickBooks: {}",
+        again.stdout
+    );
+    assert_eq!(entries(&books(&h).await).len(), want);
+    assert_eq!(xero_documents(&h).await, xero_before, "nothing sent to Xero again: {}", again.stdout);
+    let status = status_json(&h).await;
+    let confirmed: Vec<u64> = status["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| t["postings"]["confirmed"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(confirmed, vec![want as u64, want as u64], "{status}");
+    // And the night after, nothing new: nothing is looked up or sent.
+    let third = h.run(&["post"]).await;
+    assert!(third.stdout.contains("nothing new to post"), "{}", third.stdout);
+}
+
+/// Manual journals and bank transactions the Xero sandbox holds.
+async fn xero_documents(h: &Harness) -> usize {
+    let state = h.control(reqwest::Method::GET, "/_sandbox/state?items=false", None).await;
+    let count = |list: &str| state["xero"][list].as_array().map_or(0, Vec::len);
+    count("manualJournals") + count("bankTransactions")
+}

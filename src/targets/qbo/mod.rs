@@ -328,6 +328,12 @@ impl Target for QboTarget {
             .collect())
     }
 
+    /// `SELECT COUNT(*) FROM JournalEntry`: one query.
+    async fn holds_documents(&mut self) -> Result<bool, TargetError> {
+        let answer = self.client.query("SELECT COUNT(*) FROM JournalEntry").await?;
+        Ok(answer["QueryResponse"]["totalCount"].as_u64().is_none_or(|n| n > 0))
+    }
+
     async fn lookup(&mut self, requests: &[LookupRequest]) -> Result<Vec<Option<Found>>, TargetError> {
         let numbers: Vec<String> =
             requests.iter().map(|r| format!("'{}'", r.doc_number.replace('\'', "\\'"))).collect();

@@ -70,6 +70,22 @@ async fn list<P: Page>(
     )))
 }
 
+/// Whether the organisation holds any manual journal or bank transaction (one record of each list).
+pub async fn holds_any(client: &XeroClient) -> Result<bool, TargetError> {
+    let params = [("page", "1".to_owned()), ("pageSize", "1".to_owned())];
+    let body = client.get("ManualJournals", &params, None).await?;
+    let journals: JournalsAnswer = serde_json::from_slice(&body)
+        .map_err(|e| TargetError::Protocol(format!("Xero's list of ManualJournals is not its JSON: {e}")))?;
+    if !journals.manual_journals.is_empty() {
+        return Ok(true);
+    }
+    let body = client.get("BankTransactions", &params, None).await?;
+    let banks: BankTransactionsAnswer = serde_json::from_slice(&body).map_err(|e| {
+        TargetError::Protocol(format!("Xero's list of BankTransactions is not its JSON: {e}"))
+    })?;
+    Ok(!banks.bank_transactions.is_empty())
+}
+
 pub async fn lookup(
     client: &XeroClient,
     requests: &[LookupRequest],

@@ -210,4 +210,15 @@ impl Target for XeroTarget {
     async fn lookup(&mut self, requests: &[LookupRequest]) -> Result<Vec<Option<Found>>, TargetError> {
         lookup::lookup(&self.client, requests).await
     }
+
+    /// A lookup lists what changed since the earliest attempt whatever the number of entries: all
+    /// of them in one go.
+    fn lookups_per_call(&self) -> usize {
+        usize::MAX
+    }
+
+    /// The first record of each list: two calls.
+    async fn holds_documents(&mut self) -> Result<bool, TargetError> {
+        lookup::holds_any(&self.client).await
+    }
 }

@@ -1,0 +1,56 @@
+//! Whether a target's company has been asked, from this state file, for the entries it already
+//! holds (issue 15, item 6): a lost or replaced state file must never post again what the company
+//! holds. Keys and document numbers are deterministic, so before the first post from a state file
+//! to a company, what it holds of ours is looked up and adopted. `state_meta` keeps
+//! `adopted:<target>` once that is done; `connect` to another company clears it.
+
+use sqlx::Row;
+
+use super::{StateError, StateFile};
+use crate::targets::TargetKind;
+
+fn key(target: TargetKind) -> String {
+    format!("adopted:{}", target.as_str())
+}
+
+impl StateFile {
+    /// Whether the company of `target` must still be asked what it holds of ours: never asked
+    /// from this state file, and nothing ever sent to it from here either.
+    pub async fn adoption_due(&self, target: TargetKind) -> Result<bool, StateError> {
+        let done = sqlx::query("SELECT value FROM state_meta WHERE key = ?1")
+            .bind(key(target))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        if done.is_some() {
+            return Ok(false);
+        }
+        let postings = sqlx::query("SELECT COUNT(*) FROM postings WHERE target = ?1")
+            .bind(target.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(postings.get::<i64, _>(0) == 0)
+    }
+
+    /// Records that the company of `target` was asked (and what it held adopted).
+    pub async fn set_adopted(&self, target: TargetKind) -> Result<(), StateError> {
+        sqlx::query("INSERT OR REPLACE INTO state_meta (key, value) VALUES (?1, ?2)")
+            .bind(key(target))
+            .bind(super::timestamp(chrono::Utc::now()))
+            .execute(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(())
+    }
+
+    /// Forgets that the company of `target` was asked: the next post asks again (a new company).
+    pub async fn clear_adopted(&self, target: TargetKind) -> Result<(), StateError> {
+        sqlx::query("DELETE FROM state_meta WHERE key = ?1")
+            .bind(key(target))
+            .execute(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(())
+    }
+}
