@@ -1,7 +1,9 @@
 //! The company's books: the name lists (`company`), the journal entries with their deleted ones
 //! (for Change Data Capture), and the answers remembered per `requestid`. Every operation on them
 //! runs under one lock, so a request's check, its write and the remembering of its answer are one
-//! step and a replay can never race the original.
+//! step and a replay can never race the original. An entry created under a `visible_after_ms`
+//! fault rule is hidden from reads (`visible_entries`, `get_visible`) until its time has come;
+//! writes and the control endpoints see every entry.
 //!
 //! Invariants: `SyncToken` and `LastUpdatedTime` move forward on every change; an entry's `Id` is
 //! never reused; a remembered answer is returned byte for byte.

@@ -1,6 +1,8 @@
 //! The Xero organisation's books as the sandbox holds them: the chart of accounts (whose status
 //! a bookkeeper can change), contacts, tracking categories, the lock date, and the manual
-//! journals and bank transactions created through the API.
+//! journals and bank transactions created through the API. A document created under a
+//! `visible_after_ms` fault rule is hidden from reads (`visible_journals`, `is_visible`) until its
+//! time has come; writes and the control endpoints see every document.
 //!
 //! Invariants: every stored journal and bank transaction passed validation when it was last saved
 //! through the API (a control-endpoint edit is validated too); ids are unique; `updated_at` only
