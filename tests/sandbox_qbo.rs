@@ -16,6 +16,8 @@ mod cdc;
 mod control;
 #[path = "sandbox_qbo/entries.rs"]
 mod entries;
+#[path = "sandbox_qbo/faults.rs"]
+mod faults;
 #[path = "sandbox_qbo/limits.rs"]
 mod limits;
 #[path = "sandbox_qbo/oauth.rs"]

@@ -8,6 +8,8 @@ mod support;
 mod bank;
 #[path = "sandbox_xero/control.rs"]
 mod control;
+#[path = "sandbox_xero/faults.rs"]
+mod faults;
 #[path = "sandbox_xero/generated.rs"]
 mod generated;
 #[path = "sandbox_xero/journals.rs"]

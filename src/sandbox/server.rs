@@ -23,8 +23,8 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use super::entrata::error::ApiError;
-use super::faults::FaultAction;
 use super::faults::bodies::fault_response;
+use super::faults::{FaultAction, ReadLag, commit};
 use super::paths::{self, Service};
 use super::shared::{Shared, lock};
 use super::{control, entrata, qbo, xero};
@@ -172,9 +172,23 @@ async fn handle(
                     return std::future::pending().await;
                 }
                 FaultAction::StatusAfterCommit { status } => {
+                    let headers = request.headers().clone();
                     let _committed = route(router, request).await;
-                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-                    fault_response(service, status, 1, shared.clock.now())
+                    commit::status_after(service, status, &headers, shared.clock.now())
+                }
+                FaultAction::SystemFaultAfterCommit => {
+                    let committed = route(router, request).await;
+                    commit::system_fault(committed, &path, shared.clock.now()).await
+                }
+                FaultAction::CommitAfter { ms } => {
+                    let now = shared.clock.now();
+                    commit::commit_later(service, request, ms, now, move |request| route(router, request))
+                        .await
+                }
+                FaultAction::VisibleAfter { ms } => {
+                    let mut request = request;
+                    request.extensions_mut().insert(ReadLag { ms });
+                    route(router, request).await
                 }
                 FaultAction::DropAfterCommit => {
                     let _committed = route(router, request).await;

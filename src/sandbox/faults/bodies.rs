@@ -29,6 +29,52 @@ pub fn fault_response(
     response
 }
 
+/// What the service answers with `status` after it has done the work (`status_after_commit`): as
+/// [`fault_response`], except that no 4xx reads as "this document was refused". QuickBooks' 400
+/// is a `SystemFault` (10000) and its other 4xx (408, 409, 404, ...) the gateway's lower-case
+/// `fault` of type `SERVICE`, as its 500s come through the gateway; Xero's 400, 408 and 409 are
+/// problem JSON (409 is Xero's answer while a request under the same `Idempotency-Key` is still
+/// being processed), never a `ValidationException`. 401, 403 and 429 are as [`fault_response`]:
+/// they do not speak of a document either.
+pub fn after_commit_response(
+    service: Service,
+    status: StatusCode,
+    idempotency_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Response {
+    let code = status.as_u16();
+    if !status.is_client_error() || matches!(code, 401 | 403 | 429) {
+        return fault_response(service, status, 1, now);
+    }
+    match service {
+        Service::Qbo if code == 400 => crate::sandbox::qbo::fault::Fault::system(status).into_response(now),
+        Service::Qbo => {
+            let reason = status.canonical_reason().unwrap_or("Error").replace(' ', "");
+            let body = json!({"warnings": null, "intuitObject": null,
+                "fault": {"error": [{"message": format!("message={reason}; errorCode=003100; statusCode={code}"),
+                    "detail": null, "code": "3100", "element": null}], "type": "SERVICE"},
+                "report": null, "queryResponse": null, "batchItemResponse": [], "attachableResponse": [],
+                "syncErrorResponse": null, "requestId": null, "time": now.timestamp_millis(), "status": null, "cdcresponse": []});
+            (status, axum::Json(body)).into_response()
+        }
+        Service::Xero => {
+            use crate::sandbox::xero::wire::problem;
+            match code {
+                409 => {
+                    let key = idempotency_key.unwrap_or_default();
+                    problem(status, &format!("A request with Idempotency Key {key} is still being processed"))
+                }
+                400 => problem(
+                    status,
+                    "An error occurred in Xero. Check the API Status page http://status.developer.xero.com for current service status.",
+                ),
+                _ => problem(status, status.canonical_reason().unwrap_or("Error")),
+            }
+        }
+        Service::Entrata | Service::Oauth => fault_response(service, status, 1, now),
+    }
+}
+
 fn qbo(status: StatusCode, now: DateTime<Utc>) -> Response {
     let time = crate::sandbox::qbo::time::response_time(now);
     match status.as_u16() {

@@ -24,9 +24,7 @@ pub(super) fn check_rule(rule: &FaultRule, at: &str) -> Result<(), FaultsError> 
     {
         return Err(invalid(at, "field \"probability\": 0 never fires; give a number above 0, up to 1"));
     }
-    if let FaultAction::Delay { ms: 0 } = rule.action {
-        return Err(invalid(format!("{at}.action"), "\"delay_ms\": 0 delays nothing; give at least 1"));
-    }
+    check_action(rule, &format!("{at}.action"))?;
     if let Some(glob) = &rule.path
         && !glob_can_reach(glob, rule.service)
     {
@@ -37,6 +35,55 @@ pub(super) fn check_rule(rule: &FaultRule, at: &str) -> Result<(), FaultsError> 
                 service_name(rule.service),
                 prefixes(rule.service).join(" or ")
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// The actions that only mean something on some services or on writes.
+fn check_action(rule: &FaultRule, at: &str) -> Result<(), FaultsError> {
+    let (name, ms) = match rule.action {
+        FaultAction::Delay { ms } => ("delay_ms", Some(ms)),
+        FaultAction::CommitAfter { ms } => ("commit_after_ms", Some(ms)),
+        FaultAction::VisibleAfter { ms } => ("visible_after_ms", Some(ms)),
+        FaultAction::SystemFaultAfterCommit => ("system_fault_after_commit", None),
+        _ => return Ok(()),
+    };
+    if ms == Some(0) {
+        let what = if name == "visible_after_ms" { "hides nothing" } else { "delays nothing" };
+        return Err(invalid(at, format!("\"{name}\": 0 {what}; give at least 1")));
+    }
+    let service = service_name(rule.service);
+    match rule.action {
+        FaultAction::VisibleAfter { .. } if !matches!(rule.service, Service::Qbo | Service::Xero) => {
+            return Err(invalid(
+                at,
+                format!(
+                    "\"{name}\": {service} has no read lag in the sandbox; only qbo and xero writes can be hidden from reads"
+                ),
+            ));
+        }
+        FaultAction::SystemFaultAfterCommit if rule.service != Service::Qbo => {
+            return Err(invalid(
+                at,
+                format!(
+                    "\"{name}\" is QuickBooks' SystemFault, and this rule is for {service}; use {{\"status_after_commit\": 500}}"
+                ),
+            ));
+        }
+        _ => {}
+    }
+    // A read commits nothing, and a delete creates nothing that could be hidden.
+    let (idle, does): (&[&str], &str) = match name {
+        "delay_ms" => (&[], ""),
+        "visible_after_ms" => (&["GET", "HEAD", "OPTIONS", "DELETE"], "creates"),
+        _ => (&["GET", "HEAD", "OPTIONS"], "commits"),
+    };
+    if let Some(method) = rule.method.as_deref().filter(|m| idle.contains(m)) {
+        let instead = if name == "commit_after_ms" { "; use {\"delay_ms\": N}" } else { "" };
+        return Err(invalid(
+            at,
+            format!("\"{name}\" on {method} requests does nothing: a {method} {does} nothing{instead}"),
         ));
     }
     Ok(())

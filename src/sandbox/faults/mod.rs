@@ -13,6 +13,8 @@
 //!     {"service": "entrata", "method": "POST", "path": "**/leases", "action": "drop_after_commit"},
 //!     {"service": "entrata", "path": "**/charges", "probability": 0.1, "action": {"delay_ms": 1500}},
 //!     {"service": "entrata", "path": "**/payments", "nth": 1, "action": "expire_token"},
+//!     {"service": "qbo", "method": "POST", "path": "**/batch", "nth": 1, "action": {"commit_after_ms": 400}},
+//!     {"service": "xero", "method": "PUT", "path": "**/ManualJournals", "action": {"visible_after_ms": 5000}},
 //!     {"service": "qbo", "action": {"status": 429, "retry_after_s": 5}}
 //!   ]
 //! }
@@ -37,7 +39,18 @@
 //!   S instead of its response: a 5xx from a proxy after the work was done),
 //!   `"expire_token"` (expire the caller's token, then handle, so it gets `token_expired`),
 //!   `"garbled"` (answer 200 with an HTML page instead of the API's JSON, as a misbehaving proxy
-//!   does).
+//!   does), `{"commit_after_ms": N}` (no answer for N ms of real time, then handle the request,
+//!   committing it even if the client has given up meanwhile, and answer if it is still there),
+//!   `{"visible_after_ms": N}` (QuickBooks and Xero writes: handle at once, but what the write
+//!   creates is hidden from reads - QBO `query`, `GET journalentry/{id}`, CDC; Xero `GET
+//!   ManualJournals`/`BankTransactions`, by id or list - until N ms of the sandbox clock after it
+//!   was created), `"system_fault_after_commit"` (QuickBooks only: handle the request, then answer
+//!   a `SystemFault` 10000 - on every item of a batch answer, or as a 500). After a commit,
+//!   `status_after_commit` never answers a body that reads as a refused document: QuickBooks' 4xx
+//!   are a `SystemFault` or the gateway's `fault`, Xero's are problem JSON (`bodies`).
+//!   `commit_after_ms`, `visible_after_ms` and `system_fault_after_commit` are refused on rules
+//!   that can only match reads (`GET`, `HEAD`, `OPTIONS`), and the last two on services that
+//!   cannot honour them.
 //!
 //! Rules are tried in order: the first whose service, method and path match, whose trigger fires
 //! and whose `times` is not used up wins. Every rule whose service, method and path match counts
@@ -45,17 +58,20 @@
 //! among other rules.
 //!
 //! A rule that could never do anything is refused, naming it (`check`): an unknown method, a path
-//! glob that cannot reach its service's paths, `probability: 0`, `delay_ms: 0`, `times`/`nth`/
+//! glob that cannot reach its service's paths, `probability: 0`, a duration of 0, `times`/`nth`/
 //! `every` of 0, a rule shadowed by an earlier one that always fires. A plan *file* with no rules
 //! is refused too (`parse_fault_file`). The user-facing description is `fixtures/README.md`.
 
+mod action;
 pub mod bodies;
 mod check;
+pub mod commit;
 mod glob;
 
 use serde_json::{Map, Value, json};
 
 use super::paths::Service;
+pub use action::{FaultAction, ReadLag};
 pub use check::{METHODS, parse_fault_file};
 pub use glob::glob_matches;
 
@@ -87,17 +103,6 @@ pub enum Trigger {
     Nth(u64),
     Every(u64),
     Probability(f64),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultAction {
-    Status { status: u16, retry_after_s: u32 },
-    Delay { ms: u64 },
-    Reset,
-    DropAfterCommit,
-    StatusAfterCommit { status: u16 },
-    ExpireToken,
-    Garbled,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,7 +190,8 @@ fn parse_rule(value: &Value, at: &str) -> Result<FaultRule, FaultsError> {
     }
     let trigger = parse_trigger(rule, at)?;
     let times = positive(rule, "times", at)?;
-    let action = parse_action(rule.get("action").ok_or_else(|| invalid(at, "missing \"action\""))?, at)?;
+    let action =
+        action::parse_action(rule.get("action").ok_or_else(|| invalid(at, "missing \"action\""))?, at)?;
     Ok(FaultRule { service, method, path, trigger, times, action })
 }
 
@@ -214,67 +220,6 @@ fn parse_trigger(rule: &Map<String, Value>, at: &str) -> Result<Trigger, FaultsE
         [] => Ok(Trigger::Always),
         [one] => Ok(*one),
         _ => Err(invalid(at, "give at most one of \"nth\", \"every\", \"probability\"")),
-    }
-}
-
-fn parse_action(value: &Value, at: &str) -> Result<FaultAction, FaultsError> {
-    let at = format!("{at}.action");
-    match value {
-        Value::String(name) => match name.as_str() {
-            "reset" => Ok(FaultAction::Reset),
-            "drop_after_commit" => Ok(FaultAction::DropAfterCommit),
-            "expire_token" => Ok(FaultAction::ExpireToken),
-            "garbled" => Ok(FaultAction::Garbled),
-            other => Err(invalid(
-                at,
-                format!(
-                    "unknown action \"{other}\" (reset, drop_after_commit, expire_token, garbled, {{\"status\": N}}, {{\"delay_ms\": N}})"
-                ),
-            )),
-        },
-        Value::Object(object) => {
-            let keys: Vec<&str> = object.keys().map(String::as_str).collect();
-            match keys.as_slice() {
-                ["status_after_commit"] => {
-                    let status = object
-                        .get("status_after_commit")
-                        .and_then(Value::as_u64)
-                        .filter(|s| (400..=599).contains(s))
-                        .and_then(|s| u16::try_from(s).ok())
-                        .ok_or_else(|| {
-                            invalid(&at, "\"status_after_commit\": expected an HTTP error status, 400 to 599")
-                        })?;
-                    Ok(FaultAction::StatusAfterCommit { status })
-                }
-                ["delay_ms"] => match object.get("delay_ms").and_then(Value::as_u64) {
-                    Some(ms) if ms <= MAX_DELAY_MS => Ok(FaultAction::Delay { ms }),
-                    _ => Err(invalid(
-                        at,
-                        format!("\"delay_ms\": expected an integer from 0 to {MAX_DELAY_MS}"),
-                    )),
-                },
-                ["status"] | ["retry_after_s", "status"] | ["status", "retry_after_s"] => {
-                    let status =
-                        object.get("status").and_then(Value::as_u64).filter(|s| (400..=599).contains(s));
-                    let status = status.ok_or_else(|| {
-                        invalid(&at, "\"status\": expected an HTTP error status, 400 to 599")
-                    })?;
-                    let retry_after_s = match object.get("retry_after_s") {
-                        None => 1,
-                        Some(v) => v.as_u64().and_then(|s| u32::try_from(s).ok()).ok_or_else(|| {
-                            invalid(&at, "\"retry_after_s\": expected a non-negative integer")
-                        })?,
-                    };
-                    // Checked by the range filter above.
-                    Ok(FaultAction::Status { status: u16::try_from(status).unwrap_or(500), retry_after_s })
-                }
-                _ => Err(invalid(
-                    at,
-                    "expected {\"status\": N} (optionally with \"retry_after_s\") or {\"delay_ms\": N}",
-                )),
-            }
-        }
-        _ => Err(invalid(at, "expected a string or an object")),
     }
 }
 
@@ -354,15 +299,7 @@ impl FaultEngine {
                         Trigger::Probability(p) => json!({"probability": p}),
                     },
                     "times": rule.times,
-                    "action": match rule.action {
-                        FaultAction::Status { status, retry_after_s } => json!({"status": status, "retry_after_s": retry_after_s}),
-                        FaultAction::Delay { ms } => json!({"delay_ms": ms}),
-                        FaultAction::Reset => json!("reset"),
-                        FaultAction::DropAfterCommit => json!("drop_after_commit"),
-                        FaultAction::StatusAfterCommit { status } => json!({"status_after_commit": status}),
-                        FaultAction::ExpireToken => json!("expire_token"),
-                        FaultAction::Garbled => json!("garbled"),
-                    },
+                    "action": rule.action.describe(),
                     "matched": self.matched[i],
                     "fired": self.fired[i],
                 })

@@ -81,6 +81,113 @@ fn parses_actions() {
     );
 }
 
+/// The actions that commit and then misbehave: parsed, and written back as the plan spells them.
+#[test]
+fn parses_and_describes_the_after_commit_actions() {
+    let json = r#"[
+        {"service": "qbo", "method": "POST", "path": "**/batch", "nth": 1, "action": {"commit_after_ms": 400}},
+        {"service": "xero", "method": "PUT", "action": {"visible_after_ms": 1500}},
+        {"service": "qbo", "method": "post", "path": "**/journalentry", "action": "system_fault_after_commit"},
+        {"service": "xero", "action": {"status_after_commit": 409}},
+        {"service": "entrata", "method": "POST", "action": {"commit_after_ms": 1}}]"#;
+    let parsed = plan(json);
+    let actions: Vec<FaultAction> = parsed.rules.iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        [
+            FaultAction::CommitAfter { ms: 400 },
+            FaultAction::VisibleAfter { ms: 1500 },
+            FaultAction::SystemFaultAfterCommit,
+            FaultAction::StatusAfterCommit { status: 409 },
+            FaultAction::CommitAfter { ms: 1 },
+        ]
+    );
+    let described = FaultEngine::new(parsed.clone()).describe();
+    let written: Vec<Value> =
+        described["rules"].as_array().expect("rules").iter().map(|r| r["action"].clone()).collect();
+    assert_eq!(
+        written,
+        [
+            json!({"commit_after_ms": 400}),
+            json!({"visible_after_ms": 1500}),
+            json!("system_fault_after_commit"),
+            json!({"status_after_commit": 409}),
+            json!({"commit_after_ms": 1}),
+        ]
+    );
+    // What the dump writes reads back as the same actions.
+    for (action, text) in actions.iter().zip(&written) {
+        let again = format!(r#"[{{"service": "qbo", "method": "POST", "action": {text}}}]"#);
+        assert_eq!(plan(&again).rules[0].action, *action, "{again}");
+    }
+}
+
+#[test]
+fn after_commit_actions_that_could_do_nothing_are_refused() {
+    let refused = |json: &str| parse_faults(json.as_bytes()).expect_err("refused").to_string();
+    let cases = [
+        (
+            r#"[{"service": "qbo", "action": {"commit_after_ms": 0}}]"#,
+            "fault plan: rules[0].action: \"commit_after_ms\": 0 delays nothing; give at least 1",
+        ),
+        (
+            r#"[{"service": "xero", "action": {"visible_after_ms": 0}}]"#,
+            "fault plan: rules[0].action: \"visible_after_ms\": 0 hides nothing; give at least 1",
+        ),
+        (
+            r#"[{"service": "qbo", "action": {"commit_after_ms": 600001}}]"#,
+            "fault plan: rules[0].action: \"commit_after_ms\": expected an integer from 0 to 600000",
+        ),
+        (
+            r#"[{"service": "xero", "action": {"visible_after_ms": "soon"}}]"#,
+            "fault plan: rules[0].action: \"visible_after_ms\": expected an integer from 0 to 600000",
+        ),
+        (
+            r#"[{"service": "entrata", "action": {"visible_after_ms": 100}}]"#,
+            "fault plan: rules[0].action: \"visible_after_ms\": Entrata has no read lag in the sandbox; only qbo and xero writes can be hidden from reads",
+        ),
+        (
+            r#"[{"service": "oauth", "action": {"visible_after_ms": 100}}]"#,
+            "fault plan: rules[0].action: \"visible_after_ms\": OAuth has no read lag in the sandbox; only qbo and xero writes can be hidden from reads",
+        ),
+        (
+            r#"[{"service": "xero", "action": "system_fault_after_commit"}]"#,
+            "fault plan: rules[0].action: \"system_fault_after_commit\" is QuickBooks' SystemFault, and this rule is for Xero; use {\"status_after_commit\": 500}",
+        ),
+        (
+            r#"[{"service": "entrata", "action": "system_fault_after_commit"}]"#,
+            "fault plan: rules[0].action: \"system_fault_after_commit\" is QuickBooks' SystemFault, and this rule is for Entrata; use {\"status_after_commit\": 500}",
+        ),
+        (
+            r#"[{"service": "qbo", "method": "get", "action": {"commit_after_ms": 10}}]"#,
+            "fault plan: rules[0].action: \"commit_after_ms\" on GET requests does nothing: a GET commits nothing; use {\"delay_ms\": N}",
+        ),
+        (
+            r#"[{"service": "xero", "method": "DELETE", "action": {"visible_after_ms": 10}}]"#,
+            "fault plan: rules[0].action: \"visible_after_ms\" on DELETE requests does nothing: a DELETE creates nothing",
+        ),
+        (
+            r#"[{"service": "qbo", "method": "HEAD", "action": "system_fault_after_commit"}]"#,
+            "fault plan: rules[0].action: \"system_fault_after_commit\" on HEAD requests does nothing: a HEAD commits nothing",
+        ),
+        (
+            r#"[{"service": "qbo", "action": {"commit_after_ms": 5, "delay_ms": 5}}]"#,
+            "fault plan: rules[0].action: expected one of reset, drop_after_commit, system_fault_after_commit, expire_token, garbled, {\"status\": N}, {\"status_after_commit\": N}, {\"delay_ms\": N}, {\"commit_after_ms\": N}, {\"visible_after_ms\": N} (\"status\" optionally with \"retry_after_s\")",
+        ),
+    ];
+    for (json, expected) in cases {
+        assert_eq!(refused(json), expected, "{json}");
+    }
+    // Without a method a rule may match writes, so it stands; a delay on reads is fine.
+    for fine in [
+        r#"[{"service": "qbo", "action": {"visible_after_ms": 10}}]"#,
+        r#"[{"service": "xero", "method": "GET", "action": {"delay_ms": 10}}]"#,
+        r#"[{"service": "oauth", "method": "POST", "action": {"commit_after_ms": 10}}]"#,
+    ] {
+        plan(fine);
+    }
+}
+
 #[test]
 fn refusals_name_the_rule_and_field() {
     let refused = |json: &str| parse_faults(json.as_bytes()).expect_err("refused").to_string();
@@ -92,7 +199,7 @@ fn refusals_name_the_rule_and_field() {
         ),
         (
             r#"[{"service": "qbo", "action": "explode"}]"#,
-            "fault plan: rules[0].action: unknown action \"explode\" (reset, drop_after_commit, expire_token, garbled, {\"status\": N}, {\"delay_ms\": N})",
+            "fault plan: rules[0].action: unknown action \"explode\" (reset, drop_after_commit, system_fault_after_commit, expire_token, garbled, {\"status\": N}, {\"status_after_commit\": N}, {\"delay_ms\": N}, {\"commit_after_ms\": N}, {\"visible_after_ms\": N})",
         ),
         (
             r#"[{"service": "qbo", "action": {"status": 200}}]"#,

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -24,6 +25,7 @@ use super::entry::deleted_json;
 use super::fault::{Fault, QboResult};
 use super::wire::Node;
 use super::{QboService, fault_answer, missing, ok, respond, service};
+use crate::sandbox::faults::ReadLag;
 use crate::sandbox::shared::{Shared, lock};
 
 /// Longest `requestid` of an ordinary request.
@@ -81,21 +83,27 @@ pub fn parse_body(body: &[u8]) -> QboResult<Node<'_>> {
         .map_err(|e| Fault::invalid_property("body", &format!("the body is not valid JSON: {e}")))
 }
 
-/// `include=allowduplicatedocnum` (node-quickbooks' `allowDuplicateDocNum`).
-fn write_options(params: &Params) -> WriteOptions {
+/// `include=allowduplicatedocnum` (node-quickbooks' `allowDuplicateDocNum`), and the read lag of a
+/// `visible_after_ms` fault rule.
+fn write_options(params: &Params, lag: Option<ReadLag>, now: DateTime<Utc>) -> WriteOptions {
     let include = params.get("include").map(|s| s.to_ascii_lowercase()).unwrap_or_default();
-    WriteOptions { allow_duplicate_doc_num: include.split(',').any(|o| o.trim() == "allowduplicatedocnum") }
+    WriteOptions {
+        allow_duplicate_doc_num: include.split(',').any(|o| o.trim() == "allowduplicatedocnum"),
+        visible_from: lag.map(|lag| lag.visible_from(now)),
+    }
 }
 
 pub async fn post_journal_entry(
     State(shared): State<Arc<Shared>>,
     Query(params): Query<Params>,
+    lag: Option<Extension<ReadLag>>,
     body: Bytes,
 ) -> Response {
     let now = shared.clock.now();
     let Some(qbo) = service(&shared) else { return missing(now) };
+    let options = write_options(&params, lag.map(|Extension(lag)| lag), now);
     with_request_id(qbo, now, &params, MAX_REQUEST_ID_CHARS, |books| {
-        match write_journal_entry(books, &params, &body, now) {
+        match write_journal_entry(books, &params, &body, options, now) {
             Ok(answer) => answer,
             Err(fault) => fault_answer(fault, now),
         }
@@ -106,6 +114,7 @@ fn write_journal_entry(
     books: &mut Books,
     params: &Params,
     body: &[u8],
+    options: WriteOptions,
     now: DateTime<Utc>,
 ) -> QboResult<Answer> {
     let node = parse_body(body)?;
@@ -121,7 +130,7 @@ fn write_journal_entry(
             {
                 return Err(Fault::required("Id"));
             }
-            let entry = books.save(draft, now, write_options(params))?;
+            let entry = books.save(draft, now, options)?;
             Ok(ok("JournalEntry", &entry.to_json(), now))
         }
         Some(other) => Err(Fault::unsupported(format!("{other} for JournalEntry"))),
@@ -154,7 +163,7 @@ fn read_object(books: &Books, entity: &str, id: &str, now: DateTime<Utc>) -> Qbo
     }
     let kind = EntityKind::parse(entity).ok_or_else(|| Fault::unsupported(format!("read for {entity}")))?;
     let json = match kind {
-        EntityKind::JournalEntry => books.get(id).map(|e| e.to_json()),
+        EntityKind::JournalEntry => books.get_visible(id, now).map(|e| e.to_json()),
         EntityKind::Account => company.account(id).map(|a| account_json(a, company)),
         other => company.named(other).iter().find(|n| n.id == id).map(|n| named_json(other, n)),
     };
@@ -170,9 +179,11 @@ pub async fn query(State(shared): State<Arc<Shared>>, Query(params): Query<Param
         Some(text) => text.clone(),
         None => String::from_utf8_lossy(&body).into_owned(),
     };
-    with_request_id(qbo, now, &params, MAX_REQUEST_ID_CHARS, |books| match super::query::run(&text, books) {
-        Ok(json) => ok("QueryResponse", &json, now),
-        Err(fault) => fault_answer(fault, now),
+    with_request_id(qbo, now, &params, MAX_REQUEST_ID_CHARS, |books| {
+        match super::query::run(&text, books, now) {
+            Ok(json) => ok("QueryResponse", &json, now),
+            Err(fault) => fault_answer(fault, now),
+        }
     })
 }
 

@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -27,6 +28,7 @@ use super::fault::{Fault, QboResult, throttled};
 use super::time::response_time;
 use super::wire::Node;
 use super::{fault_answer, missing, respond, service};
+use crate::sandbox::faults::ReadLag;
 use crate::sandbox::shared::{Shared, lock};
 
 pub const MAX_BATCH_ITEMS: usize = 30;
@@ -36,8 +38,14 @@ pub const MAX_BID_CHARS: usize = 10;
 
 const ITEM_KEYS: &[&str] = &["bId", "operation", "optionsData", "Query"];
 
-pub async fn batch(State(shared): State<Arc<Shared>>, Query(params): Query<Params>, body: Bytes) -> Response {
+pub async fn batch(
+    State(shared): State<Arc<Shared>>,
+    Query(params): Query<Params>,
+    lag: Option<Extension<ReadLag>>,
+    body: Bytes,
+) -> Response {
     let now = shared.clock.now();
+    let visible_from = lag.map(|Extension(lag)| lag.visible_from(now));
     let Some(qbo) = service(&shared) else { return missing(now) };
     let request_id = match request_id(&params, MAX_BATCH_REQUEST_ID_CHARS) {
         Ok(id) => id,
@@ -62,8 +70,10 @@ pub async fn batch(State(shared): State<Arc<Shared>>, Query(params): Query<Param
         tracing::info!(request_id = %id, "QBO batch requestid replayed");
         return respond(answer.clone());
     }
-    let answers: Vec<String> =
-        items.iter().map(|item| run_item(item, &mut books, request_id.is_some(), now)).collect();
+    let answers: Vec<String> = items
+        .iter()
+        .map(|item| run_item(item, &mut books, request_id.is_some(), visible_from, now))
+        .collect();
     let body =
         format!("{{\"BatchItemResponse\":[{}],\"time\":\"{}\"}}", answers.join(","), response_time(now));
     let answer = Answer { status: StatusCode::OK, body };
@@ -101,11 +111,17 @@ fn batch_items<'n, 'a>(node: &'n Node<'a>) -> QboResult<&'n [Node<'a>]> {
 }
 
 /// One item's `BatchItemResponse` JSON.
-fn run_item(item: &Node<'_>, books: &mut Books, has_request_id: bool, now: DateTime<Utc>) -> String {
+fn run_item(
+    item: &Node<'_>,
+    books: &mut Books,
+    has_request_id: bool,
+    visible_from: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> String {
     let members = item.as_object();
     let bid = members.and_then(|m| m.get("bId")).and_then(Node::as_text);
     let bid_json = bid.as_ref().map(|b| format!("\"bId\":{},", serde_json::Value::from(b.as_str())));
-    let outcome = item_outcome(item, bid.as_deref(), books, has_request_id, now);
+    let outcome = item_outcome(item, bid.as_deref(), books, has_request_id, visible_from, now);
     let (key, json) = match outcome {
         Ok(found) => found,
         Err(fault) => ("Fault", fault.to_json()),
@@ -118,6 +134,7 @@ fn item_outcome(
     bid: Option<&str>,
     books: &mut Books,
     has_request_id: bool,
+    visible_from: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> QboResult<(&'static str, String)> {
     let members =
@@ -137,7 +154,7 @@ fn item_outcome(
         if let Some(extra) = entities.first() {
             return Err(Fault::invalid_property(extra, "a query item holds only its Query"));
         }
-        return super::query::run(&text, books).map(|json| ("QueryResponse", json));
+        return super::query::run(&text, books, now).map(|json| ("QueryResponse", json));
     }
     let entity = match entities.as_slice() {
         [one] => one.as_str(),
@@ -153,6 +170,7 @@ fn item_outcome(
     let options = members.get("optionsData").and_then(Node::as_text).unwrap_or_default().to_ascii_lowercase();
     let options = WriteOptions {
         allow_duplicate_doc_num: options.split(',').any(|o| o.trim() == "allowduplicatedocnum"),
+        visible_from,
     };
     let node = &members[entity];
     match operation.as_str() {

@@ -1,7 +1,9 @@
 //! The company's books: the name lists (`company`), the journal entries with their deleted ones
 //! (for Change Data Capture), and the answers remembered per `requestid`. Every operation on them
 //! runs under one lock, so a request's check, its write and the remembering of its answer are one
-//! step and a replay can never race the original.
+//! step and a replay can never race the original. An entry created under a `visible_after_ms`
+//! fault rule is hidden from reads (`visible_entries`, `get_visible`) until its time has come;
+//! writes and the control endpoints see every entry.
 //!
 //! Invariants: `SyncToken` and `LastUpdatedTime` move forward on every change; an entry's `Id` is
 //! never reused; a remembered answer is returned byte for byte.
@@ -25,6 +27,8 @@ const MAX_REMEMBERED_ANSWERS: usize = 10_000;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WriteOptions {
     pub allow_duplicate_doc_num: bool,
+    /// A created entry is hidden from reads until then (a `visible_after_ms` fault rule).
+    pub visible_from: Option<DateTime<Utc>>,
 }
 
 /// An answer as sent: status and body.
@@ -42,6 +46,8 @@ pub struct Books {
     last_id: u64,
     answers: HashMap<String, Answer>,
     answer_order: VecDeque<String>,
+    /// Entries that reads do not see before the time given (read lag).
+    hidden_until: HashMap<u64, DateTime<Utc>>,
 }
 
 impl Books {
@@ -53,6 +59,7 @@ impl Books {
             last_id: 0,
             answers: HashMap::new(),
             answer_order: VecDeque::new(),
+            hidden_until: HashMap::new(),
         }
     }
 
@@ -76,8 +83,23 @@ impl Books {
         self.answers.len()
     }
 
+    /// Every entry, visible to reads or not (writes, control endpoints, the state dump).
     pub fn entries(&self) -> impl Iterator<Item = &JournalEntry> {
         self.entries.values()
+    }
+
+    /// The entries reads see at `now`: all but those created under read lag that is not over.
+    pub fn visible_entries(&self, now: DateTime<Utc>) -> impl Iterator<Item = &JournalEntry> {
+        self.entries.values().filter(move |e| self.is_visible(e.id, now))
+    }
+
+    /// A live entry by its `Id` text, if reads see it at `now`.
+    pub fn get_visible(&self, id: &str, now: DateTime<Utc>) -> Option<&JournalEntry> {
+        self.get(id).filter(|e| self.is_visible(e.id, now))
+    }
+
+    fn is_visible(&self, id: u64, now: DateTime<Utc>) -> bool {
+        self.hidden_until.get(&id).is_none_or(|until| now >= *until)
     }
 
     pub fn tombstones(&self) -> &[Tombstone] {
@@ -110,6 +132,10 @@ impl Books {
         self.last_id += 1;
         let at = to_seconds(now);
         let entry = build(self.last_id, Meta { sync_token: 0, created: at, updated: at }, content);
+        if let Some(until) = options.visible_from {
+            self.hidden_until.insert(entry.id, until);
+            tracing::info!(id = entry.id, visible_from = %until, "QBO journal entry hidden from reads until then");
+        }
         tracing::info!(id = entry.id, doc_number = ?entry.doc_number, total = %entry.total(), "QBO journal entry created");
         Ok(self.entries.entry(entry.id).or_insert(entry))
     }

@@ -62,7 +62,7 @@ fn changes(books: &Books, params: &Params, now: DateTime<Utc>) -> QboResult<Stri
             }
             None => return Err(Fault::query_invalid(format!("Invalid entity name: {name}"))),
         };
-        let mut changed = changed_since(kind, books, since);
+        let mut changed = changed_since(kind, books, since, now);
         changed.sort_by_key(|(at, id, _)| (*at, *id));
         changed.truncate(budget);
         budget -= changed.len();
@@ -82,13 +82,18 @@ fn changes(books: &Books, params: &Params, now: DateTime<Utc>) -> QboResult<Stri
 }
 
 /// (when it changed, its id as a number for order, its JSON) for each object changed since `since`.
-fn changed_since(kind: EntityKind, books: &Books, since: DateTime<Utc>) -> Vec<(DateTime<Utc>, u64, String)> {
+fn changed_since(
+    kind: EntityKind,
+    books: &Books,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, u64, String)> {
     let company = &books.company;
     let number = |id: &str| id.parse::<u64>().unwrap_or(u64::MAX);
     match kind {
         EntityKind::JournalEntry => {
             let live = books
-                .entries()
+                .visible_entries(now)
                 .filter(|e| e.meta.updated >= since)
                 .map(|e| (e.meta.updated, e.id, e.to_json()));
             let gone = books

@@ -23,6 +23,8 @@ pub enum FaultType {
     Validation,
     #[serde(rename = "AuthorizationFault")]
     Authorization,
+    #[serde(rename = "SystemFault")]
+    System,
 }
 
 /// One `Error` of a `Fault`. `element` is left out when `None` (query errors carry none).
@@ -205,6 +207,21 @@ impl Fault {
         ))
     }
 
+    /// 10000, a `SystemFault`: the service failed, saying nothing about the request's content.
+    pub fn system(status: StatusCode) -> Fault {
+        let detail = format!(
+            "System Failure Error: An unexpected error occurred while processing the request (sandbox fault, HTTP {})",
+            status.as_u16()
+        );
+        let error = error(
+            "10000",
+            "An application error has occurred while processing your request",
+            detail,
+            Some(""),
+        );
+        Fault { status, errors: vec![error], kind: FaultType::System }
+    }
+
     /// The `Fault` object alone (a batch item carries it without an envelope).
     pub fn to_json(&self) -> String {
         // Serializing plain strings and enums cannot fail.
@@ -219,6 +236,33 @@ impl Fault {
     pub fn into_response(self, now: DateTime<Utc>) -> Response {
         json_response(self.status, self.body(now))
     }
+}
+
+/// A batch answer whose every item carries a `SystemFault` instead of what it answered (its
+/// `JournalEntry`, `QueryResponse` or `Fault`), keeping each `bId`: `system_fault_after_commit`.
+/// `None` when `committed` is not a batch answer.
+pub fn system_fault_batch(committed: &[u8], now: DateTime<Utc>) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Item {
+        #[serde(rename = "bId")]
+        bid: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Batch {
+        #[serde(rename = "BatchItemResponse")]
+        items: Vec<Item>,
+    }
+    let batch: Batch = serde_json::from_slice(committed).ok()?;
+    let fault = Fault::system(StatusCode::OK).to_json();
+    let items: Vec<String> = batch
+        .items
+        .iter()
+        .map(|item| match &item.bid {
+            Some(bid) => format!("{{\"bId\":{},\"Fault\":{fault}}}", serde_json::Value::from(bid.as_str())),
+            None => format!("{{\"Fault\":{fault}}}"),
+        })
+        .collect();
+    Some(format!("{{\"BatchItemResponse\":[{}],\"time\":\"{}\"}}", items.join(","), response_time(now)))
 }
 
 /// An API answer: JSON with the `intuit_tid` header every QuickBooks response carries.

@@ -20,7 +20,7 @@ mod company;
 pub mod control;
 mod draft;
 mod entry;
-mod fault;
+pub(crate) mod fault;
 mod meter;
 mod oauth;
 mod query;

@@ -1,10 +1,14 @@
 //! The Xero organisation's books as the sandbox holds them: the chart of accounts (whose status
 //! a bookkeeper can change), contacts, tracking categories, the lock date, and the manual
-//! journals and bank transactions created through the API.
+//! journals and bank transactions created through the API. A document created under a
+//! `visible_after_ms` fault rule is hidden from reads (`visible_journals`, `is_visible`) until its
+//! time has come; writes and the control endpoints see every document.
 //!
 //! Invariants: every stored journal and bank transaction passed validation when it was last saved
 //! through the API (a control-endpoint edit is validated too); ids are unique; `updated_at` only
 //! moves forward.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -167,6 +171,9 @@ pub struct Books {
     pub lock_date: Option<NaiveDate>,
     pub journals: Vec<ManualJournal>,
     pub bank_transactions: Vec<BankTransaction>,
+    /// Journals and bank transactions (by lower-case id) that reads do not see before the time
+    /// given: the read lag of a `visible_after_ms` fault rule.
+    hidden_until: HashMap<String, DateTime<Utc>>,
 }
 
 fn same_id(a: &str, b: &str) -> bool {
@@ -233,6 +240,7 @@ impl Books {
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
             journals: Vec::new(),
             bank_transactions: Vec::new(),
+            hidden_until: HashMap::new(),
         }
     }
 
@@ -277,6 +285,27 @@ impl Books {
             (None, Some(name)) => self.tracking.iter().find(|t| t.name.eq_ignore_ascii_case(name.trim())),
             (None, None) => None,
         }
+    }
+
+    /// Hides a document just created from reads until `until` (sandbox clock).
+    pub fn hide_until(&mut self, id: &str, until: DateTime<Utc>) {
+        self.hidden_until.insert(id.trim().to_ascii_lowercase(), until);
+        tracing::info!(id, visible_from = %until, "Xero document hidden from reads until then");
+    }
+
+    /// Whether reads at `now` see the document with this id.
+    pub fn is_visible(&self, id: &str, now: DateTime<Utc>) -> bool {
+        self.hidden_until.get(&id.trim().to_ascii_lowercase()).is_none_or(|until| now >= *until)
+    }
+
+    /// The journals reads see at `now`.
+    pub fn visible_journals(&self, now: DateTime<Utc>) -> impl Iterator<Item = &ManualJournal> {
+        self.journals.iter().filter(move |j| self.is_visible(&j.id, now))
+    }
+
+    /// The bank transactions reads see at `now`.
+    pub fn visible_bank_transactions(&self, now: DateTime<Utc>) -> impl Iterator<Item = &BankTransaction> {
+        self.bank_transactions.iter().filter(move |t| self.is_visible(&t.id, now))
     }
 
     pub fn journal(&self, id: &str) -> Option<&ManualJournal> {

@@ -211,10 +211,10 @@ fn matches(row: &Row<'_>, test: &Test) -> bool {
 }
 
 /// The `QueryResponse` object for a query over a modelled entity.
-pub fn run(query: &Query, kind: EntityKind, books: &Books) -> QboResult<String> {
+pub fn run(query: &Query, kind: EntityKind, books: &Books, now: DateTime<Utc>) -> QboResult<String> {
     let company = &books.company;
     let mut rows: Vec<Row<'_>> = match kind {
-        EntityKind::JournalEntry => books.entries().map(Row::Entry).collect(),
+        EntityKind::JournalEntry => books.visible_entries(now).map(Row::Entry).collect(),
         EntityKind::Account => company.accounts.iter().map(Row::Account).collect(),
         other => company.named(other).iter().map(|n| Row::Named(other, n)).collect(),
     };

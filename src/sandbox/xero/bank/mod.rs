@@ -6,6 +6,7 @@ pub mod check;
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -20,6 +21,7 @@ use super::lists::ListQuery;
 use super::views::{self, BankTransactionView, Outcome};
 use super::wire::{envelope, new_guid, not_found, post_data_invalid, to_json, validation_exception};
 use super::{form, service};
+use crate::sandbox::faults::ReadLag;
 use crate::sandbox::shared::{Shared, lock};
 
 #[derive(Serialize)]
@@ -35,24 +37,28 @@ enum Mode<'a> {
     Update(&'a str),
 }
 
-pub async fn put(State(shared): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Response {
-    write(&shared, &uri, &body, Mode::Create)
+/// The read lag a `visible_after_ms` fault rule put on the request.
+type Lag = Option<Extension<ReadLag>>;
+
+pub async fn put(State(shared): State<Arc<Shared>>, uri: Uri, lag: Lag, body: Bytes) -> Response {
+    write(&shared, &uri, &body, Mode::Create, lag.map(|Extension(lag)| lag))
 }
 
-pub async fn post(State(shared): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Response {
-    write(&shared, &uri, &body, Mode::CreateOrUpdate)
+pub async fn post(State(shared): State<Arc<Shared>>, uri: Uri, lag: Lag, body: Bytes) -> Response {
+    write(&shared, &uri, &body, Mode::CreateOrUpdate, lag.map(|Extension(lag)| lag))
 }
 
 pub async fn post_one(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     uri: Uri,
+    lag: Lag,
     body: Bytes,
 ) -> Response {
-    write(&shared, &uri, &body, Mode::Update(&id))
+    write(&shared, &uri, &body, Mode::Update(&id), lag.map(|Extension(lag)| lag))
 }
 
-fn write(shared: &Shared, uri: &Uri, body: &[u8], mode: Mode<'_>) -> Response {
+fn write(shared: &Shared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
     let Some(xero) = service(shared) else { return not_found() };
     let query = form::query(uri);
     let summarize = form::summarize_errors(&query);
@@ -112,6 +118,9 @@ fn write(shared: &Shared, uri: &Uri, body: &[u8], mode: Mode<'_>) -> Response {
             }
             transaction.updated_at = shared.bump_time();
             books.save_bank_transaction(transaction.clone());
+            if let Some(lag) = lag.filter(|_| !updating) {
+                books.hide_until(&transaction.id, lag.visible_from(transaction.updated_at));
+            }
             tracing::info!(id = %transaction.id, kind = %transaction.kind, status = %transaction.status, "Xero bank transaction saved");
         }
         let outcome = Outcome {
@@ -142,10 +151,11 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Ur
         Err(failure) => return failure.into_response(),
     };
     let books = lock(&xero.books);
-    let (selected, pagination) = match query.apply(books.bank_transactions.iter(), |t| t.updated_at) {
-        Ok(selected) => selected,
-        Err(failure) => return failure.into_response(),
-    };
+    let (selected, pagination) =
+        match query.apply(books.visible_bank_transactions(shared.clock.now()), |t| t.updated_at) {
+            Ok(selected) => selected,
+            Err(failure) => return failure.into_response(),
+        };
     let with_lines = query.page.is_some();
     let bank_transactions =
         selected.into_iter().map(|t| views::saved_bank_transaction(t, with_lines)).collect();
@@ -155,7 +165,7 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Ur
 pub async fn get_one(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let Some(xero) = service(&shared) else { return not_found() };
     let books = lock(&xero.books);
-    match books.bank_transaction(&id) {
+    match books.bank_transaction(&id).filter(|found| books.is_visible(&found.id, shared.clock.now())) {
         Some(found) => {
             let bank_transactions = vec![views::saved_bank_transaction(found, true)];
             to_json(

@@ -11,6 +11,7 @@ pub mod check;
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -24,6 +25,7 @@ use super::lists::ListQuery;
 use super::views::{self, JournalView, Outcome};
 use super::wire::{envelope, new_guid, not_found, post_data_invalid, to_json, validation_exception};
 use super::{form, service};
+use crate::sandbox::faults::ReadLag;
 use crate::sandbox::shared::{Shared, lock};
 
 #[derive(Serialize)]
@@ -39,24 +41,28 @@ enum Mode<'a> {
     Update(&'a str),
 }
 
-pub async fn put(State(shared): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Response {
-    write(&shared, &uri, &body, Mode::Create)
+/// The read lag a `visible_after_ms` fault rule put on the request.
+type Lag = Option<Extension<ReadLag>>;
+
+pub async fn put(State(shared): State<Arc<Shared>>, uri: Uri, lag: Lag, body: Bytes) -> Response {
+    write(&shared, &uri, &body, Mode::Create, lag.map(|Extension(lag)| lag))
 }
 
-pub async fn post(State(shared): State<Arc<Shared>>, uri: Uri, body: Bytes) -> Response {
-    write(&shared, &uri, &body, Mode::CreateOrUpdate)
+pub async fn post(State(shared): State<Arc<Shared>>, uri: Uri, lag: Lag, body: Bytes) -> Response {
+    write(&shared, &uri, &body, Mode::CreateOrUpdate, lag.map(|Extension(lag)| lag))
 }
 
 pub async fn post_one(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     uri: Uri,
+    lag: Lag,
     body: Bytes,
 ) -> Response {
-    write(&shared, &uri, &body, Mode::Update(&id))
+    write(&shared, &uri, &body, Mode::Update(&id), lag.map(|Extension(lag)| lag))
 }
 
-fn write(shared: &Shared, uri: &Uri, body: &[u8], mode: Mode<'_>) -> Response {
+fn write(shared: &Shared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
     let Some(xero) = service(shared) else { return not_found() };
     let summarize = form::summarize_errors(&form::query(uri));
     let inputs: Vec<JournalIn> = match elements(body, "ManualJournals") {
@@ -106,6 +112,9 @@ fn write(shared: &Shared, uri: &Uri, body: &[u8], mode: Mode<'_>) -> Response {
             }
             journal.updated_at = shared.bump_time();
             books.save_journal(journal.clone());
+            if let Some(lag) = lag.filter(|_| !updating) {
+                books.hide_until(&journal.id, lag.visible_from(journal.updated_at));
+            }
             tracing::info!(id = %journal.id, status = %journal.status, updating, "Xero manual journal saved");
         }
         let outcome = Outcome {
@@ -155,10 +164,11 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Ur
         Err(failure) => return failure.into_response(),
     };
     let books = lock(&xero.books);
-    let (selected, pagination) = match query.apply(books.journals.iter(), |j| j.updated_at) {
-        Ok(selected) => selected,
-        Err(failure) => return failure.into_response(),
-    };
+    let (selected, pagination) =
+        match query.apply(books.visible_journals(shared.clock.now()), |j| j.updated_at) {
+            Ok(selected) => selected,
+            Err(failure) => return failure.into_response(),
+        };
     let with_lines = query.page.is_some();
     let manual_journals = selected.into_iter().map(|j| views::saved_journal(j, with_lines)).collect();
     to_json(StatusCode::OK, &envelope(shared.clock.now(), pagination, Journals { manual_journals }))
@@ -167,7 +177,7 @@ pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Ur
 pub async fn get_one(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
     let Some(xero) = service(&shared) else { return not_found() };
     let books = lock(&xero.books);
-    match books.journal(&id) {
+    match books.journal(&id).filter(|found| books.is_visible(&found.id, shared.clock.now())) {
         Some(journal) => {
             let manual_journals = vec![views::saved_journal(journal, true)];
             to_json(StatusCode::OK, &envelope(shared.clock.now(), None, Journals { manual_journals }))
