@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::build::reference_doc_number;
 use super::client::XeroClient;
 use super::wire::{parse_date, parse_ms_date};
 use crate::domain::parse_decimal_text;
@@ -228,7 +229,12 @@ fn from_bank(bank: WireBank, key: Option<String>) -> Result<HeldEntry, TargetErr
     Ok(HeldEntry {
         target_id: bank.id,
         key,
-        doc_number: bank.reference.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+        // `EN-LV001-A260203-1 corrects EN-LV001-D260203-1`: the document number comes first.
+        doc_number: bank
+            .reference
+            .as_deref()
+            .map(|r| reference_doc_number(r).to_owned())
+            .filter(|r| !r.is_empty()),
         date: bank.date.as_deref().and_then(parse_date),
         status: status(bank.status.as_deref()),
         lines,
