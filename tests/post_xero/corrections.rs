@@ -71,7 +71,13 @@ async fn bank_transactions(h: &Harness) -> Vec<Bank> {
                 .iter()
                 .map(|l| (text(&l["AccountCode"]), money(&l["LineAmount"])))
                 .collect();
-            (text(&t["Type"]), text(&t["BankAccount"]["Code"]), text(&t["Reference"]), money(&t["Total"]), items)
+            (
+                text(&t["Type"]),
+                text(&t["BankAccount"]["Code"]),
+                text(&t["Reference"]),
+                money(&t["Total"]),
+                items,
+            )
         })
         .collect()
 }
@@ -197,7 +203,12 @@ async fn deposit_and_return_corrections_are_bank_transactions_and_the_bank_ties_
     let corrections = corrections_of(&banks, DEPOSIT_DOC);
     assert_eq!(corrections.len(), 2, "{corrections:#?}");
     assert!(
-        corrections.contains(&("RECEIVE".into(), "1010".into(), dec("16.06"), vec![("1499".into(), dec("16.06"))])),
+        corrections.contains(&(
+            "RECEIVE".into(),
+            "1010".into(),
+            dec("16.06"),
+            vec![("1499".into(), dec("16.06"))]
+        )),
         "{corrections:#?}"
     );
     agrees(&h, "1316.06").await;
@@ -248,4 +259,72 @@ async fn deposit_and_return_corrections_are_bank_transactions_and_the_bank_ties_
     let again = h.run(&["post"]).await;
     assert_eq!(again.code, Some(0), "{again:?}");
     assert_eq!(bank_transactions(&h).await.len(), banks.len());
+}
+
+/// A correction whose answer is lost is found by the lookup (in the bank transactions, although
+/// an adjustment's key does not say it is one) once Xero's idempotency window has passed, and is
+/// never sent twice. In-process, on the virtual clock.
+#[tokio::test]
+async fn a_lost_correction_is_found_by_lookup_and_never_posted_twice() {
+    use crate::support::Posting;
+    use entrata_recon::posting::engine::needs_attention;
+
+    let p = Posting::start(|_| {}).await;
+    let mut xero = p.target(p.h.virtual_pause()).await;
+    let first = p.post(&mut xero).await;
+    assert!(!needs_attention(&first), "{first:#?}");
+
+    // A posted deposit deleted in Entrata.
+    let books = p.books().await;
+    let state = p.h.control(Method::GET, "/_sandbox/state", None).await;
+    let (mut deposit, doc) = state["entrata"]["data"]["deposits"]
+        .as_object()
+        .expect("deposits by property")
+        .iter()
+        .flat_map(|(property, deposits)| {
+            deposits.as_array().expect("deposits").iter().map(move |d| (property.clone(), d.clone()))
+        })
+        .find_map(|(property, d)| {
+            let key = format!("{property}/deposit/{}/1", d["depositId"].as_str()?);
+            let found = books.bank_transactions_of(&key);
+            Some((d, found.first()?.reference.clone()?))
+        })
+        .expect("a posted deposit");
+    let total = money(&deposit["amount"]);
+    deposit["status"] = json!("deleted");
+    p.h.upsert("deposits", &deposit.to_string()).await;
+    p.h.pull().await;
+    entrata_recon::run::record::record(&p.state, &p.mappings, false).await.expect("recorded");
+
+    // The correction is saved but its answer lost; listing bank transactions fails for the rest of
+    // the run, so it ends uncertain.
+    p.h.set_faults(
+        r#"[{"service": "xero", "method": "PUT", "path": "**/BankTransactions", "nth": 1, "action": "drop_after_commit"},
+            {"service": "xero", "method": "GET", "path": "**/BankTransactions", "action": {"status": 503}}]"#,
+    )
+    .await;
+    let mut xero = p.target(p.h.virtual_pause()).await;
+    let lost = p.post(&mut xero).await;
+    assert_eq!(lost.uncertain.len(), 1, "{lost:#?}");
+    assert!(lost.held.is_empty(), "{lost:#?}");
+
+    // Past the idempotency window a resend would be a second SPEND: only the lookup prevents it.
+    p.h.set_faults("[]").await;
+    p.h.sandbox.clock().advance(std::time::Duration::from_secs(7 * 60));
+    let mut xero = p.target(p.h.virtual_pause()).await;
+    let second = p.post(&mut xero).await;
+    assert!(!needs_attention(&second), "{second:#?}");
+    let found = second.posted.iter().filter(|r| r.detail.starts_with("found in xero")).count();
+    assert_eq!(found, 1, "{second:#?}");
+    let books = p.books().await;
+    let corrections: Vec<(&str, &str)> = books
+        .bank_transactions
+        .iter()
+        .filter(|t| t.reference.as_deref().is_some_and(|r| r.ends_with(&format!(" corrects {doc}"))))
+        .map(|t| (t.kind.as_str(), t.total.get()))
+        .collect();
+    assert_eq!(
+        corrections,
+        [("SPEND", crate::support::signed(entrata_recon::journal::Side::Debit, total).as_str())]
+    );
 }
