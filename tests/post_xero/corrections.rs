@@ -53,8 +53,12 @@ fn money(value: &Value) -> Decimal {
     text.parse().unwrap_or_else(|_| panic!("not money: {value}"))
 }
 
+/// Line items as `(account code, LineAmount)`.
+type Items = Vec<(String, Decimal)>;
 /// One bank transaction as the sandbox holds it: `(Type, bank code, Reference, Total, items)`.
-type Bank = (String, String, String, Decimal, Vec<(String, Decimal)>);
+type Bank = (String, String, String, Decimal, Items);
+/// A correction: `(Type, bank code, Total, items)`.
+type Correction = (String, String, Decimal, Items);
 
 async fn bank_transactions(h: &Harness) -> Vec<Bank> {
     let state = h.control(Method::GET, "/_sandbox/state?items=false", None).await;
@@ -129,7 +133,7 @@ async fn agrees(h: &Harness, expected: &str) {
 }
 
 /// The bank transactions correcting `doc`, as `(Type, bank code, Total, items)`.
-fn corrections_of(banks: &[Bank], doc: &str) -> Vec<(String, String, Decimal, Vec<(String, Decimal)>)> {
+fn corrections_of(banks: &[Bank], doc: &str) -> Vec<Correction> {
     banks
         .iter()
         .filter(|(_, _, reference, _, _)| reference.ends_with(&format!(" corrects {doc}")))

@@ -286,4 +286,29 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_correction_reads_back_as_its_adjustment() {
+        // A RECEIVE of 5.00 correcting a deposit: 15.00 off one clearing account, 10.00 onto another.
+        let banks: Page<WireBank> = serde_json::from_str(
+            r#"{"BankTransactions":[{"BankTransactionID":"b2","Type":"RECEIVE","Status":"AUTHORISED",
+            "Reference":"EN-LV001-A260203-1 corrects EN-LV001-D260203-1","BankAccount":{"Code":"1010"},
+            "LineItems":[{"Description":"Adjusts EN-LV001-D260203-1: dep_1 changed [entrata-recon p/adjustment/EN-LV001-D260203-1/1]","LineAmount":15.00,"AccountCode":"1499"},
+            {"Description":"Adjusts EN-LV001-D260203-1: dep_1 changed","LineAmount":-10.00,"AccountCode":"1498"}]}]}"#,
+        )
+        .unwrap();
+        let bank = banks.items.into_iter().next().unwrap();
+        let key = bank.line_items.iter().find_map(|l| l.description.as_deref().and_then(key_in_memo));
+        let held = from_bank(bank, key).unwrap();
+        assert_eq!(held.key.as_deref(), Some("p/adjustment/EN-LV001-D260203-1/1"));
+        assert_eq!(held.doc_number.as_deref(), Some("EN-LV001-A260203-1"));
+        assert_eq!(
+            held.lines,
+            [
+                HeldLine { account: "1499".into(), side: Side::Credit, amount: Decimal::new(1_500, 2) },
+                HeldLine { account: "1498".into(), side: Side::Debit, amount: Decimal::new(1_000, 2) },
+                HeldLine { account: "1010".into(), side: Side::Debit, amount: Decimal::new(500, 2) },
+            ]
+        );
+    }
 }
