@@ -119,7 +119,8 @@ pub fn document(
         }));
     }
 
-    let bank = BankPart { contact: chart.contact(&mapping.dimensions).map_err(unknown_account)?, tracking };
+    // The contact's absence is told after what makes the bank transaction impossible.
+    let bank = BankPart { contact: chart.contact(&mapping.dimensions), tracking };
     bank_transaction(entry, &banks, &accounts, bank, date, describe)
 }
 
@@ -167,7 +168,7 @@ pub fn reference_doc_number(reference: &str) -> &str {
 }
 
 struct BankPart<'a> {
-    contact: &'a ChartContact,
+    contact: Result<&'a ChartContact, String>,
     tracking: Vec<wire::Tracking>,
 }
 
@@ -188,6 +189,7 @@ fn bank_transaction(
     if let Some(refusal) = Chart::bank_refusal(bank_line.account(), bank) {
         return Err(unknown_account(refusal));
     }
+    let contact = part.contact.map_err(unknown_account)?;
     // Money into the bank (its line is a debit) is RECEIVE; out of it, SPEND. Line items are
     // positive on the side opposite the bank line, so that they add up to the bank line.
     let (kind, items_side) = match bank_line.side() {
@@ -227,7 +229,7 @@ fn bank_transaction(
     }
     Ok(Document::Bank(wire::BankTransaction {
         kind,
-        contact: wire::ContactRef { id: part.contact.id.clone() },
+        contact: wire::ContactRef { id: contact.id.clone() },
         bank_account: wire::AccountRef { code: bank.code.clone() },
         date,
         reference: reference(entry),
