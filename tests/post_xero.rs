@@ -9,6 +9,8 @@ mod support;
 
 #[path = "post_xero/connect.rs"]
 mod connect;
+#[path = "post_xero/corrections.rs"]
+mod corrections;
 #[path = "post_xero/exactly_once.rs"]
 mod exactly_once;
 #[path = "post_xero/limits.rs"]

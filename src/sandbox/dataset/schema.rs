@@ -296,6 +296,8 @@ pub const DEPOSIT: &[Field] = &[
     opt("amount", Money),
     opt("currency", Text),
     opt("paymentIds", RefList(K::Payments)),
+    // A deleted deposit stays in its list with `"status": "deleted"`, as every item does.
+    opt("status", Text),
     opt("updatedAt", Text),
 ];
 

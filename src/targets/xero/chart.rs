@@ -277,7 +277,7 @@ impl Chart {
     /// The contact of bank transactions, checked.
     pub fn contact(&self, dimensions: &Dimensions) -> Result<&ChartContact, String> {
         let name = dimensions.xero_contact.as_deref().map(str::trim).filter(|n| !n.is_empty()).ok_or_else(|| {
-            "Xero needs a contact on bank transactions (deposits and returns): set `xero_contact` in [dimensions]"
+            "Xero needs a contact on bank transactions (deposits, returns and their corrections): set `xero_contact` in [dimensions]"
                 .to_owned()
         })?;
         let contact = self

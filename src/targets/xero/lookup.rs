@@ -1,7 +1,8 @@
 //! Finding entries whose outcome is not known: the manual journals and bank transactions changed
 //! since the earliest attempt (less a margin for clocks that disagree; everything when an attempt
 //! has no time), a page of 100 at a time with their lines, matched by document number and the key
-//! marker. One answer per request.
+//! marker. One answer per request. Deposits and returns are bank transactions, adjustments either
+//! (a correction of a bank line is one): both lists are read for them.
 
 use chrono::TimeDelta;
 
@@ -17,9 +18,31 @@ const PAGES_MAX: u32 = 500;
 /// How far before an attempt a record it created may carry its time (clock skew between us and Xero).
 const SINCE_MARGIN: TimeDelta = TimeDelta::hours(1);
 
-/// Whether `key` (`property/kind/anchor/seq`) is a deposit's or a return's: a bank transaction.
-pub fn is_bank_key(key: &str) -> bool {
-    key.rsplit('/').nth(2).is_some_and(|kind| kind == "deposit" || kind == "return")
+/// Where the entry `key` (`property/kind/anchor/seq`) may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lists {
+    Journals,
+    BankTransactions,
+    /// An adjustment: a bank transaction when it corrects a bank line, a journal otherwise.
+    Both,
+}
+
+impl Lists {
+    pub fn of(key: &str) -> Lists {
+        match key.rsplit('/').nth(2) {
+            Some("deposit" | "return") => Lists::BankTransactions,
+            Some("adjustment") => Lists::Both,
+            _ => Lists::Journals,
+        }
+    }
+
+    fn journals(self) -> bool {
+        self != Lists::BankTransactions
+    }
+
+    fn banks(self) -> bool {
+        self != Lists::Journals
+    }
 }
 
 trait Page: serde::de::DeserializeOwned {
@@ -96,12 +119,12 @@ pub async fn lookup(
         .collect::<Option<Vec<_>>>()
         .and_then(|times| times.into_iter().min())
         .map(|earliest| earliest - SINCE_MARGIN);
-    let journals = if requests.iter().any(|r| !is_bank_key(&r.key)) {
+    let journals = if requests.iter().any(|r| Lists::of(&r.key).journals()) {
         list::<JournalsAnswer>(client, "ManualJournals", since).await?
     } else {
         Vec::new()
     };
-    let banks = if requests.iter().any(|r| is_bank_key(&r.key)) {
+    let banks = if requests.iter().any(|r| Lists::of(&r.key).banks()) {
         list::<BankTransactionsAnswer>(client, "BankTransactions", since).await?
     } else {
         Vec::new()
@@ -109,19 +132,17 @@ pub async fn lookup(
     Ok(requests
         .iter()
         .map(|r| {
-            let found: Vec<(&str, Option<&str>)> = if is_bank_key(&r.key) {
-                banks
-                    .iter()
-                    .filter(|t| bank_transaction_matches(t, &r.key, &r.doc_number))
-                    .filter_map(|t| saved_id(t.id.as_deref()).map(|id| (id, t.date.as_deref())))
-                    .collect()
-            } else {
-                journals
-                    .iter()
-                    .filter(|j| journal_matches(j, &r.key, &r.doc_number))
-                    .filter_map(|j| saved_id(j.id.as_deref()).map(|id| (id, j.date.as_deref())))
-                    .collect()
-            };
+            let found: Vec<(&str, Option<&str>)> = banks
+                .iter()
+                .filter(|t| bank_transaction_matches(t, &r.key, &r.doc_number))
+                .filter_map(|t| saved_id(t.id.as_deref()).map(|id| (id, t.date.as_deref())))
+                .chain(
+                    journals
+                        .iter()
+                        .filter(|j| journal_matches(j, &r.key, &r.doc_number))
+                        .filter_map(|j| saved_id(j.id.as_deref()).map(|id| (id, j.date.as_deref()))),
+                )
+                .collect();
             if found.len() > 1 {
                 let ids: Vec<&str> = found.iter().map(|(id, _)| *id).collect();
                 tracing::warn!(key = %r.key, ids = ?ids, "the entry is in Xero more than once; the first is kept");
@@ -139,11 +160,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bank_keys_by_kind() {
-        assert!(is_bank_key("prop_0001/deposit/dep_17/1"));
-        assert!(is_bank_key("prop/with/slash/return/pay_9/2"));
-        assert!(!is_bank_key("prop_0001/charges/2026-02-01/1"));
-        assert!(!is_bank_key("prop_0001/payments/2026-02-01/1"));
-        assert!(!is_bank_key("deposit"));
+    fn lists_by_kind() {
+        assert_eq!(Lists::of("prop_0001/deposit/dep_17/1"), Lists::BankTransactions);
+        assert_eq!(Lists::of("prop/with/slash/return/pay_9/2"), Lists::BankTransactions);
+        assert_eq!(Lists::of("prop_0001/charges/2026-02-01/1"), Lists::Journals);
+        assert_eq!(Lists::of("prop_0001/payments/2026-02-01/1"), Lists::Journals);
+        assert_eq!(Lists::of("deposit"), Lists::Journals);
+        assert_eq!(Lists::of("prop_0001/adjustment/EN-LV001-D260202-1/1"), Lists::Both);
     }
 }

@@ -1,6 +1,7 @@
 //! Xero as a posting target. `open` reads the organisation's references once per run (`chart`);
 //! every recorded entry becomes a manual journal, or, for deposits and returns after deposit, a
-//! bank transaction equal to the bank-feed line (`build`); writes go 50 to a request with
+//! bank transaction equal to the bank-feed line, and for their corrections one on the same bank
+//! account (`build`); writes go 50 to a request with
 //! `summarizeErrors=false` under an `Idempotency-Key` (`client`), each element's answer read for
 //! its own entry (`outcome`); entries whose outcome is not known are found again by document
 //! number and key marker (`lookup`). `Chart::check` is what `mappings check --target xero` reports.
@@ -130,8 +131,9 @@ impl Target for XeroTarget {
     }
 
     /// Journals and bank transactions go to two endpoints: batches of one kind each take one call.
+    /// A deposit, a return, or an adjustment of one on its bank account is a bank transaction.
     fn batch_class(&self, entry: &BalancedEntry) -> u8 {
-        u8::from(entry.kind().touches_bank())
+        u8::from(build::is_bank_document(self.mappings.for_property(entry.property_id()), entry))
     }
 
     fn hold_reason(&self, entry: &BalancedEntry) -> Option<Hold> {

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::build::reference_doc_number;
 use super::client::XeroClient;
 use super::wire::{parse_date, parse_ms_date};
 use crate::domain::parse_decimal_text;
@@ -228,7 +229,12 @@ fn from_bank(bank: WireBank, key: Option<String>) -> Result<HeldEntry, TargetErr
     Ok(HeldEntry {
         target_id: bank.id,
         key,
-        doc_number: bank.reference.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+        // `EN-LV001-A260203-1 corrects EN-LV001-D260203-1`: the document number comes first.
+        doc_number: bank
+            .reference
+            .as_deref()
+            .map(|r| reference_doc_number(r).to_owned())
+            .filter(|r| !r.is_empty()),
         date: bank.date.as_deref().and_then(parse_date),
         status: status(bank.status.as_deref()),
         lines,
@@ -277,6 +283,31 @@ mod tests {
             [
                 HeldLine { account: "1210".into(), side: Side::Debit, amount: Decimal::new(5_000, 2) },
                 HeldLine { account: "1010".into(), side: Side::Credit, amount: Decimal::new(5_000, 2) },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_correction_reads_back_as_its_adjustment() {
+        // A RECEIVE of 5.00 correcting a deposit: 15.00 off one clearing account, 10.00 onto another.
+        let banks: Page<WireBank> = serde_json::from_str(
+            r#"{"BankTransactions":[{"BankTransactionID":"b2","Type":"RECEIVE","Status":"AUTHORISED",
+            "Reference":"EN-LV001-A260203-1 corrects EN-LV001-D260203-1","BankAccount":{"Code":"1010"},
+            "LineItems":[{"Description":"Adjusts EN-LV001-D260203-1: dep_1 changed [entrata-recon p/adjustment/EN-LV001-D260203-1/1]","LineAmount":15.00,"AccountCode":"1499"},
+            {"Description":"Adjusts EN-LV001-D260203-1: dep_1 changed","LineAmount":-10.00,"AccountCode":"1498"}]}]}"#,
+        )
+        .unwrap();
+        let bank = banks.items.into_iter().next().unwrap();
+        let key = bank.line_items.iter().find_map(|l| l.description.as_deref().and_then(key_in_memo));
+        let held = from_bank(bank, key).unwrap();
+        assert_eq!(held.key.as_deref(), Some("p/adjustment/EN-LV001-D260203-1/1"));
+        assert_eq!(held.doc_number.as_deref(), Some("EN-LV001-A260203-1"));
+        assert_eq!(
+            held.lines,
+            [
+                HeldLine { account: "1499".into(), side: Side::Credit, amount: Decimal::new(1_500, 2) },
+                HeldLine { account: "1498".into(), side: Side::Debit, amount: Decimal::new(1_000, 2) },
+                HeldLine { account: "1010".into(), side: Side::Debit, amount: Decimal::new(500, 2) },
             ]
         );
     }

@@ -216,6 +216,127 @@ fn deposits_receive_and_returns_spend_money() {
     );
 }
 
+/// An adjustment of `EN-LV001-D260203-1` (its key anchored on the corrected document number).
+fn adjustment(property: &str, lines: &[(&str, Side, i64)]) -> BalancedEntry {
+    let property_id = PropertyId::new(property);
+    let header = EntryHeader {
+        key: EntryKey::new(&property_id, JournalKind::Adjustment, "EN-LV001-D260203-1", 1),
+        doc_number: DocNumber::new("EN-LV001-A260203-1").expect("doc number"),
+        property_id,
+        kind: JournalKind::Adjustment,
+        date: chrono::NaiveDate::from_ymd_opt(2026, 2, 3).expect("date"),
+        post_month: "2026-02".parse().expect("month"),
+        currency: Currency::USD,
+        sources: vec!["dep_1".into()],
+    };
+    let lines = lines
+        .iter()
+        .map(|(account, side, cents)| {
+            (AccountName::new(account), *side, Decimal::new(*cents, 2), format!("{account} line"))
+        })
+        .collect();
+    BalancedEntry::new(header, lines).expect("balanced")
+}
+
+/// `(Type, bank code, Reference, [(code, LineAmount)])` of a built bank transaction.
+fn bank_shape(got: &Value) -> (String, String, String, Vec<(String, String)>) {
+    let bank = &got["bank"];
+    let text = |v: &Value| v.as_str().expect("text").to_owned();
+    let items = bank["LineItems"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|l| (text(&l["AccountCode"]), l["LineAmount"].to_string()))
+        .collect();
+    (text(&bank["Type"]), text(&bank["BankAccount"]["Code"]), text(&bank["Reference"]), items)
+}
+
+#[test]
+fn corrections_of_bank_lines_are_bank_transactions_on_the_same_bank_account() {
+    let set = example_mappings();
+    let reference = "EN-LV001-A260203-1 corrects EN-LV001-D260203-1";
+    // A deposit 16.06 smaller: money out of the bank, coded back to clearing.
+    let smaller = adjustment(
+        "prop_0001",
+        &[("operating_bank", Side::Credit, 1_606), ("undeposited_funds", Side::Debit, 1_606)],
+    );
+    assert!(is_bank_document(set.for_property(smaller.property_id()), &smaller));
+    let got = built(&chart(), &set, &smaller).expect("built");
+    assert_eq!(
+        bank_shape(&got),
+        ("SPEND".into(), "1010".into(), reference.into(), vec![("1499".into(), "16.06".into())])
+    );
+    assert_eq!(
+        got["bank"]["LineItems"][0]["Description"],
+        "undeposited_funds line [entrata-recon prop_0001/adjustment/EN-LV001-D260203-1/1]"
+    );
+    // A deposit 5.00 larger whose payments moved between clearing accounts: one RECEIVE, its
+    // line items signed so that they add up to the bank line.
+    let larger = adjustment(
+        "prop_0001",
+        &[
+            ("operating_bank", Side::Debit, 500),
+            ("undeposited_funds", Side::Credit, 1_500),
+            ("card_clearing", Side::Debit, 1_000),
+        ],
+    );
+    assert_eq!(
+        bank_shape(&built(&chart(), &set, &larger).expect("built")),
+        (
+            "RECEIVE".into(),
+            "1010".into(),
+            reference.into(),
+            vec![("1499".into(), "15.0".into()), ("1498".into(), "-10.0".into())]
+        )
+    );
+    // A return undone: the SPEND reversed is a RECEIVE coded to receivables.
+    let undone = adjustment(
+        "prop_0003",
+        &[("operating_bank", Side::Debit, 7_500), ("receivables", Side::Credit, 7_500)],
+    );
+    assert_eq!(
+        bank_shape(&built(&chart(), &set, &undone).expect("built")),
+        ("RECEIVE".into(), "1010".into(), reference.into(), vec![("1210".into(), "75.0".into())])
+    );
+}
+
+#[test]
+fn corrections_off_the_bank_are_journals_and_a_transfer_is_held() {
+    let set = example_mappings();
+    // Payments moved between clearing accounts, the deposit unchanged: no bank line.
+    let clearing = adjustment(
+        "prop_0001",
+        &[("undeposited_funds", Side::Credit, 1_000), ("card_clearing", Side::Debit, 1_000)],
+    );
+    assert!(!is_bank_document(set.for_property(clearing.property_id()), &clearing));
+    let got = built(&chart(), &set, &clearing).expect("built");
+    assert_eq!(got["journal"]["Status"], "POSTED");
+
+    // The deposit's bank account remapped: money between two bank accounts is a transfer.
+    let transfer = adjustment(
+        "prop_0001",
+        &[("operating_bank", Side::Credit, 50_000), ("card_settlement_bank", Side::Debit, 50_000)],
+    );
+    assert!(is_bank_document(set.for_property(transfer.property_id()), &transfer));
+    let held = hold_of(&chart(), &transfer);
+    assert_eq!(held.kind, "unknown_account");
+    assert_eq!(
+        held.message,
+        "adjustment EN-LV001-A260203-1 of EN-LV001-D260203-1 moves money on 2 bank accounts (500.00 \
+         out of Xero account 1010 (`operating_bank`), 500.00 into Xero account 1020 \
+         (`card_settlement_bank`)); Xero takes a correction of a bank line only as one bank \
+         transaction on one bank account, and money between bank accounts is a transfer, which the \
+         connector does not post: the adjustment is held; record the transfer in Xero by hand"
+    );
+}
+
+#[test]
+fn a_bank_transaction_is_found_by_the_first_word_of_its_reference() {
+    assert_eq!(reference_doc_number(" EN-LV001-A260203-1 corrects EN-LV001-D260203-1"), "EN-LV001-A260203-1");
+    assert_eq!(reference_doc_number("EN-LV001-D260203-1"), "EN-LV001-D260203-1");
+    assert_eq!(reference_doc_number(""), "");
+}
+
 fn hold_of(chart: &Chart, entry: &BalancedEntry) -> Hold {
     built(chart, &example_mappings(), entry).expect_err("held")
 }
