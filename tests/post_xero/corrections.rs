@@ -300,10 +300,11 @@ async fn a_lost_correction_is_found_by_lookup_and_never_posted_twice() {
     p.h.pull().await;
     entrata_recon::run::record::record(&p.state, &p.mappings, false).await.expect("recorded");
 
-    // The correction is saved but its answer lost; listing bank transactions fails for the rest of
-    // the run, so it ends uncertain.
+    // The correction is saved but its answer lost, and so are the answers to the two identical
+    // requests after it; listing bank transactions fails for the rest of the run, so it ends
+    // uncertain.
     p.h.set_faults(
-        r#"[{"service": "xero", "method": "PUT", "path": "**/BankTransactions", "nth": 1, "action": "drop_after_commit"},
+        r#"[{"service": "xero", "method": "PUT", "path": "**/BankTransactions", "times": 3, "action": "drop_after_commit"},
             {"service": "xero", "method": "GET", "path": "**/BankTransactions", "action": {"status": 503}}]"#,
     )
     .await;
