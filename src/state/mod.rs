@@ -204,6 +204,9 @@ impl StateFile {
             // FULL: a committed posting intent must survive a power cut, or we could post twice.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted and overwritten content (an old or forgotten OAuth token above all) is zeroed,
+            // not left in free space for anyone who reads the file's bytes.
+            .pragma("secure_delete", "ON")
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_CONNECTIONS_MAX)
