@@ -111,17 +111,19 @@ impl Drop for StateLock {
     }
 }
 
-/// The database file, opened through `state_path` (following symlinks), created when allowed.
+/// The database file, opened for reading through `state_path` (following symlinks); created when
+/// missing and allowed (nothing is ever written through this descriptor).
 fn open_database(state_path: &Path, create: Create) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    if create == Create::IfMissing {
-        // Write access only to create it; nothing is ever written through this descriptor.
-        options.write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match File::open(state_path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create == Create::IfMissing => {
+            let mut options = OpenOptions::new();
+            options.read(true).write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(state_path)
+        }
+        opened => opened,
     }
-    options.open(state_path)
 }
 
 fn describe_path(state_path: &Path) -> PathBuf {
