@@ -165,8 +165,11 @@ async fn an_unreadable_state_file_is_a_clear_exit_2_error_and_is_left_alone() {
     let h = Harness::start(generated(PORTFOLIO)).await;
     let status = h.run(&["status", "--format", "json"]).await;
     assert_eq!(status.code, Some(2), "{status:?}");
-    let missing =
-        format!("error: no state file at {}; run `entrata-recon pull` first", h.state_path().display());
+    let missing = format!(
+        "error: no state file at {}: check `[state] path` in the config (or --state), or run `entrata-recon pull` \
+         first to start one",
+        h.state_path().display()
+    );
     assert!(status.stderr.contains(&missing), "{}", status.stderr);
 
     let garbage = b"this is not a SQLite database, it is a note somebody saved over it\n".repeat(100);

@@ -181,3 +181,31 @@ async fn nothing_listening_fails_fast_naming_the_address_and_status_says_why() {
     );
     assert_eq!(status.code, Some(1), "a failed last pull needs a person: {status:?}");
 }
+
+#[test]
+fn plain_http_to_a_remote_token_endpoint_is_refused_naming_file_line_and_column() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let config = home.path().join("recon.toml");
+    let text = r#"[source]
+kind = "rest"
+base_url = "http://127.0.0.1:9/entrata/integrations/int_demo"
+integration_token_env = "T"
+username_env = "U"
+password_env = "P"
+totp_secret_env = "S"
+
+[targets.qbo]
+api_base = "https://quickbooks.api.intuit.com"
+token_url = "http://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+client_id_env = "QBO_CLIENT_ID"
+client_secret_env = "QBO_CLIENT_SECRET"
+"#;
+    std::fs::write(&config, text).expect("config written");
+    let status = run(home.path(), &["--config", config.to_str().expect("UTF-8"), "status"]);
+    assert_eq!(status.code, Some(2), "{status:?}");
+    let at =
+        format!("{}:11:13: [targets.qbo] token_url = \"http://oauth.platform.intuit.com/", config.display());
+    assert!(status.stderr.contains(&at), "{}", status.stderr);
+    assert!(status.stderr.contains("must be https://"), "{}", status.stderr);
+    assert!(!home.path().join("recon.sqlite").exists());
+}

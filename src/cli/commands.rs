@@ -14,14 +14,14 @@ use crate::report::status::{Planned, StatusReport};
 use crate::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
 use crate::run::pull::{PullOptions, pull};
 use crate::source::client::EntrataClient;
-use crate::state::{RunOutcome, StateError, StateFile, StateLock};
+use crate::state::{Create, RunOutcome, StateError, StateFile, StateLock};
 use crate::targets::TargetKind;
 
 pub(super) async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
     let credentials = config.entrata_credentials()?;
     StateFile::check_writable(&config.state_path).await?;
-    let _lock = StateLock::acquire(&config.state_path, "pull")?;
+    let _lock = StateLock::acquire(&config.state_path, "pull", Create::IfMissing)?;
     let state = StateFile::open(&config.state_path).await?;
     let client = EntrataClient::new(&config.source, credentials)?;
     let options = PullOptions {

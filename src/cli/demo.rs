@@ -17,7 +17,7 @@ use crate::run::nightly::{NightlyReport, NightlyRequest, nightly};
 use crate::sandbox::generate::generate_with_summary;
 use crate::sandbox::{Dataset, Sandbox, SandboxOptions, start};
 use crate::source::client::EntrataClient;
-use crate::state::{StateFile, StateLock};
+use crate::state::{Create, StateFile, StateLock};
 use crate::targets::TargetKind;
 
 fn other(what: &str, e: &dyn std::fmt::Display) -> CliError {
@@ -58,7 +58,7 @@ async fn demo_with(
     let config = Config::parse(&config_path, &text, crate::config::Env::default())?;
     let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
 
-    let lock = StateLock::acquire(&config.state_path, "demo")?;
+    let lock = StateLock::acquire(&config.state_path, "demo", Create::IfMissing)?;
     let state = StateFile::open(&config.state_path).await?;
     let outcome = nights(cli, &config, &state, &mappings, sandbox, edit).await;
     state.close().await;

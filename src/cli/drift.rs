@@ -12,18 +12,17 @@ use crate::http::Pause;
 use crate::report::drift::{csv, html, json, table};
 use crate::report::progress::Progress;
 use crate::run::drift::{DriftError, DriftRequest, drift};
-use crate::state::{RunOutcome, StateError, StateFile, StateLock};
+use crate::state::{Create, RunOutcome, StateFile, StateLock};
 
 pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
     let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
-    if !args.pull && !config.state_path.exists() {
-        return Err(StateError::Missing(config.state_path.clone()).into());
-    }
+    // `drift --pull` may start a state file, as a first pull does; a comparison alone never does.
+    let create = if args.pull { Create::IfMissing } else { Create::Never };
     StateFile::check_writable(&config.state_path).await?;
     // One comparison at a time, and never in the middle of a pull, post or run.
-    let _lock = StateLock::acquire(&config.state_path, "drift")?;
-    let state = StateFile::open(&config.state_path).await?;
+    let _lock = StateLock::acquire(&config.state_path, "drift", create)?;
+    let state = StateFile::open_for_writing(&config.state_path, create).await?;
     let result = compare(cli, args, &config, &state, &mappings).await;
     state.close().await;
     let report = result?;

@@ -8,7 +8,7 @@ use crate::http::Pause;
 use crate::report::progress::Progress;
 use crate::run::connect::{ConnectOptions, connect, disconnect};
 use crate::run::post::{PostRequest, post};
-use crate::state::{RunOutcome, StateFile, StateLock};
+use crate::state::{Create, RunOutcome, StateFile, StateLock};
 
 pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
@@ -38,7 +38,7 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
 pub(super) async fn cmd_disconnect(cli: &Cli, args: &DisconnectArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
     let target = args.target.kind();
-    let state = StateFile::open(&config.state_path).await?;
+    let state = StateFile::open_existing(&config.state_path).await?;
     let result = disconnect(&config, &state, target).await;
     state.close().await;
     let done = result?;
@@ -64,8 +64,8 @@ pub(super) async fn cmd_disconnect(cli: &Cli, args: &DisconnectArgs) -> Result<O
 pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
     let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
-    let _lock = StateLock::acquire(&config.state_path, "post")?;
-    let state = StateFile::open(&config.state_path).await?;
+    let _lock = StateLock::acquire(&config.state_path, "post", Create::Never)?;
+    let state = StateFile::open_existing(&config.state_path).await?;
     let run = state.begin_run("post").await?;
     let request = PostRequest {
         targets: args.target.map(|t| vec![t.kind()]).unwrap_or_default(),
@@ -97,7 +97,7 @@ pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliErr
     let config = cli.load_config()?;
     let credentials = config.entrata_credentials()?;
     let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
-    let _lock = StateLock::acquire(&config.state_path, "run")?;
+    let _lock = StateLock::acquire(&config.state_path, "run", Create::IfMissing)?;
     let state = StateFile::open(&config.state_path).await?;
     let client = crate::source::client::EntrataClient::new(&config.source, credentials)?;
     let run = state.begin_run("run").await?;
@@ -179,7 +179,7 @@ pub(super) async fn check_target(
     target: crate::targets::TargetKind,
 ) -> Result<usize, CliError> {
     // Writable only for a refreshed access token; the mappings and entries are not touched.
-    let state = StateFile::open(&config.state_path).await?;
+    let state = StateFile::open_existing(&config.state_path).await?;
     let result = crate::run::target_check::check(config, &state, &mappings, target).await;
     state.close().await;
     let name = crate::report::post::target_name(target);

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::targets::TargetKind;
 
 mod targets;
+mod urls;
 use targets::FileTargets;
 pub use targets::{TargetAuth, TargetConfig};
 
@@ -63,7 +64,7 @@ struct FilePosting {
 #[serde(deny_unknown_fields)]
 struct FileSource {
     kind: String,
-    base_url: String,
+    base_url: toml::Spanned<String>,
     integration_token_env: String,
     username_env: String,
     password_env: String,
@@ -187,12 +188,7 @@ impl Config {
         if s.kind != "rest" {
             return Err(invalid(format!("source.kind `{}` is not supported (expected `rest`)", s.kind)));
         }
-        if !(s.base_url.starts_with("http://") || s.base_url.starts_with("https://")) {
-            return Err(invalid(format!(
-                "source.base_url `{}` must start with http:// or https://",
-                s.base_url
-            )));
-        }
+        let base_url = urls::checked(path, text, "source.base_url", &s.base_url)?;
         let page_size = s.page_size.unwrap_or(PAGE_SIZE_MAX);
         if !(1..=PAGE_SIZE_MAX).contains(&page_size) {
             return Err(invalid(format!("source.page_size {page_size} must be 1 to {PAGE_SIZE_MAX}")));
@@ -206,7 +202,7 @@ impl Config {
             return Err(invalid(format!("source.max_attempts {max_attempts} must be 1 to 20")));
         }
         let source = SourceConfig {
-            base_url: s.base_url.trim_end_matches('/').to_owned(),
+            base_url,
             integration_token_env: s.integration_token_env,
             username_env: s.username_env,
             password_env: s.password_env,
@@ -220,7 +216,7 @@ impl Config {
         };
 
         let targets = match file.targets {
-            Some(file_targets) => targets::settle(file_targets, path)?,
+            Some(file_targets) => targets::settle(file_targets, path, text)?,
             None => BTreeMap::new(),
         };
 
@@ -416,6 +412,37 @@ totp_secret_env = "S"
         let text = MINIMAL.replace("password_env = \"P\"", "password_env = \"P\"\npasword = 1");
         let err = Config::parse(Path::new("recon.toml"), &text, Env::default()).unwrap_err().to_string();
         assert!(err.starts_with("recon.toml:8:1: unknown field `pasword`"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_to_a_host_not_loopback_is_refused_where_it_is_written() {
+        let check = |text: &str, expected: &str| {
+            let err = Config::parse(Path::new("recon.toml"), text, Env::default()).unwrap_err().to_string();
+            assert!(err.starts_with(expected), "{err}");
+            assert!(err.contains("must be https://"), "{err}");
+        };
+        let remote = MINIMAL.replace("http://127.0.0.1:9/", "http://entrata.example.com/");
+        check(&remote, "recon.toml:4:12: source.base_url = \"http://entrata.example.com/");
+        let target = |key: &str, url: &str| {
+            format!(
+                "{MINIMAL}\n[targets.xero]\napi_base = \"https://api.xero.com\"\n{key} = \"{url}\"\n\
+                 client_id_env = \"I\"\nclient_secret_env = \"S\"\n"
+            )
+        };
+        check(
+            &target("token_url", "http://identity.xero.com/connect/token"),
+            "recon.toml:12:13: [targets.xero] token_url",
+        );
+        check(&target("auth_url", "http://10.1.2.3/authorize"), "recon.toml:12:12: [targets.xero] auth_url");
+        check(&target("revoke_url", "http://[::2]/revoke"), "recon.toml:12:14: [targets.xero] revoke_url");
+        let api = target("auth_url", "https://login.xero.com/a")
+            .replace("https://api.xero.com", "http://api.xero.com");
+        check(&api, "recon.toml:11:12: [targets.xero] api_base");
+        // The sandboxes: loopback over plain http is fine.
+        let local = target("token_url", "http://localhost:8080/xero/identity/connect/token")
+            .replace("https://api.xero.com", "http://[::1]:8080/xero");
+        let config = Config::parse(Path::new("recon.toml"), &local, Env::default()).unwrap();
+        assert_eq!(config.targets[&TargetKind::Xero].api_base, "http://[::1]:8080/xero");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
+use toml::Spanned;
 
 use super::{ConfigError, Env};
 use crate::targets::TargetKind;
@@ -23,10 +24,10 @@ pub(super) struct FileTargets {
 #[serde(deny_unknown_fields)]
 struct FileTarget {
     enabled: Option<bool>,
-    api_base: String,
-    auth_url: Option<String>,
-    token_url: Option<String>,
-    revoke_url: Option<String>,
+    api_base: Spanned<String>,
+    auth_url: Option<Spanned<String>>,
+    token_url: Option<Spanned<String>>,
+    revoke_url: Option<Spanned<String>>,
     client_id_env: String,
     client_secret_env: String,
     redirect_uri: Option<String>,
@@ -95,6 +96,7 @@ pub const DEFAULT_REDIRECT_URI: &str = "http://127.0.0.1:8765/callback";
 pub(super) fn settle(
     file: FileTargets,
     path: &Path,
+    text: &str,
 ) -> Result<BTreeMap<TargetKind, TargetConfig>, ConfigError> {
     let mut targets = BTreeMap::new();
     for (kind, target, defaults) in [(TargetKind::Qbo, file.qbo, QBO), (TargetKind::Xero, file.xero, XERO)] {
@@ -127,14 +129,19 @@ pub(super) fn settle(
                 )))
             }
         };
+        // The endpoints secrets and tokens travel to: https://, or http:// to loopback only.
+        let endpoint = |value: Option<Spanned<String>>, default: &str, key: &str| match value {
+            Some(value) => super::urls::checked(path, text, &format!("[targets.{kind}] {key}"), &value),
+            None => Ok(default.to_owned()),
+        };
         targets.insert(
             kind,
             TargetConfig {
                 enabled: t.enabled.unwrap_or(true),
-                api_base: url(Some(t.api_base), "", "api_base")?,
-                auth_url: url(t.auth_url, defaults.auth_url, "auth_url")?,
-                token_url: url(t.token_url, defaults.token_url, "token_url")?,
-                revoke_url: url(t.revoke_url, defaults.revoke_url, "revoke_url")?,
+                api_base: endpoint(Some(t.api_base), "", "api_base")?,
+                auth_url: endpoint(t.auth_url, defaults.auth_url, "auth_url")?,
+                token_url: endpoint(t.token_url, defaults.token_url, "token_url")?,
+                revoke_url: endpoint(t.revoke_url, defaults.revoke_url, "revoke_url")?,
                 client_id_env: t.client_id_env,
                 client_secret_env: t.client_secret_env,
                 redirect_uri: url(t.redirect_uri, DEFAULT_REDIRECT_URI, "redirect_uri")?,

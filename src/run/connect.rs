@@ -112,16 +112,17 @@ pub async fn connect(
     if options.browser {
         open_browser(&request.url);
     }
-    let params = wait_for_redirect(&target.redirect_uri, options.paste_prompt).await?;
+    let params = wait_for_redirect(&target.redirect_uri, options.paste_prompt, &request.state).await?;
+    // First: a refusal is believed only from the redirect this request asked for.
+    if params.get("state") != Some(&request.state) {
+        return Err(ConnectError::StateMismatch);
+    }
     if let Some(error) = params.get("error") {
         return Err(ConnectError::Denied {
             target: kind,
             error: error.clone(),
             description: params.get("error_description").cloned(),
         });
-    }
-    if params.get("state") != Some(&request.state) {
-        return Err(ConnectError::StateMismatch);
     }
     let code = params.get("code").ok_or(ConnectError::MissingParam("code"))?;
     let tokens = exchange_code(&settings, code, request.pkce_verifier).await?;

@@ -37,8 +37,16 @@ pub use tokens::{Connection, ConnectionLock, TokenUpdate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("no state file at {0}; run `entrata-recon pull` first")]
+    #[error(
+        "no state file at {0}: check `[state] path` in the config (or --state), or run `entrata-recon pull` \
+         first to start one"
+    )]
     Missing(PathBuf),
+    #[error(
+        "no state file at {path}: its folder {folder} does not exist; check `[state] path` in the config (or \
+         --state) (entrata-recon creates a state file, never its folder)"
+    )]
+    NoFolder { path: PathBuf, folder: PathBuf },
     #[error("cannot open state file {path}: {source}")]
     Open { path: PathBuf, source: sqlx::Error },
     #[error("state file {path} cannot be brought up to this version's schema: {source}")]
@@ -69,6 +77,38 @@ pub enum StateError {
     Refused { path: PathBuf, message: String },
 }
 
+/// Whether a command may start a state file's life where there is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// The first `pull` or `run`, `connect`, the demo: a missing file is created, in a folder that
+    /// exists.
+    IfMissing,
+    /// Every other command: a missing file is an error, so that a lost or mistyped path never
+    /// silently starts afresh.
+    Never,
+}
+
+/// Refuses a state path whose folder does not exist, or whose file does not exist when it may not
+/// be created. Creates nothing.
+fn check_place(path: &Path, create: Create) -> Result<(), StateError> {
+    match std::fs::metadata(path) {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) }),
+    }
+    let folder = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(StateError::NoFolder { path: path.to_owned(), folder: folder.to_owned() });
+    }
+    match create {
+        Create::IfMissing => Ok(()),
+        Create::Never => Err(StateError::Missing(path.to_owned())),
+    }
+}
+
 /// How long a statement waits for another connection's write before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 const POOL_CONNECTIONS_MAX: u32 = 4;
@@ -83,14 +123,22 @@ pub struct StateFile {
 }
 
 impl StateFile {
-    /// Opens (creating if needed) and migrates the state file. Mutating commands must hold a
-    /// `StateLock` first.
+    /// Opens (creating it if needed, in a folder that exists) and migrates the state file: for the
+    /// commands that may start a state file's life (`Create::IfMissing`). Mutating commands must
+    /// hold a `StateLock` first.
     pub async fn open(path: &Path) -> Result<StateFile, StateError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
-        }
-        let state = StateFile::connect(path).await?;
+        StateFile::open_for_writing(path, Create::IfMissing).await
+    }
+
+    /// Opens and migrates an existing state file for writing (`post`, `disconnect`, ...): a missing
+    /// file is an error, never a fresh start.
+    pub async fn open_existing(path: &Path) -> Result<StateFile, StateError> {
+        StateFile::open_for_writing(path, Create::Never).await
+    }
+
+    pub async fn open_for_writing(path: &Path, create: Create) -> Result<StateFile, StateError> {
+        check_place(path, create)?;
+        let state = StateFile::connect(path, create).await?;
         owner_only(path)
             .map_err(|e| StateError::Open { path: path.to_owned(), source: sqlx::Error::Io(e) })?;
         Ok(state)
@@ -100,9 +148,7 @@ impl StateFile {
     /// created, migrated or written; works in a folder the user cannot write to. Refuses a file
     /// that is not a state file, or whose schema is not this version's.
     pub async fn open_read_only(path: &Path) -> Result<StateFile, StateError> {
-        if !path.exists() {
-            return Err(StateError::Missing(path.to_owned()));
-        }
+        check_place(path, Create::Never)?;
         let mut mode = open::read_mode(path);
         let (pool, schema) = loop {
             let pool = open::connect_read_only(path, mode).await?;
@@ -134,8 +180,9 @@ impl StateFile {
     }
 
     /// Refuses an existing file that a writer must not touch (someone else's database, a newer
-    /// version's state file) without changing it; a missing file is fine (it will be created).
-    /// Mutating commands call this before taking the lock, whose file would land beside it.
+    /// version's state file) without changing it; a missing file is fine here (whether it may be
+    /// created is `Create`'s to say). Mutating commands call this before taking the lock, which
+    /// opens (and may create) the file itself.
     pub async fn check_writable(path: &Path) -> Result<(), StateError> {
         if !path.exists() {
             return Ok(());
@@ -146,18 +193,21 @@ impl StateFile {
         checked.map(|_| ())
     }
 
-    async fn connect(path: &Path) -> Result<StateFile, StateError> {
+    async fn connect(path: &Path, create: Create) -> Result<StateFile, StateError> {
         // Before the connection below turns the file to WAL mode, which rewrites its header.
         StateFile::check_writable(path).await?;
         let open_err = |source| StateError::Open { path: path.to_owned(), source };
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(open_err)?
             .filename(path)
-            .create_if_missing(true)
+            .create_if_missing(create == Create::IfMissing)
             .journal_mode(SqliteJournalMode::Wal)
             // FULL: a committed posting intent must survive a power cut, or we could post twice.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted and overwritten content (an old or forgotten OAuth token above all) is zeroed,
+            // not left in free space for anyone who reads the file's bytes.
+            .pragma("secure_delete", "ON")
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_CONNECTIONS_MAX)

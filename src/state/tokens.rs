@@ -137,13 +137,32 @@ impl StateFile {
         Ok(())
     }
 
-    /// Forgets a connection; whether there was one.
+    /// Forgets a connection, leaving none of its tokens' bytes in the file: the row is deleted with
+    /// `secure_delete` (its space zeroed), then the write-ahead log, which still holds the pages
+    /// as they were, is checkpointed into the file and truncated. Whether there was a connection.
     pub async fn delete_connection(&self, target: TargetKind) -> Result<bool, StateError> {
+        let mut conn = self.pool.acquire().await.map_err(self.query_err())?;
+        // Also set for every writing connection (`StateFile::connect`); said here too because
+        // this is the delete it exists for.
+        sqlx::query("PRAGMA secure_delete = ON").execute(&mut *conn).await.map_err(self.query_err())?;
         let done = sqlx::query("DELETE FROM oauth_tokens WHERE target = ?1")
             .bind(target.as_str())
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await
             .map_err(self.query_err())?;
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(self.query_err())?;
+        if busy != 0 {
+            // Another process is reading: the log cannot be emptied now; the next checkpoint (at
+            // the latest when the last connection closes) copies the zeroed pages over the old ones.
+            tracing::warn!(
+                path = %self.path.display(),
+                "the state file is in use by another process: the forgotten tokens' old copies stay in its \
+                 write-ahead log until that process ends"
+            );
+        }
         Ok(done.rows_affected() > 0)
     }
 

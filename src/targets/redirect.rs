@@ -1,7 +1,9 @@
 //! The way back from a vendor's consent page to `connect`: a listener on a loopback redirect URI
 //! (the browser is on this machine), and a prompt where the redirected URL can be pasted (a server
 //! with no browser, or a redirect URI that is not loopback, as Intuit requires for production apps).
-//! With a loopback URI both wait at once and the first answer wins.
+//! With a loopback URI both wait at once and the first answer wins. The listener takes only a
+//! redirect carrying this request's `state`: any other (stale, or forged by a page that knows the
+//! port) is answered 400 and ignored, and the listener keeps waiting.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -9,6 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
 use reqwest::Url;
@@ -44,11 +47,17 @@ pub fn is_loopback(uri: &str) -> bool {
     })
 }
 
-/// Waits for the redirect: on the loopback listener when `redirect_uri` is loopback, and from a
-/// pasted line on standard input when `prompt` is set (always, when it is not loopback).
-pub async fn wait_for_redirect(redirect_uri: &str, prompt: bool) -> Result<Params, RedirectError> {
+/// Waits for the redirect: on the loopback listener when `redirect_uri` is loopback (only a
+/// redirect whose `state` is `expected_state` is taken), and from a pasted line on standard input
+/// when `prompt` is set (always, when it is not loopback; the caller checks its `state`).
+pub async fn wait_for_redirect(
+    redirect_uri: &str,
+    prompt: bool,
+    expected_state: &str,
+) -> Result<Params, RedirectError> {
     let url = Url::parse(redirect_uri).map_err(|_| RedirectError::BadUri(redirect_uri.to_owned()))?;
-    let mut listening = if is_loopback(redirect_uri) { Some(listen(&url).await?) } else { None };
+    let mut listening =
+        if is_loopback(redirect_uri) { Some(listen(&url, expected_state).await?) } else { None };
     let paste = prompt || listening.is_none();
     let from_stdin =
         async { if paste { read_pasted(redirect_uri).await } else { std::future::pending().await } };
@@ -102,7 +111,13 @@ pub fn parse_pasted(text: &str, redirect_uri: &str) -> Result<Params, RedirectEr
     if params.contains_key("code") || params.contains_key("error") { Ok(params) } else { Err(not()) }
 }
 
-type Slot = Arc<Mutex<Option<oneshot::Sender<Params>>>>;
+/// What the listener's handler shares: where the answer goes (taken once), and the `state` the
+/// answer must carry.
+#[derive(Clone)]
+struct Slot {
+    sender: Arc<Mutex<Option<oneshot::Sender<Params>>>>,
+    expected_state: Arc<str>,
+}
 
 /// A listener on the redirect URI: the first redirect's parameters arrive on `answer`.
 struct Listening {
@@ -124,7 +139,7 @@ impl Listening {
 }
 
 /// Serves the redirect path on the URI's loopback address.
-async fn listen(url: &Url) -> Result<Listening, RedirectError> {
+async fn listen(url: &Url, expected_state: &str) -> Result<Listening, RedirectError> {
     let host = url.host_str().unwrap_or("127.0.0.1").trim_matches(['[', ']']);
     let host = if host == "localhost" { "127.0.0.1" } else { host };
     let port = url.port_or_known_default().unwrap_or(80);
@@ -134,7 +149,7 @@ async fn listen(url: &Url) -> Result<Listening, RedirectError> {
         .map_err(|e| RedirectError::Listen { addr: addr.clone(), reason: e.to_string() })?;
     let (sender, answer) = oneshot::channel();
     let (stop, stopped) = oneshot::channel::<()>();
-    let slot: Slot = Arc::new(Mutex::new(Some(sender)));
+    let slot = Slot { sender: Arc::new(Mutex::new(Some(sender))), expected_state: expected_state.into() };
     let router = Router::new().route(url.path(), get(callback)).with_state(slot);
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -148,17 +163,42 @@ async fn listen(url: &Url) -> Result<Listening, RedirectError> {
     Ok(Listening { answer, stop, task })
 }
 
-async fn callback(State(slot): State<Slot>, Query(params): Query<Params>) -> Html<&'static str> {
+async fn callback(
+    State(slot): State<Slot>,
+    Query(params): Query<Params>,
+) -> (StatusCode, Html<&'static str>) {
     if !params.contains_key("code") && !params.contains_key("error") {
-        return Html("<p>This address is waiting for the accounting system's redirect.</p>");
+        return (
+            StatusCode::OK,
+            Html("<p>This address is waiting for the accounting system's redirect.</p>"),
+        );
     }
-    let sender = slot.lock().ok().and_then(|mut s| s.take());
+    // Checked before the answer is taken: a wrong `state` (even with an `error`) must neither
+    // connect another grant nor end the wait for the right one.
+    if params.get("state").map(String::as_str) != Some(&*slot.expected_state) {
+        tracing::warn!("ignored a redirect whose state does not match this connect (stale or forged)");
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(
+                "<h1>entrata-recon</h1><p>This redirect does not belong to the connect that is waiting \
+                 (its state does not match); it was ignored.</p>",
+            ),
+        );
+    }
+    let sender = slot.sender.lock().ok().and_then(|mut s| s.take());
     match sender {
         Some(sender) => {
             let _ = sender.send(params);
-            Html("<h1>entrata-recon</h1><p>Done. You can close this window and return to the terminal.</p>")
+            (
+                StatusCode::OK,
+                Html(
+                    "<h1>entrata-recon</h1><p>Done. You can close this window and return to the terminal.</p>",
+                ),
+            )
         }
-        None => Html("<p>This connection was already answered; return to the terminal.</p>"),
+        None => {
+            (StatusCode::OK, Html("<p>This connection was already answered; return to the terminal.</p>"))
+        }
     }
 }
 
