@@ -116,6 +116,23 @@ impl Harness {
         std::fs::write(&path, toml::to_string(&config).expect("TOML")).expect("config written");
     }
 
+    /// Sets (or with `None` removes) a key of `[posting]` in `recon.toml`.
+    pub fn set_posting(&self, key: &str, value: Option<toml::Value>) {
+        let path = self.config_path();
+        let text = std::fs::read_to_string(&path).expect("config");
+        let mut config: toml::Table = text.parse().expect("config is TOML");
+        let posting = config
+            .entry("posting")
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .expect("[posting]");
+        match value {
+            Some(value) => posting.insert(key.to_owned(), value),
+            None => posting.remove(key),
+        };
+        std::fs::write(&path, toml::to_string(&config).expect("TOML")).expect("config written");
+    }
+
     /// Sets (or with `None` removes) a key of `[targets.<target>]` in `recon.toml`.
     pub fn set_target(&self, target: &str, key: &str, value: Option<toml::Value>) {
         let path = self.config_path();

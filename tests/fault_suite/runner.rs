@@ -219,7 +219,10 @@ fn kill_kind(kill: &Kill) -> String {
 
 /// How long the sandbox may still hold a request of this night (its longest delay), plus a margin.
 fn in_flight_ms(night: &Night) -> u64 {
-    let rule_delays = night.rules.iter().filter_map(|r| r.json["action"]["delay_ms"].as_u64());
+    let rule_delays = night.rules.iter().filter_map(|r| {
+        let action = &r.json["action"];
+        action["delay_ms"].as_u64().or_else(|| action["commit_after_ms"].as_u64())
+    });
     let probe = match &night.kill {
         Some(Kill::OnRequest { delay_ms, .. }) => *delay_ms,
         _ => 0,

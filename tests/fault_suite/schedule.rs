@@ -130,7 +130,15 @@ const QBO: &[Endpoint] = &[
     ep("qbo", "POST", "**/batch", true, true),
     ep("qbo", "GET", "**/query", false, true),
     ep("qbo", "GET", "/qbo/v3/company/*/*/*", false, true),
+    // The home currency: unreadable, every entry is held (`currency_unknown`), never guessed.
+    ep("qbo", "GET", "**/preferences", false, true),
 ];
+
+/// A `commit_after_ms` hold: past the client's 2 s timeout (`world`), committed before the 3 s
+/// settle interval ends.
+pub const COMMIT_AFTER_MS: (u64, u64) = (2_100, 2_700);
+/// The longest `visible_after_ms` lag: inside the settle interval.
+const READ_LAG_MS_MAX: u64 = 2_500;
 const XERO: &[Endpoint] = &[
     ep("xero", "PUT", "**/ManualJournals", true, true),
     ep("xero", "PUT", "**/BankTransactions", true, true),
@@ -283,7 +291,19 @@ fn rule(rng: &mut Rng) -> Vec<Rule> {
             "drop_after_commit",
             "status_after_commit",
             "status_after_commit",
+            "status_after_commit",
         ]);
+    }
+    // Issue 15: the answers the model never gave. A write the client gave up on that the vendor
+    // still commits, a read that lags the write, an item SystemFault after the commit.
+    if endpoint.write && matches!(endpoint.service, "qbo" | "xero") {
+        kinds.extend(["commit_after", "read_lag", "read_lag"]);
+    }
+    if endpoint.service == "qbo" && endpoint.path == "**/batch" {
+        kinds.push("system_fault_after_commit");
+    }
+    if endpoint.path == "**/preferences" {
+        kinds = vec!["5xx", "5xx", "garbled"];
     }
     if endpoint.bearer {
         kinds.push("expire_token");
@@ -296,7 +316,10 @@ fn rule(rng: &mut Rng) -> Vec<Rule> {
             503 => json!({"status": 503, "retry_after_s": *rng.pick(&[0, 0, 1])}),
             status => json!({"status": status}),
         },
-        "status_after_commit" => json!({"status_after_commit": *rng.pick(&[500, 502, 504])}),
+        // 4xx after the commit too: a gateway's 400, 408 or 409 says nothing of the documents.
+        "status_after_commit" => json!({"status_after_commit": *rng.pick(&[400, 408, 409, 500, 502, 504])}),
+        "commit_after" => json!({"commit_after_ms": rng.range(COMMIT_AFTER_MS.0, COMMIT_AFTER_MS.1)}),
+        "read_lag" => json!({"visible_after_ms": rng.range(200, READ_LAG_MS_MAX)}),
         "delay" => json!({"delay_ms": rng.range(5, 150)}),
         other => json!(other),
     };
@@ -313,6 +336,12 @@ fn rule(rng: &mut Rng) -> Vec<Rule> {
             json["probability"] = json!(*rng.pick(&[0.3, 0.5, 0.7, 1.0]));
             json["times"] = json!(rng.range(1, 4));
         }
+    }
+    if endpoint.path == "**/preferences" {
+        // Read with retries: a night on which the preferences cannot be read at all.
+        json.as_object_mut()
+            .expect("rule")
+            .retain(|k, _| !matches!(k.as_str(), "nth" | "every" | "probability" | "times"));
     }
     let token_endpoint = endpoint.service == "oauth";
     let kind = if token_endpoint && kind == "drop_after_commit" { "refresh_loss" } else { kind };

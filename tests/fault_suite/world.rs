@@ -64,6 +64,11 @@ impl World {
         h.write_mappings();
         h.set_source("page_size", Some(i64::from(schedule.page_size).into()));
         h.set_source("max_attempts", Some(i64::from(schedule.max_attempts).into()));
+        // Short enough that the suite's real waits stay small, long enough for a loaded machine:
+        // `commit_after_ms` rules hold a write past the timeout and commit it before the settle
+        // interval ends; `visible_after_ms` lags stay inside it too (`schedule::COMMIT_AFTER_MS`).
+        h.set_posting("request_timeout_seconds", Some(2.into()));
+        h.set_posting("settle_seconds", Some(3.into()));
         if !schedule.xero_pkce {
             h.set_target("xero", "auth", Some("client_credentials".into()));
         }

@@ -81,7 +81,8 @@ fn list_inner(
 fn parse_query(kind: EntrataKind, params: &[(String, String)]) -> Result<(ListQuery, u64, usize), ApiError> {
     let has_field = |name: &str| kind.fields().iter().any(|f| f.name == name);
     let mut allowed = vec!["page", "pageSize", "updatedFrom", "updatedTo"];
-    if has_field("status") {
+    // A deposit carries `status` only to be deleted (spec §3); its list takes no status filter.
+    if has_field("status") && kind != EntrataKind::Deposits {
         allowed.push("status");
     }
     if has_field("postMonth") {
