@@ -191,6 +191,7 @@ fn count_drift(tally: &mut Tally, drift: &Drift, during: bool) {
         Drift::Late { count, .. } => ("late_items", *count),
         Drift::Touch { count, .. } => ("touched_items", *count),
         Drift::Edit { count, .. } => ("edited_deleted_or_moved_items", *count),
+        Drift::Deposit { .. } => ("deposits_deleted_moved_or_returned", 1),
     };
     tally.add(kind, n);
     if during {

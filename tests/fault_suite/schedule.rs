@@ -93,6 +93,10 @@ pub enum Drift {
     /// Charges edited after posting (`Flags::edits`): a new amount, deleted, or moved to another
     /// day of the month or into the next month.
     Edit { count: u64, pick: u64 },
+    /// A posted deposit deleted or moved to another day, or one of its payments returned
+    /// (`Flags::edits`): the bank line is corrected (Xero: a bank transaction of the opposite
+    /// type, issue 15 item 5).
+    Deposit { pick: u64 },
 }
 
 /// An endpoint the connector calls, and which actions make sense there.
@@ -235,6 +239,9 @@ impl Night {
             if flags.edits && rng.percent(50) {
                 before.push(Drift::Edit { count: rng.range(1, 3), pick: rng.next_u64() });
             }
+            if flags.edits && rng.percent(30) {
+                before.push(Drift::Deposit { pick: rng.next_u64() });
+            }
         }
         let during = rng.percent(25).then(|| match rng.range(0, 2) {
             0 => Drift::Touch { count: rng.range(1, 20), pick: rng.next_u64() },
@@ -337,11 +344,13 @@ fn rule(rng: &mut Rng) -> Vec<Rule> {
             json["times"] = json!(rng.range(1, 4));
         }
     }
-    if endpoint.path == "**/preferences" {
-        // Read with retries: a night on which the preferences cannot be read at all.
-        json.as_object_mut()
-            .expect("rule")
-            .retain(|k, _| !matches!(k.as_str(), "nth" | "every" | "probability" | "times"));
+    if endpoint.path == "**/preferences" && kind != "expire_token" {
+        // Read with five tries: a night on which the preferences cannot be read at all (a cap,
+        // not "always", so that a later rule on the endpoint is not shadowed).
+        let rule = json.as_object_mut().expect("rule");
+        rule.retain(|k, _| !matches!(k.as_str(), "nth" | "every" | "probability" | "times"));
+        rule.insert("every".into(), json!(1));
+        rule.insert("times".into(), json!(12));
     }
     let token_endpoint = endpoint.service == "oauth";
     let kind = if token_endpoint && kind == "drop_after_commit" { "refresh_loss" } else { kind };

@@ -30,6 +30,7 @@ pub struct World {
     /// The current JSON of every charge and payment, as last written to the sandbox.
     charges: BTreeMap<String, Value>,
     payments: BTreeMap<String, Value>,
+    deposits: BTreeMap<String, Value>,
     mapped_codes: Vec<String>,
     late_made: u64,
     pub runs: Vec<RunRecord>,
@@ -98,6 +99,7 @@ impl World {
             month,
             charges,
             payments: by_id("payments", "paymentId"),
+            deposits: by_id("deposits", "depositId"),
             mapped_codes,
             late_made: 0,
             runs: Vec::new(),
@@ -376,7 +378,55 @@ impl World {
                     self.charges.insert(c["chargeId"].as_str().expect("id").to_owned(), c);
                 }
             }
+            Drift::Deposit { pick } => self.change_deposit(pick).await,
         }
+    }
+
+    /// A live deposit deleted (0), moved to another day of its month (1), or one of its captured
+    /// payments returned a few days after it (2).
+    async fn change_deposit(&mut self, pick: u64) {
+        let mut rng = Rng::new(pick);
+        let live: Vec<String> = self
+            .deposits
+            .iter()
+            .filter(|(_, d)| d["status"] != "deleted")
+            .map(|(id, _)| id.clone())
+            .collect();
+        if live.is_empty() {
+            return;
+        }
+        let mut deposit = self.deposits[rng.pick(&live)].clone();
+        let day = |rng: &mut Rng| self.month + chrono::Days::new(rng.range(0, 25));
+        match rng.range(0, 2) {
+            0 => deposit["status"] = json!("deleted"),
+            1 => deposit["depositDate"] = json!(day(&mut rng).to_string()),
+            _ => {
+                let ids: Vec<String> = deposit["paymentIds"]
+                    .as_array()
+                    .map(|ids| ids.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default();
+                let captured: Vec<&String> = ids
+                    .iter()
+                    .filter(|id| self.payments.get(*id).is_some_and(|p| p["status"] == "captured"))
+                    .collect();
+                let Some(id) = captured.first().map(|id| (*id).clone()) else { return };
+                let mut payment = self.payments[&id].clone();
+                let date = deposit["depositDate"]
+                    .as_str()
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                    .unwrap_or(self.month)
+                    + chrono::Days::new(rng.range(1, 3));
+                payment["status"] = json!("returned");
+                payment["returnedDate"] = json!(date.to_string());
+                payment["returnPostMonth"] = json!(date.format("%Y-%m").to_string());
+                payment["returnReason"] = json!("NSF");
+                self.h.upsert("payments", &Value::Array(vec![payment.clone()]).to_string()).await;
+                self.payments.insert(id, payment);
+                return;
+            }
+        }
+        self.h.upsert("deposits", &Value::Array(vec![deposit.clone()]).to_string()).await;
+        self.deposits.insert(deposit["depositId"].as_str().expect("id").to_owned(), deposit);
     }
 
     /// A positive, mapped charge of this month with no service period to prorate, no reversal.
