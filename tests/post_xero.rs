@@ -15,6 +15,8 @@ mod corrections;
 mod exactly_once;
 #[path = "post_xero/limits.rs"]
 mod limits;
+#[path = "post_xero/lookup.rs"]
+mod lookup;
 #[path = "post_xero/month.rs"]
 mod month;
 #[path = "post_xero/recovery.rs"]

@@ -118,11 +118,14 @@ impl Pending {
         }
     }
 
-    pub(super) fn lookup(&self) -> LookupRequest {
+    /// The lookup of this entry, sent as a document of `class` (`Target::batch_class`).
+    pub(super) fn lookup(&self, class: u8) -> LookupRequest {
         LookupRequest {
             key: self.row.header.key.clone(),
             doc_number: self.row.header.doc_number.clone(),
             date: self.entry.date(),
+            kind: self.entry.kind(),
+            class,
             since: self
                 .row
                 .last_attempt_at

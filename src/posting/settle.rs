@@ -48,7 +48,8 @@ pub(super) async fn resolve<T: Target>(
     let per_call = target.lookups_per_call().max(1);
     while !unresolved.is_empty() {
         let take = per_call.min(unresolved.len());
-        let requests: Vec<LookupRequest> = unresolved[..take].iter().map(Pending::lookup).collect();
+        let requests: Vec<LookupRequest> =
+            unresolved[..take].iter().map(|p| p.lookup(target.batch_class(&p.entry))).collect();
         summary.lookup_calls += 1;
         let answers = match target.lookup(&requests).await {
             Ok(answers) if answers.len() == take => answers,

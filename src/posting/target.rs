@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::journal::BalancedEntry;
+use crate::journal::{BalancedEntry, JournalKind};
 use crate::targets::TargetKind;
 
 /// An entry on its way to a target, with the idempotency token recorded for this attempt.
@@ -35,6 +35,11 @@ pub struct LookupRequest {
     pub key: String,
     pub doc_number: String,
     pub date: NaiveDate,
+    /// What the entry is (never parsed back out of `key`, whose anchor may hold any character).
+    pub kind: JournalKind,
+    /// The document class the target sends it as (`Target::batch_class`): a target with one list
+    /// per class reads only the list that can hold it.
+    pub class: u8,
     /// The entry's first attempt: anything the target changed before it cannot be the entry.
     pub since: Option<DateTime<Utc>>,
 }

@@ -24,7 +24,7 @@ use tower::ServiceExt;
 
 use super::entrata::error::ApiError;
 use super::faults::bodies::fault_response;
-use super::faults::{FaultAction, ReadLag, commit};
+use super::faults::{EditFirstListed, FaultAction, ReadLag, commit};
 use super::paths::{self, Service};
 use super::shared::{Shared, lock};
 use super::{control, entrata, qbo, xero};
@@ -196,11 +196,27 @@ async fn handle(
                     return std::future::pending().await;
                 }
                 FaultAction::Garbled => garbled_response(),
+                FaultAction::EditFirstListed => {
+                    let mut request = request;
+                    request.extensions_mut().insert(EditFirstListed);
+                    route(router, request).await
+                }
             }
         }
     };
     tracing::debug!(%method, %path, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "sandbox request");
+    let mut response = response;
+    date_header(&mut response, shared.clock.now());
     Ok(response)
+}
+
+/// Every answer's `Date` is the sandbox clock's (hyper would write the host's): a client that
+/// reads the service's time from it sees the service's clock, as it would the vendor's.
+fn date_header(response: &mut Response, now: chrono::DateTime<chrono::Utc>) {
+    let text = httpdate::fmt_http_date(std::time::SystemTime::from(now));
+    if let Ok(value) = axum::http::HeaderValue::from_str(&text) {
+        response.headers_mut().insert(axum::http::header::DATE, value);
+    }
 }
 
 /// A 200 whose body is not the API's JSON: what a misconfigured proxy or captive portal sends.

@@ -1,5 +1,6 @@
 //! Faults after the work is done: a commit that outlives the client (`commit_after_ms`), read lag
-//! (`visible_after_ms`), and `status_after_commit` bodies that never read as a refused document.
+//! (`visible_after_ms`), `status_after_commit` bodies that never read as a refused document, a
+//! record edited between two list requests (`edit_first_listed`), and `Date` on the sandbox clock.
 
 use std::time::Duration;
 
@@ -124,4 +125,44 @@ async fn status_after_commit_bodies_are_not_validation_exceptions() {
         let saved = h.state().await["manualJournals"].as_array().map_or(0, Vec::len);
         assert_eq!(saved, n + 1, "committed all the same");
     }
+}
+
+/// `edit_first_listed`: the page is answered as it was, then its first journal is saved again by
+/// someone else, so that it moves to the end of a list in `UpdatedDateUTC` order.
+#[tokio::test]
+async fn a_journal_listed_first_is_edited_before_the_next_page() {
+    let h = &with_faults(
+        r#"[{"service": "xero", "method": "GET", "path": "**/ManualJournals", "nth": 1, "action": "edit_first_listed"}]"#,
+    )
+    .await;
+    let token = &h.access().await;
+    let three = [
+        journal("one", "1.00", Some("POSTED")),
+        journal("two", "2.00", Some("POSTED")),
+        journal("three", "3.00", Some("POSTED")),
+    ];
+    let saved = h.put("/ManualJournals?summarizeErrors=false", token, &journals(&three)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
+    assert_eq!(listed(h, token).await, ["one", "two", "three"], "answered before the edit");
+    assert_eq!(listed(h, token).await, ["two", "three", "one"], "edited after the answer");
+    let narrations: Vec<Value> = h.state().await["manualJournals"]
+        .as_array()
+        .expect("journals")
+        .iter()
+        .map(|j| j["Narration"].clone())
+        .collect();
+    assert_eq!(narrations, ["one", "two", "three"], "nothing else changed");
+}
+
+/// Every answer's `Date` is the sandbox clock's, not the host's: moved a day ahead, so is `Date`.
+#[tokio::test]
+async fn the_date_header_is_the_sandbox_clock() {
+    let h = &with_faults("[]").await;
+    let token = &h.access().await;
+    h.advance(86_400).await;
+    let reply = h.get("/Organisation", token).await;
+    let date = reply.header("date").expect("a Date header");
+    let date = chrono::DateTime::<chrono::Utc>::from(httpdate::parse_http_date(date).expect("an HTTP date"));
+    let ahead = date - chrono::Utc::now();
+    assert!(ahead > chrono::TimeDelta::hours(23) && ahead < chrono::TimeDelta::hours(25), "{ahead}");
 }

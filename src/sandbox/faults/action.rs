@@ -34,9 +34,13 @@ pub enum FaultAction {
     },
     /// QuickBooks: handled, then answered with a `SystemFault` (each batch item, or a 500).
     SystemFaultAfterCommit,
+    /// Xero lists: answered, then the first record the answer listed is edited by someone else
+    /// (its `UpdatedDateUTC` moves to now, nothing else changes) before the next request.
+    EditFirstListed,
 }
 
 const NAMES: &str = "reset, drop_after_commit, system_fault_after_commit, expire_token, garbled, \
+                     edit_first_listed, \
                      {\"status\": N}, {\"status_after_commit\": N}, {\"delay_ms\": N}, \
                      {\"commit_after_ms\": N}, {\"visible_after_ms\": N}";
 
@@ -56,6 +60,7 @@ impl FaultAction {
             FaultAction::CommitAfter { ms } => json!({"commit_after_ms": ms}),
             FaultAction::VisibleAfter { ms } => json!({"visible_after_ms": ms}),
             FaultAction::SystemFaultAfterCommit => json!("system_fault_after_commit"),
+            FaultAction::EditFirstListed => json!("edit_first_listed"),
         }
     }
 }
@@ -75,6 +80,11 @@ impl ReadLag {
     }
 }
 
+/// Put on a Xero list request by `server` for an `edit_first_listed` rule: once the page is
+/// written, the list handler edits the first record it listed, as another user would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EditFirstListed;
+
 pub(super) fn parse_action(value: &Value, at: &str) -> Result<FaultAction, FaultsError> {
     let at = format!("{at}.action");
     match value {
@@ -84,6 +94,7 @@ pub(super) fn parse_action(value: &Value, at: &str) -> Result<FaultAction, Fault
             "system_fault_after_commit" => Ok(FaultAction::SystemFaultAfterCommit),
             "expire_token" => Ok(FaultAction::ExpireToken),
             "garbled" => Ok(FaultAction::Garbled),
+            "edit_first_listed" => Ok(FaultAction::EditFirstListed),
             other => Err(invalid(at, format!("unknown action \"{other}\" ({NAMES})"))),
         },
         Value::Object(object) => {

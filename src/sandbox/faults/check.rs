@@ -42,6 +42,9 @@ pub(super) fn check_rule(rule: &FaultRule, at: &str) -> Result<(), FaultsError> 
 
 /// The actions that only mean something on some services or on writes.
 fn check_action(rule: &FaultRule, at: &str) -> Result<(), FaultsError> {
+    if rule.action == FaultAction::EditFirstListed {
+        return check_edit_listed(rule, at);
+    }
     let (name, ms) = match rule.action {
         FaultAction::Delay { ms } => ("delay_ms", Some(ms)),
         FaultAction::CommitAfter { ms } => ("commit_after_ms", Some(ms)),
@@ -84,6 +87,24 @@ fn check_action(rule: &FaultRule, at: &str) -> Result<(), FaultsError> {
         return Err(invalid(
             at,
             format!("\"{name}\" on {method} requests does nothing: a {method} {does} nothing{instead}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `edit_first_listed` edits what a Xero list answered: only Xero `GET`s can carry it.
+fn check_edit_listed(rule: &FaultRule, at: &str) -> Result<(), FaultsError> {
+    if rule.service != Service::Xero {
+        let service = service_name(rule.service);
+        return Err(invalid(
+            at,
+            format!("\"edit_first_listed\" edits a Xero list's record; this rule is for {service}"),
+        ));
+    }
+    if let Some(method) = rule.method.as_deref().filter(|m| *m != "GET") {
+        return Err(invalid(
+            at,
+            format!("\"edit_first_listed\" on {method} requests does nothing: only a GET lists records"),
         ));
     }
     Ok(())

@@ -45,7 +45,10 @@
 //!   creates is hidden from reads - QBO `query`, `GET journalentry/{id}`, CDC; Xero `GET
 //!   ManualJournals`/`BankTransactions`, by id or list - until N ms of the sandbox clock after it
 //!   was created), `"system_fault_after_commit"` (QuickBooks only: handle the request, then answer
-//!   a `SystemFault` 10000 - on every item of a batch answer, or as a 500). After a commit,
+//!   a `SystemFault` 10000 - on every item of a batch answer, or as a 500), `"edit_first_listed"`
+//!   (Xero `GET ManualJournals`/`BankTransactions` only: answer the list, then edit the first
+//!   record it listed as another user would, so that its `UpdatedDateUTC` moves to now before the
+//!   client asks for its next page). After a commit,
 //!   `status_after_commit` never answers a body that reads as a refused document: QuickBooks' 4xx
 //!   are a `SystemFault` or the gateway's `fault`, Xero's are problem JSON (`bodies`).
 //!   `commit_after_ms`, `visible_after_ms` and `system_fault_after_commit` are refused on rules
@@ -71,7 +74,7 @@ mod glob;
 use serde_json::{Map, Value, json};
 
 use super::paths::Service;
-pub use action::{FaultAction, ReadLag};
+pub use action::{EditFirstListed, FaultAction, ReadLag};
 pub use check::{METHODS, parse_fault_file};
 pub use glob::glob_matches;
 

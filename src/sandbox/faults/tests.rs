@@ -172,7 +172,7 @@ fn after_commit_actions_that_could_do_nothing_are_refused() {
         ),
         (
             r#"[{"service": "qbo", "action": {"commit_after_ms": 5, "delay_ms": 5}}]"#,
-            "fault plan: rules[0].action: expected one of reset, drop_after_commit, system_fault_after_commit, expire_token, garbled, {\"status\": N}, {\"status_after_commit\": N}, {\"delay_ms\": N}, {\"commit_after_ms\": N}, {\"visible_after_ms\": N} (\"status\" optionally with \"retry_after_s\")",
+            "fault plan: rules[0].action: expected one of reset, drop_after_commit, system_fault_after_commit, expire_token, garbled, edit_first_listed, {\"status\": N}, {\"status_after_commit\": N}, {\"delay_ms\": N}, {\"commit_after_ms\": N}, {\"visible_after_ms\": N} (\"status\" optionally with \"retry_after_s\")",
         ),
     ];
     for (json, expected) in cases {
@@ -199,7 +199,7 @@ fn refusals_name_the_rule_and_field() {
         ),
         (
             r#"[{"service": "qbo", "action": "explode"}]"#,
-            "fault plan: rules[0].action: unknown action \"explode\" (reset, drop_after_commit, system_fault_after_commit, expire_token, garbled, {\"status\": N}, {\"status_after_commit\": N}, {\"delay_ms\": N}, {\"commit_after_ms\": N}, {\"visible_after_ms\": N})",
+            "fault plan: rules[0].action: unknown action \"explode\" (reset, drop_after_commit, system_fault_after_commit, expire_token, garbled, edit_first_listed, {\"status\": N}, {\"status_after_commit\": N}, {\"delay_ms\": N}, {\"commit_after_ms\": N}, {\"visible_after_ms\": N})",
         ),
         (
             r#"[{"service": "qbo", "action": {"status": 200}}]"#,
@@ -301,4 +301,23 @@ fn the_example_fault_file_is_valid() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/faults-example.json");
     let plan = parse_fault_file(&std::fs::read(path).expect("fixtures/faults-example.json")).expect("valid");
     assert!(plan.rules.len() >= 3);
+}
+
+#[test]
+fn edit_first_listed_is_for_xero_reads_only() {
+    let parsed = plan(
+        r#"[{"service": "xero", "method": "get", "path": "**/ManualJournals", "nth": 1, "action": "edit_first_listed"}]"#,
+    );
+    assert_eq!(parsed.rules[0].action, FaultAction::EditFirstListed);
+    let described = FaultEngine::new(parsed).describe();
+    assert_eq!(described["rules"][0]["action"], json!("edit_first_listed"));
+    let refused = |json: &str| parse_faults(json.as_bytes()).expect_err("refused").to_string();
+    assert_eq!(
+        refused(r#"[{"service": "qbo", "action": "edit_first_listed"}]"#),
+        "fault plan: rules[0].action: \"edit_first_listed\" edits a Xero list's record; this rule is for QuickBooks"
+    );
+    assert_eq!(
+        refused(r#"[{"service": "xero", "method": "PUT", "action": "edit_first_listed"}]"#),
+        "fault plan: rules[0].action: \"edit_first_listed\" on PUT requests does nothing: only a GET lists records"
+    );
 }

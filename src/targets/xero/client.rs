@@ -85,6 +85,8 @@ pub struct XeroClient {
     retry: RetryPolicy,
     jitter: std::sync::Mutex<Jitter>,
     counts: std::sync::Mutex<CallCounts>,
+    /// Xero's clock less ours, from the `Date` header of the latest answer that had one.
+    clock_offset: std::sync::Mutex<Option<TimeDelta>>,
 }
 
 enum Exchange {
@@ -114,6 +116,7 @@ impl XeroClient {
             retry: RetryPolicy::standard(ATTEMPTS_MAX),
             jitter: std::sync::Mutex::new(Jitter::from_entropy()),
             counts: std::sync::Mutex::new(CallCounts::default()),
+            clock_offset: std::sync::Mutex::new(None),
         })
     }
 
@@ -131,6 +134,23 @@ impl XeroClient {
 
     pub fn counts(&self) -> CallCounts {
         *self.counts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How far Xero's clock is ahead of ours (negative: behind), as the `Date` header of the latest
+    /// answer said (to the second, less the answer's way back); `None` before any answer had one.
+    pub fn clock_offset(&self) -> Option<TimeDelta> {
+        *self.clock_offset.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn observe_clock(&self, headers: &HeaderMap) {
+        let xero = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|text| httpdate::parse_http_date(text).ok());
+        if let Some(xero) = xero {
+            let offset = DateTime::<Utc>::from(xero) - Utc::now();
+            *self.clock_offset.lock().unwrap_or_else(|p| p.into_inner()) = Some(offset);
+        }
     }
 
     fn count(&self, each: impl FnOnce(&mut CallCounts)) {
@@ -295,6 +315,7 @@ impl XeroClient {
                 Ok(bytes) => bytes,
                 Err(e) => return Ok(Exchange::Lost(e.to_string())),
             };
+            self.observe_clock(&headers);
             if status != StatusCode::TOO_MANY_REQUESTS {
                 self.observe_limits(&headers).await;
             }

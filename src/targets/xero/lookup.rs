@@ -1,10 +1,25 @@
 //! Finding entries whose outcome is not known: the manual journals and bank transactions changed
-//! since the earliest attempt (less a margin for clocks that disagree; everything when an attempt
-//! has no time), a page of 100 at a time with their lines, matched by document number and the key
-//! marker. One answer per request. Deposits and returns are bank transactions, adjustments either
-//! (a correction of a bank line is one): both lists are read for them.
+//! since the earliest attempt, a page of 100 at a time with their lines, matched by document
+//! number and the key marker. One answer per request. Each entry is looked for in the one list
+//! that can hold it: the document class the target sends it as (`LookupRequest::class`), never a
+//! guess from its key, whose anchor (an Entrata id) may hold any character, `/` included.
+//!
+//! Two things another party moves while we read must not hide an entry:
+//! - **The order.** Pages are numbered over a sorted list; sorted by `UpdatedDateUTC`, a record
+//!   someone edits between our page N and page N+1 jumps to the end and every later record moves
+//!   up one place, so one is never read. Sorted by the record's id, an edit moves nothing; a
+//!   record created meanwhile can only push later ones down (read twice, kept once); records are
+//!   never removed from the list (voided and deleted ones stay with their status).
+//! - **The clock.** `If-Modified-Since` is compared with Xero's clock, our attempts were stamped
+//!   with ours: the window starts at the earliest attempt moved onto Xero's clock (the offset the
+//!   `Date` header of Xero's answers shows, `XeroClient::clock_offset`) less an hour, which
+//!   covers the header's whole seconds, the answer's way back and our clock being set between
+//!   the attempt and the lookup. When no answer has shown Xero's time yet, one `GET
+//!   /Organisation` does; with no `Date` at all, everything is read (no window).
 
-use chrono::TimeDelta;
+use std::collections::HashSet;
+
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::build::{bank_transaction_matches, journal_matches};
 use super::client::XeroClient;
@@ -15,33 +30,19 @@ use crate::posting::{Found, LookupRequest, TargetError};
 const PAGE_SIZE: usize = 100;
 /// Pages per lookup: 50,000 records changed since the earliest attempt is not a lookup any more.
 const PAGES_MAX: u32 = 500;
-/// How far before an attempt a record it created may carry its time (clock skew between us and Xero).
+/// How far before an attempt (on Xero's clock) a record it created may carry its time.
 const SINCE_MARGIN: TimeDelta = TimeDelta::hours(1);
 
-/// Where the entry `key` (`property/kind/anchor/seq`) may be.
+/// Which list can hold an entry: the class `Target::batch_class` gave it (1: a bank transaction).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lists {
+pub enum List {
     Journals,
     BankTransactions,
-    /// An adjustment: a bank transaction when it corrects a bank line, a journal otherwise.
-    Both,
 }
 
-impl Lists {
-    pub fn of(key: &str) -> Lists {
-        match key.rsplit('/').nth(2) {
-            Some("deposit" | "return") => Lists::BankTransactions,
-            Some("adjustment") => Lists::Both,
-            _ => Lists::Journals,
-        }
-    }
-
-    fn journals(self) -> bool {
-        self != Lists::BankTransactions
-    }
-
-    fn banks(self) -> bool {
-        self != Lists::Journals
+impl List {
+    pub fn of(request: &LookupRequest) -> List {
+        if request.class == 1 { List::BankTransactions } else { List::Journals }
     }
 }
 
@@ -64,17 +65,20 @@ impl Page for BankTransactionsAnswer {
     }
 }
 
+/// Every record of `path` changed since `since`, paged in the order of `id_field` (stable under
+/// edits: see the module documentation).
 async fn list<P: Page>(
     client: &XeroClient,
     path: &str,
-    since: Option<chrono::DateTime<chrono::Utc>>,
+    id_field: &str,
+    since: Option<DateTime<Utc>>,
 ) -> Result<Vec<P::Item>, TargetError> {
     let mut all = Vec::new();
     for page in 1..=PAGES_MAX {
         let params = [
             ("page", page.to_string()),
             ("pageSize", PAGE_SIZE.to_string()),
-            ("order", "UpdatedDateUTC ASC".to_owned()),
+            ("order", format!("{id_field} ASC")),
         ];
         let body = client.get(path, &params, since).await?;
         let answer: P = serde_json::from_slice(&body)
@@ -109,40 +113,64 @@ pub async fn holds_any(client: &XeroClient) -> Result<bool, TargetError> {
     Ok(!banks.bank_transactions.is_empty())
 }
 
+/// The start of the window on Xero's clock: the earliest attempt less the margin, moved by the
+/// offset of Xero's clock from ours; `None` (read everything) when an attempt has no time or
+/// Xero's answers carry none.
+async fn window(
+    client: &XeroClient,
+    requests: &[LookupRequest],
+) -> Result<Option<DateTime<Utc>>, TargetError> {
+    let earliest =
+        requests.iter().map(|r| r.since).collect::<Option<Vec<_>>>().and_then(|t| t.into_iter().min());
+    let Some(earliest) = earliest else { return Ok(None) };
+    if client.clock_offset().is_none() {
+        client.get("Organisation", &[], None).await?;
+    }
+    let Some(offset) = client.clock_offset() else {
+        tracing::warn!(
+            "Xero's answers carry no Date header: looking through every document, not only recent ones"
+        );
+        return Ok(None);
+    };
+    Ok(Some(earliest + offset - SINCE_MARGIN))
+}
+
 pub async fn lookup(
     client: &XeroClient,
     requests: &[LookupRequest],
 ) -> Result<Vec<Option<Found>>, TargetError> {
-    let since = requests
-        .iter()
-        .map(|r| r.since)
-        .collect::<Option<Vec<_>>>()
-        .and_then(|times| times.into_iter().min())
-        .map(|earliest| earliest - SINCE_MARGIN);
-    let journals = if requests.iter().any(|r| Lists::of(&r.key).journals()) {
-        list::<JournalsAnswer>(client, "ManualJournals", since).await?
+    let since = window(client, requests).await?;
+    let wants = |list: List| requests.iter().any(|r| List::of(r) == list);
+    let mut journals = if wants(List::Journals) {
+        list::<JournalsAnswer>(client, "ManualJournals", "ManualJournalID", since).await?
     } else {
         Vec::new()
     };
-    let banks = if requests.iter().any(|r| Lists::of(&r.key).banks()) {
-        list::<BankTransactionsAnswer>(client, "BankTransactions", since).await?
+    let mut banks = if wants(List::BankTransactions) {
+        list::<BankTransactionsAnswer>(client, "BankTransactions", "BankTransactionID", since).await?
     } else {
         Vec::new()
     };
+    // A record created while we paged may have pushed one onto the next page: read twice.
+    let mut seen = HashSet::new();
+    journals.retain(|j| j.id.as_ref().is_none_or(|id| seen.insert(id.clone())));
+    let mut seen = HashSet::new();
+    banks.retain(|t| t.id.as_ref().is_none_or(|id| seen.insert(id.clone())));
     Ok(requests
         .iter()
         .map(|r| {
-            let found: Vec<(&str, Option<&str>)> = banks
-                .iter()
-                .filter(|t| bank_transaction_matches(t, &r.key, &r.doc_number))
-                .filter_map(|t| saved_id(t.id.as_deref()).map(|id| (id, t.date.as_deref())))
-                .chain(
-                    journals
-                        .iter()
-                        .filter(|j| journal_matches(j, &r.key, &r.doc_number))
-                        .filter_map(|j| saved_id(j.id.as_deref()).map(|id| (id, j.date.as_deref()))),
-                )
-                .collect();
+            let found: Vec<(&str, Option<&str>)> = match List::of(r) {
+                List::BankTransactions => banks
+                    .iter()
+                    .filter(|t| bank_transaction_matches(t, &r.key, &r.doc_number))
+                    .filter_map(|t| saved_id(t.id.as_deref()).map(|id| (id, t.date.as_deref())))
+                    .collect(),
+                List::Journals => journals
+                    .iter()
+                    .filter(|j| journal_matches(j, &r.key, &r.doc_number))
+                    .filter_map(|j| saved_id(j.id.as_deref()).map(|id| (id, j.date.as_deref())))
+                    .collect(),
+            };
             if found.len() > 1 {
                 let ids: Vec<&str> = found.iter().map(|(id, _)| *id).collect();
                 tracing::warn!(key = %r.key, ids = ?ids, "the entry is in Xero more than once; the first is kept");
@@ -158,14 +186,24 @@ pub async fn lookup(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::JournalKind;
+
+    fn request(kind: JournalKind, class: u8) -> LookupRequest {
+        LookupRequest {
+            key: "prop_1/deposit/dep/with/slash/1".into(),
+            doc_number: "EN-LV001-D260202-1".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 2, 2).expect("date"),
+            kind,
+            class,
+            since: None,
+        }
+    }
 
     #[test]
-    fn lists_by_kind() {
-        assert_eq!(Lists::of("prop_0001/deposit/dep_17/1"), Lists::BankTransactions);
-        assert_eq!(Lists::of("prop/with/slash/return/pay_9/2"), Lists::BankTransactions);
-        assert_eq!(Lists::of("prop_0001/charges/2026-02-01/1"), Lists::Journals);
-        assert_eq!(Lists::of("prop_0001/payments/2026-02-01/1"), Lists::Journals);
-        assert_eq!(Lists::of("deposit"), Lists::Journals);
-        assert_eq!(Lists::of("prop_0001/adjustment/EN-LV001-D260202-1/1"), Lists::Both);
+    fn the_list_is_the_class_the_target_sends_the_entry_as_whatever_its_key_says() {
+        assert_eq!(List::of(&request(JournalKind::Deposit, 1)), List::BankTransactions);
+        assert_eq!(List::of(&request(JournalKind::Adjustment, 1)), List::BankTransactions);
+        assert_eq!(List::of(&request(JournalKind::Adjustment, 0)), List::Journals);
+        assert_eq!(List::of(&request(JournalKind::Charges, 0)), List::Journals);
     }
 }

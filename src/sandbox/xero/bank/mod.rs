@@ -21,7 +21,7 @@ use super::lists::ListQuery;
 use super::views::{self, BankTransactionView, Outcome};
 use super::wire::{envelope, new_guid, not_found, post_data_invalid, to_json, validation_exception};
 use super::{form, service};
-use crate::sandbox::faults::ReadLag;
+use crate::sandbox::faults::{EditFirstListed, ReadLag};
 use crate::sandbox::shared::{Shared, lock};
 
 #[derive(Serialize)]
@@ -144,22 +144,43 @@ fn write(shared: &Shared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<Re
     to_json(StatusCode::OK, &envelope(shared.clock.now(), None, BankTransactions { bank_transactions }))
 }
 
-pub async fn list(State(shared): State<Arc<Shared>>, headers: HeaderMap, uri: Uri) -> Response {
+/// An `edit_first_listed` fault rule's mark on the request.
+type EditListed = Option<Extension<EditFirstListed>>;
+
+pub async fn list(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    uri: Uri,
+    edit: EditListed,
+) -> Response {
     let Some(xero) = service(&shared) else { return not_found() };
     let query = match ListQuery::read(&headers, &uri, "UpdatedDateUTC ASC") {
         Ok(query) => query,
         Err(failure) => return failure.into_response(),
     };
-    let books = lock(&xero.books);
+    let mut books = lock(&xero.books);
     let (selected, pagination) =
         match query.apply(books.visible_bank_transactions(shared.clock.now()), |t| t.updated_at) {
             Ok(selected) => selected,
             Err(failure) => return failure.into_response(),
         };
+    let first = selected.first().map(|r| r.id.clone());
     let with_lines = query.page.is_some();
     let bank_transactions =
         selected.into_iter().map(|t| views::saved_bank_transaction(t, with_lines)).collect();
-    to_json(StatusCode::OK, &envelope(shared.clock.now(), pagination, BankTransactions { bank_transactions }))
+    let answer = to_json(
+        StatusCode::OK,
+        &envelope(shared.clock.now(), pagination, BankTransactions { bank_transactions }),
+    );
+    // Someone else saves the first record listed before the client asks for its next page.
+    if let (Some(_), Some(id)) = (edit, first) {
+        let now = shared.bump_time();
+        if let Some(record) = books.bank_transaction_mut(&id) {
+            record.updated_at = now;
+            tracing::info!(id = %id, "Xero record edited by someone else between two list requests");
+        }
+    }
+    answer
 }
 
 pub async fn get_one(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Response {
