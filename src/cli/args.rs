@@ -237,6 +237,13 @@ pub struct ConnectArgs {
     /// Xero: the organisation (tenant id or name) when the consent covers several.
     #[arg(long, value_name = "TENANT")]
     pub tenant: Option<String>,
+    /// Connect to another company (QuickBooks realm, Xero organisation) than the one this state
+    /// file's postings went to. Those postings stay recorded as the old company's (`status` lists
+    /// them; an outcome not known there is never looked up or resent elsewhere) and every entry is
+    /// posted afresh to the new company, after looking up and adopting what it already holds from
+    /// this connector. Without it, connecting to another company is refused and nothing changes.
+    #[arg(long)]
+    pub switch_company: bool,
 }
 
 #[derive(Debug, Args)]
