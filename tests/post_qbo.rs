@@ -4,6 +4,8 @@
 //! spent tokens, closed periods and inactive accounts.
 
 mod common;
+#[path = "post_qbo/company.rs"]
+mod company;
 #[path = "post_qbo/exactly_once.rs"]
 mod exactly_once;
 #[path = "post_qbo/support.rs"]

@@ -100,3 +100,65 @@ async fn quarantined_items_count_once_and_broken_mappings_are_said() {
     );
     assert!(status.stdout.contains("Needs a person: 5 open exceptions"), "{}", status.stdout);
 }
+
+/// A state file of schema 0004 (postings without their company) brought up to date by `pull`:
+/// QuickBooks' postings take the company of its connection, Xero's (disconnected) the company the
+/// drift report last read back, and `status` names each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postings_written_before_companies_were_recorded_take_the_connected_company() {
+    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    let h = with_mappings(generated("properties=1,months=1,seed=3")).await;
+    let old = tempfile::tempdir().expect("folder");
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for n in ["0001_state.sql", "0002_item_forms.sql", "0003_posting.sql", "0004_drift.sql"] {
+        std::fs::copy(migrations.join(n), old.path().join(n)).expect("migration copied");
+    }
+    let options = SqliteConnectOptions::new().filename(h.state_path()).create_if_missing(true);
+    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("state file");
+    sqlx::migrate::Migrator::new(old.path())
+        .await
+        .expect("migrations")
+        .run(&pool)
+        .await
+        .expect("schema 0004");
+    let now = "2026-02-01T00:00:00.000000Z";
+    for statement in [
+        format!(
+            "INSERT INTO entries (entry_key, property_id, kind, anchor, slot, seq, doc_number, entry_date, post_month, \
+             currency, total, content_hash, body, recorded_at, updated_at) VALUES ('p1/charges/2026-01-01/1', 'p1', \
+             'charges', '2026-01-01', 'charges/2026-01-01/2026-01-01', 1, 'P1-C-0101-1', '2026-01-01', '2026-01', \
+             'USD', '10.00', 'h', '{{\"lines\":[]}}', '{now}', '{now}')"
+        ),
+        format!(
+            "INSERT INTO oauth_tokens (target, access_token, access_expires_at, company_id, connected_at, updated_at) \
+             VALUES ('qbo', 'a', '{now}', 'realm-7', '{now}', '{now}')"
+        ),
+        format!(
+            "INSERT INTO drift_reads (target, company_id, compared_at, full_read_at, updated_at) \
+             VALUES ('xero', 'tenant-9', '{now}', '{now}', '{now}')"
+        ),
+        format!(
+            "INSERT INTO postings (entry_key, target, state, idempotency_key, attempts, target_id, updated_at) VALUES \
+             ('p1/charges/2026-01-01/1', 'qbo', 'confirmed', 't', 1, '17', '{now}'), \
+             ('p1/charges/2026-01-01/1', 'xero', 'confirmed', 't', 1, 'x-17', '{now}')"
+        ),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&pool).await.expect("written");
+    }
+    pool.close().await;
+
+    let pull = h.run(&["pull"]).await;
+    assert!(matches!(pull.code, Some(0 | 1)), "{pull:?}");
+    let status = json(&h.run(&["status", "--format", "json"]).await);
+    let targets = status["targets"].as_array().expect("targets");
+    let company = |i: usize| (targets[i]["target"].clone(), targets[i]["postings"]["companyId"].clone());
+    assert_eq!(company(0), ("qbo".into(), "realm-7".into()), "{status}");
+    assert_eq!(company(1), ("xero".into(), "tenant-9".into()), "{status}");
+    assert_eq!(targets[1]["connected"], false, "{status}");
+    assert_eq!(targets[0]["postings"]["confirmed"], 1, "{status}");
+    let text = h.run(&["status"]).await.stdout;
+    assert!(
+        text.contains("1 posted, 0 pending, 0 uncertain, 0 refused, 0 not sent yet (company tenant-9)"),
+        "{text}"
+    );
+}

@@ -85,7 +85,7 @@ given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-
     /// Connects a target: the vendor's consent page (or a Xero custom connection), then the tokens
     /// are kept in the state file.
     #[command(
-        after_help = "The authorization URL is printed on a line of its own. With a loopback redirect_uri (the default,\nhttp://127.0.0.1:8765/callback) the browser's redirect comes back by itself; on a server without a\nbrowser, open the URL anywhere and paste the address the browser ends up on.\n\nExamples:\n  entrata-recon connect qbo\n  entrata-recon connect xero --browser\n  entrata-recon connect xero --tenant \"Demo Property Holdings\""
+        after_help = "The authorization URL is printed on a line of its own. With a loopback redirect_uri (the default,\nhttp://127.0.0.1:8765/callback) the browser's redirect comes back by itself; on a server without a\nbrowser, open the URL anywhere and paste the address the browser ends up on.\n\nA company other than the one this state file's postings went to is refused unless --switch-company:\nthen those postings stay recorded as the old company's (status lists them) and every entry is posted\nafresh to the new company, after what it already holds from this connector is looked up and adopted.\n\nExamples:\n  entrata-recon connect qbo\n  entrata-recon connect xero --browser\n  entrata-recon connect xero --tenant \"Demo Property Holdings\""
     )]
     Connect(ConnectArgs),
     /// Posts what `plan` shows to each enabled target, exactly once.
@@ -237,6 +237,13 @@ pub struct ConnectArgs {
     /// Xero: the organisation (tenant id or name) when the consent covers several.
     #[arg(long, value_name = "TENANT")]
     pub tenant: Option<String>,
+    /// Connect to another company (QuickBooks realm, Xero organisation) than the one this state
+    /// file's postings went to. Those postings stay recorded as the old company's (`status` lists
+    /// them; an outcome not known there is never looked up or resent elsewhere) and every entry is
+    /// posted afresh to the new company, after looking up and adopting what it already holds from
+    /// this connector. Without it, connecting to another company is refused and nothing changes.
+    #[arg(long)]
+    pub switch_company: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,13 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
     let config = cli.load_config()?;
     let target = args.target.kind();
     let state = StateFile::open(&config.state_path).await?;
-    let options = ConnectOptions { browser: args.browser, tenant: args.tenant.clone(), paste_prompt: true };
+    let options = ConnectOptions {
+        browser: args.browser,
+        tenant: args.tenant.clone(),
+        paste_prompt: true,
+        switch_company: args.switch_company,
+        ask_holdings: true,
+    };
     let mut announce = |url: &str| {
         println!("Open this address in a browser to connect {}:", crate::report::post::target_name(target));
         println!("{url}");
@@ -32,6 +38,30 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
         format_args!("({})", connected.company_id),
         config.state_path.display()
     );
+    let name = crate::report::post::target_name(target);
+    if let Some((old, postings)) = &connected.change.switched_from {
+        println!(
+            "Switched company: the {postings} postings to {old} stay recorded as that company's (`status` lists \
+             them; those whose outcome is not known are never looked up or sent again elsewhere); every entry \
+             is posted afresh to {}.",
+            connected.company_id
+        );
+    }
+    if connected.change.claimed > 0 {
+        println!(
+            "{} postings recorded before this version kept companies are taken as {}'s; if they went to another \
+             company, run `entrata-recon connect {target} --switch-company` to that one instead.",
+            connected.change.claimed, connected.company_id
+        );
+    }
+    if connected.holds_documents == Some(true) {
+        println!(
+            "{name} {} already holds documents that this state file did not post: the first post looks up each \
+             entry in it and adopts the ones this connector made (by document number and the [entrata-recon \
+             <key>] memo) instead of posting them again.",
+            connected.company_id
+        );
+    }
     Ok(Outcome::Done)
 }
 

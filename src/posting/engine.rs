@@ -91,6 +91,10 @@ pub struct TargetSummary {
     pub stopped_for_allowance: bool,
     /// The stop was the connection (exit 2: run `connect` again).
     pub stopped_for_auth: bool,
+    /// Postings whose outcome is not known, recorded against a company of this target that is no
+    /// longer connected (company id, '' when not known; how many): they need a person (connect
+    /// that company again to settle them).
+    pub elsewhere: Vec<(String, u64)>,
 }
 
 /// A row of the outbox, rebuilt and ready.
@@ -174,17 +178,19 @@ pub async fn post_to<T: Target>(
     options: &PostOptions<'_>,
 ) -> Result<TargetSummary, PostError> {
     let kind = target.kind();
+    let company = target.company_id().to_owned();
     let counts = state.posting_counts().await?;
     let mut summary = TargetSummary {
-        already_posted: counts.get(&(kind, PostingState::Confirmed)).copied().unwrap_or(0),
+        already_posted: counts.get(&(kind, company.clone(), PostingState::Confirmed)).copied().unwrap_or(0),
+        elsewhere: super::settle::other_companies_open(state, kind, &company).await?,
         ..TargetSummary::default()
     };
     // Nothing was ever sent to this company from this state file: it may still hold entries a
     // lost or replaced state file made (keys and document numbers are deterministic).
-    let first_post = !options.dry_run && state.adoption_due(kind).await?;
+    let first_post = !options.dry_run && state.adoption_due(kind, &company).await?;
     let mut to_resolve = Vec::new();
     let mut to_send = Vec::new();
-    for row in state.outbox(kind).await? {
+    for row in state.outbox(kind, &company).await? {
         let entry = rebuild(&row.header, &row.body)?;
         let pending = Pending { row, entry, rounds: 0, redate: None, sent_at: None };
         // What may already be in the target is looked up first, whatever holds it now; holds
@@ -209,7 +215,7 @@ pub async fn post_to<T: Target>(
                 to_resolve.append(&mut to_send);
                 adopting = true;
             }
-            Ok(false) => state.set_adopted(kind).await?,
+            Ok(false) => state.set_adopted(kind, &company).await?,
             Err(e) => {
                 stop(&mut summary, e, &[], "not sent");
                 return Ok(summary);
@@ -231,7 +237,7 @@ pub async fn post_to<T: Target>(
         match resolve(state, target, std::mem::take(&mut to_resolve), &mut summary).await {
             Ok(absent) => {
                 if adopting {
-                    state.set_adopted(kind).await?;
+                    state.set_adopted(kind, &company).await?;
                 }
                 to_send.extend(absent);
             }
@@ -329,7 +335,7 @@ async fn send_batch<T: Target>(
         .zip(&outgoing)
         .map(|(p, o)| Move { token: Some(o.token.clone()), ..Move::new(&p.row.header.key, Transition::Send) })
         .collect();
-    state.move_postings(kind, &moves).await?;
+    state.move_postings(kind, target.company_id(), &moves).await?;
     for (p, o) in batch.iter_mut().zip(&outgoing) {
         p.rounds += 1;
         p.row.state = Some(PostingState::Pending);
@@ -380,7 +386,7 @@ async fn send_batch<T: Target>(
                 ]
             })
             .collect();
-        state.move_postings(kind, &moves).await?;
+        state.move_postings(kind, target.company_id(), &moves).await?;
         for p in &mut batch {
             p.row.attempts += 1;
         }
@@ -422,7 +428,7 @@ async fn send_batch<T: Target>(
         }
         options.progress.step();
     }
-    state.move_postings(kind, &moves).await?;
+    state.move_postings(kind, target.company_id(), &moves).await?;
     if !closed.is_empty() {
         redate_closed(target, closed, to_send, summary).await;
     }
@@ -481,6 +487,7 @@ pub(super) fn stop(summary: &mut TargetSummary, error: TargetError, affected: &[
 pub fn needs_attention(summary: &TargetSummary) -> bool {
     !summary.failed.is_empty()
         || !summary.uncertain.is_empty()
+        || !summary.elsewhere.is_empty()
         || !summary.held.is_empty()
         || summary.stopped.is_some()
 }

@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use super::engine::{Pending, TargetSummary};
 use super::outbox::Transition;
 use super::target::{LookupRequest, Target, TargetError};
+use crate::state::StateError;
 use crate::state::{Move, StateFile};
 
 /// How long to wait before `rows` (sent in earlier runs) may be looked up: until the last of their
@@ -80,11 +81,27 @@ pub(super) async fn resolve<T: Target>(
                 None => absent.push(p),
             }
         }
-        if let Err(e) = state.move_postings(kind, &moves).await {
+        if let Err(e) = state.move_postings(kind, target.company_id(), &moves).await {
             return Err((TargetError::Protocol(e.to_string()), unresolved));
         }
     }
     Ok(absent)
+}
+
+/// Postings of `target` whose outcome is not known, in other companies than `company` (company id,
+/// '' when not known; how many): never looked up or sent again in `company`.
+pub(super) async fn other_companies_open(
+    state: &StateFile,
+    target: crate::targets::TargetKind,
+    company: &str,
+) -> Result<Vec<(String, u64)>, StateError> {
+    Ok(state
+        .posting_companies(target)
+        .await?
+        .into_iter()
+        .filter(|c| c.company_id != company && c.open > 0)
+        .map(|c| (c.company_id, c.open))
+        .collect())
 }
 
 #[cfg(test)]

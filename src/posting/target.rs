@@ -86,6 +86,10 @@ pub enum TargetError {
 pub trait Target {
     fn kind(&self) -> TargetKind;
 
+    /// The company every call goes to (QuickBooks realm id, Xero tenant id): each posting records
+    /// it, and only this company's postings are looked up or sent again here.
+    fn company_id(&self) -> &str;
+
     /// Most entries one write call carries.
     fn batch_size(&self) -> usize;
 

@@ -102,6 +102,7 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
                 s.held[0].detail
             ));
         }
+        person.extend(crate::report::post::elsewhere_lines(t));
         if let Some(why) = &s.stopped {
             person.push(format!("{name} stopped: {why}"));
         }

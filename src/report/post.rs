@@ -100,9 +100,31 @@ fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
     list(out, "REFUSED by the target:", &s.failed);
     list(out, "UNCERTAIN (looked up before anything is sent again):", &s.uncertain);
     list(out, "HELD (not sent to this target):", &s.held);
+    for line in elsewhere_lines(t) {
+        let _ = writeln!(out, "  NOT CONNECTED: {line}");
+    }
     if let Some(why) = &s.stopped {
         let _ = writeln!(out, "  STOPPED: {why}");
     }
+}
+
+/// The postings whose outcome is not known in a company of this target no longer connected: never
+/// looked up in, or sent again to, the connected one.
+pub fn elsewhere_lines(t: &TargetReport) -> Vec<String> {
+    t.summary
+        .elsewhere
+        .iter()
+        .map(|(company, n)| {
+            format!(
+                "{n} entries' outcome at {} company {} is not known, and it is no longer connected: they are \
+                 never looked up or sent again in another company; `connect {} --switch-company` to that \
+                 company settles them",
+                target_name(t.target),
+                crate::report::targets::company_label(company),
+                t.target
+            )
+        })
+        .collect()
 }
 
 pub fn to_text(report: &PostReport) -> String {

@@ -1,6 +1,7 @@
 //! `status`'s part about the accounting targets: the company each is connected to, when its
-//! access token expires (and whether it can be refreshed), and how many recorded entries each
-//! holds, may hold, refused or has not been sent yet. Never a token.
+//! access token expires (and whether it can be refreshed), and, per company, how many recorded
+//! entries it holds, may hold, refused or has not been sent yet; the postings of a company no
+//! longer connected are listed apart. Never a token.
 
 use std::fmt::Write as _;
 
@@ -11,6 +12,24 @@ use crate::posting::PostingState;
 use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
 
+/// One company's postings of a target.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompanyCounts {
+    /// QBO realm id, Xero tenant id; '' when not known (postings older than the company column,
+    /// with no company to take).
+    pub company_id: String,
+    pub confirmed: u64,
+    pub pending: u64,
+    pub uncertain: u64,
+    pub failed: u64,
+}
+
+impl CompanyCounts {
+    fn total(&self) -> u64 {
+        self.confirmed + self.pending + self.uncertain + self.failed
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TargetStatus {
     pub target: TargetKind,
@@ -20,18 +39,22 @@ pub struct TargetStatus {
     pub access_expires_at: Option<DateTime<Utc>>,
     /// A refresh token is kept (a Xero custom connection has none and fetches a new token instead).
     pub refreshable: bool,
-    pub confirmed: u64,
-    pub pending: u64,
-    pub uncertain: u64,
-    pub failed: u64,
-    /// Recorded entries with no posting to this target yet.
+    /// The connected company's postings (the latest company's when none is connected).
+    pub current: CompanyCounts,
+    /// Recorded entries with no posting to that company yet.
     pub unsent: u64,
+    /// Postings recorded against other companies of this target (connected before
+    /// `connect --switch-company`): never looked up or sent again in the connected one.
+    pub others: Vec<CompanyCounts>,
 }
 
 impl TargetStatus {
-    /// Postings whose outcome is open or refused: someone (or the next run) must see to them.
+    /// Postings whose outcome is open or refused, or whose outcome is not known in a company no
+    /// longer connected: someone (or the next run) must see to them.
     pub fn needs_person(&self) -> bool {
-        self.uncertain > 0 || self.failed > 0
+        self.current.uncertain > 0
+            || self.current.failed > 0
+            || self.others.iter().any(|c| c.uncertain > 0 || c.pending > 0)
     }
 }
 
@@ -41,22 +64,40 @@ pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> 
     let mut out = Vec::new();
     for target in [TargetKind::Qbo, TargetKind::Xero] {
         let connection = state.connection(target).await?;
-        let count = |s: PostingState| counts.get(&(target, s)).copied().unwrap_or(0);
-        let posted_somehow: u64 = PostingState::ALL.iter().map(|s| count(*s)).sum();
-        if connection.is_none() && posted_somehow == 0 {
+        let mut companies: Vec<CompanyCounts> = Vec::new();
+        for company in state.posting_companies(target).await? {
+            let count =
+                |s: PostingState| counts.get(&(target, company.company_id.clone(), s)).copied().unwrap_or(0);
+            companies.push(CompanyCounts {
+                confirmed: count(PostingState::Confirmed),
+                pending: count(PostingState::Pending),
+                uncertain: count(PostingState::Uncertain),
+                failed: count(PostingState::Failed),
+                company_id: company.company_id,
+            });
+        }
+        if connection.is_none() && companies.is_empty() {
             continue;
         }
+        // The connected company, else the one written last (`posting_companies` puts it first).
+        let current_id = match &connection {
+            Some(c) => c.company_id.clone(),
+            None => companies[0].company_id.clone(),
+        };
+        let at = companies.iter().position(|c| c.company_id == current_id);
+        let current = match at {
+            Some(at) => companies.remove(at),
+            None => CompanyCounts { company_id: current_id, ..CompanyCounts::default() },
+        };
         out.push(TargetStatus {
             target,
             company_id: connection.as_ref().map(|c| c.company_id.clone()),
             company_name: connection.as_ref().and_then(|c| c.company_name.clone()),
             access_expires_at: connection.as_ref().map(|c| c.access_expires_at),
             refreshable: connection.as_ref().is_some_and(|c| c.refresh_token.is_some()),
-            confirmed: count(PostingState::Confirmed),
-            pending: count(PostingState::Pending),
-            uncertain: count(PostingState::Uncertain),
-            failed: count(PostingState::Failed),
-            unsent: recorded.saturating_sub(posted_somehow),
+            unsent: recorded.saturating_sub(current.total()),
+            current,
+            others: companies,
         });
     }
     Ok(out)
@@ -86,13 +127,50 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
             Some(at) => format!("; access token until {}", at.format("%Y-%m-%d %H:%M UTC")),
         };
         let _ = writeln!(out, "  {:<18} {company}{token}", name(t.target));
+        let c = &t.current;
+        let whose = if t.company_id.is_none() && !c.company_id.is_empty() {
+            format!(" (company {})", c.company_id)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  {:<18} {} posted, {} pending, {} uncertain, {} refused, {} not sent yet",
-            "", t.confirmed, t.pending, t.uncertain, t.failed, t.unsent
+            "  {:<18} {} posted, {} pending, {} uncertain, {} refused, {} not sent yet{whose}",
+            "", c.confirmed, c.pending, c.uncertain, c.failed, t.unsent
         );
+        for other in &t.others {
+            let open = other.uncertain + other.pending;
+            let warning = if open > 0 {
+                format!(
+                    "; {open} with an outcome not known there are never looked up or sent again elsewhere: \
+                     connect that company again (`connect {} --switch-company`) to settle them",
+                    t.target
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {:<18} company {}, no longer connected: {} posted, {} pending, {} uncertain, {} refused{warning}",
+                "",
+                company_label(&other.company_id),
+                other.confirmed,
+                other.pending,
+                other.uncertain,
+                other.failed
+            );
+        }
     }
     out
+}
+
+/// A company id as people read it ('' is a company not known).
+pub fn company_label(id: &str) -> &str {
+    if id.is_empty() { "not known (posted before companies were recorded)" } else { id }
+}
+
+fn counts_json(c: &CompanyCounts) -> Value {
+    json!({"confirmed": c.confirmed, "pending": c.pending, "uncertain": c.uncertain, "failed": c.failed})
 }
 
 pub fn to_json(targets: &[TargetStatus]) -> Value {
@@ -108,9 +186,15 @@ pub fn to_json(targets: &[TargetStatus]) -> Value {
                     "accessTokenExpiresAt": t.access_expires_at.map(|at| at.to_rfc3339()),
                     "refreshable": t.refreshable,
                     "postings": {
-                        "confirmed": t.confirmed, "pending": t.pending, "uncertain": t.uncertain,
-                        "failed": t.failed, "notSent": t.unsent,
+                        "companyId": t.current.company_id,
+                        "confirmed": t.current.confirmed, "pending": t.current.pending,
+                        "uncertain": t.current.uncertain, "failed": t.current.failed, "notSent": t.unsent,
                     },
+                    "otherCompanies": t.others.iter().map(|c| {
+                        let mut v = counts_json(c);
+                        v["companyId"] = json!(c.company_id);
+                        v
+                    }).collect::<Vec<_>>(),
                 })
             })
             .collect(),

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
+use super::company::{CompanyChange, OtherCompany, holds_unknown_documents, settle};
 use crate::config::{Config, ConfigError, TargetAuth, TargetConfig};
 use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
@@ -36,6 +37,16 @@ pub enum ConnectError {
     MissingParam(&'static str),
     #[error("{0}")]
     Tenant(String),
+    #[error(
+        "this state file's {postings} postings to {} went to company {}, and this grant reaches company {}: \
+         nothing was changed and the new grant is not kept. If the books now belong in {}, run `entrata-recon \
+         connect {} --switch-company`: the postings to {} stay recorded as that company's (status lists them), \
+         every entry is posted afresh to {} (what it already holds from this connector is looked up and \
+         adopted, never posted twice)",
+        crate::report::post::target_name(.0.target), .0.holding, .0.reached, .0.reached, .0.target,
+        .0.holding, .0.reached, postings = .0.postings
+    )]
+    OtherCompany(OtherCompany),
 }
 
 #[derive(Debug, Clone)]
@@ -47,11 +58,24 @@ pub struct ConnectOptions {
     /// Also take the redirected address pasted on standard input (with a loopback redirect the
     /// listener takes it either way).
     pub paste_prompt: bool,
+    /// Connect to another company than the one this state file's postings went to
+    /// (`--switch-company`; see `run::company`).
+    pub switch_company: bool,
+    /// Ask a company this state file never posted to whether it already holds documents
+    /// (`connect` itself, not the connection `post` makes for a Xero custom connection, whose
+    /// first post asks anyway).
+    pub ask_holdings: bool,
 }
 
 impl Default for ConnectOptions {
     fn default() -> ConnectOptions {
-        ConnectOptions { browser: false, tenant: None, paste_prompt: true }
+        ConnectOptions {
+            browser: false,
+            tenant: None,
+            paste_prompt: true,
+            switch_company: false,
+            ask_holdings: false,
+        }
     }
 }
 
@@ -61,6 +85,11 @@ pub struct Connected {
     pub company_id: String,
     pub company_name: Option<String>,
     pub access_expires_at: DateTime<Utc>,
+    /// What became of the target's postings (`run::company::settle`).
+    pub change: CompanyChange,
+    /// `Some(true)`: the company already holds documents this state file did not post (asked only
+    /// of a company it never posted to, with `ask_holdings`).
+    pub holds_documents: Option<bool>,
 }
 
 /// The target's settings and its OAuth settings (client credentials from the environment).
@@ -98,13 +127,8 @@ pub async fn connect(
         let tokens = client_credentials(&settings).await?;
         let tenant =
             choose_tenant(xero_tenants(&target.api_base, &tokens.access_token).await?, options, target)?;
-        state.save_connection(kind, &tokens, &tenant.tenant_id, tenant.tenant_name.as_deref()).await?;
-        return Ok(Connected {
-            target: kind,
-            company_id: tenant.tenant_id,
-            company_name: tenant.tenant_name,
-            access_expires_at: tokens.access_expires_at,
-        });
+        return store(state, kind, target, settings, options, &tokens, tenant.tenant_id, tenant.tenant_name)
+            .await;
     }
 
     let request = authorization(&settings)?;
@@ -143,8 +167,39 @@ pub async fn connect(
             (tenant.tenant_id, tenant.tenant_name)
         }
     };
-    state.save_connection(kind, &tokens, &company_id, company_name.as_deref()).await?;
-    Ok(Connected { target: kind, company_id, company_name, access_expires_at: tokens.access_expires_at })
+    store(state, kind, target, settings, options, &tokens, company_id, company_name).await
+}
+
+/// Settles the postings' company (refusing another one without `--switch-company`), stores the
+/// connection, then asks a company this state file never posted to what it holds.
+#[allow(clippy::too_many_arguments)]
+async fn store(
+    state: &StateFile,
+    kind: TargetKind,
+    target: &TargetConfig,
+    settings: OAuthSettings,
+    options: &ConnectOptions,
+    tokens: &crate::state::TokenUpdate,
+    company_id: String,
+    company_name: Option<String>,
+) -> Result<Connected, ConnectError> {
+    let change = settle(state, kind, &company_id, options.switch_company)
+        .await?
+        .map_err(ConnectError::OtherCompany)?;
+    state.save_connection(kind, tokens, &company_id, company_name.as_deref()).await?;
+    let holds_documents = if options.ask_holdings {
+        holds_unknown_documents(state, kind, target, settings, &company_id).await?
+    } else {
+        None
+    };
+    Ok(Connected {
+        target: kind,
+        company_id,
+        company_name,
+        access_expires_at: tokens.access_expires_at,
+        change,
+        holds_documents,
+    })
 }
 
 /// The one tenant, or the one `--tenant` / `tenant_id` names (by id or name).

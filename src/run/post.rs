@@ -134,7 +134,7 @@ pub async fn post(
     for (target, company_id, company_name) in connections {
         let summary = if request.dry_run {
             // No target is called on a dry run: what is recorded and not confirmed would go.
-            dry_summary(state, target).await?
+            dry_summary(state, target, &company_id).await?
         } else {
             post_target(config, state, mappings, target, &company_id, &request.pause, &options).await?
         };
@@ -143,9 +143,13 @@ pub async fn post(
     Ok(report)
 }
 
-async fn dry_summary(state: &StateFile, target: TargetKind) -> Result<TargetSummary, PostRunError> {
+async fn dry_summary(
+    state: &StateFile,
+    target: TargetKind,
+    company: &str,
+) -> Result<TargetSummary, PostRunError> {
     let mut summary = TargetSummary::default();
-    for row in state.outbox(target).await? {
+    for row in state.outbox(target, company).await? {
         let entry = crate::posting::body::rebuild(&row.header, &row.body).map_err(PostError::from)?;
         summary.would_post.push(crate::posting::EntryResult {
             key: row.header.key.clone(),

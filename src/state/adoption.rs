@@ -2,41 +2,45 @@
 //! holds (issue 15, item 6): a lost or replaced state file must never post again what the company
 //! holds. Keys and document numbers are deterministic, so before the first post from a state file
 //! to a company, what it holds of ours is looked up and adopted. `state_meta` keeps
-//! `adopted:<target>` once that is done; `connect` to another company clears it.
+//! `adopted:<target>:<company>` once that is done, so that another company (`connect
+//! --switch-company`, or a connection made after `disconnect`) is always asked again.
+//! (`adopted:<target>`, without the company, is an earlier version's mark: it is not trusted, and
+//! costs at most one question.)
 
 use sqlx::Row;
 
 use super::{StateError, StateFile};
 use crate::targets::TargetKind;
 
-fn key(target: TargetKind) -> String {
-    format!("adopted:{}", target.as_str())
+fn key(target: TargetKind, company: &str) -> String {
+    format!("adopted:{}:{company}", target.as_str())
 }
 
 impl StateFile {
-    /// Whether the company of `target` must still be asked what it holds of ours: never asked
-    /// from this state file, and nothing ever sent to it from here either.
-    pub async fn adoption_due(&self, target: TargetKind) -> Result<bool, StateError> {
+    /// Whether `company` of `target` must still be asked what it holds of ours: never asked from
+    /// this state file, and nothing ever sent to it from here either.
+    pub async fn adoption_due(&self, target: TargetKind, company: &str) -> Result<bool, StateError> {
         let done = sqlx::query("SELECT value FROM state_meta WHERE key = ?1")
-            .bind(key(target))
+            .bind(key(target, company))
             .fetch_optional(&self.pool)
             .await
             .map_err(self.query_err())?;
         if done.is_some() {
             return Ok(false);
         }
-        let postings = sqlx::query("SELECT COUNT(*) FROM postings WHERE target = ?1")
+        let postings = sqlx::query("SELECT COUNT(*) FROM postings WHERE target = ?1 AND company_id = ?2")
             .bind(target.as_str())
+            .bind(company)
             .fetch_one(&self.pool)
             .await
             .map_err(self.query_err())?;
         Ok(postings.get::<i64, _>(0) == 0)
     }
 
-    /// Records that the company of `target` was asked (and what it held adopted).
-    pub async fn set_adopted(&self, target: TargetKind) -> Result<(), StateError> {
+    /// Records that `company` of `target` was asked (and what it held adopted).
+    pub async fn set_adopted(&self, target: TargetKind, company: &str) -> Result<(), StateError> {
         sqlx::query("INSERT OR REPLACE INTO state_meta (key, value) VALUES (?1, ?2)")
-            .bind(key(target))
+            .bind(key(target, company))
             .bind(super::timestamp(chrono::Utc::now()))
             .execute(&self.pool)
             .await
@@ -44,10 +48,12 @@ impl StateFile {
         Ok(())
     }
 
-    /// Forgets that the company of `target` was asked: the next post asks again (a new company).
+    /// Forgets that any company of `target` was asked: the next post to a company with no postings
+    /// here asks again (`connect --switch-company`).
     pub async fn clear_adopted(&self, target: TargetKind) -> Result<(), StateError> {
-        sqlx::query("DELETE FROM state_meta WHERE key = ?1")
-            .bind(key(target))
+        sqlx::query("DELETE FROM state_meta WHERE key = ?1 OR key LIKE ?2")
+            .bind(format!("adopted:{}", target.as_str()))
+            .bind(format!("adopted:{}:%", target.as_str()))
             .execute(&self.pool)
             .await
             .map_err(self.query_err())?;

@@ -97,7 +97,9 @@ impl StateFile {
         }
         let postings = sqlx::query(
             "SELECT p.entry_key, p.target, p.state, p.target_id, p.target_date, p.error FROM postings p \
-             JOIN entries e ON e.entry_key = p.entry_key WHERE e.property_id = ?1 AND e.withdrawn_at IS NULL",
+             JOIN entries e ON e.entry_key = p.entry_key WHERE e.property_id = ?1 AND e.withdrawn_at IS NULL \
+             AND p.company_id = COALESCE((SELECT t.company_id FROM oauth_tokens t WHERE t.target = p.target), \
+                                         p.company_id)",
         )
         .bind(property)
         .fetch_all(&self.pool)
@@ -141,7 +143,8 @@ impl StateFile {
     /// Target ids of the entries `target` confirmed.
     pub async fn confirmed_target_ids(&self, target: TargetKind) -> Result<HashSet<String>, StateError> {
         let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT target_id FROM postings WHERE target = ?1 AND state = 'confirmed' AND target_id IS NOT NULL",
+            "SELECT target_id FROM postings WHERE target = ?1 AND state = 'confirmed' AND target_id IS NOT NULL \
+             AND company_id = COALESCE((SELECT t.company_id FROM oauth_tokens t WHERE t.target = ?1), company_id)",
         )
         .bind(target.as_str())
         .fetch_all(&self.pool)

@@ -45,8 +45,8 @@ impl Move {
     }
 }
 
-/// Postings per target and state.
-pub type PostingCounts = BTreeMap<(TargetKind, PostingState), u64>;
+/// Postings per target, company (QBO realm id, Xero tenant id; '' when not known) and state.
+pub type PostingCounts = BTreeMap<(TargetKind, String, PostingState), u64>;
 
 fn kind_text(kind: ItemKind) -> &'static str {
     kind.as_str()
@@ -257,17 +257,21 @@ impl StateFile {
         Ok(())
     }
 
-    /// Every recorded, not withdrawn entry that `target` has not confirmed, with its posting there.
-    pub async fn outbox(&self, target: TargetKind) -> Result<Vec<OutboxRow>, StateError> {
+    /// Every recorded, not withdrawn entry that `company` of `target` has not confirmed, with its
+    /// posting there. A posting to another company is not this company's: its entry is here as
+    /// never sent (posted afresh), and its own outcome is never looked up in this company.
+    pub async fn outbox(&self, target: TargetKind, company: &str) -> Result<Vec<OutboxRow>, StateError> {
         let rows = sqlx::query(
             "SELECT e.entry_key, e.property_id, e.kind, e.seq, e.doc_number, e.entry_date, e.post_month, \
                     e.currency, e.body, p.state, COALESCE(p.attempts, 0), p.idempotency_key, p.last_attempt_at, \
                     e.anchor \
-             FROM entries e LEFT JOIN postings p ON p.entry_key = e.entry_key AND p.target = ?1 \
+             FROM entries e LEFT JOIN postings p \
+                  ON p.entry_key = e.entry_key AND p.target = ?1 AND p.company_id = ?2 \
              WHERE e.withdrawn_at IS NULL AND (p.state IS NULL OR p.state <> 'confirmed') \
              ORDER BY e.property_id, e.entry_date, e.entry_key",
         )
         .bind(target.as_str())
+        .bind(company)
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_err())?;
@@ -308,24 +312,38 @@ impl StateFile {
         Ok(out)
     }
 
-    /// Moves postings of `target`, all in one transaction, each by `posting::outbox::next`; a move
-    /// the table does not allow refuses the whole transaction (a connector bug, never a branch).
-    pub async fn move_postings(&self, target: TargetKind, moves: &[Move]) -> Result<(), StateError> {
+    /// Moves postings of `target` in `company` (the one each was sent to or found in), all in one
+    /// transaction, each by `posting::outbox::next`; a move the table does not allow refuses the
+    /// whole transaction (a connector bug, never a branch).
+    pub async fn move_postings(
+        &self,
+        target: TargetKind,
+        company: &str,
+        moves: &[Move],
+    ) -> Result<(), StateError> {
         if moves.is_empty() {
             return Ok(());
+        }
+        if company.is_empty() {
+            return Err(StateError::Refused {
+                path: self.path.clone(),
+                message: format!("postings to {target} without the company they go to"),
+            });
         }
         let err = self.query_err();
         let now = timestamp(Utc::now());
         let mut conn = self.pool.acquire().await.map_err(&err)?;
         let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await.map_err(&err)?;
         for m in moves {
-            let current: Option<String> =
-                sqlx::query_scalar("SELECT state FROM postings WHERE entry_key = ?1 AND target = ?2")
-                    .bind(&m.key)
-                    .bind(target.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(&err)?;
+            let current: Option<String> = sqlx::query_scalar(
+                "SELECT state FROM postings WHERE entry_key = ?1 AND target = ?2 AND company_id = ?3",
+            )
+            .bind(&m.key)
+            .bind(target.as_str())
+            .bind(company)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(&err)?;
             let from = current.as_deref().map(|s| PostingState::parse(s).ok_or(s));
             let from = match from {
                 None => None,
@@ -349,9 +367,9 @@ impl StateFile {
             }
             sqlx::query(
                 "INSERT INTO postings (entry_key, target, state, idempotency_key, attempts, target_id, target_date, \
-                                       error, last_attempt_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
-                 ON CONFLICT (entry_key, target) DO UPDATE SET \
+                                       error, last_attempt_at, updated_at, company_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12) \
+                 ON CONFLICT (entry_key, target, company_id) DO UPDATE SET \
                     state = excluded.state, \
                     idempotency_key = CASE WHEN ?11 THEN excluded.idempotency_key ELSE postings.idempotency_key END, \
                     attempts = postings.attempts + CASE WHEN ?11 THEN 1 ELSE 0 END, \
@@ -372,6 +390,7 @@ impl StateFile {
             .bind(sending.then(|| now.clone()))
             .bind(&now)
             .bind(sending)
+            .bind(company)
             .execute(&mut *tx)
             .await
             .map_err(&err)?;
@@ -389,19 +408,21 @@ impl StateFile {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// Postings per target and state, for `status` and summaries.
+    /// Postings per target, company and state, for `status` and summaries.
     pub async fn posting_counts(&self) -> Result<PostingCounts, StateError> {
-        let rows = sqlx::query("SELECT target, state, COUNT(*) FROM postings GROUP BY target, state")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(self.query_err())?;
+        let rows = sqlx::query(
+            "SELECT target, company_id, state, COUNT(*) FROM postings GROUP BY target, company_id, state",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.query_err())?;
         let mut counts = PostingCounts::new();
         for row in rows {
             let target: String = row.get(0);
-            let state: String = row.get(1);
-            let n: i64 = row.get(2);
+            let state: String = row.get(2);
+            let n: i64 = row.get(3);
             if let (Some(target), Some(state)) = (TargetKind::parse(&target), PostingState::parse(&state)) {
-                counts.insert((target, state), u64::try_from(n).unwrap_or(0));
+                counts.insert((target, row.get(1), state), u64::try_from(n).unwrap_or(0));
             }
         }
         Ok(counts)

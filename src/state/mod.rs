@@ -7,6 +7,7 @@
 //! functions over money (they read numbers as doubles).
 
 mod adoption;
+mod companies;
 mod drift;
 mod entries;
 pub mod form;
@@ -25,6 +26,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use companies::CompanyPostings;
 pub use drift::DriftRead;
 pub use entries::{Move, OutboxRow, PostingCounts};
 pub use forms::CurrentForms;

@@ -158,7 +158,15 @@ async fn a_lost_state_file_adopts_what_the_companies_hold_and_posts_nothing_twic
     }
     let pull = h.run(&["pull"]).await;
     assert!(matches!(pull.code, Some(0 | 1)), "{pull:?}");
-    assert_eq!(connect(&h, false).await.code, Some(0));
+    let reconnected = connect(&h, false).await;
+    assert_eq!(reconnected.code, Some(0), "{reconnected:?}");
+    assert!(
+        reconnected
+            .stdout
+            .contains("already holds documents that this state file did not post: the first post looks up"),
+        "connect says the company holds entries this state file does not know: {}",
+        reconnected.stdout
+    );
     let batches = served_count(&h, "POST", "/batch").await;
     let again = h.run(&["post"]).await;
     assert!(matches!(again.code, Some(0 | 1)), "{again:?}");

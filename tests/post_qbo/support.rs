@@ -30,13 +30,20 @@ pub async fn world(spec: &str) -> Harness {
 /// Runs `connect qbo`: follows the printed URL with a browser-like client (loopback redirect), or
 /// pastes the redirected address at the prompt (`paste`: a redirect URI that is not loopback).
 pub async fn connect(h: &Harness, paste: bool) -> Run {
+    connect_with(h, paste, &[]).await
+}
+
+/// `connect qbo` with more arguments (`--switch-company`). A refusal after the consent ends the
+/// command like any other answer.
+pub async fn connect_with(h: &Harness, paste: bool, extra: &[&str]) -> Run {
     let redirect = if paste {
         "https://recon.example.com/qbo/callback".to_owned()
     } else {
         format!("http://127.0.0.1:{}/callback", free_port())
     };
     h.set_target("qbo", "redirect_uri", Some(redirect.clone().into()));
-    let mut child = h.command(&["connect", "qbo"]).stdin(Stdio::piped()).spawn().expect("connect starts");
+    let args: Vec<&str> = ["connect", "qbo"].into_iter().chain(extra.iter().copied()).collect();
+    let mut child = h.command(&args).stdin(Stdio::piped()).spawn().expect("connect starts");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut printed = Vec::new();
     let url = loop {

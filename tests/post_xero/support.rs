@@ -75,7 +75,7 @@ impl Posting {
         assert_eq!(connected.company_id, entrata_recon::sandbox::generate::XERO_TENANT_ID);
         // The organisation is new: these tests count calls, so the first post's question of what
         // it already holds (issue 15, item 6; `tests/post_qbo/exactly_once.rs`) is settled here.
-        posting.state.set_adopted(TargetKind::Xero).await.expect("state");
+        posting.state.set_adopted(TargetKind::Xero, &connected.company_id).await.expect("state");
         posting
     }
 

@@ -44,6 +44,7 @@ pub struct QboClient {
     http: reqwest::Client,
     /// `{api_base}/v3/company/{realmId}`
     company_url: String,
+    realm_id: String,
     tokens: TokenSource,
     limiter: RateLimiter,
     pause: Pause,
@@ -63,6 +64,7 @@ impl QboClient {
         Ok(QboClient {
             http,
             company_url: format!("{}/v3/company/{realm_id}", api_base.trim_end_matches('/')),
+            realm_id: realm_id.to_owned(),
             tokens,
             limiter: RateLimiter::new(&WINDOWS, pause.clone()),
             pause,
@@ -77,6 +79,11 @@ impl QboClient {
         self.http = crate::targets::vendor_http(timeout)
             .map_err(|e| TargetError::Setup(format!("cannot build an HTTP client: {e}")))?;
         Ok(self)
+    }
+
+    /// The company (realm) every request goes to.
+    pub fn realm_id(&self) -> &str {
+        &self.realm_id
     }
 
     /// Runs a query (`SELECT * FROM Account ...`), retrying what is safe to retry.

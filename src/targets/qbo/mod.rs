@@ -216,9 +216,20 @@ fn hold(kind: &'static str, message: String) -> Hold {
     Hold { kind, message }
 }
 
+/// Whether the company holds any journal entry: `SELECT COUNT(*) FROM JournalEntry`, one query
+/// (`true` when the answer carries no count).
+pub async fn holds_journal_entries(client: &QboClient) -> Result<bool, TargetError> {
+    let answer = client.query("SELECT COUNT(*) FROM JournalEntry").await?;
+    Ok(answer["QueryResponse"]["totalCount"].as_u64().is_none_or(|n| n > 0))
+}
+
 impl Target for QboTarget {
     fn kind(&self) -> TargetKind {
         TargetKind::Qbo
+    }
+
+    fn company_id(&self) -> &str {
+        self.client.realm_id()
     }
 
     fn batch_size(&self) -> usize {
@@ -330,8 +341,7 @@ impl Target for QboTarget {
 
     /// `SELECT COUNT(*) FROM JournalEntry`: one query.
     async fn holds_documents(&mut self) -> Result<bool, TargetError> {
-        let answer = self.client.query("SELECT COUNT(*) FROM JournalEntry").await?;
-        Ok(answer["QueryResponse"]["totalCount"].as_u64().is_none_or(|n| n > 0))
+        holds_journal_entries(&self.client).await
     }
 
     async fn lookup(&mut self, requests: &[LookupRequest]) -> Result<Vec<Option<Found>>, TargetError> {

@@ -126,6 +126,10 @@ impl Target for XeroTarget {
         TargetKind::Xero
     }
 
+    fn company_id(&self) -> &str {
+        self.client.tenant_id()
+    }
+
     fn batch_size(&self) -> usize {
         BATCH_MAX
     }
