@@ -11,7 +11,7 @@ use crate::journal::identity::DocNumbering;
 use crate::journal::{BalancedEntry, JournalKind, PlanError, PropertyLedger, plan_property};
 use crate::mapping::MappingSet;
 use crate::posting::record::RecordError;
-use crate::posting::record::reconcile_with;
+use crate::posting::record::{lines_needed, reconcile_with};
 use crate::posting::{Change, PlannedEntry, RecordedEntry, Replan, Slot, SlotDrift, SourceRef};
 use crate::run::plan::{Items, PlanRequest, PlanRunError, Prepared, load_items, prepare};
 use crate::source::convert::{Item, reconvert};
@@ -82,13 +82,7 @@ pub async fn record_with(
         let id = property.id.as_str().to_owned();
         let items = load_items(state, &id, use_forms).await?;
         let versions = state.current_versions(&id).await?;
-        let mut recorded = state.recorded_entries(&id).await?;
-        if let Some(month) = reclass {
-            let mut lines = state.entry_lines(&id, &month.to_string()).await?;
-            for entry in &mut recorded {
-                entry.lines = lines.remove(&entry.key);
-            }
-        }
+        let recorded = recorded_entries(state, &id, reclass).await?;
         let earlier = earlier_versions(state, &id, &recorded, &versions).await?;
         let mappings = Arc::clone(mappings);
         let ar_codes = Arc::clone(&ar_codes);
@@ -124,6 +118,27 @@ pub async fn record_with(
         summary.exceptions.extend(outcome.exceptions);
     }
     Ok(summary)
+}
+
+/// Every entry recorded for `property`, with the lines reconciling needs: those of the month
+/// reclassified, and those of the held links of broken chains (`posting::record::lines_needed`).
+async fn recorded_entries(
+    state: &StateFile,
+    property: &str,
+    reclass: Option<PostMonth>,
+) -> Result<Vec<RecordedEntry>, RecordRunError> {
+    let mut recorded = state.recorded_entries(property).await?;
+    let mut lines = match reclass {
+        Some(month) => state.entry_lines(property, &month.to_string()).await?,
+        None => Default::default(),
+    };
+    let needed: Vec<String> =
+        lines_needed(&recorded).into_iter().filter(|key| !lines.contains_key(key)).collect();
+    lines.extend(state.entry_lines_of(&needed).await?);
+    for entry in &mut recorded {
+        entry.lines = lines.remove(&entry.key);
+    }
+    Ok(recorded)
 }
 
 struct PropertyOutcome {
@@ -242,7 +257,7 @@ pub(crate) async fn decide(
     let id = property.id.as_str().to_owned();
     let items = load_items(state, &id, use_forms).await?;
     let versions = state.current_versions(&id).await?;
-    let recorded = state.recorded_entries(&id).await?;
+    let recorded = recorded_entries(state, &id, None).await?;
     let earlier = earlier_versions(state, &id, &recorded, &versions).await?;
     let (mappings, ar_codes) = (Arc::clone(mappings), Arc::clone(ar_codes));
     crate::blocking::run(move || {

@@ -20,12 +20,46 @@ use std::collections::BTreeMap;
 use chrono::Datelike;
 use rust_decimal::Decimal;
 
-use super::{Ctx, NewContent, PlannedEntry, RecordError, RecordedEntry, Slot, SlotDrift, SourceRef, content};
+use super::{
+    Ctx, NewContent, PlannedEntry, RecordError, RecordedEntry, Slot, SlotDrift, SourceRef, chain, content,
+};
 use crate::domain::{AccountName, Currency, ItemKind, PostMonth, format_amount};
 use crate::journal::{BalancedEntry, DocNumber, EntryHeader, EntryKey, JournalKind, Side};
 
 /// Signed sums per account (debit positive).
-type Sums = BTreeMap<AccountName, Decimal>;
+pub(super) type Sums = BTreeMap<AccountName, Decimal>;
+
+/// A held slot's items against what its held entries book.
+pub(super) struct SlotItems {
+    /// Tonight's plan of the slot: its item versions.
+    pub planned: Vec<SourceRef>,
+    /// Planned, booked by no held entry.
+    pub late: Vec<SourceRef>,
+    /// Booked under one version, planned now under another: (booked, current).
+    pub changed: Vec<(SourceRef, SourceRef)>,
+    /// Booked, and no longer planned in this slot.
+    pub removed: Vec<SourceRef>,
+}
+
+impl SlotItems {
+    fn new(booked: &BTreeMap<(ItemKind, String), i64>, planned: Vec<SourceRef>) -> SlotItems {
+        let late: Vec<SourceRef> =
+            planned.iter().filter(|s| !booked.contains_key(&(s.kind, s.id.clone()))).cloned().collect();
+        let changed: Vec<(SourceRef, SourceRef)> = planned
+            .iter()
+            .filter_map(|s| {
+                let version = *booked.get(&(s.kind, s.id.clone()))?;
+                (version != s.version).then(|| (SourceRef { version, ..s.clone() }, s.clone()))
+            })
+            .collect();
+        let removed: Vec<SourceRef> = booked
+            .iter()
+            .filter(|((kind, id), _)| !planned.iter().any(|s| s.kind == *kind && &s.id == id))
+            .map(|((kind, id), version)| SourceRef { kind: *kind, id: id.clone(), version: *version })
+            .collect();
+        SlotItems { planned, late, changed, removed }
+    }
+}
 
 pub(super) fn held_slot(
     ctx: &mut Ctx<'_>,
@@ -39,31 +73,26 @@ pub(super) fn held_slot(
         Some(plan) => (Some(plan.entry), plan.sources),
         None => (None, Vec::new()),
     };
-    let late: Vec<SourceRef> =
-        planned.iter().filter(|s| !booked.contains_key(&(s.kind, s.id.clone()))).cloned().collect();
-    let changed: Vec<(SourceRef, SourceRef)> = planned
-        .iter()
-        .filter_map(|s| {
-            let version = *booked.get(&(s.kind, s.id.clone()))?;
-            (version != s.version).then(|| (SourceRef { version, ..s.clone() }, s.clone()))
-        })
-        .collect();
-    let removed: Vec<SourceRef> = booked
-        .iter()
-        .filter(|((kind, id), _)| !planned.iter().any(|s| s.kind == *kind && &s.id == id))
-        .map(|((kind, id), version)| SourceRef { kind: *kind, id: id.clone(), version: *version })
-        .collect();
-
+    let items = SlotItems::new(&booked, planned);
+    let broken = ctx.broken.contains(slot);
+    let open = match broken {
+        true => chain::reusable(ctx, open, frozen),
+        false => open.to_vec(),
+    };
     let (open_corrections, open_late): (Vec<&RecordedEntry>, Vec<&RecordedEntry>) =
         open.iter().partition(|e| e.kind == JournalKind::Adjustment);
-    let late_content = match late.is_empty() {
+    let late_content = match items.late.is_empty() {
         true => None,
-        false => ctx.replan.slot_entry(slot, &late)?.map(|entry| content(entry, slot, late.clone(), None)),
+        false => ctx
+            .replan
+            .slot_entry(slot, &items.late)?
+            .map(|entry| content(entry, slot, items.late.clone(), None)),
     };
-    let stable = late.is_empty() && changed.is_empty() && removed.is_empty();
-    let correction = match (stable, &plan_entry) {
-        (true, Some(entry)) => reclassification(ctx, slot, frozen, entry, &planned)?,
-        _ => adjustment(ctx, slot, frozen[0], &changed, &removed)?,
+    let stable = items.late.is_empty() && items.changed.is_empty() && items.removed.is_empty();
+    let correction = match (broken, stable, &plan_entry) {
+        (true, _, _) => chain::rebook(ctx, slot, frozen, plan_entry.as_ref(), &items)?,
+        (false, true, Some(entry)) => reclassification(ctx, slot, frozen, entry, &items.planned)?,
+        _ => adjustment(ctx, slot, frozen[0], &items.changed, &items.removed)?,
     };
     if late_content.is_none() && correction.is_none() {
         ctx.out.unchanged += frozen.len();
@@ -160,7 +189,7 @@ fn reclassification(
     Ok(Some((content(entry, slot, sources.to_vec(), Some(corrected.key.clone())), drift)))
 }
 
-fn drift(
+pub(super) fn drift(
     slot: &Slot,
     corrected: &RecordedEntry,
     changed: Vec<(SourceRef, SourceRef)>,
@@ -179,7 +208,7 @@ fn drift(
     }
 }
 
-fn signed_lines(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {
+pub(super) fn signed_lines(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {
     entry
         .lines()
         .iter()
@@ -190,7 +219,7 @@ fn signed_lines(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {
         .collect()
 }
 
-fn add(
+pub(super) fn add(
     sums: &mut Sums,
     lines: Vec<(AccountName, Decimal)>,
     sign: Decimal,
@@ -209,7 +238,7 @@ fn add(
 /// An `adjustment` correcting `corrected` by `sums`, dated on its date; `None` when every sum is
 /// zero. Its key is anchored on the corrected document number (`Numbers::identify` gives the seq
 /// and its own document number).
-fn correcting_entry(
+pub(super) fn correcting_entry(
     ctx: &Ctx<'_>,
     corrected: &RecordedEntry,
     currency: Currency,
@@ -247,7 +276,7 @@ fn correcting_entry(
 }
 
 /// `chg_1 changed, chg_7 gone` (at most five ids, then how many more).
-fn describe(changed: &[(SourceRef, SourceRef)], removed: &[SourceRef]) -> String {
+pub(super) fn describe(changed: &[(SourceRef, SourceRef)], removed: &[SourceRef]) -> String {
     let mut parts: Vec<String> = changed.iter().map(|(_, now)| format!("{} changed", now.id)).collect();
     parts.extend(removed.iter().map(|s| format!("{} gone", s.id)));
     let shown = parts.len().min(5);

@@ -15,12 +15,16 @@
 //! - a slot a target holds (*frozen*): never rewritten. Items that are new to it (late items, or
 //!   items released after being held) become a new entry in the slot, planned from those items
 //!   alone; items booked under another version, or no longer in the slot, become one adjustment for
-//!   exactly the difference (`held`), never an edit.
+//!   exactly the difference (`held`), never an edit. When a link of the slot's chain that a later
+//!   link was built on is refused after all, the chain is re-booked from money (`chain`).
 //!
 //! Pure: no IO, no clock. The caller supplies the recorded entries and a way to plan a few items.
 
+mod chain;
 mod held;
 mod numbers;
+
+pub use chain::lines_needed;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -97,6 +101,9 @@ pub struct RecordedEntry {
     pub sources: Vec<SourceRef>,
     /// A target holds it, or may (a posting other than 'failed'): it is never rewritten.
     pub frozen: bool,
+    /// A target was asked for it (a posting of any state exists). An entry asked for and not
+    /// `frozen` was refused: the target proved it does not hold it.
+    pub attempted: bool,
     /// Withdrawn: never posted, no longer planned. Its numbers stay taken.
     pub withdrawn: bool,
     /// Its lines as signed amounts (debit positive), when the caller loaded them (for a
@@ -198,7 +205,8 @@ pub fn reconcile_with(
         entries.sort_by_key(|e| e.order);
     }
     let numbers = Numbers::new(recorded);
-    let mut ctx = Ctx { property, numbering, numbers, replan, reclass, out: Reconciled::default() };
+    let broken = chain::broken_chains(recorded);
+    let mut ctx = Ctx { property, numbering, numbers, replan, reclass, broken, out: Reconciled::default() };
     let mut planned_slots: BTreeSet<Slot> = BTreeSet::new();
     // New entries are numbered in the planner's order (kind, anchor, seq), so that with nothing
     // recorded the numbers are the planner's own.
@@ -225,6 +233,8 @@ struct Ctx<'a> {
     numbers: Numbers,
     replan: &'a mut dyn Replan,
     reclass: Option<PostMonth>,
+    /// Held slots whose chain lost a link a later one was built on (`chain`).
+    broken: BTreeSet<Slot>,
     out: Reconciled,
 }
 
