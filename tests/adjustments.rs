@@ -234,3 +234,49 @@ async fn an_adjustment_refused_under_a_later_one_is_booked_again() {
     assert!(!again.stdout.contains("Adjustments:"), "{}", again.stdout);
     assert_eq!(qbo_totals(&books(&h).await), plan_totals(&h).await);
 }
+
+/// Issue 15, item 9: a payment's method changes to a card after it was posted, inside a deposit with
+/// several payments. Its capture is adjusted (undeposited funds to card clearing), and so is its
+/// deposit (it credited undeposited funds): the old `record`
+/// planned the changed payment without the deposit's other payments, found the deposit a mismatch
+/// and adjusted nothing, leaving card clearing with a debit no deposit ever clears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_method_changed_inside_a_deposit_moves_its_money_between_clearing_accounts() {
+    let h = support::world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let run = h.run(&["run"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    assert_eq!(qbo_totals(&books(&h).await), plan_totals(&h).await, "posted equals planned");
+
+    let spec: entrata_recon::sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
+    let dataset: Value =
+        serde_json::from_slice(&entrata_recon::sandbox::generate::generate(&spec)).expect("JSON");
+    let payments = dataset["payments"].as_array().expect("payments");
+    let payment = |id: &Value| payments.iter().find(|p| &p["paymentId"] == id).expect("listed payment");
+    let deposit = dataset["deposits"]
+        .as_array()
+        .expect("deposits")
+        .iter()
+        .find(|d| {
+            let listed = d["paymentIds"].as_array().expect("paymentIds");
+            let total: Decimal = listed.iter().map(|id| decimal(&payment(id)["amount"])).sum();
+            listed.len() >= 2
+                && total == decimal(&d["amount"])
+                && listed
+                    .iter()
+                    .all(|id| payment(id)["status"] == "captured" && payment(id)["method"] != "card")
+        })
+        .expect("a deposit of several payments, none by card");
+    let mut changed = payment(&deposit["paymentIds"][0]).clone();
+    changed["method"] = "card".into();
+    h.upsert("payments", &changed.to_string()).await;
+    let run = h.run(&["run"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    assert!(run.stdout.contains("Adjustments: 2"), "the capture and the deposit: {}", run.stdout);
+    let amount = decimal(&changed["amount"]);
+    for adjustment in adjustments(&books(&h).await) {
+        let lines = adjustment["Line"].as_array().expect("lines");
+        assert!(lines.iter().all(|l| decimal(&l["Amount"]) == amount), "{lines:?}");
+    }
+    assert_eq!(qbo_totals(&books(&h).await), plan_totals(&h).await, "{}", run.stdout);
+}

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::domain::{ArCode, ArCodeDef, Exception, ItemKind, PostMonth, Property, PropertyId};
+use crate::domain::{ArCode, ArCodeDef, Deposit, Exception, ItemKind, PostMonth, Property, PropertyId};
 use crate::journal::identity::DocNumbering;
 use crate::journal::{BalancedEntry, JournalKind, PlanError, PropertyLedger, plan_property};
 use crate::mapping::MappingSet;
@@ -382,21 +382,29 @@ impl Replan for SubLedger<'_> {
                 _ => None,
             },
         );
-        // Context at current versions: a deposit's payments, a payment's deposit.
-        let listed: Vec<&str> =
-            deposits.iter().flat_map(|d| d.payment_ids.iter().map(|p| p.as_str())).collect();
-        let context_payments: Vec<_> = items
-            .payments
-            .iter()
-            .filter(|p| listed.contains(&p.id.as_str()) && !payments.iter().any(|q| q.id == p.id))
-            .cloned()
-            .collect();
+        // Context at current versions: a payment's deposit, a deposit's payments.
         let wanted_deposits: Vec<&str> =
             payments.iter().filter_map(|p| p.deposit_id.as_ref().map(|d| d.as_str())).collect();
         let context_deposits: Vec<_> = items
             .deposits
             .iter()
             .filter(|d| wanted_deposits.contains(&d.id.as_str()) && !deposits.iter().any(|e| e.id == d.id))
+            .cloned()
+            .collect();
+        // A deposit slot's entry is the deposit with every payment it lists: a payment changed alone
+        // (its method, so its clearing account) is planned with the deposit it is in and that
+        // deposit's other payments, or the deposit would be a mismatch and the change lost. Other
+        // slots take only the picked deposits' payments, whose captures could share the slot.
+        let listing: Vec<&Deposit> = match slot.is_of(JournalKind::Deposit) {
+            true => deposits.iter().chain(&context_deposits).collect(),
+            false => deposits.iter().collect(),
+        };
+        let listed: Vec<&str> =
+            listing.iter().flat_map(|d| d.payment_ids.iter().map(|p| p.as_str())).collect();
+        let context_payments: Vec<_> = items
+            .payments
+            .iter()
+            .filter(|p| listed.contains(&p.id.as_str()) && !payments.iter().any(|q| q.id == p.id))
             .cloned()
             .collect();
         payments.extend(context_payments);

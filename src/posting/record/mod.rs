@@ -55,6 +55,11 @@ impl Slot {
         Slot(format!("{kind}/{anchor}/{date}"))
     }
 
+    /// Whether it is a slot of `kind`'s entries.
+    pub fn is_of(&self, kind: JournalKind) -> bool {
+        self.0.strip_prefix(kind.as_str()).is_some_and(|rest| rest.starts_with('/'))
+    }
+
     pub fn of(entry: &BalancedEntry) -> Slot {
         Slot::new(entry.kind(), entry.key().anchor(), entry.date())
     }
