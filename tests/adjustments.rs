@@ -280,3 +280,40 @@ async fn a_payment_method_changed_inside_a_deposit_moves_its_money_between_clear
     }
     assert_eq!(qbo_totals(&books(&h).await), plan_totals(&h).await, "{}", run.stdout);
 }
+
+/// Issue 15, item 9: the version a posted entry booked no longer converts (a stricter contract
+/// quarantines it). The adjustment for the item's edit cannot be computed: it is held as an
+/// `adjustment_held` exception naming the reason. The old `record` planned the earlier version as
+/// nothing and booked the item's whole new amount again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_whose_posted_version_no_longer_converts_holds_its_adjustment() {
+    let h = support::world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let run = h.run(&["run"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+
+    let mut edited = charge(plain_rent);
+    let id = edited["chargeId"].as_str().expect("chargeId").to_owned();
+    edited["amount"] = Value::String((decimal(&edited["amount"]) + Decimal::from(10)).to_string());
+    h.upsert("charges", &edited.to_string()).await;
+    let pull = h.run(&["pull"]).await;
+    assert!(matches!(pull.code, Some(0 | 1)), "{pull:?}");
+    let url = format!("sqlite://{}", h.state_path().display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("state file");
+    let marked = sqlx::query(
+        "UPDATE items SET invalid_reason = 'amount has 3 decimal places' \
+         WHERE kind = 'charges' AND item_id = ?1 AND version = 1",
+    )
+    .bind(&id)
+    .execute(&pool)
+    .await
+    .expect("quarantine version 1")
+    .rows_affected();
+    pool.close().await;
+    assert_eq!(marked, 1);
+
+    let run = h.run(&["run"]).await;
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stdout.contains("adjustment_held"), "{}", run.stdout);
+    assert!(adjustments(&books(&h).await).is_empty(), "nothing guessed: {}", run.stdout);
+}

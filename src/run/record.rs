@@ -155,32 +155,50 @@ struct PropertyOutcome {
 #[derive(Clone, Copy)]
 struct Context<'a> {
     items: &'a Items,
-    earlier: &'a HashMap<(ItemKind, String, i64), Item>,
+    earlier: &'a Earlier,
     versions: &'a HashMap<(ItemKind, String), i64>,
 }
 
 /// The earlier versions that held entries book (an adjustment plans them again to know what they
-/// booked under the current mapping).
+/// booked under the current mapping), and why each one that cannot be read or converted cannot.
 async fn earlier_versions(
     state: &StateFile,
     property: &str,
     recorded: &[RecordedEntry],
     versions: &HashMap<(ItemKind, String), i64>,
-) -> Result<HashMap<(ItemKind, String, i64), Item>, RecordRunError> {
-    let mut earlier = HashMap::new();
+) -> Result<Earlier, RecordRunError> {
+    let mut earlier = Earlier::default();
     for source in recorded.iter().filter(|e| e.frozen && !e.withdrawn).flat_map(|e| &e.sources) {
         let version = source.version.abs();
         let key = (source.kind, source.id.clone(), version);
-        if versions.get(&(source.kind, source.id.clone())) == Some(&version) || earlier.contains_key(&key) {
+        if versions.get(&(source.kind, source.id.clone())) == Some(&version)
+            || earlier.items.contains_key(&key)
+            || earlier.unconvertible.contains_key(&key)
+        {
             continue;
         }
-        if let Some((raw, invalid)) = state.item_version(source.kind, &source.id, version).await?
-            && let Ok(item) = reconvert(source.kind, &raw, invalid.as_deref(), Some(property))
-        {
-            earlier.insert(key, item);
+        match state.item_version(source.kind, &source.id, version).await? {
+            Some((raw, invalid)) => match reconvert(source.kind, &raw, invalid.as_deref(), Some(property)) {
+                Ok(item) => {
+                    earlier.items.insert(key, item);
+                }
+                Err(why) => {
+                    earlier.unconvertible.insert(key, format!("it no longer converts ({why})"));
+                }
+            },
+            None => {
+                earlier.unconvertible.insert(key, "the state file does not hold it".to_owned());
+            }
         }
     }
     Ok(earlier)
+}
+
+/// Earlier item versions by (kind, id, version): converted, or why not.
+#[derive(Default)]
+struct Earlier {
+    items: HashMap<(ItemKind, String, i64), Item>,
+    unconvertible: HashMap<(ItemKind, String, i64), String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -231,7 +249,7 @@ fn record_property(
         unchanged: reconciled.unchanged,
         changes: reconciled.changes,
         drifts: reconciled.drifts,
-        exceptions,
+        exceptions: exceptions.into_iter().chain(reconciled.exceptions).collect(),
     })
 }
 
@@ -340,7 +358,7 @@ impl SubLedger<'_> {
             if self.context.versions.get(&(kind, source.id.clone())) == Some(&version) {
                 picked.extend(current.iter().filter(|item| id_of(item) == source.id).cloned());
             } else if let Some(item) =
-                self.context.earlier.get(&(kind, source.id.clone(), version)).and_then(&from_item)
+                self.context.earlier.items.get(&(kind, source.id.clone(), version)).and_then(&from_item)
             {
                 picked.push(item.clone());
             }
@@ -351,6 +369,44 @@ impl SubLedger<'_> {
 
 impl Replan for SubLedger<'_> {
     fn slot_entry(&mut self, slot: &Slot, sources: &[SourceRef]) -> Result<Option<BalancedEntry>, PlanError> {
+        Ok(self.plan(slot, sources)?.0)
+    }
+
+    fn cannot_plan(
+        &mut self,
+        slot: &Slot,
+        sources: &[SourceRef],
+    ) -> Result<Vec<(String, String)>, PlanError> {
+        let unconvertible: Vec<(String, String)> = sources
+            .iter()
+            .filter_map(|s| {
+                let key = (s.kind, s.id.clone(), s.version.abs());
+                self.context.earlier.unconvertible.get(&key).map(|why| (s.id.clone(), why.clone()))
+            })
+            .collect();
+        if !unconvertible.is_empty() {
+            return Ok(unconvertible);
+        }
+        // Planned again, a version the current mapping holds (or the slot's own item, a deposit
+        // or a returned payment, held with it) would be left out of what it booked.
+        let anchor = slot.as_str().split('/').nth(1).unwrap_or_default();
+        let (_, exceptions) = self.plan(slot, sources)?;
+        Ok(exceptions
+            .into_iter()
+            .filter(|x| x.kind.holds_item())
+            .filter(|x| x.source_id == anchor || sources.iter().any(|s| s.id == x.source_id))
+            .map(|x| (x.source_id, x.message))
+            .collect())
+    }
+}
+
+impl SubLedger<'_> {
+    /// The slot's entry planned from `sources` alone (with their context), and the exceptions.
+    fn plan(
+        &self,
+        slot: &Slot,
+        sources: &[SourceRef],
+    ) -> Result<(Option<BalancedEntry>, Vec<Exception>), PlanError> {
         let items = self.context.items;
         let charges = self.pick(
             sources,
@@ -418,6 +474,6 @@ impl Replan for SubLedger<'_> {
             deposits: &deposits,
         };
         let plan = plan_property(&ledger, self.mappings.for_property(&self.property.id), self.doc_property)?;
-        Ok(plan.entries.into_iter().find(|e| &Slot::of(e) == slot))
+        Ok((plan.entries.into_iter().find(|e| &Slot::of(e) == slot), plan.exceptions))
     }
 }

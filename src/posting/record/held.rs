@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 use super::{
     Ctx, NewContent, PlannedEntry, RecordError, RecordedEntry, Slot, SlotDrift, SourceRef, chain, content,
 };
-use crate::domain::{AccountName, Currency, ItemKind, PostMonth, format_amount};
+use crate::domain::{AccountName, Currency, Exception, ExceptionKind, ItemKind, PostMonth, format_amount};
 use crate::journal::{BalancedEntry, DocNumber, EntryHeader, EntryKey, JournalKind, Side};
 
 /// Signed sums per account (debit positive).
@@ -135,6 +135,11 @@ fn adjustment(
     let now: Vec<SourceRef> = changed.iter().map(|(_, now)| now.clone()).collect();
     let was: Vec<SourceRef> =
         changed.iter().map(|(was, _)| was.clone()).chain(removed.iter().cloned()).collect();
+    let unplannable = ctx.replan.cannot_plan(slot, &was)?;
+    if !unplannable.is_empty() {
+        hold(ctx, corrected, &was, unplannable);
+        return Ok(None);
+    }
     let after = if now.is_empty() { None } else { ctx.replan.slot_entry(slot, &now)? };
     let before = ctx.replan.slot_entry(slot, &was)?;
     let Some(currency) = after.as_ref().or(before.as_ref()).map(BalancedEntry::currency) else {
@@ -156,6 +161,25 @@ fn adjustment(
         .chain(removed.iter().map(|s| SourceRef { version: -s.version, ..s.clone() }))
         .collect();
     Ok(Some((content(entry, slot, sources, Some(corrected.key.clone())), drift)))
+}
+
+/// An adjustment that cannot be computed: an `adjustment_held` exception per item whose posted
+/// version cannot be planned again.
+fn hold(ctx: &mut Ctx<'_>, corrected: &RecordedEntry, was: &[SourceRef], unplannable: Vec<(String, String)>) {
+    for (id, why) in unplannable {
+        let version = was.iter().find(|s| s.id == id).map(|s| s.version.abs());
+        let version = version.map(|v| format!(" (version {v})")).unwrap_or_default();
+        ctx.out.exceptions.push(Exception {
+            kind: ExceptionKind::AdjustmentHeld,
+            property_id: Some(ctx.property.clone()),
+            source_id: id.clone(),
+            amount: None,
+            message: format!(
+                "{id} changed after {doc} was posted, but the version {doc} booked{version} cannot be planned again: {why}; its adjustment is held (never guessed) until that version plans again, e.g. under the mapping it was posted with",
+                doc = corrected.doc_number,
+            ),
+        });
+    }
 }
 
 /// A held slot of the month being reclassified whose items are as booked but whose recorded

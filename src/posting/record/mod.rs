@@ -34,7 +34,7 @@ use sha2::{Digest, Sha256};
 use self::numbers::Numbers;
 use rust_decimal::Decimal;
 
-use crate::domain::{AccountName, ItemKind, PostMonth, PropertyId};
+use crate::domain::{AccountName, Exception, ItemKind, PostMonth, PropertyId};
 use crate::journal::identity::DocNumbering;
 use crate::journal::{BalancedEntry, DocNumber, EntryKey, JournalKind, PlanError, Side};
 
@@ -159,6 +159,8 @@ pub struct SlotDrift {
 pub struct Reconciled {
     pub changes: Vec<Change>,
     pub drifts: Vec<SlotDrift>,
+    /// Adjustments held because a version a target holds cannot be planned again (`adjustment_held`).
+    pub exceptions: Vec<Exception>,
     /// Recorded entries that stand as they are (planned again exactly as recorded).
     pub unchanged: usize,
 }
@@ -167,6 +169,17 @@ pub struct Reconciled {
 /// returns the slot's entry, if they make one.
 pub trait Replan {
     fn slot_entry(&mut self, slot: &Slot, items: &[SourceRef]) -> Result<Option<BalancedEntry>, PlanError>;
+
+    /// The items among `items` (versions a target holds) that cannot be planned again, each with
+    /// why: a version that no longer converts or is not stored, or one the current mapping holds.
+    /// An adjustment computed without them would book their whole new amount.
+    fn cannot_plan(
+        &mut self,
+        _slot: &Slot,
+        _items: &[SourceRef],
+    ) -> Result<Vec<(String, String)>, PlanError> {
+        Ok(Vec::new())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
