@@ -316,4 +316,19 @@ async fn an_edit_whose_posted_version_no_longer_converts_holds_its_adjustment() 
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stdout.contains("adjustment_held"), "{}", run.stdout);
     assert!(adjustments(&books(&h).await).is_empty(), "nothing guessed: {}", run.stdout);
+    // `plan` and `status` show it too, with its reason.
+    let plan = h.run(&["plan", "--format", "json"]).await;
+    assert_eq!(plan.code, Some(1), "{plan:?}");
+    let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    let held: Vec<&Value> = plan["exceptions"]
+        .as_array()
+        .expect("exceptions")
+        .iter()
+        .filter(|x| x["kind"] == "adjustment_held")
+        .collect();
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["sourceId"], id.as_str(), "{held:?}");
+    assert!(held[0]["message"].as_str().expect("message").contains("3 decimal places"), "{held:?}");
+    let status = h.run(&["status"]).await;
+    assert!(status.stdout.contains("adjustment_held"), "{}", status.stdout);
 }

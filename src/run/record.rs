@@ -3,6 +3,10 @@
 //! planned from, reconcile with what is recorded, and write the changes in one transaction per
 //! property.
 
+mod holds;
+
+pub use holds::held_adjustments;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
