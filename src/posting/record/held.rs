@@ -13,7 +13,10 @@
 //!
 //! What an item booked is the fold of the slot's held entries in the order they were recorded: a
 //! later entry's version of an item supersedes an earlier one's, and a negative version (an
-//! adjustment that reversed the item out) removes it.
+//! adjustment that reversed the item out) removes it. The fold is true only while every link it
+//! reads still stands; a chain that lost one is re-booked from money (`chain`). An adjustment
+//! whose booked versions cannot be planned again is held (`adjustment_held`), never computed
+//! without them.
 
 use std::collections::BTreeMap;
 
