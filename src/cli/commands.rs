@@ -13,6 +13,7 @@ use crate::report::progress::Progress;
 use crate::report::status::{Planned, StatusReport};
 use crate::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
 use crate::run::pull::{PullOptions, pull};
+use crate::run::record::{RecordRunError, held_adjustments};
 use crate::source::client::EntrataClient;
 use crate::state::{Create, RunOutcome, StateError, StateFile, StateLock};
 use crate::targets::TargetKind;
@@ -138,11 +139,17 @@ async fn planned_exceptions(state: &StateFile, mappings_dir: &Path) -> Result<Pl
             return Ok(Planned::NotChecked { reason, needs_person: true });
         }
     };
-    match plan(state, &mappings, &PlanRequest::default()).await {
-        Ok(plan) => Ok(Planned::Checked(plan.exceptions)),
-        Err(PlanRunError::State(e)) => Err(e),
-        Err(e) => Ok(Planned::NotChecked { reason: e.to_string(), needs_person: true }),
+    let mut exceptions = match plan(state, &mappings, &PlanRequest::default()).await {
+        Ok(plan) => plan.exceptions,
+        Err(PlanRunError::State(e)) => return Err(e),
+        Err(e) => return Ok(Planned::NotChecked { reason: e.to_string(), needs_person: true }),
+    };
+    match held_adjustments(state, &mappings, &PlanRequest::default()).await {
+        Ok(held) => exceptions.extend(held),
+        Err(RecordRunError::State(e)) => return Err(e),
+        Err(e) => return Ok(Planned::NotChecked { reason: e.to_string(), needs_person: true }),
     }
+    Ok(Planned::Checked(exceptions))
 }
 
 pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliError> {
@@ -168,16 +175,26 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
                 writer.entries(&part.entries).map_err(|e| PlanRunError::Output(e.to_string()))
             })
             .await;
+            let held = match planned {
+                Ok(_) => held_adjustments(&state, &mappings, &request).await,
+                Err(e) => Err(e.into()),
+            };
             state.close().await;
-            planned?;
+            writer.exceptions(held.map_err(record_failed)?);
             let (mut json, exceptions) = writer.finish().map_err(cannot_write)?;
             json.push(b'\n');
             (json, exceptions)
         }
         PlanFormat::Table | PlanFormat::Csv => {
-            let plan = plan(&state, &mappings, &request).await;
+            let plan = match plan(&state, &mappings, &request).await {
+                Ok(mut plan) => held_adjustments(&state, &mappings, &request).await.map(|held| {
+                    plan.exceptions.extend(held);
+                    plan
+                }),
+                Err(e) => Err(e.into()),
+            };
             state.close().await;
-            let plan = plan?;
+            let plan = plan.map_err(record_failed)?;
             let view = PlanView {
                 entries: &plan.entries,
                 exceptions: &plan.exceptions,
@@ -247,4 +264,14 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
         1 => Outcome::NeedsAttention,
         _ => Outcome::Refused,
     })
+}
+
+/// A plan made, whose held adjustments could not be told: the plan's own error, or the state
+/// file's, or what else stopped it.
+fn record_failed(e: RecordRunError) -> CliError {
+    match e {
+        RecordRunError::Plan(e) => CliError::Plan(e),
+        RecordRunError::State(e) => CliError::State(e),
+        other => CliError::Other(other.to_string()),
+    }
 }

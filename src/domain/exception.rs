@@ -17,6 +17,10 @@ pub enum ExceptionKind {
     ProrationMismatch,
     /// A mapping names an account or bank account the mapping files do not define: held.
     UnknownAccount,
+    /// An item changed after a target took it, but the version that was posted can no longer be
+    /// planned (it does not convert, or the current mapping holds it): its adjustment is held, never
+    /// guessed.
+    AdjustmentHeld,
 }
 
 impl ExceptionKind {
@@ -27,6 +31,7 @@ impl ExceptionKind {
             ExceptionKind::DepositMismatch => "deposit_mismatch",
             ExceptionKind::ProrationMismatch => "proration_mismatch",
             ExceptionKind::UnknownAccount => "unknown_account",
+            ExceptionKind::AdjustmentHeld => "adjustment_held",
         }
     }
 

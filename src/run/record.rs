@@ -3,15 +3,19 @@
 //! planned from, reconcile with what is recorded, and write the changes in one transaction per
 //! property.
 
+mod holds;
+
+pub use holds::held_adjustments;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::domain::{ArCode, ArCodeDef, Exception, ItemKind, PostMonth, Property, PropertyId};
+use crate::domain::{ArCode, ArCodeDef, Deposit, Exception, ItemKind, PostMonth, Property, PropertyId};
 use crate::journal::identity::DocNumbering;
 use crate::journal::{BalancedEntry, JournalKind, PlanError, PropertyLedger, plan_property};
 use crate::mapping::MappingSet;
 use crate::posting::record::RecordError;
-use crate::posting::record::reconcile_with;
+use crate::posting::record::{lines_needed, reconcile_with};
 use crate::posting::{Change, PlannedEntry, RecordedEntry, Replan, Slot, SlotDrift, SourceRef};
 use crate::run::plan::{Items, PlanRequest, PlanRunError, Prepared, load_items, prepare};
 use crate::source::convert::{Item, reconvert};
@@ -82,13 +86,7 @@ pub async fn record_with(
         let id = property.id.as_str().to_owned();
         let items = load_items(state, &id, use_forms).await?;
         let versions = state.current_versions(&id).await?;
-        let mut recorded = state.recorded_entries(&id).await?;
-        if let Some(month) = reclass {
-            let mut lines = state.entry_lines(&id, &month.to_string()).await?;
-            for entry in &mut recorded {
-                entry.lines = lines.remove(&entry.key);
-            }
-        }
+        let recorded = recorded_entries(state, &id, reclass).await?;
         let earlier = earlier_versions(state, &id, &recorded, &versions).await?;
         let mappings = Arc::clone(mappings);
         let ar_codes = Arc::clone(&ar_codes);
@@ -126,6 +124,27 @@ pub async fn record_with(
     Ok(summary)
 }
 
+/// Every entry recorded for `property`, with the lines reconciling needs: those of the month
+/// reclassified, and those of the held links of broken chains (`posting::record::lines_needed`).
+async fn recorded_entries(
+    state: &StateFile,
+    property: &str,
+    reclass: Option<PostMonth>,
+) -> Result<Vec<RecordedEntry>, RecordRunError> {
+    let mut recorded = state.recorded_entries(property).await?;
+    let mut lines = match reclass {
+        Some(month) => state.entry_lines(property, &month.to_string()).await?,
+        None => Default::default(),
+    };
+    let needed: Vec<String> =
+        lines_needed(&recorded).into_iter().filter(|key| !lines.contains_key(key)).collect();
+    lines.extend(state.entry_lines_of(&needed).await?);
+    for entry in &mut recorded {
+        entry.lines = lines.remove(&entry.key);
+    }
+    Ok(recorded)
+}
+
 struct PropertyOutcome {
     /// Tonight's plan, when the caller asked to keep it (`decide`).
     plan: Option<Vec<PlannedEntry>>,
@@ -140,32 +159,50 @@ struct PropertyOutcome {
 #[derive(Clone, Copy)]
 struct Context<'a> {
     items: &'a Items,
-    earlier: &'a HashMap<(ItemKind, String, i64), Item>,
+    earlier: &'a Earlier,
     versions: &'a HashMap<(ItemKind, String), i64>,
 }
 
 /// The earlier versions that held entries book (an adjustment plans them again to know what they
-/// booked under the current mapping).
+/// booked under the current mapping), and why each one that cannot be read or converted cannot.
 async fn earlier_versions(
     state: &StateFile,
     property: &str,
     recorded: &[RecordedEntry],
     versions: &HashMap<(ItemKind, String), i64>,
-) -> Result<HashMap<(ItemKind, String, i64), Item>, RecordRunError> {
-    let mut earlier = HashMap::new();
+) -> Result<Earlier, RecordRunError> {
+    let mut earlier = Earlier::default();
     for source in recorded.iter().filter(|e| e.frozen && !e.withdrawn).flat_map(|e| &e.sources) {
         let version = source.version.abs();
         let key = (source.kind, source.id.clone(), version);
-        if versions.get(&(source.kind, source.id.clone())) == Some(&version) || earlier.contains_key(&key) {
+        if versions.get(&(source.kind, source.id.clone())) == Some(&version)
+            || earlier.items.contains_key(&key)
+            || earlier.unconvertible.contains_key(&key)
+        {
             continue;
         }
-        if let Some((raw, invalid)) = state.item_version(source.kind, &source.id, version).await?
-            && let Ok(item) = reconvert(source.kind, &raw, invalid.as_deref(), Some(property))
-        {
-            earlier.insert(key, item);
+        match state.item_version(source.kind, &source.id, version).await? {
+            Some((raw, invalid)) => match reconvert(source.kind, &raw, invalid.as_deref(), Some(property)) {
+                Ok(item) => {
+                    earlier.items.insert(key, item);
+                }
+                Err(why) => {
+                    earlier.unconvertible.insert(key, format!("it no longer converts ({why})"));
+                }
+            },
+            None => {
+                earlier.unconvertible.insert(key, "the state file does not hold it".to_owned());
+            }
         }
     }
     Ok(earlier)
+}
+
+/// Earlier item versions by (kind, id, version): converted, or why not.
+#[derive(Default)]
+struct Earlier {
+    items: HashMap<(ItemKind, String, i64), Item>,
+    unconvertible: HashMap<(ItemKind, String, i64), String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -216,7 +253,7 @@ fn record_property(
         unchanged: reconciled.unchanged,
         changes: reconciled.changes,
         drifts: reconciled.drifts,
-        exceptions,
+        exceptions: exceptions.into_iter().chain(reconciled.exceptions).collect(),
     })
 }
 
@@ -242,7 +279,7 @@ pub(crate) async fn decide(
     let id = property.id.as_str().to_owned();
     let items = load_items(state, &id, use_forms).await?;
     let versions = state.current_versions(&id).await?;
-    let recorded = state.recorded_entries(&id).await?;
+    let recorded = recorded_entries(state, &id, None).await?;
     let earlier = earlier_versions(state, &id, &recorded, &versions).await?;
     let (mappings, ar_codes) = (Arc::clone(mappings), Arc::clone(ar_codes));
     crate::blocking::run(move || {
@@ -325,7 +362,7 @@ impl SubLedger<'_> {
             if self.context.versions.get(&(kind, source.id.clone())) == Some(&version) {
                 picked.extend(current.iter().filter(|item| id_of(item) == source.id).cloned());
             } else if let Some(item) =
-                self.context.earlier.get(&(kind, source.id.clone(), version)).and_then(&from_item)
+                self.context.earlier.items.get(&(kind, source.id.clone(), version)).and_then(&from_item)
             {
                 picked.push(item.clone());
             }
@@ -336,6 +373,44 @@ impl SubLedger<'_> {
 
 impl Replan for SubLedger<'_> {
     fn slot_entry(&mut self, slot: &Slot, sources: &[SourceRef]) -> Result<Option<BalancedEntry>, PlanError> {
+        Ok(self.plan(slot, sources)?.0)
+    }
+
+    fn cannot_plan(
+        &mut self,
+        slot: &Slot,
+        sources: &[SourceRef],
+    ) -> Result<Vec<(String, String)>, PlanError> {
+        let unconvertible: Vec<(String, String)> = sources
+            .iter()
+            .filter_map(|s| {
+                let key = (s.kind, s.id.clone(), s.version.abs());
+                self.context.earlier.unconvertible.get(&key).map(|why| (s.id.clone(), why.clone()))
+            })
+            .collect();
+        if !unconvertible.is_empty() {
+            return Ok(unconvertible);
+        }
+        // Planned again, a version the current mapping holds (or the slot's own item, a deposit
+        // or a returned payment, held with it) would be left out of what it booked.
+        let anchor = slot.as_str().split('/').nth(1).unwrap_or_default();
+        let (_, exceptions) = self.plan(slot, sources)?;
+        Ok(exceptions
+            .into_iter()
+            .filter(|x| x.kind.holds_item())
+            .filter(|x| x.source_id == anchor || sources.iter().any(|s| s.id == x.source_id))
+            .map(|x| (x.source_id, x.message))
+            .collect())
+    }
+}
+
+impl SubLedger<'_> {
+    /// The slot's entry planned from `sources` alone (with their context), and the exceptions.
+    fn plan(
+        &self,
+        slot: &Slot,
+        sources: &[SourceRef],
+    ) -> Result<(Option<BalancedEntry>, Vec<Exception>), PlanError> {
         let items = self.context.items;
         let charges = self.pick(
             sources,
@@ -367,21 +442,29 @@ impl Replan for SubLedger<'_> {
                 _ => None,
             },
         );
-        // Context at current versions: a deposit's payments, a payment's deposit.
-        let listed: Vec<&str> =
-            deposits.iter().flat_map(|d| d.payment_ids.iter().map(|p| p.as_str())).collect();
-        let context_payments: Vec<_> = items
-            .payments
-            .iter()
-            .filter(|p| listed.contains(&p.id.as_str()) && !payments.iter().any(|q| q.id == p.id))
-            .cloned()
-            .collect();
+        // Context at current versions: a payment's deposit, a deposit's payments.
         let wanted_deposits: Vec<&str> =
             payments.iter().filter_map(|p| p.deposit_id.as_ref().map(|d| d.as_str())).collect();
         let context_deposits: Vec<_> = items
             .deposits
             .iter()
             .filter(|d| wanted_deposits.contains(&d.id.as_str()) && !deposits.iter().any(|e| e.id == d.id))
+            .cloned()
+            .collect();
+        // A deposit slot's entry is the deposit with every payment it lists: a payment changed alone
+        // (its method, so its clearing account) is planned with the deposit it is in and that
+        // deposit's other payments, or the deposit would be a mismatch and the change lost. Other
+        // slots take only the picked deposits' payments, whose captures could share the slot.
+        let listing: Vec<&Deposit> = match slot.is_of(JournalKind::Deposit) {
+            true => deposits.iter().chain(&context_deposits).collect(),
+            false => deposits.iter().collect(),
+        };
+        let listed: Vec<&str> =
+            listing.iter().flat_map(|d| d.payment_ids.iter().map(|p| p.as_str())).collect();
+        let context_payments: Vec<_> = items
+            .payments
+            .iter()
+            .filter(|p| listed.contains(&p.id.as_str()) && !payments.iter().any(|q| q.id == p.id))
             .cloned()
             .collect();
         payments.extend(context_payments);
@@ -395,6 +478,6 @@ impl Replan for SubLedger<'_> {
             deposits: &deposits,
         };
         let plan = plan_property(&ledger, self.mappings.for_property(&self.property.id), self.doc_property)?;
-        Ok(plan.entries.into_iter().find(|e| &Slot::of(e) == slot))
+        Ok((plan.entries.into_iter().find(|e| &Slot::of(e) == slot), plan.exceptions))
     }
 }

@@ -45,6 +45,9 @@ impl Move {
     }
 }
 
+/// Entries' lines (signed, debit positive) by key.
+pub type EntryLines = BTreeMap<String, Vec<(crate::domain::AccountName, rust_decimal::Decimal)>>;
+
 /// Postings per target, company (QBO realm id, Xero tenant id; '' when not known) and state.
 pub type PostingCounts = BTreeMap<(TargetKind, String, PostingState), u64>;
 
@@ -60,7 +63,8 @@ impl StateFile {
             "SELECT e.entry_key, e.kind, e.slot, e.seq, e.doc_number, e.content_hash, \
                     e.withdrawn_at IS NOT NULL, e.anchor, \
                     EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key AND p.state <> 'failed'), \
-                    e.rowid, e.entry_date \
+                    e.rowid, e.entry_date, \
+                    EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key) \
              FROM entries e WHERE e.property_id = ?1",
         )
         .bind(property)
@@ -93,6 +97,7 @@ impl StateFile {
                 sources: Vec::new(),
                 withdrawn: row.get(6),
                 frozen: row.get(8),
+                attempted: row.get(11),
                 lines: None,
             });
         }
@@ -138,11 +143,7 @@ impl StateFile {
     }
 
     /// The lines (signed, debit positive) of every entry of `property` in `post_month`, by key.
-    pub async fn entry_lines(
-        &self,
-        property: &str,
-        post_month: &str,
-    ) -> Result<BTreeMap<String, Vec<(crate::domain::AccountName, rust_decimal::Decimal)>>, StateError> {
+    pub async fn entry_lines(&self, property: &str, post_month: &str) -> Result<EntryLines, StateError> {
         let rows =
             sqlx::query("SELECT entry_key, body FROM entries WHERE property_id = ?1 AND post_month = ?2")
                 .bind(property)
@@ -150,6 +151,25 @@ impl StateFile {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(self.query_err())?;
+        self.lines_of(rows)
+    }
+
+    /// The lines (signed, debit positive) of the entries `keys`, by key (keys not recorded are
+    /// left out).
+    pub async fn entry_lines_of(&self, keys: &[String]) -> Result<EntryLines, StateError> {
+        let mut rows = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row = sqlx::query("SELECT entry_key, body FROM entries WHERE entry_key = ?1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(self.query_err())?;
+            rows.extend(row);
+        }
+        self.lines_of(rows)
+    }
+
+    fn lines_of(&self, rows: Vec<sqlx::sqlite::SqliteRow>) -> Result<EntryLines, StateError> {
         let mut out = BTreeMap::new();
         for row in rows {
             let key: String = row.get(0);

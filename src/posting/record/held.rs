@@ -13,19 +13,56 @@
 //!
 //! What an item booked is the fold of the slot's held entries in the order they were recorded: a
 //! later entry's version of an item supersedes an earlier one's, and a negative version (an
-//! adjustment that reversed the item out) removes it.
+//! adjustment that reversed the item out) removes it. The fold is true only while every link it
+//! reads still stands; a chain that lost one is re-booked from money (`chain`). An adjustment
+//! whose booked versions cannot be planned again is held (`adjustment_held`), never computed
+//! without them.
 
 use std::collections::BTreeMap;
 
 use chrono::Datelike;
 use rust_decimal::Decimal;
 
-use super::{Ctx, NewContent, PlannedEntry, RecordError, RecordedEntry, Slot, SlotDrift, SourceRef, content};
-use crate::domain::{AccountName, Currency, ItemKind, PostMonth, format_amount};
+use super::{
+    Ctx, NewContent, PlannedEntry, RecordError, RecordedEntry, Slot, SlotDrift, SourceRef, chain, content,
+};
+use crate::domain::{AccountName, Currency, Exception, ExceptionKind, ItemKind, PostMonth, format_amount};
 use crate::journal::{BalancedEntry, DocNumber, EntryHeader, EntryKey, JournalKind, Side};
 
 /// Signed sums per account (debit positive).
-type Sums = BTreeMap<AccountName, Decimal>;
+pub(super) type Sums = BTreeMap<AccountName, Decimal>;
+
+/// A held slot's items against what its held entries book.
+pub(super) struct SlotItems {
+    /// Tonight's plan of the slot: its item versions.
+    pub planned: Vec<SourceRef>,
+    /// Planned, booked by no held entry.
+    pub late: Vec<SourceRef>,
+    /// Booked under one version, planned now under another: (booked, current).
+    pub changed: Vec<(SourceRef, SourceRef)>,
+    /// Booked, and no longer planned in this slot.
+    pub removed: Vec<SourceRef>,
+}
+
+impl SlotItems {
+    fn new(booked: &BTreeMap<(ItemKind, String), i64>, planned: Vec<SourceRef>) -> SlotItems {
+        let late: Vec<SourceRef> =
+            planned.iter().filter(|s| !booked.contains_key(&(s.kind, s.id.clone()))).cloned().collect();
+        let changed: Vec<(SourceRef, SourceRef)> = planned
+            .iter()
+            .filter_map(|s| {
+                let version = *booked.get(&(s.kind, s.id.clone()))?;
+                (version != s.version).then(|| (SourceRef { version, ..s.clone() }, s.clone()))
+            })
+            .collect();
+        let removed: Vec<SourceRef> = booked
+            .iter()
+            .filter(|((kind, id), _)| !planned.iter().any(|s| s.kind == *kind && &s.id == id))
+            .map(|((kind, id), version)| SourceRef { kind: *kind, id: id.clone(), version: *version })
+            .collect();
+        SlotItems { planned, late, changed, removed }
+    }
+}
 
 pub(super) fn held_slot(
     ctx: &mut Ctx<'_>,
@@ -39,31 +76,26 @@ pub(super) fn held_slot(
         Some(plan) => (Some(plan.entry), plan.sources),
         None => (None, Vec::new()),
     };
-    let late: Vec<SourceRef> =
-        planned.iter().filter(|s| !booked.contains_key(&(s.kind, s.id.clone()))).cloned().collect();
-    let changed: Vec<(SourceRef, SourceRef)> = planned
-        .iter()
-        .filter_map(|s| {
-            let version = *booked.get(&(s.kind, s.id.clone()))?;
-            (version != s.version).then(|| (SourceRef { version, ..s.clone() }, s.clone()))
-        })
-        .collect();
-    let removed: Vec<SourceRef> = booked
-        .iter()
-        .filter(|((kind, id), _)| !planned.iter().any(|s| s.kind == *kind && &s.id == id))
-        .map(|((kind, id), version)| SourceRef { kind: *kind, id: id.clone(), version: *version })
-        .collect();
-
+    let items = SlotItems::new(&booked, planned);
+    let broken = ctx.broken.contains(slot);
+    let open = match broken {
+        true => chain::reusable(ctx, open, frozen),
+        false => open.to_vec(),
+    };
     let (open_corrections, open_late): (Vec<&RecordedEntry>, Vec<&RecordedEntry>) =
         open.iter().partition(|e| e.kind == JournalKind::Adjustment);
-    let late_content = match late.is_empty() {
+    let late_content = match items.late.is_empty() {
         true => None,
-        false => ctx.replan.slot_entry(slot, &late)?.map(|entry| content(entry, slot, late.clone(), None)),
+        false => ctx
+            .replan
+            .slot_entry(slot, &items.late)?
+            .map(|entry| content(entry, slot, items.late.clone(), None)),
     };
-    let stable = late.is_empty() && changed.is_empty() && removed.is_empty();
-    let correction = match (stable, &plan_entry) {
-        (true, Some(entry)) => reclassification(ctx, slot, frozen, entry, &planned)?,
-        _ => adjustment(ctx, slot, frozen[0], &changed, &removed)?,
+    let stable = items.late.is_empty() && items.changed.is_empty() && items.removed.is_empty();
+    let correction = match (broken, stable, &plan_entry) {
+        (true, _, _) => chain::rebook(ctx, slot, frozen, plan_entry.as_ref(), &items)?,
+        (false, true, Some(entry)) => reclassification(ctx, slot, frozen, entry, &items.planned)?,
+        _ => adjustment(ctx, slot, frozen[0], &items.changed, &items.removed)?,
     };
     if late_content.is_none() && correction.is_none() {
         ctx.out.unchanged += frozen.len();
@@ -106,6 +138,11 @@ fn adjustment(
     let now: Vec<SourceRef> = changed.iter().map(|(_, now)| now.clone()).collect();
     let was: Vec<SourceRef> =
         changed.iter().map(|(was, _)| was.clone()).chain(removed.iter().cloned()).collect();
+    let unplannable = ctx.replan.cannot_plan(slot, &was)?;
+    if !unplannable.is_empty() {
+        hold(ctx, corrected, &was, unplannable);
+        return Ok(None);
+    }
     let after = if now.is_empty() { None } else { ctx.replan.slot_entry(slot, &now)? };
     let before = ctx.replan.slot_entry(slot, &was)?;
     let Some(currency) = after.as_ref().or(before.as_ref()).map(BalancedEntry::currency) else {
@@ -127,6 +164,25 @@ fn adjustment(
         .chain(removed.iter().map(|s| SourceRef { version: -s.version, ..s.clone() }))
         .collect();
     Ok(Some((content(entry, slot, sources, Some(corrected.key.clone())), drift)))
+}
+
+/// An adjustment that cannot be computed: an `adjustment_held` exception per item whose posted
+/// version cannot be planned again.
+fn hold(ctx: &mut Ctx<'_>, corrected: &RecordedEntry, was: &[SourceRef], unplannable: Vec<(String, String)>) {
+    for (id, why) in unplannable {
+        let version = was.iter().find(|s| s.id == id).map(|s| s.version.abs());
+        let version = version.map(|v| format!(" (version {v})")).unwrap_or_default();
+        ctx.out.exceptions.push(Exception {
+            kind: ExceptionKind::AdjustmentHeld,
+            property_id: Some(ctx.property.clone()),
+            source_id: id.clone(),
+            amount: None,
+            message: format!(
+                "{id} changed after {doc} was posted, but the version {doc} booked{version} cannot be planned again: {why}; its adjustment is held (never guessed) until that version plans again, e.g. under the mapping it was posted with",
+                doc = corrected.doc_number,
+            ),
+        });
+    }
 }
 
 /// A held slot of the month being reclassified whose items are as booked but whose recorded
@@ -160,7 +216,7 @@ fn reclassification(
     Ok(Some((content(entry, slot, sources.to_vec(), Some(corrected.key.clone())), drift)))
 }
 
-fn drift(
+pub(super) fn drift(
     slot: &Slot,
     corrected: &RecordedEntry,
     changed: Vec<(SourceRef, SourceRef)>,
@@ -179,7 +235,7 @@ fn drift(
     }
 }
 
-fn signed_lines(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {
+pub(super) fn signed_lines(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {
     entry
         .lines()
         .iter()
@@ -190,7 +246,7 @@ fn signed_lines(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {
         .collect()
 }
 
-fn add(
+pub(super) fn add(
     sums: &mut Sums,
     lines: Vec<(AccountName, Decimal)>,
     sign: Decimal,
@@ -209,7 +265,7 @@ fn add(
 /// An `adjustment` correcting `corrected` by `sums`, dated on its date; `None` when every sum is
 /// zero. Its key is anchored on the corrected document number (`Numbers::identify` gives the seq
 /// and its own document number).
-fn correcting_entry(
+pub(super) fn correcting_entry(
     ctx: &Ctx<'_>,
     corrected: &RecordedEntry,
     currency: Currency,
@@ -247,7 +303,7 @@ fn correcting_entry(
 }
 
 /// `chg_1 changed, chg_7 gone` (at most five ids, then how many more).
-fn describe(changed: &[(SourceRef, SourceRef)], removed: &[SourceRef]) -> String {
+pub(super) fn describe(changed: &[(SourceRef, SourceRef)], removed: &[SourceRef]) -> String {
     let mut parts: Vec<String> = changed.iter().map(|(_, now)| format!("{} changed", now.id)).collect();
     parts.extend(removed.iter().map(|s| format!("{} gone", s.id)));
     let shown = parts.len().min(5);

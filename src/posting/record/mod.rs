@@ -15,12 +15,16 @@
 //! - a slot a target holds (*frozen*): never rewritten. Items that are new to it (late items, or
 //!   items released after being held) become a new entry in the slot, planned from those items
 //!   alone; items booked under another version, or no longer in the slot, become one adjustment for
-//!   exactly the difference (`held`), never an edit.
+//!   exactly the difference (`held`), never an edit. When a link of the slot's chain that a later
+//!   link was built on is refused after all, the chain is re-booked from money (`chain`).
 //!
 //! Pure: no IO, no clock. The caller supplies the recorded entries and a way to plan a few items.
 
+mod chain;
 mod held;
 mod numbers;
+
+pub use chain::lines_needed;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,7 +34,7 @@ use sha2::{Digest, Sha256};
 use self::numbers::Numbers;
 use rust_decimal::Decimal;
 
-use crate::domain::{AccountName, ItemKind, PostMonth, PropertyId};
+use crate::domain::{AccountName, Exception, ItemKind, PostMonth, PropertyId};
 use crate::journal::identity::DocNumbering;
 use crate::journal::{BalancedEntry, DocNumber, EntryKey, JournalKind, PlanError, Side};
 
@@ -49,6 +53,11 @@ pub struct Slot(String);
 impl Slot {
     pub fn new(kind: JournalKind, anchor: &str, date: NaiveDate) -> Slot {
         Slot(format!("{kind}/{anchor}/{date}"))
+    }
+
+    /// Whether it is a slot of `kind`'s entries.
+    pub fn is_of(&self, kind: JournalKind) -> bool {
+        self.0.strip_prefix(kind.as_str()).is_some_and(|rest| rest.starts_with('/'))
     }
 
     pub fn of(entry: &BalancedEntry) -> Slot {
@@ -97,6 +106,9 @@ pub struct RecordedEntry {
     pub sources: Vec<SourceRef>,
     /// A target holds it, or may (a posting other than 'failed'): it is never rewritten.
     pub frozen: bool,
+    /// A target was asked for it (a posting of any state exists). An entry asked for and not
+    /// `frozen` was refused: the target proved it does not hold it.
+    pub attempted: bool,
     /// Withdrawn: never posted, no longer planned. Its numbers stay taken.
     pub withdrawn: bool,
     /// Its lines as signed amounts (debit positive), when the caller loaded them (for a
@@ -147,6 +159,8 @@ pub struct SlotDrift {
 pub struct Reconciled {
     pub changes: Vec<Change>,
     pub drifts: Vec<SlotDrift>,
+    /// Adjustments held because a version a target holds cannot be planned again (`adjustment_held`).
+    pub exceptions: Vec<Exception>,
     /// Recorded entries that stand as they are (planned again exactly as recorded).
     pub unchanged: usize,
 }
@@ -155,6 +169,17 @@ pub struct Reconciled {
 /// returns the slot's entry, if they make one.
 pub trait Replan {
     fn slot_entry(&mut self, slot: &Slot, items: &[SourceRef]) -> Result<Option<BalancedEntry>, PlanError>;
+
+    /// The items among `items` (versions a target holds) that cannot be planned again, each with
+    /// why: a version that no longer converts or is not stored, or one the current mapping holds.
+    /// An adjustment computed without them would book their whole new amount.
+    fn cannot_plan(
+        &mut self,
+        _slot: &Slot,
+        _items: &[SourceRef],
+    ) -> Result<Vec<(String, String)>, PlanError> {
+        Ok(Vec::new())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -198,7 +223,8 @@ pub fn reconcile_with(
         entries.sort_by_key(|e| e.order);
     }
     let numbers = Numbers::new(recorded);
-    let mut ctx = Ctx { property, numbering, numbers, replan, reclass, out: Reconciled::default() };
+    let broken = chain::broken_chains(recorded);
+    let mut ctx = Ctx { property, numbering, numbers, replan, reclass, broken, out: Reconciled::default() };
     let mut planned_slots: BTreeSet<Slot> = BTreeSet::new();
     // New entries are numbered in the planner's order (kind, anchor, seq), so that with nothing
     // recorded the numbers are the planner's own.
@@ -225,6 +251,8 @@ struct Ctx<'a> {
     numbers: Numbers,
     replan: &'a mut dyn Replan,
     reclass: Option<PostMonth>,
+    /// Held slots whose chain lost a link a later one was built on (`chain`).
+    broken: BTreeSet<Slot>,
     out: Reconciled,
 }
 

@@ -67,6 +67,7 @@ fn apply(recorded: &mut Vec<RecordedEntry>, changes: &[Change], frozen: bool) {
                     content_hash: c.content_hash.clone(),
                     sources: c.sources.clone(),
                     frozen,
+                    attempted: frozen,
                     withdrawn: false,
                     lines: Some(signed(&c.entry)),
                 });
@@ -367,3 +368,5 @@ fn a_mapping_edit_rewrites_nothing_and_is_reclassified_only_on_request() {
     let again = reconcile_with(&prop(), vec![plan()], &recorded, &numbering(), &mut amounts, month).unwrap();
     assert!(again.changes.is_empty(), "{:?}", again.changes);
 }
+
+mod chain;
