@@ -109,7 +109,13 @@ impl Books {
             }
             xero.push(Doc {
                 id: t.id,
-                doc_number: t.reference.unwrap_or_default(),
+                // A correction's `Reference` is `<its number> corrects <the original's>`.
+                doc_number: t
+                    .reference
+                    .as_deref()
+                    .and_then(|r| r.split_whitespace().next())
+                    .unwrap_or_default()
+                    .to_owned(),
                 keys,
                 date: ms_date(&t.date)?,
                 lines,

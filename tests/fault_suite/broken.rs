@@ -8,31 +8,12 @@ use serde_json::{Value, json};
 use crate::books::Doc;
 use crate::check::{balanced, exit_codes};
 use crate::runner::{play, verdict};
-use crate::schedule::{Flags, Night, Schedule};
+use crate::schedule::Schedule;
 use crate::tally::Tally;
 use crate::world::{RunRecord, World};
 
 fn quiet_schedule() -> Schedule {
-    let night = Night {
-        advance_s: 0,
-        before: Vec::new(),
-        during: None,
-        close_qbo: None,
-        lock_xero: None,
-        rules: Vec::new(),
-        kill: None,
-    };
-    Schedule {
-        seed: 0,
-        flags: Flags::default(),
-        spec: "properties=1,months=1,seed=3".into(),
-        keep_one_in: 3,
-        page_size: 1000,
-        max_attempts: 3,
-        xero_pkce: false,
-        nights: vec![night],
-        keep_closed: false,
-    }
+    Schedule::quiet("properties=1,months=1,seed=3", 3)
 }
 
 async fn violations(_schedule: &Schedule, world: &World) -> Vec<String> {

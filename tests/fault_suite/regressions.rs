@@ -72,26 +72,9 @@ fn rule(kind: &'static str, json: Value) -> Rule {
 
 /// One night of `rules` over a small portfolio, both targets, nothing else happening.
 fn one_night(rules: Vec<Rule>) -> Schedule {
-    let night = Night {
-        advance_s: 0,
-        before: Vec::new(),
-        during: None,
-        close_qbo: None,
-        lock_xero: None,
-        rules,
-        kill: None,
-    };
-    Schedule {
-        seed: 0,
-        flags: Flags::default(),
-        spec: "properties=1,months=1,seed=375776".into(),
-        keep_one_in: 2,
-        page_size: 1000,
-        max_attempts: 3,
-        xero_pkce: false,
-        nights: vec![night],
-        keep_closed: false,
-    }
+    let mut schedule = Schedule::quiet("properties=1,months=1,seed=375776", 2);
+    schedule.nights[0].rules = rules;
+    schedule
 }
 
 /// Plays `schedule` and asserts every invariant holds.
@@ -102,22 +85,25 @@ async fn assert_clean(schedule: &Schedule) {
     assert_eq!(violations, Vec::<String>::new(), "{}", schedule.describe());
 }
 
+/// The QuickBooks batch and the Xero journals write: where a write's answer can mislead.
+const WRITES: [(&str, &str, &str); 2] = [("qbo", "POST", "**/batch"), ("xero", "PUT", "**/ManualJournals")];
+
+/// `action` on the first three requests to `(service, method, path)`.
+fn first_three(kind: &'static str, (service, method, path): (&str, &str, &str), action: Value) -> Rule {
+    rule(
+        kind,
+        json!({"service": service, "method": method, "path": path, "every": 1, "times": 3, "action": action}),
+    )
+}
+
 /// Issue 15, item 1: QuickBooks stores a batch, then a gateway answers 408; Xero saves the
 /// journals, then answers 400. The old clients took both for "not created": the entries became
 /// `failed` and the clean-up sent them again under new tokens (duplicates in both books).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_4xx_after_the_commit_is_looked_up_not_sent_again() {
     assert_clean(&one_night(vec![
-        rule(
-            "status_after_commit",
-            json!({"service": "qbo", "method": "POST", "path": "**/batch", "every": 1, "times": 3,
-                   "action": {"status_after_commit": 408}}),
-        ),
-        rule(
-            "status_after_commit",
-            json!({"service": "xero", "method": "PUT", "path": "**/ManualJournals", "every": 1, "times": 3,
-                   "action": {"status_after_commit": 400}}),
-        ),
+        first_three("status_after_commit", WRITES[0], json!({"status_after_commit": 408})),
+        first_three("status_after_commit", WRITES[1], json!({"status_after_commit": 400})),
     ]))
     .await;
 }
@@ -126,10 +112,10 @@ async fn a_4xx_after_the_commit_is_looked_up_not_sent_again() {
 /// items were committed. The old adapter took each for "refused".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_item_system_fault_after_the_commit_is_looked_up_not_sent_again() {
-    assert_clean(&one_night(vec![rule(
+    assert_clean(&one_night(vec![first_three(
         "system_fault_after_commit",
-        json!({"service": "qbo", "method": "POST", "path": "**/batch", "every": 1, "times": 3,
-               "action": "system_fault_after_commit"}),
+        WRITES[0],
+        json!("system_fault_after_commit"),
     )]))
     .await;
 }
@@ -139,27 +125,15 @@ async fn an_item_system_fault_after_the_commit_is_looked_up_not_sent_again() {
 /// (the old engine) found nothing and the entries went out again in another batch composition.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_committed_after_the_client_gave_up_and_a_lagging_read_post_nothing_twice() {
-    assert_clean(&one_night(vec![
-        rule(
-            "commit_after",
-            json!({"service": "qbo", "method": "POST", "path": "**/batch", "every": 1, "times": 3,
-                   "action": {"commit_after_ms": 2500}}),
-        ),
-        rule(
+    let mut rules = Vec::new();
+    for (service, method, path) in WRITES {
+        rules.push(first_three("commit_after", (service, method, path), json!({"commit_after_ms": 2500})));
+        rules.push(rule(
             "read_lag",
-            json!({"service": "qbo", "method": "POST", "path": "**/batch", "action": {"visible_after_ms": 2000}}),
-        ),
-        rule(
-            "commit_after",
-            json!({"service": "xero", "method": "PUT", "path": "**/ManualJournals", "every": 1, "times": 3,
-                   "action": {"commit_after_ms": 2500}}),
-        ),
-        rule(
-            "read_lag",
-            json!({"service": "xero", "method": "PUT", "path": "**/ManualJournals", "action": {"visible_after_ms": 2000}}),
-        ),
-    ]))
-    .await;
+            json!({"service": service, "method": method, "path": path, "action": {"visible_after_ms": 2000}}),
+        ));
+    }
+    assert_clean(&one_night(rules)).await;
 }
 
 /// Issue 15, item 4: QuickBooks' preferences cannot be read all night: every entry is held

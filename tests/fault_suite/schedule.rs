@@ -199,6 +199,31 @@ impl Schedule {
         Schedule { seed, flags, spec, keep_one_in, page_size, max_attempts, xero_pkce, nights, keep_closed }
     }
 
+    /// One quiet night over `spec` (one lease in `keep_one_in`), both targets, nothing happening:
+    /// the base of hand-made schedules.
+    pub fn quiet(spec: &str, keep_one_in: usize) -> Schedule {
+        let night = Night {
+            advance_s: 0,
+            before: Vec::new(),
+            during: None,
+            close_qbo: None,
+            lock_xero: None,
+            rules: Vec::new(),
+            kill: None,
+        };
+        Schedule {
+            seed: 0,
+            flags: Flags::default(),
+            spec: spec.into(),
+            keep_one_in,
+            page_size: 1000,
+            max_attempts: 3,
+            xero_pkce: false,
+            nights: vec![night],
+            keep_closed: false,
+        }
+    }
+
     /// What a person replaying the seed reads first.
     pub fn describe(&self) -> String {
         let mut out = format!(
