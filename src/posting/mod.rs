@@ -12,6 +12,7 @@ pub mod body;
 pub mod engine;
 pub mod outbox;
 pub mod record;
+mod send;
 mod settle;
 pub mod target;
 
