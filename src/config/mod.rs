@@ -12,7 +12,10 @@ use serde::Deserialize;
 
 use crate::targets::TargetKind;
 
+mod posting;
 mod targets;
+pub use posting::PostingConfig;
+use posting::{FilePosting, settle_posting};
 mod urls;
 use targets::FileTargets;
 pub use targets::{TargetAuth, TargetConfig};
@@ -55,13 +58,6 @@ struct FileConfig {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FilePosting {
-    request_timeout_seconds: Option<u32>,
-    settle_seconds: Option<u32>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct FileSource {
     kind: String,
     base_url: toml::Spanned<String>,
@@ -100,24 +96,6 @@ struct FileReports {
 /// Limits on the source side (TigerBeetle: put a limit on everything).
 pub const PAGE_SIZE_MAX: u32 = 1000;
 pub const CONCURRENCY_MAX: u32 = 16;
-
-/// `[posting]`: how long a write to a target may take, and how long after a write whose outcome is
-/// not known the connector waits before a lookup may clear it for a resend (issue 15, item 2): a
-/// vendor may still commit a request the client gave up on, and its queries may lag its writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PostingConfig {
-    pub request_timeout: std::time::Duration,
-    pub settle: std::time::Duration,
-}
-
-impl Default for PostingConfig {
-    fn default() -> PostingConfig {
-        PostingConfig {
-            request_timeout: std::time::Duration::from_secs(60),
-            settle: std::time::Duration::from_secs(90),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -252,31 +230,6 @@ impl Config {
             mfa_code_command: s.mfa_code_command.clone(),
         })
     }
-}
-
-/// `[posting]`, checked: a settle interval no longer than the request timeout would let a lookup
-/// clear an entry while the vendor may still be committing the request the client gave up on.
-fn settle_posting(
-    file: Option<FilePosting>,
-    invalid: &dyn Fn(String) -> ConfigError,
-) -> Result<PostingConfig, ConfigError> {
-    let defaults = PostingConfig::default();
-    let Some(file) = file else { return Ok(defaults) };
-    let timeout = file.request_timeout_seconds.unwrap_or(defaults.request_timeout.as_secs() as u32);
-    if !(1..=600).contains(&timeout) {
-        return Err(invalid(format!("posting.request_timeout_seconds {timeout} must be 1 to 600")));
-    }
-    let settle = file.settle_seconds.unwrap_or(timeout.max(60) * 3 / 2);
-    if settle <= timeout || settle > 3600 {
-        return Err(invalid(format!(
-            "posting.settle_seconds {settle} must be longer than posting.request_timeout_seconds ({timeout}) \
-             and at most 3600: a lookup sooner than that could miss a request the vendor is still committing"
-        )));
-    }
-    Ok(PostingConfig {
-        request_timeout: std::time::Duration::from_secs(u64::from(timeout)),
-        settle: std::time::Duration::from_secs(u64::from(settle)),
-    })
 }
 
 /// Environment lookups: the real environment first, then the `env_file`.
