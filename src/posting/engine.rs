@@ -207,7 +207,8 @@ pub async fn post_to<T: Target>(
     }
 
     let mut adopting = false;
-    if first_post {
+    // Nothing to send, nothing to ask: the question waits for the first post that sends.
+    if first_post && !to_send.is_empty() {
         match target.holds_documents().await {
             Ok(true) => {
                 tracing::info!(target = %kind, entries = to_send.len(), "first post from this state file to a company that holds documents: looking up what it already holds of ours");

@@ -65,6 +65,19 @@ impl Page for BankTransactionsAnswer {
     }
 }
 
+/// One page of `path`'s list, read as its answer type.
+async fn page<P: Page>(
+    client: &XeroClient,
+    path: &str,
+    params: &[(&str, String)],
+    since: Option<DateTime<Utc>>,
+) -> Result<(Vec<P::Item>, Option<Pagination>), TargetError> {
+    let body = client.get(path, params, since).await?;
+    let answer: P = serde_json::from_slice(&body)
+        .map_err(|e| TargetError::Protocol(format!("Xero's list of {path} is not its JSON: {e}")))?;
+    Ok(answer.split())
+}
+
 /// Every record of `path` changed since `since`, paged in the order of `id_field` (stable under
 /// edits: see the module documentation).
 async fn list<P: Page>(
@@ -74,19 +87,16 @@ async fn list<P: Page>(
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<P::Item>, TargetError> {
     let mut all = Vec::new();
-    for page in 1..=PAGES_MAX {
+    for number in 1..=PAGES_MAX {
         let params = [
-            ("page", page.to_string()),
+            ("page", number.to_string()),
             ("pageSize", PAGE_SIZE.to_string()),
             ("order", format!("{id_field} ASC")),
         ];
-        let body = client.get(path, &params, since).await?;
-        let answer: P = serde_json::from_slice(&body)
-            .map_err(|e| TargetError::Protocol(format!("Xero's list of {path} is not its JSON: {e}")))?;
-        let (items, pagination) = answer.split();
+        let (items, pagination) = page::<P>(client, path, &params, since).await?;
         let got = items.len();
         all.extend(items);
-        let last_page = pagination.is_some_and(|p| p.page_count > 0 && page >= p.page_count);
+        let last_page = pagination.is_some_and(|p| p.page_count > 0 && number >= p.page_count);
         if got < PAGE_SIZE || last_page {
             return Ok(all);
         }
@@ -100,17 +110,12 @@ async fn list<P: Page>(
 /// Whether the organisation holds any manual journal or bank transaction (one record of each list).
 pub async fn holds_any(client: &XeroClient) -> Result<bool, TargetError> {
     let params = [("page", "1".to_owned()), ("pageSize", "1".to_owned())];
-    let body = client.get("ManualJournals", &params, None).await?;
-    let journals: JournalsAnswer = serde_json::from_slice(&body)
-        .map_err(|e| TargetError::Protocol(format!("Xero's list of ManualJournals is not its JSON: {e}")))?;
-    if !journals.manual_journals.is_empty() {
+    let (journals, _) = page::<JournalsAnswer>(client, "ManualJournals", &params, None).await?;
+    if !journals.is_empty() {
         return Ok(true);
     }
-    let body = client.get("BankTransactions", &params, None).await?;
-    let banks: BankTransactionsAnswer = serde_json::from_slice(&body).map_err(|e| {
-        TargetError::Protocol(format!("Xero's list of BankTransactions is not its JSON: {e}"))
-    })?;
-    Ok(!banks.bank_transactions.is_empty())
+    let (banks, _) = page::<BankTransactionsAnswer>(client, "BankTransactions", &params, None).await?;
+    Ok(!banks.is_empty())
 }
 
 /// The start of the window on Xero's clock: the earliest attempt less the margin, moved by the
