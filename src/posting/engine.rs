@@ -253,11 +253,16 @@ pub async fn post_to<T: Target>(
     let batch_size = target.batch_size().max(1);
     let (sendable, held): (Vec<Pending>, Vec<Pending>) =
         std::mem::take(&mut to_send).into_iter().partition(|p| target.hold_reason(&p.entry).is_none());
+    let mut holds = Vec::new();
     for p in held {
         if let Some(hold) = target.hold_reason(&p.entry) {
             summary.held.push(p.result(format!("{}: {}", hold.kind, hold.message)));
+            holds.push(hold);
         }
     }
+    // `status` shows them without asking the target.
+    let by_kind = crate::state::holds_by_kind(holds.iter().map(|h| (h.kind, h.message.as_str())));
+    state.set_last_holds(kind, &company, &by_kind).await?;
     to_send = sendable;
     let mut settling: Vec<Pending> = Vec::new();
     loop {

@@ -46,6 +46,10 @@ pub struct TargetStatus {
     /// Postings recorded against other companies of this target (connected before
     /// `connect --switch-company`): never looked up or sent again in the connected one.
     pub others: Vec<CompanyCounts>,
+    /// What the last post held back from the connected company, by kind (`currency_unknown`,
+    /// `currency_mismatch`, `unknown_account`): decided against the target, so read from the
+    /// state file here.
+    pub held: Vec<crate::state::HeldByKind>,
 }
 
 impl TargetStatus {
@@ -55,6 +59,7 @@ impl TargetStatus {
         self.current.uncertain > 0
             || self.current.failed > 0
             || self.others.iter().any(|c| c.uncertain > 0 || c.pending > 0)
+            || !self.held.is_empty()
     }
 }
 
@@ -89,6 +94,10 @@ pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> 
             Some(at) => companies.remove(at),
             None => CompanyCounts { company_id: current_id, ..CompanyCounts::default() },
         };
+        let held = match &connection {
+            Some(_) => state.last_holds(target, &current.company_id).await?,
+            None => Vec::new(),
+        };
         out.push(TargetStatus {
             target,
             company_id: connection.as_ref().map(|c| c.company_id.clone()),
@@ -98,6 +107,7 @@ pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> 
             unsent: recorded.saturating_sub(current.total()),
             current,
             others: companies,
+            held,
         });
     }
     Ok(out)
@@ -138,6 +148,13 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
             "  {:<18} {} posted, {} pending, {} uncertain, {} refused, {} not sent yet{whose}",
             "", c.confirmed, c.pending, c.uncertain, c.failed, t.unsent
         );
+        for h in &t.held {
+            let _ = writeln!(
+                out,
+                "  {:<18} {} held by the last post: {} ({}); sent once that is resolved",
+                "", h.entries, h.kind, h.example
+            );
+        }
         for other in &t.others {
             let open = other.uncertain + other.pending;
             let warning = if open > 0 {
@@ -195,6 +212,9 @@ pub fn to_json(targets: &[TargetStatus]) -> Value {
                         v["companyId"] = json!(c.company_id);
                         v
                     }).collect::<Vec<_>>(),
+                    "held": t.held.iter().map(|h| json!({
+                        "kind": h.kind, "entries": h.entries, "example": h.example,
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect(),

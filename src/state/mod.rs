@@ -12,6 +12,7 @@ mod drift;
 mod entries;
 pub mod form;
 mod forms;
+mod holds;
 mod items;
 mod lock;
 mod open;
@@ -30,6 +31,7 @@ pub use companies::CompanyPostings;
 pub use drift::DriftRead;
 pub use entries::{Move, OutboxRow, PostingCounts};
 pub use forms::CurrentForms;
+pub use holds::{HeldByKind, by_kind as holds_by_kind};
 pub use items::{
     CurrentItem, ItemRef, ItemWrite, PageOutcome, PageWrite, PageWriter, StatusCounts, Watermark,
 };

@@ -21,6 +21,8 @@ pub struct Evidence<'a> {
     /// `plan --format json` after the clean run.
     pub plan: &'a Value,
     pub mappings: &'a MappingSet,
+    /// The target whose company keeps its books in another currency: it must hold nothing.
+    pub foreign: Option<&'a str>,
 }
 
 pub fn check(e: &Evidence) -> Vec<String> {
@@ -31,10 +33,21 @@ pub fn check(e: &Evidence) -> Vec<String> {
         violations.extend(balanced(target, docs));
         violations.extend(once(target, docs));
         violations.extend(state_agrees(target, docs, e.ledger, e.mappings));
-        violations.extend(totals(target, docs, e.plan, e.ledger));
+        if e.foreign == Some(target) {
+            violations.extend(foreign(target, docs, e.plan, e.runs));
+        } else {
+            violations.extend(totals(target, docs, e.plan, e.ledger));
+        }
     }
-    violations
-        .extend(e.ledger.unsettled().into_iter().map(|u| format!("unsettled after the clean run: {u}")));
+    // A foreign company's entries are held, never sent: that is what `foreign` checks.
+    let held_abroad = |u: &String| e.foreign.is_some_and(|t| u.ends_with(&format!(" at {t}: never sent")));
+    violations.extend(
+        e.ledger
+            .unsettled()
+            .into_iter()
+            .filter(|u| !held_abroad(u))
+            .map(|u| format!("unsettled after the clean run: {u}")),
+    );
     violations
 }
 
@@ -151,6 +164,25 @@ pub fn state_agrees(target: &str, docs: &[Doc], ledger: &Ledger, mappings: &Mapp
                 doc.doc_number, doc.id
             ));
         }
+    }
+    out
+}
+
+/// A company that keeps its books in another currency than the properties' holds nothing of
+/// theirs (never money in a guessed currency), and the last clean run says why they are held.
+pub fn foreign(target: &str, docs: &[Doc], plan: &Value, runs: &[RunRecord]) -> Vec<String> {
+    let mut out: Vec<String> = docs
+        .iter()
+        .map(|d| {
+            format!("currency: {target} {} was sent to a company that keeps its books in CAD", d.doc_number)
+        })
+        .collect();
+    let planned = plan["entries"].as_array().is_some_and(|e| !e.is_empty());
+    let last = runs.iter().rev().find(|r| r.label.starts_with("clean"));
+    if planned && !last.is_some_and(|r| r.output.contains("currency_mismatch")) {
+        out.push(format!(
+            "currency: the last clean run does not say {target}'s entries are held (currency_mismatch)"
+        ));
     }
     out
 }

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::runner::{play, verdict};
-use crate::schedule::{Flags, Kill, Night, Rule, Schedule};
+use crate::schedule::{Drift, Flags, Kill, Night, Rule, Schedule};
 use crate::tally::Tally;
 use crate::world::World;
 
@@ -43,6 +43,8 @@ async fn a_redated_batch_killed_in_flight_is_recorded_with_the_target_date() {
             nth: 2,
             delay_ms: 150,
         }),
+        lose_state: false,
+        disk_full: None,
     };
     let schedule = Schedule {
         seed: 0,
@@ -54,6 +56,7 @@ async fn a_redated_batch_killed_in_flight_is_recorded_with_the_target_date() {
         xero_pkce: false,
         nights: vec![night],
         keep_closed: true,
+        foreign: None,
     };
     let mut world = World::start(&schedule).await.expect("world");
     let mut tally = Tally::default();
@@ -145,4 +148,61 @@ async fn unreadable_preferences_hold_the_night_and_post_nothing_wrong() {
         json!({"service": "qbo", "method": "GET", "path": "**/preferences", "action": {"status": 500}}),
     )]))
     .await;
+}
+
+/// `one_night` and a second, quiet night a day later with `before` in Entrata.
+fn two_nights(before: Vec<Drift>) -> Schedule {
+    let mut schedule = one_night(Vec::new());
+    let mut second = schedule.nights[0].clone();
+    second.advance_s = 86_400;
+    second.before = before;
+    schedule.nights.push(second);
+    schedule
+}
+
+/// Issue 15, item 6: the state file is lost after a night and charges were edited since: the new
+/// state file plans the new amounts under the numbers the companies already hold. They must not
+/// be adopted as if they held the new amounts, nor sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_state_file_after_edits_adopts_nothing_it_does_not_hold() {
+    let mut schedule = two_nights(vec![Drift::Edit { count: 3, pick: 7 }]);
+    schedule.nights[1].lose_state = true;
+    assert_clean(&schedule).await;
+}
+
+/// Issue 15, item 4: QuickBooks' company keeps its books in CAD and its preferences cannot be read
+/// on the first night: nothing is sent to it, ever, in a guessed currency; Xero posts everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_company_whose_currency_cannot_be_read_gets_nothing() {
+    let mut schedule = one_night(vec![rule(
+        "5xx",
+        json!({"service": "qbo", "method": "GET", "path": "**/preferences", "action": {"status": 500}}),
+    )]);
+    schedule.foreign = Some("qbo");
+    assert_clean(&schedule).await;
+}
+
+/// The disk fills up while the first night's run writes the state file: the run stops with a
+/// clear error, nothing half-written, and the next run carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_mid_run_loses_nothing_and_the_next_run_carries_on() {
+    let mut schedule = two_nights(vec![Drift::Late { count: 2, pick: 5 }]);
+    schedule.nights[0].disk_full = Some(0);
+    schedule.nights[1].disk_full = Some(32_768);
+    let mut world = World::start(&schedule).await.expect("world");
+    play(&schedule, &mut world, &mut Tally::default()).await.expect("played");
+    let first = world.runs.iter().find(|r| r.label == "night 0").expect("night 0 ran");
+    assert_eq!(first.code, Some(2), "the full disk stops the run: {}", first.output);
+    let (violations, _) = verdict(&world).await.expect("the outcome reads");
+    assert_eq!(violations, Vec::<String>::new(), "{}", schedule.describe());
+}
+
+/// A mapping edit between nights (one code to another income account), with `post --reclass`
+/// that night and in the clean-up: the books end as tonight's mapping books every month.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_edit_between_nights_is_reclassified() {
+    for pick in [1, 2, 3] {
+        let schedule = two_nights(vec![Drift::Mapping { pick }, Drift::Edit { count: 2, pick }]);
+        assert_clean(&schedule).await;
+    }
 }

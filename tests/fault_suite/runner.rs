@@ -113,9 +113,20 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
             );
             world.close(night.close_qbo.map(Some), night.lock_xero.map(Some)).await;
         }
+        if night.lose_state {
+            tally.add("state_file_lost", 1);
+            world.lose_state().await?;
+        }
+        if let Some(slack) = night.disk_full {
+            tally.add("disk_full_nights", 1);
+            world.disk_slack = Some(slack);
+        }
         world.set_faults(&night.plan(schedule.seed, n)).await;
         let kill = night.kill.as_ref().map(|k| (k, night.probe_index()));
         let mut last = world.run(format!("night {n}"), kill, night.during).await;
+        if night.disk_full.is_some() && disk_full_hit(&last.output) {
+            tally.add("disk_full_hit", 1);
+        }
         if let Some(kill) = &night.kill {
             tally.add(if last.killed { "kill_landed" } else { "kill_missed_run_ended_first" }, 1);
             if last.killed {
@@ -129,6 +140,15 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
             // it would at a real service long before a rerun.
             tokio::time::sleep(Duration::from_millis(in_flight_ms(night))).await;
             last = world.run(format!("night {n} after the kill"), None, None).await;
+        }
+        // After a mapping edit, the month's reclassification, under the night's faults.
+        if night.before.iter().any(|d| matches!(d, Drift::Mapping { .. })) {
+            for month in world.reclass_months() {
+                let run = world.reclass(format!("night {n} reclass {month}"), &month).await;
+                if world.reconnect_if_asked(&run).await? {
+                    tally.reconnects += 1;
+                }
+            }
         }
         let fired = world.fired().await;
         for (rule, fired) in night.rules.iter().zip(&fired) {
@@ -155,6 +175,21 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
             break;
         }
     }
+    // What a mapping edit left on the old accounts is moved, month by month, until settled.
+    for month in world.reclass_months() {
+        for i in 0..CLEAN_RUNS_MAX {
+            tally.clean_runs += 1;
+            let run = world.reclass(format!("clean reclass {month} {i}"), &month).await;
+            if world.reconnect_if_asked(&run).await? {
+                tally.reconnects += 1;
+                continue;
+            }
+            let ledger = Ledger::read(&world.h.state_path()).await?;
+            if ledger.unsettled().is_empty() && matches!(run.code, Some(0 | 1)) {
+                break;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -169,8 +204,14 @@ pub async fn verdict(world: &World) -> Result<(Vec<String>, u64), String> {
     let ledger = Ledger::read(&world.h.state_path()).await?;
     let mappings = entrata_recon::mapping::load(&world.h.dir.path().join("mappings"))
         .map_err(|e| format!("mappings: {e:?}"))?;
-    let evidence =
-        Evidence { runs: &world.runs, books: &books, ledger: &ledger, plan: &plan, mappings: &mappings };
+    let evidence = Evidence {
+        runs: &world.runs,
+        books: &books,
+        ledger: &ledger,
+        plan: &plan,
+        mappings: &mappings,
+        foreign: world.foreign,
+    };
     let mut violations = check(&evidence);
     // Nothing lost on the Entrata side either: the state file holds exactly what Entrata serves.
     let served = crate::common::Served::parse(&dump);
@@ -192,6 +233,7 @@ fn count_drift(tally: &mut Tally, drift: &Drift, during: bool) {
         Drift::Touch { count, .. } => ("touched_items", *count),
         Drift::Edit { count, .. } => ("edited_deleted_or_moved_items", *count),
         Drift::Deposit { .. } => ("deposits_deleted_moved_or_returned", 1),
+        Drift::Mapping { .. } => ("mapping_edits", 1),
     };
     tally.add(kind, n);
     if during {
@@ -207,6 +249,13 @@ fn exit_reason(output: &str) -> String {
         .unwrap_or("(no error line)");
     let words: String = line.chars().filter(|c| !c.is_ascii_digit()).take(90).collect();
     words.trim().to_owned()
+}
+
+/// Whether a run met the file-size limit (SQLite's I/O error, or a file write's "too large").
+fn disk_full_hit(output: &str) -> bool {
+    ["disk I/O error", "database or disk is full", "File too large", "file too large"]
+        .iter()
+        .any(|needle| output.contains(needle))
 }
 
 fn kill_kind(kill: &Kill) -> String {

@@ -49,6 +49,10 @@ pub struct Schedule {
     pub nights: Vec<Night>,
     /// Closed periods stay closed through the clean-up (what they refuse is re-dated).
     pub keep_closed: bool,
+    /// One target's company keeps its books in another currency than the properties' (`"CAD"`):
+    /// every entry for it is held (`currency_mismatch`, or `currency_unknown` while its currency
+    /// cannot be read), never sent in a guessed currency.
+    pub foreign: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +70,13 @@ pub struct Night {
     pub lock_xero: Option<u32>,
     pub rules: Vec<Rule>,
     pub kill: Option<Kill>,
+    /// The state file is lost before the night (deleted with its WAL): the night starts with a
+    /// `pull` into a new one and `connect` again, and the first post must adopt what the
+    /// companies hold.
+    pub lose_state: bool,
+    /// The night's run may write this many bytes past the state file's size and no more (a disk
+    /// filling up, `RLIMIT_FSIZE`): nothing half-written, the next run carries on.
+    pub disk_full: Option<u64>,
 }
 
 /// A fault rule as `POST /_sandbox/faults` takes it, and the kind it is counted under.
@@ -97,6 +108,10 @@ pub enum Drift {
     /// (`Flags::edits`): the bank line is corrected (Xero: a bank transaction of the opposite
     /// type, issue 15 item 5).
     Deposit { pick: u64 },
+    /// A mapping edit (`Flags::edits`): one charge code's income account changed in
+    /// `portfolio.toml`. What is posted stays; what posts later follows the new mapping, and
+    /// `post --reclass` (that night, under its faults, and in the clean-up) moves the rest.
+    Mapping { pick: u64 },
 }
 
 /// An endpoint the connector calls, and which actions make sense there.
@@ -196,7 +211,19 @@ impl Schedule {
             .map(|n| Night::generate(&mut rng.fork(), n, kill_night == Some(n), flags))
             .collect();
         let keep_closed = flags.redate && rng.percent(50);
-        Schedule { seed, flags, spec, keep_one_in, page_size, max_attempts, xero_pkce, nights, keep_closed }
+        let foreign = rng.percent(6).then(|| *rng.pick(&["qbo", "xero"]));
+        Schedule {
+            seed,
+            flags,
+            spec,
+            keep_one_in,
+            page_size,
+            max_attempts,
+            xero_pkce,
+            nights,
+            keep_closed,
+            foreign,
+        }
     }
 
     /// One quiet night over `spec` (one lease in `keep_one_in`), both targets, nothing happening:
@@ -210,6 +237,8 @@ impl Schedule {
             lock_xero: None,
             rules: Vec::new(),
             kill: None,
+            lose_state: false,
+            disk_full: None,
         };
         Schedule {
             seed: 0,
@@ -221,6 +250,7 @@ impl Schedule {
             xero_pkce: false,
             nights: vec![night],
             keep_closed: false,
+            foreign: None,
         }
     }
 
@@ -238,10 +268,20 @@ impl Schedule {
             if self.flags.redate { "" } else { ", FAULT_REDATE=0" },
             if self.keep_closed { ", periods stay closed through the clean-up" } else { "" },
         );
+        if let Some(target) = self.foreign {
+            out.push_str(&format!("  {target}'s company keeps its books in CAD\n"));
+        }
         for (n, night) in self.nights.iter().enumerate() {
             out.push_str(&format!(
-                "  night {n}: +{}s, before {:?}, during {:?}, close qbo {:?}, lock xero {:?}, kill {:?}\n",
-                night.advance_s, night.before, night.during, night.close_qbo, night.lock_xero, night.kill
+                "  night {n}: +{}s, before {:?}, during {:?}, close qbo {:?}, lock xero {:?}, kill {:?}{}{}\n",
+                night.advance_s,
+                night.before,
+                night.during,
+                night.close_qbo,
+                night.lock_xero,
+                night.kill,
+                if night.lose_state { ", state file lost first" } else { "" },
+                night.disk_full.map(|b| format!(", disk full {b} bytes past the state file")).unwrap_or_default(),
             ));
             for rule in &night.rules {
                 out.push_str(&format!("    {}: {}\n", rule.kind, rule.json));
@@ -273,8 +313,10 @@ impl Night {
             1 if flags.edits && n > 0 => Drift::Edit { count: 1, pick: rng.next_u64() },
             _ => Drift::Late { count: rng.range(1, 2), pick: rng.next_u64() },
         });
-        let close_qbo = rng.percent(12).then(|| rng.range(1, 20) as u32);
-        let lock_xero = rng.percent(12).then(|| rng.range(1, 20) as u32);
+        // Days past the month's end close into the next month (issue 15: what a closed period
+        // refuses is re-dated into a month of its own).
+        let close_qbo = rng.percent(12).then(|| rng.range(1, 40) as u32);
+        let lock_xero = rng.percent(12).then(|| rng.range(1, 40) as u32);
         let mut rules = Vec::new();
         for _ in 0..*rng.pick(&[0, 1, 2, 2, 3, 3, 4, 5]) {
             rules.extend(rule(rng));
@@ -288,7 +330,13 @@ impl Night {
             }
         });
         let advance_s = if n == 0 { 0 } else { DAY_S };
-        Night { advance_s, before, during, close_qbo, lock_xero, rules, kill }
+        // Issue 15's mishaps, drawn last so that a seed's other draws stay as they were.
+        if flags.edits && n > 0 && rng.percent(15) {
+            before.push(Drift::Mapping { pick: rng.next_u64() });
+        }
+        let lose_state = n > 0 && rng.percent(8);
+        let disk_full = rng.percent(8).then(|| *rng.pick(&[0, 4_096, 32_768, 262_144]));
+        Night { advance_s, before, during, close_qbo, lock_xero, rules, kill, lose_state, disk_full }
     }
 
     /// The fault plan for `POST /_sandbox/faults`: the night's rules, then the kill's probe.

@@ -35,6 +35,12 @@ pub struct World {
     late_made: u64,
     pub runs: Vec<RunRecord>,
     xero_pkce: bool,
+    /// The next `run` may write this many bytes past the state file's size (`Night::disk_full`).
+    pub disk_slack: Option<u64>,
+    /// The target whose company keeps its books in CAD (`Schedule::foreign`).
+    pub foreign: Option<&'static str>,
+    /// A mapping edit was made (`Drift::Mapping`).
+    remapped: bool,
 }
 
 impl World {
@@ -44,6 +50,10 @@ impl World {
             &entrata_recon::sandbox::generate::generate(&spec),
             schedule.keep_one_in,
         );
+        let bytes = match schedule.foreign {
+            Some(target) => in_cad(&bytes, target),
+            None => bytes,
+        };
         let mut options = json_dataset(&bytes);
         // Only the injected faults may throttle: the real limits would make a run wait out a
         // minute of real time once several runs share one sandbox minute.
@@ -104,6 +114,9 @@ impl World {
             late_made: 0,
             runs: Vec::new(),
             xero_pkce: schedule.xero_pkce,
+            disk_slack: None,
+            foreign: schedule.foreign,
+            remapped: false,
         };
         world.connect("qbo").await?;
         if schedule.xero_pkce {
@@ -186,7 +199,12 @@ impl World {
         kill: Option<(&Kill, usize)>,
         during: Option<Drift>,
     ) -> RunRecord {
-        let mut child = self.h.command(&["run"]).spawn().expect("the binary runs");
+        let mut command = self.h.command(&["run"]);
+        if let Some(slack) = self.disk_slack.take() {
+            let size = std::fs::metadata(self.h.state_path()).map_or(0, |m| m.len());
+            limit_file_size(&mut command, size + slack);
+        }
+        let mut child = command.spawn().expect("the binary runs");
         let mut out = child.stdout.take().expect("stdout");
         let mut err = child.stderr.take().expect("stderr");
         let read_out = tokio::spawn(async move {
@@ -224,6 +242,36 @@ impl World {
         let record = RunRecord { label, code: status.code(), killed, output: format!("{stdout}\n{stderr}") };
         self.runs.push(record.clone());
         record
+    }
+
+    /// The state file is lost (deleted with its WAL and shared memory): a person makes a new one
+    /// with `pull` and connects both targets again, as the README says.
+    pub async fn lose_state(&mut self) -> Result<(), String> {
+        let path = self.h.state_path();
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{}{suffix}", path.display());
+            if let Err(e) = std::fs::remove_file(&file)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(format!("removing {file}: {e}"));
+            }
+        }
+        self.h.control(Method::DELETE, "/_sandbox/faults", None).await;
+        let pull = self.h.run(&["pull"]).await;
+        self.runs.push(RunRecord {
+            label: "pull into a new state file".into(),
+            code: pull.code,
+            killed: false,
+            output: format!("{}\n{}", pull.stdout, pull.stderr),
+        });
+        if !matches!(pull.code, Some(0 | 1)) {
+            return Err(format!("pull into a new state file exited {:?}: {}", pull.code, pull.stderr));
+        }
+        self.connect("qbo").await?;
+        if self.xero_pkce {
+            self.connect("xero").await?;
+        }
+        Ok(())
     }
 
     /// Polls until the sandbox has served `times` requests to an Entrata list ending in `suffix`.
@@ -379,7 +427,69 @@ impl World {
                 }
             }
             Drift::Deposit { pick } => self.change_deposit(pick).await,
+            Drift::Mapping { pick } => self.remap(pick),
         }
+    }
+
+    /// One charge code booked to another income account from now on (`Drift::Mapping`): the
+    /// `account = "..."` line of its `[codes.X]` table in `portfolio.toml`, edited as a person
+    /// would. Months with posted entries need `post --reclass` (`reclass_months`).
+    fn remap(&mut self, pick: u64) {
+        let mut rng = Rng::new(pick);
+        let path = self.h.dir.path().join("mappings/portfolio.toml");
+        let text = std::fs::read_to_string(&path).expect("portfolio.toml");
+        let lines: Vec<&str> = text.lines().collect();
+        let income: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| l.split_once('=').map(|(name, _)| name.trim()))
+            .filter(|name| name.ends_with("_income") && !name.contains(' '))
+            .collect();
+        // (line index, current account) of each code booked to one income account.
+        let mut simple = Vec::new();
+        let mut in_code = false;
+        for (i, line) in lines.iter().enumerate() {
+            if line.starts_with('[') {
+                in_code = line.starts_with("[codes.");
+            } else if in_code && let Some(account) = line.strip_prefix("account = \"") {
+                let account = account.trim_end_matches('"');
+                if account.ends_with("_income") {
+                    simple.push((i, account.to_owned()));
+                }
+            }
+        }
+        if simple.is_empty() || income.len() < 2 {
+            return;
+        }
+        let (at, current) = rng.pick(&simple).clone();
+        let others: Vec<&str> = income.iter().copied().filter(|a| *a != current).collect();
+        let new = *rng.pick(&others);
+        let mut edited: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        edited[at] = format!("account = \"{new}\"");
+        std::fs::write(&path, edited.join("\n") + "\n").expect("portfolio.toml written");
+        self.remapped = true;
+    }
+
+    /// The post months `post --reclass` is run for after a mapping edit: the portfolio's month
+    /// and the next (edits and closed periods reach into it).
+    pub fn reclass_months(&self) -> Vec<String> {
+        if !self.remapped {
+            return Vec::new();
+        }
+        let next = self.month + chrono::Months::new(1);
+        vec![self.month.format("%Y-%m").to_string(), next.format("%Y-%m").to_string()]
+    }
+
+    /// `entrata-recon post --reclass MONTH`.
+    pub async fn reclass(&mut self, label: String, month: &str) -> RunRecord {
+        let run = self.h.run(&["post", "--reclass", month]).await;
+        let record = RunRecord {
+            label,
+            code: run.code,
+            killed: false,
+            output: format!("{}\n{}", run.stdout, run.stderr),
+        };
+        self.runs.push(record.clone());
+        record
     }
 
     /// A live deposit deleted (0), moved to another day of its month (1), or one of its captured
@@ -468,5 +578,34 @@ impl World {
         payment["allocations"] =
             json!([{"chargeId": charge["chargeId"], "arCode": charge["arCode"], "amount": charge["amount"]}]);
         Some(payment)
+    }
+}
+
+/// The generated dataset with `target`'s company keeping its books in CAD (the properties are in
+/// USD). Only that section is rewritten; every item keeps its exact text.
+fn in_cad(bytes: &[u8], target: &str) -> Vec<u8> {
+    let mut top: BTreeMap<String, Box<serde_json::value::RawValue>> =
+        serde_json::from_slice(bytes).expect("generated JSON");
+    let mut section: Value = serde_json::from_str(top[target].get()).expect("a target section");
+    let field = if target == "qbo" { "homeCurrency" } else { "baseCurrency" };
+    section[field] = json!("CAD");
+    top.insert(target.to_owned(), serde_json::value::to_raw_value(&section).expect("JSON"));
+    serde_json::to_vec(&top).expect("JSON")
+}
+
+/// The child may not make any file longer than `bytes` (`RLIMIT_FSIZE`): a write past it fails
+/// with `EFBIG` (`SIGXFSZ` is ignored, so it is an error, not a kill), as on a full disk.
+fn limit_file_size(command: &mut tokio::process::Command, bytes: u64) {
+    // SAFETY: between fork and exec the closure calls only async-signal-safe functions
+    // (`signal`, `setrlimit`) and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }

@@ -130,11 +130,23 @@ async fn an_unknown_home_currency_holds_every_entry_until_it_is_known() {
     assert!(post.stdout.contains("currency_unknown"), "{}", post.stdout);
     assert!(entries(&books(&h).await).is_empty(), "nothing sent in a guessed currency");
     assert_eq!(served_count(&h, "POST", "/batch").await, 0);
+    // `status` never asks QuickBooks: it shows the holds the last post decided (issue 15, item 4).
+    let status = h.run(&["status"]).await;
+    assert_eq!(status.code, Some(1), "a hold needs a person: {status:?}");
+    let held = format!("{want} held by the last post: currency_unknown");
+    assert!(status.stdout.contains(&held), "{held:?} in {}", status.stdout);
+    let json = status_json(&h).await;
+    let qbo = json["targets"].as_array().expect("targets").iter().find(|t| t["target"] == "qbo").cloned();
+    let held = qbo.expect("qbo")["held"].clone();
+    assert_eq!(held[0]["kind"], "currency_unknown", "{held}");
+    assert_eq!(held[0]["entries"], want as u64, "{held}");
 
     h.control(reqwest::Method::DELETE, "/_sandbox/faults", None).await;
     let later = h.run(&["post"]).await;
     assert!(matches!(later.code, Some(0 | 1)), "{later:?}");
     assert_eq!(entries(&books(&h).await).len(), want, "{}", later.stdout);
+    let status = h.run(&["status"]).await;
+    assert!(!status.stdout.contains("held by the last post"), "cleared once posted: {}", status.stdout);
 }
 
 /// The state file is lost after a night's post (or `--state` names a new one): a fresh state file
