@@ -94,6 +94,28 @@ pub struct TargetSummary {
     /// longer connected (company id, '' when not known; how many): they need a person (connect
     /// that company again to settle them).
     pub elsewhere: Vec<(String, u64)>,
+    /// Entries adopted from a company that holds them with other money than planned (a lost or
+    /// replaced state file): recorded as held, so that recording again books the difference.
+    pub adopted_as_held: u64,
+}
+
+impl TargetSummary {
+    /// This run's summary followed by a later pass over the same target in the same run: what
+    /// was posted adds up; what is still open, held or stopped is the later pass's word.
+    pub fn absorb(&mut self, later: TargetSummary) {
+        self.posted.extend(later.posted);
+        self.redated.extend(later.redated);
+        self.failed = later.failed;
+        self.uncertain = later.uncertain;
+        self.held = later.held;
+        self.elsewhere = later.elsewhere;
+        self.write_calls += later.write_calls;
+        self.lookup_calls += later.lookup_calls;
+        self.stopped = later.stopped;
+        self.stopped_for_allowance = later.stopped_for_allowance;
+        self.stopped_for_auth = later.stopped_for_auth;
+        self.adopted_as_held += later.adopted_as_held;
+    }
 }
 
 /// A row of the outbox, rebuilt and ready.

@@ -8,6 +8,7 @@
 //! again without a lookup; intent is committed before a request leaves; only `outbox::next`
 //! decides which posting state follows which. No vendor JSON here: that is `crate::targets`.
 
+mod adopt;
 pub mod body;
 pub mod engine;
 pub mod outbox;
@@ -21,4 +22,4 @@ pub use outbox::{PostingState, Transition};
 pub use record::{
     Change, PlannedEntry, Reconciled, RecordedEntry, Replan, Slot, SlotDrift, SourceRef, reconcile,
 };
-pub use target::{Found, Hold, LookupRequest, Outgoing, SendOutcome, Target, TargetError};
+pub use target::{Found, FoundLine, Hold, LookupRequest, Outgoing, SendOutcome, Target, TargetError};

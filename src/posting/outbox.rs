@@ -72,6 +72,10 @@ pub enum Transition {
     LoseTrack,
     /// A lookup found the entry in the target.
     FoundByLookup,
+    /// A lookup found a document under the entry's key and number, which this state file never
+    /// sent, holding other money than the entry, and it cannot be adopted as held
+    /// (`posting::adopt`): neither confirmed nor ever sent again.
+    FoundOther,
 }
 
 /// The table of allowed transitions: `(from, transition) -> to`. `None` as `from` is a posting not
@@ -97,6 +101,7 @@ pub fn next(from: Option<PostingState>, transition: Transition) -> Option<Postin
         (None, FoundByLookup) => Some(Confirmed),
         // A lookup that finds nothing returns an uncertain posting to the queue by sending it.
         (Some(Uncertain), Send) => Some(Pending),
+        (None | Some(Pending | Uncertain), FoundOther) => Some(Uncertain),
         _ => None,
     }
 }
@@ -122,10 +127,15 @@ mod tests {
         check(Some(Failed), Send, Some(Pending));
         check(Some(Failed), FoundByLookup, Some(Confirmed));
         // A confirmed posting never moves: a posted entry is never sent again or edited.
-        for t in [Send, Confirm, Refuse, LoseTrack, FoundByLookup] {
+        for t in [Send, Confirm, Refuse, LoseTrack, FoundByLookup, FoundOther] {
             check(Some(Confirmed), t, None);
         }
         check(None, FoundByLookup, Some(Confirmed));
+        // A document found holding other money, which cannot be adopted as held: never sent.
+        check(None, FoundOther, Some(Uncertain));
+        check(Some(Pending), FoundOther, Some(Uncertain));
+        check(Some(Uncertain), FoundOther, Some(Uncertain));
+        check(Some(Failed), FoundOther, None);
         // An answer belongs to a request in flight.
         check(None, Confirm, None);
         check(Some(Uncertain), Confirm, None);

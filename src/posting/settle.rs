@@ -65,7 +65,41 @@ pub(super) async fn resolve<T: Target>(
         for (p, answer) in chunk.into_iter().zip(answers) {
             match answer {
                 Some(found) => {
-                    summary.posted.push(p.result(format!("found in {kind} as id {}", found.target_id)));
+                    // Never sent from this state file: adopted only as what the company holds.
+                    let holding = match p.row.attempts {
+                        0 => super::adopt::compare(target, &p.entry, &found),
+                        _ => super::adopt::Holding::Same,
+                    };
+                    let mut detail = format!("found in {kind} as id {}", found.target_id);
+                    if let super::adopt::Holding::Other { what, held } = holding {
+                        let adopted = match held {
+                            Some(held) => match state.adopt_as_held(kind, target.company_id(), &held).await {
+                                Ok(adopted) => adopted,
+                                Err(e) => return Err((TargetError::Protocol(e.to_string()), unresolved)),
+                            },
+                            None => false,
+                        };
+                        if !adopted {
+                            let message = format!(
+                                "{kind} holds {} (id {}) with other money than this state file plans ({what}); \
+                                 it was posted from another state file: not adopted, never sent again; reconcile it by hand",
+                                p.entry.doc_number(),
+                                found.target_id
+                            );
+                            summary.uncertain.push(p.result(message.clone()));
+                            moves.push(Move {
+                                error: Some(message),
+                                ..Move::new(&p.row.header.key, Transition::FoundOther)
+                            });
+                            continue;
+                        }
+                        summary.adopted_as_held += 1;
+                        detail.push_str(&format!(
+                            " holding other money than planned ({what}): recorded as it is held, the difference \
+                             is booked as an adjustment"
+                        ));
+                    }
+                    summary.posted.push(p.result(detail));
                     // A re-dated entry found after its answer was lost (in this run or, killed,
                     // in an earlier one) holds the date the target gave it: record that one.
                     let target_date = match found.date {

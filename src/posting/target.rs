@@ -1,9 +1,13 @@
 //! What the posting engine needs from an accounting target, and nothing vendor-shaped: the
 //! QuickBooks and Xero adapters (`crate::targets`) implement `Target`.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
 
-use crate::journal::{BalancedEntry, JournalKind};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+
+use crate::domain::AccountName;
+use crate::journal::{BalancedEntry, JournalKind, Side};
 use crate::targets::TargetKind;
 
 /// An entry on its way to a target, with the idempotency token recorded for this attempt.
@@ -50,6 +54,33 @@ pub struct Found {
     pub target_id: String,
     /// The date the target holds it on, when the lookup can tell (a re-dated entry's differs).
     pub date: Option<NaiveDate>,
+    /// Its lines in the target's own account references, when the lookup read them
+    /// (`Target::held_form` gives an entry's in the same terms).
+    pub lines: Option<Vec<FoundLine>>,
+}
+
+/// One line of a document found in a target: the target's account reference (a QuickBooks
+/// account id, a Xero account code), side and amount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundLine {
+    pub account: String,
+    pub side: Side,
+    pub amount: Decimal,
+}
+
+/// Net (debit positive) per account reference, zeros dropped: two documents that book the same
+/// money to the same accounts compare equal whatever their line order or splitting.
+pub fn net_by_account(lines: &[FoundLine]) -> BTreeMap<String, Decimal> {
+    let mut net: BTreeMap<String, Decimal> = BTreeMap::new();
+    for line in lines {
+        let signed = match line.side {
+            Side::Debit => line.amount,
+            Side::Credit => -line.amount,
+        };
+        *net.entry(line.account.clone()).or_default() += signed;
+    }
+    net.retain(|_, v| !v.is_zero());
+    net
 }
 
 /// Why an entry is not sent to a target at all (it stays recorded; reported as held).
@@ -126,5 +157,18 @@ pub trait Target {
     /// file made (they are then looked up and adopted, never sent again). `true` when unsure.
     async fn holds_documents(&mut self) -> Result<bool, TargetError> {
         Ok(true)
+    }
+
+    /// `entry`'s lines as this target would hold them, in the terms of `Found::lines`; `None`
+    /// when it cannot say (the entry would be held here). Compared with what a lookup found
+    /// before an entry this state file never sent is adopted.
+    fn held_form(&self, _entry: &BalancedEntry) -> Option<Vec<FoundLine>> {
+        None
+    }
+
+    /// The mapping's accounts, for `entry`'s property, that this target's account reference
+    /// stands for (more than one when the mapping sends several to one account).
+    fn accounts_for(&self, _entry: &BalancedEntry, _reference: &str) -> Vec<AccountName> {
+        Vec::new()
     }
 }

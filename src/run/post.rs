@@ -131,16 +131,35 @@ pub async fn post(
         settle: config.posting.settle,
         pause: request.pause.clone(),
     };
-    for (target, company_id, company_name) in connections {
+    for (target, company_id, company_name) in &connections {
         let summary = if request.dry_run {
             // No target is called on a dry run: what is recorded and not confirmed would go.
-            dry_summary(state, target, &company_id).await?
+            dry_summary(state, *target, company_id).await?
         } else {
-            post_target(config, state, mappings, target, &company_id, &request.pause, &options).await?
+            post_target(config, state, mappings, *target, company_id, &request.pause, &options).await?
         };
+        let (target, company_id, company_name) = (*target, company_id.clone(), company_name.clone());
         report.targets.push(TargetReport { target, company_id, company_name, summary });
     }
+    // A company held entries this state file never sent, with other money than planned (a lost or
+    // replaced state file): they were recorded as held, so recording again books the difference,
+    // which is posted now rather than a night later.
+    if report.targets.iter().any(|t| t.summary.adopted_as_held > 0) {
+        let again = record_with(state, mappings, options_again(request)).await?;
+        report.record.recorded += again.recorded;
+        report.record.drifts.extend(again.drifts);
+        report.record.exceptions = again.exceptions;
+        for (report, (target, company_id, _)) in report.targets.iter_mut().zip(&connections) {
+            let later = post_target(config, state, mappings, *target, company_id, &request.pause, &options).await?;
+            report.summary.absorb(later);
+        }
+    }
     Ok(report)
+}
+
+/// Recording again after adoption: as the request asked, never a dry run (a dry run adopts nothing).
+fn options_again(request: &PostRequest) -> RecordOptions {
+    RecordOptions { dry_run: false, reclass: request.reclass }
 }
 
 async fn dry_summary(

@@ -60,3 +60,50 @@ impl StateFile {
         Ok(())
     }
 }
+
+impl StateFile {
+    /// Rewrites `entry` (recorded under its key, held by no target yet) to the lines a company was
+    /// found to hold under its key and document number, and marks it `rebook`, so that the next
+    /// record books the difference to tonight's plan as an adjustment. Refused when another
+    /// target holds or may hold the entry as recorded (its content cannot change under it); the
+    /// posting to `target` at `company` is not counted, being the one adopting it.
+    pub async fn adopt_as_held(
+        &self,
+        target: TargetKind,
+        company: &str,
+        held: &crate::journal::BalancedEntry,
+    ) -> Result<bool, StateError> {
+        let err = self.query_err();
+        let key = held.key().as_str();
+        let mut conn = self.pool.acquire().await.map_err(&err)?;
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await.map_err(&err)?;
+        let elsewhere: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM postings WHERE entry_key = ?1 AND state <> 'failed' \
+                            AND NOT (target = ?2 AND company_id = ?3))",
+        )
+        .bind(key)
+        .bind(target.as_str())
+        .bind(company)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(&err)?;
+        if elsewhere {
+            return Ok(false);
+        }
+        let body = crate::posting::body::Body::of(held);
+        sqlx::query(
+            "UPDATE entries SET body = ?2, content_hash = ?3, total = ?4, rebook = 1, updated_at = ?5 \
+             WHERE entry_key = ?1",
+        )
+        .bind(key)
+        .bind(body.to_json())
+        .bind(crate::posting::record::content_hash(held))
+        .bind(crate::domain::format_amount(held.total()))
+        .bind(super::timestamp(chrono::Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(&err)?;
+        tx.commit().await.map_err(&err)?;
+        Ok(true)
+    }
+}

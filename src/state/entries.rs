@@ -64,7 +64,8 @@ impl StateFile {
                     e.withdrawn_at IS NOT NULL, e.anchor, \
                     EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key AND p.state <> 'failed'), \
                     e.rowid, e.entry_date, \
-                    EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key) \
+                    EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key), \
+                    e.rebook \
              FROM entries e WHERE e.property_id = ?1",
         )
         .bind(property)
@@ -99,6 +100,7 @@ impl StateFile {
                 frozen: row.get(8),
                 attempted: row.get(11),
                 lines: None,
+                rebook: row.get::<i64, _>(12) != 0,
             });
         }
         let sources = sqlx::query(
@@ -245,7 +247,8 @@ impl StateFile {
                     let body = Body::of(&content.entry);
                     sqlx::query(
                         "UPDATE entries SET entry_date = ?2, post_month = ?3, currency = ?4, total = ?5, \
-                         content_hash = ?6, body = ?7, updated_at = ?8, withdrawn_at = NULL WHERE entry_key = ?1",
+                         content_hash = ?6, body = ?7, updated_at = ?8, withdrawn_at = NULL, rebook = 0 \
+                         WHERE entry_key = ?1",
                     )
                     .bind(key)
                     .bind(content.entry.date().to_string())

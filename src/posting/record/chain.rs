@@ -36,12 +36,17 @@ fn newest_held(recorded: &[RecordedEntry]) -> BTreeMap<&Slot, i64> {
     newest
 }
 
-/// Held slots with a refused link (withdrawn since or not) older than a held one.
+/// Held slots with a refused link (withdrawn since or not) older than a held one, and held slots
+/// with a link adopted as a company held it (`RecordedEntry::rebook`): in both, the links' versions
+/// no longer say what the targets hold.
 pub(super) fn broken_chains(recorded: &[RecordedEntry]) -> BTreeSet<Slot> {
     let newest = newest_held(recorded);
+    let refused_under_held =
+        |e: &&RecordedEntry| refused(e) && newest.get(&e.slot).is_some_and(|order| e.order < *order);
+    let adopted_as_held = |e: &&RecordedEntry| e.rebook && e.frozen && !e.withdrawn;
     recorded
         .iter()
-        .filter(|e| refused(e) && newest.get(&e.slot).is_some_and(|order| e.order < *order))
+        .filter(|e| refused_under_held(e) || adopted_as_held(e))
         .map(|e| e.slot.clone())
         .collect()
 }

@@ -114,6 +114,10 @@ pub struct RecordedEntry {
     /// Its lines as signed amounts (debit positive), when the caller loaded them (for a
     /// reclassification of its month).
     pub lines: Option<Vec<(AccountName, Decimal)>>,
+    /// Its recorded lines are what a company was found to hold when it was adopted, not what its
+    /// sources book (a lost or replaced state file, Entrata changed since): its slot is booked
+    /// from money (`chain`).
+    pub rebook: bool,
 }
 
 /// What to write.

@@ -68,6 +68,7 @@ fn apply(recorded: &mut Vec<RecordedEntry>, changes: &[Change], frozen: bool) {
                     sources: c.sources.clone(),
                     frozen,
                     attempted: frozen,
+                    rebook: false,
                     withdrawn: false,
                     lines: Some(signed(&c.entry)),
                 });

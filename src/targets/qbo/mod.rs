@@ -18,7 +18,7 @@ use crate::domain::format_amount;
 use crate::journal::{BalancedEntry, Side};
 use crate::mapping::MappingSet;
 use crate::posting::engine::batch_key;
-use crate::posting::{Found, Hold, LookupRequest, Outgoing, SendOutcome, Target, TargetError};
+use crate::posting::{Found, FoundLine, Hold, LookupRequest, Outgoing, SendOutcome, Target, TargetError};
 use crate::targets::TargetKind;
 
 /// QuickBooks takes at most 30 items in a batch (reference A.5).
@@ -123,6 +123,31 @@ pub fn note_marker(key: &str) -> String {
 impl QboTarget {
     pub fn new(client: QboClient, company: Company, mappings: Arc<MappingSet>) -> QboTarget {
         QboTarget { client, company, mappings }
+    }
+
+    /// A stored entry's lines by account number (an account the chart read does not know is
+    /// named by its id, so that it compares unequal); `None` when an amount or side is unreadable.
+    fn found_lines(&self, saved: &wire::SavedEntry) -> Option<Vec<FoundLine>> {
+        let mut out = Vec::with_capacity(saved.line.len());
+        for line in &saved.line {
+            // Description-only lines carry no money.
+            let Some(detail) = &line.journal_entry_line_detail else { continue };
+            let amount = crate::domain::parse_decimal_text(line.amount.as_ref()?.get().trim()).ok()?;
+            let side = match detail.posting_type.as_str() {
+                "Debit" => Side::Debit,
+                "Credit" => Side::Credit,
+                _ => return None,
+            };
+            let id = &detail.account_ref.value;
+            let account = self
+                .company
+                .accounts_by_number
+                .iter()
+                .find(|(_, a)| &a.id == id)
+                .map_or_else(|| format!("id {id}"), |(number, _)| number.clone());
+            out.push(FoundLine { account, side, amount });
+        }
+        Some(out)
     }
 
     /// The JournalEntry for `entry`, or why it cannot be built.
@@ -340,6 +365,29 @@ impl Target for QboTarget {
     }
 
     /// `SELECT COUNT(*) FROM JournalEntry`: one query.
+    /// The entry's lines by the mapping's QuickBooks account numbers (`found_lines`' terms).
+    fn held_form(&self, entry: &BalancedEntry) -> Option<Vec<FoundLine>> {
+        let mapping = self.mappings.for_property(entry.property_id());
+        entry
+            .lines()
+            .iter()
+            .map(|line| {
+                let number = mapping.accounts.get(line.account())?.qbo.clone()?;
+                Some(FoundLine { account: number, side: line.side(), amount: line.amount() })
+            })
+            .collect()
+    }
+
+    fn accounts_for(&self, entry: &BalancedEntry, number: &str) -> Vec<crate::domain::AccountName> {
+        let mapping = self.mappings.for_property(entry.property_id());
+        mapping
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.qbo.as_deref() == Some(number))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     async fn holds_documents(&mut self) -> Result<bool, TargetError> {
         holds_journal_entries(&self.client).await
     }
@@ -369,6 +417,7 @@ impl Target for QboTarget {
                             .txn_date
                             .as_deref()
                             .and_then(|d| d.get(..10)?.parse::<chrono::NaiveDate>().ok()),
+                        lines: self.found_lines(e),
                     })
             })
             .collect())

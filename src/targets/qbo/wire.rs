@@ -83,7 +83,8 @@ pub struct BatchItemResponse {
     pub fault: Option<Fault>,
 }
 
-/// What we read of a stored JournalEntry: enough to recognise ours.
+/// What we read of a stored JournalEntry: enough to recognise ours, and its lines' money (to
+/// compare with an entry before adopting it).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SavedEntry {
@@ -91,6 +92,29 @@ pub struct SavedEntry {
     pub doc_number: Option<String>,
     pub private_note: Option<String>,
     pub txn_date: Option<String>,
+    #[serde(default)]
+    pub line: Vec<SavedLine>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SavedLine {
+    /// The JSON number's text.
+    pub amount: Option<Box<RawValue>>,
+    pub journal_entry_line_detail: Option<SavedDetail>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SavedDetail {
+    /// `Debit` or `Credit`.
+    pub posting_type: String,
+    pub account_ref: SavedRef,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SavedRef {
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -24,7 +24,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::build::{bank_transaction_matches, journal_matches};
 use super::client::XeroClient;
 use super::wire::{self, BankTransactionsAnswer, JournalsAnswer, Pagination, saved_id};
-use crate::posting::{Found, LookupRequest, TargetError};
+use crate::domain::parse_decimal_text;
+use crate::journal::Side;
+use crate::posting::{Found, FoundLine, LookupRequest, TargetError};
+use rust_decimal::Decimal;
 
 /// Records per page (Xero's default and the most its documentation promises).
 const PAGE_SIZE: usize = 100;
@@ -164,28 +167,90 @@ pub async fn lookup(
     Ok(requests
         .iter()
         .map(|r| {
-            let found: Vec<(&str, Option<&str>)> = match List::of(r) {
+            type Seen<'a> = (&'a str, Option<&'a str>, Option<Vec<FoundLine>>);
+            let found: Vec<Seen> = match List::of(r) {
                 List::BankTransactions => banks
                     .iter()
                     .filter(|t| bank_transaction_matches(t, &r.key, &r.doc_number))
-                    .filter_map(|t| saved_id(t.id.as_deref()).map(|id| (id, t.date.as_deref())))
+                    .filter_map(|t| saved_id(t.id.as_deref()).map(|id| (id, t.date.as_deref(), bank_lines(t))))
                     .collect(),
                 List::Journals => journals
                     .iter()
                     .filter(|j| journal_matches(j, &r.key, &r.doc_number))
-                    .filter_map(|j| saved_id(j.id.as_deref()).map(|id| (id, j.date.as_deref())))
+                    .filter_map(|j| {
+                        saved_id(j.id.as_deref()).map(|id| (id, j.date.as_deref(), journal_lines(j)))
+                    })
                     .collect(),
             };
             if found.len() > 1 {
-                let ids: Vec<&str> = found.iter().map(|(id, _)| *id).collect();
+                let ids: Vec<&str> = found.iter().map(|(id, _, _)| *id).collect();
                 tracing::warn!(key = %r.key, ids = ?ids, "the entry is in Xero more than once; the first is kept");
             }
-            found.first().map(|(id, date)| Found {
-                target_id: (*id).to_owned(),
+            found.into_iter().next().map(|(id, date, lines)| Found {
+                target_id: id.to_owned(),
                 date: date.and_then(wire::parse_date),
+                lines,
             })
         })
         .collect())
+}
+
+/// A signed amount as a line: positive on `positive`, negative on the other side, zero none.
+fn signed_line(account: &str, signed: Decimal, positive: Side) -> Option<FoundLine> {
+    let other = match positive {
+        Side::Debit => Side::Credit,
+        Side::Credit => Side::Debit,
+    };
+    match signed {
+        a if a.is_zero() => None,
+        a if a.is_sign_positive() => {
+            Some(FoundLine { account: account.to_ascii_uppercase(), side: positive, amount: a })
+        }
+        a => Some(FoundLine { account: account.to_ascii_uppercase(), side: other, amount: -a }),
+    }
+}
+
+/// A line's signed amount and code, read from the JSON number's text; `None` when either is
+/// missing or unreadable (the document's money is then not known, and not compared).
+fn amount_and_code(line: &wire::SavedLine) -> Option<(Decimal, &str)> {
+    let amount = parse_decimal_text(line.line_amount.as_ref()?.get().trim()).ok()?;
+    Some((amount, line.account_code.as_deref()?))
+}
+
+/// A manual journal's lines (debits positive); `None` when the list carried none.
+fn journal_lines(journal: &wire::SavedJournal) -> Option<Vec<FoundLine>> {
+    if journal.journal_lines.is_empty() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(journal.journal_lines.len());
+    for line in &journal.journal_lines {
+        let (amount, code) = amount_and_code(line)?;
+        out.extend(signed_line(code, amount, Side::Debit));
+    }
+    Some(out)
+}
+
+/// A bank transaction as the entry it was built from: its line items on the other side from the
+/// bank (signed), and the bank line for their sum (`RECEIVE` a debit, `SPEND` a credit).
+fn bank_lines(bank: &wire::SavedBankTransaction) -> Option<Vec<FoundLine>> {
+    if bank.line_items.is_empty() {
+        return None;
+    }
+    let (bank_side, items_side) = match bank.kind.as_deref()?.to_ascii_uppercase().as_str() {
+        "RECEIVE" => (Side::Debit, Side::Credit),
+        "SPEND" => (Side::Credit, Side::Debit),
+        _ => return None,
+    };
+    let mut out = Vec::with_capacity(bank.line_items.len() + 1);
+    let mut total = Decimal::ZERO;
+    for line in &bank.line_items {
+        let (amount, code) = amount_and_code(line)?;
+        total += amount;
+        out.extend(signed_line(code, amount, items_side));
+    }
+    let bank_code = bank.bank_account.as_ref()?.code.as_deref()?;
+    out.extend(signed_line(bank_code, total, bank_side));
+    Some(out)
 }
 
 #[cfg(test)]

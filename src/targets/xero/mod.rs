@@ -223,6 +223,30 @@ impl Target for XeroTarget {
         usize::MAX
     }
 
+    /// The entry's lines under the mapping's Xero codes: a bank transaction built from it books
+    /// the same net per account as a journal would (`lookup::bank_lines` reads one back so).
+    fn held_form(&self, entry: &BalancedEntry) -> Option<Vec<crate::posting::FoundLine>> {
+        let mapping = self.mappings.for_property(entry.property_id());
+        entry
+            .lines()
+            .iter()
+            .map(|line| {
+                let code = mapping.accounts.get(line.account())?.xero.as_deref()?.to_ascii_uppercase();
+                Some(crate::posting::FoundLine { account: code, side: line.side(), amount: line.amount() })
+            })
+            .collect()
+    }
+
+    fn accounts_for(&self, entry: &BalancedEntry, code: &str) -> Vec<crate::domain::AccountName> {
+        let mapping = self.mappings.for_property(entry.property_id());
+        mapping
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.xero.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code)))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
     /// The first record of each list: two calls.
     async fn holds_documents(&mut self) -> Result<bool, TargetError> {
         lookup::holds_any(&self.client).await

@@ -5,7 +5,8 @@
 //!
 //! Invariant: money goes out as a JSON number written from the amount's exact two-decimal text
 //! (never through `f64`); an amount that cannot be written so is refused, never rounded. Amounts
-//! that come back are not read: the adapter needs only ids, markers and messages.
+//! that come back are read only by a lookup (from the JSON number's text, to compare a found
+//! document's money with an entry's), never written anywhere.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
@@ -115,6 +116,23 @@ pub struct SavedJournal {
     pub status_attribute_string: Option<String>,
     pub validation_errors: Vec<Message>,
     pub warnings: Vec<Message>,
+    /// Its lines: in a paged list, not in an unpaged one (`JournalLines: []`).
+    pub journal_lines: Vec<SavedLine>,
+}
+
+/// A journal line or bank line item as Xero answers it: its amount's JSON text (signed) and code.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SavedLine {
+    pub description: Option<String>,
+    pub line_amount: Option<Box<RawValue>>,
+    pub account_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SavedAccount {
+    pub code: Option<String>,
 }
 
 /// A bank transaction as a write answers it or a list shows it (lines only when paged).
@@ -130,13 +148,11 @@ pub struct SavedBankTransaction {
     pub status_attribute_string: Option<String>,
     pub validation_errors: Vec<Message>,
     pub warnings: Vec<Message>,
-    pub line_items: Vec<SavedLineItem>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct SavedLineItem {
-    pub description: Option<String>,
+    /// `RECEIVE` or `SPEND`.
+    #[serde(rename = "Type")]
+    pub kind: Option<String>,
+    pub bank_account: Option<SavedAccount>,
+    pub line_items: Vec<SavedLine>,
 }
 
 #[derive(Debug, Default, Deserialize)]
