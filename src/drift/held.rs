@@ -244,3 +244,12 @@ mod tests {
         assert_eq!(HeldStatus::parse("draft"), HeldStatus::Other("draft".into()));
     }
 }
+
+/// (key, document number) of each live document that carries a key.
+pub fn live_keys(documents: Vec<HeldEntry>) -> Vec<(String, String)> {
+    documents
+        .into_iter()
+        .filter(|d| d.status == HeldStatus::Live)
+        .filter_map(|d| Some((d.key?, d.doc_number.unwrap_or_default())))
+        .collect()
+}

@@ -20,8 +20,47 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::target::{Found, FoundLine, Target, net_by_account};
-use crate::domain::format_amount;
+use crate::domain::{AccountName, format_amount};
 use crate::journal::{BalancedEntry, Side};
+
+/// How many of the company's documents a refusal names.
+const NAMED_MAX: usize = 5;
+
+/// Before adopting: the company's documents of the properties this state file records, whose key
+/// this state file does not record under the same document number (adjustments, late entries,
+/// re-dated or moved documents posted from the state file that was lost). This state file cannot
+/// rebuild that history, and planning over it would post a second copy of some of it: posting to
+/// this company stops with what a person must do (`Some`), and nothing is sent. `Err` when the
+/// company cannot be read.
+pub(super) async fn unknown_history<T: Target>(
+    state: &crate::state::StateFile,
+    target: &mut T,
+) -> Result<Option<super::TargetError>, super::PostError> {
+    let held = match target.documents_of_ours().await {
+        Ok(held) => held,
+        Err(e) => return Ok(Some(e)),
+    };
+    let (recorded, properties) = state.recorded_numbers().await?;
+    let unknown: Vec<String> = held
+        .iter()
+        .filter(|(key, _)| key.split('/').next().is_some_and(|p| properties.contains(p)))
+        .filter(|(key, number)| recorded.get(key) != Some(number))
+        .map(|(key, number)| format!("{number} ({key})"))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(None);
+    }
+    let name = crate::report::post::target_name(target.kind());
+    let shown: Vec<&str> = unknown.iter().take(NAMED_MAX).map(String::as_str).collect();
+    Ok(Some(super::TargetError::Setup(format!(
+        "{name} holds {} document(s) of this connector that this state file does not know, e.g. {}: they \
+         were posted from another state file (lost or replaced) after Entrata changed. Nothing was sent \
+         to {name}, so nothing is posted twice. Restore the state file that posted them (a backup), or \
+         reconcile them by hand; `entrata-recon drift` lists what {name} holds",
+        unknown.len(),
+        shown.join(", ")
+    ))))
+}
 
 /// What a found document holds, against the entry.
 #[derive(Debug)]
@@ -34,14 +73,25 @@ pub(super) enum Holding {
 }
 
 pub(super) fn compare<T: Target>(target: &T, entry: &BalancedEntry, found: &Found) -> Holding {
-    let (Some(lines), Some(ours)) = (found.lines.as_ref(), target.held_form(entry)) else {
+    compare_with(entry, target.held_form(entry), found, &|reference| target.accounts_for(entry, reference))
+}
+
+/// `compare` with the target's two answers given: `ours` (the entry in the target's terms) and
+/// `accounts_for` (a target account reference to the mapping's accounts).
+fn compare_with(
+    entry: &BalancedEntry,
+    ours: Option<Vec<FoundLine>>,
+    found: &Found,
+    accounts_for: &dyn Fn(&str) -> Vec<AccountName>,
+) -> Holding {
+    let (Some(lines), Some(ours)) = (found.lines.as_ref(), ours) else {
         return Holding::Same;
     };
     let (planned, holds) = (net_by_account(&ours), net_by_account(lines));
     if planned == holds {
         return Holding::Same;
     }
-    Holding::Other { what: describe(&planned, &holds), held: as_held(target, entry, lines) }
+    Holding::Other { what: describe(&planned, &holds), held: as_held(accounts_for, entry, lines) }
 }
 
 /// `planned → held` per account reference that differs.
@@ -50,7 +100,10 @@ fn describe(planned: &BTreeMap<String, Decimal>, holds: &BTreeMap<String, Decima
     let parts: Vec<String> = accounts
         .into_iter()
         .filter_map(|account| {
-            let (p, h) = (planned.get(account).copied().unwrap_or_default(), holds.get(account).copied().unwrap_or_default());
+            let (p, h) = (
+                planned.get(account).copied().unwrap_or_default(),
+                holds.get(account).copied().unwrap_or_default(),
+            );
             (p != h).then(|| format!("{account} {} → {}", format_amount(p), format_amount(h)))
         })
         .collect();
@@ -59,10 +112,14 @@ fn describe(planned: &BTreeMap<String, Decimal>, holds: &BTreeMap<String, Decima
 
 /// The entry with the found lines, in the mapping's account names; `None` when a line's account
 /// does not read back into exactly one of them.
-fn as_held<T: Target>(target: &T, entry: &BalancedEntry, lines: &[FoundLine]) -> Option<BalancedEntry> {
+fn as_held(
+    accounts_for: &dyn Fn(&str) -> Vec<AccountName>,
+    entry: &BalancedEntry,
+    lines: &[FoundLine],
+) -> Option<BalancedEntry> {
     let mut out = Vec::with_capacity(lines.len());
     for line in lines {
-        let mut names = target.accounts_for(entry, &line.account);
+        let mut names = accounts_for(&line.account);
         if names.len() > 1 {
             // Several of the mapping's accounts share this one: the entry's own, if just one.
             names.retain(|n| entry.lines().iter().any(|l| l.account() == n));
@@ -80,4 +137,125 @@ fn as_held<T: Target>(target: &T, entry: &BalancedEntry, lines: &[FoundLine]) ->
         return None;
     }
     BalancedEntry::new(entry.header().clone(), out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::dec;
+
+    use super::*;
+    use crate::domain::{Currency, PropertyId};
+    use crate::journal::{DocNumber, EntryHeader, EntryKey, JournalKind};
+
+    fn entry(lines: &[(&str, Side, Decimal)]) -> BalancedEntry {
+        let property = PropertyId::new("p1");
+        let header = EntryHeader {
+            key: EntryKey::new(&property, JournalKind::Charges, "2026-02-01", 1),
+            doc_number: DocNumber::new("EN-P1-C260201-1").expect("number"),
+            property_id: property,
+            kind: JournalKind::Charges,
+            date: "2026-02-01".parse().expect("date"),
+            post_month: "2026-02".parse().expect("month"),
+            currency: Currency::parse("USD").expect("currency"),
+            sources: vec!["c1".into()],
+        };
+        let lines = lines.iter().map(|(a, s, m)| (AccountName::new(*a), *s, *m, "Rent".to_owned())).collect();
+        BalancedEntry::new(header, lines).expect("balanced")
+    }
+
+    /// The mapping of the tests: receivables 1200, rental_income 4000, fee_income and late_fees
+    /// both 4130.
+    fn code(account: &str) -> &'static str {
+        match account {
+            "receivables" => "1200",
+            "rental_income" => "4000",
+            _ => "4130",
+        }
+    }
+
+    fn accounts_for(reference: &str) -> Vec<AccountName> {
+        ["receivables", "rental_income", "fee_income", "late_fees"]
+            .into_iter()
+            .filter(|a| code(a) == reference)
+            .map(AccountName::new)
+            .collect()
+    }
+
+    fn ours(entry: &BalancedEntry) -> Option<Vec<FoundLine>> {
+        let line = |l: &crate::journal::Line| FoundLine {
+            account: code(l.account().as_str()).into(),
+            side: l.side(),
+            amount: l.amount(),
+        };
+        Some(entry.lines().iter().map(line).collect())
+    }
+
+    fn found(lines: &[(&str, Side, Decimal)]) -> Found {
+        let lines =
+            lines.iter().map(|(a, s, m)| FoundLine { account: (*a).into(), side: *s, amount: *m }).collect();
+        Found { target_id: "7".into(), date: None, lines: Some(lines) }
+    }
+
+    #[test]
+    fn the_same_money_in_other_lines_is_the_same_and_unknown_money_is_not_compared() {
+        let planned = entry(&[
+            ("receivables", Side::Debit, dec!(100.00)),
+            ("rental_income", Side::Credit, dec!(100.00)),
+        ]);
+        let split = found(&[
+            ("1200", Side::Debit, dec!(60.00)),
+            ("1200", Side::Debit, dec!(40.00)),
+            ("4000", Side::Credit, dec!(100.00)),
+        ]);
+        assert!(matches!(compare_with(&planned, ours(&planned), &split, &accounts_for), Holding::Same));
+        let unread = Found { lines: None, ..split };
+        assert!(matches!(compare_with(&planned, ours(&planned), &unread, &accounts_for), Holding::Same));
+    }
+
+    #[test]
+    fn other_money_is_adopted_as_the_company_holds_it_in_the_mappings_accounts() {
+        // Planned 250 (the charge was edited); the company holds the 100 posted before.
+        let planned = entry(&[
+            ("receivables", Side::Debit, dec!(250.00)),
+            ("rental_income", Side::Credit, dec!(250.00)),
+        ]);
+        let held = found(&[("1200", Side::Debit, dec!(100.00)), ("4000", Side::Credit, dec!(100.00))]);
+        let Holding::Other { what, held: Some(as_held) } =
+            compare_with(&planned, ours(&planned), &held, &accounts_for)
+        else {
+            panic!("other money, read back");
+        };
+        assert_eq!(what, "net per account, planned → held: 1200 250.00 → 100.00, 4000 -250.00 → -100.00");
+        assert_eq!(as_held.key(), planned.key());
+        assert_eq!(as_held.doc_number(), planned.doc_number());
+        assert_eq!(as_held.total(), dec!(100.00));
+        assert_eq!(as_held.lines()[1].account().as_str(), "rental_income");
+    }
+
+    #[test]
+    fn an_account_that_does_not_read_back_into_one_of_the_mappings_is_not_adopted() {
+        let planned =
+            entry(&[("receivables", Side::Debit, dec!(25.00)), ("rental_income", Side::Credit, dec!(25.00))]);
+        // 4130 is fee_income and late_fees, and the entry uses neither: ambiguous.
+        let ambiguous = found(&[("1200", Side::Debit, dec!(25.00)), ("4130", Side::Credit, dec!(25.00))]);
+        assert!(matches!(
+            compare_with(&planned, ours(&planned), &ambiguous, &accounts_for),
+            Holding::Other { held: None, .. }
+        ));
+        // An account the mapping does not name at all.
+        let unknown = found(&[("1200", Side::Debit, dec!(25.00)), ("id 99", Side::Credit, dec!(25.00))]);
+        assert!(matches!(
+            compare_with(&planned, ours(&planned), &unknown, &accounts_for),
+            Holding::Other { held: None, .. }
+        ));
+        // Ambiguous, but the entry's own account is one of them: that one.
+        let fee =
+            entry(&[("receivables", Side::Debit, dec!(30.00)), ("late_fees", Side::Credit, dec!(30.00))]);
+        let held = found(&[("1200", Side::Debit, dec!(25.00)), ("4130", Side::Credit, dec!(25.00))]);
+        let Holding::Other { held: Some(as_held), .. } = compare_with(&fee, ours(&fee), &held, &accounts_for)
+        else {
+            panic!("read back through the entry's own account");
+        };
+        assert_eq!(as_held.lines()[1].account().as_str(), "late_fees");
+    }
 }

@@ -234,6 +234,13 @@ pub async fn post_to<T: Target>(
         match target.holds_documents().await {
             Ok(true) => {
                 tracing::info!(target = %kind, entries = to_send.len(), "first post from this state file to a company that holds documents: looking up what it already holds of ours");
+                if let Some(refusal) = super::adopt::unknown_history(state, target).await? {
+                    stop(&mut summary, refusal, &[], "not sent");
+                    summary.held.extend(to_send.iter().map(|p| {
+                        p.result("not sent: the company holds history this state file does not know")
+                    }));
+                    return Ok(summary);
+                }
                 to_resolve.append(&mut to_send);
                 adopting = true;
             }

@@ -159,6 +159,14 @@ pub trait Target {
         Ok(true)
     }
 
+    /// Every live document of the connector's that the company holds, as (key from its memo
+    /// marker, document number): read once, on the first post from a state file to a company
+    /// that holds documents, to tell whether the company holds history this state file cannot
+    /// know (adjustments, late entries, moved documents).
+    async fn documents_of_ours(&mut self) -> Result<Vec<(String, String)>, TargetError> {
+        Ok(Vec::new())
+    }
+
     /// `entry`'s lines as this target would hold them, in the terms of `Found::lines`; `None`
     /// when it cannot say (the entry would be held here). Compared with what a lookup found
     /// before an entry this state file never sent is adopted.

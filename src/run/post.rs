@@ -150,7 +150,8 @@ pub async fn post(
         report.record.drifts.extend(again.drifts);
         report.record.exceptions = again.exceptions;
         for (report, (target, company_id, _)) in report.targets.iter_mut().zip(&connections) {
-            let later = post_target(config, state, mappings, *target, company_id, &request.pause, &options).await?;
+            let later =
+                post_target(config, state, mappings, *target, company_id, &request.pause, &options).await?;
             report.summary.absorb(later);
         }
     }

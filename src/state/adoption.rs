@@ -107,3 +107,24 @@ impl StateFile {
         Ok(true)
     }
 }
+
+impl StateFile {
+    /// Every recorded entry's key and document number (withdrawn ones included: their numbers
+    /// are taken too), and the properties they belong to.
+    pub async fn recorded_numbers(
+        &self,
+    ) -> Result<(std::collections::HashMap<String, String>, std::collections::HashSet<String>), StateError>
+    {
+        let rows = sqlx::query("SELECT entry_key, doc_number, property_id FROM entries")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        let mut numbers = std::collections::HashMap::with_capacity(rows.len());
+        let mut properties = std::collections::HashSet::new();
+        for row in rows {
+            numbers.insert(row.get::<String, _>(0), row.get::<String, _>(1));
+            properties.insert(row.get::<String, _>(2));
+        }
+        Ok((numbers, properties))
+    }
+}

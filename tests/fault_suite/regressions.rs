@@ -206,3 +206,30 @@ async fn a_mapping_edit_between_nights_is_reclassified() {
         assert_clean(&schedule).await;
     }
 }
+
+/// Issue 15, item 6: the state file is lost after adjustments were posted (night 1 edits charges,
+/// night 2 starts from a new state file). The companies hold adjustments this state file cannot
+/// know; planning over them gave the new corrections the numbers of the old ones and posted them
+/// again (seeds 21 and 77 of the widened draw). Posting to those companies now stops, names the
+/// documents, and sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_state_file_after_adjustments_stops_and_posts_nothing_twice() {
+    let mut schedule = two_nights(vec![Drift::Edit { count: 3, pick: 7 }]);
+    let mut third = schedule.nights[1].clone();
+    third.before = vec![Drift::Late { count: 1, pick: 3 }];
+    third.lose_state = true;
+    schedule.nights.push(third);
+    let mut world = World::start(&schedule).await.expect("world");
+    play(&schedule, &mut world, &mut Tally::default()).await.expect("played");
+    let (violations, _) = verdict(&world).await.expect("the outcome reads");
+    assert_eq!(violations, Vec::<String>::new(), "{}", schedule.describe());
+    let last = world.runs.iter().rev().find(|r| r.label.starts_with("clean")).expect("a clean run");
+    assert_eq!(last.code, Some(1), "{}", last.output);
+    for name in ["QuickBooks Online holds", "Xero holds"] {
+        assert!(
+            last.output.lines().any(|l| l.contains(name) && l.contains("that this state file does not know")),
+            "{name}: {}",
+            last.output
+        );
+    }
+}

@@ -211,6 +211,7 @@ pub async fn verdict(world: &World) -> Result<(Vec<String>, u64), String> {
         plan: &plan,
         mappings: &mappings,
         foreign: world.foreign,
+        held_before_loss: &world.held_before_loss,
     };
     let mut violations = check(&evidence);
     // Nothing lost on the Entrata side either: the state file holds exactly what Entrata serves.

@@ -41,6 +41,8 @@ pub struct World {
     pub foreign: Option<&'static str>,
     /// A mapping edit was made (`Drift::Mapping`).
     remapped: bool,
+    /// (target, document id) of every document the targets held when the state file was lost.
+    pub held_before_loss: std::collections::BTreeSet<(String, String)>,
 }
 
 impl World {
@@ -117,6 +119,7 @@ impl World {
             disk_slack: None,
             foreign: schedule.foreign,
             remapped: false,
+            held_before_loss: Default::default(),
         };
         world.connect("qbo").await?;
         if schedule.xero_pkce {
@@ -247,6 +250,12 @@ impl World {
     /// The state file is lost (deleted with its WAL and shared memory): a person makes a new one
     /// with `pull` and connects both targets again, as the README says.
     pub async fn lose_state(&mut self) -> Result<(), String> {
+        let books = super::books::Books::parse(&self.dump(false).await?)?;
+        for target in super::check::TARGETS {
+            for doc in books.of(target) {
+                self.held_before_loss.insert((target.to_owned(), doc.id.clone()));
+            }
+        }
         let path = self.h.state_path();
         for suffix in ["", "-wal", "-shm"] {
             let file = format!("{}{suffix}", path.display());

@@ -44,11 +44,7 @@ pub(super) fn broken_chains(recorded: &[RecordedEntry]) -> BTreeSet<Slot> {
     let refused_under_held =
         |e: &&RecordedEntry| refused(e) && newest.get(&e.slot).is_some_and(|order| e.order < *order);
     let adopted_as_held = |e: &&RecordedEntry| e.rebook && e.frozen && !e.withdrawn;
-    recorded
-        .iter()
-        .filter(|e| refused_under_held(e) || adopted_as_held(e))
-        .map(|e| e.slot.clone())
-        .collect()
+    recorded.iter().filter(|e| refused_under_held(e) || adopted_as_held(e)).map(|e| e.slot.clone()).collect()
 }
 
 /// The entries whose recorded lines `reconcile` must be given: the held links of broken chains.

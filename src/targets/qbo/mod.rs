@@ -365,6 +365,12 @@ impl Target for QboTarget {
     }
 
     /// `SELECT COUNT(*) FROM JournalEntry`: one query.
+    /// A full read back (`readback`), the connector's live entries only.
+    async fn documents_of_ours(&mut self) -> Result<Vec<(String, String)>, TargetError> {
+        let read = readback::read_back(&self.client, None, &|_, key| key.is_some()).await?;
+        Ok(crate::drift::held::live_keys(read.documents))
+    }
+
     /// The entry's lines by the mapping's QuickBooks account numbers (`found_lines`' terms).
     fn held_form(&self, entry: &BalancedEntry) -> Option<Vec<FoundLine>> {
         let mapping = self.mappings.for_property(entry.property_id());

@@ -223,6 +223,12 @@ impl Target for XeroTarget {
         usize::MAX
     }
 
+    /// A full read back (`readback`), the connector's live documents only.
+    async fn documents_of_ours(&mut self) -> Result<Vec<(String, String)>, TargetError> {
+        let read = readback::read_back(&self.client, None, &|_, key| key.is_some()).await?;
+        Ok(crate::drift::held::live_keys(read.documents))
+    }
+
     /// The entry's lines under the mapping's Xero codes: a bank transaction built from it books
     /// the same net per account as a journal would (`lookup::bank_lines` reads one back so).
     fn held_form(&self, entry: &BalancedEntry) -> Option<Vec<crate::posting::FoundLine>> {
