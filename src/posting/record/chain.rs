@@ -75,13 +75,16 @@ pub(super) fn reusable<'a>(
 
 /// The correction of a broken chain: what tonight's plan books for the slot's items that are not
 /// late (late ones become their own entry) less the recorded lines of the held links. Its sources
-/// are the slot's items at their current versions, and the removed ones reversed out.
+/// are the slot's items at their current versions, and the removed ones reversed out. `reclass`:
+/// not a broken chain but `post --reclass` of a slot whose items changed, so the same correction
+/// also moves what the mapping now books elsewhere.
 pub(super) fn rebook(
     ctx: &mut Ctx<'_>,
     slot: &Slot,
     frozen: &[&RecordedEntry],
     plan_entry: Option<&BalancedEntry>,
     items: &SlotItems,
+    reclass: bool,
 ) -> Result<Option<(NewContent, SlotDrift)>, RecordError> {
     let corrected = frozen[0];
     let kept: Vec<SourceRef> = items.planned.iter().filter(|s| !items.late.contains(s)).cloned().collect();
@@ -114,16 +117,20 @@ pub(super) fn rebook(
         };
         add(&mut sums, lines.clone(), Decimal::NEGATIVE_ONE, corrected)?;
     }
+    let left_out = match reclass {
+        true => "what the mapping now books to other accounts",
+        false => "what a refused entry left out",
+    };
     let what = match items.changed.is_empty() && items.removed.is_empty() {
-        true => "what a refused entry left out".to_owned(),
-        false => format!("{}, and what a refused entry left out", describe(&items.changed, &items.removed)),
+        true => left_out.to_owned(),
+        false => format!("{}, and {left_out}", describe(&items.changed, &items.removed)),
     };
     let description = format!("Adjusts {}: {what}", corrected.doc_number);
     let ids = kept.iter().chain(&items.removed).map(|s| s.id.clone()).collect();
     let Some(entry) = correcting_entry(ctx, corrected, currency, sums, &description, ids)? else {
         return Ok(None);
     };
-    let drift = drift(slot, corrected, items.changed.clone(), items.removed.clone(), &entry, false);
+    let drift = drift(slot, corrected, items.changed.clone(), items.removed.clone(), &entry, reclass);
     let sources: Vec<SourceRef> = kept
         .into_iter()
         .chain(items.removed.iter().map(|s| SourceRef { version: -s.version, ..s.clone() }))

@@ -92,9 +92,19 @@ pub(super) fn held_slot(
             .map(|entry| content(entry, slot, items.late.clone(), None)),
     };
     let stable = items.late.is_empty() && items.changed.is_empty() && items.removed.is_empty();
+    // `post --reclass` of this slot's month, with every held link's lines loaded: items that
+    // changed (even saved again with the same money) are booked from money too, so that the
+    // correction also moves what the mapping now books elsewhere; an adjustment by versions would
+    // leave it, and the slot would never be stable enough to be reclassified.
+    let month = PostMonth::new(frozen[0].date.year(), frozen[0].date.month());
+    let reclass_by_money =
+        ctx.reclass.is_some() && ctx.reclass == month && frozen.iter().all(|e| e.lines.is_some());
     let correction = match (broken, stable, &plan_entry) {
-        (true, _, _) => chain::rebook(ctx, slot, frozen, plan_entry.as_ref(), &items)?,
+        (true, _, _) => chain::rebook(ctx, slot, frozen, plan_entry.as_ref(), &items, false)?,
         (false, true, Some(entry)) => reclassification(ctx, slot, frozen, entry, &items.planned)?,
+        (false, false, _) if reclass_by_money => {
+            chain::rebook(ctx, slot, frozen, plan_entry.as_ref(), &items, true)?
+        }
         _ => adjustment(ctx, slot, frozen[0], &items.changed, &items.removed)?,
     };
     if late_content.is_none() && correction.is_none() {
