@@ -85,6 +85,15 @@ async fn assert_clean(schedule: &Schedule) {
     let mut world = World::start(schedule).await.expect("world");
     play(schedule, &mut world, &mut Tally::default()).await.expect("played");
     let (violations, _) = verdict(&world).await.expect("the outcome reads");
+    if !violations.is_empty() {
+        for run in &world.runs {
+            println!("--- {} (exit {:?})\n{}", run.label, run.code, run.output);
+        }
+        if std::env::var_os("FAULT_PRINT_DRIFT").is_some() {
+            let drift = world.h.run(&["drift", "--format", "csv"]).await;
+            println!("--- drift\n{}", drift.stdout);
+        }
+    }
     assert_eq!(violations, Vec::<String>::new(), "{}", schedule.describe());
 }
 
@@ -257,5 +266,33 @@ async fn charges_saved_again_then_remapped_are_reclassified() {
     third.before = vec![Drift::Mapping { pick: 17564608027513809613 }];
     third.close_qbo = Some(32);
     schedule.nights.extend([second, third]);
+    assert_clean(&schedule).await;
+}
+
+/// Seed 3579 of the soak (the draw before issue 15's mishaps, replayed by hand without its
+/// retried faults): QuickBooks closed through the 11th on the first night (deposits and returns
+/// re-dated), then a deposit changed or one of its payments returned, with late charges and
+/// payments arriving while the second night pulled. KNOWN FAILURE, not fixed yet: both books end
+/// 1,639.00 off between receivables and undeposited funds, in the payments entry of the 28th
+/// (`drift` reports it as `posted_under_earlier_mapping`: the same item versions now plan to
+/// other money, so no adjustment is made). Run with `--ignored` to reproduce;
+/// `FAULT_PRINT_DRIFT=1` prints the drift report's CSV.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known failure (seed 3579 of the soak): the same payment versions plan to other money after a deposit change; see RELIABILITY.md"]
+async fn seed_3579_a_deposit_changed_after_its_period_closed() {
+    let mut schedule = Schedule::quiet("properties=2,months=1,seed=732414", 4);
+    schedule.max_attempts = 5;
+    schedule.xero_pkce = true;
+    schedule.nights[0].close_qbo = Some(11);
+    let mut second = schedule.nights[0].clone();
+    second.advance_s = 86_400;
+    second.close_qbo = None;
+    second.before = vec![
+        Drift::Late { count: 3, pick: 14993967072155697942 },
+        Drift::Touch { count: 10, pick: 14000533639675613929 },
+        Drift::Deposit { pick: 6690666290629691389 },
+    ];
+    second.during = Some(Drift::Late { count: 2, pick: 1366709818736620430 });
+    schedule.nights.push(second);
     assert_clean(&schedule).await;
 }
