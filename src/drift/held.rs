@@ -199,6 +199,15 @@ pub fn side_text(side: Side) -> &'static str {
     }
 }
 
+/// (key, document number) of each live document that carries a key.
+pub fn live_keys(documents: Vec<HeldEntry>) -> Vec<(String, String)> {
+    documents
+        .into_iter()
+        .filter(|d| d.status == HeldStatus::Live)
+        .filter_map(|d| Some((d.key?, d.doc_number.unwrap_or_default())))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,13 +252,4 @@ mod tests {
         assert_ne!(voided.content_hash(), entry.content_hash());
         assert_eq!(HeldStatus::parse("draft"), HeldStatus::Other("draft".into()));
     }
-}
-
-/// (key, document number) of each live document that carries a key.
-pub fn live_keys(documents: Vec<HeldEntry>) -> Vec<(String, String)> {
-    documents
-        .into_iter()
-        .filter(|d| d.status == HeldStatus::Live)
-        .filter_map(|d| Some((d.key?, d.doc_number.unwrap_or_default())))
-        .collect()
 }

@@ -37,6 +37,18 @@ pub struct TargetAccounts {
     pub xero: Option<String>,
 }
 
+impl PropertyMapping {
+    /// The logical accounts whose account in a target satisfies `is` (given the QuickBooks number
+    /// or Xero code, `pick` choosing which): what one of a target's accounts stands for here.
+    pub fn accounts_where(
+        &self,
+        pick: impl Fn(&TargetAccounts) -> Option<&str>,
+        is: impl Fn(&str) -> bool,
+    ) -> Vec<AccountName> {
+        self.accounts.iter().filter(|(_, a)| pick(a).is_some_and(&is)).map(|(name, _)| name.clone()).collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostingRules {
     pub receivables: AccountName,

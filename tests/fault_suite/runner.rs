@@ -163,9 +163,27 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
         world.close(Some(None), Some(None)).await;
     }
     world.advance(PAST_IDEMPOTENCY_S).await;
+    clean_until_settled(world, tally, None).await?;
+    // What a mapping edit left on the old accounts is moved, month by month, until settled.
+    for month in world.reclass_months() {
+        clean_until_settled(world, tally, Some(&month)).await?;
+    }
+    Ok(())
+}
+
+/// `run` (or `post --reclass MONTH`) until nothing is left unsettled, at most `CLEAN_RUNS_MAX`
+/// times, reconnecting when a run asks for it.
+async fn clean_until_settled(
+    world: &mut World,
+    tally: &mut Tally,
+    reclass: Option<&str>,
+) -> Result<(), String> {
     for i in 0..CLEAN_RUNS_MAX {
         tally.clean_runs += 1;
-        let run = world.run(format!("clean {i}"), None, None).await;
+        let run = match reclass {
+            None => world.run(format!("clean {i}"), None, None).await,
+            Some(month) => world.reclass(format!("clean reclass {month} {i}"), month).await,
+        };
         if world.reconnect_if_asked(&run).await? {
             tally.reconnects += 1;
             continue;
@@ -173,21 +191,6 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
         let ledger = Ledger::read(&world.h.state_path()).await?;
         if ledger.unsettled().is_empty() && matches!(run.code, Some(0 | 1)) {
             break;
-        }
-    }
-    // What a mapping edit left on the old accounts is moved, month by month, until settled.
-    for month in world.reclass_months() {
-        for i in 0..CLEAN_RUNS_MAX {
-            tally.clean_runs += 1;
-            let run = world.reclass(format!("clean reclass {month} {i}"), &month).await;
-            if world.reconnect_if_asked(&run).await? {
-                tally.reconnects += 1;
-                continue;
-            }
-            let ledger = Ledger::read(&world.h.state_path()).await?;
-            if ledger.unsettled().is_empty() && matches!(run.code, Some(0 | 1)) {
-                break;
-            }
         }
     }
     Ok(())

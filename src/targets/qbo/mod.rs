@@ -386,12 +386,7 @@ impl Target for QboTarget {
 
     fn accounts_for(&self, entry: &BalancedEntry, number: &str) -> Vec<crate::domain::AccountName> {
         let mapping = self.mappings.for_property(entry.property_id());
-        mapping
-            .accounts
-            .iter()
-            .filter(|(_, a)| a.qbo.as_deref() == Some(number))
-            .map(|(name, _)| name.clone())
-            .collect()
+        mapping.accounts_where(|a| a.qbo.as_deref(), |n| n == number)
     }
 
     async fn holds_documents(&mut self) -> Result<bool, TargetError> {

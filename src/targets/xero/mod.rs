@@ -245,12 +245,7 @@ impl Target for XeroTarget {
 
     fn accounts_for(&self, entry: &BalancedEntry, code: &str) -> Vec<crate::domain::AccountName> {
         let mapping = self.mappings.for_property(entry.property_id());
-        mapping
-            .accounts
-            .iter()
-            .filter(|(_, a)| a.xero.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code)))
-            .map(|(name, _)| name.clone())
-            .collect()
+        mapping.accounts_where(|a| a.xero.as_deref(), |c| c.eq_ignore_ascii_case(code))
     }
 
     /// The first record of each list: two calls.
