@@ -213,6 +213,20 @@ async fn an_expired_access_token_is_refreshed_and_a_spent_refresh_token_is_a_cle
     let post = h.run(&["post"]).await;
     assert_eq!(post.code, Some(2), "{post:?}");
     assert!(post.all_output().contains("run `entrata-recon connect qbo` again"), "{}", post.all_output());
+    // `status` says the same, never "refreshed on next use" (issue 16, item 5), and needs a person.
+    let status = h.run(&["status"]).await;
+    assert_eq!(status.code, Some(1), "{status:?}");
+    assert!(status.stdout.contains("NEEDS `entrata-recon connect qbo` AGAIN"), "{}", status.stdout);
+    assert!(!status.stdout.contains("refreshed on next use"), "{}", status.stdout);
+    let json: serde_json::Value =
+        serde_json::from_str(&h.run(&["status", "--format", "json"]).await.stdout).expect("status JSON");
+    let qbo = &json["targets"][0];
+    assert_eq!(qbo["target"], "qbo");
+    assert!(qbo["connectionRefused"]["detail"].is_string(), "{qbo}");
+    // A new connection clears it.
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let status = h.run(&["status"]).await;
+    assert!(!status.stdout.contains("AGAIN"), "{}", status.stdout);
 }
 
 /// QuickBooks refuses every token, fresh ones too (a connection revoked on Intuit's side answers

@@ -50,6 +50,9 @@ pub struct TargetStatus {
     /// `currency_mismatch`, `unknown_account`): decided against the target, so read from the
     /// state file here.
     pub held: Vec<crate::state::HeldByKind>,
+    /// When and why the target refused the saved connection since it was made: only `connect`
+    /// helps.
+    pub refused: Option<(DateTime<Utc>, String)>,
 }
 
 impl TargetStatus {
@@ -60,6 +63,7 @@ impl TargetStatus {
             || self.current.failed > 0
             || self.others.iter().any(|c| c.uncertain > 0 || c.pending > 0)
             || !self.held.is_empty()
+            || self.refused.is_some()
     }
 }
 
@@ -98,7 +102,12 @@ pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> 
             Some(_) => state.last_holds(target, &current.company_id).await?,
             None => Vec::new(),
         };
+        let refused = match &connection {
+            Some(_) => state.connection_refused(target).await?,
+            None => None,
+        };
         out.push(TargetStatus {
+            refused,
             target,
             company_id: connection.as_ref().map(|c| c.company_id.clone()),
             company_name: connection.as_ref().and_then(|c| c.company_name.clone()),
@@ -130,11 +139,18 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
             (Some(id), Some(name)) => format!("{name} ({id})"),
             (Some(id), None) => id.clone(),
         };
-        let token = match t.access_expires_at {
-            None => String::new(),
-            Some(at) if at <= now && !t.refreshable => "; access token expired (a new one is fetched)".into(),
-            Some(at) if at <= now => "; access token expired (refreshed on next use)".into(),
-            Some(at) => format!("; access token until {}", at.format("%Y-%m-%d %H:%M UTC")),
+        let token = match (&t.refused, t.access_expires_at) {
+            (Some((at, why)), _) => format!(
+                "; NEEDS `entrata-recon connect {}` AGAIN: the saved connection was refused on {} ({why})",
+                t.target,
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            (None, None) => String::new(),
+            (None, Some(at)) if at <= now && !t.refreshable => {
+                "; access token expired (a new one is fetched)".into()
+            }
+            (None, Some(at)) if at <= now => "; access token expired (refreshed on next use)".into(),
+            (None, Some(at)) => format!("; access token until {}", at.format("%Y-%m-%d %H:%M UTC")),
         };
         let _ = writeln!(out, "  {:<18} {company}{token}", name(t.target));
         let c = &t.current;
@@ -202,6 +218,7 @@ pub fn to_json(targets: &[TargetStatus]) -> Value {
                     "companyName": t.company_name,
                     "accessTokenExpiresAt": t.access_expires_at.map(|at| at.to_rfc3339()),
                     "refreshable": t.refreshable,
+                    "connectionRefused": t.refused.as_ref().map(|(at, why)| json!({"at": at.to_rfc3339(), "detail": why})),
                     "postings": {
                         "companyId": t.current.company_id,
                         "confirmed": t.current.confirmed, "pending": t.current.pending,

@@ -54,6 +54,11 @@ pub struct ConnectionLock {
     path: std::path::PathBuf,
 }
 
+/// `state_meta` key of a refused connection (`ConnectionLock::refused`).
+fn refused_key(target: TargetKind) -> String {
+    format!("refused:{}", target.as_str())
+}
+
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
 }
@@ -123,7 +128,29 @@ impl StateFile {
         .execute(&self.pool)
         .await
         .map_err(self.query_err())?;
+        // A new connection is not the one that was refused.
+        sqlx::query("DELETE FROM state_meta WHERE key = ?1")
+            .bind(refused_key(target))
+            .execute(&self.pool)
+            .await
+            .map_err(self.query_err())?;
         Ok(())
+    }
+
+    /// When and why the target last refused the saved connection, if it has since it was made.
+    pub async fn connection_refused(
+        &self,
+        target: TargetKind,
+    ) -> Result<Option<(DateTime<Utc>, String)>, StateError> {
+        let value: Option<String> = sqlx::query_scalar("SELECT value FROM state_meta WHERE key = ?1")
+            .bind(refused_key(target))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(value.and_then(|v| {
+            let (at, detail) = v.split_once('\t')?;
+            Some((parse_time(at)?, detail.to_owned()))
+        }))
     }
 
     /// Marks the stored access token expired (the target refused it), so the next user refreshes.
@@ -200,6 +227,21 @@ impl ConnectionLock {
         .execute(&mut *self.tx)
         .await
         .map_err(err)?;
+        let path = self.path.clone();
+        self.tx.commit().await.map_err(|source| StateError::Query { path, source })
+    }
+
+    /// Records that the target refused the saved connection (its refresh token: revoked, spent,
+    /// expired) and ends the lock: `status` then says to `connect` again instead of "refreshed on
+    /// next use". `detail` is the target's own words (never a token).
+    pub async fn refused(mut self, detail: &str) -> Result<(), StateError> {
+        let err = |source| StateError::Query { path: self.path.clone(), source };
+        sqlx::query("INSERT OR REPLACE INTO state_meta (key, value) VALUES (?1, ?2)")
+            .bind(refused_key(self.target))
+            .bind(format!("{}\t{detail}", timestamp(Utc::now())))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(err)?;
         let path = self.path.clone();
         self.tx.commit().await.map_err(|source| StateError::Query { path, source })
     }

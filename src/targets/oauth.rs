@@ -336,6 +336,10 @@ impl TokenSource {
         };
         let update = match update {
             Ok(update) => update,
+            Err(OAuthError::InvalidGrant { target, detail }) => {
+                lock.refused(&detail).await?;
+                return Err(OAuthError::InvalidGrant { target, detail });
+            }
             Err(e) => {
                 lock.release().await?;
                 return Err(e);

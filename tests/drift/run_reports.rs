@@ -44,6 +44,17 @@ async fn run_writes_one_html_and_csv_pair_per_run() {
     for name in &written {
         assert!(first.stdout.contains(&dir.join(name).display().to_string()), "{}", first.stdout);
     }
+    // They hold the same money as the state file: owner-only, like it (issue 16, item 19).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for name in &written {
+            let mode = std::fs::metadata(dir.join(name)).expect("report").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name}");
+        }
+        let mode = std::fs::metadata(&dir).expect("reports folder").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "the reports folder the run made");
+    }
 
     // Entrata changes: the run posts the adjustment, and its drift report finds nothing left.
     edit_item(&h, "charges", "chg_1", |c| c["amount"] = json!(1300.00)).await;

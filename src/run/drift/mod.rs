@@ -155,8 +155,7 @@ pub async fn write_run_reports(
     let request = DriftRequest { pause: pause.clone(), ..DriftRequest::default() };
     let report = drift(config, state, mappings, &request).await?;
     let dir = &config.reports_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| DriftError::Write { path: dir.clone(), reason: e.to_string() })?;
+    create_owner_only_dir(dir).map_err(|e| DriftError::Write { path: dir.clone(), reason: e.to_string() })?;
     let stamp = report.generated_at.format("%Y%m%d-%H%M%S").to_string();
     let (html, csv) = free_pair(dir, &stamp);
     write_new(&html, crate::report::drift::html::render(&report).as_bytes())?;
@@ -181,11 +180,26 @@ fn free_pair(dir: &Path, stamp: &str) -> (PathBuf, PathBuf) {
     }
 }
 
-/// Writes a file that must not exist yet (a report is never written over another).
+/// The reports folder and any missing parents, owner-only where this makes them (reports hold the
+/// same money as the state file); a folder that exists keeps its permissions.
+fn create_owner_only_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Writes a file that must not exist yet (a report is never written over another), readable by
+/// its owner only, like the state file.
 pub fn write_new(path: &Path, bytes: &[u8]) -> Result<(), DriftError> {
     use std::io::Write as _;
     let failed = |e: std::io::Error| DriftError::Write { path: path.to_owned(), reason: e.to_string() };
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(failed)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(failed)?;
     file.write_all(bytes).map_err(failed)?;
     file.sync_all().map_err(failed)
 }
