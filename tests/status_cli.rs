@@ -162,3 +162,36 @@ async fn postings_written_before_companies_were_recorded_take_the_connected_comp
         "{text}"
     );
 }
+
+/// The last pull is the last one, whoever made it (issue 16, item 4): `run`'s pull counts, a
+/// failed `pull` before it no longer shows, and other commands since do not push it out of view.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_pull_is_the_last_one_whichever_command_made_it() {
+    let h = with_mappings(generated("properties=1,months=1,seed=5")).await;
+    h.set_target("qbo", "enabled", Some(false.into()));
+    h.set_target("xero", "enabled", Some(true.into()));
+    h.set_target("xero", "auth", Some("client_credentials".into()));
+    h.set_faults(
+        r#"[{"service": "entrata", "method": "GET", "path": "**/properties", "action": {"status": 500}}]"#,
+    )
+    .await;
+    assert_eq!(h.run(&["pull"]).await.code, Some(2), "the pull fails");
+    let status = h.run(&["status"]).await;
+    assert!(status.stdout.contains("Last pull:") && status.stdout.contains("failed"), "{}", status.stdout);
+
+    h.set_faults("[]").await;
+    let run = h.run(&["run"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    // Commands that record runs of their own since: more than `status` lists.
+    for _ in 0..6 {
+        assert!(matches!(h.run(&["post"]).await.code, Some(0 | 1)));
+    }
+    let status = h.run(&["status"]).await;
+    let line =
+        status.stdout.lines().find(|l| l.starts_with("Last pull:")).expect("a Last pull line").to_owned();
+    assert!(!line.contains("never") && !line.contains("failed"), "{line}");
+    assert!(line.contains("by `run`"), "{line}");
+    let json = json(&h.run(&["status", "--format", "json"]).await);
+    assert_ne!(json["lastPull"]["outcome"], "failed", "{}", json["lastPull"]);
+    assert!(json["lastPull"]["outcome"].is_string(), "{}", json["lastPull"]);
+}

@@ -28,6 +28,8 @@ pub struct StatusReport {
     pub counts: StatusCounts,
     pub quarantined: Vec<(String, CurrentItem)>,
     pub runs: Vec<RunRecord>,
+    /// The last pull, whichever command made it.
+    pub last_pull: Option<RunRecord>,
     /// Every open exception: the plan's, and quarantined items the plan did not reach.
     pub exceptions: Vec<Exception>,
     pub planned: Planned,
@@ -45,6 +47,7 @@ impl StatusReport {
         let counts = state.status_counts().await?;
         let quarantined = state.invalid_items().await?;
         let runs = state.recent_runs(RUNS_SHOWN).await?;
+        let last_pull = state.last_run_of("pull").await?;
         let mut exceptions = match &planned {
             Planned::Checked(exceptions) => exceptions.clone(),
             Planned::NotChecked { .. } => Vec::new(),
@@ -71,6 +74,7 @@ impl StatusReport {
             counts,
             quarantined,
             runs,
+            last_pull,
             exceptions,
             planned,
             targets: crate::report::targets::gather(state).await?,
@@ -102,7 +106,7 @@ impl StatusReport {
     }
 
     fn last_pull(&self) -> Option<&RunRecord> {
-        self.runs.iter().find(|r| r.command == "pull")
+        self.last_pull.as_ref()
     }
 
     pub fn to_json(&self) -> Value {
@@ -181,11 +185,13 @@ impl StatusReport {
             return;
         };
         let outcome = r.outcome.as_deref().unwrap_or("did not finish");
-        let error = r
-            .summary
-            .as_deref()
-            .and_then(|s| serde_json::from_str::<Value>(s).ok())
-            .and_then(|s| s.get("error").and_then(Value::as_str).map(str::to_owned));
+        let summary = r.summary.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok());
+        let error = summary.as_ref().and_then(|s| s.get("error").and_then(Value::as_str).map(str::to_owned));
+        // A pull made by `run` (or the demo's nights) says so.
+        let outcome = match summary.as_ref().and_then(|s| s.get("by")).and_then(Value::as_str) {
+            Some(by) => format!("{outcome}, by `{by}`"),
+            None => outcome.to_owned(),
+        };
         match error {
             Some(error) => {
                 let _ = writeln!(out, "Last pull:  {} ({outcome}): {error}", r.started_at);

@@ -10,7 +10,7 @@ use crate::report::progress::Progress;
 use crate::run::post::{PostReport, PostRequest, PostRunError, post};
 use crate::run::pull::{PullError, PullOptions, PullSummary, pull};
 use crate::source::client::EntrataClient;
-use crate::state::{StateError, StateFile};
+use crate::state::{RunOutcome, StateError, StateFile};
 use crate::targets::TargetKind;
 
 #[derive(Debug, thiserror::Error)]
@@ -51,8 +51,22 @@ pub async fn nightly(
     request: &NightlyRequest,
     progress: &Progress,
 ) -> Result<NightlyReport, NightlyError> {
-    let pulled = pull(config, client, state, &PullOptions::default(), progress).await?;
+    // The pull is a pull whoever makes it: `status` says when the last one was (issue 16, item 4).
+    let pull_run = state.begin_run("pull").await?;
+    let pulled = match pull(config, client, state, &PullOptions::default(), progress).await {
+        Ok(pulled) => pulled,
+        Err(e) => {
+            let text = serde_json::json!({ "error": e.to_string(), "by": "run" }).to_string();
+            state.finish_run(pull_run, RunOutcome::Failed, &text).await?;
+            return Err(e.into());
+        }
+    };
     let quarantined = state.invalid_items().await?.len();
+    let total = pulled.total();
+    let summary = serde_json::json!({ "by": "run", "new": total.new, "changed": total.changed,
+        "quarantined": quarantined });
+    let outcome = if quarantined > 0 { RunOutcome::NeedsAttention } else { RunOutcome::Ok };
+    state.finish_run(pull_run, outcome, &summary.to_string()).await?;
     let post_request = PostRequest {
         targets: request.targets.clone(),
         dry_run: request.dry_run,

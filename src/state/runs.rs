@@ -61,6 +61,27 @@ impl StateFile {
     }
 
     /// The latest runs, newest first.
+    /// The last run of `command` (a pull by `pull`, `run`, `drift --pull` or the demo is recorded
+    /// as `pull`), however many other commands ran since.
+    pub async fn last_run_of(&self, command: &str) -> Result<Option<RunRecord>, StateError> {
+        let row = sqlx::query(
+            "SELECT run_id, command, started_at, finished_at, outcome, summary FROM runs \
+             WHERE command = ?1 ORDER BY run_id DESC LIMIT 1",
+        )
+        .bind(command)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        Ok(row.map(|r| RunRecord {
+            run_id: r.get(0),
+            command: r.get(1),
+            started_at: r.get(2),
+            finished_at: r.get(3),
+            outcome: r.get(4),
+            summary: r.get(5),
+        }))
+    }
+
     pub async fn recent_runs(&self, limit: u32) -> Result<Vec<RunRecord>, StateError> {
         let rows = sqlx::query(
             "SELECT run_id, command, started_at, finished_at, outcome, summary FROM runs \
