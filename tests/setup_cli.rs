@@ -116,6 +116,16 @@ fn top_level_help_says_what_works_today() {
     assert!(
         about.contains("says in the drift report where Entrata, the state file and the targets disagree")
     );
+    // What each command's help says it does is what it does (issue 16, item 17): the demo connects
+    // and posts, `status` shows no list of runs.
+    let demo = run(home.path(), &["demo", "--help"]).stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(demo.contains("connects QuickBooks and Xero"), "{demo}");
+    assert!(demo.contains("one adjustment per target"), "{demo}");
+    let status =
+        run(home.path(), &["status", "--help"]).stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!status.contains("the last runs"), "{status}");
+    assert!(status.contains("the last pull"), "{status}");
+    assert!(status.contains("needs `connect` again"), "{status}");
 }
 
 #[test]

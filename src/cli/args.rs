@@ -54,8 +54,10 @@ pub enum StatusFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The nightly job on a generated portfolio, with no set-up: starts the sandbox in-process, writes
-    /// a config and the example mappings into a fresh folder, pulls, plans and prints a summary.
+    /// The nightly job on a generated portfolio, with no set-up: starts the sandboxes in-process,
+    /// writes a config and the example mappings into a fresh folder, connects QuickBooks and Xero
+    /// (playing the browser), runs the nightly job twice (the second posts nothing), edits a posted
+    /// charge and runs it again (one adjustment per target), and writes the drift report.
     #[command(
         after_help = "It writes its own config and state file, so --config and --state do not apply.\n\nExamples:\n  entrata-recon demo\n  entrata-recon demo --generate properties=5,months=2,seed=7"
     )]
@@ -108,11 +110,12 @@ given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-
     /// Revokes a target's connection at the vendor and forgets its tokens.
     #[command(after_help = "Examples:\n  entrata-recon disconnect qbo")]
     Disconnect(DisconnectArgs),
-    /// What needs a person (open exceptions by kind, with the money waiting), what the state file
-    /// holds, and the last runs.
+    /// What needs a person (open exceptions by kind, with the money waiting; a connection to make
+    /// again; what the last post held back), the last pull, what the state file holds, and each
+    /// target's postings.
     #[command(
-        after_help = "Exit codes: 0 nothing needs a person; 1 exceptions are open or the last pull failed; 2 the \
-state file cannot be read.\n\nExamples:\n  entrata-recon status\n  entrata-recon status --format json > status.json"
+        after_help = "Exit codes: 0 nothing needs a person; 1 exceptions are open, the last pull failed, a target needs \
+`connect` again, or postings need a person (refused, uncertain, held); 2 the state file cannot be read.\n\nExamples:\n  entrata-recon status\n  entrata-recon status --format json > status.json"
     )]
     Status(StatusArgs),
 }

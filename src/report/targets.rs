@@ -135,7 +135,7 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
     let _ = writeln!(out, "\nTargets:");
     for t in targets {
         let company = match (&t.company_id, &t.company_name) {
-            (None, _) => "NOT CONNECTED (`entrata-recon connect` it)".to_owned(),
+            (None, _) => format!("NOT CONNECTED: run `entrata-recon connect {}`", t.target),
             (Some(id), Some(name)) => format!("{name} ({id})"),
             (Some(id), None) => id.clone(),
         };
