@@ -470,3 +470,42 @@ async fn two_runs_at_once_leave_exactly_one_posting_per_entry() {
     // `entries` fails on a document number held twice.
     assert_eq!(entries(&books(&h).await).len(), plan["entries"].as_array().expect("entries").len());
 }
+
+/// Dry runs tell the truth (issue 16, item 3): the first night's `post --dry-run` would post what
+/// it would record (it once said "would post 0"); once posted, `run --dry-run` says how many were
+/// posted before; after a refused refresh token, `run` still says how many the company holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_runs_and_stopped_runs_say_what_is_posted_and_what_would_be() {
+    let h = world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let planned = plan_count(&h).await;
+    let dry = h.run(&["post", "--dry-run"]).await;
+    assert!(matches!(dry.code, Some(0 | 1)), "{dry:?}");
+    assert!(dry.stdout.contains(&format!("Would record {planned} new entries")), "{}", dry.stdout);
+    assert!(dry.stdout.contains(&format!("would post {planned} entries")), "{}", dry.stdout);
+    assert!(entries(&books(&h).await).is_empty(), "a dry run sends nothing");
+
+    let post = h.run(&["post"]).await;
+    assert!(matches!(post.code, Some(0 | 1)), "{post:?}");
+    let posted = entries(&books(&h).await).len();
+    let again = h.run(&["post", "--dry-run"]).await;
+    assert!(
+        again.stdout.contains(&format!("would post 0 entries (0.00); {posted} posted before")),
+        "{}",
+        again.stdout
+    );
+
+    // The refresh token is spent elsewhere and the access token expires: the run stops for
+    // QuickBooks, and still says what it holds.
+    spend_refresh_token(&h).await;
+    h.advance_time(3_700).await;
+    let stopped = h.run(&["post"]).await;
+    assert_eq!(stopped.code, Some(2), "{stopped:?}");
+    assert!(stopped.stdout.contains(&format!("{posted} posted before")), "{}", stopped.stdout);
+}
+
+async fn plan_count(h: &Harness) -> usize {
+    let plan = h.run(&["plan", "--format", "json"]).await;
+    let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    plan["entries"].as_array().expect("entries").len()
+}

@@ -77,13 +77,18 @@ fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
     if dry_run {
         let _ = writeln!(
             out,
-            "  would post {} entries ({}); nothing was sent",
+            "  would post {} entries ({}); {} posted before; nothing was sent",
             s.would_post.len(),
-            totals(&s.would_post)
+            totals(&s.would_post),
+            s.already_posted
         );
         return;
     }
-    if s.posted.is_empty() && s.failed.is_empty() && s.uncertain.is_empty() && s.held.is_empty() {
+    let nothing_done = s.posted.is_empty() && s.failed.is_empty() && s.uncertain.is_empty() && s.held.is_empty();
+    if nothing_done && s.stopped.is_some() {
+        // Stopped before anything could be sent: not "nothing new", which would hide the work waiting.
+        let _ = writeln!(out, "  posted nothing ({} posted before)", s.already_posted);
+    } else if nothing_done {
         let _ = writeln!(out, "  nothing new to post ({} posted before)", s.already_posted);
     } else {
         let _ = writeln!(

@@ -131,13 +131,20 @@ pub async fn post(
         settle: config.posting.settle,
         pause: request.pause.clone(),
     };
+    // What each company held before tonight: said also when a target stops before posting.
+    let counts = state.posting_counts().await?;
     for (target, company_id, company_name) in &connections {
-        let summary = if request.dry_run {
-            // No target is called on a dry run: what is recorded and not confirmed would go.
-            dry_summary(state, *target, company_id).await?
+        let mut summary = if request.dry_run {
+            // No target is called on a dry run: what is recorded and not confirmed would go, as
+            // tonight's record would leave it.
+            dry_summary(state, *target, company_id, &report.record).await?
         } else {
             post_target(config, state, mappings, *target, company_id, &request.pause, &options).await?
         };
+        if summary.already_posted == 0 {
+            let confirmed = (*target, company_id.clone(), crate::posting::PostingState::Confirmed);
+            summary.already_posted = counts.get(&confirmed).copied().unwrap_or(0);
+        }
         let (target, company_id, company_name) = (*target, company_id.clone(), company_name.clone());
         report.targets.push(TargetReport { target, company_id, company_name, summary });
     }
@@ -167,20 +174,32 @@ async fn dry_summary(
     state: &StateFile,
     target: TargetKind,
     company: &str,
+    record: &RecordSummary,
 ) -> Result<TargetSummary, PostRunError> {
     let mut summary = TargetSummary::default();
+    let result = |entry: &crate::journal::BalancedEntry| crate::posting::EntryResult {
+        key: entry.key().as_str().to_owned(),
+        doc_number: entry.doc_number().as_str().to_owned(),
+        property_id: entry.property_id().as_str().to_owned(),
+        date: entry.date(),
+        total: crate::domain::format_amount(entry.total()),
+        currency: entry.currency().as_str().to_owned(),
+        detail: "would be posted".into(),
+    };
+    let replaced: std::collections::HashSet<&str> = record
+        .would_record
+        .iter()
+        .map(|e| e.key().as_str())
+        .chain(record.would_withdraw.iter().map(String::as_str))
+        .collect();
     for row in state.outbox(target, company).await? {
+        if replaced.contains(row.header.key.as_str()) {
+            continue;
+        }
         let entry = crate::posting::body::rebuild(&row.header, &row.body).map_err(PostError::from)?;
-        summary.would_post.push(crate::posting::EntryResult {
-            key: row.header.key.clone(),
-            doc_number: row.header.doc_number.clone(),
-            property_id: row.header.property_id.clone(),
-            date: entry.date(),
-            total: crate::domain::format_amount(entry.total()),
-            currency: entry.currency().as_str().to_owned(),
-            detail: "would be posted".into(),
-        });
+        summary.would_post.push(result(&entry));
     }
+    summary.would_post.extend(record.would_record.iter().map(result));
     Ok(summary)
 }
 

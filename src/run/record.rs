@@ -53,6 +53,10 @@ pub struct RecordSummary {
     pub drifts: Vec<(PropertyId, SlotDrift)>,
     /// The plan's exceptions (held items and findings), as `plan` reports them.
     pub exceptions: Vec<Exception>,
+    /// A dry run's entries that would be recorded or rewritten (no target holds any of them), and
+    /// the keys that would be withdrawn: what `--dry-run` would post is the outbox changed so.
+    pub would_record: Vec<crate::journal::BalancedEntry>,
+    pub would_withdraw: Vec<String>,
 }
 
 /// What recording does besides recording the plan.
@@ -115,6 +119,14 @@ pub async fn record_with(
                 Change::Record(_) => summary.recorded += 1,
                 Change::Rewrite(_) => summary.rewritten += 1,
                 Change::Withdraw { .. } => summary.withdrawn += 1,
+            }
+            if dry_run {
+                match change {
+                    Change::Record(content) | Change::Rewrite(content) => {
+                        summary.would_record.push(content.entry.clone())
+                    }
+                    Change::Withdraw { key } => summary.would_withdraw.push(key.clone()),
+                }
             }
         }
         let property_id = PropertyId::new(id.as_str());
