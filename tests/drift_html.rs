@@ -94,6 +94,7 @@ fn report() -> DriftReport {
         period: None,
         properties: Vec::new(),
         targets: vec![read(TargetKind::Qbo), read(TargetKind::Xero)],
+        not_compared: Vec::new(),
         findings,
         tieouts: vec![
             tie("prop_0001", TargetKind::Qbo, "4000", -12_345_678_901, -12_345_678_901, -12_345_678_901),

@@ -509,3 +509,45 @@ async fn plan_count(h: &Harness) -> usize {
     let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
     plan["entries"].as_array().expect("entries").len()
 }
+
+/// Each target is its own job (issue 16, items 1 and 2). A mistake in QuickBooks' settings (a
+/// misnamed `client_secret_env`) once stopped the whole run after the pull, and Xero was not
+/// posted; now Xero posts, QuickBooks is reported with its reason, and the run exits 2. And a
+/// target enabled but not connected is a line of the drift report, never a reason to write none:
+/// `run --target qbo` compares QuickBooks only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_targets_trouble_is_its_own_and_the_report_says_what_it_did_not_compare() {
+    let h = world(MONTH).await;
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    h.set_target("xero", "enabled", Some(true.into()));
+    let planned = plan_count(&h).await;
+
+    // Xero enabled through `connect xero` (PKCE) and never connected: `run --target qbo` posts
+    // QuickBooks and writes its drift report; `drift` says Xero was not compared.
+    let run = h.run(&["run", "--target", "qbo"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    assert!(run.stdout.contains("Drift report: "), "{}", run.stdout);
+    assert!(!run.stdout.contains("not written"), "{}", run.stdout);
+    let drift = h.run(&["drift"]).await;
+    assert!(matches!(drift.code, Some(0 | 1)), "{drift:?}");
+    assert!(
+        drift.stdout.contains("Xero: not connected (`entrata-recon connect xero`), not compared"),
+        "{}",
+        drift.stdout
+    );
+    let only = h.run(&["drift", "--target", "qbo", "--format", "json"]).await;
+    let only: Value = serde_json::from_str(&only.stdout).expect("drift JSON");
+    assert_eq!(only["targets"].as_array().map(Vec::len), Some(1), "{only}");
+    assert_eq!(only["notCompared"], serde_json::json!([]), "{only}");
+
+    // QuickBooks' secret named wrong, Xero a custom connection: Xero posts, QuickBooks says why not.
+    h.set_target("xero", "auth", Some("client_credentials".into()));
+    h.set_target("qbo", "client_secret_env", Some("NO_SUCH_QBO_SECRET".into()));
+    let run = h.run(&["run"]).await;
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stdout.contains("NO_SUCH_QBO_SECRET"), "{}", run.stdout);
+    let state = h.control(Method::GET, "/_sandbox/state?items=false", None).await;
+    let xero = state["xero"]["manualJournals"].as_array().map_or(0, Vec::len)
+        + state["xero"]["bankTransactions"].as_array().map_or(0, Vec::len);
+    assert_eq!(xero, planned, "Xero posted everything: {}", run.stdout);
+}

@@ -278,6 +278,9 @@ pub struct DriftArgs {
     /// Read every document back from each target, not only what changed since the last comparison.
     #[arg(long)]
     pub full: bool,
+    /// Compare with this target only (every enabled one by default).
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

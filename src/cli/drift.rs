@@ -64,6 +64,7 @@ async fn compare(
         properties: args.properties.clone(),
         full: args.full,
         pause: Pause::real(),
+        targets: args.target.map(|t| vec![t.kind()]).unwrap_or_default(),
     };
     Ok(drift(config, state, mappings, &request).await?)
 }
@@ -118,6 +119,7 @@ pub async fn run_reports(
     mappings: &Arc<crate::mapping::MappingSet>,
     outcome: Outcome,
     dry_run: bool,
+    targets: &[crate::targets::TargetKind],
 ) -> (Outcome, String, Option<String>) {
     if dry_run {
         return (outcome, "Drift report: none on a dry run.\n".to_owned(), None);
@@ -126,7 +128,7 @@ pub async fn run_reports(
         Outcome::Done => Outcome::NeedsAttention,
         other => other,
     };
-    match crate::run::drift::write_run_reports(config, state, mappings, &Pause::real()).await {
+    match crate::run::drift::write_run_reports(config, state, mappings, &Pause::real(), targets).await {
         Ok(written) => {
             let text = format!(
                 "Drift report: {} ({} findings, {} tie-out rows differ):\n  {}\n  {}\n",

@@ -131,8 +131,10 @@ pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliErr
     let state = StateFile::open(&config.state_path).await?;
     let client = crate::source::client::EntrataClient::new(&config.source, credentials)?;
     let run = state.begin_run("run").await?;
+    let request_targets: Vec<crate::targets::TargetKind> =
+        args.target.map(|t| vec![t.kind()]).unwrap_or_default();
     let request = crate::run::nightly::NightlyRequest {
-        targets: args.target.map(|t| vec![t.kind()]).unwrap_or_default(),
+        targets: request_targets.clone(),
         dry_run: args.dry_run,
         pause: Pause::real(),
     };
@@ -150,7 +152,7 @@ pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliErr
     };
     let outcome = outcome_of(report.post.auth_failed(), report.needs_attention());
     let (outcome, drift, drift_person) =
-        super::drift::run_reports(&config, &state, &mappings, outcome, args.dry_run).await;
+        super::drift::run_reports(&config, &state, &mappings, outcome, args.dry_run, &request_targets).await;
     print!("{}", crate::report::nightly::to_text(&report, outcome.code(), drift_person.as_deref()));
     print!("{drift}");
     let mut summary = post_summary(&report.post);

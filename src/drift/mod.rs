@@ -196,6 +196,9 @@ pub struct DriftReport {
     pub period: Option<PostMonth>,
     pub properties: Vec<String>,
     pub targets: Vec<TargetRead>,
+    /// Targets asked for (or enabled) that were not compared, and why (not connected): said in
+    /// the report, never a reason to write no report for the others.
+    pub not_compared: Vec<(TargetKind, String)>,
     pub findings: Vec<Finding>,
     pub tieouts: Vec<TieOut>,
 }

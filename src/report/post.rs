@@ -84,7 +84,8 @@ fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
         );
         return;
     }
-    let nothing_done = s.posted.is_empty() && s.failed.is_empty() && s.uncertain.is_empty() && s.held.is_empty();
+    let nothing_done =
+        s.posted.is_empty() && s.failed.is_empty() && s.uncertain.is_empty() && s.held.is_empty();
     if nothing_done && s.stopped.is_some() {
         // Stopped before anything could be sent: not "nothing new", which would hide the work waiting.
         let _ = writeln!(out, "  posted nothing ({} posted before)", s.already_posted);

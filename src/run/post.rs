@@ -100,31 +100,31 @@ pub async fn post(
     progress: &Progress,
 ) -> Result<PostReport, PostRunError> {
     let targets = chosen_targets(config, &request.targets)?;
-    // Every target must be usable before anything is recorded: a missing connection is found now,
-    // not after half the work.
+    // Each target is its own job (issue 16, item 2): one that is not connected, or whose settings
+    // are wrong, is reported with its reason and the others post. Found before anything is
+    // recorded, so that its reason heads the report.
     let mut connections = Vec::with_capacity(targets.len());
+    let mut unusable = Vec::new();
     for target in &targets {
-        let uses_credentials = config
-            .targets
-            .get(target)
-            .is_some_and(|t| t.auth == crate::config::TargetAuth::ClientCredentials);
-        match state.connection(*target).await? {
-            Some(connection) => connections.push((*target, connection.company_id, connection.company_name)),
-            // A Xero custom connection needs no `connect`: its client credentials are enough.
-            None if uses_credentials && request.dry_run => connections.push((*target, String::new(), None)),
-            None if uses_credentials => {
-                let options = crate::run::connect::ConnectOptions::default();
-                let made =
-                    crate::run::connect::connect(config, state, *target, &options, &mut |_| {}).await?;
-                connections.push((*target, made.company_id, made.company_name));
-            }
-            None => return Err(PostRunError::NotConnected { target: *target }),
+        match connection_for(config, state, *target, request.dry_run).await {
+            Ok(Some((company_id, company_name))) => connections.push((*target, company_id, company_name)),
+            Ok(None) => unusable.push((*target, PostRunError::NotConnected { target: *target })),
+            Err(PostRunError::State(e)) => return Err(PostRunError::State(e)),
+            Err(e) => unusable.push((*target, e)),
         }
     }
 
     let options = RecordOptions { dry_run: request.dry_run, reclass: request.reclass };
     let recorded = record_with(state, mappings, options).await?;
     let mut report = PostReport { record: recorded, targets: Vec::new(), dry_run: request.dry_run };
+    for (target, why) in unusable {
+        let summary = TargetSummary {
+            stopped: Some(why.to_string()),
+            stopped_for_auth: true,
+            ..TargetSummary::default()
+        };
+        report.targets.push(TargetReport { target, company_id: String::new(), company_name: None, summary });
+    }
     let options = PostOptions {
         dry_run: request.dry_run,
         progress,
@@ -139,7 +139,15 @@ pub async fn post(
             // tonight's record would leave it.
             dry_summary(state, *target, company_id, &report.record).await?
         } else {
-            post_target(config, state, mappings, *target, company_id, &request.pause, &options).await?
+            match post_target(config, state, mappings, *target, company_id, &request.pause, &options).await {
+                Ok(summary) => summary,
+                Err(PostRunError::Connect(e)) => TargetSummary {
+                    stopped: Some(e.to_string()),
+                    stopped_for_auth: true,
+                    ..TargetSummary::default()
+                },
+                Err(e) => return Err(e),
+            }
         };
         if summary.already_posted == 0 {
             let confirmed = (*target, company_id.clone(), crate::posting::PostingState::Confirmed);
@@ -156,13 +164,40 @@ pub async fn post(
         report.record.recorded += again.recorded;
         report.record.drifts.extend(again.drifts);
         report.record.exceptions = again.exceptions;
-        for (report, (target, company_id, _)) in report.targets.iter_mut().zip(&connections) {
+        for (target, company_id, _) in &connections {
+            let Some(report) = report.targets.iter_mut().find(|t| t.target == *target) else { continue };
+            if report.summary.stopped.is_some() {
+                continue;
+            }
             let later =
                 post_target(config, state, mappings, *target, company_id, &request.pause, &options).await?;
             report.summary.absorb(later);
         }
     }
     Ok(report)
+}
+
+/// The company a target posts to (id, name), connecting a Xero custom connection on first use;
+/// `None` when the target needs `connect` first.
+async fn connection_for(
+    config: &Config,
+    state: &StateFile,
+    target: TargetKind,
+    dry_run: bool,
+) -> Result<Option<(String, Option<String>)>, PostRunError> {
+    let uses_credentials =
+        config.targets.get(&target).is_some_and(|t| t.auth == crate::config::TargetAuth::ClientCredentials);
+    Ok(match state.connection(target).await? {
+        Some(connection) => Some((connection.company_id, connection.company_name)),
+        // A Xero custom connection needs no `connect`: its client credentials are enough.
+        None if uses_credentials && dry_run => Some((String::new(), None)),
+        None if uses_credentials => {
+            let options = crate::run::connect::ConnectOptions::default();
+            let made = crate::run::connect::connect(config, state, target, &options, &mut |_| {}).await?;
+            Some((made.company_id, made.company_name))
+        }
+        None => None,
+    })
 }
 
 /// Recording again after adoption: as the request asked, never a dry run (a dry run adopts nothing).

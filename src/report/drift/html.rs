@@ -106,6 +106,14 @@ fn summary(out: &mut String, report: &DriftReport) {
         let _ =
             writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(&company_text(read)), escape(&read_text(read)));
     }
+    for (target, why) in &report.not_compared {
+        let _ = writeln!(
+            out,
+            "<dt>{}</dt><dd>{}, not compared</dd>",
+            escape(super::target_name(*target)),
+            escape(why)
+        );
+    }
     let period = report.period.map_or_else(|| "every post month".to_owned(), |p| format!("post month {p}"));
     let properties = match report.properties.is_empty() {
         true => "every property".to_owned(),

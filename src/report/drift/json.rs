@@ -41,6 +41,10 @@ pub fn to_value(report: &DriftReport) -> Value {
             "documentsHeld": t.documents_held,
             "calls": t.calls,
         })).collect::<Vec<_>>(),
+        "notCompared": report.not_compared.iter().map(|(t, why)| json!({
+            "target": t.as_str(),
+            "reason": why,
+        })).collect::<Vec<_>>(),
         "summary": {
             "findings": report.findings.len(),
             "byCategory": by_category,

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{company_text, grouped, grouped_opt, read_text, target_ids, verdict};
+use super::{company_text, grouped, grouped_opt, read_text, target_ids, target_name, verdict};
 use crate::drift::{Category, DriftReport, Finding};
 
 pub const WIDTH: usize = 120;
@@ -81,6 +81,9 @@ pub fn render(report: &DriftReport) -> String {
     for read in &report.targets {
         line(&mut out, &format!("  {}:", company_text(read)));
         line(&mut out, &format!("    {}", read_text(read)));
+    }
+    for (target, why) in &report.not_compared {
+        line(&mut out, &format!("  {}: {why}, not compared", target_name(*target)));
     }
     let scope = match (&report.period, report.properties.is_empty()) {
         (Some(p), true) => format!("post month {p}, every property"),

@@ -58,6 +58,8 @@ pub struct DriftRequest {
     /// Read every target in full, whatever the snapshot.
     pub full: bool,
     pub pause: Pause,
+    /// Only these targets (every enabled one when empty).
+    pub targets: Vec<TargetKind>,
 }
 
 /// The comparison, as `drift` prints it.
@@ -67,8 +69,12 @@ pub async fn drift(
     mappings: &Arc<MappingSet>,
     request: &DriftRequest,
 ) -> Result<DriftReport, DriftError> {
-    let targets: Vec<TargetKind> =
+    let enabled: Vec<TargetKind> =
         config.targets.iter().filter(|(_, t)| t.enabled).map(|(k, _)| *k).collect();
+    let targets: Vec<TargetKind> = match request.targets.is_empty() {
+        true => enabled,
+        false => enabled.into_iter().filter(|t| request.targets.contains(t)).collect(),
+    };
     if targets.is_empty() {
         return Err(DriftError::NoTargets);
     }
@@ -82,19 +88,34 @@ pub async fn drift(
 
     let mut reads = Vec::with_capacity(targets.len());
     let mut sides = Vec::with_capacity(targets.len());
+    let mut not_compared = Vec::new();
     for target in targets {
-        let connected = connection(config, state, target).await?;
+        let connected = match connection(config, state, target).await? {
+            Some(connected) => connected,
+            None => {
+                not_compared.push((target, format!("not connected (`entrata-recon connect {target}`)")));
+                continue;
+            }
+        };
         let (read, held) = read_target(config, state, &connected, request.full, &request.pause).await?;
         reads.push(read);
         sides.push(TargetSide::new(target, held));
     }
 
+    // Nothing to compare the books with at all: that is a comparison that could not be made.
+    if let (true, Some((target, _))) = (reads.is_empty(), not_compared.first()) {
+        return Err(DriftError::Target {
+            target: *target,
+            message: format!("not connected: run `entrata-recon connect {target}` first"),
+        });
+    }
     let mut report = DriftReport {
         generated_at: Utc::now(),
         last_pull_at,
         period: request.period,
         properties: request.properties.clone(),
         targets: reads,
+        not_compared,
         findings: Vec::new(),
         tieouts: Vec::new(),
     };
@@ -117,23 +138,25 @@ pub async fn drift(
     Ok(report)
 }
 
-/// The target's connection; a Xero custom connection connects itself (as `post` does).
-async fn connection(config: &Config, state: &StateFile, target: TargetKind) -> Result<Connected, DriftError> {
+/// The target's connection; a Xero custom connection connects itself (as `post` does). `None`
+/// when the target needs `connect` first.
+async fn connection(
+    config: &Config,
+    state: &StateFile,
+    target: TargetKind,
+) -> Result<Option<Connected>, DriftError> {
     if let Some(c) = state.connection(target).await? {
-        return Ok(Connected { target, company_id: c.company_id, company_name: c.company_name });
+        return Ok(Some(Connected { target, company_id: c.company_id, company_name: c.company_name }));
     }
     let custom = config.targets.get(&target).is_some_and(|t| t.auth == TargetAuth::ClientCredentials);
     if !custom {
-        return Err(DriftError::Target {
-            target,
-            message: format!("not connected: run `entrata-recon connect {target}` first"),
-        });
+        return Ok(None);
     }
     let options = crate::run::connect::ConnectOptions::default();
     let made = crate::run::connect::connect(config, state, target, &options, &mut |_| {})
         .await
         .map_err(|e| DriftError::Target { target, message: e.to_string() })?;
-    Ok(Connected { target, company_id: made.company_id, company_name: made.company_name })
+    Ok(Some(Connected { target, company_id: made.company_id, company_name: made.company_name }))
 }
 
 /// The HTML and CSV reports `run` writes, one pair per run.
@@ -151,8 +174,9 @@ pub async fn write_run_reports(
     state: &StateFile,
     mappings: &Arc<MappingSet>,
     pause: &Pause,
+    targets: &[TargetKind],
 ) -> Result<RunReports, DriftError> {
-    let request = DriftRequest { pause: pause.clone(), ..DriftRequest::default() };
+    let request = DriftRequest { pause: pause.clone(), targets: targets.to_vec(), ..DriftRequest::default() };
     let report = drift(config, state, mappings, &request).await?;
     let dir = &config.reports_dir;
     create_owner_only_dir(dir).map_err(|e| DriftError::Write { path: dir.clone(), reason: e.to_string() })?;
