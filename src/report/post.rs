@@ -65,8 +65,8 @@ fn list(out: &mut String, label: &str, results: &[EntryResult]) {
         let _ = writeln!(out, "    {:<21} {:>14}  {detail}", r.doc_number, thousands(&r.total));
     }
     if results.len() > SHOWN {
-        let _ =
-            writeln!(out, "    ... and {} more (`entrata-recon status` lists them)", results.len() - SHOWN);
+        // Not "`status` lists them": it counts them, it does not list them.
+        let _ = writeln!(out, "    ... and {} more ({} in all)", results.len() - SHOWN, results.len());
     }
 }
 
@@ -146,23 +146,42 @@ pub fn to_text(report: &PostReport) -> String {
         render_target(&mut out, t, report.dry_run);
     }
     if !r.drifts.is_empty() {
+        let reclassified = r.drifts.iter().filter(|(_, d)| d.reclass).count();
+        let why = match (reclassified, r.drifts.len() - reclassified) {
+            (0, _) => "their Entrata items changed since".to_owned(),
+            (_, 0) => "the mapping now books them to other accounts (`--reclass`)".to_owned(),
+            (moved, changed) => format!(
+                "their Entrata items changed since ({changed}) or the mapping now books them to other accounts ({moved})"
+            ),
+        };
         let _ = writeln!(
             out,
-            "Adjustments: {} posted entries whose Entrata items changed since are corrected by new entries (never edited):",
+            "Adjustments: {} posted entries are corrected by new entries (never edited) because {why}:",
             r.drifts.len()
         );
         for (property, drift) in r.drifts.iter().take(SHOWN) {
             let changed: Vec<&str> = drift.changed.iter().map(|(_, now)| now.id.as_str()).collect();
             let removed: Vec<&str> = drift.removed.iter().map(|s| s.id.as_str()).collect();
+            let mut parts = Vec::new();
+            if drift.reclass {
+                parts.push("reclassification: the mapping changed".to_owned());
+            }
+            if !changed.is_empty() {
+                parts.push(format!("changed: {}", changed.join(", ")));
+            }
+            if !removed.is_empty() {
+                parts.push(format!("gone: {}", removed.join(", ")));
+            }
             let _ = writeln!(
                 out,
-                "  {property} {} by {}{}: {}{}",
+                "  {property} {} by {} ({})",
                 drift.corrected_doc_number,
                 thousands(&drift.adjustment_total),
-                if drift.reclass { " (reclassification: the mapping changed)" } else { "" },
-                if changed.is_empty() { String::new() } else { format!("changed: {} ", changed.join(", ")) },
-                if removed.is_empty() { String::new() } else { format!("gone: {}", removed.join(", ")) },
+                parts.join("; ")
             );
+        }
+        if r.drifts.len() > SHOWN {
+            let _ = writeln!(out, "  ... and {} more ({} in all)", r.drifts.len() - SHOWN, r.drifts.len());
         }
     }
     if !r.exceptions.is_empty() {

@@ -59,6 +59,15 @@ async fn entries_posted_under_an_earlier_mapping_until_reclassified() {
 
     let reclass = h.run(&["post", "--reclass", "2026-02"]).await;
     assert!(matches!(reclass.code, Some(0 | 1)), "{reclass:?}");
+    // The screen says why (issue 16, item 9): the mapping, not Entrata items; no empty ": ".
+    assert!(
+        reclass.stdout.contains("because the mapping now books them to other accounts"),
+        "{}",
+        reclass.stdout
+    );
+    assert!(!reclass.stdout.contains("whose Entrata items changed"), "{}", reclass.stdout);
+    assert!(reclass.stdout.contains("(reclassification: the mapping changed)\n"), "{}", reclass.stdout);
+    assert!(!reclass.stdout.contains("status` lists them"), "{}", reclass.stdout);
     let (code, after) = drift(&h, &[]).await;
     assert_eq!(code, Some(0), "{after:#}");
 }
