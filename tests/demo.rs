@@ -69,7 +69,7 @@ fn demo_connects_posts_reruns_and_adjusts_from_nothing() {
         assert_eq!(nights.len(), 3, "{target}: {nights:?}");
         assert!(!nights[0].starts_with("0 entries"), "{target}: {nights:?}");
         assert!(nights[1].starts_with("0 entries"), "{target}: {nights:?}");
-        assert!(nights[2].starts_with("1 entries (25.00 USD)"), "{target}: {nights:?}");
+        assert!(nights[2].starts_with("1 entry (25.00 USD)"), "{target}: {nights:?}");
     }
     assert_eq!(posted("QuickBooks Online")[0], posted("Xero")[0], "both targets hold the same");
     // The folder it names holds a state file that `status` can read.

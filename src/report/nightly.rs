@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::report::exceptions::{by_kind, render_by_kind};
-use crate::report::post::{target_name, totals};
+use crate::report::post::{entries_with_money, target_name};
 use crate::run::nightly::NightlyReport;
 
 /// `exit` is the exit code the run ends with; `drift` is what the drift report (written after the
@@ -34,14 +34,8 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
     for t in &post.targets {
         let s = &t.summary;
         let verb = if post.dry_run { "would post" } else { "posted" };
-        let count = if post.dry_run { s.would_post.len() } else { s.posted.len() };
-        let money = if post.dry_run { totals(&s.would_post) } else { totals(&s.posted) };
-        let _ = writeln!(
-            out,
-            "  {:<18} {verb} {count} entries ({money}); {} before",
-            target_name(t.target),
-            s.already_posted
-        );
+        let what = entries_with_money(if post.dry_run { &s.would_post } else { &s.posted });
+        let _ = writeln!(out, "  {:<18} {verb} {what}; {} before", target_name(t.target), s.already_posted);
         if !s.redated.is_empty() {
             let _ = writeln!(
                 out,

@@ -41,6 +41,16 @@ pub fn totals(results: &[EntryResult]) -> String {
         .join(", ")
 }
 
+/// `1 entry (25.00 USD)`, `3 entries (1,250.00 USD)`, `0 entries`: a count with its money in its
+/// currency, and no money (never a bare `0.00`) when there is none.
+pub fn entries_with_money(results: &[EntryResult]) -> String {
+    match results.len() {
+        0 => "0 entries".to_owned(),
+        1 => format!("1 entry ({})", totals(results)),
+        n => format!("{n} entries ({})", totals(results)),
+    }
+}
+
 /// `1234567.89` as `1,234,567.89`.
 pub fn thousands(amount: &str) -> String {
     let (sign, digits) = amount.strip_prefix('-').map_or(("", amount), |d| ("-", d));
@@ -77,9 +87,8 @@ fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
     if dry_run {
         let _ = writeln!(
             out,
-            "  would post {} entries ({}); {} posted before; nothing was sent",
-            s.would_post.len(),
-            totals(&s.would_post),
+            "  would post {}; {} posted before; nothing was sent",
+            entries_with_money(&s.would_post),
             s.already_posted
         );
         return;
@@ -94,9 +103,8 @@ fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
     } else {
         let _ = writeln!(
             out,
-            "  posted {} entries ({}); {} posted before; {} write calls, {} lookups",
-            s.posted.len(),
-            totals(&s.posted),
+            "  posted {}; {} posted before; {} write calls, {} lookups",
+            entries_with_money(&s.posted),
             s.already_posted,
             s.write_calls,
             s.lookup_calls
