@@ -83,3 +83,24 @@ fn demo_connects_posts_reruns_and_adjusts_from_nothing() {
     assert!(json["items"]["charges"].as_u64().unwrap() > 0, "{json}");
     assert_eq!(json["targets"].as_array().map(Vec::len), Some(2), "{json}");
 }
+
+/// The logs a person reads (issue 16, item 18): one line per batch or step at the default level,
+/// never one per entry (the demo once wrote 895 lines to stderr), and values as text, never Rust's
+/// debug form (`Some("...")`).
+#[test]
+fn the_demo_logs_a_line_per_step_not_per_entry() {
+    let home = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_entrata-recon"))
+        .args(["demo", "--generate", "properties=2,months=2,seed=5"])
+        .current_dir(home.path())
+        .env("TMPDIR", home.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "demo failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    let lines = stderr.lines().count();
+    assert!(lines < 120, "{lines} log lines:\n{stderr}");
+    assert!(!stderr.contains("Some("), "{stderr}");
+}

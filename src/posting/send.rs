@@ -159,10 +159,14 @@ async fn redate_closed<T: Target>(
             None
         }
     };
+    let redated = closed.iter().filter(|(p, _)| first_open.is_some_and(|d| d > p.entry.date())).count();
+    if let (Some(date), true) = (first_open, redated > 0) {
+        tracing::info!(entries = redated, to = %date, "period closed; re-dating to the first open day");
+    }
     for (mut p, message) in closed {
         match first_open {
             Some(date) if date > p.entry.date() => {
-                tracing::info!(key = %p.row.header.key, from = %p.entry.date(), to = %date, "period closed; re-dating");
+                tracing::debug!(key = %p.row.header.key, from = %p.entry.date(), to = %date, "period closed; re-dating");
                 p.redate = Some(date);
                 p.row.state = Some(PostingState::Failed);
                 to_send.push(p);

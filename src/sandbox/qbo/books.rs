@@ -136,7 +136,7 @@ impl Books {
             self.hidden_until.insert(entry.id, until);
             tracing::info!(id = entry.id, visible_from = %until, "QBO journal entry hidden from reads until then");
         }
-        tracing::info!(id = entry.id, doc_number = ?entry.doc_number, total = %entry.total(), "QBO journal entry created");
+        tracing::debug!(id = entry.id, doc_number = entry.doc_number.as_deref().unwrap_or(""), total = %entry.total(), "QBO journal entry created");
         Ok(self.entries.entry(entry.id).or_insert(entry))
     }
 

@@ -269,7 +269,7 @@ impl QboClient {
                 Err(e) => return Ok(Exchange::Lost(crate::targets::lost_text(&e), None)),
             };
             let status = response.status();
-            tracing::debug!(%method, url, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, intuit_tid = ?response.headers().get("intuit_tid"), "QuickBooks request");
+            tracing::trace!(%method, url, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, intuit_tid = response.headers().get("intuit_tid").and_then(|v| v.to_str().ok()).unwrap_or(""), "QuickBooks request");
             let wait = retry_after(response.headers(), std::time::SystemTime::now());
             let bytes = match read_body(response).await {
                 Ok(bytes) => bytes,

@@ -309,8 +309,9 @@ impl XeroClient {
             };
             let status = response.status();
             let headers = response.headers().clone();
-            tracing::debug!(%method, url, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64,
-                correlation = ?headers.get("xero-correlation-id"), "Xero request");
+            // `-vv` (trace) logs each HTTP request, whichever service it goes to.
+            tracing::trace!(%method, url, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64,
+                correlation = headers.get("xero-correlation-id").and_then(|v| v.to_str().ok()).unwrap_or(""), "Xero request");
             let bytes = match read_body(response).await {
                 Ok(bytes) => bytes,
                 Err(e) => return Ok(Exchange::Lost(e.to_string())),

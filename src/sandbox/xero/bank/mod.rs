@@ -121,7 +121,7 @@ fn write(shared: &Shared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<Re
             if let Some(lag) = lag.filter(|_| !updating) {
                 books.hide_until(&transaction.id, lag.visible_from(transaction.updated_at));
             }
-            tracing::info!(id = %transaction.id, kind = %transaction.kind, status = %transaction.status, "Xero bank transaction saved");
+            tracing::debug!(id = %transaction.id, kind = %transaction.kind, status = %transaction.status, "Xero bank transaction saved");
         }
         let outcome = Outcome {
             saved: ok,

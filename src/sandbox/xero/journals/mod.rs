@@ -115,7 +115,7 @@ fn write(shared: &Shared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<Re
             if let Some(lag) = lag.filter(|_| !updating) {
                 books.hide_until(&journal.id, lag.visible_from(journal.updated_at));
             }
-            tracing::info!(id = %journal.id, status = %journal.status, updating, "Xero manual journal saved");
+            tracing::debug!(id = %journal.id, status = %journal.status, updating, "Xero manual journal saved");
         }
         let outcome = Outcome {
             saved: ok,
