@@ -18,6 +18,9 @@
 //! - A command must exit 0 or 1 (done, or done and something needs a person: the sandboxes'
 //!   portfolios have planted exceptions); one with `--strict` may exit 2, which is what `--strict`
 //!   does with such findings.
+//!
+//! It also checks that every document the READMEs, the pages in `docs/` and `--help` name is in the
+//! repository (`every_document_the_readmes_and_help_name_exists`).
 
 mod common;
 
@@ -267,4 +270,162 @@ fn the_conventions_find_and_resolve_commands() {
     assert_eq!(resolved, format!("entrata-recon --config {}/try/recon.toml plan", scratch.path().display()));
     let ported = free_ports("entrata-recon sandbox --listen 127.0.0.1:8080 --x 127.0.0.1:0");
     assert!(!ported.contains(":8080") && ported.ends_with("127.0.0.1:0"), "{ported}");
+}
+
+/// What a text names as a document: the targets of its Markdown links (`[text](target)`), and the
+/// paths written in it that end in `.md`, start with `docs/` or climb out of their folder (`../`).
+/// Web addresses and in-page anchors are left out; a link's `#anchor` is dropped.
+#[derive(Debug, Default)]
+struct Named {
+    /// Relative to the folder of the file that holds the link (as a Markdown viewer resolves it).
+    links: Vec<String>,
+    /// Relative to the repository root, or to the folder of the file that names it.
+    paths: Vec<String>,
+}
+
+fn named_documents(text: &str) -> Named {
+    let mut named = Named::default();
+    // Link targets first, blanked out so that their text is not read again as a path.
+    let mut rest = text.to_owned();
+    let mut from = 0;
+    while let Some(at) = rest[from..].find("](").map(|i| from + i + 2) {
+        let Some(len) = rest[at..].find(')') else { break };
+        let target = rest[at..at + len].to_owned();
+        rest.replace_range(at..at + len, &" ".repeat(len));
+        from = at + len;
+        let target = target.split('#').next().unwrap_or_default().trim();
+        if !target.is_empty() && !target.contains("://") && !target.starts_with("mailto:") {
+            named.links.push(target.to_owned());
+        }
+    }
+    let path_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-');
+    for token in rest.split(|c: char| !path_char(c)) {
+        // A sentence may end right after a path.
+        let token = token.trim_end_matches('.');
+        // What is left of `https://host/a.md` once `:` splits it.
+        if token.starts_with("//") {
+            continue;
+        }
+        if (token.ends_with(".md") && token.len() > ".md".len())
+            || token.starts_with("docs/")
+            || token.starts_with("../")
+        {
+            named.paths.push(token.to_owned());
+        }
+    }
+    named
+}
+
+/// Why `path` (as named in a file in `base`) is not a document of this repository, if it is not.
+fn missing(path: &str, bases: &[&Path]) -> Option<String> {
+    let root = repo().canonicalize().expect("repository");
+    let found = bases.iter().map(|base| base.join(path)).find(|p| p.exists());
+    match found {
+        None => Some(format!("`{path}` does not exist (looked in {bases:?})")),
+        Some(p) => {
+            let real = p.canonicalize().expect("canonical path");
+            (!real.starts_with(&root))
+                .then(|| format!("`{path}` is outside the repository ({})", real.display()))
+        }
+    }
+}
+
+/// Every full `--help` text: the top level and every command, as `entrata-recon <command> --help`
+/// prints it.
+fn every_help(command: &mut clap::Command, out: &mut Vec<(String, String)>) {
+    let name = command.get_name().to_owned();
+    out.push((name, command.render_long_help().to_string()));
+    for sub in command.get_subcommands_mut() {
+        every_help(sub, out);
+    }
+}
+
+/// A section sign points into a document, so the line names that document before it: `docs/x.md`
+/// §6, never "spec §5" or "the §6 document".
+fn sections_without_their_document(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let before = &line[..line.find('§')?];
+            (!named_documents(before).paths.iter().any(|p| p.ends_with(".md")))
+                .then(|| line.trim().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn every_document_the_readmes_and_help_name_exists() {
+    let root = repo();
+    let mut texts: Vec<(String, PathBuf, String)> = Vec::new();
+    for readme in READMES {
+        let path = root.join(readme);
+        let text = std::fs::read_to_string(&path).expect("README");
+        texts.push((readme.to_owned(), path.parent().expect("folder").to_owned(), text));
+    }
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(root.join("docs"))
+        .expect("docs/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).expect("page");
+        let name = page.strip_prefix(root).expect("in the repository").display().to_string();
+        texts.push((name, root.join("docs"), text));
+    }
+    let mut cli = entrata_recon::cli::Cli::command();
+    cli.build();
+    let mut helps = Vec::new();
+    every_help(&mut cli, &mut helps);
+    assert!(helps.len() >= 12, "{:?}", helps.iter().map(|(name, _)| name).collect::<Vec<_>>());
+    for (command, help) in helps {
+        texts.push((format!("`{command} --help`"), root.to_owned(), help));
+    }
+
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for (source, base, text) in &texts {
+        let named = named_documents(text);
+        for link in &named.links {
+            checked += 1;
+            if let Some(why) = missing(link, &[base.as_path()]) {
+                problems.push(format!("{source}: link {why}"));
+            }
+        }
+        for path in &named.paths {
+            checked += 1;
+            if let Some(why) = missing(path, &[root, base.as_path()]) {
+                problems.push(format!("{source}: {why}"));
+            }
+        }
+        for line in sections_without_their_document(text) {
+            problems.push(format!("{source}: a § with no document before it: {line}"));
+        }
+    }
+    assert!(problems.is_empty(), "documents named but not in the repository:\n{}", problems.join("\n"));
+    assert!(checked >= 20, "only {checked} document references found");
+
+    // And every page in docs/ is one the README names.
+    let readme = named_documents(&texts[0].2);
+    for page in &pages {
+        let name = page.strip_prefix(root).expect("in the repository").display().to_string();
+        assert!(readme.paths.contains(&name) || readme.links.contains(&name), "README.md names no {name}");
+    }
+}
+
+#[test]
+fn the_document_check_finds_what_is_missing() {
+    let text = "See PRODUCT.md §3, [the spec](spec/source-api.md#sessions), `docs/drift-json.md`,\n\
+                the files beside it (`../shared/`), https://example.com/x.md and README.md.\n\
+                A dataset in the format of the §6 document.";
+    let named = named_documents(text);
+    assert_eq!(named.links, ["spec/source-api.md"]);
+    assert_eq!(named.paths, ["PRODUCT.md", "docs/drift-json.md", "../shared/", "README.md"]);
+    let root = repo();
+    assert!(missing("PRODUCT.md", &[root]).is_some());
+    assert!(missing("spec/source-api.md", &[root]).is_some());
+    assert!(missing("../shared/", &[root]).is_some(), "outside the repository");
+    assert_eq!(missing("docs/drift-json.md", &[root]), None);
+    assert_eq!(missing("../docs/drift-json.md", &[root.join("fixtures").as_path()]), None);
+    assert_eq!(missing("README.md", &[root]), None);
+    assert_eq!(sections_without_their_document(text), ["A dataset in the format of the §6 document."]);
 }

@@ -21,7 +21,7 @@ file locked or unreadable).";
 #[derive(Debug, Parser)]
 #[command(name = "entrata-recon", version, about = ABOUT, after_help = EXIT_CODES)]
 pub struct Cli {
-    /// The configuration file [default: recon.toml].
+    /// The configuration file, every key of which is in docs/configuration.md [default: recon.toml].
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The state file (overrides `[state] path` in the config).
@@ -76,7 +76,7 @@ given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-
     Pull(PullArgs),
     /// The journal entries that would be posted now, and the exceptions, without posting.
     #[command(
-        after_help = "Examples:\n  entrata-recon plan\n  entrata-recon plan --format json --period 2026-02 > plan.json\n  entrata-recon plan --property prop_0001 --target qbo --format csv > plan.csv"
+        after_help = "Formats: table (120 columns), json (docs/plan-json.md), csv (an entry row, its line rows, then the\nexception rows).\n\nExamples:\n  entrata-recon plan\n  entrata-recon plan --format json --period 2026-02 > plan.json\n  entrata-recon plan --property prop_0001 --target qbo --format csv > plan.csv"
     )]
     Plan(PlanArgs),
     /// Mapping files: check them, and the AR codes seen in the state file.
@@ -129,7 +129,7 @@ pub struct DemoArgs {
 
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
-    /// Serve this dataset (spec/source-api.md §6).
+    /// Serve this dataset (its format is in docs/source-api.md).
     #[arg(long, value_name = "FILE", conflicts_with = "generate")]
     pub data: Option<PathBuf>,
     /// Generate a portfolio: properties=N,months=M,seed=S (default properties=3,months=3,seed=1).
