@@ -289,3 +289,22 @@ fn the_json_follows_its_schema_and_the_csv_its_columns() {
     assert_eq!(cells(13, 0, 3), ["tieout", "", "ties_out"]);
     assert_eq!(cells(14, 16, 18), ["295.00", "-1000.00"]);
 }
+
+/// A finding about a whole entry with hundreds of items (an earlier mapping: 751 charges) names a
+/// few and says how many (issue 16, item 16): the page and the table stay readable, and the CSV
+/// and JSON still list every id.
+#[test]
+fn a_finding_with_many_items_names_a_few_in_the_page_and_all_in_the_csv_and_json() {
+    let mut report = report();
+    let ids: Vec<String> = (1..=751).map(|n| format!("chg_{n:04}")).collect();
+    report.findings[0].source_ids = ids.clone();
+    let page = entrata_recon::report::drift::html::render(&report);
+    assert!(page.contains("751 items: chg_0001 chg_0002 chg_0003 chg_0004 chg_0005 …"), "the page");
+    assert!(!page.contains("chg_0006"), "the page lists a few, not all");
+    let table = entrata_recon::report::drift::table::render(&report);
+    assert!(table.contains("751 items") && !table.contains("chg_0006"), "{table}");
+    let csv = entrata_recon::report::drift::csv::render(&report).expect("csv");
+    assert!(csv.contains("chg_0751"), "the CSV lists every id");
+    let json = entrata_recon::report::drift::json::render(&report);
+    assert!(json.contains("chg_0751"), "the JSON lists every id");
+}

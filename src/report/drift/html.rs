@@ -162,7 +162,7 @@ fn section(out: &mut String, report: &DriftReport, category: Category) {
             about = format!("{about} · account {account}");
         }
         if !f.source_ids.is_empty() {
-            about = format!("{about} · items {}", f.source_ids.join(" "));
+            about = format!("{about} · items {}", super::items_text(&f.source_ids));
         }
         let diff = if f.difference.is_zero() { "num" } else { "num diff" };
         let kind = match f.target {

@@ -46,6 +46,18 @@ pub fn plain_opt(amount: Option<Decimal>) -> String {
 }
 
 /// `qbo:147 xero:9f2c…`
+/// Items shown by id in the table and the page; the CSV and the JSON list every one.
+const ITEMS_SHOWN: usize = 5;
+
+/// `chg_1 chg_2`, or for many, `751 items: chg_1 chg_2 chg_3 chg_4 chg_5 … (every id in the CSV
+/// and JSON)`: a finding about a whole entry names its items without filling the page.
+pub fn items_text(ids: &[String]) -> String {
+    if ids.len() <= ITEMS_SHOWN {
+        return ids.join(" ");
+    }
+    format!("{} items: {} … (every id in the CSV and JSON)", ids.len(), ids[..ITEMS_SHOWN].join(" "))
+}
+
 pub fn target_ids(ids: &[(TargetKind, String)]) -> String {
     ids.iter().map(|(t, id)| format!("{t}:{id}")).collect::<Vec<_>>().join(" ")
 }

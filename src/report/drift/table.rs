@@ -202,7 +202,7 @@ fn finding_rows(out: &mut String, f: &Finding) {
         about.push(format!("account {account}"));
     }
     if !f.source_ids.is_empty() {
-        about.push(format!("items {}", f.source_ids.join(" ")));
+        about.push(format!("items {}", super::items_text(&f.source_ids)));
     }
     if !f.target_ids.is_empty() {
         about.push(format!("ids {}", target_ids(&f.target_ids)));
