@@ -199,12 +199,24 @@ pub fn side_text(side: Side) -> &'static str {
     }
 }
 
-/// (key, document number) of each live document that carries a key.
-pub fn live_keys(documents: Vec<HeldEntry>) -> Vec<(String, String)> {
+/// Each live document that carries a key: key, document number and lines (in the target's account
+/// references, as `posting::Found::lines`).
+pub fn live_keys(documents: Vec<HeldEntry>) -> Vec<crate::posting::HeldDocument> {
     documents
         .into_iter()
         .filter(|d| d.status == HeldStatus::Live)
-        .filter_map(|d| Some((d.key?, d.doc_number.unwrap_or_default())))
+        .filter_map(|d| {
+            let lines = d
+                .lines
+                .into_iter()
+                .map(|l| crate::posting::FoundLine { account: l.account, side: l.side, amount: l.amount })
+                .collect();
+            Some(crate::posting::HeldDocument {
+                key: d.key?,
+                doc_number: d.doc_number.unwrap_or_default(),
+                lines,
+            })
+        })
         .collect()
 }
 

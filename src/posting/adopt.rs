@@ -41,12 +41,14 @@ pub(super) async fn unknown_history<T: Target>(
         Err(e) => return Ok(Some(e)),
     };
     let (recorded, properties) = state.recorded_numbers().await?;
-    let unknown: Vec<String> = held
-        .iter()
-        .filter(|(key, _)| key.split('/').next().is_some_and(|p| properties.contains(p)))
-        .filter(|(key, number)| recorded.get(key) != Some(number))
-        .map(|(key, number)| format!("{number} ({key})"))
-        .collect();
+    let mut unknown = Vec::new();
+    for doc in held.iter().filter(|d| d.key.split('/').next().is_some_and(|p| properties.contains(p))) {
+        let known = recorded.get(&doc.key) == Some(&doc.doc_number)
+            && (!later_link(&doc.key) || same_money(state, target, doc).await?);
+        if !known {
+            unknown.push(format!("{} ({})", doc.doc_number, doc.key));
+        }
+    }
     if unknown.is_empty() {
         return Ok(None);
     }
@@ -60,6 +62,25 @@ pub(super) async fn unknown_history<T: Target>(
         unknown.len(),
         shown.join(", ")
     ))))
+}
+
+/// An adjustment or a late entry (seq above 1): a link this state file can only have recorded
+/// itself, under a key another state file may have given other money (deterministic keys).
+fn later_link(key: &str) -> bool {
+    let kind = key.split('/').nth(1).unwrap_or_default();
+    let seq = key.rsplit('/').next().unwrap_or_default();
+    kind == crate::journal::JournalKind::Adjustment.as_str() || seq != "1"
+}
+
+/// Whether the recorded entry under `doc`'s key books the money `doc` holds (net per account, in
+/// the target's references). Not known counts as not the same.
+async fn same_money<T: Target>(
+    state: &crate::state::StateFile,
+    target: &T,
+    doc: &super::HeldDocument,
+) -> Result<bool, super::PostError> {
+    let Some(entry) = state.recorded_entry(&doc.key).await? else { return Ok(false) };
+    Ok(target.held_form(&entry).is_some_and(|ours| net_by_account(&ours) == net_by_account(&doc.lines)))
 }
 
 /// What a found document holds, against the entry.

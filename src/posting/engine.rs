@@ -97,6 +97,9 @@ pub struct TargetSummary {
     /// Entries adopted from a company that holds them with other money than planned (a lost or
     /// replaced state file): recorded as held, so that recording again books the difference.
     pub adopted_as_held: u64,
+    /// The stop was history the company holds that this state file cannot know (`adopt`): final
+    /// until a person acts, unlike a company that could not be asked.
+    pub stopped_for_history: bool,
 }
 
 impl TargetSummary {
@@ -115,6 +118,7 @@ impl TargetSummary {
         self.stopped_for_allowance = later.stopped_for_allowance;
         self.stopped_for_auth = later.stopped_for_auth;
         self.adopted_as_held += later.adopted_as_held;
+        self.stopped_for_history = later.stopped_for_history;
     }
 }
 
@@ -181,6 +185,7 @@ pub fn batch_key(tokens: &[&str]) -> String {
     hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+#[derive(Clone)]
 pub struct PostOptions<'a> {
     pub dry_run: bool,
     pub progress: &'a Progress,
@@ -189,6 +194,11 @@ pub struct PostOptions<'a> {
     pub settle: Duration,
     /// The run's clock, on which the settle interval is waited.
     pub pause: Pause,
+    /// Only adopt: on the first post from this state file to a company that holds documents,
+    /// look up and adopt what it holds, and send nothing (`run::post` does this for every such
+    /// company before any is sent to, so that no company is given an entry another one is found
+    /// holding with other money).
+    pub adopt_only: bool,
 }
 
 /// Posts every recorded entry `target` has not confirmed. Stops early (saying why in the summary)
@@ -228,6 +238,12 @@ pub async fn post_to<T: Target>(
         return Ok(summary);
     }
 
+    if options.adopt_only && !first_post {
+        return Ok(summary);
+    }
+    if options.adopt_only {
+        to_resolve.clear();
+    }
     let mut adopting = false;
     // Nothing to send, nothing to ask: the question waits for the first post that sends.
     if first_post && !to_send.is_empty() {
@@ -235,6 +251,7 @@ pub async fn post_to<T: Target>(
             Ok(true) => {
                 tracing::info!(target = %kind, entries = to_send.len(), "first post from this state file to a company that holds documents: looking up what it already holds of ours");
                 if let Some(refusal) = super::adopt::unknown_history(state, target).await? {
+                    summary.stopped_for_history = matches!(refusal, TargetError::Setup(_));
                     stop(&mut summary, refusal, &[], "not sent");
                     summary.held.extend(to_send.iter().map(|p| {
                         p.result("not sent: the company holds history this state file does not know")
@@ -276,6 +293,10 @@ pub async fn post_to<T: Target>(
                 return Ok(summary);
             }
         }
+    }
+    if options.adopt_only {
+        options.progress.finish();
+        return Ok(summary);
     }
     // 2. Send the rest, a batch at a time; what comes back unknown settles, is looked up, and
     // only what a lookup did not find is sent again.

@@ -22,4 +22,6 @@ pub use outbox::{PostingState, Transition};
 pub use record::{
     Change, PlannedEntry, Reconciled, RecordedEntry, Replan, Slot, SlotDrift, SourceRef, reconcile,
 };
-pub use target::{Found, FoundLine, Hold, LookupRequest, Outgoing, SendOutcome, Target, TargetError};
+pub use target::{
+    Found, FoundLine, HeldDocument, Hold, LookupRequest, Outgoing, SendOutcome, Target, TargetError,
+};

@@ -59,6 +59,14 @@ pub struct Found {
     pub lines: Option<Vec<FoundLine>>,
 }
 
+/// A document of the connector's that a company holds (`Target::documents_of_ours`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldDocument {
+    pub key: String,
+    pub doc_number: String,
+    pub lines: Vec<FoundLine>,
+}
+
 /// One line of a document found in a target: the target's account reference (a QuickBooks
 /// account id, a Xero account code), side and amount.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +171,7 @@ pub trait Target {
     /// marker, document number): read once, on the first post from a state file to a company
     /// that holds documents, to tell whether the company holds history this state file cannot
     /// know (adjustments, late entries, moved documents).
-    async fn documents_of_ours(&mut self) -> Result<Vec<(String, String)>, TargetError> {
+    async fn documents_of_ours(&mut self) -> Result<Vec<HeldDocument>, TargetError> {
         Ok(Vec::new())
     }
 

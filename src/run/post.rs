@@ -130,14 +130,62 @@ pub async fn post(
         progress,
         settle: config.posting.settle,
         pause: request.pause.clone(),
+        adopt_only: false,
     };
+    // Every company this state file has never posted to adopts what it holds before anything is
+    // sent to any of them: otherwise one could be sent an entry that another is then found holding
+    // with other money (a lost state file, one target behind the other), and the two could never
+    // agree again. Normal nights skip this (no company is due).
+    let mut adopted: Vec<(TargetKind, TargetSummary)> = Vec::new();
+    // A company that could not be asked: nothing is sent to any company this run.
+    let mut not_asked: Option<String> = None;
+    if !request.dry_run {
+        for (target, company_id, _) in &connections {
+            if !state.adoption_due(*target, company_id).await? {
+                continue;
+            }
+            let first = PostOptions { adopt_only: true, ..options.clone() };
+            match post_target(config, state, mappings, *target, company_id, &request.pause, &first).await {
+                Ok(summary) => {
+                    // History the company holds is final until a person acts: posting to it stops,
+                    // and the others go on; a company that could not be asked holds them all back.
+                    if let (Some(why), false) = (&summary.stopped, summary.stopped_for_history) {
+                        not_asked.get_or_insert_with(|| format!("{} ({why})", name(*target)));
+                    }
+                    adopted.push((*target, summary));
+                }
+                Err(PostRunError::Connect(e)) => {
+                    not_asked.get_or_insert_with(|| format!("{} ({e})", name(*target)));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if adopted.iter().any(|(_, s)| s.adopted_as_held > 0) {
+            let again = record_with(state, mappings, options_again(request)).await?;
+            report.record.recorded += again.recorded;
+            report.record.drifts.extend(again.drifts);
+            report.record.exceptions = again.exceptions;
+        }
+    }
     // What each company held before tonight: said also when a target stops before posting.
     let counts = state.posting_counts().await?;
     for (target, company_id, company_name) in &connections {
+        let first_stopped = adopted.iter().any(|(t, s)| t == target && s.stopped.is_some());
         let mut summary = if request.dry_run {
             // No target is called on a dry run: what is recorded and not confirmed would go, as
             // tonight's record would leave it.
             dry_summary(state, *target, company_id, &report.record).await?
+        } else if let (Some(why), false) = (&not_asked, first_stopped) {
+            TargetSummary {
+                stopped: Some(format!(
+                    "nothing sent: {why} could not be asked what it already holds of this state file's \
+                     entries, and until it is, no company is sent anything (they could come to disagree); \
+                     the next run asks again (`--target` posts to one target alone)"
+                )),
+                ..TargetSummary::default()
+            }
+        } else if first_stopped {
+            TargetSummary::default()
         } else {
             match post_target(config, state, mappings, *target, company_id, &request.pause, &options).await {
                 Ok(summary) => summary,
@@ -149,6 +197,14 @@ pub async fn post(
                 Err(e) => return Err(e),
             }
         };
+        if let Some(at) = adopted.iter().position(|(t, _)| t == target) {
+            let (_, mut first) = adopted.swap_remove(at);
+            // A company that could not be asked keeps the reason it stopped; nothing more was done.
+            if !first_stopped {
+                first.absorb(summary);
+            }
+            summary = first;
+        }
         if summary.already_posted == 0 {
             let confirmed = (*target, company_id.clone(), crate::posting::PostingState::Confirmed);
             summary.already_posted = counts.get(&confirmed).copied().unwrap_or(0);
@@ -198,6 +254,10 @@ async fn connection_for(
         }
         None => None,
     })
+}
+
+fn name(target: TargetKind) -> &'static str {
+    crate::report::post::target_name(target)
 }
 
 /// Recording again after adoption: as the request asked, never a dry run (a dry run adopts nothing).

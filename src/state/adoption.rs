@@ -128,3 +128,36 @@ impl StateFile {
         Ok((numbers, properties))
     }
 }
+
+impl StateFile {
+    /// The recorded entry under `key`, rebuilt (and checked) from its body; `None` when no entry
+    /// has that key.
+    pub async fn recorded_entry(
+        &self,
+        key: &str,
+    ) -> Result<Option<crate::journal::BalancedEntry>, StateError> {
+        let row = sqlx::query(
+            "SELECT entry_key, property_id, kind, anchor, seq, doc_number, entry_date, post_month, currency, body \
+             FROM entries WHERE entry_key = ?1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        let Some(row) = row else { return Ok(None) };
+        let seq: i64 = row.get(4);
+        let header = crate::posting::body::StoredHeader {
+            key: row.get(0),
+            property_id: row.get(1),
+            kind: row.get(2),
+            anchor: row.get(3),
+            seq: u32::try_from(seq).map_err(|_| self.corrupt(format!("entry {key}: seq {seq}")))?,
+            doc_number: row.get(5),
+            date: row.get(6),
+            post_month: row.get(7),
+            currency: row.get(8),
+        };
+        let body: String = row.get(9);
+        crate::posting::body::rebuild(&header, &body).map(Some).map_err(|e| self.corrupt(e.to_string()))
+    }
+}

@@ -451,7 +451,7 @@ impl StateFile {
         Ok(counts)
     }
 
-    fn corrupt(&self, message: String) -> StateError {
+    pub(super) fn corrupt(&self, message: String) -> StateError {
         StateError::Corrupt { path: self.path.clone(), message }
     }
 }

@@ -257,6 +257,10 @@ pub fn totals(target: &str, docs: &[Doc], plan: &Value, ledger: &Ledger) -> Vec<
 
 /// The last lines of a run's output, for a violation message.
 pub fn tail(output: &str) -> String {
+    // `FAULT_FULL_LOG=1` keeps every line (replaying one schedule).
+    if std::env::var_os("FAULT_FULL_LOG").is_some() {
+        return output.to_owned();
+    }
     let lines: Vec<&str> = output.lines().collect();
     lines[lines.len().saturating_sub(12)..].join("\n")
 }

@@ -105,6 +105,7 @@ impl Posting {
             progress: &Progress::hidden(),
             settle: self.config().posting.settle,
             pause: self.h.virtual_pause(),
+            adopt_only: false,
         };
         post_to(&self.state, target, &options).await.expect("posting runs")
     }

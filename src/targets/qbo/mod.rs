@@ -366,7 +366,7 @@ impl Target for QboTarget {
 
     /// `SELECT COUNT(*) FROM JournalEntry`: one query.
     /// A full read back (`readback`), the connector's live entries only.
-    async fn documents_of_ours(&mut self) -> Result<Vec<(String, String)>, TargetError> {
+    async fn documents_of_ours(&mut self) -> Result<Vec<crate::posting::HeldDocument>, TargetError> {
         let read = readback::read_back(&self.client, None, &|_, key| key.is_some()).await?;
         Ok(crate::drift::held::live_keys(read.documents))
     }

@@ -224,7 +224,7 @@ impl Target for XeroTarget {
     }
 
     /// A full read back (`readback`), the connector's live documents only.
-    async fn documents_of_ours(&mut self) -> Result<Vec<(String, String)>, TargetError> {
+    async fn documents_of_ours(&mut self) -> Result<Vec<crate::posting::HeldDocument>, TargetError> {
         let read = readback::read_back(&self.client, None, &|_, key| key.is_some()).await?;
         Ok(crate::drift::held::live_keys(read.documents))
     }
