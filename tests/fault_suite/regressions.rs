@@ -296,3 +296,20 @@ async fn seed_3579_a_deposit_changed_after_its_period_closed() {
     schedule.nights.push(second);
     assert_clean(&schedule).await;
 }
+
+/// Seeds 557 and 1420 of the widened draw's soak, by hand: QuickBooks holds nothing after the first
+/// night (its preferences could not be read: every entry held), Xero holds every entry; late
+/// charges arrive and the state file is lost. The new state file plans the late charges into the
+/// entries Xero holds. QuickBooks was posted first and got the new content, so Xero's older
+/// content could no longer be adopted (the two would disagree): it stayed uncertain for ever.
+/// Every company due adoption is now asked before any is sent anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_state_file_with_one_target_behind_adopts_before_anything_is_sent() {
+    let mut schedule = two_nights(vec![Drift::Late { count: 2, pick: 15066349585518021281 }]);
+    schedule.nights[0].rules = vec![rule(
+        "5xx",
+        json!({"service": "qbo", "method": "GET", "path": "**/preferences", "action": {"status": 500}}),
+    )];
+    schedule.nights[1].lose_state = true;
+    assert_clean(&schedule).await;
+}
