@@ -135,11 +135,12 @@ pub async fn post(
     // Every company this state file has never posted to adopts what it holds before anything is
     // sent to any of them: otherwise one could be sent an entry that another is then found holding
     // with other money (a lost state file, one target behind the other), and the two could never
-    // agree again. Normal nights skip this (no company is due).
+    // agree again. Normal nights skip this (no company is due), and so does a post to one target
+    // (nothing to disagree with; its adapter would read its references twice).
     let mut adopted: Vec<(TargetKind, TargetSummary)> = Vec::new();
     // A company that could not be asked: nothing is sent to any company this run.
     let mut not_asked: Option<String> = None;
-    if !request.dry_run {
+    if !request.dry_run && connections.len() > 1 {
         for (target, company_id, _) in &connections {
             if !state.adoption_due(*target, company_id).await? {
                 continue;
