@@ -60,7 +60,6 @@ impl StateFile {
         Ok(())
     }
 
-    /// The latest runs, newest first.
     /// The last run of `command` (a pull by `pull`, `run`, `drift --pull` or the demo is recorded
     /// as `pull`), however many other commands ran since.
     pub async fn last_run_of(&self, command: &str) -> Result<Option<RunRecord>, StateError> {
@@ -72,16 +71,10 @@ impl StateFile {
         .fetch_optional(&self.pool)
         .await
         .map_err(self.query_err())?;
-        Ok(row.map(|r| RunRecord {
-            run_id: r.get(0),
-            command: r.get(1),
-            started_at: r.get(2),
-            finished_at: r.get(3),
-            outcome: r.get(4),
-            summary: r.get(5),
-        }))
+        Ok(row.as_ref().map(run_record))
     }
 
+    /// The latest runs, newest first.
     pub async fn recent_runs(&self, limit: u32) -> Result<Vec<RunRecord>, StateError> {
         let rows = sqlx::query(
             "SELECT run_id, command, started_at, finished_at, outcome, summary FROM runs \
@@ -91,16 +84,18 @@ impl StateFile {
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_err())?;
-        Ok(rows
-            .into_iter()
-            .map(|r| RunRecord {
-                run_id: r.get(0),
-                command: r.get(1),
-                started_at: r.get(2),
-                finished_at: r.get(3),
-                outcome: r.get(4),
-                summary: r.get(5),
-            })
-            .collect())
+        Ok(rows.iter().map(run_record).collect())
+    }
+}
+
+/// A `runs` row selected as `run_id, command, started_at, finished_at, outcome, summary`.
+fn run_record(r: &sqlx::sqlite::SqliteRow) -> RunRecord {
+    RunRecord {
+        run_id: r.get(0),
+        command: r.get(1),
+        started_at: r.get(2),
+        finished_at: r.get(3),
+        outcome: r.get(4),
+        summary: r.get(5),
     }
 }
