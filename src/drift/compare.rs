@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 use super::held::{HeldEntry, property_of_key};
 use super::tieout::{Column, Sums, TieOut};
 use super::{Finding, FindingKind, signed};
-use crate::domain::{Exception, PostMonth, format_amount};
+use crate::domain::{Exception, PostMonth};
 use crate::journal::{BalancedEntry, JournalKind, Side};
 use crate::mapping::model::TargetAccounts;
 use crate::posting::outbox::PostingState;
@@ -371,20 +371,7 @@ fn by_account(lines: impl Iterator<Item = (String, Side, Decimal)>) -> BTreeMap<
 
 /// `4000 −1295.00 → −1200.00; 4010 0.00 → −95.00`: the accounts whose net differs.
 fn describe_moves(before: &BTreeMap<String, Decimal>, after: &BTreeMap<String, Decimal>) -> String {
-    let mut accounts: Vec<&String> = before.keys().chain(after.keys()).collect();
-    accounts.sort();
-    accounts.dedup();
-    accounts
-        .into_iter()
-        .filter_map(|account| {
-            let (b, a) = (
-                before.get(account).copied().unwrap_or_default(),
-                after.get(account).copied().unwrap_or_default(),
-            );
-            (a != b).then(|| format!("{account} {} → {}", format_amount(b), format_amount(a)))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    crate::posting::target::net_moves(before, after).join("; ")
 }
 
 fn tie_out(sides: &PropertySides, side: &TargetSide) -> Vec<TieOut> {

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::target::{Found, FoundLine, Target, net_by_account};
-use crate::domain::{AccountName, format_amount};
+use crate::domain::AccountName;
 use crate::journal::{BalancedEntry, Side};
 
 /// How many of the company's documents a refusal names.
@@ -117,18 +117,7 @@ fn compare_with(
 
 /// `planned → held` per account reference that differs.
 fn describe(planned: &BTreeMap<String, Decimal>, holds: &BTreeMap<String, Decimal>) -> String {
-    let accounts: std::collections::BTreeSet<&String> = planned.keys().chain(holds.keys()).collect();
-    let parts: Vec<String> = accounts
-        .into_iter()
-        .filter_map(|account| {
-            let (p, h) = (
-                planned.get(account).copied().unwrap_or_default(),
-                holds.get(account).copied().unwrap_or_default(),
-            );
-            (p != h).then(|| format!("{account} {} → {}", format_amount(p), format_amount(h)))
-        })
-        .collect();
-    format!("net per account, planned → held: {}", parts.join(", "))
+    format!("net per account, planned → held: {}", super::target::net_moves(planned, holds).join(", "))
 }
 
 /// The entry with the found lines, in the mapping's account names; `None` when a line's account

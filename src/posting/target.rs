@@ -91,6 +91,24 @@ pub fn net_by_account(lines: &[FoundLine]) -> BTreeMap<String, Decimal> {
     net
 }
 
+/// `4000 -1295.00 → -1200.00` for each account whose net differs between `before` and `after`, in
+/// account order (the drift report's moves and adoption's "planned → held" alike).
+pub fn net_moves(before: &BTreeMap<String, Decimal>, after: &BTreeMap<String, Decimal>) -> Vec<String> {
+    let accounts: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    accounts
+        .into_iter()
+        .filter_map(|account| {
+            let (b, a) = (
+                before.get(account).copied().unwrap_or_default(),
+                after.get(account).copied().unwrap_or_default(),
+            );
+            (a != b).then(|| {
+                format!("{account} {} → {}", crate::domain::format_amount(b), crate::domain::format_amount(a))
+            })
+        })
+        .collect()
+}
+
 /// Why an entry is not sent to a target at all (it stays recorded; reported as held).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hold {

@@ -38,6 +38,7 @@ impl StateFile {
                 .map_err(self.query_err())?;
             return Ok(());
         }
+        // Invariant: a list of plain structs of strings and a count always serializes.
         let text = serde_json::to_string(held).expect("holds serialize");
         sqlx::query("INSERT OR REPLACE INTO state_meta (key, value) VALUES (?1, ?2)")
             .bind(key(target, company))
