@@ -332,3 +332,70 @@ async fn an_edit_whose_posted_version_no_longer_converts_holds_its_adjustment() 
     let status = h.run(&["status"]).await;
     assert!(status.stdout.contains("adjustment_held"), "{}", status.stdout);
 }
+
+/// Seed 3579 of the fault soak, directly: a payment returned after its deposit, then the deposit
+/// deleted, then restored. Where the return comes back from is the deposit's say, so each change
+/// is one adjustment of the return's `return` entry moving exactly its amount between the bank
+/// and clearing (it was planned into the day's `payments` entry, which booked the same payment
+/// version as before, so nothing was adjusted and both books ended the return short).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deposit_deleted_and_restored_under_a_return_moves_the_return_between_bank_and_clearing() {
+    let h = both_targets().await;
+    let spec: entrata_recon::sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
+    let dataset: Value =
+        serde_json::from_slice(&entrata_recon::sandbox::generate::generate(&spec)).expect("JSON");
+    let deposits = dataset["deposits"].as_array().expect("deposits");
+    let payments = dataset["payments"].as_array().expect("payments");
+    // A deposit that adds up (the generator plants some that do not: those are held).
+    let adds_up = |d: &Value| {
+        let listed = d["paymentIds"].as_array().expect("paymentIds");
+        let amount =
+            |id: &Value| payments.iter().find(|p| &p["paymentId"] == id).map(|p| decimal(&p["amount"]));
+        listed.iter().map(amount).sum::<Option<Decimal>>() == Some(decimal(&d["amount"]))
+    };
+    let (payment, deposit) = payments
+        .iter()
+        .find_map(|p| {
+            let deposit = deposits.iter().find(|d| d["depositId"] == p["depositId"] && adds_up(d))?;
+            let listed = deposit["paymentIds"].as_array()?.contains(&p["paymentId"]);
+            let after = p["returnedDate"].as_str()? > deposit["depositDate"].as_str()?;
+            (p["status"] == "returned" && listed && after).then(|| (p.clone(), deposit.clone()))
+        })
+        .expect("a payment returned after its deposit");
+    let amount = decimal(&payment["amount"]);
+    let payment_id = payment["paymentId"].as_str().expect("id");
+    let return_note = format!("/return/{payment_id}/");
+    let return_adjustments = |books: &Value| -> Vec<Value> {
+        let numbers = entries(books);
+        let corrected = numbers
+            .values()
+            .find(|je| je["PrivateNote"].as_str().is_some_and(|n| n.contains(&return_note)))
+            .map(|je| je["DocNumber"].as_str().expect("DocNumber").to_owned())
+            .expect("the return's entry");
+        adjustments(books)
+            .into_iter()
+            .filter(|je| je["PrivateNote"].as_str().is_some_and(|n| n.contains(&format!("/{corrected}/"))))
+            .collect()
+    };
+    assert!(return_adjustments(&books(&h).await).is_empty());
+
+    let mut deleted = deposit.clone();
+    deleted["status"] = "deleted".into();
+    h.upsert("deposits", &deleted.to_string()).await;
+    let run = h.run(&["run"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    let after = books(&h).await;
+    assert_eq!(qbo_totals(&after), plan_totals(&h).await, "{}", run.stdout);
+    let moved = return_adjustments(&after);
+    assert_eq!(moved.len(), 1, "one adjustment of the return: {moved:?}");
+    let lines = moved[0]["Line"].as_array().expect("lines");
+    assert_eq!(lines.len(), 2, "bank and clearing: {lines:?}");
+    assert!(lines.iter().all(|l| decimal(&l["Amount"]) == amount), "{lines:?}");
+
+    h.upsert("deposits", &deposit.to_string()).await;
+    let run = h.run(&["run"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    let after = books(&h).await;
+    assert_eq!(qbo_totals(&after), plan_totals(&h).await, "{}", run.stdout);
+    assert_eq!(return_adjustments(&after).len(), 2, "and one back");
+}

@@ -5,6 +5,13 @@
 //! deposit's bank account (one `return` entry, equal to the bank's return line) once it is. A deposit
 //! is one entry equal to the bank line: the bank account against each listed payment's clearing
 //! account at the payment's original amount; it is held when those do not add up.
+//!
+//! A returned payment that names a deposit which does not list it (or was deleted) comes back out
+//! of clearing, in its own `return` entry with the deposit among its sources: where the money went
+//! back from is the deposit's say, so when the deposit changes (deleted, edited to list the
+//! payment or no longer to), it is the same entry that changes, and the adjustment moves exactly the
+//! return between clearing and the bank. In the day's `payments` entry, nothing would tell that
+//! entry the deposit had changed, and the return would be booked twice or not at all.
 
 use std::collections::HashMap;
 
@@ -86,8 +93,10 @@ fn payment_problem(p: &Planner<'_>, payment: &Payment) -> Option<String> {
 
 /// Where a returned or voided payment's money was when it came back.
 enum Whereabouts<'a> {
-    /// In clearing: not deposited, or its deposit does not list it (or was deleted).
+    /// In clearing: it names no deposit.
     Clearing,
+    /// In clearing: the deposit it names does not list it, or was deleted.
+    NotInDeposit(&'a DepositId),
     /// In the bank: its deposit lists it.
     Deposited(&'a Deposit),
     /// Its deposit is not in the ledger, or is held: we cannot tell whether the bank took it in.
@@ -119,6 +128,14 @@ fn plan_payment<'a>(
             let group = p.book.group(JournalKind::Payments, returned.post_month, returned.date, id);
             group.detail.add_method(payment.method);
             group.detail.mark_returned();
+            group.post(&posting.receivables, amount);
+            group.post(clearing, -amount);
+        }
+        Whereabouts::NotInDeposit(deposit_id) => {
+            let group = p.book.group(JournalKind::Return, returned.post_month, returned.date, id);
+            group.add_source(deposit_id.as_str());
+            group.detail.payment = Some(&payment.id);
+            group.detail.not_in = Some(deposit_id);
             group.post(&posting.receivables, amount);
             group.post(clearing, -amount);
         }
@@ -155,11 +172,11 @@ fn whereabouts<'a>(payment: &'a Payment, deposits: &HashMap<&str, Known<'a, Depo
     match deposits.get(deposit_id.as_str()) {
         None => Whereabouts::Unknown(deposit_id, "is not in the ledger"),
         Some(Known::Held) => Whereabouts::Unknown(deposit_id, "is held as an invalid item"),
-        Some(Known::Deleted) => Whereabouts::Clearing,
+        Some(Known::Deleted) => Whereabouts::NotInDeposit(deposit_id),
         Some(Known::Usable(deposit)) if deposit.payment_ids.contains(&payment.id) => {
             Whereabouts::Deposited(deposit)
         }
-        Some(Known::Usable(_)) => Whereabouts::Clearing,
+        Some(Known::Usable(_)) => Whereabouts::NotInDeposit(deposit_id),
     }
 }
 

@@ -23,6 +23,8 @@ pub(crate) struct Detail<'a> {
     /// For deposits and returns after deposit.
     pub deposit: Option<(&'a DepositId, &'a BankAccountId)>,
     pub payment: Option<&'a PaymentId>,
+    /// For a return out of clearing: the deposit the payment names, which does not list it.
+    pub not_in: Option<&'a DepositId>,
 }
 
 impl<'a> Detail<'a> {
@@ -110,6 +112,15 @@ pub(crate) fn describe(
                 format!("Deposit {deposit} {bank}")
             } else {
                 format!("Deposit {deposit} payments ({})", methods_on(account))
+            }
+        }
+        JournalKind::Return if detail.not_in.is_some() => {
+            let deposit = detail.not_in.map_or("?", DepositId::as_str);
+            let payment = detail.payment.map_or("?", PaymentId::as_str);
+            if account == &posting.receivables {
+                format!("Payment {payment} returned, not in deposit {deposit}")
+            } else {
+                format!("Return of {payment} from clearing, not in deposit {deposit}")
             }
         }
         JournalKind::Return => {

@@ -10,7 +10,9 @@ pub use holds::held_adjustments;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::domain::{ArCode, ArCodeDef, Deposit, Exception, ItemKind, PostMonth, Property, PropertyId};
+use crate::domain::{
+    ArCode, ArCodeDef, Deposit, Exception, ItemKind, Payment, PostMonth, Property, PropertyId,
+};
 use crate::journal::identity::DocNumbering;
 use crate::journal::{BalancedEntry, JournalKind, PlanError, PropertyLedger, plan_property};
 use crate::mapping::MappingSet;
@@ -473,10 +475,17 @@ impl SubLedger<'_> {
         };
         let listed: Vec<&str> =
             listing.iter().flat_map(|d| d.payment_ids.iter().map(|p| p.as_str())).collect();
+        // And the payments that name a picked deposit, listed or not: a return's slot has the
+        // deposit among its sources because the deposit says whether the money came back from the
+        // bank or from clearing, so a deposit changed alone is planned with the payment it decides
+        // for (their captures are `payments` entries, never this slot's).
+        let named = |p: &Payment| p.deposit_id.as_ref().is_some_and(|d| deposits.iter().any(|e| &e.id == d));
         let context_payments: Vec<_> = items
             .payments
             .iter()
-            .filter(|p| listed.contains(&p.id.as_str()) && !payments.iter().any(|q| q.id == p.id))
+            .filter(|p| {
+                (listed.contains(&p.id.as_str()) || named(p)) && !payments.iter().any(|q| q.id == p.id)
+            })
             .cloned()
             .collect();
         payments.extend(context_payments);

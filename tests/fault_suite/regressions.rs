@@ -272,13 +272,14 @@ async fn charges_saved_again_then_remapped_are_reclassified() {
 /// Seed 3579 of the soak (the draw before issue 15's mishaps, replayed by hand without its
 /// retried faults): QuickBooks closed through the 11th on the first night (deposits and returns
 /// re-dated), then a deposit changed or one of its payments returned, with late charges and
-/// payments arriving while the second night pulled. KNOWN FAILURE, not fixed yet: both books end
-/// 1,639.00 off between receivables and undeposited funds, in the payments entry of the 28th
-/// (`drift` reports it as `posted_under_earlier_mapping`: the same item versions now plan to
-/// other money, so no adjustment is made). Run with `--ignored` to reproduce;
-/// `FAULT_PRINT_DRIFT=1` prints the drift report's CSV.
+/// payments arriving while the second night pulled. Both books ended 1,639.00 off between
+/// receivables and undeposited funds: a payment returned after its deposit, whose deposit then no
+/// longer listed it, moved its return from the `return` entry into the day's `payments` entry,
+/// which booked the same payment versions as before, so no adjustment was made for it. The return
+/// of a payment that names a deposit is now one `return` entry whichever account it comes back
+/// from, with the deposit among its sources (`journal::cash`). `FAULT_PRINT_DRIFT=1` prints the
+/// drift report's CSV.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known failure (seed 3579 of the soak): the same payment versions plan to other money after a deposit change; see RELIABILITY.md"]
 async fn seed_3579_a_deposit_changed_after_its_period_closed() {
     let mut schedule = Schedule::quiet("properties=2,months=1,seed=732414", 4);
     schedule.max_attempts = 5;

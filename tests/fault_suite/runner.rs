@@ -238,6 +238,7 @@ fn count_drift(tally: &mut Tally, drift: &Drift, during: bool) {
         Drift::Edit { count, .. } => ("edited_deleted_or_moved_items", *count),
         Drift::Deposit { .. } => ("deposits_deleted_moved_or_returned", 1),
         Drift::Mapping { .. } => ("mapping_edits", 1),
+        Drift::Unlist { .. } => ("deposits_unlisting_a_payment_or_restored", 1),
     };
     tally.add(kind, n);
     if during {

@@ -112,6 +112,11 @@ pub enum Drift {
     /// `portfolio.toml`. What is posted stays; what posts later follows the new mapping, and
     /// `post --reclass` (that night, under its faults, and in the clean-up) moves the rest.
     Mapping { pick: u64 },
+    /// A deposit edited not to list one of its payments (its amount less that payment's, so it
+    /// still adds up; the payment still names it), or a deleted deposit restored
+    /// (`Flags::edits`): a return's money comes back from the bank or from clearing as the
+    /// deposit says (seed 3579's bug, both ways).
+    Unlist { pick: u64 },
 }
 
 /// An endpoint the connector calls, and which actions make sense there.
@@ -306,6 +311,9 @@ impl Night {
             }
             if flags.edits && rng.percent(30) {
                 before.push(Drift::Deposit { pick: rng.next_u64() });
+            }
+            if flags.edits && rng.percent(15) {
+                before.push(Drift::Unlist { pick: rng.next_u64() });
             }
         }
         let during = rng.percent(25).then(|| match rng.range(0, 2) {

@@ -437,7 +437,61 @@ impl World {
             }
             Drift::Deposit { pick } => self.change_deposit(pick).await,
             Drift::Mapping { pick } => self.remap(pick),
+            Drift::Unlist { pick } => self.unlist(pick).await,
         }
+    }
+
+    /// `Drift::Unlist`: a deleted deposit restored, or a live one that adds up edited not to list
+    /// one of its payments (returned ones first: where their return comes back from changes).
+    async fn unlist(&mut self, pick: u64) {
+        let mut rng = Rng::new(pick);
+        let cents_of = |id: &Value| {
+            self.payments.get(id.as_str().unwrap_or_default()).map(|p| super::books::cents(&p["amount"]))
+        };
+        let adds_up = |d: &Value| {
+            let listed: Option<i64> =
+                d["paymentIds"].as_array().and_then(|ids| ids.iter().map(cents_of).sum());
+            listed == Some(super::books::cents(&d["amount"]))
+        };
+        let deleted: Vec<String> = self
+            .deposits
+            .iter()
+            .filter(|(_, d)| d["status"] == "deleted")
+            .map(|(id, _)| id.clone())
+            .collect();
+        let deposit = if !deleted.is_empty() && rng.percent(50) {
+            let mut deposit = self.deposits[rng.pick(&deleted)].clone();
+            if let Some(fields) = deposit.as_object_mut() {
+                fields.remove("status");
+            }
+            deposit
+        } else {
+            let live: Vec<String> = self
+                .deposits
+                .iter()
+                .filter(|(_, d)| d["status"] != "deleted" && adds_up(d))
+                .filter(|(_, d)| d["paymentIds"].as_array().is_some_and(|ids| ids.len() >= 2))
+                .map(|(id, _)| id.clone())
+                .collect();
+            if live.is_empty() {
+                return;
+            }
+            let mut deposit = self.deposits[rng.pick(&live)].clone();
+            let ids: Vec<Value> = deposit["paymentIds"].as_array().cloned().unwrap_or_default();
+            let returned = ids.iter().position(|id| {
+                self.payments.get(id.as_str().unwrap_or_default()).is_some_and(|p| p["status"] != "captured")
+            });
+            let at = returned.unwrap_or_else(|| rng.range(0, ids.len() as u64 - 1) as usize);
+            let Some(cents) = cents_of(&ids[at]) else { return };
+            let kept: Vec<Value> =
+                ids.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, id)| id.clone()).collect();
+            deposit["paymentIds"] = Value::Array(kept);
+            deposit["amount"] =
+                json!(super::books::fmt_cents(super::books::cents(&deposit["amount"]) - cents));
+            deposit
+        };
+        self.h.upsert("deposits", &Value::Array(vec![deposit.clone()]).to_string()).await;
+        self.deposits.insert(deposit["depositId"].as_str().expect("id").to_owned(), deposit);
     }
 
     /// One charge code booked to another income account from now on (`Drift::Mapping`): the

@@ -39,7 +39,7 @@ fn payment_returned_before_deposit_reverses_its_capture_in_clearing() {
 }
 
 #[test]
-fn payment_naming_a_deposit_that_does_not_list_it_is_still_in_clearing() {
+fn payment_naming_a_deposit_that_does_not_list_it_comes_back_from_clearing_in_its_own_return_entry() {
     let pay = returned(
         payment("pay_1", "40.00", Card, "2026-02-01", "2026-02"),
         PaymentStatus::Returned,
@@ -57,8 +57,12 @@ fn payment_naming_a_deposit_that_does_not_list_it_is_still_in_clearing() {
         &mapping(),
         "2026-02-02 deposit EN-LV001-D260202-1 | Dr operating_bank 60.00 | Cr undeposited_funds 60.00 [dep_1 pay_2]
          2026-02-01 payments EN-LV001-P260201-1 | Dr card_clearing 40.00 | Dr undeposited_funds 60.00 | Cr receivables 100.00 [pay_1 pay_2]
-         2026-02-10 payments EN-LV001-P260210-1 | Dr receivables 40.00 | Cr card_clearing 40.00 [pay_1]",
+         2026-02-10 return EN-LV001-R260210-1 | Dr receivables 40.00 | Cr card_clearing 40.00 [dep_1 pay_1]",
     );
+    // The deposit is a source: if it is edited to list the payment, the same entry comes out of
+    // the bank instead, and an adjustment moves exactly the return between the two.
+    let keys: Vec<String> = plan(&items, &mapping()).entries.iter().map(|e| e.key().to_string()).collect();
+    assert!(keys.contains(&"prop_1/return/pay_1/1".to_owned()), "{keys:?}");
 }
 
 #[test]
@@ -275,13 +279,13 @@ fn deleted_deposits_and_payments() {
         deposits: vec![gone, deposit("dep_2", "bank_001", "2026-02-02", "2026-02", "5.00", &["pay_2"])],
         ..Items::default()
     };
-    // The deleted deposit posts nothing, so the return comes out of clearing; the deposit that
-    // lists a deleted payment is held.
+    // The deleted deposit posts nothing, so the return comes out of clearing (in its own `return`
+    // entry, the deposit among its sources); the deposit that lists a deleted payment is held.
     check(
         &items,
         &mapping(),
         "2026-02-01 payments EN-LV001-P260201-1 | Dr undeposited_funds 100.00 | Cr receivables 100.00 [pay_1]
-         2026-02-10 payments EN-LV001-P260210-1 | Dr receivables 100.00 | Cr undeposited_funds 100.00 [pay_1]
+         2026-02-10 return EN-LV001-R260210-1 | Dr receivables 100.00 | Cr undeposited_funds 100.00 [dep_1 pay_1]
          ! deposit_mismatch dep_2 5.00",
     );
 }

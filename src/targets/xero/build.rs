@@ -147,13 +147,14 @@ fn bank_lines(mapping: &PropertyMapping, entry: &BalancedEntry) -> Vec<usize> {
         .collect()
 }
 
-/// Whether `entry` posts as a bank transaction: a deposit or a return always (it is the bank-feed
-/// line), an adjustment when it corrects a bank line (a manual journal cannot touch a bank
-/// account). Any other kind never has a bank line; if it had, the journal's hold would say so.
+/// Whether `entry` posts as a bank transaction: a deposit always (it is the bank-feed line), a
+/// return or an adjustment when it has a bank line (a manual journal cannot touch a bank account;
+/// a return out of clearing, its payment not in the deposit it names, has none). Any other kind
+/// never has a bank line; if it had, the journal's hold would say so.
 fn bank_document(entry: &BalancedEntry, banks: &[usize]) -> bool {
     match entry.kind() {
-        JournalKind::Deposit | JournalKind::Return => true,
-        JournalKind::Adjustment => !banks.is_empty(),
+        JournalKind::Deposit => true,
+        JournalKind::Return | JournalKind::Adjustment => !banks.is_empty(),
         _ => false,
     }
 }
