@@ -214,3 +214,28 @@ fn accounts_in_use_without_an_account_in_a_target() {
     assert_eq!((report.exit_code(false), report.exit_code(true)), (1, 2));
     insta::assert_snapshot!(report.to_string());
 }
+
+/// Issue 16, item 11: a property Entrata knows with no property file posts with the portfolio's
+/// settings only (no class, location or tracking): a finding at the top, counted in the headline,
+/// never "Mapping files OK".
+#[test]
+fn a_known_property_with_no_file_is_a_finding_at_the_top() {
+    let set = full_set();
+    let seen =
+        vec![usage("prop_ridge", "RENT", 1, "1.00", "USD"), usage("prop_new", "RENT", 1, "1.00", "USD")];
+    let report =
+        CheckReport::checked(&set, seen, &properties(&["prop_lakeview", "prop_new", "prop_ridge"]), &[]);
+    assert_eq!((report.exit_code(false), report.exit_code(true)), (1, 2));
+    let text = report.to_string();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "Mapping files read (tests/data/mappings/full/portfolio.toml and 2 property files): 1 finding for a person, below."
+        )
+    );
+    assert_eq!(lines.next(), Some(""));
+    let finding = lines.next().unwrap_or_default();
+    assert!(finding.starts_with("1 property Entrata knows has no property file (prop_new): its entries post with portfolio.toml's settings only (no QuickBooks class"), "{text}");
+    assert!(!text.contains("Mapping files OK"), "{text}");
+}

@@ -123,6 +123,11 @@ pub struct Checked {
     pub unmapped: Vec<UnmappedCode>,
     /// Property files named after no property the state file knows.
     pub unknown_property_files: Vec<UnknownPropertyFile>,
+    /// Properties the state file knows that no property file names: they post with the
+    /// portfolio's settings only (no class, location or tracking unless the portfolio sets one).
+    pub properties_without_file: Vec<PropertyId>,
+    /// What the portfolio's own dimensions lack, as a controller reads it (`no QuickBooks class`).
+    pub portfolio_lacks: Vec<&'static str>,
     /// Logical accounts in use with no account in a target being checked.
     pub missing_target_accounts: Vec<MissingTargetAccount>,
 }
@@ -159,6 +164,28 @@ impl CheckReport {
             properties_seen,
             unmapped,
             unknown_property_files: unknown_property_files(set, known),
+            properties_without_file: {
+                let with_file: BTreeSet<&PropertyId> = set.overridden_properties().collect();
+                let mut without: Vec<PropertyId> =
+                    known.iter().filter(|id| !with_file.contains(id)).cloned().collect();
+                without.sort();
+                without.dedup();
+                without
+            },
+            portfolio_lacks: {
+                let dimensions = &set.portfolio().dimensions;
+                let mut lacks = Vec::new();
+                if dimensions.qbo_class.is_none() {
+                    lacks.push("no QuickBooks class");
+                }
+                if dimensions.qbo_location.is_none() {
+                    lacks.push("no QuickBooks location");
+                }
+                if dimensions.xero_tracking.is_empty() {
+                    lacks.push("no Xero tracking");
+                }
+                lacks
+            },
             missing_target_accounts: targets
                 .iter()
                 .flat_map(|target| missing_target_accounts(set, *target))
@@ -167,21 +194,26 @@ impl CheckReport {
     }
 
     /// 2 when the files are wrong; 1 when codes have no rule, accounts in use have no account in
-    /// a target (items wait for a person) or a property file is named after no known property, 2
-    /// for those under `--strict`; 0 otherwise.
+    /// a target (items wait for a person), a property file is named after no known property or a
+    /// known property has no file, 2 for those under `--strict`; 0 otherwise.
     pub fn exit_code(&self, strict: bool) -> u8 {
         match self {
             CheckReport::Invalid(_) => 2,
-            CheckReport::Checked(checked)
-                if checked.unmapped.is_empty()
-                    && checked.missing_target_accounts.is_empty()
-                    && checked.unknown_property_files.is_empty() =>
-            {
-                0
-            }
+            CheckReport::Checked(checked) if checked.findings() == 0 => 0,
             CheckReport::Checked(_) if strict => 2,
             CheckReport::Checked(_) => 1,
         }
+    }
+}
+
+impl Checked {
+    /// What needs a person: each unmapped code line, account in use with no target account,
+    /// misnamed property file and property with no file.
+    pub fn findings(&self) -> usize {
+        self.unmapped.len()
+            + self.missing_target_accounts.len()
+            + self.unknown_property_files.len()
+            + self.properties_without_file.len()
     }
 }
 
@@ -210,14 +242,28 @@ fn render_invalid(f: &mut fmt::Formatter<'_>, errors: &MappingErrors) -> fmt::Re
 
 fn render_checked(f: &mut fmt::Formatter<'_>, checked: &Checked) -> fmt::Result {
     let property_files = checked.files.len().saturating_sub(1);
-    match checked.files.first() {
-        Some(portfolio) => writeln!(
-            f,
-            "Mapping files OK: {} and {}.",
+    let read = match checked.files.first() {
+        Some(portfolio) => format!(
+            "{} and {}",
             portfolio.display(),
             plural(property_files, "property file", "property files")
+        ),
+        None => "no files".to_owned(),
+    };
+    match checked.findings() {
+        0 => writeln!(f, "Mapping files OK: {read}.")?,
+        n => writeln!(
+            f,
+            "Mapping files read ({read}): {} for a person, below.",
+            plural(n, "finding", "findings")
         )?,
-        None => writeln!(f, "Mapping files OK.")?,
+    }
+    render_property_files(f, checked)?;
+    // `render_unmapped` opens with its own blank line.
+    let about_files =
+        !checked.properties_without_file.is_empty() || !checked.unknown_property_files.is_empty();
+    if about_files && (checked.codes_seen == 0 || checked.unmapped.is_empty()) {
+        writeln!(f)?;
     }
     if checked.codes_seen == 0 {
         writeln!(f, "The state file has no items yet: AR codes are checked once something is pulled.")?;
@@ -233,6 +279,30 @@ fn render_checked(f: &mut fmt::Formatter<'_>, checked: &Checked) -> fmt::Result 
     }
     if !checked.missing_target_accounts.is_empty() {
         render_missing_target_accounts(f, &checked.missing_target_accounts)?;
+    }
+    Ok(())
+}
+
+/// Properties with no file, and files named after no property: what each property posts with.
+fn render_property_files(f: &mut fmt::Formatter<'_>, checked: &Checked) -> fmt::Result {
+    let without = &checked.properties_without_file;
+    if !without.is_empty() {
+        let shown: Vec<&str> = without.iter().take(CODES_NAMED).map(PropertyId::as_str).collect();
+        let more = without.len().saturating_sub(CODES_NAMED);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let lacks = match checked.portfolio_lacks.as_slice() {
+            [] => String::new(),
+            lacks => format!(" ({})", lacks.join(", ")),
+        };
+        writeln!(f)?;
+        writeln!(
+            f,
+            "{} Entrata knows {} no property file ({}{more}): {} entries post with portfolio.toml's settings only{lacks}. Add properties/<propertyId>.toml for each (copy another property's file and change its names).",
+            plural(without.len(), "property", "properties"),
+            if without.len() == 1 { "has" } else { "have" },
+            shown.join(", "),
+            if without.len() == 1 { "its" } else { "their" },
+        )?;
     }
     if !checked.unknown_property_files.is_empty() {
         writeln!(f)?;

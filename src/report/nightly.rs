@@ -5,7 +5,10 @@
 use std::fmt::Write as _;
 
 use crate::report::exceptions::{by_kind, render_by_kind};
-use crate::report::post::{entries_with_money, target_name};
+use crate::report::post::{adjustment_lines, entries_with_money, target_name};
+
+/// Re-dated entries named on the screen; `post` lists more.
+const REDATED_SHOWN: usize = 5;
 use crate::run::nightly::NightlyReport;
 
 /// `exit` is the exit code the run ends with; `drift` is what the drift report (written after the
@@ -39,10 +42,16 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
         if !s.redated.is_empty() {
             let _ = writeln!(
                 out,
-                "  {:<18} {} of them re-dated to the first open day (their period is closed there)",
+                "  {:<18} {} of them re-dated to the first open day (their period is closed there):",
                 "",
                 s.redated.len()
             );
+            for r in s.redated.iter().take(REDATED_SHOWN) {
+                let _ = writeln!(out, "  {:<18}   {} {}", "", r.doc_number, r.detail);
+            }
+            if s.redated.len() > REDATED_SHOWN {
+                let _ = writeln!(out, "  {:<18}   ... and {} more", "", s.redated.len() - REDATED_SHOWN);
+            }
         }
     }
     let kinds = by_kind(&post.record.exceptions);
@@ -51,13 +60,7 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
             writeln!(out, "  Exceptions (held items wait for a person; `entrata-recon plan` lists each):");
         out.push_str(&render_by_kind(&kinds, "    "));
     }
-    if !post.record.drifts.is_empty() {
-        let _ = writeln!(
-            out,
-            "  Adjustments: {} recorded for posted entries whose Entrata items changed since (posted above).",
-            post.record.drifts.len()
-        );
-    }
+    out.push_str(&adjustment_lines(&post.record.drifts, "  "));
 
     let mut person = Vec::new();
     if report.quarantined > 0 {

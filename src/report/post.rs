@@ -153,51 +153,66 @@ pub fn to_text(report: &PostReport) -> String {
     for t in &report.targets {
         render_target(&mut out, t, report.dry_run);
     }
-    if !r.drifts.is_empty() {
-        let reclassified = r.drifts.iter().filter(|(_, d)| d.reclass).count();
-        let why = match (reclassified, r.drifts.len() - reclassified) {
-            (0, _) => "their Entrata items changed since".to_owned(),
-            (_, 0) => "the mapping now books them to other accounts (`--reclass`)".to_owned(),
-            (moved, changed) => format!(
-                "their Entrata items changed since ({changed}) or the mapping now books them to other accounts ({moved})"
-            ),
-        };
-        let _ = writeln!(
-            out,
-            "Adjustments: {} posted entries are corrected by new entries (never edited) because {why}:",
-            r.drifts.len()
-        );
-        for (property, drift) in r.drifts.iter().take(SHOWN) {
-            let changed: Vec<&str> = drift.changed.iter().map(|(_, now)| now.id.as_str()).collect();
-            let removed: Vec<&str> = drift.removed.iter().map(|s| s.id.as_str()).collect();
-            let mut parts = Vec::new();
-            if drift.reclass {
-                parts.push("reclassification: the mapping changed".to_owned());
-            }
-            if !changed.is_empty() {
-                parts.push(format!("changed: {}", changed.join(", ")));
-            }
-            if !removed.is_empty() {
-                parts.push(format!("gone: {}", removed.join(", ")));
-            }
-            let _ = writeln!(
-                out,
-                "  {property} {} by {} ({})",
-                drift.corrected_doc_number,
-                thousands(&drift.adjustment_total),
-                parts.join("; ")
-            );
-        }
-        if r.drifts.len() > SHOWN {
-            let _ = writeln!(out, "  ... and {} more ({} in all)", r.drifts.len() - SHOWN, r.drifts.len());
-        }
-    }
+    out.push_str(&adjustment_lines(&r.drifts, ""));
     if !r.exceptions.is_empty() {
         let _ = writeln!(
             out,
             "Exceptions: {} items held or reported by the plan (`entrata-recon plan` lists them).",
             r.exceptions.len()
         );
+    }
+    out
+}
+
+/// The adjustments recorded: why, then each corrected document with the adjustment's amount and
+/// what changed, at most `SHOWN`, each line after `indent`.
+pub fn adjustment_lines(
+    drifts: &[(crate::domain::PropertyId, crate::posting::SlotDrift)],
+    indent: &str,
+) -> String {
+    let mut out = String::new();
+    if drifts.is_empty() {
+        return out;
+    }
+    let reclassified = drifts.iter().filter(|(_, d)| d.reclass).count();
+    let why = match (reclassified, drifts.len() - reclassified) {
+        (0, _) => "their Entrata items changed since".to_owned(),
+        (_, 0) => "the mapping now books them to other accounts (`--reclass`)".to_owned(),
+        (moved, changed) => format!(
+            "their Entrata items changed since ({changed}) or the mapping now books them to other accounts ({moved})"
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "{indent}Adjustments: {} corrected by new entries (never edited) because {why}:",
+        match drifts.len() {
+            1 => "1 posted entry is".to_owned(),
+            n => format!("{n} posted entries are"),
+        }
+    );
+    for (property, drift) in drifts.iter().take(SHOWN) {
+        let changed: Vec<&str> = drift.changed.iter().map(|(_, now)| now.id.as_str()).collect();
+        let removed: Vec<&str> = drift.removed.iter().map(|s| s.id.as_str()).collect();
+        let mut parts = Vec::new();
+        if drift.reclass {
+            parts.push("reclassification: the mapping changed".to_owned());
+        }
+        if !changed.is_empty() {
+            parts.push(format!("changed: {}", changed.join(", ")));
+        }
+        if !removed.is_empty() {
+            parts.push(format!("gone: {}", removed.join(", ")));
+        }
+        let _ = writeln!(
+            out,
+            "{indent}  {property} {} by {} ({})",
+            drift.corrected_doc_number,
+            thousands(&drift.adjustment_total),
+            parts.join("; ")
+        );
+    }
+    if drifts.len() > SHOWN {
+        let _ = writeln!(out, "{indent}  ... and {} more ({} in all)", drifts.len() - SHOWN, drifts.len());
     }
     out
 }
