@@ -113,7 +113,11 @@ impl Pause {
 
     pub async fn sleep(&self, duration: Duration) {
         match &self.virtual_clock {
-            None => tokio::time::sleep(duration).await,
+            // Ctrl-C during a wait: no request is in flight, so the process may end here.
+            None => tokio::select! {
+                () = tokio::time::sleep(duration) => {}
+                () = crate::interrupt::pressed() => crate::interrupt::stop_waiting(duration),
+            },
             Some(clock) => {
                 *lock(&clock.skipped) += duration;
                 lock(&clock.waits).push(duration);

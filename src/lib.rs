@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod drift;
 pub mod http;
+pub mod interrupt;
 pub mod journal;
 pub mod mapping;
 pub mod posting;

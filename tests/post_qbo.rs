@@ -8,6 +8,8 @@ mod common;
 mod company;
 #[path = "post_qbo/exactly_once.rs"]
 mod exactly_once;
+#[path = "post_qbo/interrupt.rs"]
+mod interrupt;
 #[path = "post_qbo/support.rs"]
 mod support;
 

@@ -124,6 +124,9 @@ pub async fn run_reports(
     if dry_run {
         return (outcome, "Drift report: none on a dry run.\n".to_owned(), None);
     }
+    if crate::interrupt::requested() {
+        return (outcome, "Drift report: not made (interrupted).\n".to_owned(), None);
+    }
     let needs_person = |outcome| match outcome {
         Outcome::Done => Outcome::NeedsAttention,
         other => other,

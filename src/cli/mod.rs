@@ -134,10 +134,26 @@ pub fn main_with_args(cli: Cli) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = runtime.block_on(dispatch(&cli));
+    let result = runtime.block_on(async {
+        match &cli.command {
+            Command::Sandbox(_) => {}
+            Command::Pull(_) | Command::Post(_) | Command::Run(_) | Command::Demo(_) => {
+                crate::interrupt::listen(crate::interrupt::Mode::Graceful)
+            }
+            _ => crate::interrupt::listen(crate::interrupt::Mode::AtOnce),
+        }
+        dispatch(&cli).await
+    });
     // The work is done; a read of standard input still blocking (`connect`'s paste prompt, when the
     // browser's redirect answered first) must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    if crate::interrupt::requested() {
+        if let Err(e) = &result {
+            eprintln!("error: {e}");
+        }
+        println!("{}", crate::interrupt::closing_line());
+        return ExitCode::from(crate::interrupt::EXIT_CODE);
+    }
     match result {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(e) => fatal(cli.log_format, &e.to_string()),

@@ -30,15 +30,17 @@ const NAMED_MAX: usize = 5;
 /// this state file does not record under the same document number (adjustments, late entries,
 /// re-dated or moved documents posted from the state file that was lost). This state file cannot
 /// rebuild that history, and planning over it would post a second copy of some of it: posting to
-/// this company stops with what a person must do (`Some`), and nothing is sent. `Err` when the
-/// company cannot be read.
+/// this company stops with what a person must do (the inner `Err`, a `Setup` error), and nothing
+/// is sent. The inner `Err` is also the company's own when it cannot be read. `Ok`: the
+/// company's time when the read began (`None` when the target cannot tell).
 pub(super) async fn unknown_history<T: Target>(
     state: &crate::state::StateFile,
     target: &mut T,
-) -> Result<Option<super::TargetError>, super::PostError> {
-    let held = match target.documents_of_ours().await {
-        Ok(held) => held,
-        Err(e) => return Ok(Some(e)),
+) -> Result<Result<Option<chrono::DateTime<chrono::Utc>>, super::TargetError>, super::PostError> {
+    let (held, at) = match target.documents_of_ours(None).await {
+        Ok(Some(held)) => (held.documents, Some(held.at)),
+        Ok(None) => (Vec::new(), None),
+        Err(e) => return Ok(Err(e)),
     };
     let (recorded, properties) = state.recorded_numbers().await?;
     let mut unknown = Vec::new();
@@ -50,11 +52,11 @@ pub(super) async fn unknown_history<T: Target>(
         }
     }
     if unknown.is_empty() {
-        return Ok(None);
+        return Ok(Ok(at));
     }
     let name = crate::report::post::target_name(target.kind());
     let shown: Vec<&str> = unknown.iter().take(NAMED_MAX).map(String::as_str).collect();
-    Ok(Some(super::TargetError::Setup(format!(
+    Ok(Err(super::TargetError::Setup(format!(
         "{name} holds {} document(s) of this connector that this state file does not know, e.g. {}: they \
          were posted from another state file (lost or replaced) after Entrata changed. Nothing was sent \
          to {name}, so nothing is posted twice. Restore the state file that posted them (a backup), or \

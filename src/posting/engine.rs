@@ -245,23 +245,53 @@ pub async fn post_to<T: Target>(
         to_resolve.clear();
     }
     let mut adopting = false;
+    // Is this state file the one that posted last here? Another copy's documents (a backup
+    // restored over it) send the post the way of a first one.
+    let mut replaced = false;
+    // Whether every document of ours the company holds is known to be this file's (checked, or
+    // adopted, or the company held none): the mark then moves on after the sends.
+    let mut history_known = false;
+    if !first_post && !to_send.is_empty() {
+        match super::history::check(state, target).await? {
+            Ok(checked) if checked.strangers.is_empty() => {
+                super::history::known_until(state, kind, &company, checked.at).await?;
+                history_known = checked.at.is_some();
+            }
+            Ok(_) => replaced = true,
+            Err(e) => {
+                stop(&mut summary, e, &[], "not sent");
+                summary.held.extend(to_send.iter().map(|p| {
+                    p.result("not sent: the company could not be asked what changed since the last post")
+                }));
+                return Ok(summary);
+            }
+        }
+    }
+    let mut history_at = None;
     // Nothing to send, nothing to ask: the question waits for the first post that sends.
-    if first_post && !to_send.is_empty() {
-        match target.holds_documents().await {
+    if (first_post || replaced) && !to_send.is_empty() {
+        let holds = if replaced { Ok(true) } else { target.holds_documents().await };
+        match holds {
             Ok(true) => {
                 tracing::info!(target = %kind, entries = to_send.len(), "first post from this state file to a company that holds documents: looking up what it already holds of ours");
-                if let Some(refusal) = super::adopt::unknown_history(state, target).await? {
-                    summary.stopped_for_history = matches!(refusal, TargetError::Setup(_));
-                    stop(&mut summary, refusal, &[], "not sent");
-                    summary.held.extend(to_send.iter().map(|p| {
-                        p.result("not sent: the company holds history this state file does not know")
-                    }));
-                    return Ok(summary);
+                match super::adopt::unknown_history(state, target).await? {
+                    Ok(at) => history_at = at,
+                    Err(refusal) => {
+                        summary.stopped_for_history = matches!(refusal, TargetError::Setup(_));
+                        stop(&mut summary, refusal, &[], "not sent");
+                        summary.held.extend(to_send.iter().map(|p| {
+                            p.result("not sent: the company holds history this state file does not know")
+                        }));
+                        return Ok(summary);
+                    }
                 }
                 to_resolve.append(&mut to_send);
                 adopting = true;
             }
-            Ok(false) => state.set_adopted(kind, &company).await?,
+            Ok(false) => {
+                state.set_adopted(kind, &company).await?;
+                history_known = true;
+            }
             Err(e) => {
                 stop(&mut summary, e, &[], "not sent");
                 return Ok(summary);
@@ -284,6 +314,10 @@ pub async fn post_to<T: Target>(
             Ok(absent) => {
                 if adopting {
                     state.set_adopted(kind, &company).await?;
+                    // Only now: what the company held is adopted (or known absent), so a read of
+                    // changes from here on finds only what is sent from now.
+                    super::history::known_until(state, kind, &company, history_at).await?;
+                    history_known = history_at.is_some();
                 }
                 to_send.extend(absent);
             }
@@ -317,6 +351,20 @@ pub async fn post_to<T: Target>(
     let mut settling: Vec<Pending> = Vec::new();
     loop {
         while !to_send.is_empty() {
+            // Ctrl-C: the batch in flight was answered and recorded; no other is sent.
+            if crate::interrupt::requested() {
+                stop(
+                    &mut summary,
+                    TargetError::Interrupted,
+                    &settling,
+                    "outcome not known; looked up on the next run",
+                );
+                summary.held.extend(
+                    to_send.iter().map(|p| p.result("not sent: interrupted (Ctrl-C); sent on the next run")),
+                );
+                options.progress.finish();
+                return Ok(summary);
+            }
             if let Err(e) =
                 send_batch(state, target, &mut to_send, &mut settling, &mut summary, options, batch_size)
                     .await?
@@ -329,6 +377,16 @@ pub async fn post_to<T: Target>(
         }
         if settling.is_empty() {
             break;
+        }
+        if crate::interrupt::requested() {
+            stop(
+                &mut summary,
+                TargetError::Interrupted,
+                &settling,
+                "outcome not known; looked up on the next run",
+            );
+            options.progress.finish();
+            return Ok(summary);
         }
         // 3. Unknown outcomes: wait until the last of them has settled, then look them all up.
         if let Some(last) = settling.iter().filter_map(|p| p.sent_at).max() {
@@ -356,6 +414,10 @@ pub async fn post_to<T: Target>(
         }
     }
     options.progress.finish();
+    // Everything sent is recorded: what the company changed before its last answer is ours.
+    if history_known {
+        super::history::known_until(state, kind, &company, target.last_answer_time()).await?;
+    }
     Ok(summary)
 }
 

@@ -11,6 +11,7 @@
 mod adopt;
 pub mod body;
 pub mod engine;
+mod history;
 pub mod outbox;
 pub mod record;
 mod send;
@@ -23,5 +24,6 @@ pub use record::{
     Change, PlannedEntry, Reconciled, RecordedEntry, Replan, Slot, SlotDrift, SourceRef, reconcile,
 };
 pub use target::{
-    Found, FoundLine, HeldDocument, Hold, LookupRequest, Outgoing, SendOutcome, Target, TargetError,
+    Found, FoundLine, HeldDocument, HeldHistory, Hold, LookupRequest, Outgoing, SendOutcome, Target,
+    TargetError,
 };

@@ -59,6 +59,14 @@ pub struct Found {
     pub lines: Option<Vec<FoundLine>>,
 }
 
+/// What a company held of ours when asked (`Target::documents_of_ours`).
+#[derive(Debug, Clone)]
+pub struct HeldHistory {
+    pub documents: Vec<HeldDocument>,
+    /// The company's time when the read began.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 /// A document of the connector's that a company holds (`Target::documents_of_ours`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeldDocument {
@@ -136,6 +144,9 @@ pub enum TargetError {
     /// The mapping or the target's configuration does not let entries be built (a missing account).
     #[error("{0}")]
     Setup(String),
+    /// Ctrl-C: no further request is sent this run. Exit 130.
+    #[error("interrupted (Ctrl-C): nothing more is sent this run")]
+    Interrupted,
 }
 
 /// An accounting target, as the posting engine sees it.
@@ -185,12 +196,25 @@ pub trait Target {
         Ok(true)
     }
 
-    /// Every live document of the connector's that the company holds, as (key from its memo
-    /// marker, document number): read once, on the first post from a state file to a company
-    /// that holds documents, to tell whether the company holds history this state file cannot
-    /// know (adjustments, late entries, moved documents).
-    async fn documents_of_ours(&mut self) -> Result<Vec<HeldDocument>, TargetError> {
-        Ok(Vec::new())
+    /// The live documents of the connector's that the company holds (key from its memo marker,
+    /// document number, lines): all of them with `since` `None`, read on the first post from a
+    /// state file to a company that holds documents, to tell whether the company holds history
+    /// this state file cannot know (adjustments, late entries, moved documents); otherwise those
+    /// changed since then (the company's clock), read before a post sends anything, to tell
+    /// whether another copy of the state file posted since (`state::history`). With the company's
+    /// time when the read began. `None`: this target cannot tell.
+    async fn documents_of_ours(
+        &mut self,
+        _since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Option<HeldHistory>, TargetError> {
+        Ok(None)
+    }
+
+    /// The company's clock in the latest answer to a write this run (QuickBooks' `time`, Xero's
+    /// `DateTimeUTC`): after a post, what the company changed before it (less a margin) is this
+    /// state file's, so the next history check reads only what changed since. `None`: not known.
+    fn last_answer_time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        None
     }
 
     /// `entry`'s lines as this target would hold them, in the terms of `Found::lines`; `None`

@@ -12,6 +12,7 @@ mod drift;
 mod entries;
 pub mod form;
 mod forms;
+mod history;
 mod holds;
 mod items;
 mod lock;

@@ -44,6 +44,7 @@ async fn a_redated_batch_killed_in_flight_is_recorded_with_the_target_date() {
             delay_ms: 150,
         }),
         lose_state: false,
+        restore_state: None,
         disk_full: None,
     };
     let schedule = Schedule {

@@ -117,6 +117,10 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
             tally.add("state_file_lost", 1);
             world.lose_state().await?;
         }
+        if let Some(k) = night.restore_state {
+            tally.add("state_file_replaced_by_an_older_copy", 1);
+            world.restore_state(k).await?;
+        }
         if let Some(slack) = night.disk_full {
             tally.add("disk_full_nights", 1);
             world.disk_slack = Some(slack);
@@ -157,6 +161,7 @@ pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> 
         if world.reconnect_if_asked(&last).await? {
             tally.reconnects += 1;
         }
+        world.keep_state_copy(n)?;
     }
     world.h.control(reqwest::Method::DELETE, "/_sandbox/faults", None).await;
     if !schedule.keep_closed {

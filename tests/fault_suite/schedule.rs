@@ -74,6 +74,10 @@ pub struct Night {
     /// `pull` into a new one and `connect` again, and the first post must adopt what the
     /// companies hold.
     pub lose_state: bool,
+    /// The state file is replaced before the night by the copy taken at the end of this earlier
+    /// night (a backup restored over it): the companies hold what the newer file posted since, and
+    /// nothing of it may be posted twice.
+    pub restore_state: Option<usize>,
     /// The night's run may write this many bytes past the state file's size and no more (a disk
     /// filling up, `RLIMIT_FSIZE`): nothing half-written, the next run carries on.
     pub disk_full: Option<u64>,
@@ -243,6 +247,7 @@ impl Schedule {
             rules: Vec::new(),
             kill: None,
             lose_state: false,
+            restore_state: None,
             disk_full: None,
         };
         Schedule {
@@ -278,7 +283,7 @@ impl Schedule {
         }
         for (n, night) in self.nights.iter().enumerate() {
             out.push_str(&format!(
-                "  night {n}: +{}s, before {:?}, during {:?}, close qbo {:?}, lock xero {:?}, kill {:?}{}{}\n",
+                "  night {n}: +{}s, before {:?}, during {:?}, close qbo {:?}, lock xero {:?}, kill {:?}{}{}{}\n",
                 night.advance_s,
                 night.before,
                 night.during,
@@ -286,6 +291,7 @@ impl Schedule {
                 night.lock_xero,
                 night.kill,
                 if night.lose_state { ", state file lost first" } else { "" },
+                night.restore_state.map(|k| format!(", state file replaced by night {k}'s copy first")).unwrap_or_default(),
                 night.disk_full.map(|b| format!(", disk full {b} bytes past the state file")).unwrap_or_default(),
             ));
             for rule in &night.rules {
@@ -311,9 +317,6 @@ impl Night {
             }
             if flags.edits && rng.percent(30) {
                 before.push(Drift::Deposit { pick: rng.next_u64() });
-            }
-            if flags.edits && rng.percent(15) {
-                before.push(Drift::Unlist { pick: rng.next_u64() });
             }
         }
         let during = rng.percent(25).then(|| match rng.range(0, 2) {
@@ -344,7 +347,22 @@ impl Night {
         }
         let lose_state = n > 0 && rng.percent(8);
         let disk_full = rng.percent(8).then(|| *rng.pick(&[0, 4_096, 32_768, 262_144]));
-        Night { advance_s, before, during, close_qbo, lock_xero, rules, kill, lose_state, disk_full }
+        if flags.edits && n > 0 && rng.percent(15) {
+            before.push(Drift::Unlist { pick: rng.next_u64() });
+        }
+        let restore_state = (n > 1 && !lose_state && rng.percent(6)).then(|| rng.range(0, n - 2) as usize);
+        Night {
+            advance_s,
+            before,
+            during,
+            close_qbo,
+            lock_xero,
+            rules,
+            kill,
+            lose_state,
+            restore_state,
+            disk_full,
+        }
     }
 
     /// The fault plan for `POST /_sandbox/faults`: the night's rules, then the kill's probe.

@@ -283,6 +283,23 @@ impl World {
         Ok(())
     }
 
+    /// A copy of the state file as the night left it (a nightly backup), for `restore_state`.
+    pub fn keep_state_copy(&self, night: usize) -> Result<(), String> {
+        copy_state(&self.h.state_path(), &self.h.dir.path().join(format!("state-copy-{night}.db")))
+    }
+
+    /// The state file is replaced by night `night`'s copy (a backup restored over it): whatever the
+    /// newer file posted since is in the companies, which the older one may not know.
+    pub async fn restore_state(&mut self, night: usize) -> Result<(), String> {
+        let books = super::books::Books::parse(&self.dump(false).await?)?;
+        for target in super::check::TARGETS {
+            for doc in books.of(target) {
+                self.held_before_loss.insert((target.to_owned(), doc.id.clone()));
+            }
+        }
+        copy_state(&self.h.dir.path().join(format!("state-copy-{night}.db")), &self.h.state_path())
+    }
+
     /// Polls until the sandbox has served `times` requests to an Entrata list ending in `suffix`.
     async fn wait_for_requests(&self, suffix: &str, times: u64) {
         let start = self.entrata_requests(suffix).await;
@@ -671,4 +688,19 @@ fn limit_file_size(command: &mut tokio::process::Command, bytes: u64) {
             Ok(())
         });
     }
+}
+
+/// Copies a closed state file with its WAL and shared memory (whichever exist), replacing `to`'s.
+fn copy_state(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> {
+    for suffix in ["", "-wal", "-shm"] {
+        let (a, b) = (format!("{}{suffix}", from.display()), format!("{}{suffix}", to.display()));
+        match std::fs::remove_file(&b) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(format!("removing {b}: {e}")),
+            _ => {}
+        }
+        if std::path::Path::new(&a).exists() {
+            std::fs::copy(&a, &b).map_err(|e| format!("copying {a} to {b}: {e}"))?;
+        }
+    }
+    Ok(())
 }

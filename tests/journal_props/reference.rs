@@ -204,7 +204,13 @@ impl Reference<'_> {
                         }
                     }
                 }
-                _ => {
+                // Named a deposit that does not list it (or was deleted): out of clearing, in
+                // its own `return` entry (the deposit is its source).
+                Some(Some(_)) => {
+                    self.add("return", &posting.receivables, ret.post_month, amount);
+                    self.add("return", &clearing, ret.post_month, -amount);
+                }
+                None => {
                     self.add("payments", &posting.receivables, ret.post_month, amount);
                     self.add("payments", &clearing, ret.post_month, -amount);
                 }

@@ -203,6 +203,72 @@ async fn a_lost_state_file_adopts_what_the_companies_hold_and_posts_nothing_twic
     assert!(third.stdout.contains("nothing new to post"), "{}", third.stdout);
 }
 
+/// A state file replaced by an older copy of itself (a backup restored over it): the copy that
+/// posted last sent a late charge's entry, which the older copy records again as never sent, under
+/// the same key and document number. Before a post sends anything, each company is asked what of
+/// ours changed since it was last asked; a document this file never sent there sends the post the
+/// way of a first post (everything looked up first). The old connector sent the entry again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_file_replaced_by_an_older_copy_posts_nothing_twice() {
+    let h = world(MONTH).await;
+    h.set_target("xero", "enabled", Some(true.into()));
+    h.set_target("xero", "auth", Some("client_credentials".into()));
+    assert_eq!(connect(&h, false).await.code, Some(0));
+    let first = h.run(&["run"]).await;
+    assert!(matches!(first.code, Some(0 | 1)), "{first:?}");
+    // The state file is closed between runs: its WAL is checkpointed, but copy what is there.
+    let backup = h.dir.path().join("backup");
+    std::fs::create_dir_all(&backup).expect("backup folder");
+    let copies = |from: &std::path::Path, to: &std::path::Path| {
+        for suffix in ["", "-wal", "-shm"] {
+            let (a, b) = (format!("{}{suffix}", from.display()), format!("{}{suffix}", to.display()));
+            let _ = std::fs::remove_file(&b);
+            if std::path::Path::new(&a).exists() {
+                std::fs::copy(&a, &b).expect("copy the state file");
+            }
+        }
+    };
+    let saved = backup.join("state.db");
+    copies(&h.state_path(), &saved);
+
+    // A late charge, posted from the newer copy.
+    let spec: entrata_recon::sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
+    let dataset: Value =
+        serde_json::from_slice(&entrata_recon::sandbox::generate::generate(&spec)).expect("JSON");
+    let mut late = dataset["charges"]
+        .as_array()
+        .expect("charges")
+        .iter()
+        .find(|c| c["arCode"] == "RENT" && c["status"] == "posted" && c["reversesChargeId"].is_null())
+        .cloned()
+        .expect("a rent charge");
+    late["chargeId"] = "chg_late_replaced".into();
+    late["amount"] = "123.45".into();
+    late["taxAmount"] = "0.00".into();
+    h.upsert("charges", &late.to_string()).await;
+    let newer = h.run(&["run"]).await;
+    assert!(matches!(newer.code, Some(0 | 1)), "{newer:?}");
+    let qbo_before = entries(&books(&h).await).len();
+    let xero_before = xero_documents(&h).await;
+    let batches = served_count(&h, "POST", "/batch").await;
+
+    // The older copy comes back and runs the next night.
+    copies(&saved, &h.state_path());
+    let again = h.run(&["run"]).await;
+    assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
+    assert_eq!(
+        served_count(&h, "POST", "/batch").await,
+        batches,
+        "nothing sent to QuickBooks: {}",
+        again.stdout
+    );
+    assert_eq!(entries(&books(&h).await).len(), qbo_before, "{}", again.stdout);
+    assert_eq!(xero_documents(&h).await, xero_before, "nothing sent to Xero again: {}", again.stdout);
+    // What the newer copy posted is adopted: the night after, nothing is looked up or sent.
+    let third = h.run(&["post"]).await;
+    assert!(third.stdout.contains("nothing new to post"), "{}", third.stdout);
+}
+
 /// Manual journals and bank transactions the Xero sandbox holds.
 async fn xero_documents(h: &Harness) -> usize {
     let state = h.control(reqwest::Method::GET, "/_sandbox/state?items=false", None).await;

@@ -238,8 +238,9 @@ async fn deposit_and_return_corrections_are_bank_transactions_and_the_bank_ties_
     assert_eq!(banks.iter().filter(|b| b.2 == "EN-LV001-R260212-1" && b.0 == "SPEND").count(), 1);
     agrees(&h, "0.00").await;
 
-    // The deposit deleted: its SPEND takes the whole deposit back out of 1010, and the return
-    // (no longer after a deposit) is corrected by a RECEIVE.
+    // The deposit deleted: its SPEND takes the whole deposit back out of 1010 into clearing, and
+    // the return (its deposit gone, so out of clearing now) is corrected by a RECEIVE from
+    // clearing back into 1010: receivables are untouched, the payment is still returned.
     let mut deposit = served(&h, "deposits", "depositId", "dep_1").await;
     deposit["status"] = json!("deleted");
     h.upsert("deposits", &deposit.to_string()).await;
@@ -256,7 +257,7 @@ async fn deposit_and_return_corrections_are_bank_transactions_and_the_bank_ties_
     );
     assert_eq!(
         corrections_of(&banks, "EN-LV001-R260212-1"),
-        [("RECEIVE".into(), "1010".into(), dec("1316.06"), vec![("1210".into(), dec("1316.06"))])]
+        [("RECEIVE".into(), "1010".into(), dec("1316.06"), vec![("1499".into(), dec("1316.06"))])]
     );
     agrees(&h, "0.00").await;
     // Nothing is left to send.
@@ -305,6 +306,7 @@ async fn a_lost_correction_is_found_by_lookup_and_never_posted_twice() {
     // uncertain.
     p.h.set_faults(
         r#"[{"service": "xero", "method": "PUT", "path": "**/BankTransactions", "times": 3, "action": "drop_after_commit"},
+            {"service": "xero", "method": "GET", "path": "**/BankTransactions", "times": 1, "action": {"delay_ms": 1}, "comment": "the history check's read (posting::history) is answered"},
             {"service": "xero", "method": "GET", "path": "**/BankTransactions", "action": {"status": 503}}]"#,
     )
     .await;

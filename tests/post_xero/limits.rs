@@ -37,30 +37,37 @@ async fn a_minute_limit_spent_elsewhere_is_waited_out_with_retry_after() {
     assert_eq!(paced.len(), 1, "{paced:?}");
     assert!(paced[0] > Duration::from_secs(55) && paced[0] <= Duration::from_secs(61), "{paced:?}");
     assert_eq!(xero.counts().throttled, 0);
-    // Another client takes the two calls left this minute: the next write meets a 429.
+    // Another client takes the two calls left this minute: the post's next calls (its history
+    // check's reads, `posting::history`) meet 429s. Xero's `Retry-After` says when the oldest call
+    // leaves the sliding window, so a second 429 may follow while the other client's calls are
+    // still in it; each is waited out with its `Retry-After`, and nothing is sent twice.
     p.spend_calls(2).await;
     let summary = p.post(&mut xero).await;
     assert!(!needs_attention(&summary), "{summary:#?}");
     let counts = xero.counts();
-    assert_eq!(counts.throttled, 1, "one 429, for the calls another client took: {counts:?}");
+    assert!((1..=2).contains(&counts.throttled), "429s for the calls another client took: {counts:?}");
     let retry_after = whole_second_waits(&pause);
     assert!(
-        retry_after.len() == 1 && (1..=60).contains(&retry_after[0]),
-        "the 429 was waited out with its Retry-After: {:?}",
+        retry_after.len() as u64 == counts.throttled && retry_after.iter().all(|s| (1..=60).contains(s)),
+        "each 429 was waited out with its Retry-After: {:?}",
         pause.waits()
     );
-    assert_eq!(counts.writes, summary.write_calls + 1, "one write sent again after its 429");
+    assert!(
+        counts.writes - summary.write_calls <= counts.throttled,
+        "a write is sent again only after its 429"
+    );
     assert_each_once(&p).await;
 }
 
 #[tokio::test]
 async fn a_spent_day_stops_the_run_cleanly_and_the_next_day_finishes() {
-    // Ten calls a day: `open` makes four, another client four; the header after our second write
-    // says none is left, so the limiter stops the run before a third write could be refused.
+    // Ten calls a day: `open` makes four, another client two, the post's history check two
+    // (`posting::history`); the header after our second write says none is left, so the limiter
+    // stops the run before a third write could be refused.
     let p = Posting::start(|o| o.xero_limits = limits(60, 10)).await;
     let pause = p.h.virtual_pause();
     let mut xero = p.target(pause.clone()).await;
-    p.spend_calls(4).await;
+    p.spend_calls(2).await;
     let first = p.post(&mut xero).await;
     assert!(first.stopped_for_allowance && !first.stopped_for_auth, "{first:#?}");
     let stopped = first.stopped.as_deref().unwrap_or_default();

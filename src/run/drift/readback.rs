@@ -26,12 +26,11 @@ use crate::state::StateFile;
 use crate::targets::TargetKind;
 use crate::targets::oauth::TokenSource;
 use crate::targets::qbo::client::QboClient;
+use crate::targets::qbo::readback::CDC_LOOK_BACK;
 use crate::targets::xero::client::XeroClient;
 
 /// How far before the last comparison a read of changes starts.
 pub const MARGIN: TimeDelta = TimeDelta::minutes(5);
-/// QuickBooks' Change Data Capture looks back 30 days; a day is kept in hand.
-const CDC_LOOK_BACK: TimeDelta = TimeDelta::days(29);
 
 /// A connected target to read.
 pub struct Connected {

@@ -113,6 +113,8 @@ pub struct QboTarget {
     client: QboClient,
     company: Company,
     mappings: Arc<MappingSet>,
+    /// The company's clock in the latest batch answer.
+    answered_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The marker of an entry's key in `PrivateNote`, which a lookup matches.
@@ -122,7 +124,7 @@ pub fn note_marker(key: &str) -> String {
 
 impl QboTarget {
     pub fn new(client: QboClient, company: Company, mappings: Arc<MappingSet>) -> QboTarget {
-        QboTarget { client, company, mappings }
+        QboTarget { client, company, mappings, answered_at: None }
     }
 
     /// A stored entry's lines by account number (an account the chart read does not know is
@@ -316,6 +318,9 @@ impl Target for QboTarget {
             let request_id = batch_key(&tokens);
             match self.client.batch(&request_id, &BatchRequest { items }).await? {
                 WriteResult::Answered(response) => {
+                    if let Some(at) = readback::instant(response.time.as_deref()) {
+                        self.answered_at = self.answered_at.max(Some(at));
+                    }
                     let mut answers: HashMap<String, wire::BatchItemResponse> =
                         response.items.into_iter().map(|item| (item.b_id.clone(), item)).collect();
                     for (index, slot) in outcomes.iter_mut().enumerate() {
@@ -366,9 +371,19 @@ impl Target for QboTarget {
 
     /// `SELECT COUNT(*) FROM JournalEntry`: one query.
     /// A full read back (`readback`), the connector's live entries only.
-    async fn documents_of_ours(&mut self) -> Result<Vec<crate::posting::HeldDocument>, TargetError> {
-        let read = readback::read_back(&self.client, None, &|_, key| key.is_some()).await?;
-        Ok(crate::drift::held::live_keys(read.documents))
+    fn last_answer_time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.answered_at
+    }
+
+    async fn documents_of_ours(
+        &mut self,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Option<crate::posting::HeldHistory>, TargetError> {
+        // Our clock decides whether the company's 30 days reach back that far, as `drift` does.
+        let since = since.filter(|s| chrono::Utc::now() - *s <= readback::CDC_LOOK_BACK);
+        let read = readback::read_back(&self.client, since, &|_, key| key.is_some()).await?;
+        let at = read.compared_at;
+        Ok(Some(crate::posting::HeldHistory { documents: crate::drift::held::live_keys(read.documents), at }))
     }
 
     /// The entry's lines by the mapping's QuickBooks account numbers (`found_lines`' terms).

@@ -24,6 +24,9 @@ use crate::posting::TargetError;
 
 /// Objects one CDC answer carries at most; an answer this full may have left changes out.
 const CDC_MAX_OBJECTS: usize = 1000;
+/// QuickBooks' Change Data Capture looks back 30 days; a day is kept in hand. A read of changes
+/// since earlier than that is a full read.
+pub const CDC_LOOK_BACK: chrono::TimeDelta = chrono::TimeDelta::days(29);
 /// Rows per query page (QuickBooks' maximum).
 const PAGE_SIZE: usize = 1000;
 /// Pages per full read: a million journal entries is not a company this tool reads in one night.
@@ -107,7 +110,7 @@ fn protocol(what: &str, e: impl std::fmt::Display) -> TargetError {
     TargetError::Protocol(format!("QuickBooks sent {what} that is not its JSON: {e}"))
 }
 
-fn instant(text: Option<&str>) -> Option<DateTime<Utc>> {
+pub(super) fn instant(text: Option<&str>) -> Option<DateTime<Utc>> {
     text.and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.to_utc())
 }
 

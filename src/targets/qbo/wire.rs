@@ -71,6 +71,9 @@ pub struct BatchItem {
 pub struct BatchResponse {
     #[serde(rename = "BatchItemResponse", default)]
     pub items: Vec<BatchItemResponse>,
+    /// The company's clock when it answered.
+    #[serde(default)]
+    pub time: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

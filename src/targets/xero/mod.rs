@@ -46,6 +46,8 @@ pub struct XeroTarget {
     client: XeroClient,
     chart: Chart,
     mappings: Arc<MappingSet>,
+    /// The organisation's clock in the latest answer to a write.
+    answered_at: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 /// Connects to the organisation `tenant_id` and reads its references (4 calls, more only when the
@@ -61,7 +63,7 @@ pub async fn open(
     let client =
         XeroClient::new(&config.api_base, tenant_id, tokens, pause)?.with_timeout(request_timeout)?;
     let chart = Chart::read(&client, &mappings).await?;
-    Ok(XeroTarget { client, chart, mappings })
+    Ok(XeroTarget { client, chart, mappings, answered_at: std::sync::Mutex::new(None) })
 }
 
 /// `mappings check --target xero`: what the mappings ask of the organisation that its books
@@ -110,6 +112,12 @@ impl XeroTarget {
         let tokens: Vec<&str> = indexes.iter().map(|&i| batch[i].token.as_str()).collect();
         let key = format!("{}{suffix}", batch_key(&tokens));
         let result = self.client.put(path, body, &key).await?;
+        if let client::WriteResult::Answered(body) = &result
+            && let Some(at) = wire::answer_time(body)
+        {
+            let mut answered = self.answered_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            *answered = (*answered).max(Some(at));
+        }
         let sent: Vec<Sent<'_>> = indexes
             .iter()
             .map(|&i| Sent {
@@ -224,9 +232,17 @@ impl Target for XeroTarget {
     }
 
     /// A full read back (`readback`), the connector's live documents only.
-    async fn documents_of_ours(&mut self) -> Result<Vec<crate::posting::HeldDocument>, TargetError> {
-        let read = readback::read_back(&self.client, None, &|_, key| key.is_some()).await?;
-        Ok(crate::drift::held::live_keys(read.documents))
+    fn last_answer_time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        *self.answered_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn documents_of_ours(
+        &mut self,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Option<crate::posting::HeldHistory>, TargetError> {
+        let read = readback::read_back(&self.client, since, &|_, key| key.is_some()).await?;
+        let at = read.compared_at;
+        Ok(Some(crate::posting::HeldHistory { documents: crate::drift::held::live_keys(read.documents), at }))
     }
 
     /// The entry's lines under the mapping's Xero codes: a bank transaction built from it books

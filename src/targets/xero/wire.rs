@@ -308,6 +308,17 @@ pub fn one() -> Result<Box<RawValue>, String> {
     RawValue::from_string("1".to_owned()).map_err(|e| e.to_string())
 }
 
+/// The organisation's clock in an answer's envelope (`DateTimeUTC`), when it has one.
+pub fn answer_time(body: &[u8]) -> Option<DateTime<Utc>> {
+    #[derive(Deserialize)]
+    struct Envelope {
+        #[serde(rename = "DateTimeUTC")]
+        date_time_utc: Option<String>,
+    }
+    let envelope: Envelope = serde_json::from_slice(body).ok()?;
+    parse_ms_date(envelope.date_time_utc.as_deref()?)
+}
+
 /// A Microsoft JSON date as Xero writes it (`/Date(1552521600000+0000)/`, `/Date(1573755038314)/`):
 /// milliseconds since the epoch in UTC; the offset after them is informational. Also an ISO
 /// date-time without offset (UTC), which some Xero endpoints write.
