@@ -127,6 +127,14 @@ async fn an_edit_a_deletion_and_a_move_each_make_one_adjustment_per_target_for_t
     assert!(lines.iter().all(|l| decimal(&l["Amount"]) == Decimal::from(10)), "{lines:?}");
     assert_eq!(xero_adjustments(&h).await.len(), 1, "one adjustment in Xero: {}", run.stdout);
     assert_eq!(qbo_totals(&after), plan_totals(&h).await, "posted plus adjustments equals planned");
+    // The run names the AR code its unmapped charges carry (issue 16, item 15).
+    assert!(
+        run.stdout.lines().any(|l| l.contains("unmapped_code held")
+            && l.contains(": AR code ")
+            && l.contains("has no rule")),
+        "{}",
+        run.stdout
+    );
     // Nothing is ever adjusted twice.
     let again = h.run(&["run"]).await;
     assert!(!again.stdout.contains("Adjustments:"), "{}", again.stdout);

@@ -132,6 +132,7 @@ fn plan_charge<'a>(
         return Ok(()); // a zero charge posts nothing
     }
     let Some(rule) = rules.get(charge.ar_code.as_str()) else {
+        // `unmapped_code_in` reads the code back out of this message.
         let message = format!(
             "charge {id} ({} {}, post month {}) uses AR code {code}, which has no rule in the mapping files; it is held, never guessed. Add [codes.{code}] with an account or a split to mappings/portfolio.toml or to this property's file, then plan again.",
             charge.amount.amount(),
@@ -331,5 +332,21 @@ fn method_name(method: DayCount) -> &'static str {
         DayCount::ActualDays => "actual_days",
         DayCount::ThirtyDay => "thirty_day",
         DayCount::Days365 => "days_365",
+    }
+}
+
+/// The AR code an `unmapped_code` exception's message names (the message `plan_charge` writes).
+pub fn unmapped_code_in(message: &str) -> Option<&str> {
+    let rest = message.split_once(" uses AR code ")?.1;
+    rest.split_once(", which has no rule").map(|(code, _)| code)
+}
+
+#[cfg(test)]
+mod unmapped_code_tests {
+    #[test]
+    fn the_code_is_read_back_from_the_message() {
+        let message = "charge chg_9 (75.00 USD, post month 2026-02) uses AR code AMEN, which has no rule in the mapping files; it is held, never guessed.";
+        assert_eq!(super::unmapped_code_in(message), Some("AMEN"));
+        assert_eq!(super::unmapped_code_in("something else"), None);
     }
 }

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use crate::domain::{ArCode, ArCodeDef, Charge, Deposit, Exception, Lease, Payment, Property, PropertyId};
 use crate::mapping::PropertyMapping;
 
+pub use charges::unmapped_code_in;
 pub use entry::{
     BalancedEntry, DocNumber, EntryError, EntryHeader, EntryKey, JournalKind, Line, Netting, Side,
 };

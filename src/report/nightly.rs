@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use crate::domain::{Exception, ExceptionKind};
 use crate::report::exceptions::{by_kind, render_by_kind};
 use crate::report::post::{adjustment_lines, entries_with_money, target_name};
 
@@ -71,7 +72,11 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
     }
     for kind in &kinds {
         if kind.kind.holds_item() {
-            person.push(format!("{} {} held ({})", kind.count, kind.kind.as_str(), kind.money_text()));
+            let mut line = format!("{} {} held ({})", kind.count, kind.kind.as_str(), kind.money_text());
+            if kind.kind == ExceptionKind::UnmappedCode {
+                line.push_str(&unmapped_codes_text(&post.record.exceptions));
+            }
+            person.push(line);
         }
     }
     for t in &post.targets {
@@ -114,4 +119,24 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
         }
     }
     out
+}
+
+/// `: AR codes AMEN, PARK have no rule (`entrata-recon mappings check` lists them)`.
+fn unmapped_codes_text(exceptions: &[Exception]) -> String {
+    let codes: std::collections::BTreeSet<&str> = exceptions
+        .iter()
+        .filter(|x| x.kind == ExceptionKind::UnmappedCode)
+        .filter_map(|x| crate::journal::unmapped_code_in(&x.message))
+        .collect();
+    match codes.len() {
+        0 => String::new(),
+        1 => format!(
+            ": AR code {} has no rule (`entrata-recon mappings check` lists it)",
+            codes.iter().next().copied().unwrap_or_default()
+        ),
+        _ => format!(
+            ": AR codes {} have no rule (`entrata-recon mappings check` lists them)",
+            codes.into_iter().collect::<Vec<_>>().join(", ")
+        ),
+    }
 }
