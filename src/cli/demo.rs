@@ -33,9 +33,16 @@ pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliE
     drop(generated.json);
     let sandbox =
         start(SandboxOptions::new(dataset)).await.map_err(|e| other("cannot start the sandboxes", &e))?;
+    // Not one "items" total: the pull counts every kind it pulls (units, leases, residents, AR
+    // codes too), so a total here would differ from the pull's.
+    let summary = &generated.summary;
     println!(
-        "Demo: a generated portfolio ({spec}: {} ledger items); Entrata, QuickBooks Online and Xero sandboxes at {}",
-        generated.summary.ledger_items(),
+        "Demo: a generated portfolio ({spec}: {} properties, {} leases, {} charges, {} payments, {} deposits); Entrata, QuickBooks Online and Xero sandboxes at {}",
+        summary.properties,
+        summary.leases,
+        summary.charges,
+        summary.payments,
+        summary.deposits,
         sandbox.base_url()
     );
     let result = demo_with(cli, &sandbox, &folder, edit).await;
