@@ -298,6 +298,7 @@ pub async fn post_to<T: Target>(
             }
         }
     }
+    options.progress.set_message(&format!("post to {kind}"));
     options.progress.set_total((to_send.len() + to_resolve.len()) as u64, "entries");
     tracing::info!(target = %kind, to_send = to_send.len(), to_look_up = to_resolve.len(), "posting");
     // 1. Resolve what may already be there, once its last send has settled.

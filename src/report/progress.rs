@@ -23,6 +23,27 @@ const STEADY_TICK: Duration = Duration::from_millis(250);
 
 pub struct Progress {
     shown: Option<Shown>,
+    /// Off a terminal: a log line at most once a minute while steps go on, with an estimate.
+    logged: Option<Logged>,
+}
+
+/// How often, at most, progress is written to the log off a terminal.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+
+struct Logged {
+    every: Duration,
+    state: std::sync::Mutex<LoggedState>,
+}
+
+struct LoggedState {
+    message: String,
+    unit: &'static str,
+    total: u64,
+    done: u64,
+    started: std::time::Instant,
+    last: std::time::Instant,
+    /// Lines written.
+    lines: u64,
 }
 
 struct Shown {
@@ -34,8 +55,11 @@ impl Progress {
     /// A bar on stderr when it is a terminal and `enabled`.
     pub fn new(label: &str, enabled: bool) -> Progress {
         use std::io::IsTerminal;
-        if !enabled || !std::io::stderr().is_terminal() {
+        if !enabled {
             return Progress::hidden();
+        }
+        if !std::io::stderr().is_terminal() {
+            return Progress::logged(label, LOG_EVERY);
         }
         let _ = BARS_IF_ANY.set(());
         let progress = Progress::on(bars(), label);
@@ -51,11 +75,34 @@ impl Progress {
         let bar = bars.add(ProgressBar::no_length());
         bar.set_style(style(&items, None));
         bar.set_message(label.to_owned());
-        Progress { shown: Some(Shown { bar, items }) }
+        Progress { shown: Some(Shown { bar, items }), logged: None }
     }
 
     pub fn hidden() -> Progress {
-        Progress { shown: None }
+        Progress { shown: None, logged: None }
+    }
+
+    /// No bar: a log line every `every` at most while steps go on (`post: 120 of 706 entries, 1
+    /// min in, about 5 min left`).
+    pub fn logged(label: &str, every: Duration) -> Progress {
+        let now = std::time::Instant::now();
+        let state = LoggedState {
+            message: label.to_owned(),
+            unit: "steps",
+            total: 0,
+            done: 0,
+            started: now,
+            last: now,
+            lines: 0,
+        };
+        Progress { shown: None, logged: Some(Logged { every, state: std::sync::Mutex::new(state) }) }
+    }
+
+    fn with_logged(&self, f: impl FnOnce(&mut LoggedState, Duration)) {
+        if let Some(logged) = &self.logged {
+            let mut state = logged.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&mut state, logged.every);
+        }
     }
 
     /// What the bar is doing now (`pull: properties and AR codes`).
@@ -63,6 +110,7 @@ impl Progress {
         if let Some(shown) = &self.shown {
             shown.bar.set_message(message.to_owned());
         }
+        self.with_logged(|state, _| state.message = message.to_owned());
     }
 
     /// How many steps there are, of what (`properties`, `entries`). Set once: later calls change
@@ -74,6 +122,11 @@ impl Progress {
             shown.bar.set_length(steps);
             shown.bar.set_style(style(&shown.items, Some(unit)));
         }
+        // In the log each phase (a target's posting) counts afresh.
+        self.with_logged(|state, _| {
+            let now = std::time::Instant::now();
+            (state.total, state.done, state.unit, state.started, state.last) = (steps, 0, unit, now, now);
+        });
     }
 
     /// One step is done.
@@ -81,6 +134,17 @@ impl Progress {
         if let Some(shown) = &self.shown {
             shown.bar.inc(1);
         }
+        self.with_logged(|state, every| {
+            state.done += 1;
+            let now = std::time::Instant::now();
+            if state.total > 0 && state.done < state.total && now.duration_since(state.last) >= every {
+                state.last = now;
+                state.lines += 1;
+                let line =
+                    progress_line(&state.message, state.done, state.total, state.unit, now - state.started);
+                tracing::info!(done = state.done, total = state.total, "{line}");
+            }
+        });
     }
 
     /// `n` more items pulled.
@@ -102,7 +166,9 @@ impl Progress {
 /// items counted, if any, and their rate in whole items a second.
 fn style(items: &Arc<AtomicU64>, unit: Option<&'static str>) -> ProgressStyle {
     let template = match unit {
-        Some(unit) => format!("{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit}{{items}} · {{elapsed}}"),
+        Some(unit) => {
+            format!("{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit}{{items}} · {{elapsed}}, about {{eta}} left")
+        }
         None => "{spinner} {msg}{items} · {elapsed}".to_owned(),
     };
     let items = Arc::clone(items);
@@ -115,6 +181,28 @@ fn style(items: &Arc<AtomicU64>, unit: Option<&'static str>) -> ProgressStyle {
                 let _ = write!(w, " · {n} items · {}/s", per_second(n, state.elapsed()));
             }
         })
+}
+
+/// `post: qbo: 120 of 706 entries, 1 min 5 s in, about 5 min 17 s left` (the estimate from the
+/// pace so far).
+pub fn progress_line(message: &str, done: u64, total: u64, unit: &str, elapsed: Duration) -> String {
+    let mut line = format!("{message}: {done} of {total} {unit}, {} in", duration_text(elapsed));
+    if done > 0 && total > done {
+        let per_step = elapsed.as_secs_f64() / done as f64;
+        let left = Duration::from_secs_f64(per_step * (total - done) as f64);
+        line.push_str(&format!(", about {} left", duration_text(left)));
+    }
+    line
+}
+
+/// `45 s`, `1 min 5 s`, `2 h 3 min`.
+fn duration_text(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        _ => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
 }
 
 /// Whole items a second.

@@ -133,3 +133,38 @@ fn rates_are_whole_items_a_second() {
     assert_eq!(per_second(1_000, Duration::from_millis(3_000)), 333);
     assert_eq!(per_second(7, Duration::from_millis(2)), 3_500);
 }
+
+#[test]
+fn the_log_line_says_how_far_and_about_how_long_is_left() {
+    assert_eq!(
+        progress_line("post to qbo", 120, 706, "entries", Duration::from_secs(65)),
+        "post to qbo: 120 of 706 entries, 1 min 5 s in, about 5 min 17 s left"
+    );
+    assert_eq!(
+        progress_line("pull: ledgers", 0, 5, "properties", Duration::from_secs(3)),
+        "pull: ledgers: 0 of 5 properties, 3 s in"
+    );
+    assert_eq!(
+        progress_line("post to xero", 1, 3, "entries", Duration::from_secs(3700)),
+        "post to xero: 1 of 3 entries, 1 h 1 min in, about 2 h 3 min left"
+    );
+}
+
+/// Off a terminal, a phase's steps are logged at most once per interval: with none, every step
+/// but the last (the phase's own end says the rest).
+#[test]
+fn off_a_terminal_steps_are_logged_at_most_once_per_interval() {
+    let often = Progress::logged("post", Duration::ZERO);
+    often.set_message("post to qbo");
+    often.set_total(3, "entries");
+    for _ in 0..3 {
+        often.step();
+    }
+    let lines = |p: &Progress| p.logged.as_ref().expect("logged").state.lock().unwrap().lines;
+    assert_eq!(lines(&often), 2);
+    let rarely = Progress::logged("post", Duration::from_secs(3600));
+    rarely.set_total(3, "entries");
+    rarely.step();
+    rarely.step();
+    assert_eq!(lines(&rarely), 0, "no line within the hour");
+}
