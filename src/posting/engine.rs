@@ -352,17 +352,8 @@ pub async fn post_to<T: Target>(
     let mut settling: Vec<Pending> = Vec::new();
     loop {
         while !to_send.is_empty() {
-            // Ctrl-C: the batch in flight was answered and recorded; no other is sent.
             if crate::interrupt::requested() {
-                stop(
-                    &mut summary,
-                    TargetError::Interrupted,
-                    &settling,
-                    "outcome not known; looked up on the next run",
-                );
-                summary.held.extend(
-                    to_send.iter().map(|p| p.result("not sent: interrupted (Ctrl-C); sent on the next run")),
-                );
+                stop_interrupted(&mut summary, &settling, &to_send);
                 options.progress.finish();
                 return Ok(summary);
             }
@@ -380,12 +371,7 @@ pub async fn post_to<T: Target>(
             break;
         }
         if crate::interrupt::requested() {
-            stop(
-                &mut summary,
-                TargetError::Interrupted,
-                &settling,
-                "outcome not known; looked up on the next run",
-            );
+            stop_interrupted(&mut summary, &settling, &[]);
             options.progress.finish();
             return Ok(summary);
         }
@@ -420,6 +406,14 @@ pub async fn post_to<T: Target>(
         super::history::known_until(state, kind, &company, target.last_answer_time()).await?;
     }
     Ok(summary)
+}
+
+/// Ctrl-C: the batch in flight was answered and recorded; nothing else is sent this run.
+fn stop_interrupted(summary: &mut TargetSummary, settling: &[Pending], unsent: &[Pending]) {
+    stop(summary, TargetError::Interrupted, settling, "outcome not known; looked up on the next run");
+    summary
+        .held
+        .extend(unsent.iter().map(|p| p.result("not sent: interrupted (Ctrl-C); sent on the next run")));
 }
 
 pub(super) fn stop(summary: &mut TargetSummary, error: TargetError, affected: &[Pending], what: &str) {
