@@ -112,11 +112,27 @@ async fn an_edit_a_deletion_and_a_move_each_make_one_adjustment_per_target_for_t
     assert!(adjustments(&before).is_empty());
     assert_eq!(qbo_totals(&before), plan_totals(&h).await, "posted equals planned");
 
+    // Issue 16, item 6: after posting, `plan` counts what is posted and lists what a post would
+    // send now (nothing), instead of the whole plan as work to do.
+    let plan = h.run(&["plan"]).await;
+    assert!(plan.stdout.starts_with("Already posted: "), "{}", plan.stdout);
+    assert!(plan.stdout.contains("No entries to post."), "{}", plan.stdout);
+
     // An edit: the rent is 10.00 more than was posted.
     let mut edited = charge(plain_rent);
     let was = decimal(&edited["amount"]);
     edited["amount"] = Value::String((was + Decimal::from(10)).to_string());
     h.upsert("charges", &edited.to_string()).await;
+    // `plan` (after a pull) shows the adjustment a post would send, with the document it corrects.
+    assert!(matches!(h.run(&["pull"]).await.code, Some(0 | 1)));
+    let plan = h.run(&["plan"]).await;
+    let id = edited["chargeId"].as_str().expect("id");
+    assert!(
+        plan.stdout.lines().any(|l| l.contains(" by 10.00 (changed: ") && l.contains(id)),
+        "the adjustment, by 10.00, names the charge: {}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains(" adjustment "), "the adjustment entry is listed: {}", plan.stdout);
     let run = h.run(&["run"]).await;
     assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
     assert!(run.stdout.contains("Adjustments: 1"), "{}", run.stdout);

@@ -146,7 +146,13 @@ fn the_plan_table_of_a_40_by_12_portfolio_fits_120_columns() {
     let mapping_for = |id: &PropertyId| mappings.for_property(id);
     assert!(entries.len() > 10_000 && exceptions.len() > 100, "{} {}", entries.len(), exceptions.len());
     for target in [None, Some(TargetKind::Qbo), Some(TargetKind::Xero)] {
-        let view = PlanView { entries: &entries, exceptions: &exceptions, mapping_for: &mapping_for, target };
+        let view = PlanView {
+            entries: &entries,
+            exceptions: &exceptions,
+            mapping_for: &mapping_for,
+            target,
+            standing: None,
+        };
         let table = view.to_table();
         let widest = table.lines().max_by_key(|l| l.chars().count()).unwrap_or_default();
         assert!(widest.chars().count() <= 120, "{target:?}: {} columns: {widest}", widest.chars().count());

@@ -193,13 +193,20 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
                 }),
                 Err(e) => Err(e.into()),
             };
+            // The table, for people: once something is posted, what a post would send now.
+            let standing = match (&plan, args.format) {
+                (Ok(_), PlanFormat::Table) => crate::run::record::standing(&state, &mappings, &request).await,
+                _ => Ok(None),
+            };
             state.close().await;
             let plan = plan.map_err(record_failed)?;
+            let standing = standing.map_err(record_failed)?;
             let view = PlanView {
                 entries: &plan.entries,
                 exceptions: &plan.exceptions,
                 mapping_for: &mapping_for,
                 target,
+                standing: standing.as_ref(),
             };
             let text = match args.format {
                 PlanFormat::Csv => {

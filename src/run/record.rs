@@ -4,8 +4,10 @@
 //! property.
 
 mod holds;
+mod standing;
 
 pub use holds::held_adjustments;
+pub use standing::{Standing, standing};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

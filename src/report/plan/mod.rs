@@ -23,6 +23,9 @@ pub struct PlanView<'a> {
     pub mapping_for: &'a dyn Fn(&PropertyId) -> &'a PropertyMapping,
     /// The target whose account references and dimensions are shown; none when `None`.
     pub target: Option<TargetKind>,
+    /// Once entries are posted: what a post would send now, and how many are posted. The table
+    /// then lists only what would be sent; CSV and JSON stay the whole plan.
+    pub standing: Option<&'a crate::run::record::Standing>,
 }
 
 /// One line's account in a target, and the dimensions it carries there (the property's).

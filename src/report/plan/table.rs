@@ -79,8 +79,25 @@ fn row(out: &mut String, prefix: &str, rest: &str) {
 impl PlanView<'_> {
     pub fn to_table(&self) -> String {
         let mut out = String::new();
-        self.write_entries(&mut out);
-        self.write_totals(&mut out);
+        let entries = match self.standing {
+            None => self.entries,
+            Some(standing) => {
+                let _ = writeln!(
+                    out,
+                    "Already posted: {} (a target holds them; `entrata-recon status` counts them per target). \
+                     Below: only what a post would send now.",
+                    match standing.posted {
+                        1 => "1 entry".to_owned(),
+                        n => format!("{n} entries"),
+                    }
+                );
+                out.push_str(&crate::report::post::adjustment_lines(&standing.adjustments, ""));
+                let _ = writeln!(out);
+                &standing.to_post
+            }
+        };
+        self.write_entries(&mut out, entries);
+        self.write_totals(&mut out, entries);
         write_exceptions(&mut out, self.exceptions);
         out
     }
@@ -89,8 +106,8 @@ impl PlanView<'_> {
         self.target.map(|t| (t, if t == TargetKind::Qbo { "qbo" } else { "xero" }))
     }
 
-    fn write_entries(&self, out: &mut String) {
-        if self.entries.is_empty() {
+    fn write_entries(&self, out: &mut String, entries: &[BalancedEntry]) {
+        if entries.is_empty() {
             let _ = writeln!(out, "No entries to post.");
             return;
         }
@@ -107,7 +124,7 @@ impl PlanView<'_> {
         let _ = write!(line_header, "{:>AMOUNT$} {:>AMOUNT$}  ", "debit", "credit");
         row(out, &line_header, "description");
         let _ = writeln!(out, "{}", "-".repeat(WIDTH));
-        for entry in self.entries {
+        for entry in entries {
             self.write_entry(out, entry);
         }
     }
@@ -148,10 +165,10 @@ impl PlanView<'_> {
         }
     }
 
-    fn write_totals(&self, out: &mut String) {
+    fn write_totals(&self, out: &mut String, entries: &[BalancedEntry]) {
         let mut totals: BTreeMap<(&str, &str), (Decimal, Decimal)> = BTreeMap::new();
         let mut lines = 0;
-        for entry in self.entries {
+        for entry in entries {
             for line in entry.lines() {
                 let total = totals.entry((entry.currency().as_str(), line.account().as_str())).or_default();
                 total.0 += line.debit();
@@ -159,7 +176,11 @@ impl PlanView<'_> {
                 lines += 1;
             }
         }
-        let _ = writeln!(out, "\n{} entries, {lines} lines. Totals per account:", self.entries.len());
+        let count = match entries.len() {
+            1 => "1 entry".to_owned(),
+            n => format!("{n} entries"),
+        };
+        let _ = writeln!(out, "\n{count}, {lines} lines. Totals per account:");
         if totals.is_empty() {
             return;
         }
