@@ -315,3 +315,35 @@ async fn a_lost_state_file_with_one_target_behind_adopts_before_anything_is_sent
     schedule.nights[1].lose_state = true;
     assert_clean(&schedule).await;
 }
+
+/// Seed 2095 of this session's soak, by hand: a payment is returned after its deposit and posted
+/// as a `return` out of the bank (a Xero bank transaction); then the state file is replaced by
+/// night 0's copy and the deposit deleted. The old copy plans the same return out of clearing,
+/// under the same key and number: a manual journal for Xero. Its lookup searched the manual
+/// journals only, found nothing and sent it: Xero held the return twice. A `return` is now looked
+/// up in both lists, found holding the bank's money, and adopted as held (the difference goes out
+/// as an adjustment).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_state_file_finds_a_return_sent_as_the_other_kind_of_xero_document() {
+    let mut schedule = Schedule::quiet("properties=1,months=1,seed=599054", 3);
+    schedule.max_attempts = 8;
+    schedule.flags.edits = true;
+    schedule.nights[0].lock_xero = Some(12);
+    let mut second = schedule.nights[0].clone();
+    second.advance_s = 86_400;
+    second.lock_xero = None;
+    second.before = vec![
+        Drift::Touch { count: 10, pick: 4391828625991510260 },
+        Drift::Edit { count: 2, pick: 11738845627388878976 },
+        Drift::Deposit { pick: 12762479502625719810 },
+    ];
+    let mut third = second.clone();
+    third.before = vec![
+        Drift::Late { count: 1, pick: 14086184613441223769 },
+        Drift::Touch { count: 1, pick: 1368258078367947517 },
+        Drift::Deposit { pick: 12053907647556336856 },
+    ];
+    third.restore_state = Some(0);
+    schedule.nights.extend([second, third]);
+    assert_clean(&schedule).await;
+}

@@ -29,6 +29,8 @@ use crate::journal::Side;
 use crate::posting::{Found, FoundLine, LookupRequest, TargetError};
 use rust_decimal::Decimal;
 
+use crate::journal::JournalKind;
+
 /// Records per page (Xero's default and the most its documentation promises).
 const PAGE_SIZE: usize = 100;
 /// Pages per lookup: 50,000 records changed since the earliest attempt is not a lookup any more.
@@ -46,6 +48,19 @@ pub enum List {
 impl List {
     pub fn of(request: &LookupRequest) -> List {
         if request.class == 1 { List::BankTransactions } else { List::Journals }
+    }
+
+    /// The lists to search for `request`: its class's, and for a `return` both, since the same
+    /// return is a bank transaction when its deposit lists the payment and a manual journal (out of
+    /// clearing) when it does not, and another state file may have sent the other (a lost or
+    /// replaced state file, then a deposit changed).
+    pub fn all_of(request: &LookupRequest) -> &'static [List] {
+        match (request.kind, List::of(request)) {
+            (JournalKind::Return, List::BankTransactions) => &[List::BankTransactions, List::Journals],
+            (JournalKind::Return, List::Journals) => &[List::Journals, List::BankTransactions],
+            (_, List::BankTransactions) => &[List::BankTransactions],
+            (_, List::Journals) => &[List::Journals],
+        }
     }
 }
 
@@ -148,7 +163,7 @@ pub async fn lookup(
     requests: &[LookupRequest],
 ) -> Result<Vec<Option<Found>>, TargetError> {
     let since = window(client, requests).await?;
-    let wants = |list: List| requests.iter().any(|r| List::of(r) == list);
+    let wants = |list: List| requests.iter().any(|r| List::all_of(r).contains(&list));
     let mut journals = if wants(List::Journals) {
         list::<JournalsAnswer>(client, "ManualJournals", "ManualJournalID", since).await?
     } else {
@@ -168,20 +183,27 @@ pub async fn lookup(
         .iter()
         .map(|r| {
             type Seen<'a> = (&'a str, Option<&'a str>, Option<Vec<FoundLine>>);
-            let found: Vec<Seen> = match List::of(r) {
-                List::BankTransactions => banks
-                    .iter()
-                    .filter(|t| bank_transaction_matches(t, &r.key, &r.doc_number))
-                    .filter_map(|t| saved_id(t.id.as_deref()).map(|id| (id, t.date.as_deref(), bank_lines(t))))
-                    .collect(),
-                List::Journals => journals
-                    .iter()
-                    .filter(|j| journal_matches(j, &r.key, &r.doc_number))
-                    .filter_map(|j| {
-                        saved_id(j.id.as_deref()).map(|id| (id, j.date.as_deref(), journal_lines(j)))
-                    })
-                    .collect(),
-            };
+            let found: Vec<Seen> = List::all_of(r)
+                .iter()
+                .flat_map(|list| -> Vec<Seen> {
+                    match list {
+                        List::BankTransactions => banks
+                            .iter()
+                            .filter(|t| bank_transaction_matches(t, &r.key, &r.doc_number))
+                            .filter_map(|t| {
+                                saved_id(t.id.as_deref()).map(|id| (id, t.date.as_deref(), bank_lines(t)))
+                            })
+                            .collect(),
+                        List::Journals => journals
+                            .iter()
+                            .filter(|j| journal_matches(j, &r.key, &r.doc_number))
+                            .filter_map(|j| {
+                                saved_id(j.id.as_deref()).map(|id| (id, j.date.as_deref(), journal_lines(j)))
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
             if found.len() > 1 {
                 let ids: Vec<&str> = found.iter().map(|(id, _, _)| *id).collect();
                 tracing::warn!(key = %r.key, ids = ?ids, "the entry is in Xero more than once; the first is kept");
