@@ -35,8 +35,11 @@ pub enum Category {
     Entrata,
     /// Entries deleted, voided or edited in a target by someone else (or there twice).
     Target,
-    /// Items held back from posting, and findings about posted items (exceptions).
+    /// Items held back from posting (exceptions whose kind holds the item).
     Held,
+    /// Items posted as Entrata has them, with a finding for a person to review (exceptions whose
+    /// kind does not hold the item: a proration mismatch).
+    Reported,
     /// Entries not yet posted to a target: pending, uncertain or failed.
     Posting,
     /// Entries posted under an earlier mapping: what tonight's mapping would book elsewhere.
@@ -44,14 +47,21 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 5] =
-        [Category::Entrata, Category::Target, Category::Held, Category::Posting, Category::Mapping];
+    pub const ALL: [Category; 6] = [
+        Category::Entrata,
+        Category::Target,
+        Category::Held,
+        Category::Reported,
+        Category::Posting,
+        Category::Mapping,
+    ];
 
     pub fn as_str(&self) -> &'static str {
         match self {
             Category::Entrata => "entrata",
             Category::Target => "target",
             Category::Held => "held",
+            Category::Reported => "reported",
             Category::Posting => "posting",
             Category::Mapping => "mapping",
         }
@@ -61,7 +71,8 @@ impl Category {
         match self {
             Category::Entrata => "Changed or deleted in Entrata after posting",
             Category::Target => "Deleted, voided or edited in the target by someone else",
-            Category::Held => "Items held (exceptions)",
+            Category::Held => "Held back from posting (exceptions)",
+            Category::Reported => "Posted and reported (exceptions to review)",
             Category::Posting => "Entries pending, uncertain or failed",
             Category::Mapping => "Entries posted under an earlier mapping",
         }
@@ -79,7 +90,9 @@ pub enum FindingKind {
     /// A document carrying the connector's marker that the state file does not know as confirmed
     /// there (a duplicate, or an entry posted from another state file).
     UnrecordedInTarget,
-    Held(ExceptionKind),
+    /// An exception of the plan: an item held back from posting, or a posted item reported
+    /// (`ExceptionKind::holds_item` says which).
+    Exception(ExceptionKind),
     /// Not yet sent to the target (or planned and not yet recorded).
     Pending,
     /// Sent, outcome not known: the next run looks it up before sending anything.
@@ -98,7 +111,7 @@ impl FindingKind {
             FindingKind::VoidedInTarget => "voided_in_target",
             FindingKind::EditedInTarget => "edited_in_target",
             FindingKind::UnrecordedInTarget => "unrecorded_in_target",
-            FindingKind::Held(kind) => kind.as_str(),
+            FindingKind::Exception(kind) => kind.as_str(),
             FindingKind::Pending => "pending",
             FindingKind::Uncertain => "uncertain",
             FindingKind::Failed => "failed",
@@ -113,7 +126,8 @@ impl FindingKind {
             | FindingKind::VoidedInTarget
             | FindingKind::EditedInTarget
             | FindingKind::UnrecordedInTarget => Category::Target,
-            FindingKind::Held(_) => Category::Held,
+            FindingKind::Exception(kind) if kind.holds_item() => Category::Held,
+            FindingKind::Exception(_) => Category::Reported,
             FindingKind::Pending | FindingKind::Uncertain | FindingKind::Failed => Category::Posting,
             FindingKind::PostedUnderEarlierMapping => Category::Mapping,
         }
