@@ -28,13 +28,16 @@ pub use self::tieout::TieOut;
 use crate::domain::{ExceptionKind, PostMonth};
 use crate::targets::TargetKind;
 
-/// The report's sections, in the order they are shown.
+/// The report's sections, in the order they are shown: drift first (the books disagree with what
+/// was posted, or with what Entrata says now), then the work waiting for a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
     /// Items changed or deleted in Entrata after their entry was posted.
     Entrata,
     /// Entries deleted, voided or edited in a target by someone else (or there twice).
     Target,
+    /// Entries posted under an earlier mapping: what tonight's mapping would book elsewhere.
+    Mapping,
     /// Items held back from posting (exceptions whose kind holds the item).
     Held,
     /// Items posted as Entrata has them, with a finding for a person to review (exceptions whose
@@ -42,19 +45,23 @@ pub enum Category {
     Reported,
     /// Entries not yet posted to a target: pending, uncertain or failed.
     Posting,
-    /// Entries posted under an earlier mapping: what tonight's mapping would book elsewhere.
-    Mapping,
 }
 
 impl Category {
     pub const ALL: [Category; 6] = [
         Category::Entrata,
         Category::Target,
+        Category::Mapping,
         Category::Held,
         Category::Reported,
         Category::Posting,
-        Category::Mapping,
     ];
+
+    /// Drift: the books disagree with what was posted, or with what Entrata says now. The other
+    /// categories are work waiting for a person.
+    pub fn is_drift(&self) -> bool {
+        matches!(self, Category::Entrata | Category::Target | Category::Mapping)
+    }
 
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -218,9 +225,26 @@ pub struct DriftReport {
 }
 
 impl DriftReport {
-    /// Drift found: any finding, or any tie-out row that does not tie out.
+    /// Drift found: a finding in a drift category (`Category::is_drift`), or a tie-out row that
+    /// does not tie out. Exceptions and postings waiting are not drift: see `waiting`.
     pub fn drift_found(&self) -> bool {
-        !self.findings.is_empty() || self.tieouts.iter().any(|t| !t.ties_out())
+        self.drift_findings() > 0 || self.untied() > 0
+    }
+
+    /// Findings in the drift categories.
+    pub fn drift_findings(&self) -> usize {
+        self.findings.iter().filter(|f| f.kind.category().is_drift()).count()
+    }
+
+    /// Findings that wait for a person: items held back, items posted and reported, postings
+    /// pending, uncertain or failed.
+    pub fn waiting(&self) -> usize {
+        self.findings.len() - self.drift_findings()
+    }
+
+    /// Drift found, or something waits for a person (`drift` exits 1).
+    pub fn needs_person(&self) -> bool {
+        self.drift_found() || self.waiting() > 0
     }
 
     pub fn count(&self, category: Category) -> usize {
@@ -273,3 +297,6 @@ pub fn signed(side: crate::journal::Side, amount: Decimal) -> Decimal {
         crate::journal::Side::Credit => -amount,
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -10,6 +10,7 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     let (code, report) = drift(&h, &[]).await;
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["driftFound"], false);
+    assert_eq!(report["needsPerson"], false);
     assert_eq!(report["findings"], serde_json::json!([]));
     let tieouts = report["tieOuts"].as_array().expect("tieOuts");
     // Both targets, every account the entries touch.
@@ -37,7 +38,7 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     let table = drift_run(&h, &["--period", "2026-02", "--property", PROPERTY]).await;
     assert_eq!(table.code, Some(0), "{table:?}");
     assert!(
-        table.stdout.starts_with("Drift report: no drift (exit 0): 0 findings; 0 of "),
+        table.stdout.starts_with("Drift report: no drift; nothing waits for a person (exit 0).\n"),
         "{}",
         table.stdout
     );
@@ -53,7 +54,11 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     assert_eq!(csv.code, Some(0));
     let header = csv.stdout.lines().next().expect("header");
     assert_eq!(header, entrata_recon::report::drift::csv::COLUMNS.join(","));
-    assert!(csv.stdout.lines().skip(1).all(|l| l.starts_with("tieout,,ties_out,")), "{}", csv.stdout);
+    assert!(
+        csv.stdout.lines().skip(1).all(|l| l.starts_with("tieout,,ties_out,") && l.ends_with(",no")),
+        "{}",
+        csv.stdout
+    );
     // A period with nothing in it ties out trivially.
     let (code, empty) = drift(&h, &["--period", "2025-12"]).await;
     assert_eq!((code, empty["tieOuts"].as_array().map(Vec::len)), (Some(0), Some(0)));

@@ -61,16 +61,7 @@ fn line(out: &mut String, text: &str) {
 pub fn render(report: &DriftReport) -> String {
     let mut out = String::new();
     let code = super::exit_code(report);
-    line(
-        &mut out,
-        &format!(
-            "Drift report: {} (exit {code}): {} findings; {} of {} tie-out rows differ.",
-            verdict(report),
-            report.findings.len(),
-            report.untied(),
-            report.tieouts.len()
-        ),
-    );
+    line(&mut out, &format!("Drift report: {} (exit {code}).", verdict(report)));
     line(
         &mut out,
         &format!(
@@ -91,9 +82,25 @@ pub fn render(report: &DriftReport) -> String {
         (None, true) => "every post month and property".to_owned(),
         (None, false) => format!("every post month, properties {}", report.properties.join(", ")),
     };
-    let counts: Vec<String> =
-        Category::ALL.iter().map(|c| format!("{} {}", c.as_str(), report.count(*c))).collect();
-    line(&mut out, &format!("  Compared: {scope}. Findings: {}.", counts.join(", ")));
+    line(&mut out, &format!("  Compared: {scope}."));
+    let counts = |drift: bool| {
+        let counts: Vec<String> = Category::ALL
+            .iter()
+            .filter(|c| c.is_drift() == drift)
+            .map(|c| format!("{} {}", c.as_str(), report.count(*c)))
+            .collect();
+        counts.join(", ")
+    };
+    line(
+        &mut out,
+        &format!(
+            "  Drift: {}; tie-out rows that differ {} of {}.",
+            counts(true),
+            report.untied(),
+            report.tieouts.len()
+        ),
+    );
+    line(&mut out, &format!("  Waiting for a person: {}.", counts(false)));
 
     for category in Category::ALL {
         let findings: Vec<&Finding> =
