@@ -287,7 +287,7 @@ fn the_json_follows_its_schema_and_the_csv_its_columns() {
         "currency",
         "entrata",
         "recorded",
-        "held",
+        "books",
         "difference",
         "message",
     ] {
@@ -299,7 +299,7 @@ fn the_json_follows_its_schema_and_the_csv_its_columns() {
     assert_eq!(first["targetIds"]["qbo"], "147");
     let tie = &value["tieOuts"][1];
     assert_eq!(
-        (&tie["entrataVsPosted"], &tie["heldVsPosted"], &tie["tiesOut"]),
+        (&tie["entrataVsPosted"], &tie["booksVsPosted"], &tie["tiesOut"]),
         (&"295.00".into(), &"-1000.00".into(), &false.into())
     );
     assert_eq!(value["targets"][0]["read"], "changes");

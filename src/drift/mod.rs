@@ -208,6 +208,18 @@ pub struct TargetRead {
     pub calls: u64,
 }
 
+/// What is held back from posting in one currency (`DriftReport::held_back`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldBack {
+    pub currency: String,
+    /// The sum of the held items' amounts.
+    pub amount: Decimal,
+    /// Items held back (`held` findings), with an amount or not.
+    pub items: usize,
+    /// Of those, the ones without an amount (an adjustment held).
+    pub without_amount: usize,
+}
+
 /// The whole report.
 #[derive(Debug, Clone)]
 pub struct DriftReport {
@@ -245,6 +257,26 @@ impl DriftReport {
     /// Drift found, or something waits for a person (`drift` exits 1).
     pub fn needs_person(&self) -> bool {
         self.drift_found() || self.waiting() > 0
+    }
+
+    /// The money held back from posting, per currency (in currency order): the Entrata amounts
+    /// of the `held` findings. Those items are not planned, so they are in no tie-out row.
+    pub fn held_back(&self) -> Vec<HeldBack> {
+        let mut by_currency: BTreeMap<&str, HeldBack> = BTreeMap::new();
+        for finding in self.findings.iter().filter(|f| f.kind.category() == Category::Held) {
+            let sum = by_currency.entry(finding.currency.as_str()).or_insert_with(|| HeldBack {
+                currency: finding.currency.clone(),
+                amount: Decimal::ZERO,
+                items: 0,
+                without_amount: 0,
+            });
+            sum.items += 1;
+            match finding.entrata {
+                Some(amount) => sum.amount += amount,
+                None => sum.without_amount += 1,
+            }
+        }
+        by_currency.into_values().collect()
     }
 
     pub fn count(&self, category: Category) -> usize {

@@ -11,6 +11,7 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["driftFound"], false);
     assert_eq!(report["needsPerson"], false);
+    assert_eq!(report["heldBack"], serde_json::json!([]));
     assert_eq!(report["findings"], serde_json::json!([]));
     let tieouts = report["tieOuts"].as_array().expect("tieOuts");
     // Both targets, every account the entries touch.
@@ -18,19 +19,19 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     assert!(
         tieouts
             .iter()
-            .all(|t| t["tiesOut"] == true && t["entrataVsPosted"] == "0.00" && t["heldVsPosted"] == "0.00")
+            .all(|t| t["tiesOut"] == true && t["entrataVsPosted"] == "0.00" && t["booksVsPosted"] == "0.00")
     );
     let rental =
         tieouts.iter().find(|t| t["target"] == "qbo" && t["account"] == "4000").expect("rental income");
     assert_eq!(
-        (&rental["entrata"], &rental["posted"], &rental["held"]),
+        (&rental["entrata"], &rental["posted"], &rental["books"]),
         (&"-1295.00".into(), &"-1295.00".into(), &"-1295.00".into())
     );
     assert_eq!(rental["accountNames"], serde_json::json!(["rental_income"]));
     for target in report["targets"].as_array().expect("targets") {
         assert_eq!(target["read"], "full", "the first comparison reads everything: {target}");
         assert_eq!(target["reason"], "first comparison with this company");
-        assert_eq!(target["documentsHeld"], 6, "{target}");
+        assert_eq!(target["documentsInTarget"], 6, "{target}");
     }
     assert!(report["lastPullAt"].is_string());
 
@@ -43,6 +44,13 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
         table.stdout
     );
     assert!(table.stdout.lines().all(|l| l.chars().count() <= 120), "{}", table.stdout);
+    assert!(
+        table.stdout.ends_with(
+            " rows tie out: planned = posted = in the books on every row ==\nNothing is held back from the books.\n"
+        ),
+        "{}",
+        table.stdout
+    );
     let html = h.dir.path().join("out/drift.html");
     std::fs::create_dir_all(html.parent().expect("folder")).expect("folder");
     let written = drift_run(&h, &["--format", "html", "--out", html.to_str().expect("path")]).await;

@@ -131,6 +131,12 @@ async fn each_kind_of_drift_is_found_with_its_amounts() {
         (&json!(4), &json!(6)),
         "{report:#}"
     );
+    // The money held back, which no tie-out row holds: the gym charge and the deposit.
+    assert_eq!(
+        report["heldBack"],
+        json!([{"currency": "USD", "amount": "135.00", "items": 2, "withoutAmount": 0}]),
+        "{report:#}"
+    );
     assert_eq!(finding(&report, "deposit_mismatch", "dep_2")["postMonth"], "2026-02");
     // The adjustment the next run posts: +5.00 rent, −19.99 pet fee.
     let adjustment = finding(&report, "pending", "EN-LV001-A260201-1");

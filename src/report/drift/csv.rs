@@ -23,9 +23,9 @@ pub const COLUMNS: [&str; 20] = [
     "currency",
     "entrata",
     "recorded",
-    "held",
+    "books",
     "difference",
-    "heldDifference",
+    "booksDifference",
     "message",
     "drift",
 ];

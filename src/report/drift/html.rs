@@ -1,7 +1,8 @@
 //! `drift --format html`: one self-contained page a controller can open or attach to an email.
 //! Inline CSS only: no script, no font, no image, nothing fetched from anywhere. A summary at the
-//! top, a section per category (`<section id="entrata">`, ...), then a tie-out table per property
-//! and target; money right-aligned (`td.num`) with thousands separators, differences marked.
+//! top, a section per category (`<section id="entrata">`, ...), then the tie-out: whether every
+//! row ties out, the money held back from the books per currency, and a table per property and
+//! target; money right-aligned (`td.num`) with thousands separators, differences marked.
 //!
 //! Invariant: every text from outside (ids, messages, names) is escaped; the page is well-formed
 //! (tests/drift_html.rs checks its structure without a browser).
@@ -43,6 +44,8 @@ table.summary { width: auto; }
 table.summary td.num { min-width: 60px; }
 table.summary tr.group td { font-weight: 600; padding-top: 10px; }
 p.none { color: var(--ok); margin: 4px 0; }
+p.differ { color: var(--bad); margin: 4px 0; }
+p.heldback { color: var(--wait); margin: 4px 0; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 @media print { body { padding: 0; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
 ";
@@ -168,7 +171,7 @@ fn section(out: &mut String, report: &DriftReport, category: Category) {
     out.push_str(
         "<table class=\"findings\">\n<thead><tr><th>Kind</th><th>Property</th><th>Month</th><th>Document</th>\
          <th>Entry / items</th><th>Target ids</th><th class=\"num\">Entrata</th><th class=\"num\">Recorded</th>\
-         <th class=\"num\">Target</th><th class=\"num\">Difference</th><th>Why</th></tr></thead>\n<tbody>\n",
+         <th class=\"num\">In the books</th><th class=\"num\">Difference</th><th>Why</th></tr></thead>\n<tbody>\n",
     );
     for f in findings {
         let mut about = f.entry_key.clone().unwrap_or_default();
@@ -212,7 +215,18 @@ fn tie_outs(out: &mut String, report: &DriftReport) {
         report.untied()
     );
     if report.tieouts.is_empty() {
-        out.push_str("<p class=\"none\">Nothing to tie out.</p>\n</section>\n");
+        out.push_str("<p class=\"none\">Nothing to tie out.</p>\n");
+    } else {
+        let mut headline = super::tie_out_text(report);
+        headline[..1].make_ascii_uppercase();
+        let class = if report.untied() > 0 { "differ" } else { "none" };
+        let _ = writeln!(out, "<p class=\"{class}\">{}.</p>", escape(&headline));
+    }
+    for held in super::held_back_lines(report) {
+        let _ = writeln!(out, "<p class=\"heldback\">{}</p>", escape(&held));
+    }
+    if report.tieouts.is_empty() {
+        out.push_str("</section>\n");
         return;
     }
     let mut by_property: BTreeMap<(&str, &str), Vec<&TieOut>> = BTreeMap::new();
@@ -223,9 +237,9 @@ fn tie_outs(out: &mut String, report: &DriftReport) {
         let name = rows.first().map(|t| super::target_name(t.target)).unwrap_or(target);
         let _ = writeln!(out, "<h3>{} · {}</h3>", escape(property), escape(name));
         out.push_str(
-            "<table class=\"tieout\">\n<thead><tr><th>Month</th><th>Account</th><th class=\"num\">Entrata</th>\
-             <th class=\"num\">Posted</th><th class=\"num\">Held now</th><th class=\"num\">Entrata − posted</th>\
-             <th class=\"num\">Held − posted</th></tr></thead>\n<tbody>\n",
+            "<table class=\"tieout\">\n<thead><tr><th>Month</th><th>Account</th><th class=\"num\">Planned</th>\
+             <th class=\"num\">Posted</th><th class=\"num\">In the books now</th><th class=\"num\">Planned − posted</th>\
+             <th class=\"num\">Books − posted</th></tr></thead>\n<tbody>\n",
         );
         for t in rows {
             let cell = |amount: rust_decimal::Decimal| {

@@ -39,7 +39,7 @@ pub fn to_value(report: &DriftReport) -> Value {
             "since": t.since.map(|s| s.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             "comparedAt": t.compared_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "documentsRead": t.documents_read,
-            "documentsHeld": t.documents_held,
+            "documentsInTarget": t.documents_held,
             "calls": t.calls,
         })).collect::<Vec<_>>(),
         "notCompared": report.not_compared.iter().map(|(t, why)| json!({
@@ -55,6 +55,12 @@ pub fn to_value(report: &DriftReport) -> Value {
             "tieOutRows": report.tieouts.len(),
             "tieOutRowsWithDifference": report.untied(),
         },
+        "heldBack": report.held_back().iter().map(|h| json!({
+            "currency": h.currency,
+            "amount": format_amount(h.amount),
+            "items": h.items,
+            "withoutAmount": h.without_amount,
+        })).collect::<Vec<_>>(),
         "findings": report.findings.iter().map(finding).collect::<Vec<_>>(),
         "tieOuts": report.tieouts.iter().map(tie_out).collect::<Vec<_>>(),
     })
@@ -82,7 +88,7 @@ fn finding(f: &Finding) -> Value {
         "currency": f.currency,
         "entrata": money(f.entrata),
         "recorded": money(f.recorded),
-        "held": money(f.held),
+        "books": money(f.held),
         "difference": format_amount(f.difference),
         "message": f.message,
     })
@@ -98,9 +104,9 @@ fn tie_out(t: &TieOut) -> Value {
         "currency": t.currency,
         "entrata": format_amount(t.entrata),
         "posted": format_amount(t.posted),
-        "held": format_amount(t.held),
+        "books": format_amount(t.held),
         "entrataVsPosted": format_amount(t.entrata_vs_posted()),
-        "heldVsPosted": format_amount(t.held_vs_posted()),
+        "booksVsPosted": format_amount(t.held_vs_posted()),
         "tiesOut": t.ties_out(),
     })
 }

@@ -103,6 +103,39 @@ pub fn verdict(report: &DriftReport) -> String {
     }
 }
 
+/// The money held back from posting, a line per currency: `Held back from the books: 101,665.68
+/// USD (37 items; listed above; not planned, so in no tie-out row).`, or `Nothing is held back
+/// from the books.`
+pub fn held_back_lines(report: &DriftReport) -> Vec<String> {
+    let lines: Vec<String> = report
+        .held_back()
+        .iter()
+        .map(|h| {
+            let without = match h.without_amount {
+                0 => String::new(),
+                n => format!(", {n} without an amount"),
+            };
+            format!(
+                "Held back from the books: {} {} ({}{without}; listed above; not planned, so in no tie-out row).",
+                grouped(h.amount),
+                h.currency,
+                count(h.items, "item", "items")
+            )
+        })
+        .collect();
+    if lines.is_empty() { vec!["Nothing is held back from the books.".to_owned()] } else { lines }
+}
+
+/// `all 40 rows tie out: planned = posted = in the books on every row` / `2 of 40 rows differ`.
+pub fn tie_out_text(report: &DriftReport) -> String {
+    match report.untied() {
+        0 => {
+            format!("all {} rows tie out: planned = posted = in the books on every row", report.tieouts.len())
+        }
+        n => format!("{n} of {} rows differ", report.tieouts.len()),
+    }
+}
+
 /// 0 nothing to do; 1 drift found or something waits for a person (as everywhere in this CLI, 1
 /// means a person is needed); 2, could not compare, is the caller's.
 pub fn exit_code(report: &DriftReport) -> u8 {
@@ -177,5 +210,55 @@ mod tests {
         one_waits.findings.push(finding(FindingKind::DeletedInTarget, 100, "USD"));
         one_waits.findings.push(finding(FindingKind::EditedInTarget, 100, "USD"));
         assert_eq!(verdict(&one_waits), "DRIFT FOUND: 2 findings; 1 item waits for a person");
+    }
+
+    /// Issue 16, item 8: when every row ties out, the tie-out does not let it seem that the money
+    /// held back from posting is in the books: it says how much is held back, per currency.
+    #[test]
+    fn the_tie_out_says_what_is_held_back_from_the_books() {
+        use crate::domain::ExceptionKind;
+        use crate::drift::FindingKind;
+        use crate::drift::tests::{finding, waiting_only};
+        let mut report = waiting_only();
+        report.findings.push(finding(FindingKind::Exception(ExceptionKind::UnknownAccount), 1_000, "CAD"));
+        let mut adjustment = finding(FindingKind::Exception(ExceptionKind::AdjustmentHeld), 0, "USD");
+        adjustment.entrata = None;
+        report.findings.push(adjustment);
+
+        let text = table::render(&report);
+        assert!(!text.contains("Entrata = posted = held"), "{text}");
+        assert!(
+            text.contains(
+                "\n== Tie-out: all 1 rows tie out: planned = posted = in the books on every row ==\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "\nHeld back from the books: 145.00 USD (3 items, 1 without an amount; listed above; \
+                 not planned, so in no tie-out row).\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\nHeld back from the books: 10.00 CAD (1 item; listed above; "), "{text}");
+
+        let page = html::render(&report);
+        assert!(page.contains("All 1 rows tie out: planned = posted = in the books on every row."), "{page}");
+        assert!(
+            page.contains("Held back from the books: 145.00 USD (3 items, 1 without an amount;"),
+            "{page}"
+        );
+
+        let value = json::to_value(&report);
+        assert_eq!(
+            value["heldBack"],
+            serde_json::json!([
+                {"currency": "CAD", "amount": "10.00", "items": 1, "withoutAmount": 0},
+                {"currency": "USD", "amount": "145.00", "items": 3, "withoutAmount": 1},
+            ])
+        );
+
+        let clean = crate::drift::tests::report(Vec::new(), vec![crate::drift::tests::tie(1, 1, 1)]);
+        assert!(table::render(&clean).contains("\nNothing is held back from the books.\n"));
     }
 }
