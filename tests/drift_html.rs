@@ -46,9 +46,9 @@ fn report() -> DriftReport {
         FindingKind::VoidedInTarget,
         FindingKind::EditedInTarget,
         FindingKind::UnrecordedInTarget,
-        FindingKind::Held(ExceptionKind::UnmappedCode),
-        FindingKind::Held(ExceptionKind::DepositMismatch),
-        FindingKind::Held(ExceptionKind::ProrationMismatch),
+        FindingKind::Exception(ExceptionKind::UnmappedCode),
+        FindingKind::Exception(ExceptionKind::DepositMismatch),
+        FindingKind::Exception(ExceptionKind::ProrationMismatch),
         FindingKind::Pending,
         FindingKind::Uncertain,
         FindingKind::Failed,
@@ -193,16 +193,27 @@ fn the_page_is_well_formed_self_contained_and_complete() {
         "id=\"summary\"",
         "id=\"entrata\"",
         "id=\"target\"",
-        "id=\"held\"",
-        "id=\"posting\"",
         "id=\"mapping\"",
+        "id=\"held\"",
+        "id=\"reported\"",
+        "id=\"posting\"",
         "id=\"tieouts\"",
     ]
     .iter()
     .map(|id| page.find(id).unwrap_or_else(|| panic!("no {id}")))
     .collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
-    assert!(page.contains("verdict drift") && page.contains("DRIFT FOUND"));
+    assert!(
+        page.contains(
+            "<div class=\"verdict drift\">DRIFT FOUND: 7 findings, 2 tie-out rows differ; 6 items wait for a person</div>"
+        ),
+        "the verdict: drift apart from what waits for a person"
+    );
+    let summary = page.split("</header>").next().expect("summary");
+    let drift = summary.find("<td colspan=\"2\">Drift: ").expect("the drift group");
+    let waiting = summary.find("<td colspan=\"2\">Waiting for a person: ").expect("the waiting group");
+    assert!(drift < summary.find("href=\"#mapping\"").expect("mapping") && waiting > drift);
+    assert!(waiting < summary.find("href=\"#held\"").expect("held"));
     for category in Category::ALL {
         let section = page.split(&format!("id=\"{}\"", category.as_str())).nth(1).expect("section");
         let section = section.split("</section>").next().expect("section ends");
@@ -231,7 +242,17 @@ fn the_table_fits_120_columns_and_money_is_never_cut() {
     for line in text.lines() {
         assert!(line.chars().count() <= 120, "{} columns: {line}", line.chars().count());
     }
-    assert!(text.starts_with("Drift report: DRIFT FOUND (exit 1): 13 findings; 2 of 4 tie-out rows differ."));
+    assert!(
+        text.starts_with(
+            "Drift report: DRIFT FOUND: 7 findings, 2 tie-out rows differ; 6 items wait for a person (exit 1).\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  Drift: entrata 2, target 4, mapping 1; tie-out rows that differ 2 of 4.\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n  Waiting for a person: held 2, reported 1, posting 3.\n"), "{text}");
     assert!(text.contains(" 14,814,814.68 ") && text.contains(" 14,813,519.68"), "{text}");
     assert!(text.contains("…"), "long text is cut");
 }
@@ -240,15 +261,20 @@ fn the_table_fits_120_columns_and_money_is_never_cut() {
 fn the_json_follows_its_schema_and_the_csv_its_columns() {
     let report = report();
     let value: serde_json::Value = serde_json::from_str(&json::render(&report)).expect("JSON");
-    assert_eq!(value["version"], 1);
+    assert_eq!(value["version"], 2);
     assert_eq!(value["driftFound"], true);
+    assert_eq!(value["needsPerson"], true);
     assert_eq!(value["summary"]["findings"], 13);
+    assert_eq!(value["summary"]["driftFindings"], 7);
+    assert_eq!(value["summary"]["waitingForPerson"], 6);
+    assert_eq!(value["summary"]["byCategory"]["reported"], 1);
     assert_eq!(value["summary"]["byCategory"]["target"], 4);
     assert_eq!(value["summary"]["byKind"]["unmapped_code"], 1);
     assert_eq!(value["summary"]["tieOutRowsWithDifference"], 2);
     let first = &value["findings"][0];
     for field in [
         "category",
+        "drift",
         "kind",
         "propertyId",
         "postMonth",
@@ -261,17 +287,19 @@ fn the_json_follows_its_schema_and_the_csv_its_columns() {
         "currency",
         "entrata",
         "recorded",
-        "held",
+        "books",
         "difference",
         "message",
     ] {
         assert!(first.get(field).is_some(), "finding field {field}");
     }
     assert_eq!(first["difference"], "-1295.00");
+    assert_eq!(first["drift"], true);
+    assert_eq!(value["findings"][6]["drift"], false, "{}", value["findings"][6]["kind"]);
     assert_eq!(first["targetIds"]["qbo"], "147");
     let tie = &value["tieOuts"][1];
     assert_eq!(
-        (&tie["entrataVsPosted"], &tie["heldVsPosted"], &tie["tiesOut"]),
+        (&tie["entrataVsPosted"], &tie["booksVsPosted"], &tie["tiesOut"]),
         (&"295.00".into(), &"-1000.00".into(), &false.into())
     );
     assert_eq!(value["targets"][0]["read"], "changes");
@@ -286,7 +314,11 @@ fn the_json_follows_its_schema_and_the_csv_its_columns() {
     let cells =
         |row: usize, from: usize, to: usize| -> Vec<&str> { (from..to).map(|i| &rows[row][i]).collect() };
     assert_eq!(cells(0, 0, 3), ["finding", "entrata", "changed_in_entrata"]);
+    let drift = csv::COLUMNS.iter().position(|c| *c == "drift").expect("the drift column");
+    assert_eq!(drift, csv::COLUMNS.len() - 1, "a new column comes last");
+    assert_eq!((&rows[0][drift], &rows[6][2], &rows[6][drift]), ("yes", "unmapped_code", "no"));
     assert_eq!(cells(13, 0, 3), ["tieout", "", "ties_out"]);
+    assert_eq!((&rows[13][drift], &rows[14][drift]), ("no", "yes"));
     assert_eq!(cells(14, 16, 18), ["295.00", "-1000.00"]);
 }
 

@@ -1,7 +1,8 @@
 //! `drift`: the three-way drift report (issue 12), and the reports `run` ends with.
 //!
-//! Exit codes: 0 no drift, 1 drift found, 2 could not compare (the message names the side:
-//! Entrata's, the state file's, or a target's).
+//! Exit codes: 0 no drift and nothing waits for a person; 1 drift found, or something waits for a
+//! person (exceptions, postings not done; the verdict says which); 2 could not compare (the
+//! message names the side: Entrata's, the state file's, or a target's).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -37,16 +38,14 @@ pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, Cl
         Some(path) => {
             write_replacing(path, text.as_bytes())?;
             println!(
-                "Drift report written to {}: {} ({} findings, {} tie-out rows differ).",
+                "Drift report written to {}: {}.",
                 path.display(),
-                crate::report::drift::verdict(&report),
-                report.findings.len(),
-                report.untied()
+                crate::report::drift::verdict(&report)
             );
         }
         None => print!("{text}"),
     }
-    Ok(if report.drift_found() { Outcome::NeedsAttention } else { Outcome::Done })
+    Ok(if report.needs_person() { Outcome::NeedsAttention } else { Outcome::Done })
 }
 
 async fn compare(
@@ -112,7 +111,8 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 /// `run`'s last step: the HTML and CSV drift reports in the reports folder, and the lines that
 /// say where they are (printed after the run's screen). Drift found makes a run that needed no
 /// person need one; a comparison that cannot be made is said, and does too; neither undoes what
-/// the run did. A dry run writes none.
+/// the run did. What waits for a person without drift (exceptions, postings not done) adds no
+/// line: the run's screen lists it already. A dry run writes none.
 pub async fn run_reports(
     config: &crate::config::Config,
     state: &StateFile,
@@ -134,18 +134,15 @@ pub async fn run_reports(
     match crate::run::drift::write_run_reports(config, state, mappings, &Pause::real(), targets).await {
         Ok(written) => {
             let text = format!(
-                "Drift report: {} ({} findings, {} tie-out rows differ):\n  {}\n  {}\n",
+                "Drift report: {}:\n  {}\n  {}\n",
                 crate::report::drift::verdict(&written.report),
-                written.report.findings.len(),
-                written.report.untied(),
                 written.html.display(),
                 written.csv.display()
             );
             if written.report.drift_found() {
                 let person = format!(
-                    "the drift report found {} findings and {} tie-out rows that differ: {}",
-                    written.report.findings.len(),
-                    written.report.untied(),
+                    "the drift report found drift ({}): {}",
+                    crate::report::drift::drift_text(&written.report),
                     written.html.display()
                 );
                 (needs_person(outcome), text, Some(person))

@@ -222,7 +222,9 @@ impl PropertySides {
     }
 }
 
-/// A held exception (an item kept back, or a finding about a posted one) as a finding.
+/// An exception as a finding. An item held back from posting: `entrata` and `difference` are its
+/// amount, nothing recorded. A posted item reported for review (a proration mismatch): recorded as
+/// its amount (it is posted as Entrata has it), no difference.
 pub fn exception_finding(
     exception: &Exception,
     month: Option<PostMonth>,
@@ -230,8 +232,9 @@ pub fn exception_finding(
     currency: &str,
 ) -> Finding {
     let amount = exception.amount.map(|m| m.amount());
+    let held = exception.kind.holds_item();
     Finding {
-        kind: FindingKind::Held(exception.kind),
+        kind: FindingKind::Exception(exception.kind),
         property_id: exception
             .property_id
             .as_ref()
@@ -245,10 +248,14 @@ pub fn exception_finding(
         account: None,
         currency: exception.amount.map_or_else(|| currency.to_owned(), |m| m.currency().as_str().to_owned()),
         entrata: amount,
-        recorded: None,
+        recorded: if held { None } else { amount },
         held: None,
-        difference: amount.unwrap_or(Decimal::ZERO),
-        message: exception.message.clone(),
+        difference: if held { amount.unwrap_or(Decimal::ZERO) } else { Decimal::ZERO },
+        message: if held {
+            exception.message.clone()
+        } else {
+            format!("posted and reported: {}", exception.message)
+        },
     }
 }
 

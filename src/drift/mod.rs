@@ -28,30 +28,47 @@ pub use self::tieout::TieOut;
 use crate::domain::{ExceptionKind, PostMonth};
 use crate::targets::TargetKind;
 
-/// The report's sections, in the order they are shown.
+/// The report's sections, in the order they are shown: drift first (the books disagree with what
+/// was posted, or with what Entrata says now), then the work waiting for a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Category {
     /// Items changed or deleted in Entrata after their entry was posted.
     Entrata,
     /// Entries deleted, voided or edited in a target by someone else (or there twice).
     Target,
-    /// Items held back from posting, and findings about posted items (exceptions).
-    Held,
-    /// Entries not yet posted to a target: pending, uncertain or failed.
-    Posting,
     /// Entries posted under an earlier mapping: what tonight's mapping would book elsewhere.
     Mapping,
+    /// Items held back from posting (exceptions whose kind holds the item).
+    Held,
+    /// Items posted as Entrata has them, with a finding for a person to review (exceptions whose
+    /// kind does not hold the item: a proration mismatch).
+    Reported,
+    /// Entries not yet posted to a target: pending, uncertain or failed.
+    Posting,
 }
 
 impl Category {
-    pub const ALL: [Category; 5] =
-        [Category::Entrata, Category::Target, Category::Held, Category::Posting, Category::Mapping];
+    pub const ALL: [Category; 6] = [
+        Category::Entrata,
+        Category::Target,
+        Category::Mapping,
+        Category::Held,
+        Category::Reported,
+        Category::Posting,
+    ];
+
+    /// Drift: the books disagree with what was posted, or with what Entrata says now. The other
+    /// categories are work waiting for a person.
+    pub fn is_drift(&self) -> bool {
+        matches!(self, Category::Entrata | Category::Target | Category::Mapping)
+    }
 
     pub fn as_str(&self) -> &'static str {
         match self {
             Category::Entrata => "entrata",
             Category::Target => "target",
             Category::Held => "held",
+            Category::Reported => "reported",
             Category::Posting => "posting",
             Category::Mapping => "mapping",
         }
@@ -61,7 +78,8 @@ impl Category {
         match self {
             Category::Entrata => "Changed or deleted in Entrata after posting",
             Category::Target => "Deleted, voided or edited in the target by someone else",
-            Category::Held => "Items held (exceptions)",
+            Category::Held => "Held back from posting (exceptions)",
+            Category::Reported => "Posted and reported (exceptions to review)",
             Category::Posting => "Entries pending, uncertain or failed",
             Category::Mapping => "Entries posted under an earlier mapping",
         }
@@ -79,7 +97,9 @@ pub enum FindingKind {
     /// A document carrying the connector's marker that the state file does not know as confirmed
     /// there (a duplicate, or an entry posted from another state file).
     UnrecordedInTarget,
-    Held(ExceptionKind),
+    /// An exception of the plan: an item held back from posting, or a posted item reported
+    /// (`ExceptionKind::holds_item` says which).
+    Exception(ExceptionKind),
     /// Not yet sent to the target (or planned and not yet recorded).
     Pending,
     /// Sent, outcome not known: the next run looks it up before sending anything.
@@ -98,7 +118,7 @@ impl FindingKind {
             FindingKind::VoidedInTarget => "voided_in_target",
             FindingKind::EditedInTarget => "edited_in_target",
             FindingKind::UnrecordedInTarget => "unrecorded_in_target",
-            FindingKind::Held(kind) => kind.as_str(),
+            FindingKind::Exception(kind) => kind.as_str(),
             FindingKind::Pending => "pending",
             FindingKind::Uncertain => "uncertain",
             FindingKind::Failed => "failed",
@@ -113,7 +133,8 @@ impl FindingKind {
             | FindingKind::VoidedInTarget
             | FindingKind::EditedInTarget
             | FindingKind::UnrecordedInTarget => Category::Target,
-            FindingKind::Held(_) => Category::Held,
+            FindingKind::Exception(kind) if kind.holds_item() => Category::Held,
+            FindingKind::Exception(_) => Category::Reported,
             FindingKind::Pending | FindingKind::Uncertain | FindingKind::Failed => Category::Posting,
             FindingKind::PostedUnderEarlierMapping => Category::Mapping,
         }
@@ -187,6 +208,18 @@ pub struct TargetRead {
     pub calls: u64,
 }
 
+/// What is held back from posting in one currency (`DriftReport::held_back`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldBack {
+    pub currency: String,
+    /// The sum of the held items' amounts.
+    pub amount: Decimal,
+    /// Items held back (`held` findings), with an amount or not.
+    pub items: usize,
+    /// Of those, the ones without an amount (an adjustment held).
+    pub without_amount: usize,
+}
+
 /// The whole report.
 #[derive(Debug, Clone)]
 pub struct DriftReport {
@@ -204,9 +237,46 @@ pub struct DriftReport {
 }
 
 impl DriftReport {
-    /// Drift found: any finding, or any tie-out row that does not tie out.
+    /// Drift found: a finding in a drift category (`Category::is_drift`), or a tie-out row that
+    /// does not tie out. Exceptions and postings waiting are not drift: see `waiting`.
     pub fn drift_found(&self) -> bool {
-        !self.findings.is_empty() || self.tieouts.iter().any(|t| !t.ties_out())
+        self.drift_findings() > 0 || self.untied() > 0
+    }
+
+    /// Findings in the drift categories.
+    pub fn drift_findings(&self) -> usize {
+        self.findings.iter().filter(|f| f.kind.category().is_drift()).count()
+    }
+
+    /// Findings that wait for a person: items held back, items posted and reported, postings
+    /// pending, uncertain or failed.
+    pub fn waiting(&self) -> usize {
+        self.findings.len() - self.drift_findings()
+    }
+
+    /// Drift found, or something waits for a person (`drift` exits 1).
+    pub fn needs_person(&self) -> bool {
+        self.drift_found() || self.waiting() > 0
+    }
+
+    /// The money held back from posting, per currency (in currency order): the Entrata amounts
+    /// of the `held` findings. Those items are not planned, so they are in no tie-out row.
+    pub fn held_back(&self) -> Vec<HeldBack> {
+        let mut by_currency: BTreeMap<&str, HeldBack> = BTreeMap::new();
+        for finding in self.findings.iter().filter(|f| f.kind.category() == Category::Held) {
+            let sum = by_currency.entry(finding.currency.as_str()).or_insert_with(|| HeldBack {
+                currency: finding.currency.clone(),
+                amount: Decimal::ZERO,
+                items: 0,
+                without_amount: 0,
+            });
+            sum.items += 1;
+            match finding.entrata {
+                Some(amount) => sum.amount += amount,
+                None => sum.without_amount += 1,
+            }
+        }
+        by_currency.into_values().collect()
     }
 
     pub fn count(&self, category: Category) -> usize {
@@ -259,3 +329,6 @@ pub fn signed(side: crate::journal::Side, amount: Decimal) -> Decimal {
         crate::journal::Side::Credit => -amount,
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -25,8 +25,11 @@ pub struct TieOut {
     /// The mapping's logical names for it.
     pub account_names: Vec<String>,
     pub currency: String,
+    /// Tonight's plan (items held back from posting are not planned).
     pub entrata: Decimal,
     pub posted: Decimal,
+    /// What the target holds now: the reports call it the books (`books` in JSON and CSV), since
+    /// "held" there means held back from posting.
     pub held: Decimal,
 }
 

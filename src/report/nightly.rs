@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 use crate::domain::{Exception, ExceptionKind};
 use crate::report::exceptions::{by_kind, render_by_kind};
 use crate::report::post::{adjustment_lines, entries_with_money, target_name};
+use crate::run::nightly::NightlyReport;
 
 /// Re-dated entries named on the screen; `post` lists more.
 const REDATED_SHOWN: usize = 5;
-use crate::run::nightly::NightlyReport;
 
 /// `exit` is the exit code the run ends with; `drift` is what the drift report (written after the
 /// posting) says needs a person, if anything.
@@ -71,13 +71,12 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
         ));
     }
     for kind in &kinds {
-        if kind.kind.holds_item() {
-            let mut line = format!("{} {} held ({})", kind.count, kind.kind.as_str(), kind.money_text());
-            if kind.kind == ExceptionKind::UnmappedCode {
-                line.push_str(&unmapped_codes_text(&post.record.exceptions));
-            }
-            person.push(line);
+        let what = if kind.kind.holds_item() { "held" } else { "posted and reported, to check" };
+        let mut line = format!("{} {} {what} ({})", kind.count, kind.kind.as_str(), kind.money_text());
+        if kind.kind == ExceptionKind::UnmappedCode {
+            line.push_str(&unmapped_codes_text(&post.record.exceptions));
         }
+        person.push(line);
     }
     for t in &post.targets {
         let s = &t.summary;
@@ -138,5 +137,34 @@ fn unmapped_codes_text(exceptions: &[Exception]) -> String {
             ": AR codes {} have no rule (`entrata-recon mappings check` lists them)",
             codes.into_iter().collect::<Vec<_>>().join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Currency, Exception, ExceptionKind, Money, PropertyId};
+
+    /// A run whose only exception is a posted-and-reported one needs a person (it exits 1), and
+    /// its list says for what: the drift report no longer counts it as drift (issue 16, item 8).
+    #[test]
+    fn a_posted_and_reported_exception_is_in_the_list_of_what_needs_a_person() {
+        let mut report = NightlyReport { pull: Default::default(), quarantined: 0, post: Default::default() };
+        report.post.record.exceptions.push(Exception {
+            kind: ExceptionKind::ProrationMismatch,
+            property_id: Some(PropertyId::new("prop_1")),
+            source_id: "chg_9".into(),
+            amount: Some(Money::new(rust_decimal::Decimal::new(60_000, 2), Currency::USD).unwrap()),
+            message: "charge chg_9: why".into(),
+        });
+        assert!(report.needs_attention());
+        let text = to_text(&report, 1, None);
+        assert!(!text.contains("Nothing needs a person"), "{text}");
+        assert!(
+            text.contains(
+                "\nNeeds a person:\n  - 1 proration_mismatch posted and reported, to check (600.00 USD)\n"
+            ),
+            "{text}"
+        );
     }
 }

@@ -35,8 +35,8 @@ async fn a_second_comparison_with_nothing_changed_costs_a_few_calls_whatever_was
     for target in first["targets"].as_array().expect("targets") {
         assert_eq!(target["read"], "full", "{target}");
     }
-    assert_eq!(first["targets"][0]["documentsHeld"], posted_qbo);
-    assert_eq!(first["targets"][1]["documentsHeld"], posted_xero);
+    assert_eq!(first["targets"][0]["documentsInTarget"], posted_qbo);
+    assert_eq!(first["targets"][1]["documentsInTarget"], posted_xero);
     // A full read pages Xero's lists (100 a page).
     assert!(xero_first > (posted_xero as u64).div_ceil(100), "{xero_first}");
     assert!(qbo_first >= 2, "{qbo_first}");

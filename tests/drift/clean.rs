@@ -10,6 +10,8 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     let (code, report) = drift(&h, &[]).await;
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["driftFound"], false);
+    assert_eq!(report["needsPerson"], false);
+    assert_eq!(report["heldBack"], serde_json::json!([]));
     assert_eq!(report["findings"], serde_json::json!([]));
     let tieouts = report["tieOuts"].as_array().expect("tieOuts");
     // Both targets, every account the entries touch.
@@ -17,19 +19,19 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     assert!(
         tieouts
             .iter()
-            .all(|t| t["tiesOut"] == true && t["entrataVsPosted"] == "0.00" && t["heldVsPosted"] == "0.00")
+            .all(|t| t["tiesOut"] == true && t["entrataVsPosted"] == "0.00" && t["booksVsPosted"] == "0.00")
     );
     let rental =
         tieouts.iter().find(|t| t["target"] == "qbo" && t["account"] == "4000").expect("rental income");
     assert_eq!(
-        (&rental["entrata"], &rental["posted"], &rental["held"]),
+        (&rental["entrata"], &rental["posted"], &rental["books"]),
         (&"-1295.00".into(), &"-1295.00".into(), &"-1295.00".into())
     );
     assert_eq!(rental["accountNames"], serde_json::json!(["rental_income"]));
     for target in report["targets"].as_array().expect("targets") {
         assert_eq!(target["read"], "full", "the first comparison reads everything: {target}");
         assert_eq!(target["reason"], "first comparison with this company");
-        assert_eq!(target["documentsHeld"], 6, "{target}");
+        assert_eq!(target["documentsInTarget"], 6, "{target}");
     }
     assert!(report["lastPullAt"].is_string());
 
@@ -37,11 +39,18 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     let table = drift_run(&h, &["--period", "2026-02", "--property", PROPERTY]).await;
     assert_eq!(table.code, Some(0), "{table:?}");
     assert!(
-        table.stdout.starts_with("Drift report: no drift (exit 0): 0 findings; 0 of "),
+        table.stdout.starts_with("Drift report: no drift; nothing waits for a person (exit 0).\n"),
         "{}",
         table.stdout
     );
     assert!(table.stdout.lines().all(|l| l.chars().count() <= 120), "{}", table.stdout);
+    assert!(
+        table.stdout.ends_with(
+            " rows tie out: planned = posted = in the books on every row ==\nNothing is held back from the books.\n"
+        ),
+        "{}",
+        table.stdout
+    );
     let html = h.dir.path().join("out/drift.html");
     std::fs::create_dir_all(html.parent().expect("folder")).expect("folder");
     let written = drift_run(&h, &["--format", "html", "--out", html.to_str().expect("path")]).await;
@@ -53,7 +62,11 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     assert_eq!(csv.code, Some(0));
     let header = csv.stdout.lines().next().expect("header");
     assert_eq!(header, entrata_recon::report::drift::csv::COLUMNS.join(","));
-    assert!(csv.stdout.lines().skip(1).all(|l| l.starts_with("tieout,,ties_out,")), "{}", csv.stdout);
+    assert!(
+        csv.stdout.lines().skip(1).all(|l| l.starts_with("tieout,,ties_out,") && l.ends_with(",no")),
+        "{}",
+        csv.stdout
+    );
     // A period with nothing in it ties out trivially.
     let (code, empty) = drift(&h, &["--period", "2025-12"]).await;
     assert_eq!((code, empty["tieOuts"].as_array().map(Vec::len)), (Some(0), Some(0)));

@@ -119,6 +119,24 @@ async fn each_kind_of_drift_is_found_with_its_amounts() {
     assert_eq!(sides(edited), (None, m("1316.06"), m("1300.00"), money("-16.06")));
     assert!(edited["message"].as_str().expect("message").contains("1010 1316.06 → 1300.00"), "{edited}");
     assert_eq!(sides(finding(&report, "unmapped_code", "chg_gym")), (m("45.00"), None, None, money("45.00")));
+    // Posted as Entrata charged it, and reported: posted, not held (issue 16, item 7).
+    let prorated = finding(&report, "proration_mismatch", "chg_prorated");
+    assert_eq!(sides(prorated), (m("600.00"), m("600.00"), None, money("0.00")));
+    assert_eq!((&prorated["category"], &prorated["drift"]), (&json!("reported"), &json!(false)));
+    // Drift apart from what waits for a person (item 8): the exceptions and the entries not yet
+    // posted wait; Entrata's and QuickBooks' changes are drift.
+    assert_eq!((&report["driftFound"], &report["needsPerson"]), (&json!(true), &json!(true)));
+    assert_eq!(
+        (&report["summary"]["driftFindings"], &report["summary"]["waitingForPerson"]),
+        (&json!(4), &json!(6)),
+        "{report:#}"
+    );
+    // The money held back, which no tie-out row holds: the gym charge and the deposit.
+    assert_eq!(
+        report["heldBack"],
+        json!([{"currency": "USD", "amount": "135.00", "items": 2, "withoutAmount": 0}]),
+        "{report:#}"
+    );
     assert_eq!(finding(&report, "deposit_mismatch", "dep_2")["postMonth"], "2026-02");
     // The adjustment the next run posts: +5.00 rent, −19.99 pet fee.
     let adjustment = finding(&report, "pending", "EN-LV001-A260201-1");

@@ -32,7 +32,7 @@ async fn run_writes_one_html_and_csv_pair_per_run() {
     let first = h.run(&["run"]).await;
     assert_eq!(first.code, Some(0), "{first:?}");
     assert!(
-        first.stdout.contains("Drift report: no drift (0 findings, 0 tie-out rows differ):"),
+        first.stdout.contains("Drift report: no drift; nothing waits for a person:\n"),
         "{}",
         first.stdout
     );
@@ -69,11 +69,21 @@ async fn run_writes_one_html_and_csv_pair_per_run() {
     h.control(Method::POST, &format!("/_sandbox/xero/manualjournals/{id}/void"), None).await;
     let third = h.run(&["run"]).await;
     assert_eq!(third.code, Some(1), "{third:?}");
-    assert!(third.stdout.contains("Drift report: DRIFT FOUND (1 findings"), "{}", third.stdout);
+    assert!(
+        third.stdout.contains(
+            "Drift report: DRIFT FOUND: 1 finding, 3 tie-out rows differ; nothing waits for a person:\n"
+        ),
+        "{}",
+        third.stdout
+    );
     // The closing screen's verdict and its list agree: the drift is what needs a person.
     assert!(third.stdout.contains("SOMETHING NEEDS A PERSON (exit 1)"), "{}", third.stdout);
     assert!(!third.stdout.contains("Nothing needs a person"), "{}", third.stdout);
-    assert!(third.stdout.contains("  - the drift report found 1 findings"), "{}", third.stdout);
+    assert!(
+        third.stdout.contains("  - the drift report found drift (1 finding, 3 tie-out rows differ): "),
+        "{}",
+        third.stdout
+    );
     assert_eq!(pairs(&dir).len(), 6);
     let csv = third.stdout.lines().map(str::trim).find(|l| l.ends_with(".csv")).expect("the CSV's path");
     let text = std::fs::read_to_string(csv).expect("csv");

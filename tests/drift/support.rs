@@ -128,17 +128,17 @@ pub fn finding<'a>(report: &'a Value, kind: &str, what: &str) -> &'a Value {
     matching[0]
 }
 
-/// `(entrata, recorded, held, difference)` of a finding.
+/// `(entrata, recorded, books, difference)` of a finding.
 pub fn sides(f: &Value) -> (Option<Decimal>, Option<Decimal>, Option<Decimal>, Decimal) {
     (
         amount(&f["entrata"]),
         amount(&f["recorded"]),
-        amount(&f["held"]),
+        amount(&f["books"]),
         money(f["difference"].as_str().expect("difference")),
     )
 }
 
-/// Tie-out rows that do not tie out: `(target, account, entrataVsPosted, heldVsPosted)`.
+/// Tie-out rows that do not tie out: `(target, account, entrataVsPosted, booksVsPosted)`.
 pub fn untied(report: &Value) -> Vec<(String, String, Decimal, Decimal)> {
     report["tieOuts"]
         .as_array()
@@ -150,7 +150,7 @@ pub fn untied(report: &Value) -> Vec<(String, String, Decimal, Decimal)> {
                 s(&t["target"]),
                 s(&t["account"]),
                 money(t["entrataVsPosted"].as_str().expect("entrataVsPosted")),
-                money(t["heldVsPosted"].as_str().expect("heldVsPosted")),
+                money(t["booksVsPosted"].as_str().expect("booksVsPosted")),
             )
         })
         .collect()

@@ -252,3 +252,38 @@ fn entrata_changes_and_a_mapping_edit() {
     let fees = tieouts.iter().find(|t| t.account == "4100").unwrap();
     assert_eq!((fees.entrata, fees.posted, fees.held), (money(-10_000), money(0), money(0)));
 }
+
+fn exception(kind: crate::domain::ExceptionKind, cents: i64) -> Exception {
+    Exception {
+        kind,
+        property_id: Some(PropertyId::new(P)),
+        source_id: "chg_9".into(),
+        amount: Some(crate::domain::Money::new(money(cents), Currency::USD).unwrap()),
+        message: "charge chg_9: why".into(),
+    }
+}
+
+/// Issue 16, item 7: an exception that only reports on a posted item (a proration mismatch) says
+/// the item is posted: recorded as its amount, no difference, not among the items held back.
+#[test]
+fn a_posted_and_reported_exception_is_posted_not_held() {
+    use crate::domain::ExceptionKind;
+    let month: PostMonth = "2026-02".parse().unwrap();
+    let reported =
+        exception_finding(&exception(ExceptionKind::ProrationMismatch, 60_000), Some(month), P, "USD");
+    assert_eq!(reported.kind.as_str(), "proration_mismatch");
+    assert_eq!(reported.kind.category(), super::super::Category::Reported);
+    assert_eq!(
+        (reported.entrata, reported.recorded, reported.held, reported.difference),
+        (Some(money(60_000)), Some(money(60_000)), None, Decimal::ZERO)
+    );
+    assert!(reported.message.starts_with("posted and reported: "), "{}", reported.message);
+
+    let held = exception_finding(&exception(ExceptionKind::UnmappedCode, 4_500), Some(month), P, "USD");
+    assert_eq!(held.kind.category(), super::super::Category::Held);
+    assert_eq!(
+        (held.entrata, held.recorded, held.held, held.difference),
+        (Some(money(4_500)), None, None, money(4_500))
+    );
+    assert_eq!(held.message, "charge chg_9: why");
+}

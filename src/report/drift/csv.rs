@@ -1,5 +1,5 @@
 //! `drift --format csv`: one row per finding, then one per tie-out row, under fixed columns that
-//! never move (README.md lists them). Money is plain two-decimal text (Excel reads it as a
+//! never move (README.md lists them; a new one is added at the end). Money is plain two-decimal text (Excel reads it as a
 //! number); a side that does not apply is empty.
 
 use super::{plain_opt, target_ids};
@@ -7,7 +7,7 @@ use crate::domain::format_amount;
 use crate::drift::DriftReport;
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 20] = [
     "record",
     "category",
     "kind",
@@ -23,18 +23,25 @@ pub const COLUMNS: [&str; 19] = [
     "currency",
     "entrata",
     "recorded",
-    "held",
+    "books",
     "difference",
-    "heldDifference",
+    "booksDifference",
     "message",
+    "drift",
 ];
+
+/// `drift`: `yes` for drift (a finding of a drift category, a tie-out row that differs), `no` for
+/// what waits for a person or ties out.
+fn yes_no(drift: bool) -> String {
+    if drift { "yes" } else { "no" }.to_owned()
+}
 
 pub fn render(report: &DriftReport) -> Result<String, String> {
     let mut writer = ::csv::Writer::from_writer(Vec::new());
     let err = |e: ::csv::Error| e.to_string();
     writer.write_record(COLUMNS).map_err(err)?;
     for f in &report.findings {
-        let row: [String; 19] = [
+        let row: [String; 20] = [
             "finding".into(),
             f.kind.category().as_str().into(),
             f.kind.as_str().into(),
@@ -54,11 +61,12 @@ pub fn render(report: &DriftReport) -> Result<String, String> {
             format_amount(f.difference),
             String::new(),
             f.message.clone(),
+            yes_no(f.kind.category().is_drift()),
         ];
         writer.write_record(&row).map_err(err)?;
     }
     for t in &report.tieouts {
-        let row: [String; 19] = [
+        let row: [String; 20] = [
             "tieout".into(),
             String::new(),
             if t.ties_out() { "ties_out".into() } else { "difference".into() },
@@ -78,6 +86,7 @@ pub fn render(report: &DriftReport) -> Result<String, String> {
             format_amount(t.entrata_vs_posted()),
             format_amount(t.held_vs_posted()),
             String::new(),
+            yes_no(!t.ties_out()),
         ];
         writer.write_record(&row).map_err(err)?;
     }

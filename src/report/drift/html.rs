@@ -1,7 +1,8 @@
 //! `drift --format html`: one self-contained page a controller can open or attach to an email.
 //! Inline CSS only: no script, no font, no image, nothing fetched from anywhere. A summary at the
-//! top, a section per category (`<section id="entrata">`, ...), then a tie-out table per property
-//! and target; money right-aligned (`td.num`) with thousands separators, differences marked.
+//! top, a section per category (`<section id="entrata">`, ...), then the tie-out: whether every
+//! row ties out, the money held back from the books per currency, and a table per property and
+//! target; money right-aligned (`td.num`) with thousands separators, differences marked.
 //!
 //! Invariant: every text from outside (ids, messages, names) is escaped; the page is well-formed
 //! (tests/drift_html.rs checks its structure without a browser).
@@ -14,7 +15,7 @@ use crate::drift::{Category, DriftReport, Finding, TieOut};
 
 const STYLE: &str = "
 :root { --ink: #1d2430; --muted: #5b6575; --line: #d9dee7; --bad: #b42318; --bad-bg: #fef3f2; --ok: #067647;
-  --ok-bg: #ecfdf3; --head: #f4f6fa; }
+  --ok-bg: #ecfdf3; --wait: #93370d; --wait-bg: #fffaeb; --head: #f4f6fa; }
 * { box-sizing: border-box; }
 body { margin: 0; padding: 24px 32px 48px; color: var(--ink); background: #fff;
   font: 14px/1.45 -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; }
@@ -23,6 +24,7 @@ h2 { font-size: 17px; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 2p
 h3 { font-size: 14px; margin: 18px 0 6px; color: var(--muted); }
 .verdict { display: inline-block; padding: 4px 12px; border-radius: 12px; font-weight: 600; margin: 8px 0 12px; }
 .verdict.drift { color: var(--bad); background: var(--bad-bg); }
+.verdict.waiting { color: var(--wait); background: var(--wait-bg); }
 .verdict.clean { color: var(--ok); background: var(--ok-bg); }
 .count { display: inline-block; min-width: 22px; padding: 0 7px; margin-left: 6px; border-radius: 10px;
   background: var(--head); color: var(--muted); font-size: 12px; text-align: center; }
@@ -40,7 +42,10 @@ td.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px
 td.msg { color: var(--muted); max-width: 520px; }
 table.summary { width: auto; }
 table.summary td.num { min-width: 60px; }
+table.summary tr.group td { font-weight: 600; padding-top: 10px; }
 p.none { color: var(--ok); margin: 4px 0; }
+p.differ { color: var(--bad); margin: 4px 0; }
+p.heldback { color: var(--wait); margin: 4px 0; }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 @media print { body { padding: 0; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
 ";
@@ -87,15 +92,16 @@ pub fn render(report: &DriftReport) -> String {
 }
 
 fn summary(out: &mut String, report: &DriftReport) {
-    let class = if report.drift_found() { "drift" } else { "clean" };
+    let class = match (report.drift_found(), report.waiting() > 0) {
+        (true, _) => "drift",
+        (false, true) => "waiting",
+        (false, false) => "clean",
+    };
     let _ = write!(
         out,
-        "<header id=\"summary\">\n<h1>Drift report</h1>\n<div class=\"verdict {class}\">{} — {} findings, \
-         {} of {} tie-out rows differ</div>\n<dl class=\"sides\">\n",
-        verdict(report),
-        report.findings.len(),
-        report.untied(),
-        report.tieouts.len()
+        "<header id=\"summary\">\n<h1>Drift report</h1>\n<div class=\"verdict {class}\">{}</div>\n\
+         <dl class=\"sides\">\n",
+        escape(&verdict(report))
     );
     let _ = writeln!(
         out,
@@ -121,7 +127,7 @@ fn summary(out: &mut String, report: &DriftReport) {
     };
     let _ = write!(out, "<dt>Compared</dt><dd>{}; {}</dd>\n</dl>\n", escape(&period), escape(&properties));
     out.push_str("<table class=\"summary\">\n<thead><tr><th>Category</th><th class=\"num\">Findings</th></tr></thead>\n<tbody>\n");
-    for category in Category::ALL {
+    let row = |out: &mut String, category: Category| {
         let _ = writeln!(
             out,
             "<tr><td><a href=\"#{}\">{}</a></td><td class=\"num\">{}</td></tr>",
@@ -129,12 +135,23 @@ fn summary(out: &mut String, report: &DriftReport) {
             escape(category.title()),
             report.count(category)
         );
-    }
-    let _ = write!(
+    };
+    out.push_str(
+        "<tr class=\"group\"><td colspan=\"2\">Drift: the books disagree with what was posted, or with what \
+         Entrata says now</td></tr>\n",
+    );
+    Category::ALL.into_iter().filter(Category::is_drift).for_each(|c| row(out, c));
+    let _ = writeln!(
         out,
-        "<tr><td><a href=\"#tieouts\">Tie-out rows that differ</a></td><td class=\"num\">{}</td></tr>\n</tbody>\n</table>\n</header>\n",
+        "<tr><td><a href=\"#tieouts\">Tie-out rows that differ</a></td><td class=\"num\">{}</td></tr>",
         report.untied()
     );
+    out.push_str(
+        "<tr class=\"group\"><td colspan=\"2\">Waiting for a person: exceptions, and postings not done \
+         yet</td></tr>\n",
+    );
+    Category::ALL.into_iter().filter(|c| !c.is_drift()).for_each(|c| row(out, c));
+    out.push_str("</tbody>\n</table>\n</header>\n");
 }
 
 fn section(out: &mut String, report: &DriftReport, category: Category) {
@@ -154,7 +171,7 @@ fn section(out: &mut String, report: &DriftReport, category: Category) {
     out.push_str(
         "<table class=\"findings\">\n<thead><tr><th>Kind</th><th>Property</th><th>Month</th><th>Document</th>\
          <th>Entry / items</th><th>Target ids</th><th class=\"num\">Entrata</th><th class=\"num\">Recorded</th>\
-         <th class=\"num\">Target</th><th class=\"num\">Difference</th><th>Why</th></tr></thead>\n<tbody>\n",
+         <th class=\"num\">In the books</th><th class=\"num\">Difference</th><th>Why</th></tr></thead>\n<tbody>\n",
     );
     for f in findings {
         let mut about = f.entry_key.clone().unwrap_or_default();
@@ -198,7 +215,18 @@ fn tie_outs(out: &mut String, report: &DriftReport) {
         report.untied()
     );
     if report.tieouts.is_empty() {
-        out.push_str("<p class=\"none\">Nothing to tie out.</p>\n</section>\n");
+        out.push_str("<p class=\"none\">Nothing to tie out.</p>\n");
+    } else {
+        let mut headline = super::tie_out_text(report);
+        headline[..1].make_ascii_uppercase();
+        let class = if report.untied() > 0 { "differ" } else { "none" };
+        let _ = writeln!(out, "<p class=\"{class}\">{}.</p>", escape(&headline));
+    }
+    for held in super::held_back_lines(report) {
+        let _ = writeln!(out, "<p class=\"heldback\">{}</p>", escape(&held));
+    }
+    if report.tieouts.is_empty() {
+        out.push_str("</section>\n");
         return;
     }
     let mut by_property: BTreeMap<(&str, &str), Vec<&TieOut>> = BTreeMap::new();
@@ -209,9 +237,9 @@ fn tie_outs(out: &mut String, report: &DriftReport) {
         let name = rows.first().map(|t| super::target_name(t.target)).unwrap_or(target);
         let _ = writeln!(out, "<h3>{} · {}</h3>", escape(property), escape(name));
         out.push_str(
-            "<table class=\"tieout\">\n<thead><tr><th>Month</th><th>Account</th><th class=\"num\">Entrata</th>\
-             <th class=\"num\">Posted</th><th class=\"num\">Held now</th><th class=\"num\">Entrata − posted</th>\
-             <th class=\"num\">Held − posted</th></tr></thead>\n<tbody>\n",
+            "<table class=\"tieout\">\n<thead><tr><th>Month</th><th>Account</th><th class=\"num\">Planned</th>\
+             <th class=\"num\">Posted</th><th class=\"num\">In the books now</th><th class=\"num\">Planned − posted</th>\
+             <th class=\"num\">Books − posted</th></tr></thead>\n<tbody>\n",
         );
         for t in rows {
             let cell = |amount: rust_decimal::Decimal| {

@@ -1,11 +1,15 @@
 //! `drift` as a table for a terminal of [`WIDTH`] columns: the verdict and what was compared, the
 //! findings per category (each on a row of amounts, then an indented line of what and why), then
-//! the tie-out rows that do not tie out. Long lists are cut at [`ROWS_PER_SECTION`] with a count
+//! the tie-out: whether every row ties out, the money held back from the books per currency, and
+//! the rows that do not tie out. Long lists are cut at [`ROWS_PER_SECTION`] with a count
 //! of the rest, which the CSV, JSON and HTML reports carry in full.
 
 use std::fmt::Write as _;
 
-use super::{company_text, grouped, grouped_opt, read_text, target_ids, target_name, verdict};
+use super::{
+    company_text, grouped, grouped_opt, held_back_lines, read_text, target_ids, target_name, tie_out_text,
+    verdict,
+};
 use crate::drift::{Category, DriftReport, Finding};
 
 pub const WIDTH: usize = 120;
@@ -61,16 +65,7 @@ fn line(out: &mut String, text: &str) {
 pub fn render(report: &DriftReport) -> String {
     let mut out = String::new();
     let code = super::exit_code(report);
-    line(
-        &mut out,
-        &format!(
-            "Drift report: {} (exit {code}): {} findings; {} of {} tie-out rows differ.",
-            verdict(report),
-            report.findings.len(),
-            report.untied(),
-            report.tieouts.len()
-        ),
-    );
+    line(&mut out, &format!("Drift report: {} (exit {code}).", verdict(report)));
     line(
         &mut out,
         &format!(
@@ -91,9 +86,25 @@ pub fn render(report: &DriftReport) -> String {
         (None, true) => "every post month and property".to_owned(),
         (None, false) => format!("every post month, properties {}", report.properties.join(", ")),
     };
-    let counts: Vec<String> =
-        Category::ALL.iter().map(|c| format!("{} {}", c.as_str(), report.count(*c))).collect();
-    line(&mut out, &format!("  Compared: {scope}. Findings: {}.", counts.join(", ")));
+    line(&mut out, &format!("  Compared: {scope}."));
+    let counts = |drift: bool| {
+        let counts: Vec<String> = Category::ALL
+            .iter()
+            .filter(|c| c.is_drift() == drift)
+            .map(|c| format!("{} {}", c.as_str(), report.count(*c)))
+            .collect();
+        counts.join(", ")
+    };
+    line(
+        &mut out,
+        &format!(
+            "  Drift: {}; tie-out rows that differ {} of {}.",
+            counts(true),
+            report.untied(),
+            report.tieouts.len()
+        ),
+    );
+    line(&mut out, &format!("  Waiting for a person: {}.", counts(false)));
 
     for category in Category::ALL {
         let findings: Vec<&Finding> =
@@ -107,7 +118,7 @@ pub fn render(report: &DriftReport) -> String {
             &mut out,
             &format!(
                 "{:<KIND$} {:<PROPERTY$} {:<MONTH$} {:<DOC$} {:>AMOUNT$} {:>AMOUNT$} {:>AMOUNT$} {:>AMOUNT$}",
-                "KIND", "PROPERTY", "MONTH", "DOCUMENT", "ENTRATA", "RECORDED", "TARGET", "DIFFERENCE"
+                "KIND", "PROPERTY", "MONTH", "DOCUMENT", "ENTRATA", "RECORDED", "BOOKS", "DIFFERENCE"
             ),
         );
         for finding in findings.iter().take(ROWS_PER_SECTION) {
@@ -126,29 +137,39 @@ pub fn render(report: &DriftReport) -> String {
 
     let _ = writeln!(out);
     let untied: Vec<_> = report.tieouts.iter().filter(|t| !t.ties_out()).collect();
+    let headline = match untied.is_empty() {
+        true => format!("== Tie-out: {} ==", tie_out_text(report)),
+        false => format!(
+            "== Tie-out: {} (net debit − credit per target account; all rows in csv/json/html) ==",
+            tie_out_text(report)
+        ),
+    };
+    line(&mut out, &headline);
+    for held in held_back_lines(report) {
+        for part in wrap(&held, WIDTH - 2, 2)
+            .iter()
+            .enumerate()
+            .map(|(i, p)| if i == 0 { p.clone() } else { format!("  {p}") })
+        {
+            line(&mut out, &part);
+        }
+    }
     if untied.is_empty() {
-        line(
-            &mut out,
-            &format!(
-                "== Tie-out: all {} rows tie out (Entrata = posted = held, per account) ==",
-                report.tieouts.len()
-            ),
-        );
         return out;
     }
     line(
         &mut out,
         &format!(
-            "== Tie-out: {} of {} rows differ (net debit − credit per target account; all rows in csv/json/html) ==",
-            untied.len(),
-            report.tieouts.len()
-        ),
-    );
-    line(
-        &mut out,
-        &format!(
             "{:<TARGET$} {:<TIE_PROPERTY$} {:<MONTH$} {:<ACCOUNT$} {:>AMOUNT$} {:>AMOUNT$} {:>AMOUNT$} {:>AMOUNT$} {:>AMOUNT$}",
-            "TGT", "PROPERTY", "MONTH", "ACCOUNT", "ENTRATA", "POSTED", "HELD", "ENTRATA−POST", "HELD−POSTED"
+            "TGT",
+            "PROPERTY",
+            "MONTH",
+            "ACCOUNT",
+            "PLANNED",
+            "POSTED",
+            "BOOKS",
+            "PLANNED−POST",
+            "BOOKS−POSTED"
         ),
     );
     for t in untied.iter().take(ROWS_PER_SECTION) {
