@@ -104,7 +104,7 @@ given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-
     /// The drift report: Entrata (the last pull), the state file and each enabled target (read
     /// back) compared, per property and post month, with totals that tie out.
     #[command(
-        after_help = "It only reads Entrata's last pull (--pull pulls first, as `pull` does) and each target; it writes\nnothing but its comparison snapshot in the state file (what each target had, so that the next\ncomparison reads only what changed) and FILE with --out. Formats: table (120 columns), csv (one row\nper finding, then the tie-out rows), json (docs/drift-json.md), html (one self-contained page).\n\nExit codes: 0 no drift and nothing waits for a person; 1 drift found, or something waits for a\nperson (exceptions, postings not done; the verdict line says which); 2 could not compare (the\nmessage names the side that failed).\n\nExamples:\n  entrata-recon drift\n  entrata-recon drift --period 2026-02 --format html --out drift.html\n  entrata-recon drift --pull --full --format json"
+        after_help = "It only reads Entrata's last pull (--pull pulls first, as `pull` does) and each target; it writes\nnothing but its comparison snapshot in the state file (what each target had, so that the next\ncomparison reads only what changed) and the files --out names. Formats: table (120 columns), csv\n(one row per finding, then the tie-out rows), json (docs/drift-json.md), html (one self-contained\npage). --out may be given once per format: one comparison writes them all, each file's format from\nits extension (.txt, .csv, .json, .html); a single --out takes --format when it is given.\n\nExit codes: 0 no drift and nothing waits for a person; 1 drift found, or something waits for a\nperson (exceptions, postings not done; the verdict line says which); 2 could not compare (the\nmessage names the side that failed).\n\nExamples:\n  entrata-recon drift\n  entrata-recon drift --period 2026-02 --format html --out drift.html\n  entrata-recon drift --pull --full --format json\n  entrata-recon drift --out drift.html --out drift.csv --out drift.json"
     )]
     Drift(DriftArgs),
     /// Revokes a target's connection at the vendor and forgets its tokens.
@@ -267,11 +267,13 @@ pub struct DriftArgs {
     /// Only this property (repeatable).
     #[arg(long = "property", value_name = "ID")]
     pub properties: Vec<String>,
-    #[arg(long, value_enum, default_value_t = DriftFormat::Table)]
-    pub format: DriftFormat,
-    /// Write the report to FILE (replacing it) instead of standard output.
+    /// The format on standard output (or of a single --out) [default: table].
+    #[arg(long, value_enum)]
+    pub format: Option<DriftFormat>,
+    /// Write the report to FILE (replacing it) instead of standard output; repeat it to write
+    /// several formats from one comparison (each file's format from its extension).
     #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub out: Vec<PathBuf>,
     /// Pull from Entrata first (as `pull` does), then compare.
     #[arg(long)]
     pub pull: bool,

@@ -16,6 +16,7 @@ use crate::run::drift::{DriftError, DriftRequest, drift};
 use crate::state::{Create, RunOutcome, StateFile, StateLock};
 
 pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, CliError> {
+    let outs = out_formats(args)?;
     let config = cli.load_config()?;
     let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
     // `drift --pull` may start a state file, as a first pull does; a comparison alone never does.
@@ -27,25 +28,52 @@ pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, Cl
     let result = compare(cli, args, &config, &state, &mappings).await;
     state.close().await;
     let report = result?;
-    let text = match args.format {
-        DriftFormat::Table => table::render(&report),
-        DriftFormat::Csv => csv::render(&report)
-            .map_err(|reason| CliError::Other(format!("cannot write the CSV: {reason}")))?,
-        DriftFormat::Json => json::render(&report),
-        DriftFormat::Html => html::render(&report),
-    };
-    match &args.out {
-        Some(path) => {
-            write_replacing(path, text.as_bytes())?;
-            println!(
-                "Drift report written to {}: {}.",
-                path.display(),
-                crate::report::drift::verdict(&report)
-            );
-        }
-        None => print!("{text}"),
+    if args.out.is_empty() {
+        print!("{}", render(&report, args.format.unwrap_or(DriftFormat::Table))?);
+    }
+    // One comparison, every file asked for.
+    for (path, format) in &outs {
+        write_replacing(path, render(&report, *format)?.as_bytes())?;
+        println!("Drift report written to {}: {}.", path.display(), crate::report::drift::verdict(&report));
     }
     Ok(if report.needs_person() { Outcome::NeedsAttention } else { Outcome::Done })
+}
+
+fn render(report: &crate::drift::DriftReport, format: DriftFormat) -> Result<String, CliError> {
+    Ok(match format {
+        DriftFormat::Table => table::render(report),
+        DriftFormat::Csv => csv::render(report)
+            .map_err(|reason| CliError::Other(format!("cannot write the CSV: {reason}")))?,
+        DriftFormat::Json => json::render(report),
+        DriftFormat::Html => html::render(report),
+    })
+}
+
+/// Each `--out` with its format: a single one takes `--format` when given; otherwise the file's
+/// extension says it. Decided before anything is compared, so a mistake costs no reads.
+fn out_formats(args: &DriftArgs) -> Result<Vec<(std::path::PathBuf, DriftFormat)>, CliError> {
+    if let ([path], Some(format)) = (args.out.as_slice(), args.format) {
+        return Ok(vec![(path.clone(), format)]);
+    }
+    args.out
+        .iter()
+        .map(|path| {
+            let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+            let format = match extension.as_deref() {
+                Some("html" | "htm") => DriftFormat::Html,
+                Some("csv") => DriftFormat::Csv,
+                Some("json") => DriftFormat::Json,
+                Some("txt") => DriftFormat::Table,
+                _ => {
+                    return Err(CliError::Other(format!(
+                        "--out {}: say its format by its extension (.txt, .csv, .json or .html), or give a single --out with --format",
+                        path.display()
+                    )));
+                }
+            };
+            Ok((path.clone(), format))
+        })
+        .collect()
 }
 
 async fn compare(

@@ -70,3 +70,36 @@ async fn a_second_comparison_with_nothing_changed_costs_a_few_calls_whatever_was
     let found = crate::support::finding(&third, "deleted_in_target", doc);
     assert_eq!(found["target"], "qbo");
 }
+
+/// Issue 16, item 13: a report in several formats is one comparison, not one per format (each
+/// read of Xero spends its minute's calls): `--out` once per format, the format from each file's
+/// extension.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_format_from_one_comparison() {
+    let h = Harness::start(generated("properties=1,months=1,seed=5")).await;
+    prepare(&h, Targets::Both, false).await;
+    // As above: the postings older than the margin, then a first comparison that reads everything.
+    h.advance_time(600).await;
+    let _ = drift(&h, &[]).await;
+    h.advance_time(600).await;
+    let dir = h.dir.path();
+    let (html, csv, json) = (dir.join("d.html"), dir.join("d.csv"), dir.join("d.json"));
+    let before = h.requests().await;
+    let outs: Vec<String> = [&html, &csv, &json].iter().map(|p| p.display().to_string()).collect();
+    let run = h.run(&["drift", "--out", &outs[0], "--out", &outs[1], "--out", &outs[2]]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    assert_eq!(calls_since(&h, &before).await, (1, 2), "one comparison's calls: {}", run.stdout);
+    assert_eq!(run.stdout.matches("Drift report written to").count(), 3, "{}", run.stdout);
+    assert!(std::fs::read_to_string(&html).expect("html").contains("<html"));
+    assert!(std::fs::read_to_string(&csv).expect("csv").starts_with("record,category,"), "csv header");
+    let parsed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    assert!(parsed["findings"].is_array());
+    // A file whose extension says no format is refused before anything is read.
+    let before = h.requests().await;
+    let refused =
+        h.run(&["drift", "--out", &outs[0], "--out", &dir.join("d.pdf").display().to_string()]).await;
+    assert_eq!(refused.code, Some(2), "{refused:?}");
+    assert!(refused.stderr.contains("d.pdf: say its format by its extension"), "{}", refused.stderr);
+    assert_eq!(calls_since(&h, &before).await, (0, 0));
+}
