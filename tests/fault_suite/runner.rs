@@ -257,7 +257,11 @@ fn exit_reason(output: &str) -> String {
         .lines()
         .find(|l| l.starts_with("error:") || l.contains("connect qbo") || l.contains("connect xero"))
         .unwrap_or("(no error line)");
-    let words: String = line.chars().filter(|c| !c.is_ascii_digit()).take(90).collect();
+    // A schedule's own folder (`/tmp/.tmpAbC123/recon.sqlite`) would make every line a cause of
+    // its own.
+    let line: Vec<&str> =
+        line.split(' ').map(|word| if word.contains("/.tmp") { "<state file>" } else { word }).collect();
+    let words: String = line.join(" ").chars().filter(|c| !c.is_ascii_digit()).take(90).collect();
     words.trim().to_owned()
 }
 
