@@ -106,6 +106,7 @@ impl XeroClient {
     ) -> Result<XeroClient, TargetError> {
         let http = crate::targets::vendor_http(REQUEST_TIMEOUT)
             .map_err(|e| TargetError::Setup(format!("cannot build an HTTP client: {e}")))?;
+        XeroClient::process_start();
         Ok(XeroClient {
             http,
             api_url: format!("{}/api.xro/2.0", api_base.trim_end_matches('/')),
@@ -140,6 +141,13 @@ impl XeroClient {
     /// answer said (to the second, less the answer's way back); `None` before any answer had one.
     pub fn clock_offset(&self) -> Option<TimeDelta> {
         *self.clock_offset.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// When this process made its first Xero client (our clock): an attempt before it was made by
+    /// an earlier run, whose offset from Xero's clock may not be today's.
+    pub fn process_start() -> DateTime<Utc> {
+        static START: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
+        *START.get_or_init(Utc::now)
     }
 
     fn observe_clock(&self, headers: &HeaderMap) {
