@@ -286,6 +286,11 @@ pub async fn post_to<T: Target>(
                     }
                 }
                 to_resolve.append(&mut to_send);
+                // What this file withdrew may be what another copy of it posted there.
+                for row in state.withdrawn_outbox(kind, &company).await? {
+                    let entry = rebuild(&row.header, &row.body)?;
+                    to_resolve.push(Pending { row, entry, rounds: 0, redate: None, sent_at: None });
+                }
                 adopting = true;
             }
             Ok(false) => {

@@ -71,6 +71,7 @@ pub(super) async fn resolve<T: Target>(
                         _ => super::adopt::Holding::Same,
                     };
                     let mut detail = format!("found in {kind} as id {}", found.target_id);
+                    let same = matches!(holding, super::adopt::Holding::Same);
                     if let super::adopt::Holding::Other { what, held } = holding {
                         let adopted = match held {
                             Some(held) => match state.adopt_as_held(kind, target.company_id(), &held).await {
@@ -99,6 +100,18 @@ pub(super) async fn resolve<T: Target>(
                              is booked as an adjustment"
                         ));
                     }
+                    if p.row.withdrawn && same {
+                        // Withdrawn here, posted from another copy of the state file: planned
+                        // again, and what changed since is booked as an adjustment.
+                        if let Err(e) = state.revive(&p.row.header.key).await {
+                            return Err((TargetError::Protocol(e.to_string()), unresolved));
+                        }
+                        summary.adopted_as_held += 1;
+                        detail.push_str(
+                            " though withdrawn here (its items changed before this state file posted it): \
+                             recorded as held, what changed since is booked as an adjustment",
+                        );
+                    }
                     summary.posted.push(p.result(detail));
                     // A re-dated entry found after its answer was lost (in this run or, killed,
                     // in an earlier one) holds the date the target gave it: record that one.
@@ -112,6 +125,8 @@ pub(super) async fn resolve<T: Target>(
                         ..Move::new(&p.row.header.key, Transition::FoundByLookup)
                     });
                 }
+                // A withdrawn entry no company holds stays withdrawn: never sent.
+                None if p.row.withdrawn => {}
                 None => absent.push(p),
             }
         }
@@ -170,6 +185,7 @@ mod tests {
             attempts,
             token: None,
             last_attempt_at: last.map(str::to_owned),
+            withdrawn: false,
         };
         Pending { row, entry, rounds: 0, redate: None, sent_at: None }
     }

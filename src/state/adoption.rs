@@ -92,7 +92,8 @@ impl StateFile {
         }
         let body = crate::posting::body::Body::of(held);
         sqlx::query(
-            "UPDATE entries SET body = ?2, content_hash = ?3, total = ?4, rebook = 1, updated_at = ?5 \
+            "UPDATE entries SET body = ?2, content_hash = ?3, total = ?4, rebook = 1, updated_at = ?5, \
+                    withdrawn_at = NULL \
              WHERE entry_key = ?1",
         )
         .bind(key)
@@ -105,6 +106,19 @@ impl StateFile {
         .map_err(&err)?;
         tx.commit().await.map_err(&err)?;
         Ok(true)
+    }
+
+    /// A withdrawn entry a company was found holding as recorded (posted from another copy of this
+    /// state file): planned again, so that the next record books its items' changes since as an
+    /// adjustment. Its posting is confirmed by the lookup that found it.
+    pub async fn revive(&self, key: &str) -> Result<(), StateError> {
+        sqlx::query("UPDATE entries SET withdrawn_at = NULL, updated_at = ?2 WHERE entry_key = ?1")
+            .bind(key)
+            .bind(super::timestamp(chrono::Utc::now()))
+            .execute(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(())
     }
 }
 

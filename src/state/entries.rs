@@ -24,6 +24,9 @@ pub struct OutboxRow {
     pub attempts: u32,
     pub token: Option<String>,
     pub last_attempt_at: Option<String>,
+    /// Withdrawn (no longer planned, never posted from this state file): only ever looked up,
+    /// when a company may hold what another state file sent (`withdrawn_outbox`), never sent.
+    pub withdrawn: bool,
 }
 
 /// One posting's move through the outbox.
@@ -284,17 +287,39 @@ impl StateFile {
     /// posting there. A posting to another company is not this company's: its entry is here as
     /// never sent (posted afresh), and its own outcome is never looked up in this company.
     pub async fn outbox(&self, target: TargetKind, company: &str) -> Result<Vec<OutboxRow>, StateError> {
+        self.outbox_where(target, company, false).await
+    }
+
+    /// Every withdrawn entry that `company` of `target` has not confirmed. A lost or replaced state
+    /// file may have withdrawn an entry (its items changed before it was ever posted from this
+    /// file) that another copy of the file posted: a first post looks these up too, and adopts
+    /// what the company holds (`revive`).
+    pub async fn withdrawn_outbox(
+        &self,
+        target: TargetKind,
+        company: &str,
+    ) -> Result<Vec<OutboxRow>, StateError> {
+        self.outbox_where(target, company, true).await
+    }
+
+    async fn outbox_where(
+        &self,
+        target: TargetKind,
+        company: &str,
+        withdrawn: bool,
+    ) -> Result<Vec<OutboxRow>, StateError> {
         let rows = sqlx::query(
             "SELECT e.entry_key, e.property_id, e.kind, e.seq, e.doc_number, e.entry_date, e.post_month, \
                     e.currency, e.body, p.state, COALESCE(p.attempts, 0), p.idempotency_key, p.last_attempt_at, \
                     e.anchor \
              FROM entries e LEFT JOIN postings p \
                   ON p.entry_key = e.entry_key AND p.target = ?1 AND p.company_id = ?2 \
-             WHERE e.withdrawn_at IS NULL AND (p.state IS NULL OR p.state <> 'confirmed') \
+             WHERE (e.withdrawn_at IS NOT NULL) = ?3 AND (p.state IS NULL OR p.state <> 'confirmed') \
              ORDER BY e.property_id, e.entry_date, e.entry_key",
         )
         .bind(target.as_str())
         .bind(company)
+        .bind(withdrawn)
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_err())?;
@@ -330,6 +355,7 @@ impl StateFile {
                 attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
                 token: row.get(11),
                 last_attempt_at: row.get(12),
+                withdrawn,
             });
         }
         Ok(out)

@@ -384,3 +384,35 @@ async fn an_outcome_unknown_at_the_end_of_a_night_is_found_the_next_night() {
     schedule.nights.push(second);
     assert_clean(&schedule).await;
 }
+
+/// Seeds 6948 and 9673 of this session's soak, by hand: the first night's run posts nothing (a
+/// refused refresh), the second posts everything, and then the state file is replaced by the first
+/// night's copy and a deposit changes. The old copy withdrew the deposit's entry (its items
+/// changed before it ever posted it) and its adoption looked up only what it still planned, so
+/// both companies kept the deposit while the state file booked it nowhere: the bank over by its
+/// amount and clearing short. A first post now also looks up what this file withdrew, adopts what
+/// a company holds, and books the change as an adjustment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_state_file_adopts_an_entry_it_had_withdrawn() {
+    let mut schedule = Schedule::quiet("properties=1,months=1,seed=264068", 3);
+    schedule.max_attempts = 8;
+    schedule.xero_pkce = true;
+    schedule.flags.edits = true;
+    schedule.nights[0].rules = vec![rule(
+        "status_after_commit",
+        json!({"service": "oauth", "method": "POST", "path": "/qbo/oauth2/v1/tokens/bearer", "every": 1, "times": 2,
+               "action": {"status_after_commit": 408}}),
+    )];
+    schedule.nights[0].rules.push(rule(
+        "expire_token",
+        json!({"service": "qbo", "method": "GET", "path": "**/query", "nth": 1, "action": "expire_token"}),
+    ));
+    let mut second = schedule.nights[0].clone();
+    second.advance_s = 86_400;
+    second.rules = Vec::new();
+    let mut third = second.clone();
+    third.before = vec![Drift::Deposit { pick: 13115587128410884659 }];
+    third.restore_state = Some(0);
+    schedule.nights.extend([second, third]);
+    assert_clean(&schedule).await;
+}
