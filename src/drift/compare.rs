@@ -39,6 +39,9 @@ pub struct PostingRow {
     /// The date the target holds when it is not the entry's (a closed period).
     pub target_date: Option<NaiveDate>,
     pub error: Option<String>,
+    /// The lines the company holds when they are not the entry's (found holding other money
+    /// while another target holds the entry as recorded; a catch-up books the difference).
+    pub held_lines: Option<Vec<(String, Side, Decimal)>>,
 }
 
 /// A recorded (not withdrawn) entry with its body and postings.
@@ -58,11 +61,23 @@ pub struct RecordedBody {
     pub lines: Vec<(String, Side, Decimal)>,
     pub sources: Vec<SourceRef>,
     pub postings: BTreeMap<TargetKind, PostingRow>,
+    /// A catch-up: an entry for this target alone.
+    pub only: Option<TargetKind>,
 }
 
 impl RecordedBody {
     pub fn total(&self) -> Decimal {
         self.lines.iter().filter(|(_, side, _)| *side == Side::Debit).map(|(_, _, a)| *a).sum()
+    }
+
+    /// The lines `target` holds of it: the recorded ones, or what the company was found holding.
+    pub fn lines_at(&self, target: TargetKind) -> &[(String, Side, Decimal)] {
+        self.postings.get(&target).and_then(|p| p.held_lines.as_deref()).unwrap_or(&self.lines)
+    }
+
+    /// Whether it is posted to `target` (a catch-up is posted to one target alone).
+    pub fn for_target(&self, target: TargetKind) -> bool {
+        self.only.is_none_or(|only| only == target)
     }
 
     /// A target holds it, or may: never rewritten.
@@ -325,7 +340,7 @@ fn posting_findings(sides: &PropertySides, targets: &[TargetSide], out: &mut Vec
         out.push(finding);
     }
     for side in targets {
-        for entry in &sides.recorded {
+        for entry in sides.recorded.iter().filter(|e| e.for_target(side.target)) {
             let posting = entry.postings.get(&side.target);
             let (kind, why) = match posting.map(|p| p.state) {
                 Some(PostingState::Confirmed) => continue,
@@ -394,7 +409,7 @@ fn tie_out(sides: &PropertySides, side: &TargetSide) -> Vec<TieOut> {
     let by_key = sides.recorded_by_key();
     for entry in &sides.recorded {
         let Some(id) = entry.confirmed_id(target) else { continue };
-        for (logical, line_side, amount) in &entry.lines {
+        for (logical, line_side, amount) in entry.lines_at(target) {
             let account = sides.target_account(target, logical);
             sums.add(entry.post_month, &account, Column::Posted, signed(*line_side, *amount));
         }

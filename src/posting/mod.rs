@@ -21,7 +21,8 @@ pub mod target;
 pub use engine::{EntryResult, PostError, PostOptions, TargetSummary, post_to};
 pub use outbox::{PostingState, Transition};
 pub use record::{
-    Change, PlannedEntry, Reconciled, RecordedEntry, Replan, Slot, SlotDrift, SourceRef, reconcile,
+    Change, HeldElsewhere, PlannedEntry, Reconciled, RecordedEntry, Replan, Slot, SlotDrift, SourceRef,
+    reconcile,
 };
 pub use target::{
     Found, FoundLine, HeldDocument, HeldHistory, Hold, LookupRequest, Outgoing, SendOutcome, Target,

@@ -72,15 +72,25 @@ pub(super) async fn resolve<T: Target>(
                     };
                     let mut detail = format!("found in {kind} as id {}", found.target_id);
                     let same = matches!(holding, super::adopt::Holding::Same);
+                    // What the company holds, when another target holds the entry as recorded:
+                    // the entry stays, and a catch-up for this company alone books the difference.
+                    let mut held_body = None;
                     if let super::adopt::Holding::Other { what, held } = holding {
-                        let adopted = match held {
-                            Some(held) => match state.adopt_as_held(kind, target.company_id(), &held).await {
+                        let adopted = match &held {
+                            Some(held) => match state.adopt_as_held(kind, target.company_id(), held).await {
                                 Ok(adopted) => adopted,
                                 Err(e) => return Err((TargetError::Protocol(e.to_string()), unresolved)),
                             },
                             None => false,
                         };
-                        if !adopted {
+                        if let (false, Some(held)) = (adopted, &held) {
+                            held_body = Some(super::body::Body::of(held).to_json());
+                            summary.adopted_as_held += 1;
+                            detail.push_str(&format!(
+                                " holding other money than recorded ({what}), which another target holds as \
+                                 recorded: a catch-up for {kind} alone books the difference"
+                            ));
+                        } else if !adopted {
                             let message = format!(
                                 "{kind} holds {} (id {}) with other money than this state file plans ({what}); \
                                  it was posted from another state file: not adopted, never sent again; reconcile it by hand",
@@ -93,12 +103,13 @@ pub(super) async fn resolve<T: Target>(
                                 ..Move::new(&p.row.header.key, Transition::FoundOther)
                             });
                             continue;
+                        } else {
+                            summary.adopted_as_held += 1;
+                            detail.push_str(&format!(
+                                " holding other money than planned ({what}): recorded as it is held, the \
+                                 difference is booked as an adjustment"
+                            ));
                         }
-                        summary.adopted_as_held += 1;
-                        detail.push_str(&format!(
-                            " holding other money than planned ({what}): recorded as it is held, the difference \
-                             is booked as an adjustment"
-                        ));
                     }
                     if p.row.withdrawn && same {
                         // Withdrawn here, posted from another copy of the state file: planned
@@ -122,6 +133,7 @@ pub(super) async fn resolve<T: Target>(
                     moves.push(Move {
                         target_id: Some(found.target_id),
                         target_date: target_date.map(|d| d.to_string()),
+                        held_body,
                         ..Move::new(&p.row.header.key, Transition::FoundByLookup)
                     });
                 }

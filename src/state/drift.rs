@@ -35,7 +35,8 @@ impl StateFile {
     /// postings.
     pub async fn recorded_bodies(&self, property: &str) -> Result<Vec<RecordedBody>, StateError> {
         let rows = sqlx::query(
-            "SELECT entry_key, kind, slot, doc_number, entry_date, post_month, currency, body, rowid FROM entries \
+            "SELECT entry_key, kind, slot, doc_number, entry_date, post_month, currency, body, rowid, only_target \
+             FROM entries \
              WHERE property_id = ?1 AND withdrawn_at IS NULL ORDER BY entry_key",
         )
         .bind(property)
@@ -53,17 +54,8 @@ impl StateFile {
             let date: String = row.get(4);
             let month: String = row.get(5);
             let body: String = row.get(7);
-            let body: Body = serde_json::from_str(&body).map_err(|_| bad("body"))?;
-            let mut lines = Vec::with_capacity(body.lines.len());
-            for line in body.lines {
-                let side = match line.side.as_str() {
-                    "debit" => Side::Debit,
-                    "credit" => Side::Credit,
-                    _ => return Err(bad("line side")),
-                };
-                let amount = Decimal::from_str_exact(&line.amount).map_err(|_| bad("line amount"))?;
-                lines.push((line.account, side, amount));
-            }
+            let lines = self.body_lines(&key, &body)?;
+            let only: Option<String> = row.get(9);
             index.insert(key.clone(), entries.len());
             entries.push(RecordedBody {
                 date: date.parse::<NaiveDate>().map_err(|_| bad("date"))?,
@@ -77,6 +69,7 @@ impl StateFile {
                 lines,
                 sources: Vec::new(),
                 postings: BTreeMap::new(),
+                only: only.as_deref().and_then(TargetKind::parse),
             });
         }
         let sources = sqlx::query(
@@ -96,7 +89,8 @@ impl StateFile {
             }
         }
         let postings = sqlx::query(
-            "SELECT p.entry_key, p.target, p.state, p.target_id, p.target_date, p.error FROM postings p \
+            "SELECT p.entry_key, p.target, p.state, p.target_id, p.target_date, p.error, p.held_body \
+             FROM postings p \
              JOIN entries e ON e.entry_key = p.entry_key WHERE e.property_id = ?1 AND e.withdrawn_at IS NULL \
              AND p.company_id = COALESCE((SELECT t.company_id FROM oauth_tokens t WHERE t.target = p.target), \
                                          p.company_id)",
@@ -114,6 +108,8 @@ impl StateFile {
                 return Err(self.corrupt_entry(&key, "posting"));
             };
             let target_date: Option<String> = row.get(4);
+            let held_body: Option<String> = row.get(6);
+            let held_lines = held_body.map(|body| self.body_lines(&key, &body)).transpose()?;
             if let Some(at) = index.get(&key) {
                 entries[*at].postings.insert(
                     target,
@@ -122,6 +118,7 @@ impl StateFile {
                         target_id: row.get(3),
                         target_date: target_date.and_then(|d| d.parse().ok()),
                         error: row.get(5),
+                        held_lines,
                     },
                 );
             }
@@ -130,6 +127,23 @@ impl StateFile {
             entry.sources.sort();
         }
         Ok(entries)
+    }
+
+    /// A stored body's lines: logical account, side, amount.
+    fn body_lines(&self, key: &str, body: &str) -> Result<Vec<(String, Side, Decimal)>, StateError> {
+        let bad = |what: &str| self.corrupt_entry(key, what);
+        let body: Body = serde_json::from_str(body).map_err(|_| bad("body"))?;
+        let mut lines = Vec::with_capacity(body.lines.len());
+        for line in body.lines {
+            let side = match line.side.as_str() {
+                "debit" => Side::Debit,
+                "credit" => Side::Credit,
+                _ => return Err(bad("line side")),
+            };
+            let amount = Decimal::from_str_exact(&line.amount).map_err(|_| bad("line amount"))?;
+            lines.push((line.account, side, amount));
+        }
+        Ok(lines)
     }
 
     /// When Entrata was last pulled: the latest list's pull time, RFC 3339.

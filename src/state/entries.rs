@@ -40,11 +40,22 @@ pub struct Move {
     pub error: Option<String>,
     /// The date the target holds, when it is not the entry's.
     pub target_date: Option<String>,
+    /// `FoundByLookup`: the lines the company holds, when they are not the entry's and the entry
+    /// cannot be rewritten to them (another target holds it as recorded): a body as JSON.
+    pub held_body: Option<String>,
 }
 
 impl Move {
     pub fn new(key: impl Into<String>, transition: Transition) -> Move {
-        Move { key: key.into(), transition, token: None, target_id: None, error: None, target_date: None }
+        Move {
+            key: key.into(),
+            transition,
+            token: None,
+            target_id: None,
+            error: None,
+            target_date: None,
+            held_body: None,
+        }
     }
 }
 
@@ -68,7 +79,7 @@ impl StateFile {
                     EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key AND p.state <> 'failed'), \
                     e.rowid, e.entry_date, \
                     EXISTS (SELECT 1 FROM postings p WHERE p.entry_key = e.entry_key), \
-                    e.rebook \
+                    e.rebook, e.only_target IS NOT NULL \
              FROM entries e WHERE e.property_id = ?1",
         )
         .bind(property)
@@ -77,6 +88,7 @@ impl StateFile {
         .map_err(self.query_err())?;
         let mut entries = Vec::with_capacity(rows.len());
         let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        let mut elsewhere = self.held_elsewhere(property).await?;
         for row in rows {
             let key: String = row.get(0);
             let kind_text: String = row.get(1);
@@ -88,6 +100,7 @@ impl StateFile {
             index.insert(key.clone(), entries.len());
             let date: String = row.get(10);
             let date = date.parse().map_err(|_| self.corrupt(format!("entry {key}: date {date}")))?;
+            let held_elsewhere = elsewhere.remove(&key).unwrap_or_default();
             entries.push(RecordedEntry {
                 order: row.get(9),
                 date,
@@ -104,6 +117,8 @@ impl StateFile {
                 attempted: row.get(11),
                 lines: None,
                 rebook: row.get::<i64, _>(12) != 0,
+                catch_up: row.get(13),
+                held_elsewhere,
             });
         }
         let sources = sqlx::query(
@@ -179,18 +194,27 @@ impl StateFile {
         for row in rows {
             let key: String = row.get(0);
             let body: String = row.get(1);
-            let body: Body =
-                serde_json::from_str(&body).map_err(|e| self.corrupt(format!("entry {key}: {e}")))?;
-            let mut lines = Vec::with_capacity(body.lines.len());
-            for line in body.lines {
-                let amount = rust_decimal::Decimal::from_str_exact(&line.amount)
-                    .map_err(|_| self.corrupt(format!("entry {key}: amount {}", line.amount)))?;
-                let signed = if line.side == "debit" { amount } else { -amount };
-                lines.push((crate::domain::AccountName::new(line.account.as_str()), signed));
-            }
+            let lines = self.signed_lines(&key, &body)?;
             out.insert(key, lines);
         }
         Ok(out)
+    }
+
+    /// A stored body's lines, signed (debit positive).
+    pub(super) fn signed_lines(
+        &self,
+        key: &str,
+        body: &str,
+    ) -> Result<Vec<(crate::domain::AccountName, rust_decimal::Decimal)>, StateError> {
+        let body: Body = serde_json::from_str(body).map_err(|e| self.corrupt(format!("entry {key}: {e}")))?;
+        let mut lines = Vec::with_capacity(body.lines.len());
+        for line in body.lines {
+            let amount = rust_decimal::Decimal::from_str_exact(&line.amount)
+                .map_err(|_| self.corrupt(format!("entry {key}: amount {}", line.amount)))?;
+            let signed = if line.side == "debit" { amount } else { -amount };
+            lines.push((crate::domain::AccountName::new(line.account.as_str()), signed));
+        }
+        Ok(lines)
     }
 
     /// One stored version of an item: its JSON and the pull's quarantine verdict on it.
@@ -315,6 +339,7 @@ impl StateFile {
              FROM entries e LEFT JOIN postings p \
                   ON p.entry_key = e.entry_key AND p.target = ?1 AND p.company_id = ?2 \
              WHERE (e.withdrawn_at IS NOT NULL) = ?3 AND (p.state IS NULL OR p.state <> 'confirmed') \
+               AND (e.only_target IS NULL OR (e.only_target = ?1 AND e.only_company = ?2)) \
              ORDER BY e.property_id, e.entry_date, e.entry_key",
         )
         .bind(target.as_str())
@@ -416,8 +441,8 @@ impl StateFile {
             }
             sqlx::query(
                 "INSERT INTO postings (entry_key, target, state, idempotency_key, attempts, target_id, target_date, \
-                                       error, last_attempt_at, updated_at, company_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12) \
+                                       error, last_attempt_at, updated_at, company_id, held_body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?12, ?13) \
                  ON CONFLICT (entry_key, target, company_id) DO UPDATE SET \
                     state = excluded.state, \
                     idempotency_key = CASE WHEN ?11 THEN excluded.idempotency_key ELSE postings.idempotency_key END, \
@@ -426,6 +451,7 @@ impl StateFile {
                     target_date = COALESCE(excluded.target_date, postings.target_date), \
                     error = CASE WHEN ?11 THEN NULL ELSE COALESCE(excluded.error, postings.error) END, \
                     last_attempt_at = CASE WHEN ?11 THEN excluded.last_attempt_at ELSE postings.last_attempt_at END, \
+                    held_body = COALESCE(excluded.held_body, postings.held_body), \
                     updated_at = excluded.updated_at",
             )
             .bind(&m.key)
@@ -440,6 +466,7 @@ impl StateFile {
             .bind(&now)
             .bind(sending)
             .bind(company)
+            .bind(&m.held_body)
             .execute(&mut *tx)
             .await
             .map_err(&err)?;
@@ -492,8 +519,9 @@ async fn insert_entry(
     let key = entry.key();
     sqlx::query(
         "INSERT INTO entries (entry_key, property_id, kind, slot, seq, doc_number, entry_date, post_month, currency, \
-                              total, content_hash, body, recorded_at, updated_at, anchor, corrects) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15)",
+                              total, content_hash, body, recorded_at, updated_at, anchor, corrects, \
+                              only_target, only_company) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16, ?17)",
     )
     .bind(key.as_str())
     .bind(property)
@@ -510,6 +538,8 @@ async fn insert_entry(
     .bind(now)
     .bind(key.anchor())
     .bind(&content.corrects)
+    .bind(content.only.as_ref().map(|(target, _)| target.as_str()))
+    .bind(content.only.as_ref().map(|(_, company)| company.as_str()))
     .execute(&mut *tx)
     .await?;
     insert_sources(tx, key.as_str(), &content.sources).await

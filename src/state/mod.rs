@@ -9,6 +9,7 @@
 mod adoption;
 mod companies;
 mod drift;
+mod elsewhere;
 mod entries;
 pub mod form;
 mod forms;

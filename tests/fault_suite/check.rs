@@ -164,7 +164,7 @@ pub fn state_agrees(target: &str, docs: &[Doc], ledger: &Ledger, mappings: &Mapp
         };
         let date = posting.target_date.clone().unwrap_or_else(|| entry.date.to_string());
         let mut want: BTreeMap<(String, bool), i64> = BTreeMap::new();
-        for (account, debit, cents) in &entry.lines {
+        for (account, debit, cents) in posting.held_lines.as_ref().unwrap_or(&entry.lines) {
             *want.entry((code(mappings, &entry.property_id, account, target), *debit)).or_insert(0) += cents;
         }
         let same = doc.keys == [key.clone()]

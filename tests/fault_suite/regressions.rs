@@ -416,3 +416,53 @@ async fn a_replaced_state_file_adopts_an_entry_it_had_withdrawn() {
     schedule.nights.extend([second, third]);
     assert_clean(&schedule).await;
 }
+
+/// Seeds 5434 and 9743 of this session's soaks, by hand: the first night posts nothing (QuickBooks
+/// refuses its refresh), the second posts everything to Xero alone (QuickBooks' preferences cannot
+/// be read), then the first night's state file is restored and Entrata changes. The restored
+/// file's Xero refresh token was rotated since, so the clean-up's first run could not ask Xero
+/// anything, and QuickBooks got the new content. Xero, asked the next night, held the older
+/// content under the same key: it could not be adopted (QuickBooks holds the entry as recorded), so
+/// it stayed `uncertain` and Xero's books stayed off for good. The posting is now confirmed with
+/// what Xero holds, and a catch-up for Xero alone books the difference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_company_holding_older_content_than_the_other_is_caught_up() {
+    let mut schedule = Schedule::quiet("properties=2,months=1,seed=822293", 4);
+    schedule.page_size = 50;
+    schedule.max_attempts = 8;
+    schedule.xero_pkce = true;
+    schedule.keep_closed = true;
+    schedule.flags.edits = true;
+    schedule.nights[0].rules = vec![
+        rule(
+            "expire_token",
+            json!({"service": "qbo", "method": "GET", "path": "**/query", "nth": 1, "action": "expire_token"}),
+        ),
+        rule(
+            "status_after_commit",
+            json!({"service": "oauth", "method": "POST", "path": "/qbo/oauth2/v1/tokens/bearer", "nth": 1,
+                   "action": {"status_after_commit": 400}}),
+        ),
+    ];
+    let mut second = schedule.nights[0].clone();
+    second.advance_s = 86_400;
+    second.before = vec![Drift::Late { count: 1, pick: 4876228052557896936 }];
+    second.during = Some(Drift::Touch { count: 7, pick: 14482781677161319641 });
+    second.rules = vec![rule(
+        "5xx",
+        json!({"service": "qbo", "method": "GET", "path": "**/preferences", "every": 1, "times": 12,
+               "action": {"status": 504}}),
+    )];
+    let mut third = second.clone();
+    third.before = vec![
+        Drift::Late { count: 1, pick: 16097911471606932057 },
+        Drift::Touch { count: 9, pick: 12736500237836274848 },
+        Drift::Deposit { pick: 3481749585705292292 },
+        Drift::Unlist { pick: 2910413344551408552 },
+    ];
+    third.during = Some(Drift::Touch { count: 1, pick: 15525845192041591549 });
+    third.rules = Vec::new();
+    third.restore_state = Some(0);
+    schedule.nights.extend([second, third]);
+    assert_clean(&schedule).await;
+}

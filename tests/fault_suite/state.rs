@@ -21,6 +21,8 @@ pub struct Recorded {
     pub withdrawn: bool,
     /// (logical account, debit, cents).
     pub lines: Vec<(String, bool, i64)>,
+    /// A catch-up: posted to this target alone.
+    pub only: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +31,8 @@ pub struct Posting {
     pub target_id: Option<String>,
     pub target_date: Option<String>,
     pub error: Option<String>,
+    /// What the company holds when it is not the entry's lines (a catch-up books the difference).
+    pub held_lines: Option<Vec<(String, bool, i64)>>,
 }
 
 #[derive(Debug, Default)]
@@ -50,6 +54,12 @@ struct BodyLine {
     amount: String,
 }
 
+/// A stored body's lines: (logical account, debit, cents).
+fn body_lines(key: &str, body: &str) -> Result<Vec<(String, bool, i64)>, String> {
+    let body: Body = serde_json::from_str(body).map_err(|e| format!("{key}: body: {e}"))?;
+    body.lines.iter().map(|l| Ok((l.account.clone(), l.side == "debit", text_cents(&l.amount)?))).collect()
+}
+
 impl Ledger {
     pub async fn read(path: &Path) -> Result<Ledger, String> {
         let options = SqliteConnectOptions::new().filename(path).read_only(true);
@@ -67,7 +77,8 @@ impl Ledger {
         let sql = |e: sqlx::Error| format!("state file: {e}");
         let mut ledger = Ledger::default();
         let rows = sqlx::query(
-            "SELECT entry_key, property_id, doc_number, entry_date, withdrawn_at IS NOT NULL, body, post_month \
+            "SELECT entry_key, property_id, doc_number, entry_date, withdrawn_at IS NOT NULL, body, post_month, \
+                    only_target \
              FROM entries",
         )
         .fetch_all(pool)
@@ -75,13 +86,7 @@ impl Ledger {
         .map_err(sql)?;
         for row in rows {
             let key: String = row.get(0);
-            let body: Body =
-                serde_json::from_str(row.get::<&str, _>(5)).map_err(|e| format!("{key}: body: {e}"))?;
-            let lines = body
-                .lines
-                .iter()
-                .map(|l| Ok((l.account.clone(), l.side == "debit", text_cents(&l.amount)?)))
-                .collect::<Result<Vec<_>, String>>()?;
+            let lines = body_lines(&key, row.get::<&str, _>(5))?;
             let date: String = row.get(3);
             let recorded = Recorded {
                 property_id: row.get(1),
@@ -91,22 +96,28 @@ impl Ledger {
                 post_month: row.get(6),
                 withdrawn: row.get::<i64, _>(4) == 1,
                 lines,
+                only: row.get(7),
             };
             ledger.entries.insert(key, recorded);
         }
-        let rows =
-            sqlx::query("SELECT entry_key, target, state, target_id, target_date, error FROM postings")
-                .fetch_all(pool)
-                .await
-                .map_err(sql)?;
+        let rows = sqlx::query(
+            "SELECT entry_key, target, state, target_id, target_date, error, held_body FROM postings",
+        )
+        .fetch_all(pool)
+        .await
+        .map_err(sql)?;
         for row in rows {
+            let key: String = row.get(0);
+            let held: Option<String> = row.get(6);
+            let held_lines = held.map(|body| body_lines(&key, &body)).transpose()?;
             ledger.postings.insert(
-                (row.get(0), row.get(1)),
+                (key, row.get(1)),
                 Posting {
                     state: row.get(2),
                     target_id: row.get(3),
                     target_date: row.get(4),
                     error: row.get(5),
+                    held_lines,
                 },
             );
         }
@@ -118,7 +129,9 @@ impl Ledger {
     pub fn unsettled(&self) -> Vec<String> {
         let mut open = Vec::new();
         for (key, entry) in self.entries.iter().filter(|(_, e)| !e.withdrawn) {
-            for target in ["qbo", "xero"] {
+            for target in
+                ["qbo", "xero"].into_iter().filter(|t| entry.only.as_deref().is_none_or(|o| o == *t))
+            {
                 match self.postings.get(&(key.clone(), target.to_owned())) {
                     Some(p) if p.state == "confirmed" => {}
                     Some(p) => open.push(format!(

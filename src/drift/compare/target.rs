@@ -49,7 +49,10 @@ pub(super) fn target_findings(sides: &PropertySides, side: &TargetSide, out: &mu
                 ),
                 HeldStatus::Live => {
                     let posted = by_account(
-                        entry.lines.iter().map(|(l, s, a)| (sides.target_account(target, l), *s, *a)),
+                        entry
+                            .lines_at(target)
+                            .iter()
+                            .map(|(l, s, a)| (sides.target_account(target, l), *s, *a)),
                     );
                     let holds = by_account(doc.lines.iter().map(|l| (l.account.clone(), l.side, l.amount)));
                     let date_moved = doc.date.filter(|d| *d != entry.date && Some(*d) != target_date);

@@ -72,10 +72,12 @@ fn recorded(plan: &PlannedEntry, postings: &[(TargetKind, PostingState, &str)]) 
                     target_id: (!id.is_empty()).then(|| (*id).to_owned()),
                     target_date: None,
                     error: None,
+                    held_lines: None,
                 };
                 (*t, row)
             })
             .collect(),
+        only: None,
     }
 }
 
@@ -200,6 +202,7 @@ fn pending_uncertain_failed_and_a_duplicate() {
             target_id: None,
             target_date: None,
             error: Some("6210 Account Period Closed".into()),
+            held_lines: None,
         },
     );
     recs.push(failed);

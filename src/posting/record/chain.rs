@@ -29,7 +29,7 @@ fn refused(entry: &RecordedEntry) -> bool {
 /// The newest held link of each held slot (its recording order).
 fn newest_held(recorded: &[RecordedEntry]) -> BTreeMap<&Slot, i64> {
     let mut newest: BTreeMap<&Slot, i64> = BTreeMap::new();
-    for entry in recorded.iter().filter(|e| e.frozen && !e.withdrawn) {
+    for entry in recorded.iter().filter(|e| e.frozen && !e.withdrawn && !e.catch_up) {
         let order = newest.entry(&entry.slot).or_insert(entry.order);
         *order = (*order).max(entry.order);
     }
@@ -44,15 +44,24 @@ pub(super) fn broken_chains(recorded: &[RecordedEntry]) -> BTreeSet<Slot> {
     let refused_under_held =
         |e: &&RecordedEntry| refused(e) && newest.get(&e.slot).is_some_and(|order| e.order < *order);
     let adopted_as_held = |e: &&RecordedEntry| e.rebook && e.frozen && !e.withdrawn;
-    recorded.iter().filter(|e| refused_under_held(e) || adopted_as_held(e)).map(|e| e.slot.clone()).collect()
+    recorded
+        .iter()
+        .filter(|e| !e.catch_up)
+        .filter(|e| refused_under_held(e) || adopted_as_held(e))
+        .map(|e| e.slot.clone())
+        .collect()
 }
 
-/// The entries whose recorded lines `reconcile` must be given: the held links of broken chains.
+/// The entries whose recorded lines `reconcile` must be given: the held links of broken chains,
+/// and the entries a company holds with other money (`catch_up`).
 pub fn lines_needed(recorded: &[RecordedEntry]) -> Vec<String> {
     let broken = broken_chains(recorded);
     recorded
         .iter()
-        .filter(|e| e.frozen && !e.withdrawn && broken.contains(&e.slot))
+        .filter(|e| {
+            (e.frozen && !e.withdrawn && !e.catch_up && broken.contains(&e.slot))
+                || !e.held_elsewhere.is_empty()
+        })
         .map(|e| e.key.clone())
         .collect()
 }

@@ -20,6 +20,7 @@
 //!
 //! Pure: no IO, no clock. The caller supplies the recorded entries and a way to plan a few items.
 
+mod catch_up;
 mod chain;
 mod held;
 mod numbers;
@@ -118,6 +119,21 @@ pub struct RecordedEntry {
     /// sources book (a lost or replaced state file, Entrata changed since): its slot is booked
     /// from money (`chain`).
     pub rebook: bool,
+    /// A catch-up: an entry for one company alone (`catch_up`), outside every slot's chain.
+    pub catch_up: bool,
+    /// Companies found holding it with other money than recorded while another target holds it
+    /// as recorded, that no catch-up brings to the recorded lines yet (`catch_up`).
+    pub held_elsewhere: Vec<HeldElsewhere>,
+}
+
+/// A company holding a recorded entry with other money than recorded (`RecordedEntry`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldElsewhere {
+    pub target: crate::targets::TargetKind,
+    pub company: String,
+    pub currency: crate::domain::Currency,
+    /// What it holds, signed (debit positive), in the mapping's accounts.
+    pub held: Vec<(AccountName, Decimal)>,
 }
 
 /// What to write.
@@ -139,6 +155,8 @@ pub struct NewContent {
     pub content_hash: String,
     /// An adjustment's corrected entry (its key).
     pub corrects: Option<String>,
+    /// A catch-up: posted to this target and company alone.
+    pub only: Option<(crate::targets::TargetKind, String)>,
 }
 
 /// A held slot whose items changed in Entrata after a target took it, with money moving: the
@@ -220,7 +238,7 @@ pub fn reconcile_with(
     reclass: Option<PostMonth>,
 ) -> Result<Reconciled, RecordError> {
     let mut by_slot: BTreeMap<&Slot, Vec<&RecordedEntry>> = BTreeMap::new();
-    for entry in recorded.iter().filter(|e| !e.withdrawn) {
+    for entry in recorded.iter().filter(|e| !e.withdrawn && !e.catch_up) {
         by_slot.entry(&entry.slot).or_default().push(entry);
     }
     for entries in by_slot.values_mut() {
@@ -245,6 +263,7 @@ pub fn reconcile_with(
             ctx.slot((*slot).clone(), None, existing)?;
         }
     }
+    catch_up::record(&mut ctx, recorded)?;
     Ok(ctx.out)
 }
 
@@ -318,16 +337,16 @@ fn content(
     corrects: Option<String>,
 ) -> NewContent {
     let content_hash = content_hash(&entry);
-    NewContent { entry, slot: slot.clone(), sources, content_hash, corrects }
+    NewContent { entry, slot: slot.clone(), sources, content_hash, corrects, only: None }
 }
 
 /// The recorded entry's key and document number on tonight's content.
 fn keep_identity(recorded: &RecordedEntry, content: NewContent) -> Result<NewContent, RecordError> {
-    let NewContent { entry, slot, sources, content_hash, corrects } = content;
+    let NewContent { entry, slot, sources, content_hash, corrects, only } = content;
     let key = EntryKey::new(entry.property_id(), recorded.kind, &recorded.anchor, recorded.seq);
     let doc = DocNumber::new(recorded.doc_number.clone())
         .map_err(|source| RecordError::Corrupt { key: recorded.key.clone(), message: source.to_string() })?;
-    Ok(NewContent { entry: entry.with_identity(key, doc), slot, sources, content_hash, corrects })
+    Ok(NewContent { entry: entry.with_identity(key, doc), slot, sources, content_hash, corrects, only })
 }
 
 /// What the content hash covers: everything a target is sent but the identity (date, post

@@ -40,7 +40,7 @@ impl Numbers {
         content: NewContent,
         numbering: &DocNumbering,
     ) -> Result<NewContent, RecordError> {
-        let NewContent { entry, slot, sources, content_hash, corrects } = content;
+        let NewContent { entry, slot, sources, content_hash, corrects, only } = content;
         let (kind, date) = (entry.kind(), entry.date());
         let anchor = entry.key().anchor().to_owned();
         let seq = self.seqs.entry((kind, anchor.clone())).or_default();
@@ -55,6 +55,6 @@ impl Numbers {
                 break doc;
             }
         };
-        Ok(NewContent { entry: entry.with_identity(key, doc), slot, sources, content_hash, corrects })
+        Ok(NewContent { entry: entry.with_identity(key, doc), slot, sources, content_hash, corrects, only })
     }
 }

@@ -71,6 +71,8 @@ fn apply(recorded: &mut Vec<RecordedEntry>, changes: &[Change], frozen: bool) {
                     rebook: false,
                     withdrawn: false,
                     lines: Some(signed(&c.entry)),
+                    catch_up: c.only.is_some(),
+                    held_elsewhere: Vec::new(),
                 });
             }
             Change::Withdraw { key } => {
@@ -370,4 +372,5 @@ fn a_mapping_edit_rewrites_nothing_and_is_reclassified_only_on_request() {
     assert!(again.changes.is_empty(), "{:?}", again.changes);
 }
 
+mod catch_up;
 mod chain;
