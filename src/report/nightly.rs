@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::domain::{Exception, ExceptionKind};
 use crate::report::exceptions::{by_kind, render_by_kind};
-use crate::report::post::{adjustment_lines, entries_with_money, target_name};
+use crate::report::post::{adjustment_lines, entries_with_money, found_other_line, target_name};
 use crate::run::nightly::NightlyReport;
 
 /// Re-dated entries named on the screen; `post` lists more.
@@ -40,6 +40,9 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
         let verb = if post.dry_run { "would post" } else { "posted" };
         let what = entries_with_money(if post.dry_run { &s.would_post } else { &s.posted });
         let _ = writeln!(out, "  {:<18} {verb} {what}; {} before", target_name(t.target), s.already_posted);
+        if let Some(line) = found_other_line(s.adopted_as_held) {
+            let _ = writeln!(out, "  {:<18} {line}", "");
+        }
         if !s.redated.is_empty() {
             let _ = writeln!(
                 out,

@@ -110,6 +110,9 @@ fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
             s.lookup_calls
         );
     }
+    if let Some(line) = found_other_line(s.adopted_as_held) {
+        let _ = writeln!(out, "  {line}");
+    }
     list(out, "RE-DATED (their period is closed in the target; the memo keeps their own date):", &s.redated);
     list(out, "REFUSED by the target:", &s.failed);
     list(out, "UNCERTAIN (looked up before anything is sent again):", &s.uncertain);
@@ -120,6 +123,17 @@ fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
     if let Some(why) = &s.stopped {
         let _ = writeln!(out, "  STOPPED: {why}");
     }
+}
+
+/// Entries a company was found holding with other money than recorded, or that this state file had
+/// withdrawn (another copy of it posted them), and what is done about it; `None` for none.
+pub fn found_other_line(count: u64) -> Option<String> {
+    (count > 0).then(|| {
+        format!(
+            "{count} of them found there as another copy of the state file posted them (other money, or \
+             withdrawn here): the difference is posted as an adjustment"
+        )
+    })
 }
 
 /// The postings whose outcome is not known in a company of this target no longer connected: never
