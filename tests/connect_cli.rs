@@ -116,3 +116,76 @@ async fn disconnect_leaves_no_token_bytes_in_the_state_file_or_its_log() {
     }
     holder.close().await.expect("close");
 }
+
+/// The QuickBooks sandbox's answer to a refresh with `token`: its HTTP status.
+async fn refresh_status(h: &Harness, token: &str) -> u16 {
+    use entrata_recon::sandbox::generate::{QBO_CLIENT_ID, QBO_CLIENT_SECRET};
+    let url = format!("{}/qbo/oauth2/v1/tokens/bearer", h.sandbox.base_url());
+    let answer = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client")
+        .post(url)
+        .basic_auth(QBO_CLIENT_ID, Some(QBO_CLIENT_SECRET))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", token)])
+        .send()
+        .await
+        .expect("token endpoint");
+    answer.status().as_u16()
+}
+
+async fn refresh_token(h: &Harness) -> String {
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(h.state_path())
+        .read_only(true)
+        .connect()
+        .await
+        .expect("db");
+    let (token,): (String,) = sqlx::query_as("SELECT refresh_token FROM oauth_tokens WHERE target = 'qbo'")
+        .fetch_one(&mut conn)
+        .await
+        .expect("token");
+    conn.close().await.expect("close");
+    token
+}
+
+/// Issue 16, item 10: connecting again says the grant it replaces stays live at the vendor (and
+/// why), and `--revoke-previous` revokes it before the consent; the new connection works.
+#[tokio::test]
+async fn connecting_again_says_what_became_of_the_grant_it_replaces() {
+    let h = Harness::start(generated(PORTFOLIO)).await;
+    h.set_target("xero", "enabled", Some(false.into()));
+    let first = support::connect(&h, false).await;
+    assert_eq!(first.code, Some(0), "{first:?}");
+    assert!(!first.stdout.contains("replaces"), "a first connection replaces nothing: {first:?}");
+
+    let again = support::connect(&h, false).await;
+    assert_eq!(again.code, Some(0), "{again:?}");
+    assert!(again.stdout.contains("The grant this connection replaces stays live"), "{again:?}");
+    assert!(again.stdout.contains("--revoke-previous"), "{again:?}");
+
+    let kept = refresh_token(&h).await;
+    let revoking = support::connect_with(&h, false, &["--revoke-previous"]).await;
+    assert_eq!(revoking.code, Some(0), "{revoking:?}");
+    assert!(revoking.stdout.contains("was revoked at QuickBooks Online"), "{revoking:?}");
+    assert_eq!(refresh_status(&h, &kept).await, 400, "the replaced grant still refreshes");
+    assert_ne!(refresh_token(&h).await, kept);
+    let status = h.run(&["status"]).await;
+    assert!(!status.stdout.contains("NEEDS connect AGAIN"), "{status:?}");
+    // A vendor that cannot be told: said, with why, and the consent goes on.
+    h.set_faults(
+        r#"[{"service": "oauth", "method": "POST", "path": "/qbo/oauth2/v1/tokens/revoke", "action": {"status": 503}}]"#,
+    )
+    .await;
+    let unrevoked = support::connect_with(&h, false, &["--revoke-previous"]).await;
+    assert_eq!(unrevoked.code, Some(0), "{unrevoked:?}");
+    assert!(
+        unrevoked.stdout.contains("could not be revoked at QuickBooks Online (")
+            && unrevoked.stdout.contains("503"),
+        "{unrevoked:?}"
+    );
+    h.set_faults("[]").await;
+    // The new grant is good (the replaced one was revoked before the consent, so it ended alone).
+    let fresh = refresh_token(&h).await;
+    assert_eq!(refresh_status(&h, &fresh).await, 200, "the new grant refreshes");
+}

@@ -247,6 +247,12 @@ pub struct ConnectArgs {
     /// this connector. Without it, connecting to another company is refused and nothing changes.
     #[arg(long)]
     pub switch_company: bool,
+    /// Revoke, at the vendor, the grant this connection replaces, before the consent starts.
+    /// Without it that grant stays live until it expires: QuickBooks and Xero end the app's
+    /// connection to the company when a grant is revoked, so revoking it after the consent would
+    /// end the new one too. If the consent then does not finish, `status` says to connect again.
+    #[arg(long)]
+    pub revoke_previous: bool,
 }
 
 #[derive(Debug, Args)]

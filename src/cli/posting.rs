@@ -6,7 +6,7 @@ use super::args::{ConnectArgs, DisconnectArgs, PostArgs, RunArgs};
 use super::{Cli, CliError, Outcome};
 use crate::http::Pause;
 use crate::report::progress::Progress;
-use crate::run::connect::{ConnectOptions, connect, disconnect};
+use crate::run::connect::{ConnectOptions, PreviousGrant, connect, disconnect};
 use crate::run::post::{PostRequest, post};
 use crate::state::{Create, RunOutcome, StateFile, StateLock};
 
@@ -20,6 +20,7 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
         paste_prompt: true,
         switch_company: args.switch_company,
         ask_holdings: true,
+        revoke_previous: args.revoke_previous,
     };
     let mut announce = |url: &str| {
         println!("Open this address in a browser to connect {}:", crate::report::post::target_name(target));
@@ -39,6 +40,20 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
         config.state_path.display()
     );
     let name = crate::report::post::target_name(target);
+    match &connected.previous {
+        PreviousGrant::None => {}
+        PreviousGrant::Kept => println!(
+            "The grant this connection replaces stays live at {name} until it expires: revoking it now can end \
+             this connection too (revoking a grant ends the app's connection to the company). To end it, connect \
+             with `--revoke-previous` (it is revoked before the consent) or run `entrata-recon disconnect {target}` \
+             first."
+        ),
+        PreviousGrant::Revoked => println!("The grant this connection replaces was revoked at {name}."),
+        PreviousGrant::NotRevoked(why) => println!(
+            "The grant this connection replaces could not be revoked at {name} ({why}): it stays live until it \
+             expires; remove it in {name}'s connected apps to end it now."
+        ),
+    }
     if let Some((old, postings)) = &connected.change.switched_from {
         println!(
             "Switched company: the {postings} postings to {old} stay recorded as that company's (`status` lists \

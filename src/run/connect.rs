@@ -65,6 +65,10 @@ pub struct ConnectOptions {
     /// (`connect` itself, not the connection `post` makes for a Xero custom connection, whose
     /// first post asks anyway).
     pub ask_holdings: bool,
+    /// Revoke the grant this connection replaces at the vendor, before the consent
+    /// (`--revoke-previous`). Both vendors end the app's connection to the company when a grant
+    /// is revoked, so a grant revoked after the consent would take the new one with it.
+    pub revoke_previous: bool,
 }
 
 impl Default for ConnectOptions {
@@ -75,6 +79,7 @@ impl Default for ConnectOptions {
             paste_prompt: true,
             switch_company: false,
             ask_holdings: false,
+            revoke_previous: false,
         }
     }
 }
@@ -90,6 +95,21 @@ pub struct Connected {
     /// `Some(true)`: the company already holds documents this state file did not post (asked only
     /// of a company it never posted to, with `ask_holdings`).
     pub holds_documents: Option<bool>,
+    /// The grant this connection replaced, and what became of it at the vendor.
+    pub previous: PreviousGrant,
+}
+
+/// The grant a `connect` replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviousGrant {
+    /// There was none (or it had no refresh token: a Xero custom connection).
+    None,
+    /// Left live at the vendor until it expires (no `--revoke-previous`).
+    Kept,
+    /// Revoked at the vendor before the consent.
+    Revoked,
+    /// `--revoke-previous` asked, and the vendor could not be told: why.
+    NotRevoked(String),
 }
 
 /// The target's settings and its OAuth settings (client credentials from the environment).
@@ -131,6 +151,7 @@ pub async fn connect(
             .await;
     }
 
+    let previous = previous_grant(state, kind, target, &settings, options).await?;
     let request = authorization(&settings)?;
     announce(&request.url);
     if options.browser {
@@ -167,7 +188,39 @@ pub async fn connect(
             (tenant.tenant_id, tenant.tenant_name)
         }
     };
-    store(state, kind, target, settings, options, &tokens, company_id, company_name).await
+    let mut connected =
+        store(state, kind, target, settings, options, &tokens, company_id, company_name).await?;
+    connected.previous = previous;
+    Ok(connected)
+}
+
+/// The grant the consent about to start replaces: revoked first with `--revoke-previous` (its
+/// connection is then marked refused until the consent finishes, so `status` says to connect
+/// again if it does not), otherwise kept.
+async fn previous_grant(
+    state: &StateFile,
+    kind: TargetKind,
+    target: &TargetConfig,
+    settings: &OAuthSettings,
+    options: &ConnectOptions,
+) -> Result<PreviousGrant, ConnectError> {
+    let Some(refresh) = state.connection(kind).await?.and_then(|c| c.refresh_token) else {
+        return Ok(PreviousGrant::None);
+    };
+    if !options.revoke_previous {
+        return Ok(PreviousGrant::Kept);
+    }
+    match revoke(kind, &target.revoke_url, &settings.client_id, &settings.client_secret, &refresh).await {
+        Ok(()) => {
+            let (lock, _) = state.lock_connection(kind).await?;
+            lock.refused(
+                "its grant was revoked by `connect --revoke-previous`; the new consent did not finish",
+            )
+            .await?;
+            Ok(PreviousGrant::Revoked)
+        }
+        Err(e) => Ok(PreviousGrant::NotRevoked(e.to_string())),
+    }
 }
 
 /// Settles the postings' company (refusing another one without `--switch-company`), stores the
@@ -199,6 +252,7 @@ async fn store(
         access_expires_at: tokens.access_expires_at,
         change,
         holds_documents,
+        previous: PreviousGrant::None,
     })
 }
 
