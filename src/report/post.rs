@@ -217,6 +217,11 @@ pub fn adjustment_lines(
         if !removed.is_empty() {
             parts.push(format!("gone: {}", removed.join(", ")));
         }
+        if parts.is_empty() {
+            // Booked from money (a broken chain, or a company found holding other money): no
+            // item changed version; what the books hold differed from tonight's plan.
+            parts.push("booked from money: what the books hold differed from the plan".to_owned());
+        }
         let _ = writeln!(
             out,
             "{indent}  {property} {} by {} ({})",
@@ -245,5 +250,22 @@ mod tests {
         ] {
             assert_eq!(thousands(text), want);
         }
+    }
+
+    /// An adjustment booked from money names no item: its line says why, never an empty `()`.
+    #[test]
+    fn an_adjustment_booked_from_money_says_why() {
+        let drift = crate::posting::SlotDrift {
+            slot: crate::posting::Slot::from_text("charges/2026-02-01/2026-02-01"),
+            corrected_key: "p1/charges/2026-02-01/1".into(),
+            corrected_doc_number: "EN-LV001-C260201-1".into(),
+            changed: Vec::new(),
+            removed: Vec::new(),
+            adjustment_total: "2445.00".into(),
+            reclass: false,
+        };
+        let text = adjustment_lines(&[(crate::domain::PropertyId::new("p1"), drift)], "");
+        assert!(text.contains("p1 EN-LV001-C260201-1 by 2,445.00 (booked from money"), "{text}");
+        assert!(!text.contains("()"), "{text}");
     }
 }
