@@ -69,7 +69,6 @@ impl TargetStatus {
 
 pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> {
     let counts = state.posting_counts().await?;
-    let recorded = state.recorded_count().await?;
     let mut out = Vec::new();
     for target in [TargetKind::Qbo, TargetKind::Xero] {
         let connection = state.connection(target).await?;
@@ -113,7 +112,7 @@ pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> 
             company_name: connection.as_ref().and_then(|c| c.company_name.clone()),
             access_expires_at: connection.as_ref().map(|c| c.access_expires_at),
             refreshable: connection.as_ref().is_some_and(|c| c.refresh_token.is_some()),
-            unsent: recorded.saturating_sub(current.total()),
+            unsent: state.recorded_count(target, &current.company_id).await?.saturating_sub(current.total()),
             current,
             others: companies,
             held,

@@ -475,12 +475,18 @@ impl StateFile {
         Ok(())
     }
 
-    /// Recorded entries that are not withdrawn.
-    pub async fn recorded_count(&self) -> Result<u64, StateError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entries WHERE withdrawn_at IS NULL")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(self.query_err())?;
+    /// Recorded entries that are not withdrawn and go to `company` of `target` (every entry but
+    /// the catch-ups of other companies).
+    pub async fn recorded_count(&self, target: TargetKind, company: &str) -> Result<u64, StateError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM entries WHERE withdrawn_at IS NULL \
+             AND (only_target IS NULL OR (only_target = ?1 AND only_company = ?2))",
+        )
+        .bind(target.as_str())
+        .bind(company)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(self.query_err())?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
