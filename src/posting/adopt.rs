@@ -85,6 +85,64 @@ async fn same_money<T: Target>(
     Ok(target.held_form(&entry).is_some_and(|ours| net_by_account(&ours) == net_by_account(&doc.lines)))
 }
 
+/// What becomes of an entry whose document a lookup found.
+pub(super) enum Adoption {
+    /// Confirmed. `note`: how it was adopted, when not simply as recorded (counted as
+    /// `TargetSummary::adopted_as_held`, its difference booked by the next record); `held_body`:
+    /// the lines the company holds, when the entry cannot be rewritten to them (a catch-up).
+    Confirmed { note: Option<String>, held_body: Option<String> },
+    /// Left `uncertain`, with why: other money that cannot be read back into the mapping.
+    Uncertain(String),
+}
+
+/// Settles a found document against its outbox row: one this state file sent is taken as it is;
+/// one it never sent is compared (`compare`) and adopted as the company holds it, rewriting the
+/// entry (`adopt_as_held`) or, when another target holds the entry as recorded, keeping what the
+/// company holds for a catch-up; a withdrawn entry found as recorded is planned again (`revive`).
+pub(super) async fn settle_found<T: Target>(
+    state: &crate::state::StateFile,
+    target: &T,
+    row: &crate::state::OutboxRow,
+    entry: &BalancedEntry,
+    found: &Found,
+) -> Result<Adoption, crate::state::StateError> {
+    let kind = target.kind();
+    let holding = match row.attempts {
+        0 => compare(target, entry, found),
+        _ => Holding::Same,
+    };
+    match holding {
+        Holding::Same if row.withdrawn => {
+            state.revive(&row.header.key).await?;
+            let note = " though withdrawn here (its items changed before this state file posted it): recorded \
+                        as held, what changed since is booked as an adjustment";
+            Ok(Adoption::Confirmed { note: Some(note.to_owned()), held_body: None })
+        }
+        Holding::Same => Ok(Adoption::Confirmed { note: None, held_body: None }),
+        Holding::Other { what, held: None } => Ok(Adoption::Uncertain(format!(
+            "{kind} holds {} (id {}) with other money than this state file plans ({what}); it was posted from \
+             another state file: not adopted, never sent again; reconcile it by hand",
+            entry.doc_number(),
+            found.target_id
+        ))),
+        Holding::Other { what, held: Some(held) } => {
+            if state.adopt_as_held(kind, target.company_id(), &held).await? {
+                let note = format!(
+                    " holding other money than planned ({what}): recorded as it is held, the difference is \
+                     booked as an adjustment"
+                );
+                return Ok(Adoption::Confirmed { note: Some(note), held_body: None });
+            }
+            let note = format!(
+                " holding other money than recorded ({what}), which another target holds as recorded: a \
+                 catch-up for {kind} alone books the difference"
+            );
+            let held_body = Some(super::body::Body::of(&held).to_json());
+            Ok(Adoption::Confirmed { note: Some(note), held_body })
+        }
+    }
+}
+
 /// What a found document holds, against the entry.
 #[derive(Debug)]
 pub(super) enum Holding {

@@ -65,63 +65,23 @@ pub(super) async fn resolve<T: Target>(
         for (p, answer) in chunk.into_iter().zip(answers) {
             match answer {
                 Some(found) => {
-                    // Never sent from this state file: adopted only as what the company holds.
-                    let holding = match p.row.attempts {
-                        0 => super::adopt::compare(target, &p.entry, &found),
-                        _ => super::adopt::Holding::Same,
-                    };
-                    let mut detail = format!("found in {kind} as id {}", found.target_id);
-                    let same = matches!(holding, super::adopt::Holding::Same);
-                    // What the company holds, when another target holds the entry as recorded:
-                    // the entry stays, and a catch-up for this company alone books the difference.
-                    let mut held_body = None;
-                    if let super::adopt::Holding::Other { what, held } = holding {
-                        let adopted = match &held {
-                            Some(held) => match state.adopt_as_held(kind, target.company_id(), held).await {
-                                Ok(adopted) => adopted,
-                                Err(e) => return Err((TargetError::Protocol(e.to_string()), unresolved)),
-                            },
-                            None => false,
-                        };
-                        if let (false, Some(held)) = (adopted, &held) {
-                            held_body = Some(super::body::Body::of(held).to_json());
-                            summary.adopted_as_held += 1;
-                            detail.push_str(&format!(
-                                " holding other money than recorded ({what}), which another target holds as \
-                                 recorded: a catch-up for {kind} alone books the difference"
-                            ));
-                        } else if !adopted {
-                            let message = format!(
-                                "{kind} holds {} (id {}) with other money than this state file plans ({what}); \
-                                 it was posted from another state file: not adopted, never sent again; reconcile it by hand",
-                                p.entry.doc_number(),
-                                found.target_id
-                            );
+                    let adoption = super::adopt::settle_found(state, target, &p.row, &p.entry, &found).await;
+                    let (note, held_body) = match adoption {
+                        Ok(super::adopt::Adoption::Confirmed { note, held_body }) => (note, held_body),
+                        Ok(super::adopt::Adoption::Uncertain(message)) => {
                             summary.uncertain.push(p.result(message.clone()));
                             moves.push(Move {
                                 error: Some(message),
                                 ..Move::new(&p.row.header.key, Transition::FoundOther)
                             });
                             continue;
-                        } else {
-                            summary.adopted_as_held += 1;
-                            detail.push_str(&format!(
-                                " holding other money than planned ({what}): recorded as it is held, the \
-                                 difference is booked as an adjustment"
-                            ));
                         }
-                    }
-                    if p.row.withdrawn && same {
-                        // Withdrawn here, posted from another copy of the state file: planned
-                        // again, and what changed since is booked as an adjustment.
-                        if let Err(e) = state.revive(&p.row.header.key).await {
-                            return Err((TargetError::Protocol(e.to_string()), unresolved));
-                        }
+                        Err(e) => return Err((TargetError::Protocol(e.to_string()), unresolved)),
+                    };
+                    let mut detail = format!("found in {kind} as id {}", found.target_id);
+                    if let Some(note) = note {
                         summary.adopted_as_held += 1;
-                        detail.push_str(
-                            " though withdrawn here (its items changed before this state file posted it): \
-                             recorded as held, what changed since is booked as an adjustment",
-                        );
+                        detail.push_str(&note);
                     }
                     summary.posted.push(p.result(detail));
                     // A re-dated entry found after its answer was lost (in this run or, killed,

@@ -5,14 +5,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
 use sqlx::Row;
 
 use super::{StateError, StateFile, timestamp};
 use crate::domain::ItemKind;
 use crate::drift::{HeldEntry, HeldStatus, PostingRow, RecordedBody};
-use crate::journal::{JournalKind, Side};
-use crate::posting::body::Body;
+use crate::journal::JournalKind;
 use crate::posting::outbox::PostingState;
 use crate::posting::{Slot, SourceRef};
 use crate::targets::TargetKind;
@@ -127,23 +125,6 @@ impl StateFile {
             entry.sources.sort();
         }
         Ok(entries)
-    }
-
-    /// A stored body's lines: logical account, side, amount.
-    fn body_lines(&self, key: &str, body: &str) -> Result<Vec<(String, Side, Decimal)>, StateError> {
-        let bad = |what: &str| self.corrupt_entry(key, what);
-        let body: Body = serde_json::from_str(body).map_err(|_| bad("body"))?;
-        let mut lines = Vec::with_capacity(body.lines.len());
-        for line in body.lines {
-            let side = match line.side.as_str() {
-                "debit" => Side::Debit,
-                "credit" => Side::Credit,
-                _ => return Err(bad("line side")),
-            };
-            let amount = Decimal::from_str_exact(&line.amount).map_err(|_| bad("line amount"))?;
-            lines.push((line.account, side, amount));
-        }
-        Ok(lines)
     }
 
     /// When Entrata was last pulled: the latest list's pull time, RFC 3339.
@@ -297,7 +278,7 @@ impl StateFile {
         Ok(())
     }
 
-    fn corrupt_entry(&self, key: &str, what: &str) -> StateError {
+    pub(super) fn corrupt_entry(&self, key: &str, what: &str) -> StateError {
         StateError::Corrupt {
             path: self.path.clone(),
             message: format!("recorded entry {key}: its {what} is not readable"),

@@ -9,11 +9,12 @@ use sqlx::Row;
 
 use super::{StateError, StateFile, timestamp};
 use crate::domain::ItemKind;
-use crate::journal::JournalKind;
+use crate::journal::{JournalKind, Side};
 use crate::posting::body::{Body, StoredHeader};
 use crate::posting::outbox::{PostingState, Transition, next};
 use crate::posting::record::{Change, NewContent, RecordedEntry, Slot, SourceRef};
 use crate::targets::TargetKind;
+use rust_decimal::Decimal;
 
 /// A recorded entry not yet confirmed by a target, with its posting there (if any).
 #[derive(Debug, Clone)]
@@ -200,21 +201,41 @@ impl StateFile {
         Ok(out)
     }
 
+    /// A stored body's lines: logical account, side, amount.
+    pub(super) fn body_lines(
+        &self,
+        key: &str,
+        body: &str,
+    ) -> Result<Vec<(String, Side, Decimal)>, StateError> {
+        let bad = |what: &str| self.corrupt_entry(key, what);
+        let body: Body = serde_json::from_str(body).map_err(|_| bad("body"))?;
+        let mut lines = Vec::with_capacity(body.lines.len());
+        for line in body.lines {
+            let side = match line.side.as_str() {
+                "debit" => Side::Debit,
+                "credit" => Side::Credit,
+                _ => return Err(bad("line side")),
+            };
+            let amount = Decimal::from_str_exact(&line.amount).map_err(|_| bad("line amount"))?;
+            lines.push((line.account, side, amount));
+        }
+        Ok(lines)
+    }
+
     /// A stored body's lines, signed (debit positive).
     pub(super) fn signed_lines(
         &self,
         key: &str,
         body: &str,
-    ) -> Result<Vec<(crate::domain::AccountName, rust_decimal::Decimal)>, StateError> {
-        let body: Body = serde_json::from_str(body).map_err(|e| self.corrupt(format!("entry {key}: {e}")))?;
-        let mut lines = Vec::with_capacity(body.lines.len());
-        for line in body.lines {
-            let amount = rust_decimal::Decimal::from_str_exact(&line.amount)
-                .map_err(|_| self.corrupt(format!("entry {key}: amount {}", line.amount)))?;
-            let signed = if line.side == "debit" { amount } else { -amount };
-            lines.push((crate::domain::AccountName::new(line.account.as_str()), signed));
-        }
-        Ok(lines)
+    ) -> Result<Vec<(crate::domain::AccountName, Decimal)>, StateError> {
+        Ok(self
+            .body_lines(key, body)?
+            .into_iter()
+            .map(|(account, side, amount)| {
+                let signed = if side == Side::Debit { amount } else { -amount };
+                (crate::domain::AccountName::new(account.as_str()), signed)
+            })
+            .collect())
     }
 
     /// One stored version of an item: its JSON and the pull's quarantine verdict on it.
