@@ -18,6 +18,7 @@ mod holds;
 mod items;
 mod lock;
 mod open;
+mod outbox;
 mod runs;
 mod tokens;
 
@@ -31,13 +32,13 @@ use sqlx::sqlite::{
 
 pub use companies::CompanyPostings;
 pub use drift::DriftRead;
-pub use entries::{Move, OutboxRow, PostingCounts};
 pub use forms::CurrentForms;
 pub use holds::{HeldByKind, by_kind as holds_by_kind};
 pub use items::{
     CurrentItem, ItemRef, ItemWrite, PageOutcome, PageWrite, PageWriter, StatusCounts, Watermark,
 };
 pub use lock::{LockError, StateLock};
+pub use outbox::{Move, OutboxRow, PostingCounts};
 pub use runs::{RunId, RunOutcome, RunRecord};
 pub use tokens::{Connection, ConnectionLock, TokenUpdate};
 
