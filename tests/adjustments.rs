@@ -127,9 +127,11 @@ async fn an_edit_a_deletion_and_a_move_each_make_one_adjustment_per_target_for_t
     assert!(matches!(h.run(&["pull"]).await.code, Some(0 | 1)));
     let plan = h.run(&["plan"]).await;
     let id = edited["chargeId"].as_str().expect("id");
+    // Issue 16, item 15: the line says what the charge booked and what it books now.
+    let then_now = format!(" by 10.00, {} → {} (changed: ", grouped(was), grouped(was + Decimal::from(10)));
     assert!(
-        plan.stdout.lines().any(|l| l.contains(" by 10.00 (changed: ") && l.contains(id)),
-        "the adjustment, by 10.00, names the charge: {}",
+        plan.stdout.lines().any(|l| l.contains(&then_now) && l.contains(id)),
+        "the adjustment, by 10.00, says{then_now} and names the charge: {}",
         plan.stdout
     );
     assert!(plan.stdout.contains(" adjustment "), "the adjustment entry is listed: {}", plan.stdout);
@@ -186,6 +188,24 @@ async fn an_edit_a_deletion_and_a_move_each_make_one_adjustment_per_target_for_t
         .count();
     assert_eq!(march, 1, "booked in March");
     assert_eq!(qbo_totals(&after), plan_totals(&h).await);
+
+    // A charge under a code no mapping knows, first seen tonight: the run names that code new,
+    // and the codes held since the first night not (issue 16, item 15).
+    let unmapped_line = |stdout: &str| {
+        stdout.lines().find(|l| l.contains("unmapped_code held")).map(str::to_owned).unwrap_or_default()
+    };
+    assert!(!unmapped_line(&run.stdout).contains("(new tonight)"), "{}", run.stdout);
+    let mut novel = charge(|c| plain_rent(c) && c["chargeId"] != moved["chargeId"]);
+    novel["chargeId"] = "chg_novel_1".into();
+    novel["arCode"] = "NOVEL".into();
+    h.upsert("charges", &novel.to_string()).await;
+    let run = h.run(&["run"]).await;
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let line = unmapped_line(&run.stdout);
+    assert!(line.contains("NOVEL (new tonight)"), "{}", run.stdout);
+    assert_eq!(line.matches("(new tonight)").count(), 1, "only NOVEL is new: {line}");
+    let again = h.run(&["run"]).await;
+    assert!(!unmapped_line(&again.stdout).contains("(new tonight)"), "{}", again.stdout);
 }
 
 /// A short settle interval (4 s over a 3 s request timeout), so that the connector's lookups wait
@@ -422,4 +442,18 @@ async fn a_deposit_deleted_and_restored_under_a_return_moves_the_return_between_
     let after = books(&h).await;
     assert_eq!(qbo_totals(&after), plan_totals(&h).await, "{}", run.stdout);
     assert_eq!(return_adjustments(&after).len(), 2, "and one back");
+}
+
+/// `1450` as the screens write it: `1,450.00`.
+fn grouped(amount: Decimal) -> String {
+    let text = format!("{:.2}", amount.abs());
+    let (whole, cents) = text.split_once('.').expect("two decimals");
+    let mut out = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    format!("{}{out}.{cents}", if amount.is_sign_negative() { "-" } else { "" })
 }

@@ -42,7 +42,7 @@ mod world;
 
 use std::time::Instant;
 
-use schedule::Flags;
+use schedule::{Flags, Schedule};
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name)
@@ -51,15 +51,28 @@ fn env_u64(name: &str) -> Option<u64> {
 }
 
 /// CI's run: `FAULT_SCHEDULES` (default 200) from `FAULT_FIRST_SEED` (default 1), or exactly
-/// `FAULT_SEED`, printing that schedule's runs.
+/// `FAULT_SEED`, printing that schedule's runs (with `FAULT_KILL_AT`, as a kill sweep ran it).
 #[test]
 fn fault_schedules() {
+    let flags = Flags::from_env();
     match env_u64("FAULT_SEED") {
-        Some(seed) => judge(vec![seed], true),
+        Some(seed) => {
+            let schedule = Schedule::generate(seed, flags);
+            let schedule = match std::env::var("FAULT_KILL_AT") {
+                Ok(at) => {
+                    let (service, nth, delay_ms) = kill_at(&at);
+                    schedule
+                        .with_kill_at(service, nth, delay_ms)
+                        .expect("FAULT_KILL_AT: the seed has a wall-time kill")
+                }
+                Err(_) => schedule,
+            };
+            judge(vec![schedule], Judge::Replay)
+        }
         None => {
             let first = env_u64("FAULT_FIRST_SEED").unwrap_or(1);
             let count = env_u64("FAULT_SCHEDULES").unwrap_or(200);
-            judge((first..first + count).collect(), false);
+            judge((first..first + count).map(|seed| Schedule::generate(seed, flags)).collect(), Judge::Many)
         }
     }
 }
@@ -68,20 +81,78 @@ fn fault_schedules() {
 #[test]
 #[ignore = "long: 10,000 schedules; run with --ignored"]
 fn soak() {
+    let flags = Flags::from_env();
     let first = env_u64("FAULT_FIRST_SEED").unwrap_or(1);
     let count = env_u64("FAULT_SOAK_SCHEDULES").unwrap_or(10_000);
-    judge((first..first + count).collect(), false);
+    judge((first..first + count).map(|seed| Schedule::generate(seed, flags)).collect(), Judge::Many);
 }
 
-fn judge(seeds: Vec<u64>, replay: bool) {
+/// A kill sweep: each schedule from `FAULT_SEED` (or `FAULT_SCHEDULES` from `FAULT_FIRST_SEED`)
+/// that kills a run at a moment of wall time (`Kill::AfterMs`, which load moves and no replay can
+/// repeat) is run again with that kill at each request boundary instead: the `nth` request to each
+/// service, `nth` from 1 to `FAULT_SWEEP_MAX` (default 40), answered at once or held 150 ms in
+/// flight. A failure prints its `FAULT_KILL_AT`, which `fault_schedules` replays exactly.
+#[test]
+#[ignore = "long: up to 320 runs of each swept schedule; run with --ignored"]
+fn kill_sweep() {
     let flags = Flags::from_env();
+    let seeds: Vec<u64> = match env_u64("FAULT_SEED") {
+        Some(seed) => vec![seed],
+        None => {
+            let first = env_u64("FAULT_FIRST_SEED").unwrap_or(1);
+            (first..first + env_u64("FAULT_SCHEDULES").unwrap_or(20)).collect()
+        }
+    };
+    let max = env_u64("FAULT_SWEEP_MAX").unwrap_or(40);
+    let mut schedules = Vec::new();
+    for seed in seeds {
+        let schedule = Schedule::generate(seed, flags);
+        for service in ["entrata", "qbo", "xero", "oauth"] {
+            for nth in 1..=max {
+                for delay_ms in [1, 150] {
+                    schedules.extend(schedule.with_kill_at(service, nth, delay_ms));
+                }
+            }
+        }
+    }
+    assert!(!schedules.is_empty(), "no schedule among these seeds kills at a moment of wall time");
+    judge(schedules, Judge::Sweep);
+}
+
+/// `service:nth:delay_ms`, as a kill sweep prints it.
+fn kill_at(text: &str) -> (&'static str, u64, u64) {
+    let parts: Vec<&str> = text.split(':').collect();
+    let service = ["entrata", "qbo", "xero", "oauth"]
+        .into_iter()
+        .find(|s| parts.first() == Some(s))
+        .unwrap_or_else(|| panic!("FAULT_KILL_AT={text}: the service is entrata, qbo, xero or oauth"));
+    let number = |i: usize| {
+        parts
+            .get(i)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("FAULT_KILL_AT={text}: service:nth:delay_ms"))
+    };
+    (service, number(1), number(2))
+}
+
+#[derive(PartialEq)]
+enum Judge {
+    /// One schedule, every run printed.
+    Replay,
+    Many,
+    /// Kill points that may never be reached: no minimum of kills.
+    Sweep,
+}
+
+fn judge(schedules: Vec<Schedule>, how: Judge) {
+    let replay = how == Judge::Replay;
     let jobs = env_u64("FAULT_JOBS").unwrap_or(4) as usize;
-    let label = match (seeds.first(), seeds.last()) {
-        (Some(a), Some(b)) if a != b => format!("{a}..={b}"),
-        (Some(a), _) => a.to_string(),
+    let label = match (schedules.first(), schedules.last()) {
+        (Some(a), Some(b)) if a.seed != b.seed => format!("{}..={}", a.seed, b.seed),
+        (Some(a), _) => a.seed.to_string(),
         _ => String::new(),
     };
-    let count = seeds.len();
+    let count = schedules.len();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let started = Instant::now();
@@ -90,14 +161,14 @@ fn judge(seeds: Vec<u64>, replay: bool) {
     // stopped early still says how far it got).
     let report_file = std::env::var_os("FAULT_REPORT");
     let mut so_far = tally::Tally::default();
-    let tally = runtime.block_on(runner::run_many(seeds, jobs, flags, |outcome| {
+    let tally = runtime.block_on(runner::run_many(schedules, jobs, |outcome| {
         done += 1;
         so_far.merge(&outcome.tally);
         if replay {
             println!("{}\n{}", outcome.description, outcome.log);
         }
         if !outcome.violations.is_empty() {
-            eprintln!("{}", outcome.failure_text(flags));
+            eprintln!("{}", outcome.failure_text());
             if !replay {
                 eprintln!("{}", outcome.log);
             }
@@ -117,7 +188,7 @@ fn judge(seeds: Vec<u64>, replay: bool) {
         "violations in seeds {:?}; each prints how to replay it",
         tally.failed_seeds
     );
-    if count >= 100 {
+    if count >= 100 && how != Judge::Sweep {
         // At least one schedule in ten really killed a run (issue 11: 20 of 200).
         assert!(
             tally.schedules_with_kill * 10 >= count as u64,

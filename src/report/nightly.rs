@@ -2,12 +2,14 @@
 //! totals), what is held and why, the adjustments recorded, and, first of all, whether anything needs a
 //! person and what.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::domain::{Exception, ExceptionKind};
 use crate::report::exceptions::{by_kind, render_by_kind};
 use crate::report::post::{adjustment_lines, entries_with_money, found_other_line, target_name};
 use crate::run::nightly::NightlyReport;
+use crate::state::ExceptionKey;
 
 /// Re-dated entries named on the screen; `post` lists more.
 const REDATED_SHOWN: usize = 5;
@@ -77,7 +79,7 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
         let what = if kind.kind.holds_item() { "held" } else { "posted and reported, to check" };
         let mut line = format!("{} {} {what} ({})", kind.count, kind.kind.as_str(), kind.money_text());
         if kind.kind == ExceptionKind::UnmappedCode {
-            line.push_str(&unmapped_codes_text(&post.record.exceptions));
+            line.push_str(&unmapped_codes_text(&post.record.exceptions, &post.record.new_exceptions));
         }
         person.push(line);
     }
@@ -123,22 +125,25 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
     out
 }
 
-/// `: AR codes AMEN, PARK have no rule (`entrata-recon mappings check` lists them)`.
-fn unmapped_codes_text(exceptions: &[Exception]) -> String {
-    let codes: std::collections::BTreeSet<&str> = exceptions
+/// `: AR codes AMEN (new tonight), PARK have no rule (`entrata-recon mappings check` lists them)`:
+/// a code is new when every charge held for it is an exception this run saw first.
+fn unmapped_codes_text(exceptions: &[Exception], new: &BTreeSet<ExceptionKey>) -> String {
+    let mut codes: BTreeMap<&str, bool> = BTreeMap::new();
+    for x in exceptions.iter().filter(|x| x.kind == ExceptionKind::UnmappedCode) {
+        let Some(code) = crate::journal::unmapped_code_in(&x.message) else { continue };
+        let first_seen = new.contains(&(x.kind.as_str().to_owned(), x.source_id.clone()));
+        *codes.entry(code).or_insert(true) &= first_seen;
+    }
+    let named: Vec<String> = codes
         .iter()
-        .filter(|x| x.kind == ExceptionKind::UnmappedCode)
-        .filter_map(|x| crate::journal::unmapped_code_in(&x.message))
+        .map(|(code, new)| if *new { format!("{code} (new tonight)") } else { (*code).to_owned() })
         .collect();
-    match codes.len() {
+    match named.len() {
         0 => String::new(),
-        1 => format!(
-            ": AR code {} has no rule (`entrata-recon mappings check` lists it)",
-            codes.iter().next().copied().unwrap_or_default()
-        ),
+        1 => format!(": AR code {} has no rule (`entrata-recon mappings check` lists it)", named[0]),
         _ => format!(
             ": AR codes {} have no rule (`entrata-recon mappings check` lists them)",
-            codes.into_iter().collect::<Vec<_>>().join(", ")
+            named.join(", ")
         ),
     }
 }
@@ -168,6 +173,33 @@ mod tests {
                 "\nNeeds a person:\n  - 1 proration_mismatch posted and reported, to check (600.00 USD)\n"
             ),
             "{text}"
+        );
+    }
+
+    /// Of two unmapped codes, the one first held tonight is named new (issue 16, item 15).
+    #[test]
+    fn an_unmapped_code_first_seen_tonight_is_named_new() {
+        let held = |id: &str, code: &str| Exception {
+            kind: ExceptionKind::UnmappedCode,
+            property_id: Some(PropertyId::new("prop_1")),
+            source_id: id.into(),
+            amount: None,
+            message: format!(
+                "charge {id} (75.00 USD, post month 2026-02) uses AR code {code}, which has no rule in the mapping files; it is held, never guessed."
+            ),
+        };
+        let exceptions = vec![held("chg_1", "PARK"), held("chg_2", "AMEN"), held("chg_3", "PARK")];
+        assert_eq!(
+            crate::journal::unmapped_code_in(&exceptions[0].message),
+            Some("PARK"),
+            "the message's shape"
+        );
+        // chg_3 (PARK) is new too, but chg_1 was held before: PARK is not a new code.
+        let new: BTreeSet<ExceptionKey> =
+            ["chg_2", "chg_3"].iter().map(|id| ("unmapped_code".to_owned(), (*id).to_owned())).collect();
+        assert_eq!(
+            unmapped_codes_text(&exceptions, &new),
+            ": AR codes AMEN (new tonight), PARK have no rule (`entrata-recon mappings check` lists them)"
         );
     }
 }

@@ -222,9 +222,13 @@ pub fn adjustment_lines(
             // item changed version; what the books hold differed from tonight's plan.
             parts.push("booked from money: what the books hold differed from the plan".to_owned());
         }
+        let then_now = match &drift.booked_then_now {
+            Some((then, now)) => format!(", {} → {}", thousands(then), thousands(now)),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{indent}  {property} {} by {} ({})",
+            "{indent}  {property} {} by {}{then_now} ({})",
             drift.corrected_doc_number,
             thousands(&drift.adjustment_total),
             parts.join("; ")
@@ -263,9 +267,13 @@ mod tests {
             removed: Vec::new(),
             adjustment_total: "2445.00".into(),
             reclass: false,
+            booked_then_now: Some(("0.00".into(), "2445.00".into())),
         };
         let text = adjustment_lines(&[(crate::domain::PropertyId::new("p1"), drift)], "");
-        assert!(text.contains("p1 EN-LV001-C260201-1 by 2,445.00 (booked from money"), "{text}");
+        assert!(
+            text.contains("p1 EN-LV001-C260201-1 by 2,445.00, 0.00 → 2,445.00 (booked from money"),
+            "{text}"
+        );
         assert!(!text.contains("()"), "{text}");
     }
 }

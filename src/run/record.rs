@@ -61,6 +61,8 @@ pub struct RecordSummary {
     /// the keys that would be withdrawn: what `--dry-run` would post is the outbox changed so.
     pub would_record: Vec<crate::journal::BalancedEntry>,
     pub would_withdraw: Vec<String>,
+    /// The exceptions (kind, Entrata id) not waiting before this run: what the screen calls new.
+    pub new_exceptions: std::collections::BTreeSet<crate::state::ExceptionKey>,
 }
 
 /// What recording does besides recording the plan.
@@ -90,6 +92,7 @@ pub async fn record_with(
     let Prepared { exceptions, ar_codes, chosen, use_forms } =
         prepare(state, mappings, &PlanRequest::default()).await?;
     let mut summary = RecordSummary { exceptions, ..RecordSummary::default() };
+    let recorded_properties: Vec<String> = chosen.iter().map(|(p, _)| p.id.as_str().to_owned()).collect();
     for (property, doc_property) in chosen {
         let id = property.id.as_str().to_owned();
         let items = load_items(state, &id, use_forms).await?;
@@ -137,6 +140,8 @@ pub async fn record_with(
         summary.drifts.extend(outcome.drifts.into_iter().map(|d| (property_id.clone(), d)));
         summary.exceptions.extend(outcome.exceptions);
     }
+    summary.new_exceptions =
+        state.note_exceptions(&summary.exceptions, &recorded_properties, !dry_run).await?;
     Ok(summary)
 }
 

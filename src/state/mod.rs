@@ -11,6 +11,7 @@ mod companies;
 mod drift;
 mod elsewhere;
 mod entries;
+mod exceptions;
 pub mod form;
 mod forms;
 mod history;
@@ -32,6 +33,7 @@ use sqlx::sqlite::{
 
 pub use companies::CompanyPostings;
 pub use drift::DriftRead;
+pub use exceptions::ExceptionKey;
 pub use forms::CurrentForms;
 pub use holds::{HeldByKind, by_kind as holds_by_kind};
 pub use items::{

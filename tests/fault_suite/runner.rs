@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::books::Books;
 use super::check::{Evidence, check, tail};
-use super::schedule::{Drift, Flags, Kill, Night, Schedule};
+use super::schedule::{Drift, Kill, Night, Schedule};
 use super::state::Ledger;
 use super::tally::Tally;
 use super::world::World;
@@ -29,29 +29,26 @@ pub struct Outcome {
     pub tally: Tally,
     /// Every run's label, exit code and output (printed when the schedule fails or is replayed).
     pub log: String,
+    /// The environment that replays this schedule (`Schedule::replay_env`).
+    pub replay: String,
 }
 
 impl Outcome {
-    pub fn failure_text(&self, flags: Flags) -> String {
-        let mut env = format!("FAULT_SEED={}", self.seed);
-        if !flags.edits {
-            env.push_str(" FAULT_EDITS=0");
-        }
-        if !flags.redate {
-            env.push_str(" FAULT_REDATE=0");
-        }
+    pub fn failure_text(&self) -> String {
         format!(
-            "schedule {} FAILED ({} violations)\n{}{}\nreplay: {env} cargo test --test fault_suite fault_schedules -- --nocapture\n",
+            "schedule {} FAILED ({} violations)\n{}{}\nreplay: {} cargo test --test fault_suite fault_schedules -- --nocapture\n",
             self.seed,
             self.violations.len(),
             self.description,
             self.violations.iter().take(20).map(|v| format!("  - {v}\n")).collect::<String>(),
+            self.replay,
         )
     }
 }
 
-pub async fn run_schedule(seed: u64, flags: Flags) -> Outcome {
-    let schedule = Schedule::generate(seed, flags);
+pub async fn run_schedule(schedule: Schedule) -> Outcome {
+    let seed = schedule.seed;
+    let replay = schedule.replay_env();
     let description = schedule.describe();
     let mut tally = Tally { schedules: 1, ..Tally::default() };
     let mut violations = Vec::new();
@@ -60,7 +57,14 @@ pub async fn run_schedule(seed: u64, flags: Flags) -> Outcome {
         Err(e) => {
             tally.violations = 1;
             tally.failed_seeds.push(seed);
-            return Outcome { seed, description, violations: vec![format!("setup: {e}")], tally, log: e };
+            return Outcome {
+                seed,
+                description,
+                violations: vec![format!("setup: {e}")],
+                tally,
+                log: e,
+                replay,
+            };
         }
     };
     if let Err(e) = play(&schedule, &mut world, &mut tally).await {
@@ -91,7 +95,7 @@ pub async fn run_schedule(seed: u64, flags: Flags) -> Outcome {
     if !violations.is_empty() {
         tally.failed_seeds.push(seed);
     }
-    Outcome { seed, description, violations, tally, log }
+    Outcome { seed, description, violations, tally, log, replay }
 }
 
 /// The nights, then the clean-up.
@@ -294,20 +298,21 @@ fn in_flight_ms(night: &Night) -> u64 {
     rule_delays.chain([probe]).max().unwrap_or(0) + 50
 }
 
-/// Runs `seeds`, `jobs` at a time; `each` sees every outcome as it comes.
-pub async fn run_many(seeds: Vec<u64>, jobs: usize, flags: Flags, mut each: impl FnMut(&Outcome)) -> Tally {
+/// Runs `schedules`, `jobs` at a time; `each` sees every outcome as it comes.
+pub async fn run_many(schedules: Vec<Schedule>, jobs: usize, mut each: impl FnMut(&Outcome)) -> Tally {
     let mut total = Tally::default();
     let mut running = tokio::task::JoinSet::new();
-    let mut queue = seeds.into_iter();
+    let mut queue = schedules.into_iter();
     loop {
         while running.len() < jobs.max(1) {
-            let Some(seed) = queue.next() else { break };
+            let Some(schedule) = queue.next() else { break };
+            let (seed, description, replay) = (schedule.seed, schedule.describe(), schedule.replay_env());
             running.spawn(async move {
-                match tokio::spawn(run_schedule(seed, flags)).await {
+                match tokio::spawn(run_schedule(schedule)).await {
                     Ok(outcome) => outcome,
                     Err(e) => Outcome {
                         seed,
-                        description: Schedule::generate(seed, flags).describe(),
+                        description,
                         violations: vec![format!("the schedule panicked: {e}")],
                         tally: Tally {
                             schedules: 1,
@@ -316,6 +321,7 @@ pub async fn run_many(seeds: Vec<u64>, jobs: usize, flags: Flags, mut each: impl
                             ..Tally::default()
                         },
                         log: String::new(),
+                        replay,
                     },
                 }
             });

@@ -90,6 +90,9 @@ pub struct Rule {
     pub json: Value,
 }
 
+/// `Kill::OnRequest`'s method for "whichever request of the service comes `nth`" (a kill sweep).
+pub const ANY_REQUEST: &str = "ANY";
+
 #[derive(Debug, Clone)]
 pub enum Kill {
     /// SIGKILL this long after the run started (if it is still running).
@@ -264,6 +267,42 @@ impl Schedule {
         }
     }
 
+    /// The same schedule with every wall-time kill (`Kill::AfterMs`) replaced by a kill at the
+    /// `nth` request `service` receives, held `delay_ms` in flight: a kill sweep walks `nth` over
+    /// every request of the night, so a kill that landed at a moment wall time cannot replay is
+    /// replayed at each request boundary in turn. `None` when the schedule has no wall-time kill.
+    pub fn with_kill_at(&self, service: &'static str, nth: u64, delay_ms: u64) -> Option<Schedule> {
+        let mut schedule = self.clone();
+        let mut replaced = false;
+        for night in &mut schedule.nights {
+            if let Some(Kill::AfterMs(_)) = night.kill {
+                night.kill =
+                    Some(Kill::OnRequest { service, method: ANY_REQUEST, path: "**", nth, delay_ms });
+                replaced = true;
+            }
+        }
+        replaced.then_some(schedule)
+    }
+
+    /// The environment that replays this schedule with `fault_schedules`.
+    pub fn replay_env(&self) -> String {
+        let mut env = format!("FAULT_SEED={}", self.seed);
+        if !self.flags.edits {
+            env.push_str(" FAULT_EDITS=0");
+        }
+        if !self.flags.redate {
+            env.push_str(" FAULT_REDATE=0");
+        }
+        let swept = self.nights.iter().find_map(|night| match &night.kill {
+            Some(Kill::OnRequest { service, method, nth, delay_ms, .. }) if *method == ANY_REQUEST => {
+                Some(format!(" FAULT_KILL_AT={service}:{nth}:{delay_ms}"))
+            }
+            _ => None,
+        });
+        env.push_str(&swept.unwrap_or_default());
+        env
+    }
+
     /// What a person replaying the seed reads first.
     pub fn describe(&self) -> String {
         let mut out = format!(
@@ -369,8 +408,14 @@ impl Night {
     pub fn plan(&self, seed: u64, night: usize) -> Value {
         let mut rules: Vec<Value> = self.rules.iter().map(|r| r.json.clone()).collect();
         if let Some(Kill::OnRequest { service, method, path, nth, delay_ms }) = &self.kill {
-            rules.push(json!({"service": service, "method": method, "path": path, "nth": nth,
-                "action": {"delay_ms": delay_ms}, "comment": "kill point"}));
+            let mut probe = json!({"service": service, "nth": nth, "action": {"delay_ms": delay_ms},
+                "comment": "kill point"});
+            // `ANY_REQUEST` (a kill sweep): the rule names no method and no path.
+            if *method != ANY_REQUEST {
+                probe["method"] = json!(method);
+                probe["path"] = json!(path);
+            }
+            rules.push(probe);
         }
         json!({"seed": seed.wrapping_mul(31).wrapping_add(night as u64), "rules": rules})
     }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::held::{SlotItems, Sums, add, correcting_entry, describe, drift, signed_lines};
+use super::held::{SlotItems, Sums, add, correcting_entry, describe, drift, net_debits, signed_lines};
 use super::{Change, Ctx, NewContent, RecordError, RecordedEntry, Slot, SlotDrift, SourceRef, content};
 use crate::journal::BalancedEntry;
 
@@ -139,7 +139,10 @@ pub(super) fn rebook(
     let Some(entry) = correcting_entry(ctx, corrected, currency, sums, &description, ids)? else {
         return Ok(None);
     };
-    let drift = drift(slot, corrected, items.changed.clone(), items.removed.clone(), &entry, reclass);
+    let booked = net_debits(frozen.iter().flat_map(|link| link.lines.iter().flatten()));
+    let then_now = (booked, target.as_ref().map_or(Decimal::ZERO, BalancedEntry::total));
+    let drift =
+        drift(slot, corrected, items.changed.clone(), items.removed.clone(), &entry, reclass, Some(then_now));
     let sources: Vec<SourceRef> = kept
         .into_iter()
         .chain(items.removed.iter().map(|s| SourceRef { version: -s.version, ..s.clone() }))

@@ -166,7 +166,8 @@ fn adjustment(
     let Some(entry) = correcting_entry(ctx, corrected, currency, sums, &description, ids)? else {
         return Ok(None);
     };
-    let drift = drift(slot, corrected, changed.to_vec(), removed.to_vec(), &entry, false);
+    let then_now = (total_of(before.as_ref()), total_of(after.as_ref()));
+    let drift = drift(slot, corrected, changed.to_vec(), removed.to_vec(), &entry, false, Some(then_now));
     // What the slot books from now on: the changed items at their new versions, the removed ones
     // reversed out (a negative version).
     let sources: Vec<SourceRef> = now
@@ -222,7 +223,7 @@ fn reclassification(
     let Some(entry) = correcting_entry(ctx, corrected, planned.currency(), sums, &description, ids)? else {
         return Ok(None);
     };
-    let drift = drift(slot, corrected, Vec::new(), Vec::new(), &entry, true);
+    let drift = drift(slot, corrected, Vec::new(), Vec::new(), &entry, true, None);
     Ok(Some((content(entry, slot, sources.to_vec(), Some(corrected.key.clone())), drift)))
 }
 
@@ -233,6 +234,7 @@ pub(super) fn drift(
     removed: Vec<SourceRef>,
     entry: &BalancedEntry,
     reclass: bool,
+    booked_then_now: Option<(Decimal, Decimal)>,
 ) -> SlotDrift {
     SlotDrift {
         slot: slot.clone(),
@@ -242,7 +244,23 @@ pub(super) fn drift(
         removed,
         adjustment_total: format_amount(entry.total()),
         reclass,
+        booked_then_now: booked_then_now.map(|(then, now)| (format_amount(then), format_amount(now))),
     }
+}
+
+/// An entry's total (the sum of its debits); nothing planned books zero.
+fn total_of(entry: Option<&BalancedEntry>) -> Decimal {
+    entry.map_or(Decimal::ZERO, BalancedEntry::total)
+}
+
+/// What signed lines book together: netted by account, the sum of the debits left (an entry and
+/// its adjustments, read as one).
+pub(super) fn net_debits<'a>(lines: impl IntoIterator<Item = &'a (AccountName, Decimal)>) -> Decimal {
+    let mut net: BTreeMap<&AccountName, Decimal> = BTreeMap::new();
+    for (account, amount) in lines {
+        *net.entry(account).or_default() += *amount;
+    }
+    net.into_values().filter(|a| *a > Decimal::ZERO).sum()
 }
 
 pub(super) fn signed_lines(entry: &BalancedEntry) -> Vec<(AccountName, Decimal)> {

@@ -173,6 +173,10 @@ pub struct SlotDrift {
     pub removed: Vec<SourceRef>,
     /// The adjustment's total (the sum of its debits), two decimals.
     pub adjustment_total: String,
+    /// What the corrected items booked and what they book now (each the sum of debits, two
+    /// decimals): `600.00 → 650.00` on the screens. `None` for a reclassification (the money
+    /// stays; its accounts change).
+    pub booked_then_now: Option<(String, String)>,
     /// A reclassification (`post --reclass`): the items are as booked, the mapping changed.
     pub reclass: bool,
 }
