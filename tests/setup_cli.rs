@@ -75,16 +75,29 @@ fn write_config_refuses_to_overwrite_without_force() {
 #[test]
 fn demo_and_sandbox_refuse_config_and_state_they_would_ignore() {
     let home = tempfile::tempdir().expect("temp dir");
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (&["--config", "x.toml", "demo"], "`demo` does not take --config: it writes its own config"),
         (&["demo", "--state", "x.sqlite"], "`demo` does not take --state"),
         (&["--config", "x.toml", "--state", "y", "sandbox"], "`sandbox` does not take --config or --state"),
+        (&["sandbox", "--config", "x.toml"], "`sandbox` does not take --config"),
     ];
     for (args, expected) in cases {
         let refused = run(home.path(), args);
         assert_eq!(refused.code, Some(2), "{args:?}: {refused:?}");
         assert!(refused.stderr.contains(expected), "{args:?}: {}", refused.stderr);
     }
+    // Their help does not offer what they refuse (issue 16, item 17); the other commands' does.
+    for command in ["demo", "sandbox"] {
+        let help = run(home.path(), &[command, "--help"]);
+        assert_eq!(help.code, Some(0), "{help:?}");
+        assert!(!help.stdout.contains("--config") && !help.stdout.contains("--state"), "{}", help.stdout);
+    }
+    let help = run(home.path(), &["pull", "--help"]);
+    assert!(
+        help.stdout.contains("--config <FILE>") && help.stdout.contains("--state <FILE>"),
+        "{}",
+        help.stdout
+    );
     assert_eq!(std::fs::read_dir(home.path()).expect("dir").count(), 0, "nothing was written");
 }
 

@@ -59,7 +59,7 @@ pub enum Command {
     /// (playing the browser), runs the nightly job twice (the second posts nothing), edits a posted
     /// charge and runs it again (one adjustment per target), and writes the drift report.
     #[command(
-        after_help = "It writes its own config and state file, so --config and --state do not apply.\n\nExamples:\n  entrata-recon demo\n  entrata-recon demo --generate properties=5,months=2,seed=7"
+        after_help = "It writes its own config and state file.\n\nExamples:\n  entrata-recon demo\n  entrata-recon demo --generate properties=5,months=2,seed=7"
     )]
     Demo(DemoArgs),
     /// Serves the Entrata, QuickBooks Online and Xero sandboxes on loopback until interrupted.
@@ -125,6 +125,20 @@ pub struct DemoArgs {
     /// The portfolio to generate (default properties=3,months=3,seed=1).
     #[arg(long, value_name = "SPEC")]
     pub generate: Option<GenerateSpec>,
+    #[command(flatten)]
+    pub not_taken: NotTaken,
+}
+
+/// The global `--config` and `--state`, shadowed in `demo` and `sandbox`, which write their own:
+/// clap propagates a global argument only to a subcommand without one of the same id, so these
+/// keep them out of those commands' help, while the value still reaches `Cli` and is refused
+/// there with a message saying what to do instead.
+#[derive(Debug, Args)]
+pub struct NotTaken {
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +162,8 @@ pub struct SandboxArgs {
     /// With --write-config: replace the config, env file and mapping files if they exist.
     #[arg(long, requires = "write_config")]
     pub force: bool,
+    #[command(flatten)]
+    pub not_taken: NotTaken,
 }
 
 #[derive(Debug, Args)]
