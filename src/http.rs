@@ -126,6 +126,14 @@ impl Pause {
         }
     }
 
+    /// As `sleep`, with why: while it lasts, a progress bar says what it waits for and how long
+    /// is left (`waiting 42 s for xero's minute rate limit`), instead of standing still.
+    pub async fn sleep_for(&self, duration: Duration, why: &str) {
+        let noted = waiting::note(why, duration);
+        self.sleep(duration).await;
+        waiting::done(noted);
+    }
+
     /// Waits until `at` (on this pause's clock); at once when it has passed.
     pub async fn sleep_until(&self, at: Instant) {
         let now = self.now();
@@ -137,6 +145,44 @@ impl Pause {
     /// The waits a virtual clock skipped, in order (empty for real waits).
     pub fn waits(&self) -> Vec<Duration> {
         self.virtual_clock.as_ref().map_or_else(Vec::new, |v| lock(&v.waits).clone())
+    }
+}
+
+/// The waits going on now, for the progress bar: process-wide, as the bar is. The latest one
+/// noted is shown; one that ends (or whose future is dropped and whose time passes) is not.
+pub mod waiting {
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    struct Noted {
+        id: u64,
+        why: String,
+        until: Instant,
+    }
+
+    /// The waits going on, oldest first (several clients may wait at once).
+    static NOW: Mutex<Vec<Noted>> = Mutex::new(Vec::new());
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+    /// Notes a wait of `duration` starting now; `done` with the id it returns ends it.
+    pub fn note(why: &str, duration: Duration) -> u64 {
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut now = super::lock(&NOW);
+        let at = Instant::now();
+        now.retain(|n| n.until > at);
+        now.push(Noted { id, why: why.to_owned(), until: at + duration });
+        id
+    }
+
+    pub fn done(id: u64) {
+        super::lock(&NOW).retain(|n| n.id != id);
+    }
+
+    /// The latest wait still going on: what it waits for, and how long is left (real time).
+    pub fn current() -> Option<(String, Duration)> {
+        let now = super::lock(&NOW);
+        let at = Instant::now();
+        now.iter().rev().find_map(|n| Some((n.why.clone(), n.until.checked_duration_since(at)?)))
     }
 }
 

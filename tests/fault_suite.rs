@@ -51,7 +51,8 @@ fn env_u64(name: &str) -> Option<u64> {
 }
 
 /// CI's run: `FAULT_SCHEDULES` (default 200) from `FAULT_FIRST_SEED` (default 1), or exactly
-/// `FAULT_SEED`, printing that schedule's runs (with `FAULT_KILL_AT`, as a kill sweep ran it).
+/// `FAULT_SEED`, printing that schedule's runs (with `FAULT_KILL_AT`, as a kill sweep ran it;
+/// `FAULT_REPEAT` times).
 #[test]
 fn fault_schedules() {
     let flags = Flags::from_env();
@@ -67,7 +68,12 @@ fn fault_schedules() {
                 }
                 Err(_) => schedule,
             };
-            judge(vec![schedule], Judge::Replay)
+            // `FAULT_REPEAT=N`: the schedule N times, `FAULT_JOBS` at a time (a wall-time kill
+            // lands elsewhere under load); only failures are printed.
+            match env_u64("FAULT_REPEAT") {
+                Some(n) if n > 1 => judge(vec![schedule; n as usize], Judge::Many),
+                _ => judge(vec![schedule], Judge::Replay),
+            }
         }
         None => {
             let first = env_u64("FAULT_FIRST_SEED").unwrap_or(1);

@@ -314,7 +314,7 @@ pub async fn post_to<T: Target>(
                 wait_s = wait.as_secs_f64(),
                 "waiting for the last run's sends to settle before looking them up"
             );
-            options.pause.sleep(wait).await;
+            options.pause.sleep_for(wait, "the last run's sends to settle").await;
         }
         match resolve(state, target, std::mem::take(&mut to_resolve), &mut summary).await {
             Ok(absent) => {

@@ -163,13 +163,16 @@ impl Progress {
 }
 
 /// The bar's look: with a known total, a bar of steps (`unit`); without, a spinner. Both show the
-/// items counted, if any, and their rate in whole items a second.
+/// items counted, if any, and their rate in whole items a second, and the wait going on now, if
+/// any, with its reason (issue 16, item 13).
 fn style(items: &Arc<AtomicU64>, unit: Option<&'static str>) -> ProgressStyle {
     let template = match unit {
         Some(unit) => {
-            format!("{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit}{{items}} · {{elapsed}}, about {{eta}} left")
+            format!(
+                "{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit}{{items}} · {{elapsed}}, about {{eta}} left{{wait}}"
+            )
         }
-        None => "{spinner} {msg}{items} · {elapsed}".to_owned(),
+        None => "{spinner} {msg}{items} · {elapsed}{wait}".to_owned(),
     };
     let items = Arc::clone(items);
     ProgressStyle::with_template(&template)
@@ -179,6 +182,11 @@ fn style(items: &Arc<AtomicU64>, unit: Option<&'static str>) -> ProgressStyle {
             let n = items.load(Ordering::Relaxed);
             if n > 0 {
                 let _ = write!(w, " · {n} items · {}/s", per_second(n, state.elapsed()));
+            }
+        })
+        .with_key("wait", |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+            if let Some((why, left)) = crate::http::waiting::current() {
+                let _ = write!(w, " · waiting {} for {why}", duration_text(left.max(Duration::from_secs(1))));
             }
         })
 }

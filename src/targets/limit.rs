@@ -69,7 +69,7 @@ impl RateLimiter {
                     "waiting for the target's rate limit"
                 );
             }
-            self.pause.sleep(wait).await;
+            self.pause.sleep_for(wait, &format!("{target}'s {reason} rate limit")).await;
         }
     }
 

@@ -168,3 +168,23 @@ fn off_a_terminal_steps_are_logged_at_most_once_per_interval() {
     rarely.step();
     assert_eq!(lines(&rarely), 0, "no line within the hour");
 }
+
+/// A wait (a rate limit, a Retry-After) is on the bar with its reason and what is left, and gone
+/// from it once it ends (issue 16, item 13).
+#[test]
+fn a_wait_is_on_the_bar_with_its_reason_until_it_ends() {
+    let screen = Screen::default();
+    let bars = MultiProgress::with_draw_target(ProgressDrawTarget::term_like(Box::new(screen.clone())));
+    let progress = Progress::on(&bars, "post to xero");
+    progress.set_total(3, "entries");
+    let noted = crate::http::waiting::note("xero's minute rate limit", Duration::from_secs(42));
+    progress.step();
+    let bar = screen.rows().last().cloned().expect("a bar");
+    assert!(bar.contains("1/3 entries · ") && bar.contains(" · waiting 4"), "{bar}");
+    assert!(bar.ends_with(" s for xero's minute rate limit"), "{bar}");
+    crate::http::waiting::done(noted);
+    progress.step();
+    let bar = screen.rows().last().cloned().expect("a bar");
+    assert!(bar.contains("2/3 entries") && !bar.contains("waiting"), "{bar}");
+    progress.finish();
+}

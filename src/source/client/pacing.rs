@@ -65,7 +65,7 @@ impl EntrataClient {
             delay_ms = delay.as_millis() as u64,
             "Entrata request failed ({reason}); retrying in {waiting}"
         );
-        self.pause.sleep(delay).await;
+        self.pause.sleep_for(delay, "a retry of a failed Entrata request").await;
         Ok(())
     }
 
@@ -99,7 +99,7 @@ impl EntrataClient {
                         );
                     }
                 }
-                self.pause.sleep(wait).await;
+                self.pause.sleep_for(wait, "Entrata's rate-limit window").await;
             }
         }
     }

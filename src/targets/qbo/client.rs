@@ -230,7 +230,11 @@ impl QboClient {
             let mut jitter = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
             self.retry.backoff(attempt, &mut jitter)
         });
-        self.pause.sleep(delay).await;
+        let why = match wait {
+            Some(_) => "QuickBooks's Retry-After",
+            None => "a retry of a failed QuickBooks call",
+        };
+        self.pause.sleep_for(delay, why).await;
     }
 
     /// One exchange, with the limiter and a token. A 401 is answered by one refresh and one more try;

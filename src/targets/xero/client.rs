@@ -241,7 +241,11 @@ impl XeroClient {
             let mut jitter = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
             self.retry.backoff(attempt, &mut jitter)
         });
-        self.pause.sleep(delay).await;
+        let why = match wait {
+            Some(_) => "Xero's Retry-After",
+            None => "a retry of a failed Xero call",
+        };
+        self.pause.sleep_for(delay, why).await;
     }
 
     /// Waits for the limiter; stops (`Allowance`) instead of waiting out a spent day.
