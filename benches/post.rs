@@ -25,11 +25,11 @@ use entrata_recon::report::progress::Progress;
 use entrata_recon::run::connect::{ConnectOptions, connect};
 use entrata_recon::run::post::{PostRequest, post};
 use entrata_recon::run::pull::{PullOptions, pull};
-use entrata_recon::sandbox::generate::{GenerateSpec, generate};
-use entrata_recon::sandbox::{Dataset, SandboxOptions, start};
 use entrata_recon::source::client::EntrataClient;
 use entrata_recon::state::StateFile;
 use entrata_recon::targets::TargetKind;
+use entrata_recon_sandbox::generate::{GenerateSpec, generate};
+use entrata_recon_sandbox::{Dataset, SandboxOptions, start};
 
 use common::{fail, print_table, runtime, started_by_cargo_bench, thousands};
 
@@ -64,13 +64,14 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap_or_else(|e| fail(&e.to_string()));
     let config_path = dir.path().join("recon.toml");
     let mappings_dir = dir.path().join("mappings");
-    entrata_recon::run::demo::write_example_mappings(&mappings_dir).unwrap_or_else(|e| fail(&e.to_string()));
+    entrata_recon::mapping::examples::write_example_mappings(&mappings_dir)
+        .unwrap_or_else(|e| fail(&e.to_string()));
     let portfolio = mappings_dir.join("portfolio.toml");
     let text = std::fs::read_to_string(&portfolio).unwrap_or_else(|e| fail(&e.to_string()));
     std::fs::write(&portfolio, text.replace("group_by = \"day\"", "group_by = \"item\""))
         .unwrap_or_else(|e| fail(&e.to_string()));
     sandbox.write_config(&config_path).unwrap_or_else(|e| fail(&e.to_string()));
-    entrata_recon::run::demo::use_free_redirect_port(&config_path).unwrap_or_else(|e| fail(&e.to_string()));
+    entrata_recon_cli::demo::use_free_redirect_port(&config_path).unwrap_or_else(|e| fail(&e.to_string()));
     let text = std::fs::read_to_string(&config_path).unwrap_or_else(|e| fail(&e.to_string()));
     let text = text.replace("[targets.xero]\n", "[targets.xero]\nauth = \"client_credentials\"\n");
     let config = Config::parse(&config_path, &text, Env::default()).unwrap_or_else(|e| fail(&e.to_string()));
@@ -84,7 +85,7 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
     pull(&config, &client, &state, &PullOptions::default(), &Progress::hidden())
         .await
         .unwrap_or_else(|e| fail(&e.to_string()));
-    let mut announce = |url: &str| entrata_recon::run::demo::consent_in_background(url.to_owned());
+    let mut announce = |url: &str| entrata_recon_cli::demo::consent_in_background(url.to_owned());
     let options = ConnectOptions { paste_prompt: false, ..ConnectOptions::default() };
     connect(&config, &state, TargetKind::Qbo, &options, &mut announce)
         .await

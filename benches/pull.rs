@@ -98,7 +98,7 @@ async fn last_run_requests(portfolio: &Portfolio) -> String {
 }
 
 /// `BENCH_SERVE`: the sandbox of the bench, until killed.
-async fn serve(spec: entrata_recon::sandbox::generate::GenerateSpec, dir: &std::path::Path) {
+async fn serve(spec: entrata_recon_sandbox::generate::GenerateSpec, dir: &std::path::Path) {
     let portfolio = Portfolio::start(spec).await;
     let config = dir.join("recon.toml");
     if let Some(sandbox) = &portfolio.sandbox {

@@ -1,21 +1,7 @@
-//! entrata-recon: pulls Entrata resident ledgers, maps them into balanced journal entries, posts
-//! them exactly once to QuickBooks Online and Xero, and reports drift.
-//!
-//! See ARCHITECTURE.md for the map of modules and the invariants each keeps.
+//! The `entrata-recon` command: its arguments and commands (`cli`), and what `demo` needs besides
+//! them (`demo`). The connector itself is the `entrata_recon` library (`crates/recon`); the
+//! sandboxes `demo` and `sandbox` start are `entrata_recon_sandbox` (`crates/sandbox`), which the
+//! library never depends on.
 
-pub mod blocking;
 pub mod cli;
-pub mod config;
-pub mod domain;
-pub mod drift;
-pub mod http;
-pub mod interrupt;
-pub mod journal;
-pub mod mapping;
-pub mod posting;
-pub mod report;
-pub mod run;
-pub mod sandbox;
-pub mod source;
-pub mod state;
-pub mod targets;
+pub mod demo;

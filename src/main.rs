@@ -3,8 +3,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    match entrata_recon::cli::Cli::try_parse() {
-        Ok(cli) => entrata_recon::cli::main_with_args(cli),
-        Err(error) => entrata_recon::cli::usage_error(error),
+    match entrata_recon_cli::cli::Cli::try_parse() {
+        Ok(cli) => entrata_recon_cli::cli::main_with_args(cli),
+        Err(error) => entrata_recon_cli::cli::usage_error(error),
     }
 }

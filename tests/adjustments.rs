@@ -29,9 +29,9 @@ async fn both_targets() -> Harness {
 
 /// A charge of the generated dataset, as served.
 fn charge(pick: impl Fn(&Value) -> bool) -> Value {
-    let spec: entrata_recon::sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
+    let spec: entrata_recon_sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
     let dataset: Value =
-        serde_json::from_slice(&entrata_recon::sandbox::generate::generate(&spec)).expect("JSON");
+        serde_json::from_slice(&entrata_recon_sandbox::generate::generate(&spec)).expect("JSON");
     dataset["charges"].as_array().expect("charges").iter().find(|c| pick(c)).cloned().expect("a charge")
 }
 
@@ -292,9 +292,9 @@ async fn a_payment_method_changed_inside_a_deposit_moves_its_money_between_clear
     assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
     assert_eq!(qbo_totals(&books(&h).await), plan_totals(&h).await, "posted equals planned");
 
-    let spec: entrata_recon::sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
+    let spec: entrata_recon_sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
     let dataset: Value =
-        serde_json::from_slice(&entrata_recon::sandbox::generate::generate(&spec)).expect("JSON");
+        serde_json::from_slice(&entrata_recon_sandbox::generate::generate(&spec)).expect("JSON");
     let payments = dataset["payments"].as_array().expect("payments");
     let payment = |id: &Value| payments.iter().find(|p| &p["paymentId"] == id).expect("listed payment");
     let deposit = dataset["deposits"]
@@ -385,9 +385,9 @@ async fn an_edit_whose_posted_version_no_longer_converts_holds_its_adjustment() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deposit_deleted_and_restored_under_a_return_moves_the_return_between_bank_and_clearing() {
     let h = both_targets().await;
-    let spec: entrata_recon::sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
+    let spec: entrata_recon_sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
     let dataset: Value =
-        serde_json::from_slice(&entrata_recon::sandbox::generate::generate(&spec)).expect("JSON");
+        serde_json::from_slice(&entrata_recon_sandbox::generate::generate(&spec)).expect("JSON");
     let deposits = dataset["deposits"].as_array().expect("deposits");
     let payments = dataset["payments"].as_array().expect("payments");
     // A deposit that adds up (the generator plants some that do not: those are held).

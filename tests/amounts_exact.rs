@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Harness, fixture_text, json_dataset};
-use entrata_recon::run::demo::write_example_mappings;
+use entrata_recon::mapping::examples::write_example_mappings;
 use serde_json::Value;
 
 /// `one-of-each.json` with the amounts of some charges replaced by raw JSON text (a number

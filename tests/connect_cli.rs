@@ -119,7 +119,7 @@ async fn disconnect_leaves_no_token_bytes_in_the_state_file_or_its_log() {
 
 /// The QuickBooks sandbox's answer to a refresh with `token`: its HTTP status.
 async fn refresh_status(h: &Harness, token: &str) -> u16 {
-    use entrata_recon::sandbox::generate::{QBO_CLIENT_ID, QBO_CLIENT_SECRET};
+    use entrata_recon_sandbox::generate::{QBO_CLIENT_ID, QBO_CLIENT_SECRET};
     let url = format!("{}/qbo/oauth2/v1/tokens/bearer", h.sandbox.base_url());
     let answer = reqwest::Client::builder()
         .no_proxy()

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use entrata_recon::run::demo::EXAMPLE_MAPPINGS;
+use entrata_recon::mapping::examples::EXAMPLE_MAPPINGS;
 
 fn files_under(dir: &Path, prefix: &str, out: &mut BTreeSet<String>) {
     for entry in std::fs::read_dir(dir).unwrap() {

@@ -252,7 +252,7 @@ fn every_readme_command_runs_as_written() {
 #[test]
 fn every_help_example_runs_as_written() {
     let mut examples = Vec::new();
-    help_examples(&entrata_recon::cli::Cli::command(), &mut examples);
+    help_examples(&entrata_recon_cli::cli::Cli::command(), &mut examples);
     assert!(examples.len() >= 12, "{examples:#?}");
     let mut scratch = Scratch::new(&["fixtures"]);
     for example in &examples {
@@ -372,7 +372,7 @@ fn every_document_the_readmes_and_help_name_exists() {
         let name = page.strip_prefix(root).expect("in the repository").display().to_string();
         texts.push((name, root.join("docs"), text));
     }
-    let mut cli = entrata_recon::cli::Cli::command();
+    let mut cli = entrata_recon_cli::cli::Cli::command();
     cli.build();
     let mut helps = Vec::new();
     every_help(&mut cli, &mut helps);

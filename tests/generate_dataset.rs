@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, NaiveDate};
-use entrata_recon::sandbox::generate::{self, GenerateSpec, Summary, UNMAPPED_CODES, prorated};
+use entrata_recon_sandbox::generate::{self, GenerateSpec, Summary, UNMAPPED_CODES, prorated};
 use generate_wire::{Dataset, money_fields, unique_ids};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use entrata_recon::sandbox::generate::{self, GenerateSpec};
+use entrata_recon_sandbox::generate::{self, GenerateSpec};
 
 #[test]
 fn ledger_items_per_property_month_match_the_size_guide() {

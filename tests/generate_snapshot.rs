@@ -2,7 +2,7 @@
 //! (the seed is how a user reproduces a dataset). A change here is either a bug or a deliberate
 //! change to the portfolio, to be reviewed with `cargo insta review`.
 
-use entrata_recon::sandbox::generate::{self, GenerateSpec};
+use entrata_recon_sandbox::generate::{self, GenerateSpec};
 
 /// FNV-1a, 64 bits: enough to notice any changed byte.
 fn fingerprint(bytes: &[u8]) -> u64 {

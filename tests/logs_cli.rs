@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::{Harness, generated};
-use entrata_recon::sandbox::{EntrataLimits, SandboxOptions};
+use entrata_recon_sandbox::{EntrataLimits, SandboxOptions};
 use serde_json::Value;
 
 /// Log lines written by the code under test, captured (on this thread: the test's runtime is

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use entrata_recon::run::demo::write_example_mappings;
-use entrata_recon::sandbox::generate::{GenerateSpec, generate};
-use entrata_recon::sandbox::{Dataset, Sandbox, SandboxOptions, start};
+use entrata_recon::mapping::examples::write_example_mappings;
+use entrata_recon_sandbox::generate::{GenerateSpec, generate};
+use entrata_recon_sandbox::{Dataset, Sandbox, SandboxOptions, start};
 use rust_decimal::Decimal;
 use serde_json::Value;
 

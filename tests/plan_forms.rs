@@ -6,7 +6,7 @@ mod common;
 
 use common::{Harness, Run, fixture, generated, json};
 use entrata_recon::domain::ItemKind;
-use entrata_recon::run::demo::write_example_mappings;
+use entrata_recon::mapping::examples::write_example_mappings;
 use entrata_recon::source::convert::{Item, convert};
 use entrata_recon::state::form::{FORM_VERSION, Form};
 use sqlx::Row;
@@ -77,7 +77,7 @@ async fn plan_json(h: &Harness) -> Run {
     run
 }
 
-async fn start(options: entrata_recon::sandbox::SandboxOptions) -> Harness {
+async fn start(options: entrata_recon_sandbox::SandboxOptions) -> Harness {
     let h = Harness::start(options).await;
     write_example_mappings(&h.dir.path().join("mappings")).expect("mappings written");
     h

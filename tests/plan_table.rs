@@ -10,11 +10,11 @@ use entrata_recon::domain::{
     ArCode, ArCodeDef, Charge, Deposit, Exception, ItemKind, Lease, Payment, Property, PropertyId,
 };
 use entrata_recon::journal::{BalancedEntry, PropertyLedger, default_doc_property, plan_property};
+use entrata_recon::mapping::examples::write_example_mappings;
 use entrata_recon::report::plan::PlanView;
-use entrata_recon::run::demo::write_example_mappings;
-use entrata_recon::sandbox::generate::{GenerateSpec, generate};
 use entrata_recon::source::convert::{Item, convert};
 use entrata_recon::targets::TargetKind;
+use entrata_recon_sandbox::generate::{GenerateSpec, generate};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 

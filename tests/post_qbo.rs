@@ -327,9 +327,9 @@ async fn a_closed_period_is_re_dated_and_an_inactive_account_held_per_entry_whil
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn document_numbers_never_move_when_a_held_deposit_is_released_a_night_later() {
     // Night 1: one deposit of a busy day does not add up (held); the others of that day post.
-    let spec: entrata_recon::sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
+    let spec: entrata_recon_sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
     let dataset: Value =
-        serde_json::from_slice(&entrata_recon::sandbox::generate::generate(&spec)).expect("JSON");
+        serde_json::from_slice(&entrata_recon_sandbox::generate::generate(&spec)).expect("JSON");
     let deposits = dataset["deposits"].as_array().expect("deposits");
     let mut per_day: BTreeMap<(String, String), Vec<&Value>> = BTreeMap::new();
     for d in deposits {

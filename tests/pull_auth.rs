@@ -5,8 +5,8 @@
 mod common;
 
 use common::{Harness, fixture_text, generated, json_dataset};
-use entrata_recon::sandbox::generate::{LEASING_PASSWORD, LEASING_USERNAME};
-use entrata_recon::sandbox::totp::TotpSecret;
+use entrata_recon_sandbox::generate::{LEASING_PASSWORD, LEASING_USERNAME};
+use entrata_recon_sandbox::totp::TotpSecret;
 
 const PORTFOLIO: &str = "properties=1,months=1,seed=13";
 

@@ -11,9 +11,9 @@ use chrono::Duration as ChronoDuration;
 use common::{Harness, fixture, fixture_text, generated, json};
 use entrata_recon::domain::ItemKind;
 use entrata_recon::run::pull::PullOptions;
-use entrata_recon::sandbox::SandboxOptions;
 use entrata_recon::source::convert::{Item, convert};
 use entrata_recon::state::PageOutcome;
+use entrata_recon_sandbox::SandboxOptions;
 use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 

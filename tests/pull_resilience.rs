@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::{Harness, generated};
 use entrata_recon::domain::ItemKind;
 use entrata_recon::run::pull::PullOptions;
-use entrata_recon::sandbox::{EntrataLimits, SandboxOptions};
+use entrata_recon_sandbox::{EntrataLimits, SandboxOptions};
 
 const PORTFOLIO: &str = "properties=1,months=1,seed=11";
 

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use common::{Harness, Run, generated};
-use entrata_recon::run::demo::write_example_mappings;
+use entrata_recon::mapping::examples::write_example_mappings;
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
@@ -100,9 +100,10 @@ async fn other_schemas_are_refused_without_migrating() {
         ],
     )
     .await;
-    let known = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
-        .expect("migrations")
-        .count();
+    let known =
+        std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/recon/migrations"))
+            .expect("migrations")
+            .count();
     let expected =
         format!("was written by a newer entrata-recon (schema version 99; this one knows up to {known})");
     refused_by_all(&h, &newer, &expected).await;

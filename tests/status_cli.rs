@@ -6,10 +6,10 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{Harness, fixture, generated};
-use entrata_recon::run::demo::write_example_mappings;
+use entrata_recon::mapping::examples::write_example_mappings;
 use serde_json::Value;
 
-async fn with_mappings(options: entrata_recon::sandbox::SandboxOptions) -> Harness {
+async fn with_mappings(options: entrata_recon_sandbox::SandboxOptions) -> Harness {
     let h = Harness::start(options).await;
     write_example_mappings(&h.dir.path().join("mappings")).expect("mappings written");
     h
@@ -109,7 +109,7 @@ async fn postings_written_before_companies_were_recorded_take_the_connected_comp
     use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
     let h = with_mappings(generated("properties=1,months=1,seed=3")).await;
     let old = tempfile::tempdir().expect("folder");
-    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/recon/migrations");
     for n in ["0001_state.sql", "0002_item_forms.sql", "0003_posting.sql", "0004_drift.sql"] {
         std::fs::copy(migrations.join(n), old.path().join(n)).expect("migration copied");
     }

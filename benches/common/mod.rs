@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use entrata_recon::sandbox::generate::{GenerateSpec, generate_with_summary};
-use entrata_recon::sandbox::{Dataset, EntrataKind, EntrataLimits, Sandbox, SandboxOptions, start};
 use entrata_recon::state::StateFile;
+use entrata_recon_sandbox::generate::{GenerateSpec, generate_with_summary};
+use entrata_recon_sandbox::{Dataset, EntrataKind, EntrataLimits, Sandbox, SandboxOptions, start};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_entrata-recon");
 

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::domain::PostMonth;
-use crate::sandbox::generate::GenerateSpec;
-use crate::targets::TargetKind;
+use entrata_recon::domain::PostMonth;
+use entrata_recon::targets::TargetKind;
+use entrata_recon_sandbox::generate::GenerateSpec;
 
 /// What the connector does today. Kept to one sentence per capability so that each new command
 /// (posting, drift) changes one line.

@@ -5,18 +5,18 @@ use std::sync::Arc;
 
 use super::args::*;
 use super::{Cli, CliError, Outcome};
-use crate::config::Config;
-use crate::domain::PropertyId;
-use crate::mapping::CheckReport;
-use crate::report::plan::{PlanJsonWriter, PlanView};
-use crate::report::progress::Progress;
-use crate::report::status::{Planned, StatusReport};
-use crate::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
-use crate::run::pull::{PullOptions, pull};
-use crate::run::record::{RecordRunError, held_adjustments};
-use crate::source::client::EntrataClient;
-use crate::state::{Create, RunOutcome, StateError, StateFile, StateLock};
-use crate::targets::TargetKind;
+use entrata_recon::config::Config;
+use entrata_recon::domain::PropertyId;
+use entrata_recon::mapping::CheckReport;
+use entrata_recon::report::plan::{PlanJsonWriter, PlanView};
+use entrata_recon::report::progress::Progress;
+use entrata_recon::report::status::{Planned, StatusReport};
+use entrata_recon::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
+use entrata_recon::run::pull::{PullOptions, pull};
+use entrata_recon::run::record::{RecordRunError, held_adjustments};
+use entrata_recon::source::client::EntrataClient;
+use entrata_recon::state::{Create, RunOutcome, StateError, StateFile, StateLock};
+use entrata_recon::targets::TargetKind;
 
 pub(super) async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
@@ -126,7 +126,7 @@ async fn planned_exceptions(state: &StateFile, mappings_dir: &Path) -> Result<Pl
         let reason = format!("no mapping files at {}", mappings_dir.display());
         return Ok(Planned::NotChecked { reason, needs_person: false });
     }
-    let mappings = match crate::mapping::load(mappings_dir) {
+    let mappings = match entrata_recon::mapping::load(mappings_dir) {
         Ok(mappings) => Arc::new(mappings),
         Err(errors) => {
             let n = errors.diagnostics().len();
@@ -154,7 +154,7 @@ async fn planned_exceptions(state: &StateFile, mappings_dir: &Path) -> Result<Pl
 
 pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
     let state = StateFile::open_read_only(&config.state_path).await?;
     let request = PlanRequest {
         properties: args.properties.iter().map(PropertyId::new).collect(),
@@ -195,7 +195,9 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
             };
             // The table, for people: once something is posted, what a post would send now.
             let standing = match (&plan, args.format) {
-                (Ok(_), PlanFormat::Table) => crate::run::record::standing(&state, &mappings, &request).await,
+                (Ok(_), PlanFormat::Table) => {
+                    entrata_recon::run::record::standing(&state, &mappings, &request).await
+                }
                 _ => Ok(None),
             };
             state.close().await;
@@ -232,7 +234,7 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
         (None, Some(config)) => config.mappings_dir.clone(),
         (None, None) => PathBuf::from("mappings"),
     };
-    let set = match crate::mapping::load(&dir) {
+    let set = match entrata_recon::mapping::load(&dir) {
         Ok(set) => set,
         Err(errors) => {
             print!("{}", CheckReport::invalid(errors));
@@ -248,11 +250,11 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
     let codes = match state_path.filter(|p| p.exists()) {
         Some(path) => {
             let state = StateFile::open_read_only(&path).await?;
-            let codes = crate::run::mappings::code_usage(&state).await;
+            let codes = entrata_recon::run::mappings::code_usage(&state).await;
             state.close().await;
             codes?
         }
-        None => crate::run::mappings::StateCodes::default(),
+        None => entrata_recon::run::mappings::StateCodes::default(),
     };
     let report = CheckReport::checked(&set, codes.usage, &codes.properties, &targets);
     print!("{report}");

@@ -8,17 +8,17 @@ use std::sync::Arc;
 
 use super::args::DemoArgs;
 use super::{Cli, CliError, Outcome};
-use crate::config::Config;
-use crate::http::Pause;
-use crate::report::progress::Progress;
-use crate::run::connect::{ConnectOptions, connect};
-use crate::run::demo;
-use crate::run::nightly::{NightlyReport, NightlyRequest, nightly};
-use crate::sandbox::generate::generate_with_summary;
-use crate::sandbox::{Dataset, Sandbox, SandboxOptions, start};
-use crate::source::client::EntrataClient;
-use crate::state::{Create, StateFile, StateLock};
-use crate::targets::TargetKind;
+use crate::demo;
+use entrata_recon::config::Config;
+use entrata_recon::http::Pause;
+use entrata_recon::report::progress::Progress;
+use entrata_recon::run::connect::{ConnectOptions, connect};
+use entrata_recon::run::nightly::{NightlyReport, NightlyRequest, nightly};
+use entrata_recon::source::client::EntrataClient;
+use entrata_recon::state::{Create, StateFile, StateLock};
+use entrata_recon::targets::TargetKind;
+use entrata_recon_sandbox::generate::generate_with_summary;
+use entrata_recon_sandbox::{Dataset, Sandbox, SandboxOptions, start};
 
 fn other(what: &str, e: &dyn std::fmt::Display) -> CliError {
     CliError::Other(format!("demo: {what}: {e}"))
@@ -57,13 +57,14 @@ async fn demo_with(
     edit: Option<serde_json::Value>,
 ) -> Result<Outcome, CliError> {
     let config_path = folder.join("recon.toml");
-    demo::write_example_mappings(&folder.join("mappings")).map_err(|e| other("cannot write mappings", &e))?;
+    entrata_recon::mapping::examples::write_example_mappings(&folder.join("mappings"))
+        .map_err(|e| other("cannot write mappings", &e))?;
     sandbox.write_config(&config_path).map_err(|e| other("cannot write the config", &e))?;
     demo::use_free_redirect_port(&config_path).map_err(|e| other("cannot write the config", &e))?;
     // Only the sandbox's env file: real ENTRATA_* variables must not leak into the demo.
     let text = std::fs::read_to_string(&config_path).map_err(|e| other("cannot read the config", &e))?;
-    let config = Config::parse(&config_path, &text, crate::config::Env::default())?;
-    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let config = Config::parse(&config_path, &text, entrata_recon::config::Env::default())?;
+    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
 
     let lock = StateLock::acquire(&config.state_path, "demo", Create::IfMissing)?;
     let state = StateFile::open(&config.state_path).await?;
@@ -91,15 +92,12 @@ async fn nights(
     cli: &Cli,
     config: &Config,
     state: &StateFile,
-    mappings: &Arc<crate::mapping::MappingSet>,
+    mappings: &Arc<entrata_recon::mapping::MappingSet>,
     sandbox: &Sandbox,
     edit: Option<serde_json::Value>,
 ) -> Result<(), CliError> {
     for (step, target) in [(1, TargetKind::Qbo), (2, TargetKind::Xero)] {
-        println!(
-            "\n{step}. Connect {} (the demo plays the browser on its consent page)",
-            crate::report::post::target_name(target)
-        );
+        println!("\n{step}. Connect {} (the demo plays the browser on its consent page)", target.name());
         let options = ConnectOptions { paste_prompt: false, ..ConnectOptions::default() };
         let mut announce = |url: &str| {
             println!("   {}", url.split('?').next().unwrap_or(url));
@@ -124,7 +122,7 @@ async fn nights(
             progress.finish();
             let report = report?;
             let exit = super::posting::outcome_of(report.post.auth_failed(), report.needs_attention()).code();
-            print!("{}", crate::report::nightly::to_text(&report, exit, None));
+            print!("{}", entrata_recon::report::nightly::to_text(&report, exit, None));
             Ok::<NightlyReport, CliError>(report)
         }
     };

@@ -9,16 +9,16 @@ use std::sync::Arc;
 
 use super::args::{DriftArgs, DriftFormat};
 use super::{Cli, CliError, Outcome};
-use crate::http::Pause;
-use crate::report::drift::{csv, html, json, table};
-use crate::report::progress::Progress;
-use crate::run::drift::{DriftError, DriftRequest, drift};
-use crate::state::{Create, RunOutcome, StateFile, StateLock};
+use entrata_recon::http::Pause;
+use entrata_recon::report::drift::{csv, html, json, table};
+use entrata_recon::report::progress::Progress;
+use entrata_recon::run::drift::{DriftError, DriftRequest, drift};
+use entrata_recon::state::{Create, RunOutcome, StateFile, StateLock};
 
 pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, CliError> {
     let outs = out_formats(args)?;
     let config = cli.load_config()?;
-    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
     // `drift --pull` may start a state file, as a first pull does; a comparison alone never does.
     let create = if args.pull { Create::IfMissing } else { Create::Never };
     StateFile::check_writable(&config.state_path).await?;
@@ -34,12 +34,16 @@ pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, Cl
     // One comparison, every file asked for.
     for (path, format) in &outs {
         write_replacing(path, render(&report, *format)?.as_bytes())?;
-        println!("Drift report written to {}: {}.", path.display(), crate::report::drift::verdict(&report));
+        println!(
+            "Drift report written to {}: {}.",
+            path.display(),
+            entrata_recon::report::drift::verdict(&report)
+        );
     }
     Ok(if report.needs_person() { Outcome::NeedsAttention } else { Outcome::Done })
 }
 
-fn render(report: &crate::drift::DriftReport, format: DriftFormat) -> Result<String, CliError> {
+fn render(report: &entrata_recon::drift::DriftReport, format: DriftFormat) -> Result<String, CliError> {
     Ok(match format {
         DriftFormat::Table => table::render(report),
         DriftFormat::Csv => csv::render(report)
@@ -79,10 +83,10 @@ fn out_formats(args: &DriftArgs) -> Result<Vec<(std::path::PathBuf, DriftFormat)
 async fn compare(
     cli: &Cli,
     args: &DriftArgs,
-    config: &crate::config::Config,
+    config: &entrata_recon::config::Config,
     state: &StateFile,
-    mappings: &Arc<crate::mapping::MappingSet>,
-) -> Result<crate::drift::DriftReport, CliError> {
+    mappings: &Arc<entrata_recon::mapping::MappingSet>,
+) -> Result<entrata_recon::drift::DriftReport, CliError> {
     if args.pull {
         pull_quietly(cli, config, state).await?;
     }
@@ -98,14 +102,18 @@ async fn compare(
 
 /// `--pull`: a pull exactly as `pull` makes it (recorded as a run), its summary left out of the
 /// report's output.
-async fn pull_quietly(cli: &Cli, config: &crate::config::Config, state: &StateFile) -> Result<(), CliError> {
+async fn pull_quietly(
+    cli: &Cli,
+    config: &entrata_recon::config::Config,
+    state: &StateFile,
+) -> Result<(), CliError> {
     let entrata = |e: &dyn std::fmt::Display| DriftError::Entrata(format!("the pull failed: {e}"));
     let credentials = config.entrata_credentials().map_err(|e| entrata(&e))?;
-    let client =
-        crate::source::client::EntrataClient::new(&config.source, credentials).map_err(|e| entrata(&e))?;
+    let client = entrata_recon::source::client::EntrataClient::new(&config.source, credentials)
+        .map_err(|e| entrata(&e))?;
     let run = state.begin_run("pull").await?;
     let progress = Progress::new("pull", cli.progress_enabled());
-    let result = crate::run::pull::pull(config, &client, state, &Default::default(), &progress).await;
+    let result = entrata_recon::run::pull::pull(config, &client, state, &Default::default(), &progress).await;
     progress.finish();
     match result {
         Ok(summary) => {
@@ -142,35 +150,36 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
 /// the run did. What waits for a person without drift (exceptions, postings not done) adds no
 /// line: the run's screen lists it already. A dry run writes none.
 pub async fn run_reports(
-    config: &crate::config::Config,
+    config: &entrata_recon::config::Config,
     state: &StateFile,
-    mappings: &Arc<crate::mapping::MappingSet>,
+    mappings: &Arc<entrata_recon::mapping::MappingSet>,
     outcome: Outcome,
     dry_run: bool,
-    targets: &[crate::targets::TargetKind],
+    targets: &[entrata_recon::targets::TargetKind],
 ) -> (Outcome, String, Option<String>) {
     if dry_run {
         return (outcome, "Drift report: none on a dry run.\n".to_owned(), None);
     }
-    if crate::interrupt::requested() {
+    if entrata_recon::interrupt::requested() {
         return (outcome, "Drift report: not made (interrupted).\n".to_owned(), None);
     }
     let needs_person = |outcome| match outcome {
         Outcome::Done => Outcome::NeedsAttention,
         other => other,
     };
-    match crate::run::drift::write_run_reports(config, state, mappings, &Pause::real(), targets).await {
+    match entrata_recon::run::drift::write_run_reports(config, state, mappings, &Pause::real(), targets).await
+    {
         Ok(written) => {
             let text = format!(
                 "Drift report: {}:\n  {}\n  {}\n",
-                crate::report::drift::verdict(&written.report),
+                entrata_recon::report::drift::verdict(&written.report),
                 written.html.display(),
                 written.csv.display()
             );
             if written.report.drift_found() {
                 let person = format!(
                     "the drift report found drift ({}): {}",
-                    crate::report::drift::drift_text(&written.report),
+                    entrata_recon::report::drift::drift_text(&written.report),
                     written.html.display()
                 );
                 (needs_person(outcome), text, Some(person))

@@ -14,12 +14,12 @@ use std::process::ExitCode;
 pub use args::*;
 pub use commands::run_pull;
 
-use crate::config::{Config, ConfigError};
-use crate::mapping::MappingErrors;
-use crate::run::plan::PlanRunError;
-use crate::run::pull::PullError;
-use crate::source::client::SourceError;
-use crate::state::{LockError, StateError};
+use entrata_recon::config::{Config, ConfigError};
+use entrata_recon::mapping::MappingErrors;
+use entrata_recon::run::plan::PlanRunError;
+use entrata_recon::run::pull::PullError;
+use entrata_recon::source::client::SourceError;
+use entrata_recon::state::{LockError, StateError};
 
 /// What a command came to, as the exit code says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,13 +60,13 @@ pub enum CliError {
     #[error("{0}")]
     Mappings(MappingErrors),
     #[error(transparent)]
-    Connect(#[from] crate::run::connect::ConnectError),
+    Connect(#[from] entrata_recon::run::connect::ConnectError),
     #[error(transparent)]
-    Post(#[from] crate::run::post::PostRunError),
+    Post(#[from] entrata_recon::run::post::PostRunError),
     #[error(transparent)]
-    Nightly(#[from] crate::run::nightly::NightlyError),
+    Nightly(#[from] entrata_recon::run::nightly::NightlyError),
     #[error(transparent)]
-    Drift(#[from] crate::run::drift::DriftError),
+    Drift(#[from] entrata_recon::run::drift::DriftError),
     /// A command line that asks for something the command does not do.
     #[error("{0}")]
     Usage(String),
@@ -138,21 +138,21 @@ pub fn main_with_args(cli: Cli) -> ExitCode {
         match &cli.command {
             Command::Sandbox(_) => {}
             Command::Pull(_) | Command::Post(_) | Command::Run(_) | Command::Demo(_) => {
-                crate::interrupt::listen(crate::interrupt::Mode::Graceful)
+                entrata_recon::interrupt::listen(entrata_recon::interrupt::Mode::Graceful)
             }
-            _ => crate::interrupt::listen(crate::interrupt::Mode::AtOnce),
+            _ => entrata_recon::interrupt::listen(entrata_recon::interrupt::Mode::AtOnce),
         }
         dispatch(&cli).await
     });
     // The work is done; a read of standard input still blocking (`connect`'s paste prompt, when the
     // browser's redirect answered first) must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-    if crate::interrupt::requested() {
+    if entrata_recon::interrupt::requested() {
         if let Err(e) = &result {
             eprintln!("error: {e}");
         }
-        println!("{}", crate::interrupt::closing_line());
-        return ExitCode::from(crate::interrupt::EXIT_CODE);
+        println!("{}", entrata_recon::interrupt::closing_line());
+        return ExitCode::from(entrata_recon::interrupt::EXIT_CODE);
     }
     match result {
         Ok(outcome) => ExitCode::from(outcome.code()),
@@ -255,7 +255,7 @@ fn init_logging(cli: &Cli) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         // Written with any progress bar suspended, so a line never lands on the bar's row.
-        .with_writer(crate::report::progress::LogWriter)
+        .with_writer(entrata_recon::report::progress::LogWriter)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match cli.log_format {
         LogFormat::Text => builder.with_target(false).try_init(),

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use super::args::{ConnectArgs, DisconnectArgs, PostArgs, RunArgs};
 use super::{Cli, CliError, Outcome};
-use crate::http::Pause;
-use crate::report::progress::Progress;
-use crate::run::connect::{ConnectOptions, PreviousGrant, connect, disconnect};
-use crate::run::post::{PostRequest, post};
-use crate::state::{Create, RunOutcome, StateFile, StateLock};
+use entrata_recon::http::Pause;
+use entrata_recon::report::progress::Progress;
+use entrata_recon::run::connect::{ConnectOptions, PreviousGrant, connect, disconnect};
+use entrata_recon::run::post::{PostRequest, post};
+use entrata_recon::state::{Create, RunOutcome, StateFile, StateLock};
 
 pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
@@ -23,7 +23,7 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
         revoke_previous: args.revoke_previous,
     };
     let mut announce = |url: &str| {
-        println!("Open this address in a browser to connect {}:", crate::report::post::target_name(target));
+        println!("Open this address in a browser to connect {}:", target.name());
         println!("{url}");
         println!(
             "Waiting for the consent (or paste here the address the browser ends up on, then press Enter)..."
@@ -34,12 +34,12 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
     let connected = result?;
     println!(
         "Connected to {} {}{}; the tokens are kept in {}.",
-        crate::report::post::target_name(target),
+        target.name(),
         connected.company_name.as_deref().map(|n| format!("\"{n}\" ")).unwrap_or_default(),
         format_args!("({})", connected.company_id),
         config.state_path.display()
     );
-    let name = crate::report::post::target_name(target);
+    let name = target.name();
     match &connected.previous {
         PreviousGrant::None => {}
         PreviousGrant::Kept => println!(
@@ -87,7 +87,7 @@ pub(super) async fn cmd_disconnect(cli: &Cli, args: &DisconnectArgs) -> Result<O
     let result = disconnect(&config, &state, target).await;
     state.close().await;
     let done = result?;
-    let name = crate::report::post::target_name(target);
+    let name = target.name();
     if !done.was_connected {
         println!("{name} was not connected.");
         return Ok(Outcome::Done);
@@ -108,7 +108,7 @@ pub(super) async fn cmd_disconnect(cli: &Cli, args: &DisconnectArgs) -> Result<O
 
 pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
     let _lock = StateLock::acquire(&config.state_path, "post", Create::Never)?;
     let state = StateFile::open_existing(&config.state_path).await?;
     let run = state.begin_run("post").await?;
@@ -130,7 +130,7 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
             return Err(e.into());
         }
     };
-    print!("{}", crate::report::post::to_text(&report));
+    print!("{}", entrata_recon::report::post::to_text(&report));
     let outcome = outcome_of(report.auth_failed(), report.needs_attention());
     let summary = post_summary(&report);
     state.finish_run(run, run_outcome(outcome), &serde_json::Value::Object(summary).to_string()).await?;
@@ -141,20 +141,21 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
 pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
     let credentials = config.entrata_credentials()?;
-    let mappings = Arc::new(crate::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
     let _lock = StateLock::acquire(&config.state_path, "run", Create::IfMissing)?;
     let state = StateFile::open(&config.state_path).await?;
-    let client = crate::source::client::EntrataClient::new(&config.source, credentials)?;
+    let client = entrata_recon::source::client::EntrataClient::new(&config.source, credentials)?;
     let run = state.begin_run("run").await?;
-    let request_targets: Vec<crate::targets::TargetKind> =
+    let request_targets: Vec<entrata_recon::targets::TargetKind> =
         args.target.map(|t| vec![t.kind()]).unwrap_or_default();
-    let request = crate::run::nightly::NightlyRequest {
+    let request = entrata_recon::run::nightly::NightlyRequest {
         targets: request_targets.clone(),
         dry_run: args.dry_run,
         pause: Pause::real(),
     };
     let progress = Progress::new("run", cli.progress_enabled());
-    let result = crate::run::nightly::nightly(&config, &client, &state, &mappings, &request, &progress).await;
+    let result =
+        entrata_recon::run::nightly::nightly(&config, &client, &state, &mappings, &request, &progress).await;
     progress.finish();
     let report = match result {
         Ok(report) => report,
@@ -168,7 +169,7 @@ pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliErr
     let outcome = outcome_of(report.post.auth_failed(), report.needs_attention());
     let (outcome, drift, drift_person) =
         super::drift::run_reports(&config, &state, &mappings, outcome, args.dry_run, &request_targets).await;
-    print!("{}", crate::report::nightly::to_text(&report, outcome.code(), drift_person.as_deref()));
+    print!("{}", entrata_recon::report::nightly::to_text(&report, outcome.code(), drift_person.as_deref()));
     print!("{drift}");
     let mut summary = post_summary(&report.post);
     let pulled = report.pull.total();
@@ -200,7 +201,7 @@ fn run_outcome(outcome: Outcome) -> RunOutcome {
 }
 
 /// What a posting did, for its run row (`status` shows it).
-fn post_summary(report: &crate::run::post::PostReport) -> serde_json::Map<String, serde_json::Value> {
+fn post_summary(report: &entrata_recon::run::post::PostReport) -> serde_json::Map<String, serde_json::Value> {
     let targets = report.targets.iter().map(|t| {
         serde_json::json!({
             "target": t.target.as_str(),
@@ -221,15 +222,15 @@ fn post_summary(report: &crate::run::post::PostReport) -> serde_json::Map<String
 /// `mappings check --target`: asks the connected company about every name the mappings use and
 /// prints what it says; how many findings. Nothing when the target is not connected.
 pub(super) async fn check_target(
-    config: &crate::config::Config,
-    mappings: Arc<crate::mapping::MappingSet>,
-    target: crate::targets::TargetKind,
+    config: &entrata_recon::config::Config,
+    mappings: Arc<entrata_recon::mapping::MappingSet>,
+    target: entrata_recon::targets::TargetKind,
 ) -> Result<usize, CliError> {
     // Writable only for a refreshed access token; the mappings and entries are not touched.
     let state = StateFile::open_existing(&config.state_path).await?;
-    let result = crate::run::target_check::check(config, &state, &mappings, target).await;
+    let result = entrata_recon::run::target_check::check(config, &state, &mappings, target).await;
     state.close().await;
-    let name = crate::report::post::target_name(target);
+    let name = target.name();
     let Some(findings) = result.map_err(|e| CliError::Other(e.to_string()))? else {
         println!(
             "\n{name} is not connected: the mappings were not checked against its company (`entrata-recon connect`)."

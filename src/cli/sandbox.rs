@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use super::args::SandboxArgs;
 use super::{CliError, Outcome};
-use crate::run::demo::{EXAMPLE_MAPPINGS, write_example_mappings};
-use crate::sandbox::generate::generate;
-use crate::sandbox::{Dataset, SandboxOptions, env_path, parse_fault_file, start};
+use entrata_recon::mapping::examples::{EXAMPLE_MAPPINGS, write_example_mappings};
+use entrata_recon_sandbox::generate::generate;
+use entrata_recon_sandbox::{Dataset, SandboxOptions, env_path, parse_fault_file, start};
 
 /// What `--write-config FILE` writes: the config, its env file, and the mapping folder the config
 /// names (`mappings/` beside it).
@@ -54,7 +54,7 @@ impl ConfigFiles {
     }
 
     /// Creates the folders, then writes the mapping files and the config (with its env file).
-    fn write(&self, sandbox: &crate::sandbox::Sandbox) -> Result<(), CliError> {
+    fn write(&self, sandbox: &entrata_recon_sandbox::Sandbox) -> Result<(), CliError> {
         let cannot = |what: &Path, e: &dyn std::fmt::Display| {
             CliError::Other(format!("cannot write {}: {e}", what.display()))
         };

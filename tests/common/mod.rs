@@ -19,10 +19,10 @@ use entrata_recon::config::{Config, Env};
 use entrata_recon::http::{Pause, RetryPolicy};
 use entrata_recon::report::progress::Progress;
 use entrata_recon::run::pull::{PullError, PullOptions, PullSummary, pull};
-use entrata_recon::sandbox::generate::{GenerateSpec, generate};
-use entrata_recon::sandbox::{Dataset, Sandbox, SandboxOptions, start};
 use entrata_recon::source::client::EntrataClient;
 use entrata_recon::state::StateFile;
+use entrata_recon_sandbox::generate::{GenerateSpec, generate};
+use entrata_recon_sandbox::{Dataset, Sandbox, SandboxOptions, start};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -149,7 +149,7 @@ impl Harness {
 
     /// The example mapping files in `mappings/` next to the config.
     pub fn write_mappings(&self) {
-        entrata_recon::run::demo::write_example_mappings(&self.dir.path().join("mappings"))
+        entrata_recon::mapping::examples::write_example_mappings(&self.dir.path().join("mappings"))
             .expect("mappings");
     }
 
@@ -329,7 +329,7 @@ impl Harness {
     /// A session token, logging in as the user in `recon.env` (with its TOTP code).
     pub async fn login_token(&self) -> String {
         let secret =
-            entrata_recon::sandbox::totp::TotpSecret::from_base32(&self.env_value("ENTRATA_TOTP_SECRET"))
+            entrata_recon_sandbox::totp::TotpSecret::from_base32(&self.env_value("ENTRATA_TOTP_SECRET"))
                 .expect("TOTP secret");
         let now =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();

@@ -526,7 +526,7 @@ mod tests {
             assert_eq!(a.describe(), Schedule::generate(seed, Flags::default()).describe());
             for (n, night) in a.nights.iter().enumerate() {
                 let plan = night.plan(seed, n).to_string();
-                if let Err(e) = entrata_recon::sandbox::parse_faults(plan.as_bytes()) {
+                if let Err(e) = entrata_recon_sandbox::parse_faults(plan.as_bytes()) {
                     panic!("seed {seed} night {n}: {e}\n{plan}");
                 }
             }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use entrata_recon::sandbox::{QboLimits, XeroLimits};
+use entrata_recon_sandbox::{QboLimits, XeroLimits};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
@@ -47,9 +47,9 @@ pub struct World {
 
 impl World {
     pub async fn start(schedule: &Schedule) -> Result<World, String> {
-        let spec: entrata_recon::sandbox::generate::GenerateSpec = schedule.spec.parse().expect("spec");
+        let spec: entrata_recon_sandbox::generate::GenerateSpec = schedule.spec.parse().expect("spec");
         let bytes = super::portfolio::trimmed(
-            &entrata_recon::sandbox::generate::generate(&spec),
+            &entrata_recon_sandbox::generate::generate(&spec),
             schedule.keep_one_in,
         );
         let bytes = match schedule.foreign {

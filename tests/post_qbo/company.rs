@@ -20,9 +20,9 @@ async fn status_json(h: &Harness) -> (Option<i32>, Value) {
 
 /// A second sandbox with the same books under another realm id.
 async fn other_company() -> Harness {
-    let spec: entrata_recon::sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
+    let spec: entrata_recon_sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
     let mut dataset: Value =
-        serde_json::from_slice(&entrata_recon::sandbox::generate::generate(&spec)).expect("dataset JSON");
+        serde_json::from_slice(&entrata_recon_sandbox::generate::generate(&spec)).expect("dataset JSON");
     dataset["qbo"]["realmId"] = OTHER_REALM.into();
     Harness::start(json_dataset(&serde_json::to_vec(&dataset).expect("JSON"))).await
 }

@@ -222,9 +222,9 @@ async fn a_state_file_replaced_by_an_older_copy_posts_nothing_twice() {
     copies(&h.state_path(), &saved);
 
     // A late charge, posted from the newer copy.
-    let spec: entrata_recon::sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
+    let spec: entrata_recon_sandbox::generate::GenerateSpec = MONTH.parse().expect("spec");
     let dataset: Value =
-        serde_json::from_slice(&entrata_recon::sandbox::generate::generate(&spec)).expect("JSON");
+        serde_json::from_slice(&entrata_recon_sandbox::generate::generate(&spec)).expect("JSON");
     let mut late = dataset["charges"]
         .as_array()
         .expect("charges")

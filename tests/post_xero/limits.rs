@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use entrata_recon::posting::engine::needs_attention;
-use entrata_recon::sandbox::XeroLimits;
+use entrata_recon_sandbox::XeroLimits;
 
 use crate::support::{Posting, whole_second_waits};
 

@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use entrata_recon::posting::engine::needs_attention;
-use entrata_recon::sandbox::dataset::Dataset;
-use entrata_recon::sandbox::generate::{GenerateSpec, generate};
+use entrata_recon_sandbox::dataset::Dataset;
+use entrata_recon_sandbox::generate::{GenerateSpec, generate};
 use reqwest::Method;
 use rust_decimal::Decimal;
 

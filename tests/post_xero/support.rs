@@ -13,11 +13,11 @@ use entrata_recon::posting::{PostOptions, TargetSummary, post_to};
 use entrata_recon::report::progress::Progress;
 use entrata_recon::run::connect::{ConnectOptions, connect, oauth_settings};
 use entrata_recon::run::plan::{PlanRequest, plan};
-use entrata_recon::sandbox::SandboxOptions;
 use entrata_recon::state::StateFile;
 use entrata_recon::targets::TargetKind;
 use entrata_recon::targets::oauth::TokenSource;
 use entrata_recon::targets::xero::{XeroTarget, open};
+use entrata_recon_sandbox::SandboxOptions;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -49,7 +49,8 @@ impl Posting {
         let mut options = generated(SPEC);
         configure(&mut options);
         let h = Harness::start(options).await;
-        entrata_recon::run::demo::write_example_mappings(&h.dir.path().join("mappings")).expect("mappings");
+        entrata_recon::mapping::examples::write_example_mappings(&h.dir.path().join("mappings"))
+            .expect("mappings");
         h.pull().await;
         let config = h.config();
         let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).expect("mappings load"));
@@ -72,7 +73,7 @@ impl Posting {
         )
         .await
         .expect("connected");
-        assert_eq!(connected.company_id, entrata_recon::sandbox::generate::XERO_TENANT_ID);
+        assert_eq!(connected.company_id, entrata_recon_sandbox::generate::XERO_TENANT_ID);
         // The organisation is new: these tests count calls, so the first post's question of what
         // it already holds (issue 15, item 6; `tests/post_qbo/exactly_once.rs`) is settled here.
         posting.state.set_adopted(TargetKind::Xero, &connected.company_id).await.expect("state");

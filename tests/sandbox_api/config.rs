@@ -32,8 +32,8 @@ async fn writes_config_and_env_file() {
 #[tokio::test]
 async fn refuses_a_dataset_without_a_financials_user() {
     let text = crate::support::DATASET.replace(r#""leasing", "maintenance", "financials""#, r#""leasing""#);
-    let dataset = entrata_recon::sandbox::Dataset::from_json(text.as_bytes()).expect("valid");
-    let h = Harness::start_with(entrata_recon::sandbox::SandboxOptions::new(dataset)).await;
+    let dataset = entrata_recon_sandbox::Dataset::from_json(text.as_bytes()).expect("valid");
+    let h = Harness::start_with(entrata_recon_sandbox::SandboxOptions::new(dataset)).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let error = h.sandbox.write_config(&dir.path().join("recon.toml")).expect_err("refused");
     assert!(error.to_string().starts_with("no user in the dataset has the 'financials' entitlement"));

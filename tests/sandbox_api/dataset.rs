@@ -1,6 +1,6 @@
 //! Dataset refusals as a user sees them, and the start-up checks.
 
-use entrata_recon::sandbox::{Dataset, SandboxError, SandboxOptions, start};
+use entrata_recon_sandbox::{Dataset, SandboxError, SandboxOptions, start};
 
 #[test]
 fn refusal_lists_every_problem_by_item_and_field() {

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use entrata_recon::sandbox::parse_faults;
+use entrata_recon_sandbox::parse_faults;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -23,7 +23,7 @@ fn is_connection_reset(error: &reqwest::Error) -> bool {
     false
 }
 
-fn plan(json: &str) -> entrata_recon::sandbox::FaultPlan {
+fn plan(json: &str) -> entrata_recon_sandbox::FaultPlan {
     parse_faults(json.as_bytes()).expect("valid plan")
 }
 

@@ -1,7 +1,7 @@
 //! Lists: exact money bytes, order, paging, filters, parameter errors, mid-paging upserts and
 //! the rate limit.
 
-use entrata_recon::sandbox::EntrataLimits;
+use entrata_recon_sandbox::EntrataLimits;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

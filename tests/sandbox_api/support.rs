@@ -1,7 +1,7 @@
 //! A small hand-written dataset and a client that talks to a sandbox over real HTTP.
 
-use entrata_recon::sandbox::totp::TotpSecret;
-use entrata_recon::sandbox::{Dataset, EntrataLimits, FaultPlan, Sandbox, SandboxOptions, start};
+use entrata_recon_sandbox::totp::TotpSecret;
+use entrata_recon_sandbox::{Dataset, EntrataLimits, FaultPlan, Sandbox, SandboxOptions, start};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;

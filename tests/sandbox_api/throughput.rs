@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use entrata_recon::sandbox::{Dataset, SandboxOptions};
+use entrata_recon_sandbox::{Dataset, SandboxOptions};
 use reqwest::StatusCode;
 
 use crate::support::Harness;

@@ -1,6 +1,6 @@
 //! Create, read, update (full, sparse, node-quickbooks' `operation=update`) and delete.
 
-use entrata_recon::sandbox::{SandboxOptions, parse_faults};
+use entrata_recon_sandbox::{SandboxOptions, parse_faults};
 use reqwest::StatusCode;
 use serde_json::Value;
 

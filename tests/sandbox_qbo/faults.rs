@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use entrata_recon::sandbox::{SandboxOptions, parse_faults};
+use entrata_recon_sandbox::{SandboxOptions, parse_faults};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! Throttles: requests per minute, batch requests per minute (items metered), requests in flight.
 //! Over any: 429 with Intuit's XML `ThrottleExceeded` body, even when JSON was asked for.
 
-use entrata_recon::sandbox::QboLimits;
+use entrata_recon_sandbox::QboLimits;
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -1,6 +1,6 @@
 //! Intuit OAuth 2.0: authorize, code exchange, refresh rotation, revoke, expiry on the clock.
 
-use entrata_recon::sandbox::{FaultPlan, SandboxOptions, parse_faults};
+use entrata_recon_sandbox::{FaultPlan, SandboxOptions, parse_faults};
 use reqwest::StatusCode;
 
 use crate::support::*;

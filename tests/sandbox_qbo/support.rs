@@ -1,7 +1,7 @@
 //! A QuickBooks company in a small dataset, and a client that connects to it through the OAuth
 //! flow and calls the API over real HTTP.
 
-use entrata_recon::sandbox::{Dataset, QboLimits, Sandbox, SandboxOptions, start};
+use entrata_recon_sandbox::{Dataset, QboLimits, Sandbox, SandboxOptions, start};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,13 +1,13 @@
 //! Faults on the Xero services (a dropped answer after the commit, an expired token, status
 //! bodies) and the bookkeeper's control endpoints; secrets stay out of `/_sandbox/state`.
 
-use entrata_recon::sandbox::parse_faults;
+use entrata_recon_sandbox::parse_faults;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::support::{CLIENT_SECRET, Harness, first_list, journal, journals, messages};
 
-fn plan(json: &str) -> entrata_recon::sandbox::FaultPlan {
+fn plan(json: &str) -> entrata_recon_sandbox::FaultPlan {
     parse_faults(json.as_bytes()).expect("valid plan")
 }
 

@@ -2,8 +2,8 @@
 //! a CURRENT control account a manual journal may use, 1010 and 1020 are BANK accounts, and the
 //! Property tracking options and residents' contacts exist.
 
-use entrata_recon::sandbox::SandboxOptions;
-use entrata_recon::sandbox::generate::{GenerateSpec, generate};
+use entrata_recon_sandbox::SandboxOptions;
+use entrata_recon_sandbox::generate::{GenerateSpec, generate};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -12,7 +12,7 @@ use crate::support::{Harness, first_list};
 #[tokio::test]
 async fn example_mappings_post_to_the_generated_chart() {
     let spec: GenerateSpec = "properties=2,months=1,seed=1".parse().expect("spec");
-    let dataset = entrata_recon::sandbox::Dataset::from_json(&generate(&spec)).expect("generated dataset");
+    let dataset = entrata_recon_sandbox::Dataset::from_json(&generate(&spec)).expect("generated dataset");
     let h = &Harness::start_with(SandboxOptions::new(dataset)).await;
     let token = &h.access().await;
     let accounts = first_list(&h.get("/Accounts", token).await.json());

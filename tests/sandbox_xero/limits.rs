@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use entrata_recon::sandbox::XeroLimits;
+use entrata_recon_sandbox::XeroLimits;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tokio::io::AsyncWriteExt;

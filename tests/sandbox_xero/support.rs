@@ -1,7 +1,7 @@
 //! A dataset with a small Xero organisation, and plain-HTTP helpers: the OAuth flows, the
 //! accounting API with its headers, and the control endpoints.
 
-use entrata_recon::sandbox::{Dataset, FaultPlan, Sandbox, SandboxOptions, XeroLimits, start};
+use entrata_recon_sandbox::{Dataset, FaultPlan, Sandbox, SandboxOptions, XeroLimits, start};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

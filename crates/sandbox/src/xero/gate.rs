@@ -1,0 +1,156 @@
+//! What every accounting call passes before its handler, in Xero's order: the bearer token (401:
+//! `TokenExpired` or `AuthenticationUnsuccessful`), the `xero-tenant-id` header (403; optional for
+//! a custom connection, whose token reaches one tenant), the rate limits (429 with `Retry-After`
+//! and `X-Rate-Limit-Problem`; replays count), then `Idempotency-Key` on `PUT`/`POST`. Every
+//! answer past the token check carries the `X-*Limit-Remaining` headers.
+
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::idempotency::{Answer, Lookup, MAX_KEY_CHARS, fingerprint};
+use super::tokens::{GrantKind, Refused};
+use super::wire::{Failure, not_found, problem, rate_limited};
+use super::{XeroState, service};
+use crate::bearer::bearer;
+use crate::locks::lock;
+use crate::xero::XeroShared;
+
+/// Xero's largest request body.
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// The app a bearer token belongs to, once its tenant is checked.
+fn admit(
+    xero: &XeroState,
+    headers: &HeaderMap,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, Failure> {
+    let token = bearer(headers).ok_or(Failure::Unauthorized)?;
+    let identity = lock(&xero.identity);
+    let grant = identity.authenticate(token, now).map_err(|refused| match refused {
+        Refused::Expired(at) => Failure::TokenExpired(at),
+        Refused::Unknown => Failure::Unauthorized,
+    })?;
+    let tenant =
+        headers.get("xero-tenant-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|t| !t.is_empty());
+    let ours = |t: &str| t.eq_ignore_ascii_case(&xero.tenant_id);
+    let admitted = match grant.kind {
+        GrantKind::ClientCredentials => tenant.is_none_or(ours),
+        GrantKind::AuthorizationCode => {
+            tenant.is_some_and(ours) && identity.connected(&grant.client_id).is_some()
+        }
+    };
+    if admitted { Ok(grant.client_id.clone()) } else { Err(Failure::Forbidden) }
+}
+
+pub async fn gate(State(shared): State<Arc<XeroShared>>, request: Request, next: Next) -> Response {
+    let Some(xero) = service(&shared) else { return not_found() };
+    let now = shared.clock.now();
+    let client_id = match admit(xero, request.headers(), now) {
+        Ok(client_id) => client_id,
+        Err(failure) => return failure.into_response(),
+    };
+    let (remaining, slot) = match lock(&xero.limiter).take(now, &xero.limits) {
+        Ok(taken) => taken,
+        Err(refusal) => {
+            tracing::info!(
+                problem = refusal.problem.header_value(),
+                retry_after_s = refusal.retry_after_s,
+                "Xero rate limit reached"
+            );
+            return rate_limited(refusal);
+        }
+    };
+    let writes = matches!(*request.method(), Method::PUT | Method::POST);
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.trim().is_empty())
+        .map(str::to_owned);
+    let mut response = match key.filter(|_| writes) {
+        Some(key) => idempotent(&shared, &client_id, key, request, next).await,
+        None => next.run(request).await,
+    };
+    drop(slot);
+    remaining.write_headers(response.headers_mut());
+    response
+}
+
+/// Forgets an unanswered key if the request is dropped halfway (the client went away).
+struct Pending<'a> {
+    xero: &'a XeroState,
+    client_id: &'a str,
+    key: &'a str,
+    answered: bool,
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            lock(&self.xero.idempotency).abandon(self.client_id, self.key);
+        }
+    }
+}
+
+async fn idempotent(
+    shared: &XeroShared,
+    client_id: &str,
+    key: String,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(xero) = service(shared) else { return not_found() };
+    if key.chars().count() > MAX_KEY_CHARS {
+        let detail = format!("Idempotency-Key must not be longer than {MAX_KEY_CHARS} characters");
+        return problem(StatusCode::BAD_REQUEST, &detail);
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+        return problem(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large");
+    };
+    let url =
+        parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
+    let print = fingerprint(parts.method.as_str(), &url, &bytes);
+    let window_s = xero.limits.idempotency_window_s;
+    let lookup = lock(&xero.idempotency).begin(client_id, &key, &print, shared.clock.now(), window_s);
+    match lookup {
+        Lookup::Fresh => {}
+        Lookup::Replay(answer) => {
+            tracing::info!(key = %key, status = answer.status.as_u16(), "Xero idempotent replay");
+            let mut response = (answer.status, answer.body).into_response();
+            if let Some(content_type) = answer.content_type {
+                response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+            }
+            return response;
+        }
+        Lookup::Conflict => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                &format!("Idempotency Key {key} is used with a different request"),
+            );
+        }
+        Lookup::InProgress => {
+            return problem(
+                StatusCode::CONFLICT,
+                &format!("A request with Idempotency Key {key} is still being processed"),
+            );
+        }
+    }
+    let mut pending = Pending { xero, client_id, key: &key, answered: false };
+    let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let (parts, body) = response.into_parts();
+    let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let answer = Answer {
+        status: parts.status,
+        content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
+        body: body.clone(),
+    };
+    lock(&xero.idempotency).finish(client_id, &key, answer);
+    pending.answered = true;
+    Response::from_parts(parts, Body::from(body))
+}
