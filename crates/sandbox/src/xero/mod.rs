@@ -20,6 +20,7 @@ mod books;
 mod checks;
 pub mod connections;
 pub mod control;
+mod documents;
 mod filter;
 mod form;
 mod gate;
@@ -45,7 +46,7 @@ use axum::routing::{delete, get, post};
 use chrono::{DateTime, Utc};
 use tower::ServiceExt;
 
-use self::books::Books;
+use self::books::{BankTransaction, Books, ManualJournal};
 use self::limits::Limiter;
 pub use self::limits::XeroLimits;
 use self::tokens::Identity;
@@ -125,10 +126,26 @@ pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<XeroShared>) -> Rout
         return Router::new().fallback(|| async { not_served() });
     }
     let api = Router::new()
-        .route("/ManualJournals", get(journals::list).put(journals::put).post(journals::post))
-        .route("/ManualJournals/{id}", get(journals::get_one).post(journals::post_one))
-        .route("/BankTransactions", get(bank::list).put(bank::put).post(bank::post))
-        .route("/BankTransactions/{id}", get(bank::get_one).post(bank::post_one))
+        .route(
+            "/ManualJournals",
+            get(documents::list::<ManualJournal>)
+                .put(documents::put::<ManualJournal>)
+                .post(documents::post::<ManualJournal>),
+        )
+        .route(
+            "/ManualJournals/{id}",
+            get(documents::get_one::<ManualJournal>).post(documents::post_one::<ManualJournal>),
+        )
+        .route(
+            "/BankTransactions",
+            get(documents::list::<BankTransaction>)
+                .put(documents::put::<BankTransaction>)
+                .post(documents::post::<BankTransaction>),
+        )
+        .route(
+            "/BankTransactions/{id}",
+            get(documents::get_one::<BankTransaction>).post(documents::post_one::<BankTransaction>),
+        )
         .route("/Accounts", get(reference::accounts))
         .route("/TrackingCategories", get(reference::tracking_categories))
         .route("/Contacts", get(reference::contacts))

@@ -4,60 +4,21 @@
 
 pub mod check;
 
-use std::sync::Arc;
-
-use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
 
 use self::check::Checked;
-use super::books::BankTransaction;
+use super::books::{BankTransaction, Books};
 use super::checks::LockDate;
+use super::documents::{Listed, Listing, Mode};
 use super::input::{BankTransactionIn, elements};
-use super::lists::ListQuery;
 use super::views::{self, BankTransactionView, Outcome};
 use super::wire::{envelope, new_guid, not_found, post_data_invalid, to_json, validation_exception};
 use super::{form, service};
-use crate::faults::{EditFirstListed, ReadLag};
+use crate::faults::ReadLag;
 use crate::locks::lock;
 use crate::xero::XeroShared;
-
-#[derive(Serialize)]
-struct BankTransactions<'a> {
-    #[serde(rename = "BankTransactions")]
-    bank_transactions: Vec<BankTransactionView<'a>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode<'a> {
-    Create,
-    CreateOrUpdate,
-    Update(&'a str),
-}
-
-/// The read lag a `visible_after_ms` fault rule put on the request.
-type Lag = Option<Extension<ReadLag>>;
-
-pub async fn put(State(shared): State<Arc<XeroShared>>, uri: Uri, lag: Lag, body: Bytes) -> Response {
-    write(&shared, &uri, &body, Mode::Create, lag.map(|Extension(lag)| lag))
-}
-
-pub async fn post(State(shared): State<Arc<XeroShared>>, uri: Uri, lag: Lag, body: Bytes) -> Response {
-    write(&shared, &uri, &body, Mode::CreateOrUpdate, lag.map(|Extension(lag)| lag))
-}
-
-pub async fn post_one(
-    State(shared): State<Arc<XeroShared>>,
-    Path(id): Path<String>,
-    uri: Uri,
-    lag: Lag,
-    body: Bytes,
-) -> Response {
-    write(&shared, &uri, &body, Mode::Update(&id), lag.map(|Extension(lag)| lag))
-}
 
 fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
     let Some(xero) = service(shared) else { return not_found() };
@@ -78,11 +39,7 @@ fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Optio
     }
     let mut checked: Vec<(Checked, bool)> = Vec::with_capacity(inputs.len());
     for input in &inputs {
-        let target = match mode {
-            Mode::Create => None,
-            Mode::CreateOrUpdate => input.id.as_deref().filter(|id| !id.trim().is_empty()),
-            Mode::Update(id) => Some(id),
-        };
+        let target = mode.target(input.id.as_deref());
         let existing = target.map(|id| books.bank_transaction(id));
         let result = match existing {
             Some(None) => {
@@ -141,60 +98,39 @@ fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Optio
             .collect();
         return validation_exception(&failed);
     }
-    let bank_transactions = saved.iter().map(|(t, o)| views::bank_transaction(t, true, o)).collect();
-    to_json(StatusCode::OK, &envelope(shared.clock.now(), None, BankTransactions { bank_transactions }))
-}
-
-/// An `edit_first_listed` fault rule's mark on the request.
-type EditListed = Option<Extension<EditFirstListed>>;
-
-pub async fn list(
-    State(shared): State<Arc<XeroShared>>,
-    headers: HeaderMap,
-    uri: Uri,
-    edit: EditListed,
-) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
-    let query = match ListQuery::read(&headers, &uri, "UpdatedDateUTC ASC") {
-        Ok(query) => query,
-        Err(failure) => return failure.into_response(),
-    };
-    let mut books = lock(&xero.books);
-    let (selected, pagination) =
-        match query.apply(books.visible_bank_transactions(shared.clock.now()), |t| t.updated_at) {
-            Ok(selected) => selected,
-            Err(failure) => return failure.into_response(),
-        };
-    let first = selected.first().map(|r| r.id.clone());
-    let with_lines = query.page.is_some();
-    let bank_transactions =
-        selected.into_iter().map(|t| views::saved_bank_transaction(t, with_lines)).collect();
-    let answer = to_json(
+    let items = saved.iter().map(|(t, o)| views::bank_transaction(t, true, o)).collect();
+    to_json(
         StatusCode::OK,
-        &envelope(shared.clock.now(), pagination, BankTransactions { bank_transactions }),
-    );
-    // Someone else saves the first record listed before the client asks for its next page.
-    if let (Some(_), Some(id)) = (edit, first) {
-        let now = shared.clock.bump_time();
-        if let Some(record) = books.bank_transaction_mut(&id) {
-            record.updated_at = now;
-            tracing::info!(id = %id, "Xero record edited by someone else between two list requests");
-        }
-    }
-    answer
+        &envelope(shared.clock.now(), None, Listing { name: BankTransaction::LIST, items }),
+    )
 }
 
-pub async fn get_one(State(shared): State<Arc<XeroShared>>, Path(id): Path<String>) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
-    let books = lock(&xero.books);
-    match books.bank_transaction(&id).filter(|found| books.is_visible(&found.id, shared.clock.now())) {
-        Some(found) => {
-            let bank_transactions = vec![views::saved_bank_transaction(found, true)];
-            to_json(
-                StatusCode::OK,
-                &envelope(shared.clock.now(), None, BankTransactions { bank_transactions }),
-            )
-        }
-        None => not_found(),
+impl Listed for BankTransaction {
+    const LIST: &'static str = "BankTransactions";
+    type View<'a> = BankTransactionView<'a>;
+
+    fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
+        write(shared, uri, body, mode, lag)
+    }
+    fn visible(books: &Books, now: DateTime<Utc>) -> Vec<&BankTransaction> {
+        books.visible_bank_transactions(now).collect()
+    }
+    fn find<'b>(books: &'b Books, id: &str) -> Option<&'b BankTransaction> {
+        books.bank_transaction(id)
+    }
+    fn find_mut<'b>(books: &'b mut Books, id: &str) -> Option<&'b mut BankTransaction> {
+        books.bank_transaction_mut(id)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    fn set_updated_at(&mut self, at: DateTime<Utc>) {
+        self.updated_at = at;
+    }
+    fn saved_view(&self, with_lines: bool) -> BankTransactionView<'_> {
+        views::saved_bank_transaction(self, with_lines)
     }
 }

@@ -9,59 +9,20 @@
 
 pub mod check;
 
-use std::sync::Arc;
-
-use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
 
 use self::check::{Checked, LockDate};
-use super::books::ManualJournal;
+use super::books::{Books, ManualJournal};
+use super::documents::{Listed, Listing, Mode};
 use super::input::{JournalIn, elements};
-use super::lists::ListQuery;
 use super::views::{self, JournalView, Outcome};
 use super::wire::{envelope, new_guid, not_found, post_data_invalid, to_json, validation_exception};
 use super::{form, service};
-use crate::faults::{EditFirstListed, ReadLag};
+use crate::faults::ReadLag;
 use crate::locks::lock;
 use crate::xero::XeroShared;
-
-#[derive(Serialize)]
-struct Journals<'a> {
-    #[serde(rename = "ManualJournals")]
-    manual_journals: Vec<JournalView<'a>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode<'a> {
-    Create,
-    CreateOrUpdate,
-    Update(&'a str),
-}
-
-/// The read lag a `visible_after_ms` fault rule put on the request.
-type Lag = Option<Extension<ReadLag>>;
-
-pub async fn put(State(shared): State<Arc<XeroShared>>, uri: Uri, lag: Lag, body: Bytes) -> Response {
-    write(&shared, &uri, &body, Mode::Create, lag.map(|Extension(lag)| lag))
-}
-
-pub async fn post(State(shared): State<Arc<XeroShared>>, uri: Uri, lag: Lag, body: Bytes) -> Response {
-    write(&shared, &uri, &body, Mode::CreateOrUpdate, lag.map(|Extension(lag)| lag))
-}
-
-pub async fn post_one(
-    State(shared): State<Arc<XeroShared>>,
-    Path(id): Path<String>,
-    uri: Uri,
-    lag: Lag,
-    body: Bytes,
-) -> Response {
-    write(&shared, &uri, &body, Mode::Update(&id), lag.map(|Extension(lag)| lag))
-}
 
 fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
     let Some(xero) = service(shared) else { return not_found() };
@@ -81,11 +42,7 @@ fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Optio
     // Read everything before saving anything: an unreadable element refuses the request.
     let mut checked: Vec<(Checked, bool)> = Vec::with_capacity(inputs.len());
     for input in &inputs {
-        let target = match mode {
-            Mode::Create => None,
-            Mode::CreateOrUpdate => input.id.as_deref().filter(|id| !id.trim().is_empty()),
-            Mode::Update(id) => Some(id),
-        };
+        let target = mode.target(input.id.as_deref());
         let existing = target.map(|id| books.journal(id));
         let result = match existing {
             Some(None) => {
@@ -139,8 +96,8 @@ fn respond(shared: &XeroShared, summarize: bool, saved: &[(ManualJournal, Outcom
             .collect();
         return validation_exception(&failed);
     }
-    let manual_journals = saved.iter().map(|(j, o)| views::journal(j, true, o)).collect();
-    to_json(StatusCode::OK, &envelope(shared.clock.now(), None, Journals { manual_journals }))
+    let items = saved.iter().map(|(j, o)| views::journal(j, true, o)).collect();
+    to_json(StatusCode::OK, &envelope(shared.clock.now(), None, Listing { name: ManualJournal::LIST, items }))
 }
 
 /// What the answer echoes for an element naming a journal that does not exist.
@@ -158,50 +115,32 @@ fn placeholder(input: &JournalIn) -> ManualJournal {
     }
 }
 
-/// An `edit_first_listed` fault rule's mark on the request.
-type EditListed = Option<Extension<EditFirstListed>>;
+impl Listed for ManualJournal {
+    const LIST: &'static str = "ManualJournals";
+    type View<'a> = JournalView<'a>;
 
-pub async fn list(
-    State(shared): State<Arc<XeroShared>>,
-    headers: HeaderMap,
-    uri: Uri,
-    edit: EditListed,
-) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
-    let query = match ListQuery::read(&headers, &uri, "UpdatedDateUTC ASC") {
-        Ok(query) => query,
-        Err(failure) => return failure.into_response(),
-    };
-    let mut books = lock(&xero.books);
-    let (selected, pagination) =
-        match query.apply(books.visible_journals(shared.clock.now()), |j| j.updated_at) {
-            Ok(selected) => selected,
-            Err(failure) => return failure.into_response(),
-        };
-    let first = selected.first().map(|r| r.id.clone());
-    let with_lines = query.page.is_some();
-    let manual_journals = selected.into_iter().map(|j| views::saved_journal(j, with_lines)).collect();
-    let answer =
-        to_json(StatusCode::OK, &envelope(shared.clock.now(), pagination, Journals { manual_journals }));
-    // Someone else saves the first record listed before the client asks for its next page.
-    if let (Some(_), Some(id)) = (edit, first) {
-        let now = shared.clock.bump_time();
-        if let Some(record) = books.journal_mut(&id) {
-            record.updated_at = now;
-            tracing::info!(id = %id, "Xero record edited by someone else between two list requests");
-        }
+    fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
+        write(shared, uri, body, mode, lag)
     }
-    answer
-}
-
-pub async fn get_one(State(shared): State<Arc<XeroShared>>, Path(id): Path<String>) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
-    let books = lock(&xero.books);
-    match books.journal(&id).filter(|found| books.is_visible(&found.id, shared.clock.now())) {
-        Some(journal) => {
-            let manual_journals = vec![views::saved_journal(journal, true)];
-            to_json(StatusCode::OK, &envelope(shared.clock.now(), None, Journals { manual_journals }))
-        }
-        None => not_found(),
+    fn visible(books: &Books, now: DateTime<Utc>) -> Vec<&ManualJournal> {
+        books.visible_journals(now).collect()
+    }
+    fn find<'b>(books: &'b Books, id: &str) -> Option<&'b ManualJournal> {
+        books.journal(id)
+    }
+    fn find_mut<'b>(books: &'b mut Books, id: &str) -> Option<&'b mut ManualJournal> {
+        books.journal_mut(id)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    fn set_updated_at(&mut self, at: DateTime<Utc>) {
+        self.updated_at = at;
+    }
+    fn saved_view(&self, with_lines: bool) -> JournalView<'_> {
+        views::saved_journal(self, with_lines)
     }
 }
