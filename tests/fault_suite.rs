@@ -113,7 +113,7 @@ fn kill_sweep() {
     let mut schedules = Vec::new();
     for seed in seeds {
         let schedule = Schedule::generate(seed, flags);
-        for service in ["entrata", "qbo", "xero", "oauth"] {
+        for service in SERVICES {
             for nth in 1..=max {
                 for delay_ms in [1, 150] {
                     schedules.extend(schedule.with_kill_at(service, nth, delay_ms));
@@ -125,10 +125,13 @@ fn kill_sweep() {
     judge(schedules, Judge::Sweep);
 }
 
+/// The services a kill sweep kills at (the sandbox's fault-rule names).
+const SERVICES: [&str; 4] = ["entrata", "qbo", "xero", "oauth"];
+
 /// `service:nth:delay_ms`, as a kill sweep prints it.
 fn kill_at(text: &str) -> (&'static str, u64, u64) {
     let parts: Vec<&str> = text.split(':').collect();
-    let service = ["entrata", "qbo", "xero", "oauth"]
+    let service = SERVICES
         .into_iter()
         .find(|s| parts.first() == Some(s))
         .unwrap_or_else(|| panic!("FAULT_KILL_AT={text}: the service is entrata, qbo, xero or oauth"));

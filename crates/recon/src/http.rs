@@ -27,6 +27,24 @@ impl RetryPolicy {
         }
     }
 
+    /// Waits before attempt `attempt + 1`: what the vendor asked (`Retry-After`) when it asked,
+    /// else `backoff`. `vendor` names it on the progress bar while it lasts.
+    pub async fn wait_to_retry(
+        &self,
+        pause: &Pause,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        jitter: &Mutex<Jitter>,
+        vendor: &str,
+    ) {
+        let delay = retry_after.unwrap_or_else(|| self.backoff(attempt, &mut lock(jitter)));
+        let why = match retry_after {
+            Some(_) => format!("{vendor}'s Retry-After"),
+            None => format!("a retry of a failed {vendor} call"),
+        };
+        pause.sleep_for(delay, &why).await;
+    }
+
     /// The wait before attempt `attempt + 1` (attempt counts from 1): a random duration up to
     /// `min(max_delay, base_delay × 2^(attempt-1))` ("full jitter"), so that many clients that
     /// failed together do not retry together.

@@ -119,7 +119,7 @@ fn upsert_inner(shared: &Shared, kind_name: &str, body: &[u8]) -> ApiResult {
             (vec![one], true)
         }
     };
-    let now = shared.bump_time();
+    let now = shared.clock.bump_time();
     let mut store = write(&shared.entrata.store);
     let mut problems = Problems::default();
     let mut items = Vec::with_capacity(elements.len());

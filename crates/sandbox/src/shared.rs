@@ -90,11 +90,6 @@ impl Shared {
         self
     }
 
-    /// The `updatedAt` for an upsert (`Clock::bump_time`).
-    pub fn bump_time(&self) -> DateTime<Utc> {
-        self.clock.bump_time()
-    }
-
     /// Fault action `expire_token`: expires the token the request carries (Entrata sessions, QBO
     /// and Xero access tokens).
     pub fn expire_token(&self, service: Service, headers: &HeaderMap) -> bool {

@@ -9,7 +9,7 @@ use crate::domain::{Exception, ExceptionKind};
 use crate::report::exceptions::{by_kind, render_by_kind};
 use crate::report::post::{adjustment_lines, entries_with_money, found_other_line};
 use crate::run::nightly::NightlyReport;
-use crate::state::ExceptionKey;
+use crate::state::{ExceptionKey, exception_key};
 
 /// Re-dated entries named on the screen; `post` lists more.
 const REDATED_SHOWN: usize = 5;
@@ -131,7 +131,7 @@ fn unmapped_codes_text(exceptions: &[Exception], new: &BTreeSet<ExceptionKey>) -
     let mut codes: BTreeMap<&str, bool> = BTreeMap::new();
     for x in exceptions.iter().filter(|x| x.kind == ExceptionKind::UnmappedCode) {
         let Some(code) = crate::journal::unmapped_code_in(&x.message) else { continue };
-        let first_seen = new.contains(&(x.kind.as_str().to_owned(), x.source_id.clone()));
+        let first_seen = new.contains(&exception_key(x));
         *codes.entry(code).or_insert(true) &= first_seen;
     }
     let named: Vec<String> = codes

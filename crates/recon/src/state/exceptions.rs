@@ -12,7 +12,8 @@ use crate::domain::Exception;
 /// An exception's identity across runs: its kind and the Entrata id it is about.
 pub type ExceptionKey = (String, String);
 
-fn key_of(exception: &Exception) -> ExceptionKey {
+/// An exception's key: what `note_exceptions` answers with.
+pub fn exception_key(exception: &Exception) -> ExceptionKey {
     (exception.kind.as_str().to_owned(), exception.source_id.clone())
 }
 
@@ -28,45 +29,37 @@ impl StateFile {
         write: bool,
     ) -> Result<BTreeSet<ExceptionKey>, StateError> {
         let err = self.query_err();
-        let open: BTreeSet<ExceptionKey> = sqlx::query_as::<_, (String, String)>(
-            "SELECT kind, source_id FROM exceptions WHERE resolved_at IS NULL",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(&err)?
-        .into_iter()
-        .collect();
-        let new: BTreeSet<ExceptionKey> = found.iter().map(key_of).filter(|k| !open.contains(k)).collect();
+        // The open exceptions, with their property: what is new is read from it, and what went
+        // away is resolved from it.
+        let open: Vec<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT kind, source_id, property_id FROM exceptions WHERE resolved_at IS NULL")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(&err)?;
+        let waiting: BTreeSet<ExceptionKey> = open.iter().map(|(k, s, _)| (k.clone(), s.clone())).collect();
+        let seen: BTreeSet<ExceptionKey> = found.iter().map(exception_key).collect();
+        let new: BTreeSet<ExceptionKey> = seen.difference(&waiting).cloned().collect();
         if !write {
             return Ok(new);
         }
         let now = timestamp(Utc::now());
         let mut conn = self.pool.acquire().await.map_err(&err)?;
         let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await.map_err(&err)?;
-        let seen: BTreeSet<ExceptionKey> = found.iter().map(key_of).collect();
-        for property in properties {
-            let waiting = sqlx::query_as::<_, (String, String)>(
-                "SELECT kind, source_id FROM exceptions WHERE resolved_at IS NULL AND property_id = ?1",
-            )
-            .bind(property)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(&err)?;
-            for (kind, source_id) in waiting {
-                if seen.contains(&(kind.clone(), source_id.clone())) {
-                    continue;
-                }
-                sqlx::query("UPDATE exceptions SET resolved_at = ?1 WHERE kind = ?2 AND source_id = ?3")
-                    .bind(&now)
-                    .bind(&kind)
-                    .bind(&source_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(&err)?;
-            }
+        let gone = open.iter().filter(|(kind, source_id, property)| {
+            property.as_ref().is_some_and(|p| properties.contains(p))
+                && !seen.contains(&(kind.clone(), source_id.clone()))
+        });
+        for (kind, source_id, _) in gone {
+            sqlx::query("UPDATE exceptions SET resolved_at = ?1 WHERE kind = ?2 AND source_id = ?3")
+                .bind(&now)
+                .bind(kind)
+                .bind(source_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(&err)?;
         }
         for exception in found {
-            let (kind, source_id) = key_of(exception);
+            let (kind, source_id) = exception_key(exception);
             // Money as exact text, as everywhere in the state file.
             let amount = exception.amount.as_ref().map(|m| m.amount().to_string());
             let currency = exception.amount.as_ref().map(|m| m.currency().as_str().to_owned());

@@ -33,7 +33,7 @@ use sqlx::sqlite::{
 
 pub use companies::CompanyPostings;
 pub use drift::DriftRead;
-pub use exceptions::ExceptionKey;
+pub use exceptions::{ExceptionKey, exception_key};
 pub use forms::CurrentForms;
 pub use holds::{HeldByKind, by_kind as holds_by_kind};
 pub use items::{

@@ -118,7 +118,7 @@ fn create(
         (raw_field("currency"), code)
     };
 
-    let now = shared.bump_time();
+    let now = shared.clock.bump_time();
     let sequence = shared.created.fetch_add(1, Ordering::Relaxed) + 1;
     let mut store = write(&shared.store);
     let prefix = if kind == EntrataKind::Leases { "lease_sbx" } else { "wo_sbx" };

@@ -5,7 +5,6 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 
 use axum::http::HeaderMap;
-use chrono::{DateTime, Utc};
 
 use super::rate_limit::RateWindow;
 use super::sessions::{Sessions, missing_token, unknown_token};
@@ -54,11 +53,6 @@ pub struct EntrataShared {
 }
 
 impl EntrataShared {
-    /// The `updatedAt` for an upsert or create (`Clock::bump_time`).
-    pub fn bump_time(&self) -> DateTime<Utc> {
-        self.clock.bump_time()
-    }
-
     pub fn now_ns(&self) -> i64 {
         nanos(self.clock.now())
     }

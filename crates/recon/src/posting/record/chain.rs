@@ -17,7 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
-use super::correct::{SlotItems, Sums, add, correcting_entry, describe, drift, net_debits, signed_lines};
+use super::correct::{
+    SlotItems, Sums, add, correcting_entry, describe, drift, net_debits, signed_lines, total_of,
+};
 use super::{Change, Ctx, NewContent, RecordError, RecordedEntry, Slot, SlotDrift, SourceRef, content};
 use crate::journal::BalancedEntry;
 
@@ -140,7 +142,7 @@ pub(super) fn rebook(
         return Ok(None);
     };
     let booked = net_debits(frozen.iter().flat_map(|link| link.lines.iter().flatten()));
-    let then_now = (booked, target.as_ref().map_or(Decimal::ZERO, BalancedEntry::total));
+    let then_now = (booked, total_of(target.as_ref()));
     let drift =
         drift(slot, corrected, items.changed.clone(), items.removed.clone(), &entry, reclass, Some(then_now));
     let sources: Vec<SourceRef> = kept

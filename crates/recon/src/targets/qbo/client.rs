@@ -226,15 +226,7 @@ impl QboClient {
     }
 
     async fn backoff(&self, attempt: u32, wait: Option<Duration>) {
-        let delay = wait.unwrap_or_else(|| {
-            let mut jitter = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
-            self.retry.backoff(attempt, &mut jitter)
-        });
-        let why = match wait {
-            Some(_) => "QuickBooks's Retry-After",
-            None => "a retry of a failed QuickBooks call",
-        };
-        self.pause.sleep_for(delay, why).await;
+        self.retry.wait_to_retry(&self.pause, attempt, wait, &self.jitter, "QuickBooks").await;
     }
 
     /// One exchange, with the limiter and a token. A 401 is answered by one refresh and one more try;

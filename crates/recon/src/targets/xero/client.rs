@@ -237,15 +237,7 @@ impl XeroClient {
     }
 
     async fn backoff(&self, attempt: u32, wait: Option<Duration>) {
-        let delay = wait.unwrap_or_else(|| {
-            let mut jitter = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
-            self.retry.backoff(attempt, &mut jitter)
-        });
-        let why = match wait {
-            Some(_) => "Xero's Retry-After",
-            None => "a retry of a failed Xero call",
-        };
-        self.pause.sleep_for(delay, why).await;
+        self.retry.wait_to_retry(&self.pause, attempt, wait, &self.jitter, "Xero").await;
     }
 
     /// Waits for the limiter; stops (`Allowance`) instead of waiting out a spent day.
