@@ -3,7 +3,7 @@
 //! reqwest client) or as the real binary, and views of what the sandbox serves and what the state
 //! file holds.
 //!
-//! Each `tests/pull_*.rs` binary uses a part of this module.
+//! The integration tests (`tests/it/`) and the fault suite each use a part of this module.
 #![allow(dead_code)]
 
 pub mod cli;

@@ -44,8 +44,8 @@
 //!
 //! Measured for `properties=100,months=12,seed=1` (release build, 2 cores, one thread):
 //! 824,407 charges, 214,017 payments, 23,674 deposits (1,062,098 ledger items), 16,388 units,
-//! 30,832 leases, 635 MB, generated in 2.2-2.8 s. `tests/generate_size.rs` prints these figures
-//! (`cargo test --release --test generate_size -- --ignored --nocapture`) and checks the
+//! 30,832 leases, 635 MB, generated in 2.2-2.8 s. `tests/it/generate_size.rs` prints these figures
+//! (`cargo test --release --test it generate_size -- --ignored --nocapture`) and checks the
 //! per-property-month rate on every run.
 
 mod accounting;

@@ -117,6 +117,36 @@ pub fn account<'a>(
     Some(account)
 }
 
+/// Where a line books: its account, its tax type (the line's, else the account's, else `NONE`) and
+/// its tracking.
+pub struct Booking {
+    pub account_id: String,
+    pub account_code: Option<String>,
+    pub tax_type: String,
+    pub tracking: Vec<TrackingRef>,
+}
+
+/// What a journal line or a line item names, as a `Booking`; `None` drops the line (see `account`).
+pub fn booking(
+    books: &Books,
+    (id, code): (Option<&str>, Option<&str>),
+    tax_type: Option<&str>,
+    tracking_given: Option<&[TrackingIn]>,
+    document: Document,
+    findings: &mut Findings,
+) -> Option<Booking> {
+    let account = account(books, id, code, document, findings)?;
+    Some(Booking {
+        account_id: account.id.clone(),
+        account_code: account.code.clone(),
+        tax_type: tax_type
+            .map(str::to_owned)
+            .or_else(|| account.tax_type.clone())
+            .unwrap_or_else(|| "NONE".to_owned()),
+        tracking: tracking(books, tracking_given, findings),
+    })
+}
+
 /// A line's tracking, resolved by id or by name; problems become validation errors.
 pub fn tracking(books: &Books, given: Option<&[TrackingIn]>, findings: &mut Findings) -> Vec<TrackingRef> {
     let given = given.unwrap_or_default();

@@ -5,7 +5,7 @@
 //! target; money right-aligned (`td.num`) with thousands separators, differences marked.
 //!
 //! Invariant: every text from outside (ids, messages, names) is escaped; the page is well-formed
-//! (tests/drift_html.rs checks its structure without a browser).
+//! (tests/it/drift_html.rs checks its structure without a browser).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

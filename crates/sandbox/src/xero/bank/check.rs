@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::super::books::{BankTransaction, Books, LineItem};
-use super::super::checks::{self, Document, Findings, LockDate};
+use super::super::checks::{self, Booking, Document, Findings, LockDate};
 use super::super::input::{BankTransactionIn, LineItemIn, date_value, enum_value};
 use super::super::wire::{money_text, new_guid};
 
@@ -227,29 +227,25 @@ fn check_line(
         (None, given) => (Decimal::ZERO, given.unwrap_or(Decimal::ZERO)),
     };
     checks::check_places(line_amount, 2, "line amount", findings);
-    let Some(account) = checks::account(
+    let Some(Booking { account_id, account_code, tax_type, tracking }) = checks::booking(
         books,
-        line.account_id.as_deref(),
-        line.account_code.as_deref(),
+        (line.account_id.as_deref(), line.account_code.as_deref()),
+        line.tax_type.as_deref(),
+        line.tracking.as_deref(),
         Document::BankLine,
         findings,
     ) else {
         return Ok(None);
     };
-    let tracking = checks::tracking(books, line.tracking.as_deref(), findings);
     Ok(Some(LineItem {
         id: new_guid(),
         description: line.description.clone(),
         quantity,
         unit_amount: unit_amount.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero),
         line_amount,
-        account_id: account.id.clone(),
-        account_code: account.code.clone(),
-        tax_type: line
-            .tax_type
-            .clone()
-            .or_else(|| account.tax_type.clone())
-            .unwrap_or_else(|| "NONE".to_owned()),
+        account_id,
+        account_code,
+        tax_type,
         tracking,
     }))
 }

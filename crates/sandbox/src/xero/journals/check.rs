@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use super::super::books::{Books, JournalLine, ManualJournal};
 pub use super::super::checks::LockDate;
-use super::super::checks::{self, Document, Findings};
+use super::super::checks::{self, Booking, Document, Findings};
 use super::super::input::{JournalIn, JournalLineIn, date_value, enum_value};
 use super::super::wire::money_text;
 
@@ -145,26 +145,22 @@ fn check_line(
     }
     let amount = amount.unwrap_or(Decimal::ZERO);
     checks::check_places(amount, 2, "line amount", findings);
-    let Some(account) = checks::account(
+    let Some(Booking { account_id, account_code, tax_type, tracking }) = checks::booking(
         books,
-        line.account_id.as_deref(),
-        line.account_code.as_deref(),
+        (line.account_id.as_deref(), line.account_code.as_deref()),
+        line.tax_type.as_deref(),
+        line.tracking.as_deref(),
         Document::ManualJournal,
         findings,
     ) else {
         return Ok(None);
     };
-    let tracking = checks::tracking(books, line.tracking.as_deref(), findings);
     Ok(Some(JournalLine {
         description: line.description.clone(),
         amount,
-        account_id: account.id.clone(),
-        account_code: account.code.clone(),
-        tax_type: line
-            .tax_type
-            .clone()
-            .or_else(|| account.tax_type.clone())
-            .unwrap_or_else(|| "NONE".to_owned()),
+        account_id,
+        account_code,
+        tax_type,
         tracking,
     }))
 }
