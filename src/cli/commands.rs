@@ -106,7 +106,7 @@ pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, 
     };
     let mappings_dir = config.as_ref().map_or_else(|| PathBuf::from("mappings"), |c| c.mappings_dir.clone());
     let state = StateFile::open_read_only(&path).await?;
-    let planned = planned_exceptions(&state, &mappings_dir).await;
+    let planned = planned_exceptions(&state, &mappings_dir, config.as_ref()).await;
     let report = match planned {
         Ok(planned) => StatusReport::gather(&state, planned).await,
         Err(e) => Err(e),
@@ -121,12 +121,20 @@ pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, 
 }
 
 /// The exceptions `plan` would report now, made by `plan` itself, or why they were not.
-async fn planned_exceptions(state: &StateFile, mappings_dir: &Path) -> Result<Planned, StateError> {
+async fn planned_exceptions(
+    state: &StateFile,
+    mappings_dir: &Path,
+    config: Option<&Config>,
+) -> Result<Planned, StateError> {
     if !mappings_dir.is_dir() {
         let reason = format!("no mapping files at {}", mappings_dir.display());
         return Ok(Planned::NotChecked { reason, needs_person: false });
     }
-    let mappings = match entrata_recon::mapping::load(mappings_dir) {
+    let loaded = match config {
+        Some(config) => entrata_recon::mapping::load_routed(mappings_dir, config.books.keys()),
+        None => entrata_recon::mapping::load(mappings_dir),
+    };
+    let mappings = match loaded {
         Ok(mappings) => Arc::new(mappings),
         Err(errors) => {
             let n = errors.diagnostics().len();
@@ -154,7 +162,10 @@ async fn planned_exceptions(state: &StateFile, mappings_dir: &Path) -> Result<Pl
 
 pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let mappings = Arc::new(
+        entrata_recon::mapping::load_routed(&config.mappings_dir, config.books.keys())
+            .map_err(CliError::Mappings)?,
+    );
     let state = StateFile::open_read_only(&config.state_path).await?;
     let request = PlanRequest {
         properties: args.properties.iter().map(PropertyId::new).collect(),
@@ -234,7 +245,11 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
         (None, Some(config)) => config.mappings_dir.clone(),
         (None, None) => PathBuf::from("mappings"),
     };
-    let set = match entrata_recon::mapping::load(&dir) {
+    let loaded = match &config {
+        Some(config) => entrata_recon::mapping::load_routed(&dir, config.books.keys()),
+        None => entrata_recon::mapping::load(&dir),
+    };
+    let set = match loaded {
         Ok(set) => set,
         Err(errors) => {
             print!("{}", CheckReport::invalid(errors));
@@ -260,6 +275,9 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
     print!("{report}");
     let mut exit = report.exit_code(args.strict);
     // `--target` with a connected company: the company itself is asked about every name.
+    if let (Some(_), Some(config)) = (args.target, &config) {
+        config.one_book()?;
+    }
     if let (Some(target), Some(config)) = (args.target, &config)
         && config.state_path.exists()
     {

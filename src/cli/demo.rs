@@ -64,7 +64,10 @@ async fn demo_with(
     // Only the sandbox's env file: real ENTRATA_* variables must not leak into the demo.
     let text = std::fs::read_to_string(&config_path).map_err(|e| other("cannot read the config", &e))?;
     let config = Config::parse(&config_path, &text, entrata_recon::config::Env::default())?;
-    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let mappings = Arc::new(
+        entrata_recon::mapping::load_routed(&config.mappings_dir, config.books.keys())
+            .map_err(CliError::Mappings)?,
+    );
 
     let lock = StateLock::acquire(&config.state_path, "demo", Create::IfMissing)?;
     let state = StateFile::open(&config.state_path).await?;

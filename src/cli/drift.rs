@@ -18,7 +18,11 @@ use entrata_recon::state::{Create, RunOutcome, StateFile, StateLock};
 pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, CliError> {
     let outs = out_formats(args)?;
     let config = cli.load_config()?;
-    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    config.one_book()?;
+    let mappings = Arc::new(
+        entrata_recon::mapping::load_routed(&config.mappings_dir, config.books.keys())
+            .map_err(CliError::Mappings)?,
+    );
     // `drift --pull` may start a state file, as a first pull does; a comparison alone never does.
     let create = if args.pull { Create::IfMissing } else { Create::Never };
     StateFile::check_writable(&config.state_path).await?;

@@ -12,6 +12,7 @@ use entrata_recon::state::{Create, RunOutcome, StateFile, StateLock};
 
 pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
+    config.one_book()?;
     let target = args.target.kind();
     let state = StateFile::open(&config.state_path).await?;
     let options = ConnectOptions {
@@ -82,6 +83,7 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
 
 pub(super) async fn cmd_disconnect(cli: &Cli, args: &DisconnectArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
+    config.one_book()?;
     let target = args.target.kind();
     let state = StateFile::open_existing(&config.state_path).await?;
     let result = disconnect(&config, &state, target).await;
@@ -108,7 +110,11 @@ pub(super) async fn cmd_disconnect(cli: &Cli, args: &DisconnectArgs) -> Result<O
 
 pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    config.one_book()?;
+    let mappings = Arc::new(
+        entrata_recon::mapping::load_routed(&config.mappings_dir, config.books.keys())
+            .map_err(CliError::Mappings)?,
+    );
     let _lock = StateLock::acquire(&config.state_path, "post", Create::Never)?;
     let state = StateFile::open_existing(&config.state_path).await?;
     let run = state.begin_run("post").await?;
@@ -140,8 +146,12 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
 
 pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
+    config.one_book()?;
     let credentials = config.entrata_credentials()?;
-    let mappings = Arc::new(entrata_recon::mapping::load(&config.mappings_dir).map_err(CliError::Mappings)?);
+    let mappings = Arc::new(
+        entrata_recon::mapping::load_routed(&config.mappings_dir, config.books.keys())
+            .map_err(CliError::Mappings)?,
+    );
     let _lock = StateLock::acquire(&config.state_path, "run", Create::IfMissing)?;
     let state = StateFile::open(&config.state_path).await?;
     let client = entrata_recon::source::client::EntrataClient::new(&config.source, credentials)?;

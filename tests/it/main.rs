@@ -23,6 +23,7 @@ mod journal_plan;
 mod journal_props;
 mod journal_snapshot;
 mod logs_cli;
+mod mapping_books;
 mod mapping_check;
 mod mapping_diagnostics;
 mod mapping_load;

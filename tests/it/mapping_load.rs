@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use entrata_recon::domain::{AccountName, ArCode, BankAccountId, PaymentMethod, PropertyId};
+use entrata_recon::domain::{AccountName, ArCode, BankAccountId, BookName, PaymentMethod, PropertyId};
 use entrata_recon::mapping::{
     CheckReport, CodeRule, DayCount, Dimensions, GroupBy, JournalSettings, PostingRules, PropertyMapping,
     Proration, Remainder, Rounding, Split, SplitShare, TargetAccounts, XeroTracking, load,
@@ -48,6 +48,7 @@ fn expected_portfolio() -> PropertyMapping {
         ("sewer_income", "4220", "4220"),
     ];
     PropertyMapping {
+        book: BookName::default_book(),
         journal: JournalSettings { group_by: GroupBy::Day, doc_prefix: "EN".to_owned(), doc_property: None },
         accounts: accounts.iter().map(|(logical, qbo, xero)| (name(logical), both(qbo, xero))).collect(),
         posting: PostingRules {

@@ -76,6 +76,7 @@ pub fn mapping() -> PropertyMapping {
         )
     };
     PropertyMapping {
+        book: BookName::default_book(),
         journal: JournalSettings { group_by: GroupBy::Day, doc_prefix: "EN".into(), doc_property: None },
         accounts: accounts
             .iter()

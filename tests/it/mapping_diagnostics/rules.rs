@@ -201,7 +201,7 @@ fn errors_are_sorted_by_file_line_and_column() {
         r#"
 mappings/portfolio.toml:14:12: unknown value `daily` for `group_by` in `[journal]`; did you mean `day`?
 mappings/portfolio.toml:16:11: unknown account `rent`; expected a logical account defined in `[accounts]`
-mappings/properties/prop_a.toml:1:1: unknown key `colour` at the top level; expected one of `version`, `journal`, `accounts`, `posting`, `codes`, `proration`, `dimensions`
+mappings/properties/prop_a.toml:1:1: unknown key `colour` at the top level; expected one of `version`, `book`, `journal`, `accounts`, `posting`, `codes`, `proration`, `dimensions`
 mappings/properties/prop_b.toml:2:14: `doc_prefix` in `[journal]` is empty; expected 1 to 3 letters or digits, so that document numbers fit QuickBooks' 21 characters
 "#,
     );

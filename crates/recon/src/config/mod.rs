@@ -10,10 +10,13 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::domain::BookName;
 use crate::targets::TargetKind;
 
+mod books;
 mod posting;
 mod targets;
+pub use books::{BookConfig, unknown_books};
 pub use posting::PostingConfig;
 use posting::{FilePosting, settle_posting};
 mod urls;
@@ -52,6 +55,7 @@ struct FileConfig {
     state: Option<FileState>,
     mappings: Option<FileMappings>,
     targets: Option<FileTargets>,
+    books: Option<BTreeMap<String, books::FileBook>>,
     reports: Option<FileReports>,
     posting: Option<FilePosting>,
 }
@@ -105,6 +109,8 @@ pub struct Config {
     pub state_path: PathBuf,
     pub mappings_dir: PathBuf,
     pub targets: BTreeMap<TargetKind, TargetConfig>,
+    /// The sets of books (`[books]`; without it, the one book `default` posting to every target).
+    pub books: BTreeMap<BookName, BookConfig>,
     /// Where `run` writes its drift reports (`[reports] dir`, default `reports` beside the config).
     pub reports_dir: PathBuf,
     pub posting: PostingConfig,
@@ -198,6 +204,9 @@ impl Config {
             None => BTreeMap::new(),
         };
 
+        let mut targets = targets;
+        let books = books::settle(file.books, &targets, path)?;
+        books::fold_one_book(&books, &mut targets);
         let posting = settle_posting(file.posting, &invalid)?;
 
         Ok(Config {
@@ -207,6 +216,7 @@ impl Config {
             state_path: resolve(file.state.and_then(|s| s.path).as_deref().unwrap_or("recon.sqlite")),
             mappings_dir: resolve(file.mappings.and_then(|m| m.dir).as_deref().unwrap_or("mappings")),
             targets,
+            books,
             reports_dir: resolve(file.reports.and_then(|r| r.dir).as_deref().unwrap_or("reports")),
             env,
         })
@@ -214,6 +224,23 @@ impl Config {
 
     pub fn env(&self) -> &Env {
         &self.env
+    }
+
+    /// The one book everything posts to. Several books route properties (`plan`, `mappings
+    /// check`), but connecting, posting and reading back each of several books is not built yet:
+    /// those commands refuse them rather than post a property into another owner's books.
+    pub fn one_book(&self) -> Result<&BookConfig, ConfigError> {
+        match self.books.values().collect::<Vec<_>>()[..] {
+            [book] => Ok(book),
+            _ => Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                message: format!(
+                    "[books] names {} books ({}): this version connects, posts and compares one book;                      `plan` and `mappings check` show which properties go to which book",
+                    self.books.len(),
+                    self.books.keys().map(BookName::as_str).collect::<Vec<_>>().join(", ")
+                ),
+            }),
+        }
     }
 
     pub fn entrata_credentials(&self) -> Result<EntrataCredentials, ConfigError> {

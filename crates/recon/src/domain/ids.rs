@@ -57,3 +57,44 @@ string_id!(
     /// a target's account only at the edge.
     AccountName
 );
+string_id!(
+    /// A set of books (issue 18): one owner's company in each target, named in `recon.toml`
+    /// (`[books.<name>]`) and routed to from the mapping files (`book = "<name>"`). A config
+    /// without `[books]` has the one book `default`.
+    BookName
+);
+
+impl BookName {
+    /// The book a config without `[books]` has.
+    pub const DEFAULT: &'static str = "default";
+    /// Longest book name: it appears in file names (`mappings/books/<name>.toml`) and on screens.
+    pub const MAX_CHARS: usize = 40;
+    pub const EXPECTED: &'static str = "1 to 40 letters, digits, `-` or `_`, such as `owner-a`";
+
+    /// A book name as written in a file, when it has the shape `EXPECTED` says.
+    pub fn parse(text: &str) -> Option<BookName> {
+        let shaped = !text.is_empty()
+            && text.len() <= Self::MAX_CHARS
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        shaped.then(|| BookName::new(text))
+    }
+
+    pub fn default_book() -> BookName {
+        BookName::new(Self::DEFAULT)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BookName;
+
+    #[test]
+    fn a_book_name_is_short_and_plain() {
+        for good in ["default", "owner-a", "Fund_2", "x"] {
+            assert_eq!(BookName::parse(good).map(|b| b.to_string()).as_deref(), Some(good));
+        }
+        for bad in ["", "owner a", "owner/a", "ö", &"a".repeat(41)] {
+            assert!(BookName::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+}

@@ -85,9 +85,8 @@ pub fn unknown_property_files(set: &MappingSet, known: &[PropertyId]) -> Vec<Unk
         return Vec::new();
     }
     let known_set: BTreeSet<&PropertyId> = known.iter().collect();
-    set.files()
+    set.property_files()
         .iter()
-        .skip(1) // portfolio.toml
         .filter_map(|path| Some((path, property_id(path)?)))
         .filter(|(_, id)| !known_set.contains(id))
         .map(|(path, id)| UnknownPropertyFile {
@@ -117,6 +116,8 @@ pub enum CheckReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
     pub files: Vec<PathBuf>,
+    /// How many of `files` are book files (after portfolio.toml, before the property files).
+    pub book_files: usize,
     /// Distinct AR codes seen in the state file.
     pub codes_seen: usize,
     pub properties_seen: usize,
@@ -160,6 +161,7 @@ impl CheckReport {
             .collect();
         CheckReport::Checked(Checked {
             files: set.files().to_vec(),
+            book_files: set.book_files().len(),
             codes_seen,
             properties_seen,
             unmapped,
@@ -241,10 +243,14 @@ fn render_invalid(f: &mut fmt::Formatter<'_>, errors: &MappingErrors) -> fmt::Re
 }
 
 fn render_checked(f: &mut fmt::Formatter<'_>, checked: &Checked) -> fmt::Result {
-    let property_files = checked.files.len().saturating_sub(1);
+    let property_files = checked.files.len().saturating_sub(1 + checked.book_files);
+    let books = match checked.book_files {
+        0 => String::new(),
+        n => format!(", {}", plural(n, "book file", "book files")),
+    };
     let read = match checked.files.first() {
         Some(portfolio) => format!(
-            "{} and {}",
+            "{}{books} and {}",
             portfolio.display(),
             plural(property_files, "property file", "property files")
         ),

@@ -1,20 +1,37 @@
 //! Finding and reading the mapping files: the only part of `mapping` that does IO.
 
+use std::collections::BTreeSet;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::domain::BookName;
 use crate::mapping::diagnostic::{Diagnostic, MappingErrors};
 use crate::mapping::set::{MappingSet, SourceFile, build};
 
 pub const PORTFOLIO_FILE: &str = "portfolio.toml";
 pub const PROPERTIES_DIR: &str = "properties";
+/// A book's own layer (issue 18): `books/<name>.toml`, between portfolio.toml and a property file.
+pub const BOOKS_DIR: &str = "books";
 /// Mapping files are written by hand; anything larger is not one, and is not read into memory.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
-/// Reads `<dir>/portfolio.toml` and every `<dir>/properties/<propertyId>.toml`, merges and checks
-/// them. Files in `properties/` that do not end in `.toml`, and hidden files (editor locks and
-/// backups), are ignored.
+/// Reads `<dir>/portfolio.toml`, every `<dir>/books/<book>.toml` and every
+/// `<dir>/properties/<propertyId>.toml`, merges and checks them. Files in those folders that do
+/// not end in `.toml`, and hidden files (editor locks and backups), are ignored.
 pub fn load(dir: &Path) -> Result<MappingSet, MappingErrors> {
+    load_files(dir, None)
+}
+
+/// `load`, and every book the files route to (or have a file for) is one of `books`, the books
+/// recon.toml names.
+pub fn load_routed<'a>(
+    dir: &Path,
+    books: impl IntoIterator<Item = &'a BookName>,
+) -> Result<MappingSet, MappingErrors> {
+    load_files(dir, Some(&books.into_iter().cloned().collect()))
+}
+
+fn load_files(dir: &Path, known_books: Option<&BTreeSet<BookName>>) -> Result<MappingSet, MappingErrors> {
     if !dir.is_dir() {
         return Err(MappingErrors::single(file_problem(
             dir,
@@ -29,18 +46,23 @@ pub fn load(dir: &Path) -> Result<MappingSet, MappingErrors> {
         Err(diagnostic) => return Err(MappingErrors::single(diagnostic)),
     };
     let mut diagnostics = Vec::new();
-    let mut properties = Vec::new();
-    for path in property_paths(&dir.join(PROPERTIES_DIR), &mut diagnostics) {
-        match read(&path, "a property's mapping file") {
-            Ok(source) => properties.push(source),
-            Err(diagnostic) => diagnostics.push(diagnostic),
+    let mut read_all = |folder: &str, expected: &str| {
+        let mut sources = Vec::new();
+        for path in toml_paths(&dir.join(folder), &mut diagnostics) {
+            match read(&path, expected) {
+                Ok(source) => sources.push(source),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
         }
-    }
-    build(portfolio, properties, diagnostics)
+        sources
+    };
+    let books = read_all(BOOKS_DIR, "a book's mapping file");
+    let properties = read_all(PROPERTIES_DIR, "a property's mapping file");
+    build(portfolio, books, properties, diagnostics, known_books)
 }
 
-/// The `.toml` files in `properties/`, sorted by name; none when the directory does not exist.
-fn property_paths(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+/// The `.toml` files in a folder, sorted by name; none when the folder does not exist.
+fn toml_paths(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Vec::new(),

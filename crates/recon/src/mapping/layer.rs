@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::domain::{AccountName, ArCode, BankAccountId, PaymentMethod};
+use crate::domain::{AccountName, ArCode, BankAccountId, BookName, PaymentMethod};
 use crate::mapping::model::{DayCount, GroupBy, Remainder, Rounding, XeroTracking};
 
 /// Index of a file in the set being loaded (0 is portfolio.toml).
@@ -63,6 +63,7 @@ impl Problem {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Layer {
+    pub(crate) book: Option<At<BookName>>,
     pub(crate) journal: JournalLayer,
     pub(crate) accounts: BTreeMap<AccountName, AccountLayer>,
     pub(crate) posting: PostingLayer,
@@ -124,9 +125,10 @@ pub(crate) struct DimensionsLayer {
 }
 
 impl Layer {
-    /// Applies `top` (a property file) over `self` (the portfolio): what `top` names wins, key by
+    /// Applies `top` (a book's or a property's file) over `self` (the portfolio): what `top` names wins, key by
     /// key; what it does not name stays.
     pub(crate) fn overlay(&mut self, top: &Layer) {
+        replace(&mut self.book, &top.book);
         let journal = &mut self.journal;
         replace(&mut journal.group_by, &top.journal.group_by);
         replace(&mut journal.doc_prefix, &top.journal.doc_prefix);

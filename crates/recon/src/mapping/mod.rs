@@ -29,7 +29,7 @@ pub use check::{
     unmapped_codes,
 };
 pub use diagnostic::{Diagnostic, MappingErrors, Position};
-pub use files::load;
+pub use files::{load, load_routed};
 pub use model::*;
 pub use set::{MappingSet, SourceFile, from_sources};
 pub use target_accounts::{

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::domain::{AccountName, ArCode, BankAccountId, PaymentMethod};
+use crate::domain::{AccountName, ArCode, BankAccountId, BookName, PaymentMethod};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {
@@ -178,6 +178,8 @@ pub struct Dimensions {
 /// The portfolio mapping with one property's overrides applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PropertyMapping {
+    /// The set of books the property posts to (`book`; `default` when no file names one).
+    pub book: BookName,
     pub journal: JournalSettings,
     pub accounts: BTreeMap<AccountName, TargetAccounts>,
     pub posting: PostingRules,

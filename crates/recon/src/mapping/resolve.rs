@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::AccountName;
+use crate::domain::{AccountName, BookName};
 use crate::mapping::bank_roles::check_bank_roles;
 use crate::mapping::diagnostic::nearest;
 use crate::mapping::layer::{At, FileId, Layer, Origin, Problem, RuleLayer};
@@ -49,6 +49,7 @@ pub(crate) fn resolve(
         return None;
     }
     Some(PropertyMapping {
+        book: layer.book.as_ref().map_or_else(BookName::default_book, |book| book.value.clone()),
         journal: JournalSettings {
             group_by: value_or(&layer.journal.group_by, GroupBy::Day),
             doc_prefix: layer

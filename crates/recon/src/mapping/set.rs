@@ -3,12 +3,13 @@
 //! Every file is read and every merge checked before anything is returned, so that one run shows
 //! every mistake in every file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::domain::PropertyId;
+use crate::domain::{BookName, PropertyId};
+use crate::mapping::diagnostic::nearest;
 use crate::mapping::diagnostic::{Diagnostic, LineIndex, MappingErrors};
-use crate::mapping::layer::{FileId, Problem};
+use crate::mapping::layer::{FileId, Layer, Origin, Problem};
 use crate::mapping::model::PropertyMapping;
 use crate::mapping::resolve::resolve;
 use crate::mapping::schema::{Role, parse_layer};
@@ -22,11 +23,19 @@ pub struct SourceFile {
 
 /// The portfolio mapping plus one merged mapping per property file. Every mapping in it is
 /// consistent (see `model`).
+///
+/// With book files (`books/<name>.toml`, issue 18), a property's mapping is portfolio.toml, then
+/// its book's file, then its own file: the book is the property file's `book`, else
+/// portfolio.toml's, else `default`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappingSet {
+    /// portfolio.toml with its own book's file laid over it: the mapping of every property
+    /// without a file of its own.
     portfolio: PropertyMapping,
     properties: BTreeMap<PropertyId, PropertyMapping>,
+    /// portfolio.toml, the book files, then the property files.
     files: Vec<PathBuf>,
+    book_files: usize,
 }
 
 impl MappingSet {
@@ -44,26 +53,52 @@ impl MappingSet {
         self.properties.keys()
     }
 
-    /// The files read: portfolio.toml first, then the property files in name order.
+    /// The files read: portfolio.toml first, then the book files, then the property files, each
+    /// in name order.
     pub fn files(&self) -> &[PathBuf] {
         &self.files
+    }
+
+    /// `books/<name>.toml`, in name order.
+    pub fn book_files(&self) -> &[PathBuf] {
+        &self.files[1..1 + self.book_files]
+    }
+
+    /// `properties/<propertyId>.toml`, in name order.
+    pub fn property_files(&self) -> &[PathBuf] {
+        &self.files[1 + self.book_files..]
     }
 }
 
 /// Builds the set from files already read. Property ids come from the file stems
 /// (`properties/prop_21a91f0.toml`).
 pub fn from_sources(portfolio: SourceFile, properties: Vec<SourceFile>) -> Result<MappingSet, MappingErrors> {
-    build(portfolio, properties, Vec::new())
+    build(portfolio, Vec::new(), properties, Vec::new(), None)
 }
 
-/// `earlier` holds mistakes already found while finding and reading the files.
+/// `earlier` holds mistakes already found while finding and reading the files; book names come
+/// from the book files' stems (`books/owner-a.toml`). `known_books`, when given, are the books
+/// recon.toml names: a `book` or a book file naming another is a mistake.
 pub(crate) fn build(
     portfolio: SourceFile,
+    books: Vec<SourceFile>,
     properties: Vec<SourceFile>,
     earlier: Vec<Diagnostic>,
+    known_books: Option<&BTreeSet<BookName>>,
 ) -> Result<MappingSet, MappingErrors> {
     let mut diagnostics = earlier;
     let mut files = vec![portfolio];
+    let mut book_names: Vec<BookName> = Vec::with_capacity(books.len());
+    for source in books {
+        match source.path.file_stem().and_then(|s| s.to_str()).and_then(BookName::parse) {
+            Some(name) => {
+                book_names.push(name);
+                files.push(source);
+            }
+            None => diagnostics.push(bad_book_file_name(&source.path)),
+        }
+    }
+    let first_property = files.len();
     let mut ids: Vec<PropertyId> = Vec::with_capacity(properties.len());
     for source in properties {
         match property_id(&source.path) {
@@ -79,21 +114,57 @@ pub(crate) fn build(
     let portfolio_id = FileId(0);
     let mut problems = Vec::new();
     let portfolio_layer = parse_layer(portfolio_id, &files[0].text, Role::Portfolio, &mut problems);
-    let property_layers: Vec<_> = (1..files.len())
+    let book_layers: BTreeMap<BookName, Option<Layer>> = (1..first_property)
+        .map(|index| {
+            let layer = parse_layer(FileId(index), &files[index].text, Role::Book, &mut problems);
+            (book_names[index - 1].clone(), layer)
+        })
+        .collect();
+    let property_layers: Vec<_> = (first_property..files.len())
         .map(|index| parse_layer(FileId(index), &files[index].text, Role::Property, &mut problems))
         .collect();
 
-    // Without a readable portfolio.toml no merge can be checked; each property file has still
-    // been checked on its own above.
+    if let Some(known) = known_books {
+        let routes =
+            portfolio_layer.iter().chain(property_layers.iter().flatten()).filter_map(|l| l.book.as_ref());
+        for book in routes.filter(|book| !known.contains(&book.value)) {
+            problems.push(unknown_book(book.origin, &book.value, known));
+        }
+        for (index, name) in book_names.iter().enumerate().filter(|(_, name)| !known.contains(*name)) {
+            problems.push(unknown_book(Origin::file_start(FileId(index + 1)), name, known));
+        }
+    }
+
+    // Without a readable portfolio.toml no merge can be checked; each book and property file has
+    // still been checked on its own above.
     let mut resolved = None;
     if let Some(portfolio_layer) = &portfolio_layer {
-        let portfolio_mapping = resolve(portfolio_layer, portfolio_id, &mut problems);
+        // Portfolio, then the book's file, then `top` (a property's file, or nothing).
+        let merged = |top: Option<&Layer>| {
+            let book = top.and_then(|top| top.book.as_ref()).or(portfolio_layer.book.as_ref());
+            let mut merged = portfolio_layer.clone();
+            if let Some(Some(book_layer)) = book.and_then(|book| book_layers.get(&book.value)) {
+                merged.overlay(book_layer);
+            }
+            if let Some(top) = top {
+                merged.overlay(top);
+            }
+            merged
+        };
+        let portfolio_mapping = resolve(&merged(None), portfolio_id, &mut problems);
+        // A book's file is checked over portfolio.toml even when no property uses it yet.
+        for (name, layer) in &book_layers {
+            let uses_it = portfolio_layer.book.as_ref().is_some_and(|book| &book.value == name);
+            if let (Some(layer), false) = (layer, uses_it) {
+                let mut alone = portfolio_layer.clone();
+                alone.overlay(layer);
+                resolve(&alone, portfolio_id, &mut problems);
+            }
+        }
         let mut by_property = BTreeMap::new();
         for (id, layer) in ids.iter().zip(&property_layers) {
             let Some(layer) = layer else { continue };
-            let mut merged = portfolio_layer.clone();
-            merged.overlay(layer);
-            if let Some(mapping) = resolve(&merged, portfolio_id, &mut problems) {
+            if let Some(mapping) = resolve(&merged(Some(layer)), portfolio_id, &mut problems) {
                 by_property.insert(id.clone(), mapping);
             }
         }
@@ -109,6 +180,7 @@ pub(crate) fn build(
             portfolio,
             properties,
             files: files.into_iter().map(|source| source.path).collect(),
+            book_files: first_property - 1,
         }),
         // Every path to here without a mapping reported why; this keeps that a promise.
         None => Err(MappingErrors::single(Diagnostic {
@@ -165,6 +237,32 @@ fn bad_file_name(path: &Path) -> Diagnostic {
         message: "the file name is not a property id".to_owned(),
         expected: Some(format!(
             "`<propertyId>.toml`, such as `prop_21a91f0.toml`: letters, digits, `_` or `-`, at most {PROPERTY_ID_MAX_CHARS}"
+        )),
+        suggestion: None,
+    }
+}
+
+fn unknown_book(origin: Origin, name: &BookName, known: &BTreeSet<BookName>) -> Problem {
+    let names: Vec<&str> = known.iter().map(BookName::as_str).collect();
+    Problem::at(origin, format!("book `{name}` is not one of recon.toml's books"))
+        .expected(match names.as_slice() {
+            [only] if *only == BookName::DEFAULT => {
+                "no `book` (recon.toml has no [books]: every property posts to its one company per target)"
+                    .to_owned()
+            }
+            _ => format!("one of {}, as `[books.<name>]` in recon.toml names them", names.join(", ")),
+        })
+        .suggestion(nearest(name.as_str(), names.iter().copied()))
+}
+
+fn bad_book_file_name(path: &Path) -> Diagnostic {
+    Diagnostic {
+        file: path.to_owned(),
+        position: None,
+        message: "the file name is not a book's name".to_owned(),
+        expected: Some(format!(
+            "`<book>.toml`, the book's name in recon.toml's `[books]`: {}",
+            BookName::EXPECTED
         )),
         suggestion: None,
     }

@@ -38,6 +38,11 @@ pub enum ConnectError {
     #[error("{0}")]
     Tenant(String),
     #[error(
+        "the consent chose QuickBooks company {chosen}, and the config's book says {wanted} ([books.<name>] \
+         qbo.realm_id): nothing was kept; run connect again and choose that company"
+    )]
+    WrongRealm { chosen: String, wanted: String },
+    #[error(
         "this state file's {postings} postings to {} went to company {}, and this grant reaches company {}: \
          nothing was changed and the new grant is not kept. If the books now belong in {}, run `entrata-recon \
          connect {} --switch-company`: the postings to {} stay recorded as that company's (status lists them), \
@@ -170,6 +175,13 @@ pub async fn connect(
         });
     }
     let code = params.get("code").ok_or(ConnectError::MissingParam("code"))?;
+    // The book's company, checked before the code is exchanged: no tokens for another company.
+    if kind == TargetKind::Qbo
+        && let (Some(wanted), Some(chosen)) = (&target.realm_id, params.get("realmId"))
+        && wanted != chosen
+    {
+        return Err(ConnectError::WrongRealm { chosen: chosen.clone(), wanted: wanted.clone() });
+    }
     let tokens = exchange_code(&settings, code, request.pkce_verifier).await?;
     let (company_id, company_name) = match kind {
         TargetKind::Qbo => {
@@ -352,6 +364,7 @@ mod tests {
             redirect_uri: String::new(),
             auth: TargetAuth::AuthorizationCode,
             tenant_id: None,
+            realm_id: None,
             scopes: Vec::new(),
         };
         let options = ConnectOptions { tenant: wanted.map(str::to_owned), ..ConnectOptions::default() };

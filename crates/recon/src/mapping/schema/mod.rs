@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 use toml::de::{DeTable, DeValue};
 
-use crate::domain::{AccountName, ArCode, BankAccountId, PaymentMethod};
+use crate::domain::{AccountName, ArCode, BankAccountId, BookName, PaymentMethod};
 use crate::mapping::diagnostic::{nearest, one_of};
 use crate::mapping::layer::{
     AccountLayer, At, DimensionsLayer, FileId, JournalLayer, Layer, Origin, PostingLayer, Problem,
@@ -22,14 +22,18 @@ mod values;
 
 use values::{ACCOUNT_NAME_EXPECTED, Reader, Value, key_text, kind};
 
-/// portfolio.toml must say which format it is written in; a property file may.
+/// portfolio.toml must say which format it is written in; a property file or a book's file may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
     Portfolio,
+    /// `books/<name>.toml`: laid between portfolio.toml and a property file for that book's
+    /// properties (issue 18); it cannot route to a book itself.
+    Book,
     Property,
 }
 
-const ROOT_KEYS: &[&str] = &["version", "journal", "accounts", "posting", "codes", "proration", "dimensions"];
+const ROOT_KEYS: &[&str] =
+    &["version", "book", "journal", "accounts", "posting", "codes", "proration", "dimensions"];
 const JOURNAL_KEYS: &[&str] = &["group_by", "doc_prefix", "doc_property"];
 const ACCOUNT_KEYS: &[&str] = &["qbo", "xero"];
 const POSTING_KEYS: &[&str] =
@@ -96,7 +100,7 @@ impl Reader<'_> {
     fn layer(&mut self, root: &DeTable<'_>, role: Role) -> Layer {
         self.known_keys(root, "at the top level", ROOT_KEYS);
         self.version(root, role);
-        let mut layer = Layer::default();
+        let mut layer = Layer { book: self.book(root, role), ..Layer::default() };
         if let Some(table) = self.section(root, "journal") {
             layer.journal = self.journal(table);
         }
@@ -140,6 +144,27 @@ impl Reader<'_> {
             ),
             other => self.wrong_type(value, other, "version", "at the top level", "the integer `1`"),
         }
+    }
+
+    /// `book = "<name>"`: the set of books a property posts to (portfolio.toml: the default).
+    fn book(&mut self, root: &DeTable<'_>, role: Role) -> Option<At<BookName>> {
+        let value = root.get("book")?;
+        if role == Role::Book {
+            self.report(
+                Problem::at(self.origin(value), "`book` in a book's own file")
+                    .expected("`book = \"...\"` in portfolio.toml or in a property's file"),
+            );
+            return None;
+        }
+        let text = self.text(root, "book", "at the top level", BookName::EXPECTED)?;
+        let Some(name) = BookName::parse(&text.value) else {
+            self.report(
+                Problem::at(text.origin, format!("`book` at the top level is `{}`", text.value))
+                    .expected(BookName::EXPECTED),
+            );
+            return None;
+        };
+        Some(At { value: name, origin: text.origin })
     }
 
     fn journal(&mut self, table: &DeTable<'_>) -> JournalLayer {
