@@ -160,3 +160,33 @@ async fn two_books_are_planned_apart_and_never_posted_into_one_company() {
         plan.all_output()
     );
 }
+
+/// One book that names its QuickBooks company: a consent that chose another company is refused
+/// before its code is exchanged, and nothing is kept; the right company connects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_connects_only_the_company_it_names() {
+    use crate::post_qbo::support::{connect_with, world};
+    let h = world("properties=1,months=1,seed=5").await;
+    let config = std::fs::read_to_string(h.config_path()).expect("config");
+    std::fs::write(h.config_path(), format!("{config}\n[books.owner-a]\nqbo = {{ realm_id = \"999\" }}\n"))
+        .expect("config written");
+    let refused = connect_with(&h, true, &[]).await;
+    assert_eq!(refused.code, Some(2), "{}", refused.all_output());
+    let output = refused.all_output();
+    let (_, chosen) =
+        output.split_once("the consent chose QuickBooks company ").expect("the refusal says why");
+    let realm = chosen.split(',').next().expect("realm").to_owned();
+    assert!(chosen.starts_with(&format!("{realm}, and the config's book says 999")), "{output}");
+    let status = h.run(&["status", "--format", "json"]).await;
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).expect("status JSON");
+    let targets = status["targets"].as_array().expect("targets");
+    assert!(targets.iter().all(|t| t["connected"] != true), "nothing kept: {status}");
+
+    std::fs::write(
+        h.config_path(),
+        format!("{config}\n[books.owner-a]\nqbo = {{ realm_id = \"{realm}\" }}\n"),
+    )
+    .expect("config written");
+    let connected = connect_with(&h, true, &[]).await;
+    assert_eq!(connected.code, Some(0), "{}", connected.all_output());
+}
