@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use entrata_recon::domain::PostMonth;
+use entrata_recon::domain::{BookName, PostMonth};
 use entrata_recon::targets::TargetKind;
 use entrata_recon_sandbox::generate::GenerateSpec;
 
@@ -269,6 +269,10 @@ pub struct ConnectArgs {
     /// end the new one too. If the consent then does not finish, `status` says to connect again.
     #[arg(long)]
     pub revoke_previous: bool,
+    /// The book to connect, as `[books.<name>]` in the config names it (needed when several books
+    /// post to the target).
+    #[arg(long = "books", visible_alias = "book", value_name = "NAME", value_parser = parse_book)]
+    pub book: Option<BookName>,
 }
 
 #[derive(Debug, Args)]
@@ -319,6 +323,13 @@ pub enum DriftFormat {
 pub struct DisconnectArgs {
     #[arg(value_enum)]
     pub target: TargetArg,
+    /// The book to disconnect (needed when several books post to the target).
+    #[arg(long = "books", visible_alias = "book", value_name = "NAME", value_parser = parse_book)]
+    pub book: Option<BookName>,
+}
+
+fn parse_book(text: &str) -> Result<BookName, String> {
+    BookName::parse(text).ok_or_else(|| format!("expected {}", BookName::EXPECTED))
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use super::args::{ConnectArgs, DisconnectArgs, PostArgs, RunArgs};
 use super::{Cli, CliError, Outcome};
+use entrata_recon::domain::BookName;
 use entrata_recon::http::Pause;
 use entrata_recon::report::progress::Progress;
 use entrata_recon::run::connect::{ConnectOptions, PreviousGrant, connect, disconnect};
@@ -12,7 +13,6 @@ use entrata_recon::state::{Create, RunOutcome, StateFile, StateLock};
 
 pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    config.one_book()?;
     let target = args.target.kind();
     let state = StateFile::open(&config.state_path).await?;
     let options = ConnectOptions {
@@ -22,6 +22,7 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
         switch_company: args.switch_company,
         ask_holdings: true,
         revoke_previous: args.revoke_previous,
+        book: args.book.clone(),
     };
     let mut announce = |url: &str| {
         println!("Open this address in a browser to connect {}:", target.name());
@@ -33,8 +34,12 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
     let result = connect(&config, &state, target, &options, &mut announce).await;
     state.close().await;
     let connected = result?;
+    let book = match connected.book.as_str() {
+        BookName::DEFAULT => String::new(),
+        book => format!(" for book {book}"),
+    };
     println!(
-        "Connected to {} {}{}; the tokens are kept in {}.",
+        "Connected{book} to {} {}{}; the tokens are kept in {}.",
         target.name(),
         connected.company_name.as_deref().map(|n| format!("\"{n}\" ")).unwrap_or_default(),
         format_args!("({})", connected.company_id),
@@ -83,10 +88,9 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
 
 pub(super) async fn cmd_disconnect(cli: &Cli, args: &DisconnectArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    config.one_book()?;
     let target = args.target.kind();
     let state = StateFile::open_existing(&config.state_path).await?;
-    let result = disconnect(&config, &state, target).await;
+    let result = disconnect(&config, &state, target, args.book.as_ref()).await;
     state.close().await;
     let done = result?;
     let name = target.name();

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use entrata_recon::domain::BookName;
 use entrata_recon::posting::TargetError;
 use entrata_recon::posting::engine::needs_attention;
 use entrata_recon::run::connect::{ConnectOptions, connect};
@@ -72,12 +73,17 @@ async fn a_pkce_connection_posts_and_survives_a_lost_refresh() {
         urls[0]
     );
     assert_eq!(connected.company_name.as_deref(), Some("Demo Property Holdings"));
-    let stored = p.state.connection(TargetKind::Xero).await.expect("state").expect("stored");
+    let stored = p
+        .state
+        .connection(TargetKind::Xero, &BookName::default_book())
+        .await
+        .expect("state")
+        .expect("stored");
     assert!(stored.refresh_token.is_some(), "offline_access gives a refresh token");
 
     // The access token is spent; the first refresh is processed by Xero but its answer is lost.
     // The stored refresh token is the old one, which Xero still takes within its grace.
-    p.state.expire_access_token(TargetKind::Xero).await.expect("expired");
+    p.state.expire_access_token(TargetKind::Xero, &BookName::default_book()).await.expect("expired");
     p.h.set_faults(
         r#"[{"service": "oauth", "method": "POST", "path": "**/connect/token", "nth": 1, "action": "drop_after_commit"}]"#,
     )
@@ -94,7 +100,12 @@ async fn a_pkce_connection_posts_and_survives_a_lost_refresh() {
     assert_eq!(refresh.len(), 3, "the first, the lost one, the one in use: {refresh:#?}");
     assert!(refresh[0]["usedAt"].is_string(), "the first was used (twice, within the grace)");
     assert!(refresh[1]["usedAt"].is_null() && refresh[2]["usedAt"].is_null());
-    let after = p.state.connection(TargetKind::Xero).await.expect("state").expect("stored");
+    let after = p
+        .state
+        .connection(TargetKind::Xero, &BookName::default_book())
+        .await
+        .expect("state")
+        .expect("stored");
     assert!(after.generation > stored.generation, "the new tokens were stored");
 
     // The stored connection keeps working on the next run.
@@ -103,7 +114,13 @@ async fn a_pkce_connection_posts_and_survives_a_lost_refresh() {
     assert!(!needs_attention(&rerun) && rerun.posted.is_empty(), "{rerun:#?}");
 
     // The organisation disconnects the app: 403, and the run says to connect again.
-    let token = p.state.connection(TargetKind::Xero).await.expect("state").expect("stored").access_token;
+    let token = p
+        .state
+        .connection(TargetKind::Xero, &BookName::default_book())
+        .await
+        .expect("state")
+        .expect("stored")
+        .access_token;
     let http = reqwest::Client::new();
     let connections: Value = http
         .get(format!("{}/connections", p.h.sandbox.xero_base_url()))

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use entrata_recon::config::Config;
+use entrata_recon::domain::BookName;
 use entrata_recon::http::Pause;
 use entrata_recon::journal::{BalancedEntry, Side};
 use entrata_recon::mapping::MappingSet;
@@ -90,7 +91,12 @@ impl Posting {
         let (target_config, mut settings) =
             oauth_settings(&config, TargetKind::Xero).expect("xero configured");
         settings.pause = pause.clone();
-        let connection = self.state.connection(TargetKind::Xero).await.expect("state").expect("connected");
+        let connection = self
+            .state
+            .connection(TargetKind::Xero, &BookName::default_book())
+            .await
+            .expect("state")
+            .expect("connected");
         let tokens = TokenSource::new(settings, self.state.clone());
         let timeout = config.posting.request_timeout;
         open(target_config, tokens, connection.company_id, Arc::clone(&self.mappings), pause, timeout).await

@@ -122,8 +122,7 @@ pub(super) fn settle(
 }
 
 /// With one book, its settings become the targets' (`Config::one_book`): the targets it does not
-/// post to are turned off, its Xero organisation is `tenant_id` and its QuickBooks company the one
-/// `connect` must be given.
+/// post to are turned off and its Xero organisation is `tenant_id`.
 pub(super) fn fold_one_book(
     books: &BTreeMap<BookName, BookConfig>,
     targets: &mut BTreeMap<TargetKind, TargetConfig>,
@@ -132,10 +131,9 @@ pub(super) fn fold_one_book(
     for (kind, target) in targets.iter_mut() {
         match book.targets.get(kind) {
             None => target.enabled = false,
-            Some(company) if company.is_some() => match kind {
-                TargetKind::Qbo => target.realm_id.clone_from(company),
-                TargetKind::Xero => target.tenant_id.clone_from(company),
-            },
+            Some(company) if *kind == TargetKind::Xero && company.is_some() => {
+                target.tenant_id.clone_from(company);
+            }
             Some(_) => {}
         }
     }
@@ -220,7 +218,7 @@ client_secret_env = "XS"
         assert!(!config.targets[&TargetKind::Qbo].enabled, "a target the book does not name is left out");
         assert_eq!(config.targets[&TargetKind::Xero].tenant_id.as_deref(), Some("Org A"));
         let config = parse("[books.owner-a]\nqbo = { realm_id = \"111\" }\n").unwrap();
-        assert_eq!(config.targets[&TargetKind::Qbo].realm_id.as_deref(), Some("111"));
+        assert_eq!(config.one_book().unwrap().targets[&TargetKind::Qbo].as_deref(), Some("111"));
         assert!(!config.targets[&TargetKind::Xero].enabled);
     }
 

@@ -60,8 +60,6 @@ pub struct TargetConfig {
     pub redirect_uri: String,
     pub auth: TargetAuth,
     pub tenant_id: Option<String>,
-    /// QuickBooks only: the company `connect` must be given (the one book's `qbo.realm_id`).
-    pub realm_id: Option<String>,
     pub scopes: Vec<String>,
 }
 
@@ -149,7 +147,6 @@ pub(super) fn settle(
                 redirect_uri: url(t.redirect_uri, DEFAULT_REDIRECT_URI, "redirect_uri")?,
                 auth,
                 tenant_id: t.tenant_id,
-                realm_id: None,
                 scopes: t.scopes.unwrap_or_else(|| defaults.scopes.iter().map(|s| (*s).to_owned()).collect()),
             },
         );

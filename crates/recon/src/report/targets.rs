@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use crate::domain::BookName;
 use crate::posting::PostingState;
 use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
@@ -33,6 +34,8 @@ impl CompanyCounts {
 #[derive(Debug, Clone)]
 pub struct TargetStatus {
     pub target: TargetKind,
+    /// The book whose connection this is (`default` without `[books]`).
+    pub book: BookName,
     /// `None`: not connected.
     pub company_id: Option<String>,
     pub company_name: Option<String>,
@@ -69,9 +72,9 @@ impl TargetStatus {
 
 pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> {
     let counts = state.posting_counts().await?;
+    let connected = state.connected_books().await?;
     let mut out = Vec::new();
     for target in [TargetKind::Qbo, TargetKind::Xero] {
-        let connection = state.connection(target).await?;
         let mut companies: Vec<CompanyCounts> = Vec::new();
         for company in state.posting_companies(target).await? {
             let count =
@@ -84,39 +87,52 @@ pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> 
                 company_id: company.company_id,
             });
         }
-        if connection.is_none() && companies.is_empty() {
+        let books: Vec<&BookName> =
+            connected.iter().filter(|(t, _, _)| *t == target).map(|(_, b, _)| b).collect();
+        if books.is_empty() && companies.is_empty() {
             continue;
         }
-        // The connected company, else the one written last (`posting_companies` puts it first).
-        let current_id = match &connection {
-            Some(c) => c.company_id.clone(),
-            None => companies[0].company_id.clone(),
-        };
-        let at = companies.iter().position(|c| c.company_id == current_id);
-        let current = match at {
-            Some(at) => companies.remove(at),
-            None => CompanyCounts { company_id: current_id, ..CompanyCounts::default() },
-        };
-        let held = match &connection {
-            Some(_) => state.last_holds(target, &current.company_id).await?,
-            None => Vec::new(),
-        };
-        let refused = match &connection {
-            Some(_) => state.connection_refused(target).await?,
-            None => None,
-        };
-        out.push(TargetStatus {
-            refused,
-            target,
-            company_id: connection.as_ref().map(|c| c.company_id.clone()),
-            company_name: connection.as_ref().and_then(|c| c.company_name.clone()),
-            access_expires_at: connection.as_ref().map(|c| c.access_expires_at),
-            refreshable: connection.as_ref().is_some_and(|c| c.refresh_token.is_some()),
-            unsent: state.recorded_count(target, &current.company_id).await?.saturating_sub(current.total()),
-            current,
-            others: companies,
-            held,
-        });
+        // Each book's company apart; the companies no book is connected to go with the first.
+        let default = BookName::default_book();
+        let books = if books.is_empty() { vec![&default] } else { books };
+        let mut parts = Vec::with_capacity(books.len());
+        for book in books {
+            let connection = state.connection(target, book).await?;
+            // The connected company, else the one written last (`posting_companies` puts it first).
+            let current_id = match &connection {
+                Some(c) => c.company_id.clone(),
+                None => companies[0].company_id.clone(),
+            };
+            let current = match companies.iter().position(|c| c.company_id == current_id) {
+                Some(at) => companies.remove(at),
+                None => CompanyCounts { company_id: current_id, ..CompanyCounts::default() },
+            };
+            let (held, refused) = match &connection {
+                Some(_) => (
+                    state.last_holds(target, &current.company_id).await?,
+                    state.connection_refused(target, book).await?,
+                ),
+                None => (Vec::new(), None),
+            };
+            parts.push(TargetStatus {
+                refused,
+                target,
+                book: book.clone(),
+                company_id: connection.as_ref().map(|c| c.company_id.clone()),
+                company_name: connection.as_ref().and_then(|c| c.company_name.clone()),
+                access_expires_at: connection.as_ref().map(|c| c.access_expires_at),
+                refreshable: connection.as_ref().is_some_and(|c| c.refresh_token.is_some()),
+                unsent: state
+                    .recorded_count(target, &current.company_id)
+                    .await?
+                    .saturating_sub(current.total()),
+                current,
+                others: Vec::new(),
+                held,
+            });
+        }
+        parts[0].others = companies;
+        out.extend(parts);
     }
     Ok(out)
 }
@@ -134,14 +150,14 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
     let _ = writeln!(out, "\nTargets:");
     for t in targets {
         let company = match (&t.company_id, &t.company_name) {
-            (None, _) => format!("NOT CONNECTED: run `entrata-recon connect {}`", t.target),
+            (None, _) => format!("NOT CONNECTED: run `entrata-recon {}`", connect_command(t)),
             (Some(id), Some(name)) => format!("{name} ({id})"),
             (Some(id), None) => id.clone(),
         };
         let token = match (&t.refused, t.access_expires_at) {
             (Some((at, why)), _) => format!(
-                "; NEEDS `entrata-recon connect {}` AGAIN: the saved connection was refused on {} ({why})",
-                t.target,
+                "; NEEDS `entrata-recon {}` AGAIN: the saved connection was refused on {} ({why})",
+                connect_command(t),
                 at.format("%Y-%m-%d %H:%M UTC")
             ),
             (None, None) => String::new(),
@@ -151,7 +167,11 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
             (None, Some(at)) if at <= now => "; access token expired (refreshed on next use)".into(),
             (None, Some(at)) => format!("; access token until {}", at.format("%Y-%m-%d %H:%M UTC")),
         };
-        let _ = writeln!(out, "  {:<18} {company}{token}", name(t.target));
+        let label = match t.book.as_str() {
+            BookName::DEFAULT => name(t.target).to_owned(),
+            book => format!("{} ({book})", t.target.short_name()),
+        };
+        let _ = writeln!(out, "  {label:<18} {company}{token}");
         let c = &t.current;
         let whose = if t.company_id.is_none() && !c.company_id.is_empty() {
             format!(" (company {})", c.company_id)
@@ -196,6 +216,14 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
     out
 }
 
+/// `connect <target>`, with `--books <name>` for a book other than the default.
+fn connect_command(t: &TargetStatus) -> String {
+    match t.book.as_str() {
+        BookName::DEFAULT => format!("connect {}", t.target),
+        book => format!("connect {} --books {book}", t.target),
+    }
+}
+
 /// A company id as people read it ('' is a company not known).
 pub fn company_label(id: &str) -> &str {
     if id.is_empty() { "not known (posted before companies were recorded)" } else { id }
@@ -212,6 +240,7 @@ pub fn to_json(targets: &[TargetStatus]) -> Value {
             .map(|t| {
                 json!({
                     "target": t.target.as_str(),
+                    "book": t.book.as_str(),
                     "connected": t.company_id.is_some(),
                     "companyId": t.company_id,
                     "companyName": t.company_name,

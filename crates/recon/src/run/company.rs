@@ -9,6 +9,7 @@
 //! holds documents that this state file did not post.
 
 use crate::config::TargetConfig;
+use crate::domain::BookName;
 use crate::http::Pause;
 use crate::posting::TargetError;
 use crate::state::{StateError, StateFile};
@@ -35,14 +36,30 @@ pub struct OtherCompany {
 
 /// Decides, before the connection to `company` is stored, what becomes of the target's postings:
 /// refused (`Err`) when they went to another company and `switch` is not given.
+///
+/// A book other than `default` (issue 18) shares its target's postings with the other books'
+/// companies, so only its own connection counts: another company than the one it was connected to
+/// needs `--switch-company`; postings of no known company are not claimed by it.
 pub async fn settle(
     state: &StateFile,
     target: TargetKind,
+    book: &BookName,
     company: &str,
     switch: bool,
 ) -> Result<Result<CompanyChange, OtherCompany>, StateError> {
-    let connected = state.connection(target).await?.map(|c| c.company_id);
+    let connected = state.connection(target, book).await?.map(|c| c.company_id);
     let companies = state.posting_companies(target).await?;
+    if book.as_str() != BookName::DEFAULT {
+        let mut change = CompanyChange::default();
+        if let Some(holding) = connected.filter(|c| c != company) {
+            let postings = companies.iter().find(|c| c.company_id == holding).map_or(0, |c| c.postings);
+            if !switch {
+                return Ok(Err(OtherCompany { target, holding, postings, reached: company.to_owned() }));
+            }
+            change.switched_from = Some((holding, postings));
+        }
+        return Ok(Ok(change));
+    }
     let known: Vec<_> = companies.iter().filter(|c| !c.company_id.is_empty()).collect();
     // The company the postings go to: the connected one if it holds any, else the one written last.
     let holding = known

@@ -7,6 +7,7 @@ use secrecy::SecretString;
 
 use super::company::{CompanyChange, OtherCompany, holds_unknown_documents, settle};
 use crate::config::{Config, ConfigError, TargetAuth, TargetConfig};
+use crate::domain::BookName;
 use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
 use crate::targets::identity::{IdentityError, Tenant, qbo_company_name, revoke, xero_tenants};
@@ -37,6 +38,8 @@ pub enum ConnectError {
     MissingParam(&'static str),
     #[error("{0}")]
     Tenant(String),
+    #[error(transparent)]
+    Book(#[from] crate::run::books::BookError),
     #[error(
         "the consent chose QuickBooks company {chosen}, and the config's book says {wanted} ([books.<name>] \
          qbo.realm_id): nothing was kept; run connect again and choose that company"
@@ -74,11 +77,14 @@ pub struct ConnectOptions {
     /// (`--revoke-previous`). Both vendors end the app's connection to the company when a grant
     /// is revoked, so a grant revoked after the consent would take the new one with it.
     pub revoke_previous: bool,
+    /// The book to connect (`--books`); the one book posting to the target when `None`.
+    pub book: Option<BookName>,
 }
 
 impl Default for ConnectOptions {
     fn default() -> ConnectOptions {
         ConnectOptions {
+            book: None,
             browser: false,
             tenant: None,
             paste_prompt: true,
@@ -92,6 +98,7 @@ impl Default for ConnectOptions {
 #[derive(Debug, Clone)]
 pub struct Connected {
     pub target: TargetKind,
+    pub book: BookName,
     pub company_id: String,
     pub company_name: Option<String>,
     pub access_expires_at: DateTime<Utc>,
@@ -122,10 +129,21 @@ pub fn oauth_settings(
     config: &Config,
     kind: TargetKind,
 ) -> Result<(&TargetConfig, OAuthSettings), ConnectError> {
+    let book = config.one_book()?.name.clone();
+    oauth_settings_for(config, kind, book)
+}
+
+/// `oauth_settings` for one book's connection.
+pub fn oauth_settings_for(
+    config: &Config,
+    kind: TargetKind,
+    book: BookName,
+) -> Result<(&TargetConfig, OAuthSettings), ConnectError> {
     let target = config.targets.get(&kind).ok_or(ConnectError::NotConfigured(kind))?;
     let (client_id, client_secret) = target.client_credentials(config.env(), kind)?;
     let settings = OAuthSettings {
         target: kind,
+        book,
         client_id,
         client_secret,
         auth_url: target.auth_url.clone(),
@@ -147,11 +165,17 @@ pub async fn connect(
     options: &ConnectOptions,
     announce: &mut dyn FnMut(&str),
 ) -> Result<Connected, ConnectError> {
-    let (target, settings) = oauth_settings(config, kind)?;
+    let book = crate::run::books::book_for(config, kind, options.book.as_ref())?;
+    // The company the book must be (QuickBooks) or prefers (Xero), when recon.toml names it.
+    let wanted = config.books.get(&book).and_then(|b| b.targets.get(&kind).cloned().flatten());
+    let (target, settings) = oauth_settings_for(config, kind, book)?;
     if target.auth == TargetAuth::ClientCredentials {
         let tokens = client_credentials(&settings).await?;
-        let tenant =
-            choose_tenant(xero_tenants(&target.api_base, &tokens.access_token).await?, options, target)?;
+        let tenant = choose_tenant(
+            xero_tenants(&target.api_base, &tokens.access_token).await?,
+            options,
+            wanted.as_deref(),
+        )?;
         return store(state, kind, target, settings, options, &tokens, tenant.tenant_id, tenant.tenant_name)
             .await;
     }
@@ -177,7 +201,7 @@ pub async fn connect(
     let code = params.get("code").ok_or(ConnectError::MissingParam("code"))?;
     // The book's company, checked before the code is exchanged: no tokens for another company.
     if kind == TargetKind::Qbo
-        && let (Some(wanted), Some(chosen)) = (&target.realm_id, params.get("realmId"))
+        && let (Some(wanted), Some(chosen)) = (&wanted, params.get("realmId"))
         && wanted != chosen
     {
         return Err(ConnectError::WrongRealm { chosen: chosen.clone(), wanted: wanted.clone() });
@@ -195,8 +219,11 @@ pub async fn connect(
             (realm, name)
         }
         TargetKind::Xero => {
-            let tenant =
-                choose_tenant(xero_tenants(&target.api_base, &tokens.access_token).await?, options, target)?;
+            let tenant = choose_tenant(
+                xero_tenants(&target.api_base, &tokens.access_token).await?,
+                options,
+                wanted.as_deref(),
+            )?;
             (tenant.tenant_id, tenant.tenant_name)
         }
     };
@@ -216,7 +243,7 @@ async fn previous_grant(
     settings: &OAuthSettings,
     options: &ConnectOptions,
 ) -> Result<PreviousGrant, ConnectError> {
-    let Some(refresh) = state.connection(kind).await?.and_then(|c| c.refresh_token) else {
+    let Some(refresh) = state.connection(kind, &settings.book).await?.and_then(|c| c.refresh_token) else {
         return Ok(PreviousGrant::None);
     };
     if !options.revoke_previous {
@@ -224,7 +251,7 @@ async fn previous_grant(
     }
     match revoke(kind, &target.revoke_url, &settings.client_id, &settings.client_secret, &refresh).await {
         Ok(()) => {
-            let (lock, _) = state.lock_connection(kind).await?;
+            let (lock, _) = state.lock_connection(kind, &settings.book).await?;
             lock.refused(
                 "its grant was revoked by `connect --revoke-previous`; the new consent did not finish",
             )
@@ -248,10 +275,19 @@ async fn store(
     company_id: String,
     company_name: Option<String>,
 ) -> Result<Connected, ConnectError> {
-    let change = settle(state, kind, &company_id, options.switch_company)
+    let book = settings.book.clone();
+    if let Some(other) = crate::run::books::company_of_another_book(state, kind, &book, &company_id).await? {
+        return Err(crate::run::books::BookError::CompanyOfAnotherBook {
+            target: kind,
+            company: company_id,
+            other,
+        }
+        .into());
+    }
+    let change = settle(state, kind, &book, &company_id, options.switch_company)
         .await?
         .map_err(ConnectError::OtherCompany)?;
-    state.save_connection(kind, tokens, &company_id, company_name.as_deref()).await?;
+    state.save_connection(kind, &book, tokens, &company_id, company_name.as_deref()).await?;
     let holds_documents = if options.ask_holdings {
         holds_unknown_documents(state, kind, target, settings, &company_id).await?
     } else {
@@ -259,6 +295,7 @@ async fn store(
     };
     Ok(Connected {
         target: kind,
+        book,
         company_id,
         company_name,
         access_expires_at: tokens.access_expires_at,
@@ -268,13 +305,13 @@ async fn store(
     })
 }
 
-/// The one tenant, or the one `--tenant` / `tenant_id` names (by id or name).
+/// The one tenant, or the one `--tenant` / the book's `tenant_id` names (by id or name).
 fn choose_tenant(
     tenants: Vec<Tenant>,
     options: &ConnectOptions,
-    target: &TargetConfig,
+    book_tenant: Option<&str>,
 ) -> Result<Tenant, ConnectError> {
-    let wanted = options.tenant.as_ref().or(target.tenant_id.as_ref());
+    let wanted = options.tenant.as_deref().or(book_tenant);
     let list = |tenants: &[Tenant]| {
         tenants
             .iter()
@@ -285,7 +322,7 @@ fn choose_tenant(
     match wanted {
         Some(wanted) => tenants
             .iter()
-            .find(|t| &t.tenant_id == wanted || t.tenant_name.as_ref() == Some(wanted))
+            .find(|t| t.tenant_id == wanted || t.tenant_name.as_deref() == Some(wanted))
             .cloned()
             .ok_or_else(|| {
                 ConnectError::Tenant(format!(
@@ -326,11 +363,13 @@ pub async fn disconnect(
     config: &Config,
     state: &StateFile,
     kind: TargetKind,
+    book: Option<&BookName>,
 ) -> Result<Disconnected, ConnectError> {
-    let Some(connection) = state.connection(kind).await? else {
+    let book = crate::run::books::book_for(config, kind, book)?;
+    let Some(connection) = state.connection(kind, &book).await? else {
         return Ok(Disconnected { was_connected: false, revoke_failed: None });
     };
-    let (target, settings) = oauth_settings(config, kind)?;
+    let (target, settings) = oauth_settings_for(config, kind, book.clone())?;
     // The refresh token revokes the whole grant; a custom connection has only its access token.
     let token: SecretString =
         connection.refresh_token.clone().unwrap_or_else(|| connection.access_token.clone());
@@ -339,36 +378,21 @@ pub async fn disconnect(
             .await
             .err()
             .map(|e| e.to_string());
-    state.delete_connection(kind).await?;
+    state.delete_connection(kind, &book).await?;
     Ok(Disconnected { was_connected: true, revoke_failed })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::TargetAuth;
 
     fn tenant(id: &str, name: &str) -> Tenant {
         Tenant { id: None, tenant_id: id.into(), tenant_name: Some(name.into()), tenant_type: None }
     }
 
     fn choose(tenants: Vec<Tenant>, wanted: Option<&str>) -> Result<String, String> {
-        let target = TargetConfig {
-            enabled: true,
-            api_base: String::new(),
-            auth_url: String::new(),
-            token_url: String::new(),
-            revoke_url: String::new(),
-            client_id_env: String::new(),
-            client_secret_env: String::new(),
-            redirect_uri: String::new(),
-            auth: TargetAuth::AuthorizationCode,
-            tenant_id: None,
-            realm_id: None,
-            scopes: Vec::new(),
-        };
         let options = ConnectOptions { tenant: wanted.map(str::to_owned), ..ConnectOptions::default() };
-        choose_tenant(tenants, &options, &target).map(|t| t.tenant_id).map_err(|e| e.to_string())
+        choose_tenant(tenants, &options, None).map(|t| t.tenant_id).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The commands' work, sequenced: each function takes a settled configuration and returns what
 //! happened; `main` only turns that into output and an exit code.
 
+pub mod books;
 pub mod company;
 pub mod connect;
 pub mod drift;

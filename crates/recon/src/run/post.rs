@@ -244,7 +244,8 @@ async fn connection_for(
 ) -> Result<Option<(String, Option<String>)>, PostRunError> {
     let uses_credentials =
         config.targets.get(&target).is_some_and(|t| t.auth == crate::config::TargetAuth::ClientCredentials);
-    Ok(match state.connection(target).await? {
+    let book = config.one_book().map_err(ConnectError::from)?;
+    Ok(match state.connection(target, &book.name).await? {
         Some(connection) => Some((connection.company_id, connection.company_name)),
         // A Xero custom connection needs no `connect`: its client credentials are enough.
         None if uses_credentials && dry_run => Some((String::new(), None)),

@@ -51,7 +51,7 @@ pub async fn check(
 ) -> Result<Option<Vec<TargetFinding>>, TargetCheckError> {
     let (target_config, settings) = oauth_settings(config, target)?;
     let custom = target_config.auth == crate::config::TargetAuth::ClientCredentials;
-    let company_id = match state.connection(target).await? {
+    let company_id = match state.connection(target, &settings.book).await? {
         Some(connection) => connection.company_id,
         // A Xero custom connection needs no `connect`: its client credentials are enough.
         None if custom => {

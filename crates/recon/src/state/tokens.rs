@@ -1,4 +1,6 @@
-//! OAuth connections per target (`connect`, refreshes, `disconnect`). Tokens are secrets: they
+//! OAuth connections per target and book (`connect`, refreshes, `disconnect`; issue 18: one
+//! connection per book's company in each target, the book `default` when recon.toml has no
+//! `[books]`). Tokens are secrets: they
 //! are held as `SecretString`, never formatted, and the state file is owner-only.
 //!
 //! A refresh is single-flight across processes: `lock_connection` opens a `BEGIN IMMEDIATE`
@@ -11,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::{StateError, StateFile, timestamp};
+use crate::domain::BookName;
 use crate::targets::TargetKind;
 
 /// A target's connection as stored.
@@ -51,12 +54,18 @@ pub struct TokenUpdate {
 pub struct ConnectionLock {
     tx: Transaction<'static, Sqlite>,
     target: TargetKind,
+    book: BookName,
     path: std::path::PathBuf,
 }
 
-/// `state_meta` key of a refused connection (`ConnectionLock::refused`).
-fn refused_key(target: TargetKind) -> String {
-    format!("refused:{}", target.as_str())
+/// `state_meta` key of a refused connection (`ConnectionLock::refused`): `refused:<target>` for
+/// the default book (as before books), `refused:<target>:<book>` for another.
+fn refused_key(target: TargetKind, book: &BookName) -> String {
+    if book.as_str() == BookName::DEFAULT {
+        format!("refused:{}", target.as_str())
+    } else {
+        format!("refused:{}:{book}", target.as_str())
+    }
 }
 
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
@@ -81,13 +90,18 @@ fn row_to_connection(row: &sqlx::sqlite::SqliteRow) -> Option<Connection> {
 }
 
 const SELECT: &str = "SELECT access_token, access_expires_at, refresh_token, refresh_expires_at, company_id, \
-                      company_name, generation, connected_at FROM oauth_tokens WHERE target = ?1";
+                      company_name, generation, connected_at FROM oauth_tokens WHERE target = ?1 AND book = ?2";
 
 impl StateFile {
-    /// The target's connection, if `connect` made one.
-    pub async fn connection(&self, target: TargetKind) -> Result<Option<Connection>, StateError> {
+    /// The book's connection to the target, if `connect` made one.
+    pub async fn connection(
+        &self,
+        target: TargetKind,
+        book: &BookName,
+    ) -> Result<Option<Connection>, StateError> {
         let row = sqlx::query(SELECT)
             .bind(target.as_str())
+            .bind(book.as_str())
             .fetch_optional(&self.pool)
             .await
             .map_err(self.query_err())?;
@@ -96,26 +110,42 @@ impl StateFile {
             Some(row) => row_to_connection(&row).map(Some).ok_or_else(|| StateError::Corrupt {
                 path: self.path.clone(),
                 message: format!(
-                    "the {target} connection's times are not readable; run `connect {target}` again"
+                    "the {target} connection's times (book {book}) are not readable; run `connect {target}` again"
                 ),
             }),
         }
+    }
+
+    /// Every connection's target, book and company, by target and book.
+    pub async fn connected_books(&self) -> Result<Vec<(TargetKind, BookName, String)>, StateError> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT target, book, company_id FROM oauth_tokens ORDER BY target, book")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.query_err())?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(target, book, company)| {
+                Some((TargetKind::parse(&target)?, BookName::new(book), company))
+            })
+            .collect())
     }
 
     /// Stores a new connection (replacing any), as `connect` made it.
     pub async fn save_connection(
         &self,
         target: TargetKind,
+        book: &BookName,
         tokens: &TokenUpdate,
         company_id: &str,
         company_name: Option<&str>,
     ) -> Result<(), StateError> {
         let now = timestamp(Utc::now());
         sqlx::query(
-            "INSERT OR REPLACE INTO oauth_tokens (target, access_token, access_expires_at, refresh_token, \
+            "INSERT OR REPLACE INTO oauth_tokens (target, book, access_token, access_expires_at, refresh_token, \
              refresh_expires_at, company_id, company_name, generation, connected_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
-                     COALESCE((SELECT generation + 1 FROM oauth_tokens WHERE target = ?1), 1), ?8, ?8)",
+             VALUES (?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, \
+                     COALESCE((SELECT generation + 1 FROM oauth_tokens WHERE target = ?1 AND book = ?9), 1), ?8, ?8)",
         )
         .bind(target.as_str())
         .bind(tokens.access_token.expose_secret())
@@ -125,12 +155,13 @@ impl StateFile {
         .bind(company_id)
         .bind(company_name)
         .bind(&now)
+        .bind(book.as_str())
         .execute(&self.pool)
         .await
         .map_err(self.query_err())?;
         // A new connection is not the one that was refused.
         sqlx::query("DELETE FROM state_meta WHERE key = ?1")
-            .bind(refused_key(target))
+            .bind(refused_key(target, book))
             .execute(&self.pool)
             .await
             .map_err(self.query_err())?;
@@ -141,9 +172,10 @@ impl StateFile {
     pub async fn connection_refused(
         &self,
         target: TargetKind,
+        book: &BookName,
     ) -> Result<Option<(DateTime<Utc>, String)>, StateError> {
         let value: Option<String> = sqlx::query_scalar("SELECT value FROM state_meta WHERE key = ?1")
-            .bind(refused_key(target))
+            .bind(refused_key(target, book))
             .fetch_optional(&self.pool)
             .await
             .map_err(self.query_err())?;
@@ -154,10 +186,11 @@ impl StateFile {
     }
 
     /// Marks the stored access token expired (the target refused it), so the next user refreshes.
-    pub async fn expire_access_token(&self, target: TargetKind) -> Result<(), StateError> {
-        sqlx::query("UPDATE oauth_tokens SET access_expires_at = ?2 WHERE target = ?1")
+    pub async fn expire_access_token(&self, target: TargetKind, book: &BookName) -> Result<(), StateError> {
+        sqlx::query("UPDATE oauth_tokens SET access_expires_at = ?2 WHERE target = ?1 AND book = ?3")
             .bind(target.as_str())
             .bind(timestamp(DateTime::<Utc>::UNIX_EPOCH))
+            .bind(book.as_str())
             .execute(&self.pool)
             .await
             .map_err(self.query_err())?;
@@ -167,13 +200,14 @@ impl StateFile {
     /// Forgets a connection, leaving none of its tokens' bytes in the file: the row is deleted with
     /// `secure_delete` (its space zeroed), then the write-ahead log, which still holds the pages
     /// as they were, is checkpointed into the file and truncated. Whether there was a connection.
-    pub async fn delete_connection(&self, target: TargetKind) -> Result<bool, StateError> {
+    pub async fn delete_connection(&self, target: TargetKind, book: &BookName) -> Result<bool, StateError> {
         let mut conn = self.pool.acquire().await.map_err(self.query_err())?;
         // Also set for every writing connection (`StateFile::connect`); said here too because
         // this is the delete it exists for.
         sqlx::query("PRAGMA secure_delete = ON").execute(&mut *conn).await.map_err(self.query_err())?;
-        let done = sqlx::query("DELETE FROM oauth_tokens WHERE target = ?1")
+        let done = sqlx::query("DELETE FROM oauth_tokens WHERE target = ?1 AND book = ?2")
             .bind(target.as_str())
+            .bind(book.as_str())
             .execute(&mut *conn)
             .await
             .map_err(self.query_err())?;
@@ -197,15 +231,17 @@ impl StateFile {
     pub async fn lock_connection(
         &self,
         target: TargetKind,
+        book: &BookName,
     ) -> Result<(ConnectionLock, Option<Connection>), StateError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(self.query_err())?;
         let row = sqlx::query(SELECT)
             .bind(target.as_str())
+            .bind(book.as_str())
             .fetch_optional(&mut *tx)
             .await
             .map_err(self.query_err())?;
         let connection = row.as_ref().and_then(row_to_connection);
-        Ok((ConnectionLock { tx, target, path: self.path.clone() }, connection))
+        Ok((ConnectionLock { tx, target, book: book.clone(), path: self.path.clone() }, connection))
     }
 }
 
@@ -216,7 +252,7 @@ impl ConnectionLock {
         sqlx::query(
             "UPDATE oauth_tokens SET access_token = ?2, access_expires_at = ?3, \
              refresh_token = COALESCE(?4, refresh_token), refresh_expires_at = COALESCE(?5, refresh_expires_at), \
-             generation = generation + 1, updated_at = ?6 WHERE target = ?1",
+             generation = generation + 1, updated_at = ?6 WHERE target = ?1 AND book = ?7",
         )
         .bind(self.target.as_str())
         .bind(tokens.access_token.expose_secret())
@@ -224,6 +260,7 @@ impl ConnectionLock {
         .bind(tokens.refresh_token.as_ref().map(|t| t.expose_secret().to_owned()))
         .bind(tokens.refresh_expires_at.map(timestamp))
         .bind(timestamp(Utc::now()))
+        .bind(self.book.as_str())
         .execute(&mut *self.tx)
         .await
         .map_err(err)?;
@@ -237,7 +274,7 @@ impl ConnectionLock {
     pub async fn refused(mut self, detail: &str) -> Result<(), StateError> {
         let err = |source| StateError::Query { path: self.path.clone(), source };
         sqlx::query("INSERT OR REPLACE INTO state_meta (key, value) VALUES (?1, ?2)")
-            .bind(refused_key(self.target))
+            .bind(refused_key(self.target, &self.book))
             .bind(format!("{}\t{detail}", timestamp(Utc::now())))
             .execute(&mut *self.tx)
             .await

@@ -35,6 +35,8 @@ const TOKEN_RETRY_WAITS: [std::time::Duration; 2] =
 #[derive(Clone)]
 pub struct OAuthSettings {
     pub target: TargetKind,
+    /// The book whose connection the tokens are (`default` without `[books]`).
+    pub book: crate::domain::BookName,
     pub client_id: String,
     pub client_secret: SecretString,
     pub auth_url: String,
@@ -51,6 +53,7 @@ impl std::fmt::Debug for OAuthSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OAuthSettings")
             .field("target", &self.target)
+            .field("book", &self.book)
             .field("client_id", &self.client_id)
             .field("token_url", &self.token_url)
             .finish_non_exhaustive()
@@ -318,7 +321,8 @@ impl TokenSource {
         {
             return Ok(token.clone());
         }
-        let (lock, connection) = self.state.lock_connection(self.settings.target).await?;
+        let (lock, connection) =
+            self.state.lock_connection(self.settings.target, &self.settings.book).await?;
         let Some(connection) = connection else {
             lock.release().await?;
             return Err(OAuthError::NotConnected { target: self.settings.target });
@@ -356,6 +360,6 @@ impl TokenSource {
     pub async fn invalidate(&self) {
         *self.cached.lock().await = None;
         // The stored one may be the dead one: mark it expired so any process refreshes.
-        let _ = self.state.expire_access_token(self.settings.target).await;
+        let _ = self.state.expire_access_token(self.settings.target, &self.settings.book).await;
     }
 }

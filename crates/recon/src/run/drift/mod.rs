@@ -145,7 +145,8 @@ async fn connection(
     state: &StateFile,
     target: TargetKind,
 ) -> Result<Option<Connected>, DriftError> {
-    if let Some(c) = state.connection(target).await? {
+    let book = config.one_book().map_err(|e| DriftError::Target { target, message: e.to_string() })?;
+    if let Some(c) = state.connection(target, &book.name).await? {
         return Ok(Some(Connected { target, company_id: c.company_id, company_name: c.company_name }));
     }
     let custom = config.targets.get(&target).is_some_and(|t| t.auth == TargetAuth::ClientCredentials);
