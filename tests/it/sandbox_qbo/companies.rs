@@ -42,10 +42,7 @@ fn two_companies(extra: Value) -> SandboxOptions {
 
 /// An entry in the second company's chart.
 fn entry_2(doc_number: &str, date: &str, amount: &str) -> String {
-    let lines = [
-        line("Debit", amount, "184", &customer("158")),
-        line("Credit", amount, "179", ""),
-    ];
+    let lines = [line("Debit", amount, "184", &customer("158")), line("Credit", amount, "179", "")];
     format!(r#"{{"DocNumber": "{doc_number}", "TxnDate": "{date}", "Line": [{}]}}"#, lines.join(","))
 }
 
@@ -59,7 +56,8 @@ async fn connect(qbo: &Qbo, realm: Option<&str>) -> (String, String) {
 /// As `connect`, with the refresh token.
 async fn connect_with_refresh(qbo: &Qbo, realm: Option<&str>) -> (String, String, String) {
     if let Some(realm) = realm {
-        let chosen = qbo.control(Method::POST, "/_sandbox/qbo/consent", &json!({"realmId": realm}).to_string()).await;
+        let chosen =
+            qbo.control(Method::POST, "/_sandbox/qbo/consent", &json!({"realmId": realm}).to_string()).await;
         assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.text);
         assert_eq!(chosen.json()["realmId"], realm);
     }
@@ -82,9 +80,7 @@ async fn status(qbo: &Qbo, realm: &str, token: &str) -> StatusCode {
 async fn call(qbo: &Qbo, realm: &str, token: &str, path: &str, body: Option<&str>) -> Reply {
     let url = qbo.root(&format!("/qbo/v3/company/{realm}{path}"));
     let request = match body {
-        Some(body) => {
-            qbo.http.post(url).header("content-type", "application/json").body(body.to_owned())
-        }
+        Some(body) => qbo.http.post(url).header("content-type", "application/json").body(body.to_owned()),
         None => qbo.http.get(url),
     };
     let request = request.bearer_auth(token).header("accept", "application/json");
@@ -111,7 +107,8 @@ async fn each_company_holds_only_what_was_posted_to_it() {
 
     let created = call(&qbo, &realm_1, &token_1, "/journalentry", Some(&entry("ONE-1", "10.00"))).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
-    let created = call(&qbo, &realm_2, &token_2, "/journalentry", Some(&entry_2("TWO-1", "2026-02-01", "20.00"))).await;
+    let created =
+        call(&qbo, &realm_2, &token_2, "/journalentry", Some(&entry_2("TWO-1", "2026-02-01", "20.00"))).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
     assert_eq!(created.json()["JournalEntry"]["Id"], "1", "each company numbers its own entries");
 
@@ -121,12 +118,23 @@ async fn each_company_holds_only_what_was_posted_to_it() {
     // the second's books are closed where the first's are open.
     let foreign = call(&qbo, &realm_2, &token_2, "/journalentry", Some(&entry("TWO-2", "5.00"))).await;
     assert_eq!(fault(&foreign).0, "2500", "{}", foreign.text);
-    let closed = call(&qbo, &realm_2, &token_2, "/journalentry", Some(&entry_2("TWO-3", "2026-01-15", "5.00"))).await;
+    let closed =
+        call(&qbo, &realm_2, &token_2, "/journalentry", Some(&entry_2("TWO-3", "2026-01-15", "5.00"))).await;
     assert_eq!(fault(&closed).0, "6210", "{}", closed.text);
-    let open = call(&qbo, &realm_1, &token_1, "/journalentry", Some(&entry_with(r#""DocNumber": "ONE-2", "TxnDate": "2026-01-15""#, "5.00"))).await;
+    let open = call(
+        &qbo,
+        &realm_1,
+        &token_1,
+        "/journalentry",
+        Some(&entry_with(r#""DocNumber": "ONE-2", "TxnDate": "2026-01-15""#, "5.00")),
+    )
+    .await;
     assert_eq!(open.status, StatusCode::OK, "{}", open.text);
     // Change data capture reads one company's books.
-    let cdc = call(&qbo, &realm_2, &token_2, "/cdc?entities=JournalEntry&changedSince=2020-01-01T00:00:00Z", None).await;
+    let now = qbo.state().await["clock"]["now"].as_str().expect("now").to_owned();
+    let since = chrono::DateTime::parse_from_rfc3339(&now).expect("time") - chrono::TimeDelta::days(1);
+    let cdc_path = format!("/cdc?entities=JournalEntry&changedSince={}", urlencode(&since.to_rfc3339()));
+    let cdc = call(&qbo, &realm_2, &token_2, &cdc_path, None).await;
     let changed = &cdc.json()["CDCResponse"][0]["QueryResponse"][0]["JournalEntry"];
     assert_eq!(changed.as_array().map(Vec::len), Some(1), "{}", cdc.text);
     assert_eq!(changed[0]["DocNumber"], "TWO-1");
@@ -136,12 +144,20 @@ async fn each_company_holds_only_what_was_posted_to_it() {
     let section = &state["qbo"];
     assert_eq!(section["realmId"], REALM);
     let docs = |entries: &Value| -> Vec<String> {
-        entries.as_array().expect("entries").iter().map(|e| e["DocNumber"].as_str().unwrap_or("").to_owned()).collect()
+        entries
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| e["DocNumber"].as_str().unwrap_or("").to_owned())
+            .collect()
     };
     assert_eq!(docs(&section["journalEntries"]), ["ONE-1", "ONE-2"]);
     let companies = section["companies"].as_array().expect("companies");
     assert_eq!(companies.len(), 2);
-    assert_eq!((companies[0]["realmId"].as_str(), companies[1]["realmId"].as_str()), (Some(REALM), Some(REALM_2)));
+    assert_eq!(
+        (companies[0]["realmId"].as_str(), companies[1]["realmId"].as_str()),
+        (Some(REALM), Some(REALM_2))
+    );
     assert_eq!(docs(&companies[0]["journalEntries"]), ["ONE-1", "ONE-2"]);
     assert_eq!(docs(&companies[1]["journalEntries"]), ["TWO-1"]);
     assert_eq!(companies[1]["homeCurrency"], "CAD");
@@ -202,7 +218,11 @@ async fn throttles_are_metered_per_company() {
     for _ in 0..3 {
         assert_eq!(status(&qbo, REALM, token_1).await, StatusCode::OK);
     }
-    assert_eq!(status(&qbo, REALM, token_1).await, StatusCode::TOO_MANY_REQUESTS, "the first's minute is used up");
+    assert_eq!(
+        status(&qbo, REALM, token_1).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the first's minute is used up"
+    );
     // The other company's window is its own: the first's 429 does not slow it.
     assert_eq!(status(&qbo, REALM_2, &token_2).await, StatusCode::OK);
     assert_eq!(status(&qbo, REALM_2, &token_2).await, StatusCode::OK);
@@ -211,7 +231,10 @@ async fn throttles_are_metered_per_company() {
     let state = qbo.state().await;
     let companies = &state["qbo"]["companies"];
     assert_eq!(
-        (companies[0]["limits"]["requestsPerMinute"].as_u64(), companies[1]["limits"]["requestsPerMinute"].as_u64()),
+        (
+            companies[0]["limits"]["requestsPerMinute"].as_u64(),
+            companies[1]["limits"]["requestsPerMinute"].as_u64()
+        ),
         (Some(3), Some(2))
     );
     assert_eq!(companies[1]["throttle"]["requestsInWindow"], 2);
@@ -228,12 +251,15 @@ async fn control_endpoints_act_on_the_company_named() {
     let path = format!("/_sandbox/qbo/close-date?realmId={REALM_2}");
     let set = qbo.control(Method::POST, &path, r#"{"bookCloseDate": "2026-03-31"}"#).await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.text);
-    let deactivated = qbo.control(Method::POST, &format!("/_sandbox/qbo/accounts/179/deactivate?realmId={REALM_2}"), "").await;
+    let deactivated = qbo
+        .control(Method::POST, &format!("/_sandbox/qbo/accounts/179/deactivate?realmId={REALM_2}"), "")
+        .await;
     assert_eq!(deactivated.status, StatusCode::OK, "{}", deactivated.text);
     // Without realmId: the first company, which has no account 179.
     let first = qbo.control(Method::POST, "/_sandbox/qbo/accounts/179/deactivate", "").await;
     assert_eq!(first.status, StatusCode::NOT_FOUND, "{}", first.text);
-    let unknown = qbo.control(Method::POST, "/_sandbox/qbo/close-date?realmId=42", r#"{"bookCloseDate": null}"#).await;
+    let unknown =
+        qbo.control(Method::POST, "/_sandbox/qbo/close-date?realmId=42", r#"{"bookCloseDate": null}"#).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
 
     let state = qbo.state().await;
@@ -252,8 +278,9 @@ fn a_dataset_is_one_app_with_distinct_realms() {
     };
     let other_app = refused(second_company(json!({"clientId": "another-app"})));
     assert!(
-        other_app.contains(r#"qbo[1] (realmId "9130357766900457"): field "clientId": "another-app" is not qbo[0]"#)
-            && other_app.contains("every company in \"qbo\" belongs to one app"),
+        other_app.contains(
+            r#"qbo[1] (realmId "9130357766900457"): field "clientId": "another-app" is not qbo[0]"#
+        ) && other_app.contains("every company in \"qbo\" belongs to one app"),
         "{other_app}"
     );
     let other_secret = refused(second_company(json!({"clientSecret": "another-secret"})));

@@ -46,8 +46,16 @@ fn two_organisations(first: Value, second: Value) -> SandboxOptions {
 }
 
 /// An accounting call for `tenant` (no header when `None`).
-async fn call(h: &Harness, method: Method, path: &str, token: &str, tenant: Option<&str>, body: Option<&str>) -> Reply {
-    let mut request = h.http.request(method, h.api(path)).bearer_auth(token).header("accept", "application/json");
+async fn call(
+    h: &Harness,
+    method: Method,
+    path: &str,
+    token: &str,
+    tenant: Option<&str>,
+    body: Option<&str>,
+) -> Reply {
+    let mut request =
+        h.http.request(method, h.api(path)).bearer_auth(token).header("accept", "application/json");
     if let Some(tenant) = tenant {
         request = request.header("xero-tenant-id", tenant);
     }
@@ -72,7 +80,11 @@ fn tenant_ids(connections: &[Value]) -> Vec<String> {
 }
 
 fn narrations(list: &Value) -> Vec<String> {
-    list.as_array().expect("journals").iter().map(|j| j["Narration"].as_str().unwrap_or("").to_owned()).collect()
+    list.as_array()
+        .expect("journals")
+        .iter()
+        .map(|j| j["Narration"].as_str().unwrap_or("").to_owned())
+        .collect()
 }
 
 /// A journal in the second organisation's chart.
@@ -98,16 +110,48 @@ async fn connections_list_every_organisation_and_each_call_lands_in_its_own() {
     assert_ne!(listed[0]["id"], listed[1]["id"], "a connection per organisation");
     assert_eq!(listed[0]["authEventId"], listed[1]["authEventId"], "made by one consent");
 
-    let one = call(h, Method::PUT, "/ManualJournals", token, Some(TENANT), Some(&journals(&[journal("In one", "10.00", Some("POSTED"))]))).await;
+    let one = call(
+        h,
+        Method::PUT,
+        "/ManualJournals",
+        token,
+        Some(TENANT),
+        Some(&journals(&[journal("In one", "10.00", Some("POSTED"))])),
+    )
+    .await;
     assert_eq!(one.status, StatusCode::OK, "{}", one.text);
-    let two = call(h, Method::PUT, "/ManualJournals", token, Some(TENANT_2), Some(&journals(&[journal_2("In two", "2026-02-15")]))).await;
+    let two = call(
+        h,
+        Method::PUT,
+        "/ManualJournals",
+        token,
+        Some(TENANT_2),
+        Some(&journals(&[journal_2("In two", "2026-02-15")])),
+    )
+    .await;
     assert_eq!(two.status, StatusCode::OK, "{}", two.text);
     // Each organisation's chart and lock date: the first's accounts are not the second's, and the
     // second is locked where the first is open.
-    let foreign = call(h, Method::PUT, "/ManualJournals", token, Some(TENANT_2), Some(&journals(&[journal("Foreign", "5.00", Some("POSTED"))]))).await;
+    let foreign = call(
+        h,
+        Method::PUT,
+        "/ManualJournals",
+        token,
+        Some(TENANT_2),
+        Some(&journals(&[journal("Foreign", "5.00", Some("POSTED"))])),
+    )
+    .await;
     assert_eq!(foreign.status, StatusCode::BAD_REQUEST, "{}", foreign.text);
     assert!(foreign.text.contains("Account code '1210' has been removed"), "{}", foreign.text);
-    let locked = call(h, Method::PUT, "/ManualJournals", token, Some(TENANT_2), Some(&journals(&[journal_2("Locked", "2026-01-31")]))).await;
+    let locked = call(
+        h,
+        Method::PUT,
+        "/ManualJournals",
+        token,
+        Some(TENANT_2),
+        Some(&journals(&[journal_2("Locked", "2026-01-31")])),
+    )
+    .await;
     assert_eq!(
         locked.errors(0),
         ["The document date cannot be before the period lock date, currently set at 31-Jan-2026"]
@@ -116,7 +160,10 @@ async fn connections_list_every_organisation_and_each_call_lands_in_its_own() {
     let listed = |tenant: &'static str| async move {
         let reply = get(h, "/ManualJournals", token, tenant).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        first_list(&reply.json()).iter().map(|j| j["Narration"].as_str().unwrap_or("").to_owned()).collect::<Vec<String>>()
+        first_list(&reply.json())
+            .iter()
+            .map(|j| j["Narration"].as_str().unwrap_or("").to_owned())
+            .collect::<Vec<String>>()
     };
     assert_eq!(listed(TENANT).await, ["In one"]);
     assert_eq!(listed(TENANT_2).await, ["In two"]);
@@ -137,19 +184,26 @@ async fn connections_list_every_organisation_and_each_call_lands_in_its_own() {
     assert_eq!(narrations(&organisations[0]["manualJournals"]), ["In one"]);
     assert_eq!(narrations(&organisations[1]["manualJournals"]), ["In two"]);
     assert_eq!(organisations[1]["lockDate"], "2026-01-31");
-    let connected: Vec<&str> =
-        state["connections"].as_array().expect("connections").iter().filter_map(|c| c["tenantId"].as_str()).collect();
+    let connected: Vec<&str> = state["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .filter_map(|c| c["tenantId"].as_str())
+        .collect();
     assert_eq!(connected, [TENANT, TENANT_2]);
 
     // The bookkeeper's endpoints take `?tenantId=`; without it, the first organisation.
     let path = format!("/_sandbox/xero/lock-date?tenantId={TENANT_2}");
     let unlocked = h.control(Method::POST, &path, r#"{"lockDate": null}"#).await;
     assert_eq!(unlocked.status, StatusCode::OK, "{}", unlocked.text);
-    let archived = h.control(Method::POST, &format!("/_sandbox/xero/accounts/4900/archive?tenantId={TENANT_2}"), "").await;
+    let archived = h
+        .control(Method::POST, &format!("/_sandbox/xero/accounts/4900/archive?tenantId={TENANT_2}"), "")
+        .await;
     assert_eq!(archived.status, StatusCode::OK, "{}", archived.text);
     let first = h.control(Method::POST, "/_sandbox/xero/accounts/4900/archive", "").await;
     assert_eq!(first.status, StatusCode::NOT_FOUND, "the first organisation has no 4900: {}", first.text);
-    let unknown = h.control(Method::POST, "/_sandbox/xero/lock-date?tenantId=nope", r#"{"lockDate": null}"#).await;
+    let unknown =
+        h.control(Method::POST, "/_sandbox/xero/lock-date?tenantId=nope", r#"{"lockDate": null}"#).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
     let state = h.state().await;
     assert_eq!(state["organisations"][1]["lockDate"], Value::Null);
@@ -161,7 +215,9 @@ async fn the_consent_covers_the_organisations_chosen() {
     let h = &Harness::start_with(two_organisations(json!({}), second_organisation(json!({})))).await;
     let consent = h.control(Method::GET, "/_sandbox/xero/consent", "").await.json();
     assert_eq!(consent["tenantIds"], json!([TENANT, TENANT_2]));
-    let chosen = h.control(Method::POST, "/_sandbox/xero/consent", &json!({"tenantIds": [TENANT_2]}).to_string()).await;
+    let chosen = h
+        .control(Method::POST, "/_sandbox/xero/consent", &json!({"tenantIds": [TENANT_2]}).to_string())
+        .await;
     assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.text);
     assert_eq!(chosen.json()["tenantIds"], json!([TENANT_2]));
 
@@ -241,7 +297,10 @@ async fn a_custom_connection_reaches_one_organisation() {
     assert_eq!(get(h, "/Organisation", &token, TENANT_2).await.status, StatusCode::OK);
     assert_eq!(get(h, "/Organisation", &token, TENANT).await.status, StatusCode::FORBIDDEN);
     let state = h.state().await;
-    assert_eq!((state["customConnection"].as_bool(), state["organisations"][1]["customConnection"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(
+        (state["customConnection"].as_bool(), state["organisations"][1]["customConnection"].as_bool()),
+        (Some(false), Some(true))
+    );
 }
 
 #[test]
@@ -251,10 +310,14 @@ fn a_dataset_is_one_app_with_distinct_tenants() {
     };
     let other_app = refused(second_organisation(json!({"clientId": "another-app"})));
     assert!(
-        other_app.contains(&format!(r#"xero[1] (tenantId "{TENANT_2}"): field "clientId": "another-app" is not xero[0]"#))
-            && other_app.contains("every organisation in \"xero\" belongs to one app"),
+        other_app.contains(&format!(
+            r#"xero[1] (tenantId "{TENANT_2}"): field "clientId": "another-app" is not xero[0]"#
+        )) && other_app.contains("every organisation in \"xero\" belongs to one app"),
         "{other_app}"
     );
     let repeated = refused(second_organisation(json!({"tenantId": TENANT.to_uppercase()})));
-    assert!(repeated.contains(r#"field "tenantId": duplicate tenantId, first defined at xero[0]"#), "{repeated}");
+    assert!(
+        repeated.contains(r#"field "tenantId": duplicate tenantId, first defined at xero[0]"#),
+        "{repeated}"
+    );
 }

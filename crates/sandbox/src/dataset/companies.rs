@@ -148,7 +148,8 @@ fn load_one<T: Company>(
 /// quoted).
 fn one_app<T: Company>(name: &str, loaded: &[(String, T)], problems: &mut Problems) {
     let Some((first_at, first)) = loaded.first() else { return };
-    let why = format!("every {} in \"{name}\" belongs to one app, with one clientId and clientSecret", T::NOUN);
+    let why =
+        format!("every {} in \"{name}\" belongs to one app, with one clientId and clientSecret", T::NOUN);
     for (at, company) in &loaded[1..] {
         if company.client_id() != first.client_id() {
             let message =

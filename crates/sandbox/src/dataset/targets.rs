@@ -195,11 +195,8 @@ const QBO_ACCOUNT: &[Field] = &[
 const QBO_CUSTOMER: &[Field] = &[req("Id", Text), req("DisplayName", Text), opt("Active", Bool)];
 const QBO_NAMED: &[Field] = &[req("Id", Text), req("Name", Text), opt("Active", Bool)];
 /// Whole numbers of at least 1 (`companies` checks the values).
-pub const QBO_LIMITS: &[Field] = &[
-    opt("requestsPerMinute", Number),
-    opt("batchRequestsPerMinute", Number),
-    opt("maxConcurrent", Number),
-];
+pub const QBO_LIMITS: &[Field] =
+    &[opt("requestsPerMinute", Number), opt("batchRequestsPerMinute", Number), opt("maxConcurrent", Number)];
 
 pub const QBO: &[Field] = &[
     req("realmId", Text),

@@ -212,7 +212,10 @@ fn companies_of_a_section_are_one_app_with_distinct_ids() {
         r#"dataset refused: dataset: field "qbo": an empty array holds no company; leave "qbo" out (or null) for none"#
     );
     assert_eq!(
-        refused(&with_section("qbo", r#"{"realmId": "1", "clientId": "c", "clientSecret": "s", "limits": {"maxConcurrent": 0, "requestsPerMinute": 2.5}}"#)),
+        refused(&with_section(
+            "qbo",
+            r#"{"realmId": "1", "clientId": "c", "clientSecret": "s", "limits": {"maxConcurrent": 0, "requestsPerMinute": 2.5}}"#
+        )),
         "dataset refused: 2 problems\n  qbo: field \"limits.maxConcurrent\": expected a whole number from 1 to 4294967295\n  \
          qbo: field \"limits.requestsPerMinute\": expected a whole number from 1 to 4294967295"
     );

@@ -29,9 +29,11 @@ pub async fn cdc(
     Query(params): Query<Params>,
 ) -> Response {
     let now = shared.clock.now();
-    with_request_id(&company, now, &params, MAX_REQUEST_ID_CHARS, |books| match changes(books, &params, now) {
-        Ok(json) => ok("CDCResponse", &json, now),
-        Err(fault) => fault_answer(fault, now),
+    with_request_id(&company, now, &params, MAX_REQUEST_ID_CHARS, |books| {
+        match changes(books, &params, now) {
+            Ok(json) => ok("CDCResponse", &json, now),
+            Err(fault) => fault_answer(fault, now),
+        }
     })
 }
 

@@ -35,10 +35,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
+use super::api::Params;
 use super::company::{Company, EntityKind, account_json, named_json};
 use super::draft::parse_entry;
 use super::wire::Node;
-use super::api::Params;
 use super::{QboCompany, QboService, service};
 use crate::api_error::ApiError;
 use crate::locks::lock;
@@ -82,7 +82,9 @@ fn consent_json(qbo: &QboService) -> Value {
 }
 
 async fn consent(State(shared): State<Arc<QboShared>>) -> Response {
-    qbo(&shared).map(|qbo| axum::Json(consent_json(qbo)).into_response()).unwrap_or_else(IntoResponse::into_response)
+    qbo(&shared)
+        .map(|qbo| axum::Json(consent_json(qbo)).into_response())
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 #[derive(Deserialize)]
@@ -264,7 +266,11 @@ pub fn state_dump(shared: &QboShared) -> Option<Box<RawValue>> {
 }
 
 /// One company as JSON text; with `app`, the app's members and the companies' texts join it.
-fn company_dump(company: &QboCompany, now: chrono::DateTime<chrono::Utc>, app: Option<(Value, Vec<String>)>) -> String {
+fn company_dump(
+    company: &QboCompany,
+    now: chrono::DateTime<chrono::Utc>,
+    app: Option<(Value, Vec<String>)>,
+) -> String {
     let books = lock(&company.books);
     let chart = &books.company;
     let list = |kind: EntityKind| -> Vec<Value> {

@@ -35,12 +35,12 @@ mod wire;
 
 use std::sync::Arc;
 
-use axum::{Extension, Router};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use chrono::{DateTime, Utc};
 
 pub use self::app::{QboCompany, QboService};

@@ -67,7 +67,10 @@ impl XeroState {
             .map(|dataset| {
                 Arc::new(Organisation {
                     tenant_id: dataset.tenant_id.clone(),
-                    tenant_name: dataset.tenant_name.clone().unwrap_or_else(|| "Sandbox Organisation".to_owned()),
+                    tenant_name: dataset
+                        .tenant_name
+                        .clone()
+                        .unwrap_or_else(|| "Sandbox Organisation".to_owned()),
                     allows_custom_connection: dataset.custom_connection.unwrap_or(true),
                     books: Mutex::new(Books::new(dataset, start)),
                     limiter: Mutex::new(Limiter::default()),
@@ -150,9 +153,11 @@ impl XeroState {
         let chosen = lock(&self.next_consent).take();
         match chosen {
             None => self.organisations.iter().map(|o| o.tenant_id.clone()).collect(),
-            Some(chosen) => {
-                chosen.iter().filter_map(|index| self.organisations.get(*index)).map(|o| o.tenant_id.clone()).collect()
-            }
+            Some(chosen) => chosen
+                .iter()
+                .filter_map(|index| self.organisations.get(*index))
+                .map(|o| o.tenant_id.clone())
+                .collect(),
         }
     }
 

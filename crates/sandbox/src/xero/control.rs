@@ -126,7 +126,11 @@ fn answer(result: ApiResult) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn lock_date(State(shared): State<Arc<XeroShared>>, Query(tenant): TenantQuery, body: Bytes) -> Response {
+async fn lock_date(
+    State(shared): State<Arc<XeroShared>>,
+    Query(tenant): TenantQuery,
+    body: Bytes,
+) -> Response {
     answer((|| {
         let org = organisation(&shared, &tenant)?;
         let value: Value = serde_json::from_slice(&body).map_err(|e| {

@@ -201,7 +201,12 @@ impl Limiter {
     }
 
     /// The counts as they stand, for `/_sandbox/state`.
-    pub fn peek(&mut self, app: &mut AppLimiter, now: DateTime<Utc>, limits: &XeroLimits) -> (Remaining, u32) {
+    pub fn peek(
+        &mut self,
+        app: &mut AppLimiter,
+        now: DateTime<Utc>,
+        limits: &XeroLimits,
+    ) -> (Remaining, u32) {
         prune(&mut self.minute, now, MINUTE);
         prune(&mut self.day, now, DAY);
         prune(&mut app.minute, now, MINUTE);

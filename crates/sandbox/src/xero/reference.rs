@@ -186,7 +186,10 @@ pub async fn tracking_categories(
     })
 }
 
-pub async fn organisation(State(shared): State<Arc<XeroShared>>, Extension(organisation): InTenant) -> Response {
+pub async fn organisation(
+    State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
+) -> Response {
     let books = lock(&organisation.books);
     let mut org = json!({
         "OrganisationID": books.organisation_id, "Name": books.name, "LegalName": books.name,

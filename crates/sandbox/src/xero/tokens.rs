@@ -144,8 +144,10 @@ impl Identity {
         let text = opaque();
         code.expires_at = now + seconds(self.limits.auth_code_lifetime_s);
         for tenant_id in tenant_ids {
-            let existing =
-                self.connections.iter_mut().find(|c| c.client_id == code.client_id && c.tenant_id == *tenant_id);
+            let existing = self
+                .connections
+                .iter_mut()
+                .find(|c| c.client_id == code.client_id && c.tenant_id == *tenant_id);
             match existing {
                 Some(existing) => {
                     existing.auth_event_id = code.auth_event_id.clone();

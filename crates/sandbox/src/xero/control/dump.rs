@@ -145,8 +145,10 @@ fn organisation_dump<'a>(
         idempotency_keys: lock(&organisation.idempotency)
             .describe(now)
             .into_iter()
-            .map(|k| json!({"key": k.key, "firstUsedAt": timestamp(k.first_at),
-                "expiresAt": timestamp(k.expires_at), "status": k.status}))
+            .map(|k| {
+                json!({"key": k.key, "firstUsedAt": timestamp(k.first_at),
+                "expiresAt": timestamp(k.expires_at), "status": k.status})
+            })
             .collect(),
     }
 }
