@@ -255,22 +255,22 @@ fn raw_json(status: StatusCode, body: String) -> Response {
 pub fn state_dump(shared: &QboShared) -> Option<Box<RawValue>> {
     let qbo = service(shared)?;
     let now = shared.clock.now();
-    let companies: Vec<String> = qbo.companies.iter().map(|c| company_dump(c, now, None)).collect();
+    let companies: Vec<String> = qbo.companies.iter().map(|c| company_dump(c, now)).collect();
     let app = json!({
         "clientId": qbo.client_id,
         "tokens": lock(&qbo.tokens).dump(now),
         "nextConsentRealmId": qbo.next_consent().realm_id,
-    });
-    let text = company_dump(qbo.first(), now, Some((app, companies)));
+    })
+    .to_string();
+    // The top level is the first company's own text (one snapshot with `companies[0]`), joined
+    // by the app's members and every company's.
+    let first = companies.first()?.strip_prefix('{')?;
+    let text = format!("{},\"companies\":[{}],{first}", app.strip_suffix('}')?, companies.join(","));
     RawValue::from_string(text).ok()
 }
 
-/// One company as JSON text; with `app`, the app's members and the companies' texts join it.
-fn company_dump(
-    company: &QboCompany,
-    now: chrono::DateTime<chrono::Utc>,
-    app: Option<(Value, Vec<String>)>,
-) -> String {
+/// One company as JSON text.
+fn company_dump(company: &QboCompany, now: chrono::DateTime<chrono::Utc>) -> String {
     let books = lock(&company.books);
     let chart = &books.company;
     let list = |kind: EntityKind| -> Vec<Value> {
@@ -279,7 +279,7 @@ fn company_dump(
     let accounts: Vec<Value> =
         chart.accounts.iter().filter_map(|a| serde_json::from_str(&account_json(a, chart)).ok()).collect();
     let limits = &company.limits;
-    let mut head = json!({
+    let head = json!({
         "realmId": company.realm_id,
         "homeCurrency": chart.home_currency,
         "preferences": summary(chart),
@@ -298,18 +298,10 @@ fn company_dump(
         "deletedJournalEntries": books.tombstones().iter().map(|t| json!({"Id": t.id.to_string(), "deletedAt": crate::dataset::item::timestamp(t.deleted_at)})).collect::<Vec<Value>>(),
         "rememberedRequestIds": books.remembered_count(),
     });
-    let mut companies = None;
-    if let (Some((Value::Object(app), texts)), Value::Object(head)) = (app, &mut head) {
-        head.extend(app);
-        companies = Some(texts);
-    }
     // Journal entries keep their money as written: spliced in as raw JSON, never through f64.
     let entries: Vec<String> = books.entries().map(|e| e.to_json()).collect();
     let mut text = head.to_string();
     text.pop();
-    if let Some(companies) = companies {
-        text.push_str(&format!(",\"companies\":[{}]", companies.join(",")));
-    }
     text.push_str(&format!(",\"journalEntries\":[{}]}}", entries.join(",")));
     text
 }
