@@ -7,6 +7,7 @@ mod support;
 
 mod batch;
 mod cdc;
+mod companies;
 mod control;
 mod entries;
 mod faults;

@@ -10,4 +10,5 @@ mod generated;
 mod journals;
 mod limits;
 mod oauth;
+mod organisations;
 mod validation;

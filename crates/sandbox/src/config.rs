@@ -108,13 +108,13 @@ pub fn write_config(
     if let Some(secret) = &user.totp_secret_text {
         secrets.push((ENTRATA_TOTP_SECRET, secret));
     }
-    if let Some(qbo) = &shared.qbo {
+    if let Some(qbo) = shared.qbo.first() {
         secrets.extend([
             (QBO_CLIENT_ID, qbo.client_id.as_str()),
             (QBO_CLIENT_SECRET, qbo.client_secret.as_str()),
         ]);
     }
-    if let Some(xero) = &shared.xero {
+    if let Some(xero) = shared.xero.first() {
         secrets.extend([
             (XERO_CLIENT_ID, xero.client_id.as_str()),
             (XERO_CLIENT_SECRET, xero.client_secret.as_str()),
@@ -153,7 +153,7 @@ pub fn write_config(
         mappings: Mappings { dir: "mappings" },
         targets: Targets {
             qbo: target(
-                shared.qbo.is_some(),
+                !shared.qbo.is_empty(),
                 paths::QBO_API_BASE,
                 paths::QBO_AUTH_PATH,
                 paths::QBO_TOKEN_PATH,
@@ -162,7 +162,7 @@ pub fn write_config(
                 QBO_CLIENT_SECRET,
             ),
             xero: target(
-                shared.xero.is_some(),
+                !shared.xero.is_empty(),
                 paths::XERO_API_BASE,
                 paths::XERO_AUTH_PATH,
                 paths::XERO_TOKEN_PATH,

@@ -30,10 +30,12 @@ pub struct Shared {
     /// `METHOD /route/{template}` -> requests served.
     pub counts: Mutex<BTreeMap<String, u64>>,
     pub entrata: Arc<EntrataShared>,
-    pub qbo: Option<QboDataset>,
+    /// The dataset's QuickBooks companies (empty without a `qbo` section).
+    pub qbo: Vec<QboDataset>,
     /// The QuickBooks Online service; its `qbo_service` is there when the dataset has a `qbo` section.
     pub qbo_api: Arc<QboShared>,
-    pub xero: Option<XeroDataset>,
+    /// The dataset's Xero organisations (empty without a `xero` section).
+    pub xero: Vec<XeroDataset>,
     /// The Xero service; its `xero_service` is there when the dataset has a `xero` section.
     pub xero_api: Arc<XeroShared>,
 }
@@ -78,14 +80,14 @@ impl Shared {
 
     /// Starts the QBO service for the dataset's `qbo` section, with these limits.
     pub fn with_qbo(mut self, limits: QboLimits) -> Shared {
-        let qbo_service = self.qbo.as_ref().map(|q| QboService::new(q, limits, self.clock.now()));
+        let qbo_service = QboService::new(&self.qbo, limits, self.clock.now());
         self.qbo_api = Arc::new(QboShared { clock: Arc::clone(&self.clock), qbo_service });
         self
     }
 
     /// Starts the Xero service for the dataset's `xero` section, with these limits.
     pub fn with_xero(mut self, limits: XeroLimits) -> Shared {
-        let xero_service = self.xero.as_ref().map(|x| XeroState::new(x, limits, self.clock.now()));
+        let xero_service = XeroState::new(&self.xero, limits, self.clock.now());
         self.xero_api = Arc::new(XeroShared { clock: Arc::clone(&self.clock), xero_service });
         self
     }

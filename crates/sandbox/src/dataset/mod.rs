@@ -6,6 +6,7 @@
 //! properties, leases or payments. Values that break the API contract are kept as written.
 
 pub(crate) mod check;
+pub(crate) mod companies;
 pub(crate) mod item;
 pub(crate) mod raw;
 pub mod schema;
@@ -20,9 +21,10 @@ use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 
 use self::check::{Checked, FieldProblem, Problems, RefUse, check_object};
+use self::companies::load_companies;
 use self::item::{Item, UpdatedAt, truncate_to_millis};
 use self::raw::{JsonKind, as_str, parse_array, parse_object};
-use self::schema::{EntrataKind, Field, USER};
+use self::schema::{EntrataKind, USER};
 use self::targets::{QBO, QboDataset, XERO, XeroDataset};
 use super::totp::TotpSecret;
 
@@ -33,8 +35,10 @@ pub struct Dataset {
     pub(crate) users: Vec<User>,
     /// Items per kind (`EntrataKind::index`), in dataset order.
     pub(crate) items: Vec<Vec<Item>>,
-    pub(crate) qbo: Option<QboDataset>,
-    pub(crate) xero: Option<XeroDataset>,
+    /// The QuickBooks companies, in dataset order; empty when there is no `qbo` section.
+    pub(crate) qbo: Vec<QboDataset>,
+    /// The Xero organisations, in dataset order; empty when there is no `xero` section.
+    pub(crate) xero: Vec<XeroDataset>,
     pub(crate) load_time: DateTime<Utc>,
 }
 
@@ -186,8 +190,8 @@ impl Dataset {
             items[kind.index()] = loader.load_kind(kind, root.get(kind.dataset_key()));
         }
         let mut problems = loader.problems;
-        let qbo = load_section::<QboDataset>("qbo", QBO, root.get("qbo"), &mut problems);
-        let xero = load_section::<XeroDataset>("xero", XERO, root.get("xero"), &mut problems);
+        let qbo = load_companies::<QboDataset>("qbo", QBO, root.get("qbo"), &mut problems);
+        let xero = load_companies::<XeroDataset>("xero", XERO, root.get("xero"), &mut problems);
 
         if !problems.is_empty() {
             return Err(problems.into());
@@ -203,12 +207,24 @@ impl Dataset {
         &self.users
     }
 
+    /// The first QuickBooks company (the only one of a single-company dataset).
     pub fn qbo(&self) -> Option<&QboDataset> {
-        self.qbo.as_ref()
+        self.qbo.first()
     }
 
+    /// Every QuickBooks company, in dataset order.
+    pub fn qbo_companies(&self) -> &[QboDataset] {
+        &self.qbo
+    }
+
+    /// The first Xero organisation (the only one of a single-organisation dataset).
     pub fn xero(&self) -> Option<&XeroDataset> {
-        self.xero.as_ref()
+        self.xero.first()
+    }
+
+    /// Every Xero organisation, in dataset order.
+    pub fn xero_organisations(&self) -> &[XeroDataset] {
+        &self.xero
     }
 
     pub fn count(&self, kind: EntrataKind) -> usize {
@@ -262,7 +278,7 @@ fn list_elements<'a>(name: &str, value: Option<&'a RawValue>, problems: &mut Pro
     })
 }
 
-fn push_field_problems(location: &str, found: &[FieldProblem], problems: &mut Problems) {
+pub(crate) fn push_field_problems(location: &str, found: &[FieldProblem], problems: &mut Problems) {
     for problem in found {
         problems.push(location, problem.field.clone(), problem.message.clone());
     }
@@ -415,27 +431,6 @@ fn load_users(value: Option<&RawValue>, problems: &mut Problems) -> Vec<User> {
         });
     }
     users
-}
-
-/// Checks one of the accounting sections against `fields`, then reads it into its typed form.
-fn load_section<T: serde::de::DeserializeOwned>(
-    name: &str,
-    fields: &[Field],
-    value: Option<&RawValue>,
-    problems: &mut Problems,
-) -> Option<T> {
-    let value = value.filter(|v| JsonKind::of(v.get()) != JsonKind::Null)?;
-    match check_object(value.get(), fields) {
-        Err(message) => {
-            problems.push(name, None, message);
-            None
-        }
-        Ok(checked) if !checked.problems.is_empty() => {
-            push_field_problems(name, &checked.problems, problems);
-            None
-        }
-        Ok(_) => serde_json::from_str(value.get()).map_err(|e| problems.push(name, None, e.to_string())).ok(),
-    }
 }
 
 #[cfg(test)]

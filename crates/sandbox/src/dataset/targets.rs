@@ -1,6 +1,7 @@
 //! The dataset's `qbo` and `xero` sections: the accounting companies the QuickBooks Online and Xero
-//! sandboxes serve (`sandbox::qbo` starts from the `qbo` section; the Xero service arrives later).
-//! Field names are the vendors' own (PascalCase inside lists), as spec/source-api.md §6 prints them.
+//! sandboxes serve. Each section is one company (`QboDataset`, `XeroDataset`) or an array of them,
+//! all of one app (`companies` reads either). Field names are the vendors' own (PascalCase inside
+//! lists), as docs/source-api.md prints them.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,17 @@ pub struct QboDataset {
     pub classes: Vec<QboNamed>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub departments: Vec<QboNamed>,
+    /// This company's throttles, where they differ from the sandbox's `QboLimits`.
+    pub limits: Option<QboCompanyLimits>,
+}
+
+/// A company's own throttles (`limits`): each one given replaces the sandbox's for this realm.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QboCompanyLimits {
+    pub requests_per_minute: Option<u32>,
+    pub batch_requests_per_minute: Option<u32>,
+    pub max_concurrent: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -70,7 +82,8 @@ pub struct XeroDataset {
     pub base_currency: Option<String>,
     /// Journals dated on or before this date are refused.
     pub lock_date: Option<String>,
-    /// Whether the app is a custom connection (may use `client_credentials`); true when absent.
+    /// Whether the app's custom connection (`client_credentials`) may reach this organisation;
+    /// true when absent. It reaches one: the first of the section that allows it.
     pub custom_connection: Option<bool>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub accounts: Vec<XeroAccount>,
@@ -181,6 +194,9 @@ const QBO_ACCOUNT: &[Field] = &[
 ];
 const QBO_CUSTOMER: &[Field] = &[req("Id", Text), req("DisplayName", Text), opt("Active", Bool)];
 const QBO_NAMED: &[Field] = &[req("Id", Text), req("Name", Text), opt("Active", Bool)];
+/// Whole numbers of at least 1 (`companies` checks the values).
+pub const QBO_LIMITS: &[Field] =
+    &[opt("requestsPerMinute", Number), opt("batchRequestsPerMinute", Number), opt("maxConcurrent", Number)];
 
 pub const QBO: &[Field] = &[
     req("realmId", Text),
@@ -193,6 +209,7 @@ pub const QBO: &[Field] = &[
     opt("customers", ObjectList(QBO_CUSTOMER)),
     opt("classes", ObjectList(QBO_NAMED)),
     opt("departments", ObjectList(QBO_NAMED)),
+    opt("limits", Object(QBO_LIMITS)),
 ];
 
 const XERO_ACCOUNT: &[Field] = &[

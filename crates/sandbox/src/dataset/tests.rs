@@ -149,3 +149,83 @@ fn reports_every_problem_up_to_the_cap() {
     assert!(text.starts_with("dataset refused: 60 problems\n  charges[0] (chargeId \"c0\"): field \"propertyId\": unknown property \"nope\""));
     assert!(text.ends_with("\n  ... and 10 more"));
 }
+
+const QBO_ONE: &str = r#"{"realmId": "111", "clientId": "qbo-client", "clientSecret": "s"}"#;
+
+/// A dataset whose `qbo` or `xero` section is `section`.
+fn with_section(name: &str, section: &str) -> String {
+    dataset(&format!(r#"{PROPERTY}, "{name}": {section}"#))
+}
+
+#[test]
+fn a_section_is_one_company_or_an_array_of_them() {
+    let one = Dataset::from_json(with_section("qbo", QBO_ONE).as_bytes()).expect("one company");
+    assert_eq!(one.qbo_companies().len(), 1);
+    assert_eq!(one.qbo().map(|q| q.realm_id.as_str()), Some("111"));
+    let two = format!(
+        r#"[{QBO_ONE}, {{"realmId": "222", "clientId": "qbo-client", "clientSecret": "s", "homeCurrency": "CAD",
+            "limits": {{"requestsPerMinute": 5, "maxConcurrent": 1}}}}]"#
+    );
+    let two = Dataset::from_json(with_section("qbo", &two).as_bytes()).expect("two companies");
+    let realms: Vec<&str> = two.qbo_companies().iter().map(|q| q.realm_id.as_str()).collect();
+    assert_eq!(realms, ["111", "222"]);
+    assert_eq!(two.qbo().map(|q| q.realm_id.as_str()), Some("111"), "the first is the one of old");
+    let limits = two.qbo_companies()[1].limits.expect("limits");
+    assert_eq!((limits.requests_per_minute, limits.batch_requests_per_minute), (Some(5), None));
+    let xero = r#"[{"tenantId": "T-1", "clientId": "x", "clientSecret": "s"},
+                   {"tenantId": "T-2", "tenantName": "Two", "clientId": "x", "clientSecret": "s", "customConnection": false}]"#;
+    let xero = Dataset::from_json(with_section("xero", xero).as_bytes()).expect("two organisations");
+    assert_eq!(xero.xero_organisations().len(), 2);
+    assert_eq!(xero.xero().map(|x| x.tenant_id.as_str()), Some("T-1"));
+    let none = Dataset::from_json(with_section("qbo", "null").as_bytes()).expect("null is none");
+    assert!(none.qbo_companies().is_empty() && none.qbo().is_none());
+}
+
+#[test]
+fn companies_of_a_section_are_one_app_with_distinct_ids() {
+    let qbo = |second: &str| refused(&with_section("qbo", &format!("[{QBO_ONE}, {second}]")));
+    let why = "every company in \"qbo\" belongs to one app, with one clientId and clientSecret";
+    assert_eq!(
+        qbo(r#"{"realmId": "222", "clientId": "other", "clientSecret": "s"}"#),
+        format!(
+            r#"dataset refused: qbo[1] (realmId "222"): field "clientId": "other" is not qbo[0] (realmId "111")'s "qbo-client": {why}"#
+        )
+    );
+    let secret = qbo(r#"{"realmId": "222", "clientId": "qbo-client", "clientSecret": "t0p-secret"}"#);
+    assert_eq!(
+        secret,
+        format!(
+            r#"dataset refused: qbo[1] (realmId "222"): field "clientSecret": is not qbo[0] (realmId "111")'s: {why}"#
+        )
+    );
+    assert!(!secret.contains("t0p-secret"), "a secret is never quoted");
+    assert_eq!(
+        qbo(r#"{"realmId": "111", "clientId": "qbo-client", "clientSecret": "s"}"#),
+        r#"dataset refused: qbo[1] (realmId "111"): field "realmId": duplicate realmId, first defined at qbo[0] (realmId "111")"#
+    );
+    assert_eq!(
+        qbo(r#"{"realmId": "222", "clientId": "qbo-client"}"#),
+        r#"dataset refused: qbo[1] (realmId "222"): field "clientSecret": missing required field"#
+    );
+    assert_eq!(
+        refused(&with_section("qbo", "[]")),
+        r#"dataset refused: dataset: field "qbo": an empty array holds no company; leave "qbo" out (or null) for none"#
+    );
+    assert_eq!(
+        refused(&with_section(
+            "qbo",
+            r#"{"realmId": "1", "clientId": "c", "clientSecret": "s", "limits": {"maxConcurrent": 0, "requestsPerMinute": 2.5}}"#
+        )),
+        "dataset refused: 2 problems\n  qbo: field \"limits.maxConcurrent\": expected a whole number from 1 to 4294967295\n  \
+         qbo: field \"limits.requestsPerMinute\": expected a whole number from 1 to 4294967295"
+    );
+    let xero = r#"[{"tenantId": "fe79f7dd-b6d4", "clientId": "x", "clientSecret": "s"},
+                   {"tenantId": "FE79F7DD-B6D4", "clientId": "y", "clientSecret": "s"}]"#;
+    assert_eq!(
+        refused(&with_section("xero", xero)),
+        "dataset refused: 2 problems\n  xero[1] (tenantId \"FE79F7DD-B6D4\"): field \"clientId\": \"y\" is not \
+         xero[0] (tenantId \"fe79f7dd-b6d4\")'s \"x\": every organisation in \"xero\" belongs to one app, with one \
+         clientId and clientSecret\n  xero[1] (tenantId \"FE79F7DD-B6D4\"): field \"tenantId\": duplicate tenantId, \
+         first defined at xero[0] (tenantId \"fe79f7dd-b6d4\")"
+    );
+}

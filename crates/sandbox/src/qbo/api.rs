@@ -7,7 +7,7 @@
 //! remembered and a replay gets it again, byte for byte, without the work being done twice.
 //!
 //! Invariant: handlers run after the gate (token, realm, throttles), so they only check what the
-//! request says.
+//! request says, in the books of the company the gate found (`InRealm`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use super::draft::{parse_delete, parse_entry};
 use super::entry::deleted_json;
 use super::fault::{Fault, QboResult};
 use super::wire::Node;
-use super::{QboService, fault_answer, missing, ok, respond, service};
+use super::{InRealm, QboCompany, fault_answer, ok, respond};
 use crate::faults::ReadLag;
 use crate::locks::lock;
 use crate::qbo::QboShared;
@@ -53,7 +53,7 @@ pub fn request_id(params: &Params, max: usize) -> QboResult<Option<String>> {
 /// Runs `work` under the books' lock, unless the request's `requestid` was answered before: then
 /// that answer is given again.
 pub fn with_request_id(
-    qbo: &QboService,
+    company: &QboCompany,
     now: DateTime<Utc>,
     params: &Params,
     max_id_chars: usize,
@@ -63,7 +63,7 @@ pub fn with_request_id(
         Ok(id) => id,
         Err(fault) => return respond(fault_answer(fault, now)),
     };
-    let mut books = lock(&qbo.books);
+    let mut books = lock(&company.books);
     if let Some(id) = &id
         && let Some(answer) = books.remembered(id)
     {
@@ -96,14 +96,14 @@ fn write_options(params: &Params, lag: Option<ReadLag>, now: DateTime<Utc>) -> W
 
 pub async fn post_journal_entry(
     State(shared): State<Arc<QboShared>>,
+    Extension(company): InRealm,
     Query(params): Query<Params>,
     lag: Option<Extension<ReadLag>>,
     body: Bytes,
 ) -> Response {
     let now = shared.clock.now();
-    let Some(qbo) = service(&shared) else { return missing(now) };
     let options = write_options(&params, lag.map(|Extension(lag)| lag), now);
-    with_request_id(qbo, now, &params, MAX_REQUEST_ID_CHARS, |books| {
+    with_request_id(&company, now, &params, MAX_REQUEST_ID_CHARS, |books| {
         match write_journal_entry(books, &params, &body, options, now) {
             Ok(answer) => answer,
             Err(fault) => fault_answer(fault, now),
@@ -141,12 +141,12 @@ fn write_journal_entry(
 /// `GET {entity}/{Id}`.
 pub async fn read(
     State(shared): State<Arc<QboShared>>,
+    Extension(company): InRealm,
     Path((_, entity, id)): Path<(String, String, String)>,
     Query(params): Query<Params>,
 ) -> Response {
     let now = shared.clock.now();
-    let Some(qbo) = service(&shared) else { return missing(now) };
-    with_request_id(qbo, now, &params, MAX_REQUEST_ID_CHARS, |books| {
+    with_request_id(&company, now, &params, MAX_REQUEST_ID_CHARS, |books| {
         match read_object(books, &entity, &id, now) {
             Ok(answer) => answer,
             Err(fault) => fault_answer(fault, now),
@@ -175,16 +175,16 @@ fn read_object(books: &Books, entity: &str, id: &str, now: DateTime<Utc>) -> Qbo
 /// `GET .../query?query=...`, or `POST .../query` with the query as an `application/text` body.
 pub async fn query(
     State(shared): State<Arc<QboShared>>,
+    Extension(company): InRealm,
     Query(params): Query<Params>,
     body: Bytes,
 ) -> Response {
     let now = shared.clock.now();
-    let Some(qbo) = service(&shared) else { return missing(now) };
     let text = match params.get("query") {
         Some(text) => text.clone(),
         None => String::from_utf8_lossy(&body).into_owned(),
     };
-    with_request_id(qbo, now, &params, MAX_REQUEST_ID_CHARS, |books| {
+    with_request_id(&company, now, &params, MAX_REQUEST_ID_CHARS, |books| {
         match super::query::run(&text, books, now) {
             Ok(json) => ok("QueryResponse", &json, now),
             Err(fault) => fault_answer(fault, now),
@@ -193,10 +193,13 @@ pub async fn query(
 }
 
 /// `GET .../preferences`.
-pub async fn preferences(State(shared): State<Arc<QboShared>>, Query(params): Query<Params>) -> Response {
+pub async fn preferences(
+    State(shared): State<Arc<QboShared>>,
+    Extension(company): InRealm,
+    Query(params): Query<Params>,
+) -> Response {
     let now = shared.clock.now();
-    let Some(qbo) = service(&shared) else { return missing(now) };
-    with_request_id(qbo, now, &params, MAX_REQUEST_ID_CHARS, |books| {
+    with_request_id(&company, now, &params, MAX_REQUEST_ID_CHARS, |books| {
         ok("Preferences", &preferences_json(&books.company).to_string(), now)
     })
 }

@@ -27,7 +27,7 @@ use super::entry::deleted_json;
 use super::fault::{Fault, QboResult, throttled};
 use super::time::response_time;
 use super::wire::Node;
-use super::{fault_answer, missing, respond, service};
+use super::{InRealm, fault_answer, respond};
 use crate::faults::ReadLag;
 use crate::locks::lock;
 use crate::qbo::QboShared;
@@ -41,13 +41,13 @@ const ITEM_KEYS: &[&str] = &["bId", "operation", "optionsData", "Query"];
 
 pub async fn batch(
     State(shared): State<Arc<QboShared>>,
+    Extension(company): InRealm,
     Query(params): Query<Params>,
     lag: Option<Extension<ReadLag>>,
     body: Bytes,
 ) -> Response {
     let now = shared.clock.now();
     let visible_from = lag.map(|Extension(lag)| lag.visible_from(now));
-    let Some(qbo) = service(&shared) else { return missing(now) };
     let request_id = match request_id(&params, MAX_BATCH_REQUEST_ID_CHARS) {
         Ok(id) => id,
         Err(fault) => return respond(fault_answer(fault, now)),
@@ -60,11 +60,11 @@ pub async fn batch(
         Ok(items) => items,
         Err(fault) => return respond(fault_answer(fault, now)),
     };
-    if let Err(retry_after_s) = qbo.meter.take_batch(now, items.len(), &qbo.limits) {
-        tracing::info!(retry_after_s, items = items.len(), "QBO batch throttle");
+    if let Err(retry_after_s) = company.meter.take_batch(now, items.len(), &company.limits) {
+        tracing::info!(realm = %company.realm_id, retry_after_s, items = items.len(), "QBO batch throttle");
         return throttled(now, retry_after_s);
     }
-    let mut books = lock(&qbo.books);
+    let mut books = lock(&company.books);
     if let Some(id) = &request_id
         && let Some(answer) = books.remembered(id)
     {

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -16,18 +17,23 @@ use super::books::Books;
 use super::company::{EMPTY_ENTITIES, EntityKind, account_json, named_json};
 use super::fault::{Fault, QboResult};
 use super::time::parse_instant;
-use super::{fault_answer, missing, ok, service};
+use super::{InRealm, fault_answer, ok};
 use crate::qbo::QboShared;
 
 pub const MAX_CDC_OBJECTS: usize = 1000;
 pub const LOOK_BACK_DAYS: i64 = 30;
 
-pub async fn cdc(State(shared): State<Arc<QboShared>>, Query(params): Query<Params>) -> Response {
+pub async fn cdc(
+    State(shared): State<Arc<QboShared>>,
+    Extension(company): InRealm,
+    Query(params): Query<Params>,
+) -> Response {
     let now = shared.clock.now();
-    let Some(qbo) = service(&shared) else { return missing(now) };
-    with_request_id(qbo, now, &params, MAX_REQUEST_ID_CHARS, |books| match changes(books, &params, now) {
-        Ok(json) => ok("CDCResponse", &json, now),
-        Err(fault) => fault_answer(fault, now),
+    with_request_id(&company, now, &params, MAX_REQUEST_ID_CHARS, |books| {
+        match changes(books, &params, now) {
+            Ok(json) => ok("CDCResponse", &json, now),
+            Err(fault) => fault_answer(fault, now),
+        }
     })
 }
 

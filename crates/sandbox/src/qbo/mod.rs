@@ -2,17 +2,21 @@
 //! Accounting API v3 for journal entries under `/qbo/v3/company/{realmId}` (`api`: create, read,
 //! update, delete, query; `batch`; `cdc`), with the real service's validation (`draft`,
 //! `validate`), error bodies (`fault`), throttles (`meter`), `requestid` replays (`books`) and
-//! Pacific times (`time`). `control` is its part of `/_sandbox`.
+//! Pacific times (`time`). One app reaches one company or several (`app`), each with books and
+//! throttles of its own. `control` is its part of `/_sandbox`.
 //!
 //! Every API request passes the gate first, in this order: a bearer access token (401 with the
-//! lower-case `fault` body), the realm (403), the concurrency and per-minute throttles (429 with the
-//! XML body; batches are metered by their items once their body is read), then the handler.
+//! lower-case `fault` body), the realm, which must be the one the token's consent chose (403), the
+//! realm's concurrency and per-minute throttles (429 with the XML body; batches are metered by
+//! their items once their body is read), then the handler, which finds the realm's company in the
+//! request's extensions (`InRealm`).
 //!
 //! Invariants: the sandbox is told apart from production only by base URLs (paths under `/qbo` are
 //! Intuit's); client secrets and tokens never reach logs or `/_sandbox/state`; sandbox time comes
 //! only from `QboShared::clock`.
 
 mod api;
+mod app;
 mod batch;
 mod books;
 mod cdc;
@@ -29,24 +33,20 @@ mod tokens;
 mod validate;
 mod wire;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use chrono::{DateTime, Utc};
 
-use self::books::Books;
-use self::company::Company;
+pub use self::app::{QboCompany, QboService};
 use self::fault::{Fault, forbidden, json_response, throttled, unauthorized};
-use self::meter::Meter;
-use self::tokens::Tokens;
 use super::bearer::bearer;
 use super::clock::Clock;
-use super::dataset::targets::QboDataset;
 use crate::locks::lock;
 
 /// QuickBooks Online's throttles and token lifetimes. Defaults are the real service's; tests
@@ -81,61 +81,15 @@ impl Default for QboLimits {
     }
 }
 
-/// What the QuickBooks Online handlers see: the sandbox's clock and the company, if the dataset
-/// has one. Nothing of the other services.
+/// What the QuickBooks Online handlers see: the sandbox's clock and the app with its companies,
+/// if the dataset has a `qbo` section. Nothing of the other services.
 pub struct QboShared {
     pub clock: Arc<Clock>,
     pub qbo_service: Option<QboService>,
 }
 
-/// The QBO company and everything the service keeps about it.
-pub struct QboService {
-    pub realm_id: String,
-    pub client_id: String,
-    /// Secret: compared, never logged or dumped.
-    client_secret: String,
-    pub limits: QboLimits,
-    pub books: Mutex<Books>,
-    pub tokens: Mutex<Tokens>,
-    pub meter: Meter,
-}
-
-impl QboService {
-    pub fn new(dataset: &QboDataset, limits: QboLimits, now: DateTime<Utc>) -> QboService {
-        QboService {
-            realm_id: dataset.realm_id.clone(),
-            client_id: dataset.client_id.clone(),
-            client_secret: dataset.client_secret.clone(),
-            limits,
-            books: Mutex::new(Books::new(Company::from_dataset(dataset, now))),
-            tokens: Mutex::new(Tokens::default()),
-            meter: Meter::default(),
-        }
-    }
-
-    /// Whether a client id and secret are this app's (compared in constant time).
-    pub fn client_ok(&self, id: &str, secret: &str) -> bool {
-        constant_time_eq(id, &self.client_id) & constant_time_eq(secret, &self.client_secret)
-    }
-
-    /// Fault action `expire_token`: the request's access token expires now.
-    pub fn expire_token(&self, headers: &HeaderMap, now: DateTime<Utc>) -> bool {
-        bearer(headers).is_some_and(|token| lock(&self.tokens).expire(token, now))
-    }
-}
-
-impl std::fmt::Debug for QboService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("QboService")
-            .field("realm_id", &self.realm_id)
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
-    }
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+/// The company a request's realm names, as the gate found it (every API handler runs after it).
+pub type InRealm = Extension<Arc<QboCompany>>;
 
 /// The QBO routes, to be nested at `/qbo`.
 pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<QboShared>) -> Router<S> {
@@ -168,33 +122,37 @@ fn service(shared: &QboShared) -> Option<&QboService> {
 }
 
 /// Token, realm, then throttles (see the module documentation).
-async fn gate(State(shared): State<Arc<QboShared>>, request: Request, next: Next) -> Response {
+async fn gate(State(shared): State<Arc<QboShared>>, mut request: Request, next: Next) -> Response {
     let now = shared.clock.now();
     let Some(qbo) = service(&shared) else {
         return missing(now);
     };
-    let authorized = bearer(request.headers()).is_some_and(|token| lock(&qbo.tokens).access_ok(token, now));
-    if !authorized {
+    let token_realm = bearer(request.headers()).and_then(|token| lock(&qbo.tokens).access_realm(token, now));
+    let Some(token_realm) = token_realm else {
         return unauthorized(now);
-    }
+    };
     // Nested at `/qbo`, the path is `/v3/company/{realmId}/...`.
     let path = request.uri().path().to_owned();
     let realm = path.split('/').nth(3).unwrap_or_default();
-    if realm != qbo.realm_id {
-        tracing::info!(realm, "QBO request for a company the token is not connected to");
-        return forbidden(now, realm);
-    }
-    let Some(_slot) = qbo.meter.enter(&qbo.limits) else {
-        tracing::info!(limit = qbo.limits.max_concurrent, "QBO concurrency throttle");
+    let company = match qbo.company(realm) {
+        Some(company) if company.realm_id == token_realm => Arc::clone(company),
+        _ => {
+            tracing::info!(realm, "QBO request for a company the token is not connected to");
+            return forbidden(now, realm);
+        }
+    };
+    let Some(_slot) = company.meter.enter(&company.limits) else {
+        tracing::info!(realm, limit = company.limits.max_concurrent, "QBO concurrency throttle");
         return throttled(now, 1);
     };
     // A batch is metered by its items, once its body is read (`batch`).
     if !path.ends_with("/batch")
-        && let Err(retry_after_s) = qbo.meter.take_request(now, &qbo.limits)
+        && let Err(retry_after_s) = company.meter.take_request(now, &company.limits)
     {
-        tracing::info!(retry_after_s, "QBO request throttle");
+        tracing::info!(realm, retry_after_s, "QBO request throttle");
         return throttled(now, retry_after_s);
     }
+    request.extensions_mut().insert(Arc::clone(&company));
     next.run(request).await
 }
 

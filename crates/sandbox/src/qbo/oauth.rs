@@ -2,7 +2,8 @@
 //!
 //! - `GET /qbo/connect/oauth2` (appcenter.intuit.com/connect/oauth2): checks `client_id`,
 //!   `response_type=code`, `redirect_uri` and a `scope` with `com.intuit.quickbooks.accounting`,
-//!   consents at once and answers `302` to `redirect_uri?code=...&state=...&realmId=...`.
+//!   consents at once and answers `302` to `redirect_uri?code=...&state=...&realmId=...`, the
+//!   realm being the company the consent chose (`QboService::consent`).
 //! - `POST /qbo/oauth2/v1/tokens/bearer`: client authentication by HTTP Basic (or
 //!   `client_id`/`client_secret` in the form), grants `authorization_code` and `refresh_token`;
 //!   `{"token_type":"bearer","access_token","expires_in","refresh_token","x_refresh_token_expires_in"}`.
@@ -107,9 +108,12 @@ pub async fn authorize(State(shared): State<Arc<QboShared>>, Query(params): Quer
     if !scopes.split([' ', '+', ',']).any(|s| s == ACCOUNTING_SCOPE) {
         return redirect(redirect_uri, &[("error", "invalid_scope"), ("state", state)]);
     }
-    let code = lock(&qbo.tokens).issue_code(redirect_uri, shared.clock.now(), &qbo.limits);
-    tracing::info!(code = %token_fingerprint(&code), "QBO authorization code issued (consented at once)");
-    redirect(redirect_uri, &[("code", &code), ("state", state), ("realmId", &qbo.realm_id)])
+    // The person consenting picks the company, as on Intuit's page: the one a test chose with
+    // `POST /_sandbox/qbo/consent`, else the first.
+    let company = qbo.consent();
+    let code = lock(&qbo.tokens).issue_code(redirect_uri, &company.realm_id, shared.clock.now(), &qbo.limits);
+    tracing::info!(code = %token_fingerprint(&code), realm = %company.realm_id, "QBO authorization code issued (consented at once)");
+    redirect(redirect_uri, &[("code", &code), ("state", state), ("realmId", &company.realm_id)])
 }
 
 /// The client's credentials: HTTP Basic (each half form-decoded, RFC 6749 §2.3.1), else the form.

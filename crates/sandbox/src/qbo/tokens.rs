@@ -1,6 +1,7 @@
 //! Intuit OAuth 2.0 grants as the sandbox remembers them: authorization codes (single use, a few
 //! minutes), refresh tokens (rotated on every use: the old one is then refused) and access tokens
-//! (an hour), all on the sandbox clock.
+//! (an hour), all on the sandbox clock. A grant reaches the one realm its consent chose: the code
+//! carries it, and every token of the grant.
 //!
 //! Invariants: tokens are random opaque strings and only their SHA-256 hashes are kept, so neither
 //! `/_sandbox/state` nor a log can show one; revoking any token of a grant (the tokens descended
@@ -51,6 +52,7 @@ fn after(now: DateTime<Utc>, seconds: u32) -> DateTime<Utc> {
 #[derive(Debug)]
 struct AuthCode {
     redirect_uri: String,
+    realm_id: String,
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     used: bool,
@@ -68,6 +70,7 @@ enum RefreshState {
 #[derive(Debug)]
 struct RefreshToken {
     grant: u64,
+    realm_id: String,
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     state: RefreshState,
@@ -77,6 +80,7 @@ struct RefreshToken {
 #[derive(Debug)]
 struct AccessToken {
     grant: u64,
+    realm_id: String,
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     revoked: bool,
@@ -123,10 +127,19 @@ pub struct Tokens {
     refresh: HashMap<String, RefreshToken>,
     access: HashMap<String, AccessToken>,
     grants: u64,
+    /// The realm each grant reaches.
+    grant_realms: HashMap<u64, String>,
 }
 
 impl Tokens {
-    pub fn issue_code(&mut self, redirect_uri: &str, now: DateTime<Utc>, limits: &QboLimits) -> String {
+    /// A code for a consent that chose `realm_id`.
+    pub fn issue_code(
+        &mut self,
+        redirect_uri: &str,
+        realm_id: &str,
+        now: DateTime<Utc>,
+        limits: &QboLimits,
+    ) -> String {
         if self.codes.len() >= MAX_REMEMBERED {
             self.codes.retain(|_, c| c.expires_at > now && !c.used);
         }
@@ -136,6 +149,7 @@ impl Tokens {
             hash(&code),
             AuthCode {
                 redirect_uri: redirect_uri.to_owned(),
+                realm_id: realm_id.to_owned(),
                 issued_at: now,
                 expires_at: after(now, limits.auth_code_lifetime_s),
                 used: false,
@@ -164,6 +178,7 @@ impl Tokens {
         }
         found.used = true;
         self.grants += 1;
+        self.grant_realms.insert(self.grants, found.realm_id.clone());
         Ok(self.grants)
     }
 
@@ -189,12 +204,14 @@ impl Tokens {
         if self.refresh.len() >= MAX_REMEMBERED {
             self.refresh.retain(|_, t| t.expires_at > now && t.state == RefreshState::Active);
         }
+        let realm_id = self.grant_realms.get(&grant).cloned().unwrap_or_default();
         let access_token = format!("eyJzYngiOiJxYm8ifQ.{}", random_hex(32));
         let refresh_token = format!("AB11{}", random_hex(24));
         self.access.insert(
             hash(&access_token),
             AccessToken {
                 grant,
+                realm_id: realm_id.clone(),
                 issued_at: now,
                 expires_at: after(now, limits.access_token_lifetime_s),
                 revoked: false,
@@ -205,6 +222,7 @@ impl Tokens {
             hash(&refresh_token),
             RefreshToken {
                 grant,
+                realm_id,
                 issued_at: now,
                 expires_at: after(now, limits.refresh_token_lifetime_s),
                 state: RefreshState::Active,
@@ -236,9 +254,9 @@ impl Tokens {
         true
     }
 
-    /// Whether an access token may call the API now.
-    pub fn access_ok(&self, token: &str, now: DateTime<Utc>) -> bool {
-        self.access.get(&hash(token)).is_some_and(|t| !t.revoked && now < t.expires_at)
+    /// The realm an access token may call now; `None` when it is unknown, expired or revoked.
+    pub fn access_realm(&self, token: &str, now: DateTime<Utc>) -> Option<String> {
+        self.access.get(&hash(token)).filter(|t| !t.revoked && now < t.expires_at).map(|t| t.realm_id.clone())
     }
 
     /// Fault action `expire_token`: the access token expires now. False when it is unknown.
@@ -262,11 +280,11 @@ impl Tokens {
         access.sort_by_key(|t| (t.issued_at, t.fingerprint.clone()));
         json!({
             "authorizationCodes": codes.iter().map(|c| json!({
-                "code": c.fingerprint, "issuedAt": timestamp(c.issued_at), "expiresAt": timestamp(c.expires_at),
+                "code": c.fingerprint, "realmId": c.realm_id, "issuedAt": timestamp(c.issued_at), "expiresAt": timestamp(c.expires_at),
                 "used": c.used,
             })).collect::<Vec<Value>>(),
             "refreshTokens": refresh.iter().map(|t| json!({
-                "token": t.fingerprint, "grant": t.grant, "issuedAt": timestamp(t.issued_at),
+                "token": t.fingerprint, "grant": t.grant, "realmId": t.realm_id, "issuedAt": timestamp(t.issued_at),
                 "expiresAt": timestamp(t.expires_at),
                 "state": match t.state {
                     RefreshState::Active if now >= t.expires_at => "expired",
@@ -276,7 +294,7 @@ impl Tokens {
                 },
             })).collect::<Vec<Value>>(),
             "accessTokens": access.iter().map(|t| json!({
-                "token": t.fingerprint, "grant": t.grant, "issuedAt": timestamp(t.issued_at),
+                "token": t.fingerprint, "grant": t.grant, "realmId": t.realm_id, "issuedAt": timestamp(t.issued_at),
                 "expiresAt": timestamp(t.expires_at), "expired": now >= t.expires_at, "revoked": t.revoked,
             })).collect::<Vec<Value>>(),
         })
@@ -292,21 +310,21 @@ mod tests {
         let limits = QboLimits::default();
         let now = DateTime::parse_from_rfc3339("2026-02-01T00:00:00Z").expect("valid").to_utc();
         let mut tokens = Tokens::default();
-        let code = tokens.issue_code("http://localhost/cb", now, &limits);
+        let code = tokens.issue_code("http://localhost/cb", "111", now, &limits);
         assert_eq!(tokens.redeem_code(&code, "http://other/cb", now), Err(GrantError::RedirectMismatch));
         let grant = tokens.redeem_code(&code, "http://localhost/cb", now).expect("first use");
         assert_eq!(tokens.redeem_code(&code, "http://localhost/cb", now), Err(GrantError::Used));
         let first = tokens.issue_pair(grant, now, &limits);
-        assert!(tokens.access_ok(&first.access_token, now));
+        assert_eq!(tokens.access_realm(&first.access_token, now).as_deref(), Some("111"));
         assert_eq!(tokens.use_refresh(&first.refresh_token, now), Ok(grant));
         let second = tokens.issue_pair(grant, now, &limits);
         assert_eq!(tokens.use_refresh(&first.refresh_token, now), Err(GrantError::Rotated));
         assert!(tokens.revoke(&second.refresh_token));
-        assert!(!tokens.access_ok(&first.access_token, now));
+        assert_eq!(tokens.access_realm(&first.access_token, now), None);
         assert_eq!(tokens.use_refresh(&second.refresh_token, now), Err(GrantError::Revoked));
         let later = now + TimeDelta::seconds(3600);
         let third = tokens.issue_pair(99, now, &limits);
-        assert!(!tokens.access_ok(&third.access_token, later));
+        assert_eq!(tokens.access_realm(&third.access_token, later), None);
         let dump = tokens.dump(now).to_string();
         assert!(!dump.contains(&third.access_token) && !dump.contains(&code));
     }

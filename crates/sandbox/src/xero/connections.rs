@@ -1,5 +1,6 @@
-//! `GET /connections` (the tenants a token's app is connected to; `?authEventId=` filters) and
-//! `DELETE /connections/{id}` (disconnect: the app's tokens stop reaching the tenant, 403). Both
+//! `GET /connections` (the tenants a token's app is connected to, one connection each, in the order
+//! they were connected; `?authEventId=` keeps those a consent made or renewed) and
+//! `DELETE /connections/{id}` (disconnect: the app's tokens stop reaching that tenant, 403). Both
 //! are tenant-less calls: they count against the app's minute limit only and carry only
 //! `X-AppMinLimit-Remaining`. A custom connection's token sees its one tenant.
 
@@ -14,7 +15,7 @@ use serde_json::{Value, json};
 use super::limits::Remaining;
 use super::tokens::{GrantKind, Refused};
 use super::wire::{Failure, connection_time, new_guid, not_found};
-use super::{XeroState, form, service};
+use super::{Organisation, XeroState, form, service};
 use crate::bearer::bearer;
 use crate::locks::lock;
 use crate::xero::XeroShared;
@@ -35,19 +36,19 @@ fn caller(
         })?;
         (grant.client_id.clone(), grant.kind, grant.auth_event_id.clone())
     };
-    let remaining = lock(&xero.limiter).take_app(now, &xero.limits).map_err(Failure::RateLimited)?;
+    let remaining = lock(&xero.app_limiter).take(now, &xero.limits).map_err(Failure::RateLimited)?;
     Ok((client_id, kind, event, remaining))
 }
 
 fn connection_json(
-    xero: &XeroState,
+    organisation: &Organisation,
     id: &str,
     event: &str,
     created: DateTime<Utc>,
     updated: DateTime<Utc>,
 ) -> Value {
-    json!({"id": id, "authEventId": event, "tenantId": xero.tenant_id, "tenantType": "ORGANISATION",
-        "tenantName": xero.tenant_name, "createdDateUtc": connection_time(created),
+    json!({"id": id, "authEventId": event, "tenantId": organisation.tenant_id, "tenantType": "ORGANISATION",
+        "tenantName": organisation.tenant_name, "createdDateUtc": connection_time(created),
         "updatedDateUtc": connection_time(updated)})
 }
 
@@ -59,15 +60,20 @@ pub async fn list(State(shared): State<Arc<XeroShared>>, headers: HeaderMap, uri
     };
     let filter = form::get(&form::query(&uri), "authEventId").map(str::to_owned);
     let connections: Vec<Value> = match kind {
-        GrantKind::ClientCredentials => {
-            vec![connection_json(xero, &xero.custom_connection_id, &event, xero.started_at, xero.started_at)]
-        }
+        GrantKind::ClientCredentials => xero
+            .custom_organisation()
+            .map(|o| connection_json(o, &xero.custom_connection_id, &event, xero.started_at, xero.started_at))
+            .into_iter()
+            .collect(),
         GrantKind::AuthorizationCode => lock(&xero.identity)
             .connections
             .iter()
             .filter(|c| c.client_id == client_id)
             .filter(|c| filter.as_deref().is_none_or(|f| f.eq_ignore_ascii_case(&c.auth_event_id)))
-            .map(|c| connection_json(xero, &c.id, &c.auth_event_id, c.created_at, c.updated_at))
+            .filter_map(|c| {
+                let organisation = xero.organisation(&c.tenant_id)?;
+                Some(connection_json(organisation, &c.id, &c.auth_event_id, c.created_at, c.updated_at))
+            })
             .collect(),
     };
     let mut response = axum::Json(connections).into_response();

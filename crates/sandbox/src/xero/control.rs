@@ -1,5 +1,9 @@
-//! `/_sandbox/xero/...`: what a bookkeeper does in Xero behind the connector's back, and the
-//! `xero` section of `/_sandbox/state`. Never faulted, never rate-limited.
+//! `/_sandbox/xero/...`: what a bookkeeper does in Xero behind the connector's back, which
+//! organisations the next consent covers, and the `xero` section of `/_sandbox/state`. Never
+//! faulted, never rate-limited.
+//!
+//! The bookkeeper's endpoints act on the first organisation of the dataset, or on the one named by
+//! `?tenantId=` (an unknown tenant is 404):
 //!
 //! - `POST /_sandbox/xero/lock-date {"lockDate": "YYYY-MM-DD" | null}`
 //! - `POST /_sandbox/xero/accounts/{code}/archive` and `.../unarchive`
@@ -8,32 +12,40 @@
 //! - `POST /_sandbox/xero/manualjournals/{id}/void`, `DELETE /_sandbox/xero/manualjournals/{id}`
 //! - the same three for `banktransactions`
 //!
+//! And the consent, which on Xero's page is a person ticking organisations:
+//!
+//! - `GET /_sandbox/xero/consent`: `{"tenantIds": [<what the next consent covers>],
+//!   "organisations": [{"tenantId", "tenantName"}, ...every one, in dataset order]}`
+//! - `POST /_sandbox/xero/consent {"tenantIds": ["...", ...] | null}`: the next consent covers
+//!   those organisations (`null`: every one; an empty list is refused), answered as `GET`. The
+//!   choice is spent by that consent; the one after covers every organisation again.
+//!
 //! Every change bumps the record's `UpdatedDateUTC`. Tokens appear only as hash fingerprints.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use chrono::NaiveDate;
-use serde::Serialize;
-use serde_json::value::RawValue;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::bank::check as bank_check;
 use super::input::{BankTransactionIn, JournalIn};
 use super::journals::check::{self as journal_check, LockDate};
-use super::reference::{account_json, contact_json, tracking_json};
-use super::tokens::{GrantKind, fingerprint};
-use super::views::{BankTransactionView, JournalView, saved_bank_transaction, saved_journal};
-use super::{XeroState, service};
+use super::reference::account_json;
+use super::views::{saved_bank_transaction, saved_journal};
+use super::{Organisation, XeroState, service};
 use crate::api_error::{ApiError, ApiResult};
-use crate::dataset::item::timestamp;
 use crate::locks::lock;
 use crate::xero::XeroShared;
+
+mod dump;
+pub use self::dump::dump;
 
 pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<XeroShared>) -> Router<S> {
     Router::new()
@@ -43,6 +55,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(shared: Arc<XeroShared>) -> Rout
         .route("/_sandbox/xero/manualjournals/{id}/void", post(void_journal))
         .route("/_sandbox/xero/banktransactions/{id}", post(edit_bank).delete(delete_bank))
         .route("/_sandbox/xero/banktransactions/{id}/void", post(void_bank))
+        .route("/_sandbox/xero/consent", get(consent).post(choose_consent))
         .with_state(shared)
 }
 
@@ -50,13 +63,76 @@ fn xero(shared: &XeroShared) -> ApiResult<&XeroState> {
     service(shared).ok_or_else(|| ApiError::not_found("this sandbox's dataset has no \"xero\" section"))
 }
 
+/// `?tenantId=`, which names the organisation a bookkeeper's endpoint acts on.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Tenant {
+    tenant_id: Option<String>,
+}
+
+type TenantQuery = Query<Tenant>;
+
+/// The organisation `?tenantId=` names, else the first.
+fn organisation<'a>(shared: &'a XeroShared, tenant: &Tenant) -> ApiResult<&'a Organisation> {
+    let xero = xero(shared)?;
+    match &tenant.tenant_id {
+        None => Ok(&**xero.first()),
+        Some(id) => xero.organisation(id).map(|o| &**o).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no Xero organisation with tenantId {id:?}; the sandbox serves {}",
+                xero.tenant_ids().join(", ")
+            ))
+        }),
+    }
+}
+
+fn consent_json(xero: &XeroState) -> Value {
+    json!({
+        "tenantIds": xero.next_consent().iter().map(|o| o.tenant_id.as_str()).collect::<Vec<&str>>(),
+        "organisations": xero.organisations.iter()
+            .map(|o| json!({"tenantId": o.tenant_id, "tenantName": o.tenant_name}))
+            .collect::<Vec<Value>>(),
+    })
+}
+
+async fn consent(State(shared): State<Arc<XeroShared>>) -> Response {
+    answer(xero(&shared).map(|xero| axum::Json(consent_json(xero)).into_response()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Consent {
+    tenant_ids: Option<Vec<String>>,
+}
+
+async fn choose_consent(State(shared): State<Arc<XeroShared>>, body: Bytes) -> Response {
+    answer((|| {
+        let xero = xero(&shared)?;
+        let body: Consent = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::invalid_request(format!("expected {{\"tenantIds\": [\"...\", ...] | null}}: {e}"))
+        })?;
+        xero.choose_next_consent(body.tenant_ids.as_deref()).map_err(|message| {
+            ApiError::invalid_parameter(
+                "tenantIds",
+                format!("{message}; the sandbox serves {}", xero.tenant_ids().join(", ")),
+            )
+        })?;
+        tracing::info!(tenants = xero.next_consent().len(), "Xero: the next consent's organisations chosen");
+        Ok(axum::Json(consent_json(xero)).into_response())
+    })())
+}
+
 fn answer(result: ApiResult) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-async fn lock_date(State(shared): State<Arc<XeroShared>>, body: Bytes) -> Response {
+async fn lock_date(
+    State(shared): State<Arc<XeroShared>>,
+    Query(tenant): TenantQuery,
+    body: Bytes,
+) -> Response {
     answer((|| {
-        let xero = xero(&shared)?;
+        let org = organisation(&shared, &tenant)?;
         let value: Value = serde_json::from_slice(&body).map_err(|e| {
             ApiError::invalid_request(format!("expected {{\"lockDate\": \"YYYY-MM-DD\" | null}}: {e}"))
         })?;
@@ -67,8 +143,8 @@ async fn lock_date(State(shared): State<Arc<XeroShared>>, body: Bytes) -> Respon
             })?),
             _ => return Err(ApiError::invalid_request("expected {\"lockDate\": \"YYYY-MM-DD\" | null}")),
         };
-        lock(&xero.books).lock_date = date;
-        tracing::info!(lock_date = ?date, "Xero lock date set");
+        lock(&org.books).lock_date = date;
+        tracing::info!(tenant = %org.tenant_id, lock_date = ?date, "Xero lock date set");
         Ok(axum::Json(json!({"lockDate": date.map(|d| d.to_string())})).into_response())
     })())
 }
@@ -76,16 +152,17 @@ async fn lock_date(State(shared): State<Arc<XeroShared>>, body: Bytes) -> Respon
 async fn account_status(
     State(shared): State<Arc<XeroShared>>,
     Path((code, action)): Path<(String, String)>,
+    Query(tenant): TenantQuery,
 ) -> Response {
     answer((|| {
-        let xero = xero(&shared)?;
+        let org = organisation(&shared, &tenant)?;
         let status = match action.as_str() {
             "archive" => "ARCHIVED",
             "unarchive" => "ACTIVE",
             other => return Err(ApiError::not_found(format!("no action {other:?}: archive or unarchive"))),
         };
         let now = shared.clock.bump_time();
-        let mut books = lock(&xero.books);
+        let mut books = lock(&org.books);
         let account = books
             .account_by_code_mut(&code)
             .ok_or_else(|| ApiError::not_found(format!("no Xero account with code {code:?}")))?;
@@ -112,13 +189,14 @@ fn json_of<T: Serialize>(view: &T) -> Response {
 async fn edit_journal(
     State(shared): State<Arc<XeroShared>>,
     Path(id): Path<String>,
+    Query(tenant): TenantQuery,
     body: Bytes,
 ) -> Response {
     answer((|| {
-        let xero = xero(&shared)?;
+        let org = organisation(&shared, &tenant)?;
         let input: JournalIn = serde_json::from_slice(&body)
             .map_err(|e| ApiError::invalid_request(format!("expected a Xero ManualJournal object: {e}")))?;
-        let mut books = lock(&xero.books);
+        let mut books = lock(&org.books);
         let existing =
             books.journal(&id).ok_or_else(|| ApiError::not_found(format!("no manual journal {id}")))?;
         let today = shared.clock.now().date_naive();
@@ -135,9 +213,9 @@ async fn edit_journal(
     })())
 }
 
-fn set_journal_status(shared: &XeroShared, id: &str, status: &str) -> ApiResult {
-    let xero = xero(shared)?;
-    let mut books = lock(&xero.books);
+fn set_journal_status(shared: &XeroShared, tenant: &Tenant, id: &str, status: &str) -> ApiResult {
+    let org = organisation(shared, tenant)?;
+    let mut books = lock(&org.books);
     let journal =
         books.journal_mut(id).ok_or_else(|| ApiError::not_found(format!("no manual journal {id}")))?;
     if status == "VOIDED" && journal.status != "POSTED" {
@@ -152,20 +230,33 @@ fn set_journal_status(shared: &XeroShared, id: &str, status: &str) -> ApiResult 
     Ok(json_of(&saved_journal(journal, true)))
 }
 
-async fn void_journal(State(shared): State<Arc<XeroShared>>, Path(id): Path<String>) -> Response {
-    answer(set_journal_status(&shared, &id, "VOIDED"))
+async fn void_journal(
+    State(shared): State<Arc<XeroShared>>,
+    Path(id): Path<String>,
+    Query(tenant): TenantQuery,
+) -> Response {
+    answer(set_journal_status(&shared, &tenant, &id, "VOIDED"))
 }
 
-async fn delete_journal(State(shared): State<Arc<XeroShared>>, Path(id): Path<String>) -> Response {
-    answer(set_journal_status(&shared, &id, "DELETED"))
+async fn delete_journal(
+    State(shared): State<Arc<XeroShared>>,
+    Path(id): Path<String>,
+    Query(tenant): TenantQuery,
+) -> Response {
+    answer(set_journal_status(&shared, &tenant, &id, "DELETED"))
 }
 
-async fn edit_bank(State(shared): State<Arc<XeroShared>>, Path(id): Path<String>, body: Bytes) -> Response {
+async fn edit_bank(
+    State(shared): State<Arc<XeroShared>>,
+    Path(id): Path<String>,
+    Query(tenant): TenantQuery,
+    body: Bytes,
+) -> Response {
     answer((|| {
-        let xero = xero(&shared)?;
+        let org = organisation(&shared, &tenant)?;
         let input: BankTransactionIn = serde_json::from_slice(&body)
             .map_err(|e| ApiError::invalid_request(format!("expected a Xero BankTransaction object: {e}")))?;
-        let mut books = lock(&xero.books);
+        let mut books = lock(&org.books);
         let existing = books
             .bank_transaction(&id)
             .ok_or_else(|| ApiError::not_found(format!("no bank transaction {id}")))?;
@@ -187,9 +278,9 @@ async fn edit_bank(State(shared): State<Arc<XeroShared>>, Path(id): Path<String>
     })())
 }
 
-fn set_bank_status(shared: &XeroShared, id: &str, status: &str) -> ApiResult {
-    let xero = xero(shared)?;
-    let mut books = lock(&xero.books);
+fn set_bank_status(shared: &XeroShared, tenant: &Tenant, id: &str, status: &str) -> ApiResult {
+    let org = organisation(shared, tenant)?;
+    let mut books = lock(&org.books);
     let found = books
         .bank_transaction_mut(id)
         .ok_or_else(|| ApiError::not_found(format!("no bank transaction {id}")))?;
@@ -199,100 +290,18 @@ fn set_bank_status(shared: &XeroShared, id: &str, status: &str) -> ApiResult {
     Ok(json_of(&saved_bank_transaction(found, true)))
 }
 
-async fn void_bank(State(shared): State<Arc<XeroShared>>, Path(id): Path<String>) -> Response {
-    answer(set_bank_status(&shared, &id, "VOIDED"))
+async fn void_bank(
+    State(shared): State<Arc<XeroShared>>,
+    Path(id): Path<String>,
+    Query(tenant): TenantQuery,
+) -> Response {
+    answer(set_bank_status(&shared, &tenant, &id, "VOIDED"))
 }
 
-async fn delete_bank(State(shared): State<Arc<XeroShared>>, Path(id): Path<String>) -> Response {
-    answer(set_bank_status(&shared, &id, "DELETED"))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Dump<'a> {
-    tenant_id: &'a str,
-    tenant_name: &'a str,
-    client_id: &'a str,
-    custom_connection: bool,
-    base_currency: &'a str,
-    lock_date: Option<String>,
-    limits: Value,
-    rate_limit: Value,
-    accounts: Vec<Value>,
-    contacts: Vec<Value>,
-    tracking_categories: Vec<Value>,
-    manual_journals: Vec<JournalView<'a>>,
-    bank_transactions: Vec<BankTransactionView<'a>>,
-    grants: Vec<Value>,
-    access_tokens: Vec<Value>,
-    refresh_tokens: Vec<Value>,
-    authorization_codes: usize,
-    connections: Vec<Value>,
-    idempotency_keys: Vec<Value>,
-}
-
-/// The `xero` section of `/_sandbox/state`; `None` when the dataset has no Xero organisation.
-pub fn dump(shared: &XeroShared) -> Option<Box<RawValue>> {
-    let xero = service(shared)?;
-    let now = shared.clock.now();
-    let limits = xero.limits;
-    let (remaining, in_flight) = lock(&xero.limiter).peek(now, &limits);
-    let (day, minute) = remaining.tenant.unwrap_or_default();
-    let books = lock(&xero.books);
-    let identity = lock(&xero.identity);
-    let mut access: Vec<_> = identity.access.iter().collect();
-    access.sort_by_key(|(hash, t)| (t.issued_at, hash.as_str()));
-    let mut refresh: Vec<_> = identity.refresh.iter().collect();
-    refresh.sort_by_key(|(hash, t)| (t.issued_at, hash.as_str()));
-    let dump = Dump {
-        tenant_id: &xero.tenant_id,
-        tenant_name: &xero.tenant_name,
-        client_id: &xero.client_id,
-        custom_connection: xero.custom_connection,
-        base_currency: &books.base_currency,
-        lock_date: books.lock_date.map(|d| d.to_string()),
-        limits: json!({"callsPerMinute": limits.calls_per_minute, "callsPerDay": limits.calls_per_day,
-            "concurrentCalls": limits.concurrent_calls, "appCallsPerMinute": limits.app_calls_per_minute,
-            "accessTokenLifetimeSeconds": limits.access_token_lifetime_s, "refreshGraceSeconds": limits.refresh_grace_s,
-            "idempotencyWindowSeconds": limits.idempotency_window_s}),
-        rate_limit: json!({"dayRemaining": day, "minuteRemaining": minute,
-            "appMinuteRemaining": remaining.app_minute, "inFlight": in_flight}),
-        accounts: books.accounts.iter().map(account_json).collect(),
-        contacts: books.contacts.iter().map(contact_json).collect(),
-        tracking_categories: books.tracking.iter().map(|t| tracking_json(t, true)).collect(),
-        manual_journals: books.journals.iter().map(|j| saved_journal(j, true)).collect(),
-        bank_transactions: books.bank_transactions.iter().map(|t| saved_bank_transaction(t, true)).collect(),
-        grants: identity
-            .grants
-            .iter()
-            .enumerate()
-            .map(|(i, g)| json!({"grant": i, "kind": match g.kind { GrantKind::AuthorizationCode => "authorization_code", GrantKind::ClientCredentials => "client_credentials" },
-                "clientId": g.client_id, "scope": g.scope, "authEventId": g.auth_event_id, "public": g.public,
-                "createdAt": timestamp(g.created_at), "revoked": g.revoked}))
-            .collect(),
-        access_tokens: access
-            .iter()
-            .map(|(hash, t)| json!({"token": fingerprint(hash), "grant": t.grant, "issuedAt": timestamp(t.issued_at),
-                "expiresAt": timestamp(t.expires_at), "expired": now >= t.expires_at}))
-            .collect(),
-        refresh_tokens: refresh
-            .iter()
-            .map(|(hash, t)| json!({"token": fingerprint(hash), "grant": t.grant, "issuedAt": timestamp(t.issued_at),
-                "expiresAt": timestamp(t.expires_at), "usedAt": t.used_at.map(timestamp)}))
-            .collect(),
-        authorization_codes: identity.codes.len(),
-        connections: identity
-            .connections
-            .iter()
-            .map(|c| json!({"id": c.id, "authEventId": c.auth_event_id, "clientId": c.client_id,
-                "tenantId": xero.tenant_id, "createdAt": timestamp(c.created_at), "updatedAt": timestamp(c.updated_at)}))
-            .collect(),
-        idempotency_keys: lock(&xero.idempotency)
-            .describe(now)
-            .into_iter()
-            .map(|k| json!({"key": k.key, "firstUsedAt": timestamp(k.first_at),
-                "expiresAt": timestamp(k.expires_at), "status": k.status}))
-            .collect(),
-    };
-    serde_json::to_string(&dump).ok().and_then(|text| RawValue::from_string(text).ok())
+async fn delete_bank(
+    State(shared): State<Arc<XeroShared>>,
+    Path(id): Path<String>,
+    Query(tenant): TenantQuery,
+) -> Response {
+    answer(set_bank_status(&shared, &tenant, &id, "DELETED"))
 }

@@ -18,7 +18,7 @@ use super::books::Books;
 use super::filter::Record;
 use super::lists::ListQuery;
 use super::wire::{envelope, not_found, to_json};
-use super::{XeroShared, service};
+use super::{InTenant, Organisation, XeroShared};
 use crate::faults::{EditFirstListed, ReadLag};
 use crate::locks::lock;
 
@@ -57,8 +57,15 @@ pub(super) trait Listed: Record + Sized + 'static {
     const LIST: &'static str;
     type View<'a>: Serialize;
 
-    /// Checks and saves a write's elements, and answers it.
-    fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response;
+    /// Checks and saves a write's elements in the organisation's books, and answers it.
+    fn write(
+        shared: &XeroShared,
+        organisation: &Organisation,
+        uri: &Uri,
+        body: &[u8],
+        mode: Mode<'_>,
+        lag: Option<ReadLag>,
+    ) -> Response;
     /// The documents a read may see now (a lagging write is not yet visible).
     fn visible(books: &Books, now: DateTime<Utc>) -> Vec<&Self>;
     fn find<'b>(books: &'b Books, id: &str) -> Option<&'b Self>;
@@ -72,30 +79,33 @@ pub(super) trait Listed: Record + Sized + 'static {
 
 pub async fn put<D: Listed>(
     State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
     uri: Uri,
     lag: Lag,
     body: Bytes,
 ) -> Response {
-    D::write(&shared, &uri, &body, Mode::Create, lag.map(|Extension(lag)| lag))
+    D::write(&shared, &organisation, &uri, &body, Mode::Create, lag.map(|Extension(lag)| lag))
 }
 
 pub async fn post<D: Listed>(
     State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
     uri: Uri,
     lag: Lag,
     body: Bytes,
 ) -> Response {
-    D::write(&shared, &uri, &body, Mode::CreateOrUpdate, lag.map(|Extension(lag)| lag))
+    D::write(&shared, &organisation, &uri, &body, Mode::CreateOrUpdate, lag.map(|Extension(lag)| lag))
 }
 
 pub async fn post_one<D: Listed>(
     State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
     Path(id): Path<String>,
     uri: Uri,
     lag: Lag,
     body: Bytes,
 ) -> Response {
-    D::write(&shared, &uri, &body, Mode::Update(&id), lag.map(|Extension(lag)| lag))
+    D::write(&shared, &organisation, &uri, &body, Mode::Update(&id), lag.map(|Extension(lag)| lag))
 }
 
 /// `{"ManualJournals": [...]}`: a list's documents under its name, beside the envelope's members.
@@ -114,16 +124,16 @@ impl<T: Serialize> Serialize for Listing<T> {
 
 pub async fn list<D: Listed>(
     State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
     headers: HeaderMap,
     uri: Uri,
     edit: EditListed,
 ) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
     let query = match ListQuery::read(&headers, &uri, "UpdatedDateUTC ASC") {
         Ok(query) => query,
         Err(failure) => return failure.into_response(),
     };
-    let mut books = lock(&xero.books);
+    let mut books = lock(&organisation.books);
     let (selected, pagination) =
         match query.apply(D::visible(&books, shared.clock.now()).into_iter(), D::updated_at) {
             Ok(selected) => selected,
@@ -145,9 +155,12 @@ pub async fn list<D: Listed>(
     answer
 }
 
-pub async fn get_one<D: Listed>(State(shared): State<Arc<XeroShared>>, Path(id): Path<String>) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
-    let books = lock(&xero.books);
+pub async fn get_one<D: Listed>(
+    State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
+    Path(id): Path<String>,
+) -> Response {
+    let books = lock(&organisation.books);
     match D::find(&books, &id).filter(|found| books.is_visible(found.id(), shared.clock.now())) {
         Some(found) => {
             let items = vec![found.saved_view(true)];

@@ -1,10 +1,14 @@
 //! What every accounting call passes before its handler, in Xero's order: the bearer token (401:
-//! `TokenExpired` or `AuthenticationUnsuccessful`), the `xero-tenant-id` header (403; optional for
-//! a custom connection, whose token reaches one tenant), the rate limits (429 with `Retry-After`
-//! and `X-Rate-Limit-Problem`; replays count), then `Idempotency-Key` on `PUT`/`POST`. Every
-//! answer past the token check carries the `X-*Limit-Remaining` headers.
+//! `TokenExpired` or `AuthenticationUnsuccessful`), the `xero-tenant-id` header, which must name
+//! an organisation the app is connected to (403; optional for a custom connection, whose token
+//! reaches one tenant), the rate limits, the tenant's and the app's (429 with `Retry-After` and
+//! `X-Rate-Limit-Problem`; replays count), then `Idempotency-Key` on `PUT`/`POST`, kept per
+//! tenant. Every answer past the token check carries the `X-*Limit-Remaining` headers. The
+//! organisation goes to the handler as a request extension (`InTenant`).
 
 use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -15,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use super::idempotency::{Answer, Lookup, MAX_KEY_CHARS, fingerprint};
 use super::tokens::{GrantKind, Refused};
 use super::wire::{Failure, not_found, problem, rate_limited};
-use super::{XeroState, service};
+use super::{Organisation, XeroState, service};
 use crate::bearer::bearer;
 use crate::locks::lock;
 use crate::xero::XeroShared;
@@ -23,12 +27,13 @@ use crate::xero::XeroShared;
 /// Xero's largest request body.
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
-/// The app a bearer token belongs to, once its tenant is checked.
+/// The app a bearer token belongs to and the organisation the call is for, once the token is
+/// found to reach it.
 fn admit(
     xero: &XeroState,
     headers: &HeaderMap,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<String, Failure> {
+    now: DateTime<Utc>,
+) -> Result<(String, Arc<Organisation>), Failure> {
     let token = bearer(headers).ok_or(Failure::Unauthorized)?;
     let identity = lock(&xero.identity);
     let grant = identity.authenticate(token, now).map_err(|refused| match refused {
@@ -37,27 +42,40 @@ fn admit(
     })?;
     let tenant =
         headers.get("xero-tenant-id").and_then(|v| v.to_str().ok()).map(str::trim).filter(|t| !t.is_empty());
-    let ours = |t: &str| t.eq_ignore_ascii_case(&xero.tenant_id);
-    let admitted = match grant.kind {
-        GrantKind::ClientCredentials => tenant.is_none_or(ours),
-        GrantKind::AuthorizationCode => {
-            tenant.is_some_and(ours) && identity.connected(&grant.client_id).is_some()
+    let organisation = match grant.kind {
+        GrantKind::ClientCredentials => {
+            let custom = xero.custom_organisation();
+            match tenant {
+                None => custom,
+                Some(tenant) => custom.filter(|o| o.tenant_id.eq_ignore_ascii_case(tenant)),
+            }
         }
+        GrantKind::AuthorizationCode => tenant
+            .and_then(|tenant| xero.organisation(tenant))
+            .filter(|o| identity.connected(&grant.client_id, &o.tenant_id).is_some()),
     };
-    if admitted { Ok(grant.client_id.clone()) } else { Err(Failure::Forbidden) }
+    match organisation {
+        Some(organisation) => Ok((grant.client_id.clone(), Arc::clone(organisation))),
+        None => Err(Failure::Forbidden),
+    }
 }
 
-pub async fn gate(State(shared): State<Arc<XeroShared>>, request: Request, next: Next) -> Response {
+pub async fn gate(State(shared): State<Arc<XeroShared>>, mut request: Request, next: Next) -> Response {
     let Some(xero) = service(&shared) else { return not_found() };
     let now = shared.clock.now();
-    let client_id = match admit(xero, request.headers(), now) {
-        Ok(client_id) => client_id,
+    let (client_id, organisation) = match admit(xero, request.headers(), now) {
+        Ok(admitted) => admitted,
         Err(failure) => return failure.into_response(),
     };
-    let (remaining, slot) = match lock(&xero.limiter).take(now, &xero.limits) {
+    let taken = {
+        let mut app = lock(&xero.app_limiter);
+        lock(&organisation.limiter).take(&mut app, now, &xero.limits)
+    };
+    let (remaining, slot) = match taken {
         Ok(taken) => taken,
         Err(refusal) => {
             tracing::info!(
+                tenant = %organisation.tenant_id,
                 problem = refusal.problem.header_value(),
                 retry_after_s = refusal.retry_after_s,
                 "Xero rate limit reached"
@@ -72,8 +90,9 @@ pub async fn gate(State(shared): State<Arc<XeroShared>>, request: Request, next:
         .and_then(|v| v.to_str().ok())
         .filter(|k| !k.trim().is_empty())
         .map(str::to_owned);
+    request.extensions_mut().insert(Arc::clone(&organisation));
     let mut response = match key.filter(|_| writes) {
-        Some(key) => idempotent(&shared, &client_id, key, request, next).await,
+        Some(key) => idempotent(&shared, &organisation, &client_id, key, request, next).await,
         None => next.run(request).await,
     };
     drop(slot);
@@ -83,7 +102,7 @@ pub async fn gate(State(shared): State<Arc<XeroShared>>, request: Request, next:
 
 /// Forgets an unanswered key if the request is dropped halfway (the client went away).
 struct Pending<'a> {
-    xero: &'a XeroState,
+    organisation: &'a Organisation,
     client_id: &'a str,
     key: &'a str,
     answered: bool,
@@ -92,13 +111,14 @@ struct Pending<'a> {
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
         if !self.answered {
-            lock(&self.xero.idempotency).abandon(self.client_id, self.key);
+            lock(&self.organisation.idempotency).abandon(self.client_id, self.key);
         }
     }
 }
 
 async fn idempotent(
     shared: &XeroShared,
+    organisation: &Organisation,
     client_id: &str,
     key: String,
     request: Request,
@@ -117,7 +137,7 @@ async fn idempotent(
         parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |p| p.as_str().to_owned());
     let print = fingerprint(parts.method.as_str(), &url, &bytes);
     let window_s = xero.limits.idempotency_window_s;
-    let lookup = lock(&xero.idempotency).begin(client_id, &key, &print, shared.clock.now(), window_s);
+    let lookup = lock(&organisation.idempotency).begin(client_id, &key, &print, shared.clock.now(), window_s);
     match lookup {
         Lookup::Fresh => {}
         Lookup::Replay(answer) => {
@@ -141,7 +161,7 @@ async fn idempotent(
             );
         }
     }
-    let mut pending = Pending { xero, client_id, key: &key, answered: false };
+    let mut pending = Pending { organisation, client_id, key: &key, answered: false };
     let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
     let (parts, body) = response.into_parts();
     let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
@@ -150,7 +170,7 @@ async fn idempotent(
         content_type: parts.headers.get(header::CONTENT_TYPE).cloned(),
         body: body.clone(),
     };
-    lock(&xero.idempotency).finish(client_id, &key, answer);
+    lock(&organisation.idempotency).finish(client_id, &key, answer);
     pending.answered = true;
     Response::from_parts(parts, Body::from(body))
 }

@@ -1,5 +1,6 @@
-//! Xero's API limits (reference B.5): per tenant 60 calls in any rolling minute, 5,000 in any
-//! rolling day and 5 calls in progress at once; per app 10,000 calls a minute across tenants.
+//! Xero's API limits (reference B.5): per tenant (`Limiter`, one per organisation) 60 calls in any
+//! rolling minute, 5,000 in any rolling day and 5 calls in progress at once; per app
+//! (`AppLimiter`) 10,000 calls a minute across tenants.
 //! Windows are sliding and run on the sandbox clock; the concurrency count is real (a call is in
 //! progress from the moment its headers arrive until its answer is written or it is dropped).
 //!
@@ -90,13 +91,18 @@ pub struct Refusal {
     pub remaining: Remaining,
 }
 
-/// The sliding windows and in-progress counts.
+/// One tenant's sliding windows and in-progress count.
 #[derive(Debug, Default)]
 pub struct Limiter {
     minute: VecDeque<DateTime<Utc>>,
     day: VecDeque<DateTime<Utc>>,
-    app_minute: VecDeque<DateTime<Utc>>,
     in_flight: Arc<Mutex<u32>>,
+}
+
+/// The app's minute window, across every tenant (and the tenant-less `/connections`).
+#[derive(Debug, Default)]
+pub struct AppLimiter {
+    minute: VecDeque<DateTime<Utc>>,
 }
 
 /// Holds one of the tenant's concurrent-call slots; dropping it frees the slot.
@@ -127,69 +133,84 @@ fn left(limit: u32, used: usize) -> u32 {
     limit.saturating_sub(u32::try_from(used).unwrap_or(u32::MAX))
 }
 
+impl AppLimiter {
+    fn remaining(&self, limits: &XeroLimits) -> u32 {
+        left(limits.app_calls_per_minute, self.minute.len())
+    }
+
+    /// Counts a tenant-less call (`/connections`) against the app limit only.
+    pub fn take(&mut self, now: DateTime<Utc>, limits: &XeroLimits) -> Result<Remaining, Refusal> {
+        prune(&mut self.minute, now, MINUTE);
+        let remaining = |app: &AppLimiter| Remaining { tenant: None, app_minute: app.remaining(limits) };
+        if self.minute.len() >= limits.app_calls_per_minute as usize {
+            let retry_after_s = retry_after(&self.minute, now, MINUTE);
+            return Err(Refusal { problem: Problem::AppMinute, retry_after_s, remaining: remaining(self) });
+        }
+        self.minute.push_back(now);
+        Ok(remaining(self))
+    }
+}
+
 impl Limiter {
-    fn remaining(&self, limits: &XeroLimits, tenant: bool) -> Remaining {
+    fn remaining(&self, app: &AppLimiter, limits: &XeroLimits) -> Remaining {
         Remaining {
-            tenant: tenant.then(|| {
-                (left(limits.calls_per_day, self.day.len()), left(limits.calls_per_minute, self.minute.len()))
-            }),
-            app_minute: left(limits.app_calls_per_minute, self.app_minute.len()),
+            tenant: Some((
+                left(limits.calls_per_day, self.day.len()),
+                left(limits.calls_per_minute, self.minute.len()),
+            )),
+            app_minute: app.remaining(limits),
         }
     }
 
-    /// Counts a tenant call at `now` and takes a concurrency slot, or says which limit refuses it.
-    pub fn take(&mut self, now: DateTime<Utc>, limits: &XeroLimits) -> Result<(Remaining, Slot), Refusal> {
+    /// Counts a call to this tenant at `now`, against its windows and the app's, and takes a
+    /// concurrency slot; or says which limit refuses it.
+    pub fn take(
+        &mut self,
+        app: &mut AppLimiter,
+        now: DateTime<Utc>,
+        limits: &XeroLimits,
+    ) -> Result<(Remaining, Slot), Refusal> {
         prune(&mut self.minute, now, MINUTE);
         prune(&mut self.day, now, DAY);
-        prune(&mut self.app_minute, now, MINUTE);
-        let refuse = |limiter: &Limiter, problem, retry_after_s| {
-            Err(Refusal { problem, retry_after_s, remaining: limiter.remaining(limits, true) })
+        prune(&mut app.minute, now, MINUTE);
+        let refuse = |tenant: &Limiter, app: &AppLimiter, problem, retry_after_s| {
+            Err(Refusal { problem, retry_after_s, remaining: tenant.remaining(app, limits) })
         };
-        if self.app_minute.len() >= limits.app_calls_per_minute as usize {
-            return refuse(self, Problem::AppMinute, retry_after(&self.app_minute, now, MINUTE));
+        if app.minute.len() >= limits.app_calls_per_minute as usize {
+            return refuse(self, app, Problem::AppMinute, retry_after(&app.minute, now, MINUTE));
         }
         if self.day.len() >= limits.calls_per_day as usize {
-            return refuse(self, Problem::Day, retry_after(&self.day, now, DAY));
+            return refuse(self, app, Problem::Day, retry_after(&self.day, now, DAY));
         }
         if self.minute.len() >= limits.calls_per_minute as usize {
-            return refuse(self, Problem::Minute, retry_after(&self.minute, now, MINUTE));
+            return refuse(self, app, Problem::Minute, retry_after(&self.minute, now, MINUTE));
         }
         {
             let mut in_flight = lock(&self.in_flight);
             if *in_flight >= limits.concurrent_calls {
                 drop(in_flight);
                 // Xero names no wait for this one; a second is what a client should try.
-                return refuse(self, Problem::Concurrent, 1);
+                return refuse(self, app, Problem::Concurrent, 1);
             }
             *in_flight += 1;
         }
         self.minute.push_back(now);
         self.day.push_back(now);
-        self.app_minute.push_back(now);
-        Ok((self.remaining(limits, true), Slot(Arc::clone(&self.in_flight))))
-    }
-
-    /// Counts a tenant-less call (`/connections`) against the app limit only.
-    pub fn take_app(&mut self, now: DateTime<Utc>, limits: &XeroLimits) -> Result<Remaining, Refusal> {
-        prune(&mut self.app_minute, now, MINUTE);
-        if self.app_minute.len() >= limits.app_calls_per_minute as usize {
-            let retry_after_s = retry_after(&self.app_minute, now, MINUTE);
-            return Err(Refusal {
-                problem: Problem::AppMinute,
-                retry_after_s,
-                remaining: self.remaining(limits, false),
-            });
-        }
-        self.app_minute.push_back(now);
-        Ok(self.remaining(limits, false))
+        app.minute.push_back(now);
+        Ok((self.remaining(app, limits), Slot(Arc::clone(&self.in_flight))))
     }
 
     /// The counts as they stand, for `/_sandbox/state`.
-    pub fn peek(&mut self, now: DateTime<Utc>, limits: &XeroLimits) -> (Remaining, u32) {
+    pub fn peek(
+        &mut self,
+        app: &mut AppLimiter,
+        now: DateTime<Utc>,
+        limits: &XeroLimits,
+    ) -> (Remaining, u32) {
         prune(&mut self.minute, now, MINUTE);
         prune(&mut self.day, now, DAY);
-        prune(&mut self.app_minute, now, MINUTE);
-        (self.remaining(limits, true), *lock(&self.in_flight))
+        prune(&mut app.minute, now, MINUTE);
+        (self.remaining(app, limits), *lock(&self.in_flight))
     }
 }
 
@@ -215,27 +236,42 @@ mod tests {
     fn minute_window_slides() {
         let limits = XeroLimits { calls_per_minute: 2, ..XeroLimits::default() };
         let mut limiter = Limiter::default();
-        let (first, _a) = limiter.take(at(0), &limits).expect("first");
+        let mut app = AppLimiter::default();
+        let (first, _a) = limiter.take(&mut app, at(0), &limits).expect("first");
         assert_eq!(first.tenant, Some((4_999, 1)));
-        let _b = limiter.take(at(10), &limits).expect("second");
-        let refused = limiter.take(at(30), &limits).expect_err("third");
+        let _b = limiter.take(&mut app, at(10), &limits).expect("second");
+        let refused = limiter.take(&mut app, at(30), &limits).expect_err("third");
         assert_eq!((refused.problem, refused.retry_after_s), (Problem::Minute, 30));
-        assert!(limiter.take(at(60), &limits).is_ok(), "the first call left the window");
+        let mut other = Limiter::default();
+        assert!(other.take(&mut app, at(30), &limits).is_ok(), "another tenant has its own minute");
+        assert!(limiter.take(&mut app, at(60), &limits).is_ok(), "the first call left the window");
     }
 
     #[test]
     fn day_window_and_concurrency() {
         let limits = XeroLimits { calls_per_day: 1, ..XeroLimits::default() };
         let mut limiter = Limiter::default();
-        drop(limiter.take(at(0), &limits).expect("first"));
-        let refused = limiter.take(at(3_600), &limits).expect_err("day");
+        let mut app = AppLimiter::default();
+        drop(limiter.take(&mut app, at(0), &limits).expect("first"));
+        let refused = limiter.take(&mut app, at(3_600), &limits).expect_err("day");
         assert_eq!((refused.problem, refused.retry_after_s), (Problem::Day, 82_800));
 
         let limits = XeroLimits { concurrent_calls: 1, ..XeroLimits::default() };
         let mut limiter = Limiter::default();
-        let (_, slot) = limiter.take(at(0), &limits).expect("first");
-        assert_eq!(limiter.take(at(0), &limits).expect_err("busy").problem, Problem::Concurrent);
+        let (_, slot) = limiter.take(&mut app, at(0), &limits).expect("first");
+        assert_eq!(limiter.take(&mut app, at(0), &limits).expect_err("busy").problem, Problem::Concurrent);
         drop(slot);
-        assert!(limiter.take(at(0), &limits).is_ok());
+        assert!(limiter.take(&mut app, at(0), &limits).is_ok());
+    }
+
+    #[test]
+    fn the_app_minute_spans_tenants() {
+        let limits = XeroLimits { app_calls_per_minute: 2, ..XeroLimits::default() };
+        let (mut one, mut two, mut app) = (Limiter::default(), Limiter::default(), AppLimiter::default());
+        drop(one.take(&mut app, at(0), &limits).expect("first"));
+        assert_eq!(app.take(at(1), &limits).map(|r| r.app_minute), Ok(0), "/connections counts too");
+        let refused = two.take(&mut app, at(2), &limits).expect_err("app minute");
+        assert_eq!((refused.problem, refused.retry_after_s), (Problem::AppMinute, 58));
+        assert_eq!(refused.remaining.tenant, Some((5_000, 60)), "the refused call took nothing");
     }
 }

@@ -4,7 +4,10 @@
 //! `/connections` (`connections`), and the Accounting API under `/xero/api.xro/2.0`: manual
 //! journals (`journals`), bank transactions (`bank`), accounts, tracking categories, contacts and
 //! the organisation (`reference`), behind the `gate` (token, tenant, `limits`, `idempotency`).
-//! `/_sandbox/xero/...` (`control`) lets tests act as a bookkeeper.
+//! One app reaches one organisation or several (`app`): the `xero-tenant-id` header picks the
+//! organisation, whose books, limits and idempotency keys are its own, and the gate hands it to
+//! the handler in the request's extensions (`InTenant`). `/_sandbox/xero/...` (`control`) lets
+//! tests act as a bookkeeper and choose what the next consent covers.
 //!
 //! It answers as Xero does on the wire (reference/qbo-xero-apis.md part B, Xero's OpenAPI spec,
 //! and what xero-python and xero-node send and parse): PascalCase fields, `/Date(ms+0000)/`,
@@ -15,6 +18,7 @@
 //! tokens are kept only as SHA-256 hashes; every time is the sandbox clock's; a write either
 //! saves an element whole or not at all.
 
+mod app;
 pub mod bank;
 mod books;
 mod checks;
@@ -35,79 +39,31 @@ mod tokens;
 mod views;
 pub mod wire;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use chrono::{DateTime, Utc};
+use axum::{Extension, Router};
 use tower::ServiceExt;
 
-use self::books::{BankTransaction, Books, ManualJournal};
-use self::limits::Limiter;
+pub use self::app::{Organisation, XeroState};
+use self::books::{BankTransaction, ManualJournal};
 pub use self::limits::XeroLimits;
-use self::tokens::Identity;
 use super::clock::Clock;
-use super::dataset::targets::XeroDataset;
-use crate::locks::lock;
 
-/// What the Xero handlers see: the sandbox's clock and the organisation, if the dataset has one.
-/// Nothing of the other services.
+/// What the Xero handlers see: the sandbox's clock and the app with its organisations, if the
+/// dataset has a `xero` section. Nothing of the other services.
 pub struct XeroShared {
     pub clock: Arc<Clock>,
     pub xero_service: Option<XeroState>,
 }
 
-/// Everything the Xero sandbox holds for the dataset's one organisation and one app.
-pub struct XeroState {
-    pub tenant_id: String,
-    pub tenant_name: String,
-    pub client_id: String,
-    /// Secret: compared, never logged or dumped.
-    client_secret: String,
-    /// Whether the app may use `client_credentials` (a custom connection).
-    pub custom_connection: bool,
-    pub custom_connection_id: String,
-    pub started_at: DateTime<Utc>,
-    pub limits: XeroLimits,
-    pub books: Mutex<Books>,
-    pub identity: Mutex<Identity>,
-    pub limiter: Mutex<Limiter>,
-    pub idempotency: Mutex<idempotency::Cache>,
-}
-
-impl XeroState {
-    pub fn new(dataset: &XeroDataset, limits: XeroLimits, start: DateTime<Utc>) -> XeroState {
-        XeroState {
-            tenant_id: dataset.tenant_id.clone(),
-            tenant_name: dataset.tenant_name.clone().unwrap_or_else(|| "Sandbox Organisation".to_owned()),
-            client_id: dataset.client_id.clone(),
-            client_secret: dataset.client_secret.clone(),
-            custom_connection: dataset.custom_connection.unwrap_or(true),
-            custom_connection_id: connections::custom_connection_id(),
-            started_at: start,
-            limits,
-            books: Mutex::new(Books::new(dataset, start)),
-            identity: Mutex::new(Identity::new(limits)),
-            limiter: Mutex::new(Limiter::default()),
-            idempotency: Mutex::new(idempotency::Cache::default()),
-        }
-    }
-
-    /// Fault action `expire_token`: the access token a request carries expires now.
-    pub fn expire_token(&self, token: &str, now: DateTime<Utc>) -> bool {
-        lock(&self.identity).expire(token, now)
-    }
-}
-
-impl std::fmt::Debug for XeroState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("XeroState").field("tenant_id", &self.tenant_id).finish_non_exhaustive()
-    }
-}
+/// The organisation a call's `xero-tenant-id` names, as the gate found it (every accounting
+/// handler runs after it).
+pub type InTenant = Extension<Arc<Organisation>>;
 
 /// The Xero service, when the dataset has a `xero` section.
 pub fn service(shared: &XeroShared) -> Option<&XeroState> {

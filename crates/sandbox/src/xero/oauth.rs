@@ -1,6 +1,6 @@
 //! Xero Identity's endpoints under `/xero/identity` (fault service `oauth`):
-//! `GET /connect/authorize` consents at once and redirects with `code`, `scope`, `state` and
-//! `session_state`; `POST /connect/token` (client by HTTP Basic or form fields; a PKCE public client
+//! `GET /connect/authorize` consents at once (to the organisations `XeroState::consent` gives) and
+//! redirects with `code`, `scope`, `state` and `session_state`; `POST /connect/token` (client by HTTP Basic or form fields; a PKCE public client
 //! sends only `client_id`) grants `authorization_code`, `refresh_token` and, for a custom
 //! connection, `client_credentials`; `POST /connect/revocation` revokes a refresh token's grant;
 //! `GET /.well-known/openid-configuration` describes them.
@@ -100,8 +100,11 @@ pub async fn authorize(State(shared): State<Arc<XeroShared>>, uri: Uri) -> Respo
         expires_at: now,
         used: false,
     };
-    let code = lock(&xero.identity).consent(code, now);
-    tracing::info!(client_id = %xero.client_id, "Xero consent given; redirecting with a code");
+    // The person consenting picks the organisations, as on Xero's page: the ones a test chose
+    // with `POST /_sandbox/xero/consent`, else every one.
+    let tenants = xero.consent();
+    let code = lock(&xero.identity).consent(code, &tenants, now);
+    tracing::info!(client_id = %xero.client_id, tenants = tenants.len(), "Xero consent given; redirecting with a code");
     redirect(vec![
         ("code", code),
         ("scope", scope.to_owned()),
@@ -169,7 +172,7 @@ pub async fn token(State(shared): State<Arc<XeroShared>>, headers: HeaderMap, bo
                 None => Err("invalid_grant"),
             }
         }
-        Some("client_credentials") if !xero.custom_connection => Err("unauthorized_client"),
+        Some("client_credentials") if xero.custom_connection.is_none() => Err("unauthorized_client"),
         Some("client_credentials") if !confidential => Err("invalid_client"),
         Some("client_credentials") => {
             let scope = get("scope").unwrap_or(CUSTOM_CONNECTION_SCOPES).to_owned();

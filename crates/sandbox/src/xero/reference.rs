@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -14,8 +15,8 @@ use serde_json::{Map, Value, json};
 use super::books::{Account, Contact, TrackingCategory};
 use super::filter::{FieldValue, Record};
 use super::lists::ListQuery;
-use super::wire::{envelope, ms_date, ms_date_time, not_found, to_json};
-use super::{form, service};
+use super::wire::{envelope, ms_date, ms_date_time, to_json};
+use super::{InTenant, form};
 use crate::locks::lock;
 use crate::xero::XeroShared;
 
@@ -150,36 +151,46 @@ fn answer<'a, R: Record + 'a>(
     to_json(StatusCode::OK, &envelope(shared.clock.now(), None, body))
 }
 
-pub async fn accounts(State(shared): State<Arc<XeroShared>>, headers: HeaderMap, uri: Uri) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
-    let books = lock(&xero.books);
+pub async fn accounts(
+    State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let books = lock(&organisation.books);
     answer(&shared, &headers, &uri, "Accounts", "Code ASC", books.accounts.iter(), account_json)
 }
 
-pub async fn contacts(State(shared): State<Arc<XeroShared>>, headers: HeaderMap, uri: Uri) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
-    let books = lock(&xero.books);
+pub async fn contacts(
+    State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let books = lock(&organisation.books);
     answer(&shared, &headers, &uri, "Contacts", "Name ASC", books.contacts.iter(), contact_json)
 }
 
 pub async fn tracking_categories(
     State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
     let include_archived =
         form::get(&form::query(&uri), "includeArchived").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let books = lock(&xero.books);
+    let books = lock(&organisation.books);
     let visible = books.tracking.iter().filter(|t| include_archived || t.status == "ACTIVE");
     answer(&shared, &headers, &uri, "TrackingCategories", "Name ASC", visible, |t| {
         tracking_json(t, include_archived)
     })
 }
 
-pub async fn organisation(State(shared): State<Arc<XeroShared>>) -> Response {
-    let Some(xero) = service(&shared) else { return not_found() };
-    let books = lock(&xero.books);
+pub async fn organisation(
+    State(shared): State<Arc<XeroShared>>,
+    Extension(organisation): InTenant,
+) -> Response {
+    let books = lock(&organisation.books);
     let mut org = json!({
         "OrganisationID": books.organisation_id, "Name": books.name, "LegalName": books.name,
         "PaysTax": true, "Version": "US", "OrganisationType": "COMPANY", "BaseCurrency": books.base_currency,

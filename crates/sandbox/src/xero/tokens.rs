@@ -5,7 +5,10 @@
 //! HS256 with a key no one else has); refresh tokens are opaque, single-use, and the previous one
 //! still works for 30 minutes after it was used (it answers with a fresh pair), then
 //! `invalid_grant`. A `client_credentials` grant (a custom connection) reaches one tenant and has
-//! no refresh token. Revoking a refresh token ends its grant and removes the app's connections.
+//! no refresh token. A consent connects the app to each tenant it covers (one connection per app
+//! and tenant, renewed by a later consent covering it again); an authorization-code token reaches
+//! the tenants the app is connected to. Revoking a refresh token ends its grant and removes the
+//! app's connections.
 //!
 //! Invariant: no token or code is kept, only the SHA-256 of each; lifetimes run on the sandbox clock.
 
@@ -83,6 +86,7 @@ pub struct Connection {
     pub id: String,
     pub auth_event_id: String,
     pub client_id: String,
+    pub tenant_id: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -134,22 +138,30 @@ impl Identity {
         }
     }
 
-    /// Consent: records the code and connects the app to the tenant (a new `authEventId`).
-    pub fn consent(&mut self, mut code: AuthCode, now: DateTime<Utc>) -> String {
+    /// Consent: records the code and connects the app to each of `tenant_ids` (the consent's
+    /// `authEventId` on each connection it made or renewed).
+    pub fn consent(&mut self, mut code: AuthCode, tenant_ids: &[String], now: DateTime<Utc>) -> String {
         let text = opaque();
         code.expires_at = now + seconds(self.limits.auth_code_lifetime_s);
-        match self.connections.iter_mut().find(|c| c.client_id == code.client_id) {
-            Some(existing) => {
-                existing.auth_event_id = code.auth_event_id.clone();
-                existing.updated_at = now;
+        for tenant_id in tenant_ids {
+            let existing = self
+                .connections
+                .iter_mut()
+                .find(|c| c.client_id == code.client_id && c.tenant_id == *tenant_id);
+            match existing {
+                Some(existing) => {
+                    existing.auth_event_id = code.auth_event_id.clone();
+                    existing.updated_at = now;
+                }
+                None => self.connections.push(Connection {
+                    id: new_guid(),
+                    auth_event_id: code.auth_event_id.clone(),
+                    client_id: code.client_id.clone(),
+                    tenant_id: tenant_id.clone(),
+                    created_at: now,
+                    updated_at: now,
+                }),
             }
-            None => self.connections.push(Connection {
-                id: new_guid(),
-                auth_event_id: code.auth_event_id.clone(),
-                client_id: code.client_id.clone(),
-                created_at: now,
-                updated_at: now,
-            }),
         }
         self.codes.insert(hash(&text), code);
         text
@@ -271,8 +283,9 @@ impl Identity {
         }
     }
 
-    pub fn connected(&self, client_id: &str) -> Option<&Connection> {
-        self.connections.iter().find(|c| c.client_id == client_id)
+    /// The app's connection to a tenant, if it has one.
+    pub fn connected(&self, client_id: &str, tenant_id: &str) -> Option<&Connection> {
+        self.connections.iter().find(|c| c.client_id == client_id && c.tenant_id == tenant_id)
     }
 
     pub fn disconnect(&mut self, client_id: &str, id: &str) -> bool {
@@ -324,14 +337,19 @@ mod tests {
     #[test]
     fn codes_are_single_use_and_short_lived() {
         let mut identity = Identity::new(XeroLimits::default());
-        let text = identity.consent(code(None), at(0));
+        let one = ["t1".to_owned()];
+        let text = identity.consent(code(None), &one, at(0));
         assert!(identity.take_code(&text, "other", at(1)).is_none(), "another client's attempt spends it");
-        let text = identity.consent(code(None), at(0));
+        let text = identity.consent(code(None), &one, at(0));
         assert!(identity.take_code(&text, "app", at(299)).is_some());
         assert!(identity.take_code(&text, "app", at(299)).is_none());
-        let text = identity.consent(code(None), at(0));
+        let text = identity.consent(code(None), &one, at(0));
         assert!(identity.take_code(&text, "app", at(300)).is_none());
-        assert_eq!(identity.connections.len(), 1, "one connection per app, refreshed on consent");
+        assert_eq!(identity.connections.len(), 1, "one connection per app and tenant, refreshed on consent");
+        identity.consent(code(None), &["t1".to_owned(), "t2".to_owned()], at(5));
+        assert_eq!(identity.connections.len(), 2, "a consent covering two tenants connects both");
+        assert!(identity.connected("app", "t2").is_some() && identity.connected("other", "t2").is_none());
+        assert_eq!(identity.connections[0].updated_at, at(5), "t1's connection renewed");
     }
 
     #[test]

@@ -15,13 +15,19 @@ use super::documents::{Listed, Listing, Mode};
 use super::input::{BankTransactionIn, elements};
 use super::views::{self, BankTransactionView, Outcome};
 use super::wire::{envelope, new_guid, not_found, post_data_invalid, to_json, validation_exception};
-use super::{form, service};
+use super::{Organisation, form};
 use crate::faults::ReadLag;
 use crate::locks::lock;
 use crate::xero::XeroShared;
 
-fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
-    let Some(xero) = service(shared) else { return not_found() };
+fn write(
+    shared: &XeroShared,
+    organisation: &Organisation,
+    uri: &Uri,
+    body: &[u8],
+    mode: Mode<'_>,
+    lag: Option<ReadLag>,
+) -> Response {
     let query = form::query(uri);
     let summarize = form::summarize_errors(&query);
     let unit_places = if form::get(&query, "unitdp").is_some_and(|d| d.trim() == "4") { 4 } else { 2 };
@@ -31,7 +37,7 @@ fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Optio
         Err(e) => return post_data_invalid(&e),
     };
     let today = shared.clock.now().date_naive();
-    let mut books = lock(&xero.books);
+    let mut books = lock(&organisation.books);
     if let Mode::Update(id) = mode
         && books.bank_transaction(id).is_none()
     {
@@ -109,8 +115,15 @@ impl Listed for BankTransaction {
     const LIST: &'static str = "BankTransactions";
     type View<'a> = BankTransactionView<'a>;
 
-    fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
-        write(shared, uri, body, mode, lag)
+    fn write(
+        shared: &XeroShared,
+        organisation: &Organisation,
+        uri: &Uri,
+        body: &[u8],
+        mode: Mode<'_>,
+        lag: Option<ReadLag>,
+    ) -> Response {
+        write(shared, organisation, uri, body, mode, lag)
     }
     fn visible(books: &Books, now: DateTime<Utc>) -> Vec<&BankTransaction> {
         books.visible_bank_transactions(now).collect()

@@ -19,13 +19,19 @@ use super::documents::{Listed, Listing, Mode};
 use super::input::{JournalIn, elements};
 use super::views::{self, JournalView, Outcome};
 use super::wire::{envelope, new_guid, not_found, post_data_invalid, to_json, validation_exception};
-use super::{form, service};
+use super::{Organisation, form};
 use crate::faults::ReadLag;
 use crate::locks::lock;
 use crate::xero::XeroShared;
 
-fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
-    let Some(xero) = service(shared) else { return not_found() };
+fn write(
+    shared: &XeroShared,
+    organisation: &Organisation,
+    uri: &Uri,
+    body: &[u8],
+    mode: Mode<'_>,
+    lag: Option<ReadLag>,
+) -> Response {
     let summarize = form::summarize_errors(&form::query(uri));
     let inputs: Vec<JournalIn> = match elements(body, "ManualJournals") {
         Ok(inputs) if inputs.is_empty() => return post_data_invalid(" no ManualJournals were given"),
@@ -33,7 +39,7 @@ fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Optio
         Err(e) => return post_data_invalid(&e),
     };
     let today = shared.clock.now().date_naive();
-    let mut books = lock(&xero.books);
+    let mut books = lock(&organisation.books);
     if let Mode::Update(id) = mode
         && books.journal(id).is_none()
     {
@@ -119,8 +125,15 @@ impl Listed for ManualJournal {
     const LIST: &'static str = "ManualJournals";
     type View<'a> = JournalView<'a>;
 
-    fn write(shared: &XeroShared, uri: &Uri, body: &[u8], mode: Mode<'_>, lag: Option<ReadLag>) -> Response {
-        write(shared, uri, body, mode, lag)
+    fn write(
+        shared: &XeroShared,
+        organisation: &Organisation,
+        uri: &Uri,
+        body: &[u8],
+        mode: Mode<'_>,
+        lag: Option<ReadLag>,
+    ) -> Response {
+        write(shared, organisation, uri, body, mode, lag)
     }
     fn visible(books: &Books, now: DateTime<Utc>) -> Vec<&ManualJournal> {
         books.visible_journals(now).collect()
