@@ -167,6 +167,18 @@ pub async fn run_reports(
     if entrata_recon::interrupt::requested() {
         return (outcome, "Drift report: not made (interrupted).\n".to_owned(), None);
     }
+    if config.books.len() > 1 {
+        // `drift` reads back one book; several are posted per book, compared in a later version.
+        return (
+            outcome,
+            format!(
+                "Drift report: not made: it compares one book, and the config has {} ({}).\n",
+                config.books.len(),
+                config.books.keys().map(|b| b.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            None,
+        );
+    }
     let needs_person = |outcome| match outcome {
         Outcome::Done => Outcome::NeedsAttention,
         other => other,

@@ -114,7 +114,6 @@ pub(super) async fn cmd_disconnect(cli: &Cli, args: &DisconnectArgs) -> Result<O
 
 pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    config.one_book()?;
     let mappings = Arc::new(
         entrata_recon::mapping::load_routed(&config.mappings_dir, config.books.keys())
             .map_err(CliError::Mappings)?,
@@ -150,7 +149,6 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
 
 pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    config.one_book()?;
     let credentials = config.entrata_credentials()?;
     let mappings = Arc::new(
         entrata_recon::mapping::load_routed(&config.mappings_dir, config.books.keys())

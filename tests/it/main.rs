@@ -8,6 +8,7 @@ mod journal_support;
 
 mod adjustments;
 mod amounts_exact;
+mod books_connect;
 mod connect_cli;
 mod demo;
 mod docs_commands;

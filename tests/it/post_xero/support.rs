@@ -113,6 +113,7 @@ impl Posting {
             settle: self.config().posting.settle,
             pause: self.h.virtual_pause(),
             adopt_only: false,
+            scope: None,
         };
         post_to(&self.state, target, &options).await.expect("posting runs")
     }

@@ -51,7 +51,7 @@ pub async fn post_to<T: Target>(
     let first_post = !options.dry_run && state.adoption_due(kind, &company).await?;
     let mut to_resolve = Vec::new();
     let mut to_send = Vec::new();
-    for row in state.outbox(kind, &company).await? {
+    for row in state.outbox(kind, &company, options.scope.as_deref()).await? {
         let entry = rebuild(&row.header, &row.body)?;
         let pending = Pending { row, entry, rounds: 0, redate: None, sent_at: None };
         // What may already be in the target is looked up first, whatever holds it now; holds
@@ -117,7 +117,7 @@ pub async fn post_to<T: Target>(
                 }
                 to_resolve.append(&mut to_send);
                 // What this file withdrew may be what another copy of it posted there.
-                for row in state.withdrawn_outbox(kind, &company).await? {
+                for row in state.withdrawn_outbox(kind, &company, options.scope.as_deref()).await? {
                     let entry = rebuild(&row.header, &row.body)?;
                     to_resolve.push(Pending { row, entry, rounds: 0, redate: None, sent_at: None });
                 }

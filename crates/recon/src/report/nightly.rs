@@ -41,7 +41,7 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
         let s = &t.summary;
         let verb = if post.dry_run { "would post" } else { "posted" };
         let what = entries_with_money(if post.dry_run { &s.would_post } else { &s.posted });
-        let _ = writeln!(out, "  {:<18} {verb} {what}; {} before", t.target.name(), s.already_posted);
+        let _ = writeln!(out, "  {:<18} {verb} {what}; {} before", t.label(), s.already_posted);
         if let Some(line) = found_other_line(s.adopted_as_held) {
             let _ = writeln!(out, "  {:<18} {line}", "");
         }
@@ -85,7 +85,7 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
     }
     for t in &post.targets {
         let s = &t.summary;
-        let name = t.target.name();
+        let name = t.label();
         if !s.failed.is_empty() {
             person.push(format!(
                 "{name} refused {} entries, e.g. {}: {}",

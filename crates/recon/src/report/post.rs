@@ -74,7 +74,7 @@ fn list(out: &mut String, label: &str, results: &[EntryResult]) {
 
 fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
     let company = t.company_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
-    let _ = writeln!(out, "{}{company}:", t.target.name());
+    let _ = writeln!(out, "{}{company}:", t.label());
     let s = &t.summary;
     if dry_run {
         let _ = writeln!(

@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::domain::BookName;
 use crate::http::Pause;
 use crate::mapping::MappingSet;
 use crate::posting::{PostError, PostOptions, TargetError, TargetSummary, post_to};
 use crate::report::progress::Progress;
-use crate::run::connect::{ConnectError, oauth_settings};
+use crate::run::connect::{ConnectError, oauth_settings_for};
 use crate::run::record::{RecordOptions, RecordRunError, RecordSummary, record_with};
-use crate::state::{StateError, StateFile};
+use crate::state::{BookScope, StateError, StateFile};
 use crate::targets::TargetKind;
 use crate::targets::oauth::TokenSource;
 use crate::targets::qbo::client::QboClient;
@@ -26,8 +27,12 @@ pub enum PostRunError {
     Post(#[from] PostError),
     #[error(transparent)]
     Connect(#[from] ConnectError),
-    #[error("{target} is not connected: run `entrata-recon connect {target}` first")]
-    NotConnected { target: TargetKind },
+    #[error(
+        "{target} is not connected{}: run `entrata-recon connect {target}{}` first",
+        for_book(book),
+        books_flag(book)
+    )]
+    NotConnected { target: TargetKind, book: BookName },
     #[error("{0} is not enabled in the config ([targets.{0}] enabled = false, or missing)")]
     NotEnabled(TargetKind),
     #[error("no target is enabled in the config: add [targets.qbo] or [targets.xero]")]
@@ -46,10 +51,12 @@ pub struct PostRequest {
     pub reclass: Option<crate::domain::PostMonth>,
 }
 
-/// A target's part of the report.
+/// A target's part of the report: one book's company in it.
 #[derive(Debug, Clone)]
 pub struct TargetReport {
     pub target: TargetKind,
+    /// The book (`default` without `[books]`).
+    pub book: BookName,
     pub company_id: String,
     pub company_name: Option<String>,
     pub summary: TargetSummary,
@@ -61,6 +68,16 @@ pub struct PostReport {
     pub targets: Vec<TargetReport>,
     /// Entries recorded and not confirmed, per target (`--dry-run`: what would be posted).
     pub dry_run: bool,
+}
+
+impl TargetReport {
+    /// The target's name, with the book's when it is not the default (`QuickBooks Online (owner-a)`).
+    pub fn label(&self) -> String {
+        match self.book.as_str() {
+            BookName::DEFAULT => self.target.name().to_owned(),
+            book => format!("{} ({book})", self.target.name()),
+        }
+    }
 }
 
 impl PostReport {
@@ -100,30 +117,48 @@ pub async fn post(
     progress: &Progress,
 ) -> Result<PostReport, PostRunError> {
     let targets = chosen_targets(config, &request.targets)?;
-    // Each target is its own job (issue 16, item 2): one that is not connected, or whose settings
-    // are wrong, is reported with its reason and the others post. Found before anything is
-    // recorded, so that its reason heads the report.
-    let mut connections = Vec::with_capacity(targets.len());
+    // Each target's book is its own job (issue 16, item 2; issue 18): one that is not connected,
+    // or whose settings are wrong, is reported with its reason and the others post. Found before
+    // anything is recorded, so that its reason heads the report.
+    let mut connections: Vec<Destination> = Vec::new();
     let mut unusable = Vec::new();
     for target in &targets {
-        match connection_for(config, state, *target, request.dry_run).await {
-            Ok(Some((company_id, company_name))) => connections.push((*target, company_id, company_name)),
-            Ok(None) => unusable.push((*target, PostRunError::NotConnected { target: *target })),
-            Err(PostRunError::State(e)) => return Err(PostRunError::State(e)),
-            Err(e) => unusable.push((*target, e)),
+        for book in config.books.values().filter(|b| b.posts_to(*target)) {
+            match connection_for(config, state, *target, &book.name, request.dry_run).await {
+                Ok(Some((company_id, company_name))) => connections.push(Destination {
+                    target: *target,
+                    book: book.name.clone(),
+                    company_id,
+                    company_name,
+                    scope: None,
+                }),
+                Ok(None) => {
+                    let why = PostRunError::NotConnected { target: *target, book: book.name.clone() };
+                    unusable.push((*target, book.name.clone(), why));
+                }
+                Err(PostRunError::State(e)) => return Err(PostRunError::State(e)),
+                Err(e) => unusable.push((*target, book.name.clone(), e)),
+            }
         }
     }
 
     let options = RecordOptions { dry_run: request.dry_run, reclass: request.reclass };
     let recorded = record_with(state, mappings, options).await?;
     let mut report = PostReport { record: recorded, targets: Vec::new(), dry_run: request.dry_run };
-    for (target, why) in unusable {
+    scope_books(config, state, mappings, &mut connections).await?;
+    for (target, book, why) in unusable {
         let summary = TargetSummary {
             stopped: Some(why.to_string()),
             stopped_for_auth: true,
             ..TargetSummary::default()
         };
-        report.targets.push(TargetReport { target, company_id: String::new(), company_name: None, summary });
+        report.targets.push(TargetReport {
+            target,
+            book,
+            company_id: String::new(),
+            company_name: None,
+            summary,
+        });
     }
     let options = PostOptions {
         dry_run: request.dry_run,
@@ -131,29 +166,31 @@ pub async fn post(
         settle: config.posting.settle,
         pause: request.pause.clone(),
         adopt_only: false,
+        scope: None,
     };
     // Every company this state file has never posted to adopts what it holds before anything is
     // sent to any of them: otherwise one could be sent an entry that another is then found holding
     // with other money (a lost state file, one target behind the other), and the two could never
     // agree again. Normal nights skip this (no company is due), and so does a post to one target
     // (nothing to disagree with; its adapter would read its references twice).
-    let mut adopted: Vec<(TargetKind, TargetSummary)> = Vec::new();
+    let mut adopted: Vec<((TargetKind, BookName), TargetSummary)> = Vec::new();
     // A company that could not be asked: nothing is sent to any company this run.
     let mut not_asked: Option<String> = None;
     if !request.dry_run && connections.len() > 1 {
-        for (target, company_id, _) in &connections {
-            if !state.adoption_due(*target, company_id).await? {
+        for to in &connections {
+            let target = &to.target;
+            if !state.adoption_due(*target, &to.company_id).await? {
                 continue;
             }
-            let first = PostOptions { adopt_only: true, ..options.clone() };
-            match post_target(config, state, mappings, *target, company_id, &request.pause, &first).await {
+            let first = PostOptions { adopt_only: true, scope: to.scope.clone(), ..options.clone() };
+            match post_target(config, state, mappings, to, &request.pause, &first).await {
                 Ok(summary) => {
                     // History the company holds is final until a person acts: posting to it stops,
                     // and the others go on; a company that could not be asked holds them all back.
                     if let (Some(why), false) = (&summary.stopped, summary.stopped_for_history) {
                         not_asked.get_or_insert_with(|| format!("{} ({why})", name(*target)));
                     }
-                    adopted.push((*target, summary));
+                    adopted.push((to.key(), summary));
                 }
                 Err(PostRunError::Connect(e)) => {
                     not_asked.get_or_insert_with(|| format!("{} ({e})", name(*target)));
@@ -170,12 +207,14 @@ pub async fn post(
     }
     // What each company held before tonight: said also when a target stops before posting.
     let counts = state.posting_counts().await?;
-    for (target, company_id, company_name) in &connections {
-        let first_stopped = adopted.iter().any(|(t, s)| t == target && s.stopped.is_some());
+    for to in &connections {
+        let (target, company_id) = (&to.target, &to.company_id);
+        let first_stopped = adopted.iter().any(|(k, s)| *k == to.key() && s.stopped.is_some());
+        let options = PostOptions { scope: to.scope.clone(), ..options.clone() };
         let mut summary = if request.dry_run {
             // No target is called on a dry run: what is recorded and not confirmed would go, as
             // tonight's record would leave it.
-            dry_summary(state, *target, company_id, &report.record).await?
+            dry_summary(state, to, &report.record).await?
         } else if let (Some(why), false) = (&not_asked, first_stopped) {
             TargetSummary {
                 stopped: Some(format!(
@@ -188,7 +227,7 @@ pub async fn post(
         } else if first_stopped {
             TargetSummary::default()
         } else {
-            match post_target(config, state, mappings, *target, company_id, &request.pause, &options).await {
+            match post_target(config, state, mappings, to, &request.pause, &options).await {
                 Ok(summary) => summary,
                 Err(PostRunError::Connect(e)) => TargetSummary {
                     stopped: Some(e.to_string()),
@@ -198,7 +237,7 @@ pub async fn post(
                 Err(e) => return Err(e),
             }
         };
-        if let Some(at) = adopted.iter().position(|(t, _)| t == target) {
+        if let Some(at) = adopted.iter().position(|(k, _)| *k == to.key()) {
             let (_, mut first) = adopted.swap_remove(at);
             // A company that could not be asked keeps the reason it stopped; nothing more was done.
             if !first_stopped {
@@ -210,8 +249,14 @@ pub async fn post(
             let confirmed = (*target, company_id.clone(), crate::posting::PostingState::Confirmed);
             summary.already_posted = counts.get(&confirmed).copied().unwrap_or(0);
         }
-        let (target, company_id, company_name) = (*target, company_id.clone(), company_name.clone());
-        report.targets.push(TargetReport { target, company_id, company_name, summary });
+        let (target, company_id, company_name) = (*target, company_id.clone(), to.company_name.clone());
+        report.targets.push(TargetReport {
+            target,
+            book: to.book.clone(),
+            company_id,
+            company_name,
+            summary,
+        });
     }
     // A company held entries this state file never sent, with other money than planned (a lost or
     // replaced state file): they were recorded as held, so recording again books the difference,
@@ -221,13 +266,14 @@ pub async fn post(
         report.record.recorded += again.recorded;
         report.record.drifts.extend(again.drifts);
         report.record.exceptions = again.exceptions;
-        for (target, company_id, _) in &connections {
-            let Some(report) = report.targets.iter_mut().find(|t| t.target == *target) else { continue };
+        for to in &connections {
+            let found = report.targets.iter_mut().find(|t| t.target == to.target && t.book == to.book);
+            let Some(report) = found else { continue };
             if report.summary.stopped.is_some() {
                 continue;
             }
-            let later =
-                post_target(config, state, mappings, *target, company_id, &request.pause, &options).await?;
+            let options = PostOptions { scope: to.scope.clone(), ..options.clone() };
+            let later = post_target(config, state, mappings, to, &request.pause, &options).await?;
             report.summary.absorb(later);
         }
     }
@@ -240,17 +286,18 @@ async fn connection_for(
     config: &Config,
     state: &StateFile,
     target: TargetKind,
+    book: &BookName,
     dry_run: bool,
 ) -> Result<Option<(String, Option<String>)>, PostRunError> {
     let uses_credentials =
         config.targets.get(&target).is_some_and(|t| t.auth == crate::config::TargetAuth::ClientCredentials);
-    let book = config.one_book().map_err(ConnectError::from)?;
-    Ok(match state.connection(target, &book.name).await? {
+    Ok(match state.connection(target, book).await? {
         Some(connection) => Some((connection.company_id, connection.company_name)),
         // A Xero custom connection needs no `connect`: its client credentials are enough.
         None if uses_credentials && dry_run => Some((String::new(), None)),
         None if uses_credentials => {
-            let options = crate::run::connect::ConnectOptions::default();
+            let options =
+                crate::run::connect::ConnectOptions { book: Some(book.clone()), ..Default::default() };
             let made = crate::run::connect::connect(config, state, target, &options, &mut |_| {}).await?;
             Some((made.company_id, made.company_name))
         }
@@ -269,8 +316,7 @@ fn options_again(request: &PostRequest) -> RecordOptions {
 
 async fn dry_summary(
     state: &StateFile,
-    target: TargetKind,
-    company: &str,
+    to: &Destination,
     record: &RecordSummary,
 ) -> Result<TargetSummary, PostRunError> {
     let mut summary = TargetSummary::default();
@@ -289,7 +335,7 @@ async fn dry_summary(
         .map(|e| e.key().as_str())
         .chain(record.would_withdraw.iter().map(String::as_str))
         .collect();
-    for row in state.outbox(target, company).await? {
+    for row in state.outbox(to.target, &to.company_id, to.scope.as_deref()).await? {
         if replaced.contains(row.header.key.as_str()) {
             continue;
         }
@@ -304,12 +350,12 @@ async fn post_target(
     config: &Config,
     state: &StateFile,
     mappings: &Arc<MappingSet>,
-    target: TargetKind,
-    company_id: &str,
+    to: &Destination,
     pause: &Pause,
     options: &PostOptions<'_>,
 ) -> Result<TargetSummary, PostRunError> {
-    let (target_config, mut settings) = oauth_settings(config, target)?;
+    let (target, company_id) = (to.target, to.company_id.as_str());
+    let (target_config, mut settings) = oauth_settings_for(config, target, to.book.clone())?;
     settings.pause = pause.clone();
     let tokens = TokenSource::new(settings, state.clone());
     let stopped = |e: TargetError| TargetSummary {
@@ -349,5 +395,65 @@ async fn post_target(
             };
             Ok(post_to(state, &mut adapter, options).await?)
         }
+    }
+}
+
+/// One book's company in one target: where a post sends (issue 18).
+#[derive(Debug, Clone)]
+struct Destination {
+    target: TargetKind,
+    book: BookName,
+    company_id: String,
+    company_name: Option<String>,
+    /// The book's share of the target's outbox, when several books post to the target.
+    scope: Option<Arc<BookScope>>,
+}
+
+impl Destination {
+    fn key(&self) -> (TargetKind, BookName) {
+        (self.target, self.book.clone())
+    }
+}
+
+/// Where several books post to one target, each destination's share of its outbox: the
+/// properties the mapping files route to its book, and the companies of the target's other books.
+async fn scope_books(
+    config: &Config,
+    state: &StateFile,
+    mappings: &MappingSet,
+    connections: &mut [Destination],
+) -> Result<(), PostRunError> {
+    let properties = state.entry_properties().await?;
+    let connected = state.connected_books().await?;
+    for to in connections.iter_mut() {
+        if config.books.values().filter(|b| b.posts_to(to.target)).count() < 2 {
+            continue;
+        }
+        let routed = properties
+            .iter()
+            .filter(|p| mappings.for_property(&crate::domain::PropertyId::new(p.as_str())).book == to.book)
+            .cloned()
+            .collect();
+        let others = connected
+            .iter()
+            .filter(|(t, b, _)| *t == to.target && *b != to.book)
+            .map(|(_, _, company)| company.clone())
+            .collect();
+        to.scope = Some(Arc::new(BookScope { properties: routed, other_companies: others }));
+    }
+    Ok(())
+}
+
+fn for_book(book: &BookName) -> String {
+    match book.as_str() {
+        BookName::DEFAULT => String::new(),
+        name => format!(" for book {name}"),
+    }
+}
+
+fn books_flag(book: &BookName) -> String {
+    match book.as_str() {
+        BookName::DEFAULT => String::new(),
+        name => format!(" --books {name}"),
     }
 }

@@ -40,7 +40,7 @@ pub use items::{
     CurrentItem, ItemRef, ItemWrite, PageOutcome, PageWrite, PageWriter, StatusCounts, Watermark,
 };
 pub use lock::{LockError, StateLock};
-pub use outbox::{Move, OutboxRow, PostingCounts};
+pub use outbox::{BookScope, Move, OutboxRow, PostingCounts};
 pub use runs::{RunId, RunOutcome, RunRecord};
 pub use tokens::{Connection, ConnectionLock, TokenUpdate};
 

@@ -56,6 +56,18 @@ impl Move {
     }
 }
 
+/// One book's share of a target's outbox when several books post to it (issue 18). A property's
+/// new entries go to the company of the book the mapping files route it to; an adjustment goes
+/// where the entry it corrects is confirmed (the books that hold it); an entry another book's
+/// company holds (or may hold) stays there; a posting already this company's is settled here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BookScope {
+    /// The properties the mapping files route to the book.
+    pub properties: Vec<String>,
+    /// The companies the target's other books are connected to.
+    pub other_companies: Vec<String>,
+}
+
 /// Postings per target, company (QBO realm id, Xero tenant id; '' when not known) and state.
 pub type PostingCounts = BTreeMap<(TargetKind, String, PostingState), u64>;
 
@@ -63,8 +75,14 @@ impl StateFile {
     /// Every recorded, not withdrawn entry that `company` of `target` has not confirmed, with its
     /// posting there. A posting to another company is not this company's: its entry is here as
     /// never sent (posted afresh), and its own outcome is never looked up in this company.
-    pub async fn outbox(&self, target: TargetKind, company: &str) -> Result<Vec<OutboxRow>, StateError> {
-        self.outbox_where(target, company, false).await
+    /// `scope`: the book's share, when several books post to the target.
+    pub async fn outbox(
+        &self,
+        target: TargetKind,
+        company: &str,
+        scope: Option<&BookScope>,
+    ) -> Result<Vec<OutboxRow>, StateError> {
+        self.outbox_where(target, company, false, scope).await
     }
 
     /// Every withdrawn entry that `company` of `target` has not confirmed. A lost or replaced state
@@ -75,8 +93,9 @@ impl StateFile {
         &self,
         target: TargetKind,
         company: &str,
+        scope: Option<&BookScope>,
     ) -> Result<Vec<OutboxRow>, StateError> {
-        self.outbox_where(target, company, true).await
+        self.outbox_where(target, company, true, scope).await
     }
 
     async fn outbox_where(
@@ -84,7 +103,14 @@ impl StateFile {
         target: TargetKind,
         company: &str,
         withdrawn: bool,
+        scope: Option<&BookScope>,
     ) -> Result<Vec<OutboxRow>, StateError> {
+        // Ids only (never money) travel as JSON arrays, read with `json_each`.
+        let ids = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned());
+        let (properties, others) = scope.map_or_else(
+            || ("[]".to_owned(), "[]".to_owned()),
+            |s| (ids(&s.properties), ids(&s.other_companies)),
+        );
         let rows = sqlx::query(
             "SELECT e.entry_key, e.property_id, e.kind, e.seq, e.doc_number, e.entry_date, e.post_month, \
                     e.currency, e.body, p.state, COALESCE(p.attempts, 0), p.idempotency_key, p.last_attempt_at, \
@@ -93,11 +119,23 @@ impl StateFile {
                   ON p.entry_key = e.entry_key AND p.target = ?1 AND p.company_id = ?2 \
              WHERE (e.withdrawn_at IS NOT NULL) = ?3 AND (p.state IS NULL OR p.state <> 'confirmed') \
                AND (e.only_target IS NULL OR (e.only_target = ?1 AND e.only_company = ?2)) \
+               AND (?4 = 0 OR p.state IS NOT NULL OR ( \
+                    (CASE WHEN EXISTS (SELECT 1 FROM postings c WHERE c.entry_key = e.corrects \
+                                       AND c.target = ?1 AND c.state = 'confirmed') \
+                          THEN EXISTS (SELECT 1 FROM postings c WHERE c.entry_key = e.corrects \
+                                       AND c.target = ?1 AND c.state = 'confirmed' AND c.company_id = ?2) \
+                          ELSE e.property_id IN (SELECT value FROM json_each(?5)) END) \
+                    AND NOT EXISTS (SELECT 1 FROM postings o WHERE o.entry_key = e.entry_key AND o.target = ?1 \
+                                    AND o.company_id <> ?2 AND o.state <> 'failed' \
+                                    AND o.company_id IN (SELECT value FROM json_each(?6))))) \
              ORDER BY e.property_id, e.entry_date, e.entry_key",
         )
         .bind(target.as_str())
         .bind(company)
         .bind(withdrawn)
+        .bind(scope.is_some())
+        .bind(properties)
+        .bind(others)
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_err())?;
@@ -241,6 +279,14 @@ impl StateFile {
         .await
         .map_err(self.query_err())?;
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The properties with recorded entries, in id order.
+    pub async fn entry_properties(&self) -> Result<Vec<String>, StateError> {
+        sqlx::query_scalar("SELECT DISTINCT property_id FROM entries ORDER BY property_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.query_err())
     }
 
     /// Postings per target, company and state, for `status` and summaries.

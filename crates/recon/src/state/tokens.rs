@@ -289,3 +289,52 @@ impl ConnectionLock {
         self.tx.rollback().await.map_err(|source| StateError::Query { path, source })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlx::ConnectOptions;
+    use sqlx::migrate::Migrator;
+
+    use super::*;
+
+    /// A state file of the schema before books (migration 7) with a QuickBooks connection, opened
+    /// by this version: the connection is the default book's, with its tokens and generation, and
+    /// a named book has none until it connects.
+    #[tokio::test]
+    async fn a_connection_made_before_books_is_the_default_books() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("state.db");
+        let mut db = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .expect("file");
+        let before_books: Vec<_> =
+            super::super::open::MIGRATOR.iter().filter(|m| m.version < 8).cloned().collect();
+        assert_eq!(before_books.len(), 7);
+        let old = Migrator::with_migrations(before_books);
+        old.run(&mut db).await.expect("schema 7");
+        sqlx::query(
+            "INSERT INTO oauth_tokens (target, access_token, access_expires_at, refresh_token, refresh_expires_at, \
+             company_id, company_name, generation, connected_at, updated_at) VALUES ('qbo', 'acc', \
+             '2026-12-07T00:00:00Z', 'ref', '2027-03-01T00:00:00Z', '123', 'Lakeview', 3, '2026-12-01T00:00:00Z', \
+             '2026-12-01T00:00:00Z')",
+        )
+        .execute(&mut db)
+        .await
+        .expect("connection");
+        drop(db);
+
+        let state = StateFile::open(&path).await.expect("upgraded");
+        let default = BookName::default_book();
+        let kept = state.connection(TargetKind::Qbo, &default).await.expect("read").expect("kept");
+        assert_eq!((kept.company_id.as_str(), kept.generation), ("123", 3));
+        assert_eq!(kept.refresh_token.expect("refresh").expose_secret(), "ref");
+        assert!(state.connection(TargetKind::Qbo, &BookName::new("owner-a")).await.expect("read").is_none());
+        assert_eq!(
+            state.connected_books().await.expect("list"),
+            [(TargetKind::Qbo, default, "123".to_owned())]
+        );
+    }
+}

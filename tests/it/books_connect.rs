@@ -1,0 +1,185 @@
+//! Connections per book (issue 18): two books in one QuickBooks app, each connected to its own
+//! company of one multi-company sandbox through the real binary; a company is one book's only;
+//! `status` shows each book's connection; `disconnect --books` forgets one.
+
+use entrata_recon_sandbox::generate::{GenerateSpec, generate};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::common::{Harness, json_dataset};
+use crate::post_qbo::support::connect_with;
+
+const SECOND_REALM: &str = "9130357766900999";
+
+/// A generated month whose QuickBooks app reaches two companies with the same chart.
+async fn two_companies() -> (Harness, String) {
+    let spec: GenerateSpec = "properties=2,months=1,seed=5".parse().expect("spec");
+    let mut dataset: Value = serde_json::from_slice(&generate(&spec)).expect("dataset JSON");
+    let first = dataset["qbo"].clone();
+    let mut second = first.clone();
+    second["realmId"] = json!(SECOND_REALM);
+    dataset["qbo"] = json!([first.clone(), second]);
+    let h = Harness::start(json_dataset(dataset.to_string().as_bytes())).await;
+    h.write_mappings();
+    h.set_target("xero", "enabled", Some(false.into()));
+    let config = std::fs::read_to_string(h.config_path()).expect("config");
+    let books = "\n[books.owner-a]\nqbo = {}\n\n[books.owner-b]\nqbo = {}\n";
+    std::fs::write(h.config_path(), config + books).expect("config written");
+    (h, first["realmId"].as_str().expect("realmId").to_owned())
+}
+
+async fn choose(h: &Harness, realm: &str) {
+    h.control(Method::POST, "/_sandbox/qbo/consent", Some(json!({"realmId": realm}).to_string())).await;
+}
+
+/// (book, company) of every connected target in `status --format json`.
+async fn connections(h: &Harness) -> Vec<(String, String)> {
+    let status = h.run(&["status", "--format", "json"]).await;
+    let status: Value =
+        serde_json::from_str(&status.stdout).unwrap_or_else(|e| panic!("{e}: {}", status.stderr));
+    status["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter(|t| t["connected"] == true)
+        .map(|t| {
+            (t["book"].as_str().expect("book").to_owned(), t["companyId"].as_str().expect("id").to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_book_connects_its_own_company_and_no_company_is_two_books() {
+    let (h, first_realm) = two_companies().await;
+    h.run(&["pull"]).await;
+
+    let which = h.run(&["connect", "qbo"]).await;
+    assert_eq!(which.code, Some(2), "{}", which.all_output());
+    assert!(
+        which.stderr.contains(
+            "several books post to QuickBooks Online: owner-a, owner-b; name one with `--books <name>`"
+        ),
+        "{}",
+        which.stderr
+    );
+
+    choose(&h, &first_realm).await;
+    let a = connect_with(&h, true, &["--books", "owner-a"]).await;
+    assert_eq!(a.code, Some(0), "{}", a.all_output());
+    assert!(a.stdout.contains("Connected for book owner-a to QuickBooks Online"), "{}", a.stdout);
+    choose(&h, SECOND_REALM).await;
+    let b = connect_with(&h, true, &["--books", "owner-b"]).await;
+    assert_eq!(b.code, Some(0), "{}", b.all_output());
+    let both =
+        vec![("owner-a".to_owned(), first_realm.clone()), ("owner-b".to_owned(), SECOND_REALM.to_owned())];
+    assert_eq!(connections(&h).await, both);
+    let text = h.run(&["status"]).await.stdout;
+    assert!(text.contains("QuickBooks (owner-a)") && text.contains("QuickBooks (owner-b)"), "{text}");
+
+    // owner-a's company for owner-b: refused, and owner-b keeps its own.
+    choose(&h, &first_realm).await;
+    let twice = connect_with(&h, true, &["--books", "owner-b"]).await;
+    assert_eq!(twice.code, Some(2), "{}", twice.all_output());
+    assert!(
+        twice.all_output().contains(&format!(
+            "QuickBooks Online company {first_realm} is already book `owner-a`'s: a company can be one book only"
+        )),
+        "{}",
+        twice.all_output()
+    );
+    assert_eq!(connections(&h).await, both);
+
+    let unknown = h.run(&["connect", "qbo", "--books", "owner-c"]).await;
+    assert_eq!(unknown.code, Some(2), "{}", unknown.all_output());
+    assert!(
+        unknown.stderr.contains("recon.toml names no book `owner-c` (it names owner-a, owner-b)"),
+        "{}",
+        unknown.stderr
+    );
+
+    let gone = h.run(&["disconnect", "qbo", "--books", "owner-a"]).await;
+    assert_eq!(gone.code, Some(0), "{}", gone.all_output());
+    assert_eq!(connections(&h).await, vec![("owner-b".to_owned(), SECOND_REALM.to_owned())]);
+    let post = h.run(&["post"]).await;
+    assert_eq!(post.code, Some(2), "posting several books is refused: {}", post.all_output());
+}
+
+/// What each company holds: its journal entries by document number (each once), in the order of
+/// `/_sandbox/state`'s `companies`.
+async fn companies(h: &Harness) -> Vec<std::collections::BTreeMap<String, Value>> {
+    let books = crate::post_qbo::support::books(h).await;
+    books["companies"].as_array().expect("companies").iter().map(crate::post_qbo::support::entries).collect()
+}
+
+/// Sum of the debit lines of `entries`, exact.
+fn debits<'a>(entries: impl Iterator<Item = &'a Value>) -> rust_decimal::Decimal {
+    entries
+        .flat_map(|e| e["Line"].as_array().expect("lines").iter())
+        .filter(|l| l["JournalEntryLineDetail"]["PostingType"] == "Debit")
+        .map(|l| crate::post_qbo::support::decimal(&l["Amount"]))
+        .sum()
+}
+
+/// Each property's entries go to its owner's company, and nowhere else; a property moved to the
+/// other book keeps what is posted where it is (nothing posted twice) and its adjustment goes
+/// where the entry it corrects is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_company_holds_exactly_its_books_properties() {
+    let (h, first_realm) = two_companies().await;
+    let mappings = h.dir.path().join("mappings");
+    let portfolio = std::fs::read_to_string(mappings.join("portfolio.toml")).expect("portfolio");
+    std::fs::write(mappings.join("portfolio.toml"), format!("book = \"owner-a\"\n{portfolio}"))
+        .expect("written");
+    let second = mappings.join("properties/prop_0002.toml");
+    let own = std::fs::read_to_string(&second).unwrap_or_default();
+    std::fs::write(&second, format!("book = \"owner-b\"\n{own}")).expect("written");
+    h.run(&["pull"]).await;
+    choose(&h, &first_realm).await;
+    assert_eq!(connect_with(&h, true, &["--books", "owner-a"]).await.code, Some(0));
+    choose(&h, SECOND_REALM).await;
+    assert_eq!(connect_with(&h, true, &["--books", "owner-b"]).await.code, Some(0));
+
+    let plan = h.run(&["plan", "--format", "json"]).await;
+    let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    let planned = |book: &str| -> std::collections::BTreeMap<String, rust_decimal::Decimal> {
+        plan["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["book"] == book)
+            .map(|e| {
+                let debit = e["lines"]
+                    .as_array()
+                    .expect("lines")
+                    .iter()
+                    .map(|l| crate::post_qbo::support::decimal(&l["debit"]))
+                    .sum();
+                (e["docNumber"].as_str().expect("docNumber").to_owned(), debit)
+            })
+            .collect()
+    };
+    let (a, b) = (planned("owner-a"), planned("owner-b"));
+    assert!(!a.is_empty() && !b.is_empty());
+
+    let posted = h.run(&["post"]).await;
+    assert!(matches!(posted.code, Some(0 | 1)), "{}", posted.all_output());
+    assert!(
+        posted.stdout.contains("QuickBooks Online (owner-a)")
+            && posted.stdout.contains("QuickBooks Online (owner-b)"),
+        "{}",
+        posted.stdout
+    );
+    let held = companies(&h).await;
+    assert_eq!(held[0].keys().collect::<Vec<_>>(), a.keys().collect::<Vec<_>>(), "owner-a's company");
+    assert_eq!(held[1].keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "owner-b's company");
+    assert_eq!(debits(held[0].values()), a.values().copied().sum::<rust_decimal::Decimal>());
+    assert_eq!(debits(held[1].values()), b.values().copied().sum::<rust_decimal::Decimal>());
+
+    // prop_0002 moves to owner-a: nothing posted moves or is posted again.
+    std::fs::write(&second, own.clone()).expect("written");
+    let again = h.run(&["post"]).await;
+    assert!(matches!(again.code, Some(0 | 1)), "{}", again.all_output());
+    let after = companies(&h).await;
+    assert_eq!(after[0].keys().collect::<Vec<_>>(), a.keys().collect::<Vec<_>>(), "{}", again.stdout);
+    assert_eq!(after[1].keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+}
