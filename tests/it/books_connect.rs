@@ -183,3 +183,65 @@ async fn each_company_holds_exactly_its_books_properties() {
     assert_eq!(after[0].keys().collect::<Vec<_>>(), a.keys().collect::<Vec<_>>(), "{}", again.stdout);
     assert_eq!(after[1].keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
 }
+
+/// One Xero consent reaching two organisations serves two books, each posting its properties to
+/// its own organisation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_xero_organisations_are_two_books() {
+    let spec: GenerateSpec = "properties=2,months=1,seed=5".parse().expect("spec");
+    let mut dataset: Value = serde_json::from_slice(&generate(&spec)).expect("dataset JSON");
+    let first = dataset["xero"].clone();
+    let mut second = first.clone();
+    second["tenantId"] = json!("0b7e4e9c-2f6e-4c57-9d43-5d0c7c1f2a11");
+    second["tenantName"] = json!("Harbor Fund II");
+    dataset["xero"] = json!([first.clone(), second]);
+    let h = Harness::start(json_dataset(dataset.to_string().as_bytes())).await;
+    h.write_mappings();
+    let tenant = first["tenantId"].as_str().expect("tenantId");
+    let config = std::fs::read_to_string(h.config_path()).expect("config");
+    let books = format!(
+        "\n[books.owner-a]\nxero = {{ tenant_id = \"{tenant}\" }}\n\n[books.owner-b]\nxero = {{ tenant_id = \"Harbor Fund II\" }}\n"
+    );
+    std::fs::write(h.config_path(), config + &books).expect("config written");
+    let mappings = h.dir.path().join("mappings");
+    let portfolio = std::fs::read_to_string(mappings.join("portfolio.toml")).expect("portfolio");
+    std::fs::write(mappings.join("portfolio.toml"), format!("book = \"owner-a\"\n{portfolio}"))
+        .expect("written");
+    let second_file = mappings.join("properties/prop_0002.toml");
+    let own = std::fs::read_to_string(&second_file).unwrap_or_default();
+    std::fs::write(&second_file, format!("book = \"owner-b\"\n{own}")).expect("written");
+    h.run(&["pull"]).await;
+    for book in ["owner-a", "owner-b"] {
+        let connected = crate::post_qbo::support::connect_target(&h, "xero", true, &["--books", book]).await;
+        assert_eq!(connected.code, Some(0), "{book}: {}", connected.all_output());
+    }
+    let posted = h.run(&["post"]).await;
+    assert!(matches!(posted.code, Some(0 | 1)), "{}", posted.all_output());
+
+    let plan = h.run(&["plan", "--format", "json"]).await;
+    let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    let state = h.control(Method::GET, "/_sandbox/state?items=false", None).await;
+    let organisations = state["xero"]["organisations"].as_array().expect("organisations");
+    for (book, organisation) in ["owner-a", "owner-b"].iter().zip(organisations) {
+        let planned: std::collections::BTreeSet<&str> = plan["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["book"] == *book)
+            .map(|e| e["key"].as_str().expect("key"))
+            .collect();
+        let text = organisation.to_string();
+        assert!(!planned.is_empty());
+        for key in &planned {
+            assert!(
+                text.contains(&format!("[entrata-recon {key}]")),
+                "{book}: {key} is not in its organisation"
+            );
+        }
+        let other = if *book == "owner-a" { "prop_0002/" } else { "prop_0001/" };
+        assert!(
+            !text.contains(&format!("[entrata-recon {other}")),
+            "{book}'s organisation holds another book's entry"
+        );
+    }
+}

@@ -36,13 +36,18 @@ pub async fn connect(h: &Harness, paste: bool) -> Run {
 /// `connect qbo` with more arguments (`--switch-company`). A refusal after the consent ends the
 /// command like any other answer.
 pub async fn connect_with(h: &Harness, paste: bool, extra: &[&str]) -> Run {
+    connect_target(h, "qbo", paste, extra).await
+}
+
+/// `connect <target>` (`qbo` or `xero`) with more arguments, as `connect_with` runs it.
+pub async fn connect_target(h: &Harness, target: &str, paste: bool, extra: &[&str]) -> Run {
     let redirect = if paste {
-        "https://recon.example.com/qbo/callback".to_owned()
+        format!("https://recon.example.com/{target}/callback")
     } else {
         format!("http://127.0.0.1:{}/callback", free_port())
     };
-    h.set_target("qbo", "redirect_uri", Some(redirect.clone().into()));
-    let args: Vec<&str> = ["connect", "qbo"].into_iter().chain(extra.iter().copied()).collect();
+    h.set_target(target, "redirect_uri", Some(redirect.clone().into()));
+    let args: Vec<&str> = ["connect", target].into_iter().chain(extra.iter().copied()).collect();
     let mut child = h.command(&args).stdin(Stdio::piped()).spawn().expect("connect starts");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut printed = Vec::new();

@@ -9,6 +9,7 @@ use super::ConfigError;
 pub(super) struct FilePosting {
     pub(super) request_timeout_seconds: Option<u32>,
     pub(super) settle_seconds: Option<u32>,
+    pub(super) books_in_flight: Option<u32>,
 }
 
 /// `[posting]`: how long a write to a target may take, and how long after a write whose outcome is
@@ -18,13 +19,19 @@ pub(super) struct FilePosting {
 pub struct PostingConfig {
     pub request_timeout: std::time::Duration,
     pub settle: std::time::Duration,
+    /// Books posted at once (issue 18): each is another company, metered apart by its vendor.
+    pub books_in_flight: u32,
 }
+
+/// The most books posted at once (`[posting] books_in_flight`, 1 to this; the default).
+pub const BOOKS_IN_FLIGHT_MAX: u32 = 8;
 
 impl Default for PostingConfig {
     fn default() -> PostingConfig {
         PostingConfig {
             request_timeout: std::time::Duration::from_secs(60),
             settle: std::time::Duration::from_secs(90),
+            books_in_flight: BOOKS_IN_FLIGHT_MAX,
         }
     }
 }
@@ -48,9 +55,16 @@ pub(super) fn settle_posting(
              and at most 3600: a lookup sooner than that could miss a request the vendor is still committing"
         )));
     }
+    let books_in_flight = file.books_in_flight.unwrap_or(BOOKS_IN_FLIGHT_MAX);
+    if !(1..=BOOKS_IN_FLIGHT_MAX).contains(&books_in_flight) {
+        return Err(invalid(format!(
+            "posting.books_in_flight {books_in_flight} must be 1 to {BOOKS_IN_FLIGHT_MAX}"
+        )));
+    }
     Ok(PostingConfig {
         request_timeout: std::time::Duration::from_secs(u64::from(timeout)),
         settle: std::time::Duration::from_secs(u64::from(settle)),
+        books_in_flight,
     })
 }
 
@@ -64,7 +78,11 @@ mod tests {
     fn settle(timeout: Option<u32>, settle: Option<u32>) -> Result<PostingConfig, String> {
         let invalid = |message: String| ConfigError::Invalid { path: PathBuf::from("recon.toml"), message };
         settle_posting(
-            Some(FilePosting { request_timeout_seconds: timeout, settle_seconds: settle }),
+            Some(FilePosting {
+                request_timeout_seconds: timeout,
+                settle_seconds: settle,
+                books_in_flight: None,
+            }),
             &invalid,
         )
         .map_err(|e| e.to_string())

@@ -3,6 +3,12 @@
 
 use std::sync::Arc;
 
+use futures_util::{StreamExt, stream};
+
+mod books;
+
+use books::{Destination, books_flag, connection_for, for_book, scope_books};
+
 use crate::config::Config;
 use crate::domain::BookName;
 use crate::http::Pause;
@@ -11,7 +17,7 @@ use crate::posting::{PostError, PostOptions, TargetError, TargetSummary, post_to
 use crate::report::progress::Progress;
 use crate::run::connect::{ConnectError, oauth_settings_for};
 use crate::run::record::{RecordOptions, RecordRunError, RecordSummary, record_with};
-use crate::state::{BookScope, StateError, StateFile};
+use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
 use crate::targets::oauth::TokenSource;
 use crate::targets::qbo::client::QboClient;
@@ -207,36 +213,49 @@ pub async fn post(
     }
     // What each company held before tonight: said also when a target stops before posting.
     let counts = state.posting_counts().await?;
-    for to in &connections {
-        let (target, company_id) = (&to.target, &to.company_id);
+    // Each book is another company, metered apart by its vendor: they are posted at once, at most
+    // `[posting] books_in_flight` (issue 18), and what each did is reported in config order.
+    let record = &report.record;
+    let in_flight = usize::try_from(config.posting.books_in_flight).unwrap_or(1).max(1);
+    let sent: Vec<Result<TargetSummary, PostRunError>> = stream::iter(connections.iter().map(|to| {
         let first_stopped = adopted.iter().any(|(k, s)| *k == to.key() && s.stopped.is_some());
         let options = PostOptions { scope: to.scope.clone(), ..options.clone() };
-        let mut summary = if request.dry_run {
-            // No target is called on a dry run: what is recorded and not confirmed would go, as
-            // tonight's record would leave it.
-            dry_summary(state, to, &report.record).await?
-        } else if let (Some(why), false) = (&not_asked, first_stopped) {
-            TargetSummary {
-                stopped: Some(format!(
-                    "nothing sent: {why} could not be asked what it already holds of this state file's \
-                     entries, and until it is, no company is sent anything (they could come to disagree); \
-                     the next run asks again (`--target` posts to one target alone)"
-                )),
-                ..TargetSummary::default()
+        let not_asked = not_asked.as_ref();
+        async move {
+            if request.dry_run {
+                // No target is called on a dry run: what is recorded and not confirmed would go,
+                // as tonight's record would leave it.
+                return dry_summary(state, to, record).await;
             }
-        } else if first_stopped {
-            TargetSummary::default()
-        } else {
+            if let (Some(why), false) = (not_asked, first_stopped) {
+                return Ok(TargetSummary {
+                    stopped: Some(format!(
+                        "nothing sent: {why} could not be asked what it already holds of this state file's \
+                         entries, and until it is, no company is sent anything (they could come to disagree); \
+                         the next run asks again (`--target` posts to one target alone)"
+                    )),
+                    ..TargetSummary::default()
+                });
+            }
+            if first_stopped {
+                return Ok(TargetSummary::default());
+            }
             match post_target(config, state, mappings, to, &request.pause, &options).await {
-                Ok(summary) => summary,
-                Err(PostRunError::Connect(e)) => TargetSummary {
+                Err(PostRunError::Connect(e)) => Ok(TargetSummary {
                     stopped: Some(e.to_string()),
                     stopped_for_auth: true,
                     ..TargetSummary::default()
-                },
-                Err(e) => return Err(e),
+                }),
+                other => other,
             }
-        };
+        }
+    }))
+    .buffered(in_flight)
+    .collect()
+    .await;
+    for (to, summary) in connections.iter().zip(sent) {
+        let mut summary = summary?;
+        let first_stopped = adopted.iter().any(|(k, s)| *k == to.key() && s.stopped.is_some());
         if let Some(at) = adopted.iter().position(|(k, _)| *k == to.key()) {
             let (_, mut first) = adopted.swap_remove(at);
             // A company that could not be asked keeps the reason it stopped; nothing more was done.
@@ -246,15 +265,14 @@ pub async fn post(
             summary = first;
         }
         if summary.already_posted == 0 {
-            let confirmed = (*target, company_id.clone(), crate::posting::PostingState::Confirmed);
+            let confirmed = (to.target, to.company_id.clone(), crate::posting::PostingState::Confirmed);
             summary.already_posted = counts.get(&confirmed).copied().unwrap_or(0);
         }
-        let (target, company_id, company_name) = (*target, company_id.clone(), to.company_name.clone());
         report.targets.push(TargetReport {
-            target,
+            target: to.target,
             book: to.book.clone(),
-            company_id,
-            company_name,
+            company_id: to.company_id.clone(),
+            company_name: to.company_name.clone(),
             summary,
         });
     }
@@ -278,31 +296,6 @@ pub async fn post(
         }
     }
     Ok(report)
-}
-
-/// The company a target posts to (id, name), connecting a Xero custom connection on first use;
-/// `None` when the target needs `connect` first.
-async fn connection_for(
-    config: &Config,
-    state: &StateFile,
-    target: TargetKind,
-    book: &BookName,
-    dry_run: bool,
-) -> Result<Option<(String, Option<String>)>, PostRunError> {
-    let uses_credentials =
-        config.targets.get(&target).is_some_and(|t| t.auth == crate::config::TargetAuth::ClientCredentials);
-    Ok(match state.connection(target, book).await? {
-        Some(connection) => Some((connection.company_id, connection.company_name)),
-        // A Xero custom connection needs no `connect`: its client credentials are enough.
-        None if uses_credentials && dry_run => Some((String::new(), None)),
-        None if uses_credentials => {
-            let options =
-                crate::run::connect::ConnectOptions { book: Some(book.clone()), ..Default::default() };
-            let made = crate::run::connect::connect(config, state, target, &options, &mut |_| {}).await?;
-            Some((made.company_id, made.company_name))
-        }
-        None => None,
-    })
 }
 
 fn name(target: TargetKind) -> &'static str {
@@ -395,65 +388,5 @@ async fn post_target(
             };
             Ok(post_to(state, &mut adapter, options).await?)
         }
-    }
-}
-
-/// One book's company in one target: where a post sends (issue 18).
-#[derive(Debug, Clone)]
-struct Destination {
-    target: TargetKind,
-    book: BookName,
-    company_id: String,
-    company_name: Option<String>,
-    /// The book's share of the target's outbox, when several books post to the target.
-    scope: Option<Arc<BookScope>>,
-}
-
-impl Destination {
-    fn key(&self) -> (TargetKind, BookName) {
-        (self.target, self.book.clone())
-    }
-}
-
-/// Where several books post to one target, each destination's share of its outbox: the
-/// properties the mapping files route to its book, and the companies of the target's other books.
-async fn scope_books(
-    config: &Config,
-    state: &StateFile,
-    mappings: &MappingSet,
-    connections: &mut [Destination],
-) -> Result<(), PostRunError> {
-    let properties = state.entry_properties().await?;
-    let connected = state.connected_books().await?;
-    for to in connections.iter_mut() {
-        if config.books.values().filter(|b| b.posts_to(to.target)).count() < 2 {
-            continue;
-        }
-        let routed = properties
-            .iter()
-            .filter(|p| mappings.for_property(&crate::domain::PropertyId::new(p.as_str())).book == to.book)
-            .cloned()
-            .collect();
-        let others = connected
-            .iter()
-            .filter(|(t, b, _)| *t == to.target && *b != to.book)
-            .map(|(_, _, company)| company.clone())
-            .collect();
-        to.scope = Some(Arc::new(BookScope { properties: routed, other_companies: others }));
-    }
-    Ok(())
-}
-
-fn for_book(book: &BookName) -> String {
-    match book.as_str() {
-        BookName::DEFAULT => String::new(),
-        name => format!(" for book {name}"),
-    }
-}
-
-fn books_flag(book: &BookName) -> String {
-    match book.as_str() {
-        BookName::DEFAULT => String::new(),
-        name => format!(" --books {name}"),
     }
 }

@@ -1,0 +1,96 @@
+//! Where a post sends (issue 18): one destination per book posting to a target, its connection,
+//! and, where several books post to one target, each company's share of the outbox.
+
+use std::sync::Arc;
+
+use super::PostRunError;
+use crate::config::Config;
+use crate::domain::BookName;
+use crate::mapping::MappingSet;
+use crate::state::{BookScope, StateFile};
+use crate::targets::TargetKind;
+
+/// The company a target posts to (id, name), connecting a Xero custom connection on first use;
+/// `None` when the target needs `connect` first.
+pub(super) async fn connection_for(
+    config: &Config,
+    state: &StateFile,
+    target: TargetKind,
+    book: &BookName,
+    dry_run: bool,
+) -> Result<Option<(String, Option<String>)>, PostRunError> {
+    let uses_credentials =
+        config.targets.get(&target).is_some_and(|t| t.auth == crate::config::TargetAuth::ClientCredentials);
+    Ok(match state.connection(target, book).await? {
+        Some(connection) => Some((connection.company_id, connection.company_name)),
+        // A Xero custom connection needs no `connect`: its client credentials are enough.
+        None if uses_credentials && dry_run => Some((String::new(), None)),
+        None if uses_credentials => {
+            let options =
+                crate::run::connect::ConnectOptions { book: Some(book.clone()), ..Default::default() };
+            let made = crate::run::connect::connect(config, state, target, &options, &mut |_| {}).await?;
+            Some((made.company_id, made.company_name))
+        }
+        None => None,
+    })
+}
+
+/// One book's company in one target: where a post sends (issue 18).
+#[derive(Debug, Clone)]
+pub(super) struct Destination {
+    pub(super) target: TargetKind,
+    pub(super) book: BookName,
+    pub(super) company_id: String,
+    pub(super) company_name: Option<String>,
+    /// The book's share of the target's outbox, when several books post to the target.
+    pub(super) scope: Option<Arc<BookScope>>,
+}
+
+impl Destination {
+    pub(super) fn key(&self) -> (TargetKind, BookName) {
+        (self.target, self.book.clone())
+    }
+}
+
+/// Where several books post to one target, each destination's share of its outbox: the
+/// properties the mapping files route to its book, and the companies of the target's other books.
+pub(super) async fn scope_books(
+    config: &Config,
+    state: &StateFile,
+    mappings: &MappingSet,
+    connections: &mut [Destination],
+) -> Result<(), PostRunError> {
+    let properties = state.entry_properties().await?;
+    let connected = state.connected_books().await?;
+    for to in connections.iter_mut() {
+        if config.books.values().filter(|b| b.posts_to(to.target)).count() < 2 {
+            continue;
+        }
+        let routed = properties
+            .iter()
+            .filter(|p| mappings.for_property(&crate::domain::PropertyId::new(p.as_str())).book == to.book)
+            .cloned()
+            .collect();
+        let others = connected
+            .iter()
+            .filter(|(t, b, _)| *t == to.target && *b != to.book)
+            .map(|(_, _, company)| company.clone())
+            .collect();
+        to.scope = Some(Arc::new(BookScope { properties: routed, other_companies: others }));
+    }
+    Ok(())
+}
+
+pub(super) fn for_book(book: &BookName) -> String {
+    match book.as_str() {
+        BookName::DEFAULT => String::new(),
+        name => format!(" for book {name}"),
+    }
+}
+
+pub(super) fn books_flag(book: &BookName) -> String {
+    match book.as_str() {
+        BookName::DEFAULT => String::new(),
+        name => format!(" --books {name}"),
+    }
+}
