@@ -28,6 +28,19 @@ async fn two_companies() -> (Harness, String) {
     (h, first["realmId"].as_str().expect("realmId").to_owned())
 }
 
+/// Routes every property to `default` (portfolio.toml) and prop_0002 to `second` (its own file,
+/// whatever else it holds); the path of prop_0002's file and what it held before.
+pub(crate) fn route(h: &Harness, default: &str, second: &str) -> (std::path::PathBuf, String) {
+    let mappings = h.dir.path().join("mappings");
+    let portfolio = std::fs::read_to_string(mappings.join("portfolio.toml")).expect("portfolio");
+    std::fs::write(mappings.join("portfolio.toml"), format!("book = \"{default}\"\n{portfolio}"))
+        .expect("written");
+    let file = mappings.join("properties/prop_0002.toml");
+    let own = std::fs::read_to_string(&file).unwrap_or_default();
+    std::fs::write(&file, format!("book = \"{second}\"\n{own}")).expect("written");
+    (file, own)
+}
+
 async fn choose(h: &Harness, realm: &str) {
     h.control(Method::POST, "/_sandbox/qbo/consent", Some(json!({"realmId": realm}).to_string())).await;
 }
@@ -126,13 +139,7 @@ fn debits<'a>(entries: impl Iterator<Item = &'a Value>) -> rust_decimal::Decimal
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_company_holds_exactly_its_books_properties() {
     let (h, first_realm) = two_companies().await;
-    let mappings = h.dir.path().join("mappings");
-    let portfolio = std::fs::read_to_string(mappings.join("portfolio.toml")).expect("portfolio");
-    std::fs::write(mappings.join("portfolio.toml"), format!("book = \"owner-a\"\n{portfolio}"))
-        .expect("written");
-    let second = mappings.join("properties/prop_0002.toml");
-    let own = std::fs::read_to_string(&second).unwrap_or_default();
-    std::fs::write(&second, format!("book = \"owner-b\"\n{own}")).expect("written");
+    let (second, own) = route(&h, "owner-a", "owner-b");
     h.run(&["pull"]).await;
     choose(&h, &first_realm).await;
     assert_eq!(connect_with(&h, true, &["--books", "owner-a"]).await.code, Some(0));
@@ -182,6 +189,29 @@ async fn each_company_holds_exactly_its_books_properties() {
     let after = companies(&h).await;
     assert_eq!(after[0].keys().collect::<Vec<_>>(), a.keys().collect::<Vec<_>>(), "{}", again.stdout);
     assert_eq!(after[1].keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+
+    // A charge of prop_0002 posted to owner-b's company changes after the move: its adjustment
+    // goes where the entry it corrects is, by exactly the difference, and nothing to owner-a.
+    let spec: GenerateSpec = "properties=2,months=1,seed=5".parse().expect("spec");
+    let dataset: Value = serde_json::from_slice(&generate(&spec)).expect("dataset JSON");
+    let mut charge = dataset["charges"]
+        .as_array()
+        .expect("charges")
+        .iter()
+        .find(|c| c["propertyId"] == "prop_0002" && c["arCode"] == "RENT" && c["status"] == "posted")
+        .cloned()
+        .expect("a posted rent charge of prop_0002");
+    let was = crate::post_qbo::support::decimal(&charge["amount"]);
+    charge["amount"] = Value::String((was + rust_decimal::Decimal::from(10)).to_string());
+    h.upsert("charges", &charge.to_string()).await;
+    assert!(matches!(h.run(&["pull"]).await.code, Some(0 | 1)));
+    let adjusted = h.run(&["post"]).await;
+    assert!(matches!(adjusted.code, Some(0 | 1)), "{}", adjusted.all_output());
+    let last = companies(&h).await;
+    assert_eq!(last[0].keys().collect::<Vec<_>>(), a.keys().collect::<Vec<_>>(), "owner-a is given nothing");
+    let new: Vec<&Value> = last[1].iter().filter(|(doc, _)| !b.contains_key(*doc)).map(|(_, e)| e).collect();
+    assert_eq!(new.len(), 1, "one adjustment in owner-b's company: {}", adjusted.stdout);
+    assert_eq!(debits(new.into_iter()), rust_decimal::Decimal::from(10), "by exactly the difference");
 }
 
 /// One Xero consent reaching two organisations serves two books, each posting its properties to
@@ -203,13 +233,7 @@ async fn two_xero_organisations_are_two_books() {
         "\n[books.owner-a]\nxero = {{ tenant_id = \"{tenant}\" }}\n\n[books.owner-b]\nxero = {{ tenant_id = \"Harbor Fund II\" }}\n"
     );
     std::fs::write(h.config_path(), config + &books).expect("config written");
-    let mappings = h.dir.path().join("mappings");
-    let portfolio = std::fs::read_to_string(mappings.join("portfolio.toml")).expect("portfolio");
-    std::fs::write(mappings.join("portfolio.toml"), format!("book = \"owner-a\"\n{portfolio}"))
-        .expect("written");
-    let second_file = mappings.join("properties/prop_0002.toml");
-    let own = std::fs::read_to_string(&second_file).unwrap_or_default();
-    std::fs::write(&second_file, format!("book = \"owner-b\"\n{own}")).expect("written");
+    route(&h, "owner-a", "owner-b");
     h.run(&["pull"]).await;
     for book in ["owner-a", "owner-b"] {
         let connected = crate::post_qbo::support::connect_target(&h, "xero", true, &["--books", book]).await;

@@ -110,13 +110,7 @@ async fn two_books_are_planned_apart_and_never_posted_into_one_company() {
     let config = std::fs::read_to_string(h.config_path()).expect("config");
     let books = "\n[books.owner-a]\nqbo = {}\n\n[books.owner-b]\nxero = {}\n";
     std::fs::write(h.config_path(), config + books).expect("config written");
-    let mappings = h.dir.path().join("mappings");
-    let portfolio = std::fs::read_to_string(mappings.join("portfolio.toml")).expect("portfolio");
-    std::fs::write(mappings.join("portfolio.toml"), format!("book = \"owner-a\"\n{portfolio}"))
-        .expect("written");
-    let ridge = mappings.join("properties/prop_0002.toml");
-    let text = std::fs::read_to_string(&ridge).unwrap_or_default();
-    std::fs::write(&ridge, format!("book = \"owner-b\"\n{text}")).expect("written");
+    let (ridge, _) = crate::books_connect::route(&h, "owner-a", "owner-b");
 
     let plan = h.run(&["plan", "--format", "json"]).await;
     let json: serde_json::Value =
