@@ -7,7 +7,7 @@ use super::args::*;
 use super::{Cli, CliError, Outcome};
 use entrata_recon::config::Config;
 use entrata_recon::domain::PropertyId;
-use entrata_recon::mapping::CheckReport;
+use entrata_recon::mapping::{CheckReport, MappingSet};
 use entrata_recon::report::plan::{PlanJsonWriter, PlanView};
 use entrata_recon::report::progress::Progress;
 use entrata_recon::report::status::{Planned, StatusReport};
@@ -108,7 +108,7 @@ pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, 
     let state = StateFile::open_read_only(&path).await?;
     let planned = planned_exceptions(&state, &mappings_dir, config.as_ref()).await;
     let report = match planned {
-        Ok(planned) => StatusReport::gather(&state, planned).await,
+        Ok((planned, mappings)) => StatusReport::gather(&state, planned, mappings.as_deref()).await,
         Err(e) => Err(e),
     };
     state.close().await;
@@ -120,15 +120,16 @@ pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, 
     Ok(if report.needs_person() { Outcome::NeedsAttention } else { Outcome::Done })
 }
 
-/// The exceptions `plan` would report now, made by `plan` itself, or why they were not.
+/// The exceptions `plan` would report now, made by `plan` itself, or why they were not; and the
+/// mapping files, when they could be read.
 async fn planned_exceptions(
     state: &StateFile,
     mappings_dir: &Path,
     config: Option<&Config>,
-) -> Result<Planned, StateError> {
+) -> Result<(Planned, Option<Arc<MappingSet>>), StateError> {
     if !mappings_dir.is_dir() {
         let reason = format!("no mapping files at {}", mappings_dir.display());
-        return Ok(Planned::NotChecked { reason, needs_person: false });
+        return Ok((Planned::NotChecked { reason, needs_person: false }, None));
     }
     let loaded = match config {
         Some(config) => entrata_recon::mapping::load_routed(mappings_dir, config.books.keys()),
@@ -144,20 +145,21 @@ async fn planned_exceptions(
                 if n == 1 { "" } else { "s" },
                 if n == 1 { "it" } else { "them" }
             );
-            return Ok(Planned::NotChecked { reason, needs_person: true });
+            return Ok((Planned::NotChecked { reason, needs_person: true }, None));
         }
     };
+    let not_checked = |e: String| Planned::NotChecked { reason: e, needs_person: true };
     let mut exceptions = match plan(state, &mappings, &PlanRequest::default()).await {
         Ok(plan) => plan.exceptions,
         Err(PlanRunError::State(e)) => return Err(e),
-        Err(e) => return Ok(Planned::NotChecked { reason: e.to_string(), needs_person: true }),
+        Err(e) => return Ok((not_checked(e.to_string()), Some(mappings))),
     };
     match held_adjustments(state, &mappings, &PlanRequest::default()).await {
         Ok(held) => exceptions.extend(held),
         Err(RecordRunError::State(e)) => return Err(e),
-        Err(e) => return Ok(Planned::NotChecked { reason: e.to_string(), needs_person: true }),
+        Err(e) => return Ok((not_checked(e.to_string()), Some(mappings))),
     }
-    Ok(Planned::Checked(exceptions))
+    Ok((Planned::Checked(exceptions), Some(mappings)))
 }
 
 pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliError> {

@@ -181,6 +181,13 @@ async fn each_company_holds_exactly_its_books_properties() {
     assert_eq!(held[1].keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>(), "owner-b's company");
     assert_eq!(debits(held[0].values()), a.values().copied().sum::<rust_decimal::Decimal>());
     assert_eq!(debits(held[1].values()), b.values().copied().sum::<rust_decimal::Decimal>());
+    // `status` counts each book's own share: nothing is left to send to either company.
+    let status = h.run(&["status", "--format", "json"]).await;
+    let status: Value = serde_json::from_str(&status.stdout).expect("status JSON");
+    for book in status["targets"].as_array().expect("targets") {
+        assert_eq!(book["postings"]["notSent"], 0, "{book}");
+        assert!(book["postings"]["confirmed"].as_u64().expect("confirmed") > 0, "{book}");
+    }
 
     // prop_0002 moves to owner-a: nothing posted moves or is posted again.
     std::fs::write(&second, own.clone()).expect("written");

@@ -43,7 +43,12 @@ const RUNS_SHOWN: u32 = 5;
 const QUARANTINE_SHOWN: usize = 20;
 
 impl StatusReport {
-    pub async fn gather(state: &StateFile, planned: Planned) -> Result<StatusReport, StateError> {
+    /// `mappings`: the mapping files as `planned` read them, when they could be.
+    pub async fn gather(
+        state: &StateFile,
+        planned: Planned,
+        mappings: Option<&crate::mapping::MappingSet>,
+    ) -> Result<StatusReport, StateError> {
         let counts = state.status_counts().await?;
         let quarantined = state.invalid_items().await?;
         let runs = state.recent_runs(RUNS_SHOWN).await?;
@@ -77,7 +82,7 @@ impl StatusReport {
             last_pull,
             exceptions,
             planned,
-            targets: crate::report::targets::gather(state).await?,
+            targets: crate::report::targets::gather(state, mappings).await?,
         })
     }
 

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::domain::BookName;
+use crate::domain::{BookName, PropertyId};
+use crate::mapping::MappingSet;
 use crate::posting::PostingState;
 use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
@@ -70,7 +71,12 @@ impl TargetStatus {
     }
 }
 
-pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> {
+/// `mappings`: where each property posts, so that with several books connected to one target each
+/// book's "not sent yet" counts its own share only (without them, every recorded entry).
+pub async fn gather(
+    state: &StateFile,
+    mappings: Option<&MappingSet>,
+) -> Result<Vec<TargetStatus>, StateError> {
     let counts = state.posting_counts().await?;
     let connected = state.connected_books().await?;
     let mut out = Vec::new();
@@ -94,6 +100,7 @@ pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> 
         }
         // Each book's company apart; the companies no book is connected to go with the first.
         let default = BookName::default_book();
+        let several = books.len() > 1;
         let books = if books.is_empty() { vec![&default] } else { books };
         let mut parts = Vec::with_capacity(books.len());
         for book in books {
@@ -114,6 +121,15 @@ pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> 
                 ),
                 None => (Vec::new(), None),
             };
+            let unsent = match (several, mappings) {
+                (true, Some(mappings)) => {
+                    let routed = |p: &str| mappings.for_property(&PropertyId::new(p)).book == *book;
+                    let scope = state.book_scope(target, book, routed).await?;
+                    let share = state.outbox(target, &current.company_id, Some(&scope)).await?;
+                    share.iter().filter(|row| row.state.is_none()).count() as u64
+                }
+                _ => state.recorded_count(target, &current.company_id).await?.saturating_sub(current.total()),
+            };
             parts.push(TargetStatus {
                 refused,
                 target,
@@ -122,10 +138,7 @@ pub async fn gather(state: &StateFile) -> Result<Vec<TargetStatus>, StateError> 
                 company_name: connection.as_ref().and_then(|c| c.company_name.clone()),
                 access_expires_at: connection.as_ref().map(|c| c.access_expires_at),
                 refreshable: connection.as_ref().is_some_and(|c| c.refresh_token.is_some()),
-                unsent: state
-                    .recorded_count(target, &current.company_id)
-                    .await?
-                    .saturating_sub(current.total()),
+                unsent,
                 current,
                 others: Vec::new(),
                 held,

@@ -8,6 +8,7 @@ use chrono::Utc;
 use sqlx::Row;
 
 use super::{StateError, StateFile, timestamp};
+use crate::domain::BookName;
 use crate::posting::body::StoredHeader;
 use crate::posting::outbox::{PostingState, Transition, next};
 use crate::targets::TargetKind;
@@ -281,12 +282,31 @@ impl StateFile {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// The properties with recorded entries, in id order.
-    pub async fn entry_properties(&self) -> Result<Vec<String>, StateError> {
-        sqlx::query_scalar("SELECT DISTINCT property_id FROM entries ORDER BY property_id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(self.query_err())
+    /// `book`'s share of `target`'s outbox (`BookScope`): the properties with recorded entries that
+    /// `routes_to_book` says are the book's, and the companies the target's other books are
+    /// connected to.
+    pub async fn book_scope(
+        &self,
+        target: TargetKind,
+        book: &BookName,
+        routes_to_book: impl Fn(&str) -> bool,
+    ) -> Result<BookScope, StateError> {
+        let properties: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT property_id FROM entries ORDER BY property_id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(self.query_err())?;
+        let other_companies = self
+            .connected_books()
+            .await?
+            .into_iter()
+            .filter(|(t, b, _)| *t == target && b != book)
+            .map(|(_, _, company)| company)
+            .collect();
+        Ok(BookScope {
+            properties: properties.into_iter().filter(|p| routes_to_book(p)).collect(),
+            other_companies,
+        })
     }
 
     /// Postings per target, company and state, for `status` and summaries.

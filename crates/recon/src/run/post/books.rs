@@ -60,23 +60,12 @@ pub(super) async fn scope_books(
     mappings: &MappingSet,
     connections: &mut [Destination],
 ) -> Result<(), PostRunError> {
-    let properties = state.entry_properties().await?;
-    let connected = state.connected_books().await?;
     for to in connections.iter_mut() {
         if config.books.values().filter(|b| b.posts_to(to.target)).count() < 2 {
             continue;
         }
-        let routed = properties
-            .iter()
-            .filter(|p| mappings.for_property(&crate::domain::PropertyId::new(p.as_str())).book == to.book)
-            .cloned()
-            .collect();
-        let others = connected
-            .iter()
-            .filter(|(t, b, _)| *t == to.target && *b != to.book)
-            .map(|(_, _, company)| company.clone())
-            .collect();
-        to.scope = Some(Arc::new(BookScope { properties: routed, other_companies: others }));
+        let routed = |p: &str| mappings.for_property(&crate::domain::PropertyId::new(p)).book == to.book;
+        to.scope = Some(Arc::new(state.book_scope(to.target, &to.book, routed).await?));
     }
     Ok(())
 }
