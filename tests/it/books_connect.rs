@@ -193,6 +193,11 @@ async fn each_company_holds_exactly_its_books_properties() {
     std::fs::write(&second, own.clone()).expect("written");
     let again = h.run(&["post"]).await;
     assert!(matches!(again.code, Some(0 | 1)), "{}", again.all_output());
+    let moved = format!(
+        "prop_0002 posts to book owner-a now: its {} entries posted to company {SECOND_REALM} stay there",
+        b.len()
+    );
+    assert!(again.stdout.contains(&moved), "the screen says so: {}", again.stdout);
     let after = companies(&h).await;
     assert_eq!(after[0].keys().collect::<Vec<_>>(), a.keys().collect::<Vec<_>>(), "{}", again.stdout);
     assert_eq!(after[1].keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());

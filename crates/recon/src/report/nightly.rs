@@ -42,6 +42,9 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
         let verb = if post.dry_run { "would post" } else { "posted" };
         let what = entries_with_money(if post.dry_run { &s.would_post } else { &s.posted });
         let _ = writeln!(out, "  {:<18} {verb} {what}; {} before", t.label(), s.already_posted);
+        for line in crate::report::post::moved_in_lines(t) {
+            let _ = writeln!(out, "  {:<18} {line}", "");
+        }
         if let Some(line) = found_other_line(s.adopted_as_held) {
             let _ = writeln!(out, "  {:<18} {line}", "");
         }

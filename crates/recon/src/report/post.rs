@@ -72,9 +72,26 @@ fn list(out: &mut String, label: &str, results: &[EntryResult]) {
     }
 }
 
+/// A property that moved to this book: what is posted stays in the other book's company.
+pub(crate) fn moved_in_lines(t: &TargetReport) -> Vec<String> {
+    t.moved_in
+        .iter()
+        .map(|(property, company, n)| {
+            format!(
+                "{property} posts to book {} now: its {n} entries posted to company {company} stay there \
+                 (new entries and those of other items come here; an adjustment goes where the entry it corrects is)",
+                t.book
+            )
+        })
+        .collect()
+}
+
 fn render_target(out: &mut String, t: &TargetReport, dry_run: bool) {
     let company = t.company_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
     let _ = writeln!(out, "{}{company}:", t.label());
+    for line in moved_in_lines(t) {
+        let _ = writeln!(out, "  {line}");
+    }
     let s = &t.summary;
     if dry_run {
         let _ = writeln!(

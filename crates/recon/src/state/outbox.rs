@@ -282,6 +282,30 @@ impl StateFile {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// Properties of `scope` with entries confirmed in the target's other books' companies (they
+    /// moved to this book since): property, company and how many, by property and company.
+    pub async fn moved_in(
+        &self,
+        target: TargetKind,
+        scope: &BookScope,
+    ) -> Result<Vec<(String, String, u64)>, StateError> {
+        let ids = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned());
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT e.property_id, p.company_id, COUNT(*) FROM entries e \
+             JOIN postings p ON p.entry_key = e.entry_key AND p.target = ?1 AND p.state = 'confirmed' \
+             WHERE e.property_id IN (SELECT value FROM json_each(?2)) \
+               AND p.company_id IN (SELECT value FROM json_each(?3)) \
+             GROUP BY e.property_id, p.company_id ORDER BY e.property_id, p.company_id",
+        )
+        .bind(target.as_str())
+        .bind(ids(&scope.properties))
+        .bind(ids(&scope.other_companies))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.query_err())?;
+        Ok(rows.into_iter().map(|(p, c, n)| (p, c, u64::try_from(n).unwrap_or(0))).collect())
+    }
+
     /// `book`'s share of `target`'s outbox (`BookScope`): the properties with recorded entries that
     /// `routes_to_book` says are the book's, and the companies the target's other books are
     /// connected to.

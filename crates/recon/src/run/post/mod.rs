@@ -63,6 +63,9 @@ pub struct TargetReport {
     pub target: TargetKind,
     /// The book (`default` without `[books]`).
     pub book: BookName,
+    /// Properties routed to this book whose earlier entries another book's company holds: they
+    /// stay there (property, company, entries).
+    pub moved_in: Vec<(String, String, u64)>,
     pub company_id: String,
     pub company_name: Option<String>,
     pub summary: TargetSummary,
@@ -161,6 +164,7 @@ pub async fn post(
         report.targets.push(TargetReport {
             target,
             book,
+            moved_in: Vec::new(),
             company_id: String::new(),
             company_name: None,
             summary,
@@ -268,9 +272,14 @@ pub async fn post(
             let confirmed = (to.target, to.company_id.clone(), crate::posting::PostingState::Confirmed);
             summary.already_posted = counts.get(&confirmed).copied().unwrap_or(0);
         }
+        let moved_in = match &to.scope {
+            Some(scope) => state.moved_in(to.target, scope).await?,
+            None => Vec::new(),
+        };
         report.targets.push(TargetReport {
             target: to.target,
             book: to.book.clone(),
+            moved_in,
             company_id: to.company_id.clone(),
             company_name: to.company_name.clone(),
             summary,
