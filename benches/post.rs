@@ -99,8 +99,13 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
         let pause = Pause::virtual_clock(move |waited| {
             clock.advance(waited);
         });
-        let request =
-            PostRequest { targets: vec![target], dry_run: false, pause: pause.clone(), reclass: None };
+        let request = PostRequest {
+            targets: vec![target],
+            dry_run: false,
+            pause: pause.clone(),
+            reclass: None,
+            books: Vec::new(),
+        };
         let before = requests(&sandbox.base_url()).await;
         eprintln!("post bench: posting to {target}...");
         let started = Instant::now();

@@ -283,6 +283,9 @@ pub struct RunArgs {
     /// Pull and plan, record nothing, post nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Only this book (repeatable; every book by default), as `[books.<name>]` in the config names it.
+    #[arg(long = "books", visible_alias = "book", value_name = "NAME", value_parser = parse_book)]
+    pub books: Vec<BookName>,
 }
 
 #[derive(Debug, Args)]
@@ -344,6 +347,9 @@ pub struct PostArgs {
     /// mapping books to other accounts (a mapping edit never changes what was posted otherwise).
     #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
     pub reclass: Option<PostMonth>,
+    /// Only this book (repeatable; every book by default), as `[books.<name>]` in the config names it.
+    #[arg(long = "books", visible_alias = "book", value_name = "NAME", value_parser = parse_book)]
+    pub books: Vec<BookName>,
 }
 
 #[derive(Debug, Args)]

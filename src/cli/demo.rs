@@ -114,7 +114,8 @@ async fn nights(
         );
     }
     let client = EntrataClient::new(&config.source, config.entrata_credentials()?)?;
-    let request = NightlyRequest { targets: Vec::new(), dry_run: false, pause: Pause::real() };
+    let request =
+        NightlyRequest { targets: Vec::new(), books: Vec::new(), dry_run: false, pause: Pause::real() };
     let night = |title: &'static str| {
         let client = &client;
         let request = &request;

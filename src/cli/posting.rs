@@ -126,6 +126,7 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
         dry_run: args.dry_run,
         pause: Pause::real(),
         reclass: args.reclass,
+        books: args.books.clone(),
     };
     let progress = Progress::new("post", cli.progress_enabled());
     let result = post(&config, &state, &mappings, &request, &progress).await;
@@ -162,6 +163,7 @@ pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliErr
         args.target.map(|t| vec![t.kind()]).unwrap_or_default();
     let request = entrata_recon::run::nightly::NightlyRequest {
         targets: request_targets.clone(),
+        books: args.books.clone(),
         dry_run: args.dry_run,
         pause: Pause::real(),
     };

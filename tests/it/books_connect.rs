@@ -251,8 +251,22 @@ async fn two_xero_organisations_are_two_books() {
         let connected = crate::post_qbo::support::connect_target(&h, "xero", true, &["--books", book]).await;
         assert_eq!(connected.code, Some(0), "{book}: {}", connected.all_output());
     }
+    let unknown = h.run(&["post", "--books", "owner-z"]).await;
+    assert_eq!(unknown.code, Some(2), "{}", unknown.all_output());
+    assert!(unknown.stderr.contains("recon.toml names no book `owner-z` (it names owner-a, owner-b)"));
+    // `--books` narrows: owner-b's organisation first, owner-a's given nothing yet.
+    let narrowed = h.run(&["post", "--books", "owner-b"]).await;
+    assert!(matches!(narrowed.code, Some(0 | 1)), "{}", narrowed.all_output());
+    assert!(!narrowed.stdout.contains("Xero (owner-a)"), "{}", narrowed.stdout);
+    let state = h.control(Method::GET, "/_sandbox/state?items=false", None).await;
+    let first_org = state["xero"]["organisations"][0].to_string();
+    assert!(!first_org.contains("[entrata-recon prop_"), "owner-a's organisation holds nothing yet");
+    assert!(state["xero"]["organisations"][1].to_string().contains("[entrata-recon prop_0002/"));
+    // QuickBooks is still enabled and no book posts to it: said, and the Xero books post.
     let posted = h.run(&["post"]).await;
-    assert!(matches!(posted.code, Some(0 | 1)), "{}", posted.all_output());
+    assert_eq!(posted.code, Some(2), "{}", posted.all_output());
+    assert!(posted.stdout.contains("STOPPED: no book posts to qbo: add `qbo = {}` to a [books.<name>]"));
+    assert!(posted.stdout.contains("Xero (owner-a)"), "{}", posted.stdout);
 
     let plan = h.run(&["plan", "--format", "json"]).await;
     let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");

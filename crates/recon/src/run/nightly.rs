@@ -25,6 +25,8 @@ pub enum NightlyError {
 
 pub struct NightlyRequest {
     pub targets: Vec<TargetKind>,
+    /// Only these books (`--books`; every book when empty).
+    pub books: Vec<crate::domain::BookName>,
     pub dry_run: bool,
     pub pause: Pause,
 }
@@ -72,6 +74,7 @@ pub async fn nightly(
         dry_run: request.dry_run,
         pause: request.pause.clone(),
         reclass: None,
+        books: request.books.clone(),
     };
     let posted = post(config, state, mappings, &post_request, progress).await?;
     Ok(NightlyReport { pull: pulled, quarantined, post: posted })

@@ -43,6 +43,8 @@ pub enum PostRunError {
     NotEnabled(TargetKind),
     #[error("no target is enabled in the config: add [targets.qbo] or [targets.xero]")]
     NoTargets,
+    #[error(transparent)]
+    Book(#[from] crate::run::books::BookError),
 }
 
 /// What to post.
@@ -55,6 +57,8 @@ pub struct PostRequest {
     pub pause: Pause,
     /// Reclassify this month's posted entries that the current mapping books elsewhere.
     pub reclass: Option<crate::domain::PostMonth>,
+    /// Only these books (`--books`; every book when empty).
+    pub books: Vec<BookName>,
 }
 
 /// A target's part of the report: one book's company in it.
@@ -129,10 +133,27 @@ pub async fn post(
     // Each target's book is its own job (issue 16, item 2; issue 18): one that is not connected,
     // or whose settings are wrong, is reported with its reason and the others post. Found before
     // anything is recorded, so that its reason heads the report.
+    for name in &request.books {
+        if !config.books.contains_key(name) {
+            let known = config.books.keys().cloned().collect();
+            return Err(crate::run::books::BookError::Unknown { name: name.clone(), known }.into());
+        }
+    }
+    let chosen = |book: &BookName| request.books.is_empty() || request.books.contains(book);
     let mut connections: Vec<Destination> = Vec::new();
     let mut unusable = Vec::new();
     for target in &targets {
-        for book in config.books.values().filter(|b| b.posts_to(*target)) {
+        // An enabled target no book posts to is a config a person should look at, not silence.
+        if request.books.is_empty() && !config.books.values().any(|b| b.posts_to(*target)) {
+            let default = BookName::default_book();
+            unusable.push((
+                *target,
+                default,
+                PostRunError::Book(crate::run::books::BookError::NoneFor { target: *target }),
+            ));
+            continue;
+        }
+        for book in config.books.values().filter(|b| b.posts_to(*target) && chosen(&b.name)) {
             match connection_for(config, state, *target, &book.name, request.dry_run).await {
                 Ok(Some((company_id, company_name))) => connections.push(Destination {
                     target: *target,
