@@ -128,7 +128,7 @@ async fn two_books_are_planned_apart_and_never_posted_into_one_company() {
     assert_eq!(refused.code, Some(2), "{}", refused.all_output());
     assert!(
         refused.stderr.contains(
-            "[books] names 2 books (owner-a, owner-b): this version connects, posts and compares one book"
+            "[books] names 2 books (owner-a, owner-b): `drift` and `mappings check --target` compare one book"
         ),
         "{}",
         refused.stderr

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{ConfigError, TargetConfig};
+use super::{Config, ConfigError, TargetConfig};
 use crate::domain::BookName;
 use crate::targets::TargetKind;
 
@@ -121,6 +121,26 @@ pub(super) fn settle(
     Ok(books)
 }
 
+impl Config {
+    /// The one book everything is compared with. `drift` and `mappings check --target` read back
+    /// one book; until they read each of several, they refuse them rather than compare a
+    /// property with another owner's books.
+    pub fn one_book(&self) -> Result<&BookConfig, ConfigError> {
+        match self.books.values().collect::<Vec<_>>()[..] {
+            [book] => Ok(book),
+            _ => Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                message: format!(
+                    "[books] names {} books ({}): `drift` and `mappings check --target` compare one book in \
+                     this version (`connect`, `post`, `run` and `status` work per book)",
+                    self.books.len(),
+                    self.books.keys().map(BookName::as_str).collect::<Vec<_>>().join(", ")
+                ),
+            }),
+        }
+    }
+}
+
 /// With one book, its settings become the targets' (`Config::one_book`): the targets it does not
 /// post to are turned off and its Xero organisation is `tenant_id`.
 pub(super) fn fold_one_book(
@@ -208,7 +228,10 @@ client_secret_env = "XS"
         // Both targets stay enabled: each serves one of the books.
         assert!(config.targets.values().all(|t| t.enabled));
         let refused = config.one_book().unwrap_err().to_string();
-        assert!(refused.starts_with("recon.toml: [books] names 2 books (owner-a, owner-b): "), "{refused}");
+        assert!(
+            refused.starts_with("recon.toml: [books] names 2 books (owner-a, owner-b): `drift`"),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -226,23 +226,6 @@ impl Config {
         &self.env
     }
 
-    /// The one book everything posts to. Several books route properties (`plan`, `mappings
-    /// check`), but connecting, posting and reading back each of several books is not built yet:
-    /// those commands refuse them rather than post a property into another owner's books.
-    pub fn one_book(&self) -> Result<&BookConfig, ConfigError> {
-        match self.books.values().collect::<Vec<_>>()[..] {
-            [book] => Ok(book),
-            _ => Err(ConfigError::Invalid {
-                path: self.path.clone(),
-                message: format!(
-                    "[books] names {} books ({}): this version connects, posts and compares one book;                      `plan` and `mappings check` show which properties go to which book",
-                    self.books.len(),
-                    self.books.keys().map(BookName::as_str).collect::<Vec<_>>().join(", ")
-                ),
-            }),
-        }
-    }
-
     pub fn entrata_credentials(&self) -> Result<EntrataCredentials, ConfigError> {
         let s = &self.source;
         let need = |name: &str, purpose| self.env.secret(name, purpose);
