@@ -192,6 +192,9 @@ pub struct PlanArgs {
     /// Only entries of this post month (YYYY-MM), and exceptions about its items.
     #[arg(long, value_name = "YYYY-MM", value_parser = parse_month)]
     pub period: Option<PostMonth>,
+    /// Only the properties routed to this book (repeatable), as `[books.<name>]` in the config names it.
+    #[arg(long = "books", visible_alias = "book", value_name = "NAME", value_parser = parse_book)]
+    pub books: Vec<BookName>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -169,9 +169,17 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
             .map_err(CliError::Mappings)?,
     );
     let state = StateFile::open_read_only(&config.state_path).await?;
+    for name in &args.books {
+        if !config.books.contains_key(name) {
+            let known = config.books.keys().cloned().collect();
+            let unknown = entrata_recon::run::books::BookError::Unknown { name: name.clone(), known };
+            return Err(CliError::Other(unknown.to_string()));
+        }
+    }
     let request = PlanRequest {
         properties: args.properties.iter().map(PropertyId::new).collect(),
         period: args.period,
+        books: args.books.clone(),
     };
     let mapping_for = |id: &PropertyId| mappings.for_property(id);
     let target = args.target.map(TargetArg::kind);

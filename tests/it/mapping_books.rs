@@ -122,6 +122,14 @@ async fn two_books_are_planned_apart_and_never_posted_into_one_company() {
         assert_eq!(entry["book"], expected, "{}", entry["key"]);
     }
     assert!(entries.iter().any(|e| e["book"] == "owner-b") && entries.iter().any(|e| e["book"] == "owner-a"));
+    // `--books` narrows the plan to the properties routed there.
+    let narrowed = h.run(&["plan", "--format", "json", "--books", "owner-b"]).await;
+    let json: serde_json::Value = serde_json::from_str(&narrowed.stdout).expect("plan JSON");
+    let only_b = json["entries"].as_array().expect("entries");
+    assert!(!only_b.is_empty() && only_b.iter().all(|e| e["book"] == "owner-b"), "{}", narrowed.stdout);
+    let unknown = h.run(&["plan", "--books", "owner-z"]).await;
+    assert_eq!(unknown.code, Some(2), "{}", unknown.all_output());
+    assert!(unknown.stderr.contains("recon.toml names no book `owner-z` (it names owner-a, owner-b)"));
 
     // `drift` compares one book; posting works per book, and neither book is connected.
     let refused = h.run(&["drift"]).await;

@@ -22,6 +22,8 @@ pub struct PlanRequest {
     pub properties: Vec<PropertyId>,
     /// Only entries of this post month, and exceptions about items of it.
     pub period: Option<PostMonth>,
+    /// Only the properties the mapping files route to these books (all when empty).
+    pub books: Vec<crate::domain::BookName>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -171,6 +173,9 @@ pub(crate) async fn prepare(
             .filter(|(p, _)| request.properties.contains(&p.id))
             .collect()
     };
+    let in_books =
+        |p: &Property| request.books.is_empty() || request.books.contains(&mappings.for_property(&p.id).book);
+    let chosen: Vec<(Property, String)> = chosen.into_iter().filter(|(p, _)| in_books(p)).collect();
 
     let use_forms = state.forms_current().await?;
     if !use_forms {

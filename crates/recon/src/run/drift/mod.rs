@@ -82,7 +82,8 @@ pub async fn drift(
     if last_pull_at.is_none() {
         return Err(DriftError::Entrata("nothing was pulled yet: run `entrata-recon pull` first".into()));
     }
-    let plan_request = PlanRequest { properties: entrata::chosen(&request.properties), period: None };
+    let plan_request =
+        PlanRequest { properties: entrata::chosen(&request.properties), period: None, books: Vec::new() };
     let Prepared { exceptions, ar_codes, chosen, use_forms } =
         prepare(state, mappings, &plan_request).await.map_err(DriftError::entrata)?;
 

@@ -16,7 +16,8 @@ pub async fn held_adjustments(
     mappings: &Arc<MappingSet>,
     request: &PlanRequest,
 ) -> Result<Vec<Exception>, RecordRunError> {
-    let request = PlanRequest { properties: request.properties.clone(), period: None };
+    let request =
+        PlanRequest { properties: request.properties.clone(), period: None, books: request.books.clone() };
     let Prepared { ar_codes, chosen, use_forms, .. } = prepare(state, mappings, &request).await?;
     let mut held = Vec::new();
     for (property, doc_property) in chosen {
