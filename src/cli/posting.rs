@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use super::args::{ConnectArgs, DisconnectArgs, PostArgs, RunArgs};
 use super::{Cli, CliError, Outcome};
-use entrata_recon::domain::BookName;
 use entrata_recon::http::Pause;
 use entrata_recon::report::progress::Progress;
 use entrata_recon::run::connect::{ConnectOptions, PreviousGrant, connect, disconnect};
@@ -34,10 +33,8 @@ pub(super) async fn cmd_connect(cli: &Cli, args: &ConnectArgs) -> Result<Outcome
     let result = connect(&config, &state, target, &options, &mut announce).await;
     state.close().await;
     let connected = result?;
-    let book = match connected.book.as_str() {
-        BookName::DEFAULT => String::new(),
-        book => format!(" for book {book}"),
-    };
+    let book =
+        if connected.book.is_default() { String::new() } else { format!(" for book {}", connected.book) };
     println!(
         "Connected{book} to {} {}{}; the tokens are kept in {}.",
         target.name(),

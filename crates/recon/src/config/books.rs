@@ -7,7 +7,7 @@
 //! `[targets.xero] tenant_id` as its Xero organisation: a single-company config keeps working as
 //! it is.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -141,30 +141,18 @@ impl Config {
     }
 }
 
-/// With one book, its settings become the targets' (`Config::one_book`): the targets it does not
-/// post to are turned off and its Xero organisation is `tenant_id`.
+/// With one book, the targets it does not post to are turned off (`Config::one_book`); its
+/// companies are read from the book itself (`connect`).
 pub(super) fn fold_one_book(
     books: &BTreeMap<BookName, BookConfig>,
     targets: &mut BTreeMap<TargetKind, TargetConfig>,
 ) {
     let [(_, book)] = books.iter().collect::<Vec<_>>()[..] else { return };
     for (kind, target) in targets.iter_mut() {
-        match book.targets.get(kind) {
-            None => target.enabled = false,
-            Some(company) if *kind == TargetKind::Xero && company.is_some() => {
-                target.tenant_id.clone_from(company);
-            }
-            Some(_) => {}
+        if !book.posts_to(*kind) {
+            target.enabled = false;
         }
     }
-}
-
-/// The names in `routed` (the books properties are routed to) that `books` does not name.
-pub fn unknown_books<'a>(
-    books: &BTreeMap<BookName, BookConfig>,
-    routed: impl IntoIterator<Item = &'a BookName>,
-) -> BTreeSet<BookName> {
-    routed.into_iter().filter(|name| !books.contains_key(*name)).cloned().collect()
 }
 
 #[cfg(test)]
@@ -239,7 +227,7 @@ client_secret_env = "XS"
         let config = parse("[books.owner-a]\nxero = { tenant_id = \"Org A\" }\n").unwrap();
         assert_eq!(config.one_book().unwrap().name, book("owner-a"));
         assert!(!config.targets[&TargetKind::Qbo].enabled, "a target the book does not name is left out");
-        assert_eq!(config.targets[&TargetKind::Xero].tenant_id.as_deref(), Some("Org A"));
+        assert_eq!(config.one_book().unwrap().targets[&TargetKind::Xero].as_deref(), Some("Org A"));
         let config = parse("[books.owner-a]\nqbo = { realm_id = \"111\" }\n").unwrap();
         assert_eq!(config.one_book().unwrap().targets[&TargetKind::Qbo].as_deref(), Some("111"));
         assert!(!config.targets[&TargetKind::Xero].enabled);

@@ -16,7 +16,7 @@ use crate::targets::TargetKind;
 mod books;
 mod posting;
 mod targets;
-pub use books::{BookConfig, unknown_books};
+pub use books::BookConfig;
 pub use posting::PostingConfig;
 use posting::{FilePosting, settle_posting};
 mod urls;

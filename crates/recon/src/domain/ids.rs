@@ -82,6 +82,11 @@ impl BookName {
     pub fn default_book() -> BookName {
         BookName::new(Self::DEFAULT)
     }
+
+    /// The book a config without `[books]` has: screens and commands leave its name out.
+    pub fn is_default(&self) -> bool {
+        self.as_str() == Self::DEFAULT
+    }
 }
 
 #[cfg(test)]

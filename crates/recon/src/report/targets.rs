@@ -125,8 +125,7 @@ pub async fn gather(
                 (true, Some(mappings)) => {
                     let routed = |p: &str| mappings.for_property(&PropertyId::new(p)).book == *book;
                     let scope = state.book_scope(target, book, routed).await?;
-                    let share = state.outbox(target, &current.company_id, Some(&scope)).await?;
-                    share.iter().filter(|row| row.state.is_none()).count() as u64
+                    state.unsent_count(target, &current.company_id, Some(&scope)).await?
                 }
                 _ => state.recorded_count(target, &current.company_id).await?.saturating_sub(current.total()),
             };
@@ -163,14 +162,14 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
     let _ = writeln!(out, "\nTargets:");
     for t in targets {
         let company = match (&t.company_id, &t.company_name) {
-            (None, _) => format!("NOT CONNECTED: run `entrata-recon {}`", connect_command(t)),
+            (None, _) => format!("NOT CONNECTED: run `entrata-recon {}`", connect_command(t.target, &t.book)),
             (Some(id), Some(name)) => format!("{name} ({id})"),
             (Some(id), None) => id.clone(),
         };
         let token = match (&t.refused, t.access_expires_at) {
             (Some((at, why)), _) => format!(
                 "; NEEDS `entrata-recon {}` AGAIN: the saved connection was refused on {} ({why})",
-                connect_command(t),
+                connect_command(t.target, &t.book),
                 at.format("%Y-%m-%d %H:%M UTC")
             ),
             (None, None) => String::new(),
@@ -180,9 +179,10 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
             (None, Some(at)) if at <= now => "; access token expired (refreshed on next use)".into(),
             (None, Some(at)) => format!("; access token until {}", at.format("%Y-%m-%d %H:%M UTC")),
         };
-        let label = match t.book.as_str() {
-            BookName::DEFAULT => name(t.target).to_owned(),
-            book => format!("{} ({book})", t.target.short_name()),
+        let label = if t.book.is_default() {
+            name(t.target).to_owned()
+        } else {
+            format!("{} ({})", t.target.short_name(), t.book)
         };
         let _ = writeln!(out, "  {label:<18} {company}{token}");
         let c = &t.current;
@@ -230,11 +230,8 @@ pub fn to_text(targets: &[TargetStatus], now: DateTime<Utc>) -> String {
 }
 
 /// `connect <target>`, with `--books <name>` for a book other than the default.
-fn connect_command(t: &TargetStatus) -> String {
-    match t.book.as_str() {
-        BookName::DEFAULT => format!("connect {}", t.target),
-        book => format!("connect {} --books {book}", t.target),
-    }
+pub fn connect_command(target: TargetKind, book: &BookName) -> String {
+    if book.is_default() { format!("connect {target}") } else { format!("connect {target} --books {book}") }
 }
 
 /// A company id as people read it ('' is a company not known).

@@ -57,6 +57,36 @@ impl Move {
     }
 }
 
+/// The rows of a company's outbox (`?1` target, `?2` company, `?3` withdrawn, `?4` whether a book
+/// scope applies, `?5`/`?6` its properties and other companies as JSON arrays of ids): what
+/// `outbox_where` reads and `unsent_count` counts. A macro, so that each query stays one static
+/// string (`concat!`), as sqlx wants SQL it can see whole.
+macro_rules! outbox_rows {
+    () => {
+        "FROM entries e LEFT JOIN postings p \
+                  ON p.entry_key = e.entry_key AND p.target = ?1 AND p.company_id = ?2 \
+             WHERE (e.withdrawn_at IS NOT NULL) = ?3 AND (p.state IS NULL OR p.state <> 'confirmed') \
+               AND (e.only_target IS NULL OR (e.only_target = ?1 AND e.only_company = ?2)) \
+               AND (?4 = 0 OR p.state IS NOT NULL OR ( \
+                    (CASE WHEN EXISTS (SELECT 1 FROM postings c WHERE c.entry_key = e.corrects \
+                                       AND c.target = ?1 AND c.state = 'confirmed') \
+                          THEN EXISTS (SELECT 1 FROM postings c WHERE c.entry_key = e.corrects \
+                                       AND c.target = ?1 AND c.state = 'confirmed' AND c.company_id = ?2) \
+                          ELSE e.property_id IN (SELECT value FROM json_each(?5)) END) \
+                    AND NOT EXISTS (SELECT 1 FROM postings o WHERE o.entry_key = e.entry_key AND o.target = ?1 \
+                                    AND o.company_id <> ?2 AND o.state <> 'failed' \
+                                    AND o.company_id IN (SELECT value FROM json_each(?6))))) "
+    };
+}
+
+/// A scope's properties and other companies as the JSON arrays `outbox_rows!` reads with
+/// `json_each`: ids only, never money.
+fn scope_ids(scope: Option<&BookScope>) -> (String, String) {
+    let ids = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned());
+    scope
+        .map_or_else(|| ("[]".to_owned(), "[]".to_owned()), |s| (ids(&s.properties), ids(&s.other_companies)))
+}
+
 /// One book's share of a target's outbox when several books post to it (issue 18). A property's
 /// new entries go to the company of the book the mapping files route it to; an adjustment goes
 /// where the entry it corrects is confirmed (the books that hold it); an entry another book's
@@ -99,6 +129,28 @@ impl StateFile {
         self.outbox_where(target, company, true, scope).await
     }
 
+    /// How many rows of `company`'s outbox (its `scope` share) were never sent there: what
+    /// `status` counts as not sent yet, without reading the entries' bodies.
+    pub async fn unsent_count(
+        &self,
+        target: TargetKind,
+        company: &str,
+        scope: Option<&BookScope>,
+    ) -> Result<u64, StateError> {
+        let (properties, others) = scope_ids(scope);
+        let n: i64 = sqlx::query_scalar(concat!("SELECT COUNT(*) ", outbox_rows!(), "AND p.state IS NULL"))
+            .bind(target.as_str())
+            .bind(company)
+            .bind(false)
+            .bind(scope.is_some())
+            .bind(properties)
+            .bind(others)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.query_err())?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn outbox_where(
         &self,
         target: TargetKind,
@@ -106,30 +158,15 @@ impl StateFile {
         withdrawn: bool,
         scope: Option<&BookScope>,
     ) -> Result<Vec<OutboxRow>, StateError> {
-        // Ids only (never money) travel as JSON arrays, read with `json_each`.
-        let ids = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned());
-        let (properties, others) = scope.map_or_else(
-            || ("[]".to_owned(), "[]".to_owned()),
-            |s| (ids(&s.properties), ids(&s.other_companies)),
-        );
+        let (properties, others) = scope_ids(scope);
         let rows = sqlx::query(
-            "SELECT e.entry_key, e.property_id, e.kind, e.seq, e.doc_number, e.entry_date, e.post_month, \
-                    e.currency, e.body, p.state, COALESCE(p.attempts, 0), p.idempotency_key, p.last_attempt_at, \
-                    e.anchor \
-             FROM entries e LEFT JOIN postings p \
-                  ON p.entry_key = e.entry_key AND p.target = ?1 AND p.company_id = ?2 \
-             WHERE (e.withdrawn_at IS NOT NULL) = ?3 AND (p.state IS NULL OR p.state <> 'confirmed') \
-               AND (e.only_target IS NULL OR (e.only_target = ?1 AND e.only_company = ?2)) \
-               AND (?4 = 0 OR p.state IS NOT NULL OR ( \
-                    (CASE WHEN EXISTS (SELECT 1 FROM postings c WHERE c.entry_key = e.corrects \
-                                       AND c.target = ?1 AND c.state = 'confirmed') \
-                          THEN EXISTS (SELECT 1 FROM postings c WHERE c.entry_key = e.corrects \
-                                       AND c.target = ?1 AND c.state = 'confirmed' AND c.company_id = ?2) \
-                          ELSE e.property_id IN (SELECT value FROM json_each(?5)) END) \
-                    AND NOT EXISTS (SELECT 1 FROM postings o WHERE o.entry_key = e.entry_key AND o.target = ?1 \
-                                    AND o.company_id <> ?2 AND o.state <> 'failed' \
-                                    AND o.company_id IN (SELECT value FROM json_each(?6))))) \
-             ORDER BY e.property_id, e.entry_date, e.entry_key",
+            concat!(
+                "SELECT e.entry_key, e.property_id, e.kind, e.seq, e.doc_number, e.entry_date, e.post_month, \
+                        e.currency, e.body, p.state, COALESCE(p.attempts, 0), p.idempotency_key, p.last_attempt_at, \
+                        e.anchor ",
+                outbox_rows!(),
+                "ORDER BY e.property_id, e.entry_date, e.entry_key"
+            ),
         )
         .bind(target.as_str())
         .bind(company)
@@ -289,7 +326,7 @@ impl StateFile {
         target: TargetKind,
         scope: &BookScope,
     ) -> Result<Vec<(String, String, u64)>, StateError> {
-        let ids = |list: &[String]| serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned());
+        let (properties, others) = scope_ids(Some(scope));
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT e.property_id, p.company_id, COUNT(*) FROM entries e \
              JOIN postings p ON p.entry_key = e.entry_key AND p.target = ?1 AND p.state = 'confirmed' \
@@ -298,8 +335,8 @@ impl StateFile {
              GROUP BY e.property_id, p.company_id ORDER BY e.property_id, p.company_id",
         )
         .bind(target.as_str())
-        .bind(ids(&scope.properties))
-        .bind(ids(&scope.other_companies))
+        .bind(properties)
+        .bind(others)
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_err())?;

@@ -71,15 +71,5 @@ pub(super) async fn scope_books(
 }
 
 pub(super) fn for_book(book: &BookName) -> String {
-    match book.as_str() {
-        BookName::DEFAULT => String::new(),
-        name => format!(" for book {name}"),
-    }
-}
-
-pub(super) fn books_flag(book: &BookName) -> String {
-    match book.as_str() {
-        BookName::DEFAULT => String::new(),
-        name => format!(" --books {name}"),
-    }
+    if book.is_default() { String::new() } else { format!(" for book {book}") }
 }

@@ -7,7 +7,7 @@ use futures_util::{StreamExt, stream};
 
 mod books;
 
-use books::{Destination, books_flag, connection_for, for_book, scope_books};
+use books::{Destination, connection_for, for_book, scope_books};
 
 use crate::config::Config;
 use crate::domain::BookName;
@@ -34,9 +34,9 @@ pub enum PostRunError {
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error(
-        "{target} is not connected{}: run `entrata-recon connect {target}{}` first",
+        "{target} is not connected{}: run `entrata-recon {}` first",
         for_book(book),
-        books_flag(book)
+        crate::report::targets::connect_command(*target, book)
     )]
     NotConnected { target: TargetKind, book: BookName },
     #[error("{0} is not enabled in the config ([targets.{0}] enabled = false, or missing)")]
@@ -86,9 +86,10 @@ pub struct PostReport {
 impl TargetReport {
     /// The target's name, with the book's when it is not the default (`QuickBooks Online (owner-a)`).
     pub fn label(&self) -> String {
-        match self.book.as_str() {
-            BookName::DEFAULT => self.target.name().to_owned(),
-            book => format!("{} ({book})", self.target.name()),
+        if self.book.is_default() {
+            self.target.name().to_owned()
+        } else {
+            format!("{} ({})", self.target.name(), self.book)
         }
     }
 }
@@ -242,8 +243,12 @@ pub async fn post(
     // `[posting] books_in_flight` (issue 18), and what each did is reported in config order.
     let record = &report.record;
     let in_flight = usize::try_from(config.posting.books_in_flight).unwrap_or(1).max(1);
-    let sent: Vec<Result<TargetSummary, PostRunError>> = stream::iter(connections.iter().map(|to| {
-        let first_stopped = adopted.iter().any(|(k, s)| *k == to.key() && s.stopped.is_some());
+    // A destination whose adoption pass stopped is done for tonight.
+    let first_stopped: Vec<bool> = connections
+        .iter()
+        .map(|to| adopted.iter().any(|(k, s)| *k == to.key() && s.stopped.is_some()))
+        .collect();
+    let sent: Vec<Result<TargetSummary, PostRunError>> = stream::iter(connections.iter().zip(&first_stopped).map(|(to, &first_stopped)| {
         let options = PostOptions { scope: to.scope.clone(), ..options.clone() };
         let not_asked = not_asked.as_ref();
         async move {
@@ -278,9 +283,8 @@ pub async fn post(
     .buffered(in_flight)
     .collect()
     .await;
-    for (to, summary) in connections.iter().zip(sent) {
+    for ((to, summary), first_stopped) in connections.iter().zip(sent).zip(first_stopped) {
         let mut summary = summary?;
-        let first_stopped = adopted.iter().any(|(k, s)| *k == to.key() && s.stopped.is_some());
         if let Some(at) = adopted.iter().position(|(k, _)| *k == to.key()) {
             let (_, mut first) = adopted.swap_remove(at);
             // A company that could not be asked keeps the reason it stopped; nothing more was done.
