@@ -315,6 +315,10 @@ pub struct DriftArgs {
     /// Compare with this target only (every enabled one by default).
     #[arg(long, value_enum)]
     pub target: Option<TargetArg>,
+    /// Compare this book's companies only (repeatable; every book by default), as `[books.<name>]`
+    /// in the config names it.
+    #[arg(long = "books", visible_alias = "book", value_name = "NAME", value_parser = parse_book)]
+    pub books: Vec<BookName>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

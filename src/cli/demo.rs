@@ -146,7 +146,8 @@ async fn nights(
         println!("   adjustments recorded: {}", third.post.record.drifts.len());
     }
     // Where the drift report went, as `run` ends with it.
-    let (_, drift, _) = super::drift::run_reports(config, state, mappings, Outcome::Done, false, &[]).await;
+    let (_, drift, _) =
+        super::drift::run_reports(config, state, mappings, Outcome::Done, false, (&[], &[])).await;
     print!("\n{drift}");
     Ok(())
 }

@@ -18,7 +18,6 @@ use entrata_recon::state::{Create, RunOutcome, StateFile, StateLock};
 pub(super) async fn cmd_drift(cli: &Cli, args: &DriftArgs) -> Result<Outcome, CliError> {
     let outs = out_formats(args)?;
     let config = cli.load_config()?;
-    config.one_book()?;
     let mappings = Arc::new(
         entrata_recon::mapping::load_routed(&config.mappings_dir, config.books.keys())
             .map_err(CliError::Mappings)?,
@@ -100,6 +99,7 @@ async fn compare(
         full: args.full,
         pause: Pause::real(),
         targets: args.target.map(|t| vec![t.kind()]).unwrap_or_default(),
+        books: args.books.clone(),
     };
     Ok(drift(config, state, mappings, &request).await?)
 }
@@ -159,7 +159,7 @@ pub async fn run_reports(
     mappings: &Arc<entrata_recon::mapping::MappingSet>,
     outcome: Outcome,
     dry_run: bool,
-    targets: &[entrata_recon::targets::TargetKind],
+    (targets, books): (&[entrata_recon::targets::TargetKind], &[entrata_recon::domain::BookName]),
 ) -> (Outcome, String, Option<String>) {
     if dry_run {
         return (outcome, "Drift report: none on a dry run.\n".to_owned(), None);
@@ -167,23 +167,19 @@ pub async fn run_reports(
     if entrata_recon::interrupt::requested() {
         return (outcome, "Drift report: not made (interrupted).\n".to_owned(), None);
     }
-    if config.books.len() > 1 {
-        // `drift` reads back one book; several are posted per book, compared in a later version.
-        return (
-            outcome,
-            format!(
-                "Drift report: not made: it compares one book, and the config has {} ({}).\n",
-                config.books.len(),
-                config.books.keys().map(|b| b.as_str()).collect::<Vec<_>>().join(", ")
-            ),
-            None,
-        );
-    }
     let needs_person = |outcome| match outcome {
         Outcome::Done => Outcome::NeedsAttention,
         other => other,
     };
-    match entrata_recon::run::drift::write_run_reports(config, state, mappings, &Pause::real(), targets).await
+    match entrata_recon::run::drift::write_run_reports(
+        config,
+        state,
+        mappings,
+        &Pause::real(),
+        targets,
+        books,
+    )
+    .await
     {
         Ok(written) => {
             let text = format!(

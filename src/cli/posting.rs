@@ -178,8 +178,15 @@ pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliErr
         }
     };
     let outcome = outcome_of(report.post.auth_failed(), report.needs_attention());
-    let (outcome, drift, drift_person) =
-        super::drift::run_reports(&config, &state, &mappings, outcome, args.dry_run, &request_targets).await;
+    let (outcome, drift, drift_person) = super::drift::run_reports(
+        &config,
+        &state,
+        &mappings,
+        outcome,
+        args.dry_run,
+        (&request_targets, &args.books),
+    )
+    .await;
     print!("{}", entrata_recon::report::nightly::to_text(&report, outcome.code(), drift_person.as_deref()));
     print!("{drift}");
     let mut summary = post_summary(&report.post);

@@ -224,6 +224,92 @@ async fn each_company_holds_exactly_its_books_properties() {
     let new: Vec<&Value> = last[1].iter().filter(|(doc, _)| !b.contains_key(*doc)).map(|(_, e)| e).collect();
     assert_eq!(new.len(), 1, "one adjustment in owner-b's company: {}", adjusted.stdout);
     assert_eq!(debits(new.into_iter()), rust_decimal::Decimal::from(10), "by exactly the difference");
+
+    // A new charge of prop_0002 after the move is owner-a's, on a day nothing was posted for.
+    let charges = dataset["charges"].as_array().expect("charges");
+    let taken: std::collections::BTreeSet<&str> = charges
+        .iter()
+        .filter(|c| c["propertyId"] == "prop_0002")
+        .filter_map(|c| c["postDate"].as_str())
+        .collect();
+    let month = charge["postMonth"].as_str().expect("postMonth").to_owned();
+    let day =
+        (10..28).map(|d| format!("{month}-{d}")).find(|d| !taken.contains(d.as_str())).expect("a free day");
+    let mut fresh = charge.clone();
+    fresh["chargeId"] = json!("chg_after_the_move");
+    fresh["amount"] = json!("77.00");
+    fresh["arCode"] = json!("LATE");
+    for field in ["postDate", "transactionDate"] {
+        fresh[field] = json!(day);
+    }
+    fresh["scheduledChargeId"] = Value::Null;
+    h.upsert("charges", &fresh.to_string()).await;
+    assert!(matches!(h.run(&["pull"]).await.code, Some(0 | 1)));
+    let fresh_post = h.run(&["post"]).await;
+    assert!(matches!(fresh_post.code, Some(0 | 1)), "{}", fresh_post.all_output());
+    let moved_in = companies(&h).await;
+    let in_a: Vec<&Value> =
+        moved_in[0].iter().filter(|(doc, _)| !a.contains_key(*doc)).map(|(_, e)| e).collect();
+    assert_eq!(in_a.len(), 1, "the new entry is owner-a's: {}", fresh_post.stdout);
+    assert_eq!(debits(in_a.into_iter()), rust_decimal::Decimal::from(77));
+
+    // `drift` reads back both companies and ties each out apart: what prop_0002 posted before the
+    // move in owner-b's company, its new entry in owner-a's. Nothing is drift.
+    let report = drift_json(&h, &[]).await;
+    assert_eq!(report["driftFound"], false, "{report:#}");
+    let read: Vec<(&str, &str)> = report["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| (t["book"].as_str().expect("book"), t["companyId"].as_str().expect("companyId")))
+        .collect();
+    assert_eq!(read, [("owner-a", first_realm.as_str()), ("owner-b", SECOND_REALM)]);
+    let rows = report["tieOuts"].as_array().expect("tieOuts");
+    let posted_in = |book: &str, property: &str| -> rust_decimal::Decimal {
+        rows.iter()
+            .filter(|r| r["book"] == book && r["propertyId"] == property)
+            .map(|r| crate::post_qbo::support::decimal(&r["posted"]).abs())
+            .sum()
+    };
+    assert!(posted_in("owner-a", "prop_0001") > rust_decimal::Decimal::ZERO);
+    assert!(posted_in("owner-b", "prop_0002") > rust_decimal::Decimal::ZERO);
+    assert_eq!(posted_in("owner-a", "prop_0002"), rust_decimal::Decimal::from(2 * 77), "debit and credit");
+    assert_eq!(posted_in("owner-b", "prop_0001"), rust_decimal::Decimal::ZERO);
+    assert!(rows.iter().all(|r| r["tiesOut"] == true), "{report:#}");
+
+    // Someone deletes one of owner-b's entries: drift in owner-b's company, none in owner-a's.
+    let (doc, gone) = last[1].iter().next().expect("an entry of owner-b");
+    let id = gone["Id"].as_str().expect("Id");
+    h.control(Method::DELETE, &format!("/_sandbox/qbo/journalentry/{id}?realmId={SECOND_REALM}"), None).await;
+    let report = drift_json(&h, &[]).await;
+    let target_findings: Vec<(&str, &str, &str)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["category"] == "target")
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap_or(""),
+                f["book"].as_str().unwrap_or(""),
+                f["docNumber"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(target_findings, [("deleted_in_target", "owner-b", doc.as_str())], "{report:#}");
+    // `--books owner-a` reads and compares owner-a's company only: nothing of owner-b's.
+    let narrowed = drift_json(&h, &["--books", "owner-a"]).await;
+    assert_eq!(narrowed["driftFound"], false, "{narrowed:#}");
+    assert_eq!(narrowed["targets"].as_array().map(Vec::len), Some(1));
+    assert!(narrowed["tieOuts"].as_array().expect("rows").iter().all(|r| r["book"] == "owner-a"));
+}
+
+/// `drift --format json` with `args`, exiting 0 or 1.
+async fn drift_json(h: &Harness, args: &[&str]) -> Value {
+    let mut all = vec!["drift", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = h.run(&all).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{}", run.all_output());
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
 }
 
 /// One Xero consent reaching two organisations serves two books, each posting its properties to

@@ -21,6 +21,7 @@ fn finding(kind: FindingKind, property: &str, cents: i64) -> Finding {
         property_id: property.into(),
         post_month: Some(month()),
         target: matches!(kind.category(), Category::Target | Category::Posting).then_some(TargetKind::Qbo),
+        book: None,
         source_ids: vec!["chg_1".into(), "chg_2".into()],
         entry_key: Some(format!("{property}/charges/2026-02-01/1")),
         doc_number: Some("EN-LV001-C260201-1".into()),
@@ -67,6 +68,7 @@ fn report() -> DriftReport {
         .collect();
     let tie = |property: &str, target, account: &str, entrata: i64, posted: i64, held: i64| TieOut {
         target,
+        book: entrata_recon::domain::BookName::default_book(),
         property_id: property.into(),
         post_month: month(),
         account: account.into(),
@@ -78,6 +80,7 @@ fn report() -> DriftReport {
     };
     let read = |target| TargetRead {
         target,
+        book: entrata_recon::domain::BookName::default_book(),
         company_id: "9130357766900456".into(),
         company_name: Some("Lakeview <Holdings> & Co".into()),
         mode: ReadMode::Changes,
@@ -315,7 +318,7 @@ fn the_json_follows_its_schema_and_the_csv_its_columns() {
         |row: usize, from: usize, to: usize| -> Vec<&str> { (from..to).map(|i| &rows[row][i]).collect() };
     assert_eq!(cells(0, 0, 3), ["finding", "entrata", "changed_in_entrata"]);
     let drift = csv::COLUMNS.iter().position(|c| *c == "drift").expect("the drift column");
-    assert_eq!(drift, csv::COLUMNS.len() - 1, "a new column comes last");
+    assert_eq!(&csv::COLUMNS[drift..], ["drift", "book"], "new columns come last");
     assert_eq!((&rows[0][drift], &rows[6][2], &rows[6][drift]), ("yes", "unmapped_code", "no"));
     assert_eq!(cells(13, 0, 3), ["tieout", "", "ties_out"]);
     assert_eq!((&rows[13][drift], &rows[14][drift]), ("no", "yes"));

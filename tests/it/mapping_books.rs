@@ -101,7 +101,7 @@ fn book_files_are_checked_on_their_own() {
 }
 
 /// Two books through the real binary: `plan` routes each property's entries to its book, `post`
-/// says which book is not connected, and `drift` refuses several books.
+/// says which book is not connected, and `drift` which book it cannot compare.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_books_are_planned_apart_and_never_posted_into_one_company() {
     let h = crate::common::Harness::start(crate::common::generated("properties=2,months=1,seed=5")).await;
@@ -131,12 +131,12 @@ async fn two_books_are_planned_apart_and_never_posted_into_one_company() {
     assert_eq!(unknown.code, Some(2), "{}", unknown.all_output());
     assert!(unknown.stderr.contains("recon.toml names no book `owner-z` (it names owner-a, owner-b)"));
 
-    // `drift` compares one book; posting works per book, and neither book is connected.
+    // Neither book is connected: `drift` has nothing to compare with, and says which book.
     let refused = h.run(&["drift"]).await;
     assert_eq!(refused.code, Some(2), "{}", refused.all_output());
     assert!(
         refused.stderr.contains(
-            "[books] names 2 books (owner-a, owner-b): `drift` and `mappings check --target` compare one book"
+            "could not compare QuickBooks Online: book owner-a: not connected: run `entrata-recon connect qbo --books owner-a` first"
         ),
         "{}",
         refused.stderr

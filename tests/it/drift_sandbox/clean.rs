@@ -63,7 +63,7 @@ async fn a_clean_world_reports_no_drift_in_every_format() {
     let header = csv.stdout.lines().next().expect("header");
     assert_eq!(header, entrata_recon::report::drift::csv::COLUMNS.join(","));
     assert!(
-        csv.stdout.lines().skip(1).all(|l| l.starts_with("tieout,,ties_out,") && l.ends_with(",no")),
+        csv.stdout.lines().skip(1).all(|l| l.starts_with("tieout,,ties_out,") && l.ends_with(",no,default")),
         "{}",
         csv.stdout
     );

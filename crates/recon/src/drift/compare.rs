@@ -24,7 +24,7 @@ use rust_decimal::Decimal;
 use super::held::{HeldEntry, property_of_key};
 use super::tieout::{Column, Sums, TieOut};
 use super::{Finding, FindingKind, signed};
-use crate::domain::{Exception, PostMonth};
+use crate::domain::{BookName, Exception, PostMonth};
 use crate::journal::{BalancedEntry, JournalKind, Side};
 use crate::mapping::model::TargetAccounts;
 use crate::posting::outbox::PostingState;
@@ -60,9 +60,18 @@ pub struct RecordedBody {
     /// Logical account, side, amount.
     pub lines: Vec<(String, Side, Decimal)>,
     pub sources: Vec<SourceRef>,
+    /// Its posting at the company of the book that answers for it in each target (`owners`).
     pub postings: BTreeMap<TargetKind, PostingRow>,
     /// A catch-up: an entry for this target alone.
     pub only: Option<TargetKind>,
+    /// ... and that target's company alone.
+    pub only_company: Option<String>,
+    /// The entry an adjustment corrects.
+    pub corrects: Option<String>,
+    /// The book whose company answers for it in each target (`drift::owners`): where it is
+    /// posted, or would be. A target it is not for, or no book of the config answers for, is
+    /// absent.
+    pub owners: BTreeMap<TargetKind, BookName>,
 }
 
 impl RecordedBody {
@@ -78,6 +87,11 @@ impl RecordedBody {
     /// Whether it is posted to `target` (a catch-up is posted to one target alone).
     pub fn for_target(&self, target: TargetKind) -> bool {
         self.only.is_none_or(|only| only == target)
+    }
+
+    /// Whether `book`'s company answers for it in `target`.
+    pub fn owned_by(&self, target: TargetKind, book: &BookName) -> bool {
+        self.owners.get(&target) == Some(book)
     }
 
     /// A target holds it, or may: never rewritten.
@@ -130,12 +144,14 @@ pub struct EntrataChange {
 #[derive(Debug)]
 pub struct TargetSide {
     pub target: TargetKind,
+    /// The book whose company this is.
+    pub book: BookName,
     pub held: HashMap<String, HeldEntry>,
     by_property: HashMap<String, Vec<String>>,
 }
 
 impl TargetSide {
-    pub fn new(target: TargetKind, held: HashMap<String, HeldEntry>) -> TargetSide {
+    pub fn new(target: TargetKind, book: BookName, held: HashMap<String, HeldEntry>) -> TargetSide {
         let mut by_property: HashMap<String, Vec<String>> = HashMap::new();
         for entry in held.values() {
             if let Some(property) = entry.key.as_deref().and_then(property_of_key) {
@@ -145,7 +161,7 @@ impl TargetSide {
         for ids in by_property.values_mut() {
             ids.sort();
         }
-        TargetSide { target, held, by_property }
+        TargetSide { target, book, held, by_property }
     }
 
     /// Documents carrying a key of `property`.
@@ -170,6 +186,9 @@ pub struct PropertySides {
     pub entrata_changes: Vec<EntrataChange>,
     /// Recorded entries, withdrawn ones left out.
     pub recorded: Vec<RecordedBody>,
+    /// Per target, the book the property's new entries go to (`None`: no book of the config);
+    /// a target not listed is the default book's.
+    pub new_entries_to: BTreeMap<TargetKind, Option<BookName>>,
 }
 
 impl PropertySides {
@@ -200,6 +219,44 @@ impl PropertySides {
             .collect()
     }
 
+    /// What of a planned entry is `book`'s in `target`, as signed (logical account, amount)
+    /// lines. A slot whose recorded entries are all one book's is that book's whole (a slot
+    /// nothing is recorded for: the book the property's new entries go to). A slot split between
+    /// books (a property moved, and an item added after the move went to its new book): each book
+    /// answers for what is recorded in it, and the book new entries go to for the rest.
+    fn plan_share(&self, plan: &PlannedEntry, target: TargetKind, book: &BookName) -> Vec<(String, Decimal)> {
+        let whole =
+            || plan.entry.lines().iter().map(|l| (l.account().to_string(), signed(l.side(), l.amount())));
+        let slot = Slot::of(&plan.entry);
+        let mut of_slot: Vec<&RecordedBody> = self.recorded.iter().filter(|e| e.slot == slot).collect();
+        of_slot.sort_by_key(|e| e.order);
+        let new_book = match self.new_entries_to.get(&target) {
+            Some(book) => book.clone(),
+            None => Some(BookName::default_book()),
+        };
+        let owners: Vec<&BookName> = of_slot.iter().filter_map(|e| e.owners.get(&target)).collect();
+        let residual = match owners.first() {
+            None => new_book,
+            Some(first) if owners.iter().all(|o| o == first) => Some((*first).clone()),
+            Some(first) => new_book.filter(|b| owners.contains(&b)).or_else(|| Some((*first).clone())),
+        };
+        let recorded = |keep: &dyn Fn(&BookName) -> bool| -> Vec<(String, Decimal)> {
+            of_slot
+                .iter()
+                .filter(|e| e.owners.get(&target).is_some_and(keep))
+                .flat_map(|e| {
+                    e.lines_at(target).iter().map(|(a, side, amount)| (a.clone(), signed(*side, *amount)))
+                })
+                .collect()
+        };
+        if residual.as_ref() == Some(book) {
+            let others = recorded(&|owner| owner != book);
+            whole().chain(others.into_iter().map(|(account, amount)| (account, -amount))).collect()
+        } else {
+            recorded(&|owner| owner == book)
+        }
+    }
+
     fn recorded_by_key(&self) -> HashMap<&str, &RecordedBody> {
         self.recorded.iter().map(|r| (r.key.as_str(), r)).collect()
     }
@@ -210,6 +267,7 @@ impl PropertySides {
             property_id: self.property_id.clone(),
             post_month: None,
             target: None,
+            book: None,
             source_ids: Vec::new(),
             entry_key: None,
             doc_number: None,
@@ -256,6 +314,7 @@ pub fn exception_finding(
             .map_or_else(|| property_fallback.to_owned(), |p| p.to_string()),
         post_month: month,
         target: None,
+        book: None,
         source_ids: vec![exception.source_id.clone()],
         entry_key: None,
         doc_number: None,
@@ -340,7 +399,7 @@ fn posting_findings(sides: &PropertySides, targets: &[TargetSide], out: &mut Vec
         out.push(finding);
     }
     for side in targets {
-        for entry in sides.recorded.iter().filter(|e| e.for_target(side.target)) {
+        for entry in sides.recorded.iter().filter(|e| e.owned_by(side.target, &side.book)) {
             let posting = entry.postings.get(&side.target);
             let (kind, why) = match posting.map(|p| p.state) {
                 Some(PostingState::Confirmed) => continue,
@@ -368,6 +427,7 @@ fn posting_findings(sides: &PropertySides, targets: &[TargetSide], out: &mut Vec
                 .find(|h| h.key.as_deref() == Some(entry.key.as_str()) && h.status.counts());
             let mut finding = sides.entry_finding(kind, entry);
             finding.target = Some(side.target);
+            finding.book = Some(side.book.clone());
             finding.recorded = Some(entry.total());
             let held = found.map_or(Decimal::ZERO, HeldEntry::total);
             finding.held = Some(held);
@@ -400,14 +460,14 @@ fn tie_out(sides: &PropertySides, side: &TargetSide) -> Vec<TieOut> {
     let target = side.target;
     let mut sums = Sums::default();
     for plan in &sides.planned {
-        for line in plan.entry.lines() {
-            let account = sides.target_account(target, line.account().as_str());
-            sums.add(plan.entry.post_month(), &account, Column::Entrata, signed(line.side(), line.amount()));
+        for (logical, amount) in sides.plan_share(plan, target, &side.book) {
+            let account = sides.target_account(target, &logical);
+            sums.add(plan.entry.post_month(), &account, Column::Entrata, amount);
         }
     }
     let mut counted: HashMap<&str, ()> = HashMap::new();
     let by_key = sides.recorded_by_key();
-    for entry in &sides.recorded {
+    for entry in sides.recorded.iter().filter(|e| e.owned_by(target, &side.book)) {
         let Some(id) = entry.confirmed_id(target) else { continue };
         for (logical, line_side, amount) in entry.lines_at(target) {
             let account = sides.target_account(target, logical);
@@ -433,7 +493,9 @@ fn tie_out(sides: &PropertySides, side: &TargetSide) -> Vec<TieOut> {
             add_held(&mut sums, doc, month);
         }
     }
-    sums.rows(target, &sides.property_id, &sides.currency, |account| sides.account_names(target, account))
+    sums.rows(target, &side.book, &sides.property_id, &sides.currency, |account| {
+        sides.account_names(target, account)
+    })
 }
 
 fn add_held(sums: &mut Sums, doc: &HeldEntry, month: PostMonth) {
@@ -446,4 +508,4 @@ fn add_held(sums: &mut Sums, doc: &HeldEntry, month: PostMonth) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -13,6 +13,7 @@
 
 pub mod compare;
 pub mod held;
+pub mod owners;
 pub mod tieout;
 
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ pub use self::compare::{
 };
 pub use self::held::{HeldEntry, HeldLine, HeldStatus};
 pub use self::tieout::TieOut;
-use crate::domain::{ExceptionKind, PostMonth};
+use crate::domain::{BookName, ExceptionKind, PostMonth};
 use crate::targets::TargetKind;
 
 /// The report's sections, in the order they are shown: drift first (the books disagree with what
@@ -151,6 +152,8 @@ pub struct Finding {
     pub post_month: Option<PostMonth>,
     /// The target the finding is about (target and posting findings).
     pub target: Option<TargetKind>,
+    /// The book whose company in `target` it is about.
+    pub book: Option<BookName>,
     pub source_ids: Vec<String>,
     pub entry_key: Option<String>,
     pub doc_number: Option<String>,
@@ -191,6 +194,7 @@ impl ReadMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetRead {
     pub target: TargetKind,
+    pub book: BookName,
     pub company_id: String,
     pub company_name: Option<String>,
     pub mode: ReadMode,
@@ -312,8 +316,9 @@ impl DriftReport {
                 ))
         });
         self.tieouts.sort_by(|a, b| {
-            (a.target, &a.property_id, a.post_month, &a.account).cmp(&(
+            (a.target, &a.book, &a.property_id, a.post_month, &a.account).cmp(&(
                 b.target,
+                &b.book,
                 &b.property_id,
                 b.post_month,
                 &b.account,

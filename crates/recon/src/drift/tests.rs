@@ -16,6 +16,7 @@ pub(crate) fn finding(kind: FindingKind, cents: i64, currency: &str) -> Finding 
         property_id: "prop_1".into(),
         post_month: Some(month()),
         target: None,
+        book: None,
         source_ids: vec!["chg_1".into()],
         entry_key: None,
         doc_number: None,
@@ -34,6 +35,7 @@ pub(crate) fn finding(kind: FindingKind, cents: i64, currency: &str) -> Finding 
 pub(crate) fn tie(entrata: i64, posted: i64, books: i64) -> TieOut {
     TieOut {
         target: TargetKind::Qbo,
+        book: crate::domain::BookName::default_book(),
         property_id: "prop_1".into(),
         post_month: month(),
         account: "4000".into(),

@@ -12,12 +12,14 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::domain::PostMonth;
+use crate::domain::{BookName, PostMonth};
 use crate::targets::TargetKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TieOut {
     pub target: TargetKind,
+    /// The book whose company the target's side is.
+    pub book: BookName,
     pub property_id: String,
     pub post_month: PostMonth,
     /// The target's account.
@@ -78,6 +80,7 @@ impl Sums {
     pub fn rows(
         self,
         target: TargetKind,
+        book: &BookName,
         property_id: &str,
         currency: &str,
         names: impl Fn(&str) -> Vec<String>,
@@ -87,6 +90,7 @@ impl Sums {
             .filter(|(_, sums)| sums.iter().any(|s| !s.is_zero()))
             .map(|((post_month, account), [entrata, posted, held])| TieOut {
                 target,
+                book: book.clone(),
                 property_id: property_id.to_owned(),
                 post_month,
                 account_names: names(&account),
@@ -113,7 +117,8 @@ mod tests {
         sums.add(month, "4000", Column::Held, Decimal::new(-120_000, 2));
         sums.add(month, "1499", Column::Entrata, Decimal::new(100, 2));
         sums.add(month, "1499", Column::Entrata, Decimal::new(-100, 2));
-        let rows = sums.rows(TargetKind::Qbo, "p", "USD", |a| vec![format!("name of {a}")]);
+        let rows = sums
+            .rows(TargetKind::Qbo, &BookName::default_book(), "p", "USD", |a| vec![format!("name of {a}")]);
         assert_eq!(rows.len(), 1);
         let row = &rows[0];
         assert_eq!(row.account_names, ["name of 4000"]);

@@ -1,6 +1,7 @@
 //! What the drift report reads from the state file (recorded entries with their bodies and
 //! postings, the last pull's time) and the one thing it writes: each target's read-back snapshot
-//! (migration 0004), so that the next comparison reads only what changed since.
+//! (migrations 0004 and 0009: one per company of a target), so that the next comparison reads
+//! only what changed since.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -9,6 +10,7 @@ use sqlx::Row;
 
 use super::{StateError, StateFile, timestamp};
 use crate::domain::ItemKind;
+use crate::drift::owners::CompanyPosting;
 use crate::drift::{HeldEntry, HeldStatus, PostingRow, RecordedBody};
 use crate::journal::JournalKind;
 use crate::posting::outbox::PostingState;
@@ -29,11 +31,15 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 }
 
 impl StateFile {
-    /// Every recorded, not withdrawn entry of `property`, with its lines, source versions and
-    /// postings.
-    pub async fn recorded_bodies(&self, property: &str) -> Result<Vec<RecordedBody>, StateError> {
+    /// Every recorded, not withdrawn entry of `property`, with its lines and source versions, and
+    /// its postings at every company (`drift::owners::settle` says which company answers for it).
+    pub async fn recorded_bodies(
+        &self,
+        property: &str,
+    ) -> Result<(Vec<RecordedBody>, Vec<CompanyPosting>), StateError> {
         let rows = sqlx::query(
-            "SELECT entry_key, kind, slot, doc_number, entry_date, post_month, currency, body, rowid, only_target \
+            "SELECT entry_key, kind, slot, doc_number, entry_date, post_month, currency, body, rowid, only_target, \
+             only_company, corrects \
              FROM entries \
              WHERE property_id = ?1 AND withdrawn_at IS NULL ORDER BY entry_key",
         )
@@ -54,6 +60,8 @@ impl StateFile {
             let body: String = row.get(7);
             let lines = self.body_lines(&key, &body)?;
             let only: Option<String> = row.get(9);
+            let only_company: Option<String> = row.get(10);
+            let corrects: Option<String> = row.get(11);
             index.insert(key.clone(), entries.len());
             entries.push(RecordedBody {
                 date: date.parse::<NaiveDate>().map_err(|_| bad("date"))?,
@@ -68,6 +76,9 @@ impl StateFile {
                 sources: Vec::new(),
                 postings: BTreeMap::new(),
                 only: only.as_deref().and_then(TargetKind::parse),
+                only_company,
+                corrects,
+                owners: BTreeMap::new(),
             });
         }
         let sources = sqlx::query(
@@ -87,16 +98,15 @@ impl StateFile {
             }
         }
         let postings = sqlx::query(
-            "SELECT p.entry_key, p.target, p.state, p.target_id, p.target_date, p.error, p.held_body \
+            "SELECT p.entry_key, p.target, p.state, p.target_id, p.target_date, p.error, p.held_body, p.company_id \
              FROM postings p \
-             JOIN entries e ON e.entry_key = p.entry_key WHERE e.property_id = ?1 AND e.withdrawn_at IS NULL \
-             AND p.company_id = COALESCE((SELECT t.company_id FROM oauth_tokens t WHERE t.target = p.target), \
-                                         p.company_id)",
+             JOIN entries e ON e.entry_key = p.entry_key WHERE e.property_id = ?1 AND e.withdrawn_at IS NULL",
         )
         .bind(property)
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_err())?;
+        let mut at_companies = Vec::with_capacity(postings.len());
         for row in postings {
             let key: String = row.get(0);
             let target: String = row.get(1);
@@ -108,23 +118,23 @@ impl StateFile {
             let target_date: Option<String> = row.get(4);
             let held_body: Option<String> = row.get(6);
             let held_lines = held_body.map(|body| self.body_lines(&key, &body)).transpose()?;
-            if let Some(at) = index.get(&key) {
-                entries[*at].postings.insert(
-                    target,
-                    PostingRow {
-                        state,
-                        target_id: row.get(3),
-                        target_date: target_date.and_then(|d| d.parse().ok()),
-                        error: row.get(5),
-                        held_lines,
-                    },
-                );
-            }
+            at_companies.push(CompanyPosting {
+                entry_key: key,
+                target,
+                company_id: row.get(7),
+                row: PostingRow {
+                    state,
+                    target_id: row.get(3),
+                    target_date: target_date.and_then(|d| d.parse().ok()),
+                    error: row.get(5),
+                    held_lines,
+                },
+            });
         }
         for entry in &mut entries {
             entry.sources.sort();
         }
-        Ok(entries)
+        Ok((entries, at_companies))
     }
 
     /// When Entrata was last pulled: the latest list's pull time, RFC 3339.
@@ -135,25 +145,36 @@ impl StateFile {
             .map_err(self.query_err())
     }
 
-    /// Target ids of the entries `target` confirmed.
-    pub async fn confirmed_target_ids(&self, target: TargetKind) -> Result<HashSet<String>, StateError> {
+    /// Target ids of the entries `company` of `target` confirmed.
+    pub async fn confirmed_target_ids(
+        &self,
+        target: TargetKind,
+        company: &str,
+    ) -> Result<HashSet<String>, StateError> {
         let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT target_id FROM postings WHERE target = ?1 AND state = 'confirmed' AND target_id IS NOT NULL \
-             AND company_id = COALESCE((SELECT t.company_id FROM oauth_tokens t WHERE t.target = ?1), company_id)",
+            "SELECT target_id FROM postings WHERE target = ?1 AND company_id = ?2 AND state = 'confirmed' \
+             AND target_id IS NOT NULL",
         )
         .bind(target.as_str())
+        .bind(company)
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_err())?;
         Ok(ids.into_iter().collect())
     }
 
-    /// The last read-back of `target`, if one was kept.
-    pub async fn drift_read(&self, target: TargetKind) -> Result<Option<DriftRead>, StateError> {
-        let row =
-            sqlx::query("SELECT company_id, compared_at, full_read_at FROM drift_reads WHERE target = ?1")
-                .bind(target.as_str())
-                .fetch_optional(&self.pool)
+    /// The last read-back of `company` of `target`, if one was kept.
+    pub async fn drift_read(
+        &self,
+        target: TargetKind,
+        company: &str,
+    ) -> Result<Option<DriftRead>, StateError> {
+        let row = sqlx::query(
+            "SELECT company_id, compared_at, full_read_at FROM drift_reads WHERE target = ?1 AND company_id = ?2",
+        )
+        .bind(target.as_str())
+        .bind(company)
+        .fetch_optional(&self.pool)
                 .await
                 .map_err(self.query_err())?;
         let Some(row) = row else { return Ok(None) };
@@ -167,13 +188,18 @@ impl StateFile {
         }
     }
 
-    /// What `target` held at its last read-back, by target id.
-    pub async fn drift_held(&self, target: TargetKind) -> Result<HashMap<String, HeldEntry>, StateError> {
+    /// What `company` of `target` held at its last read-back, by target id.
+    pub async fn drift_held(
+        &self,
+        target: TargetKind,
+        company: &str,
+    ) -> Result<HashMap<String, HeldEntry>, StateError> {
         let rows = sqlx::query(
             "SELECT target_id, entry_key, doc_number, txn_date, status, lines, updated_at FROM drift_held \
-             WHERE target = ?1",
+             WHERE target = ?1 AND company_id = ?2",
         )
         .bind(target.as_str())
+        .bind(company)
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_err())?;
@@ -218,13 +244,15 @@ impl StateFile {
         let now = timestamp(Utc::now());
         let mut conn = self.pool.acquire().await.map_err(&err)?;
         let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await.map_err(&err)?;
-        let previous: Option<(String, String)> =
-            sqlx::query("SELECT company_id, full_read_at FROM drift_reads WHERE target = ?1")
-                .bind(target.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(&err)?
-                .map(|row| (row.get(0), row.get(1)));
+        let previous: Option<(String, String)> = sqlx::query(
+            "SELECT company_id, full_read_at FROM drift_reads WHERE target = ?1 AND company_id = ?2",
+        )
+        .bind(target.as_str())
+        .bind(company_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(&err)?
+        .map(|row| (row.get(0), row.get(1)));
         let full_read_at = match previous {
             Some((company, full_at)) if !full && company == company_id => full_at,
             _ if !full => {
@@ -238,16 +266,17 @@ impl StateFile {
             _ => timestamp(compared_at),
         };
         if full {
-            sqlx::query("DELETE FROM drift_held WHERE target = ?1")
+            sqlx::query("DELETE FROM drift_held WHERE target = ?1 AND company_id = ?2")
                 .bind(target.as_str())
+                .bind(company_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(&err)?;
         }
         for doc in documents {
             sqlx::query(
-                "INSERT OR REPLACE INTO drift_held (target, target_id, entry_key, doc_number, txn_date, status, lines, \
-                 content_hash, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT OR REPLACE INTO drift_held (target, company_id, target_id, entry_key, doc_number, txn_date, \
+                 status, lines, content_hash, updated_at) VALUES (?1, ?10, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .bind(target.as_str())
             .bind(&doc.target_id)
@@ -258,6 +287,7 @@ impl StateFile {
             .bind(doc.lines_json())
             .bind(doc.content_hash())
             .bind(&doc.updated_at)
+            .bind(company_id)
             .execute(&mut *tx)
             .await
             .map_err(&err)?;

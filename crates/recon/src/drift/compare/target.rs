@@ -14,7 +14,7 @@ pub(super) fn target_findings(sides: &PropertySides, side: &TargetSide, out: &mu
     let target = side.target;
     let name = target.short_name();
     let mut confirmed: HashSet<&str> = HashSet::new();
-    for entry in &sides.recorded {
+    for entry in sides.recorded.iter().filter(|e| e.owned_by(target, &side.book)) {
         let Some(id) = entry.confirmed_id(target) else { continue };
         confirmed.insert(id);
         let target_date = entry.postings.get(&target).and_then(|p| p.target_date);
@@ -71,6 +71,7 @@ pub(super) fn target_findings(sides: &PropertySides, side: &TargetSide, out: &mu
         };
         let mut finding = sides.entry_finding(kind, entry);
         finding.target = Some(target);
+        finding.book = Some(side.book.clone());
         finding.target_ids = vec![(target, id.to_owned())];
         finding.recorded = Some(entry.total());
         finding.held = Some(held);
@@ -86,7 +87,14 @@ pub(super) fn target_findings(sides: &PropertySides, side: &TargetSide, out: &mu
         }
         let Some(key) = doc.key.as_deref() else { continue };
         let entry = recorded.get(key);
-        let why = match entry.and_then(|e| e.postings.get(&target)) {
+        let elsewhere = entry.and_then(|e| e.owners.get(&target)).filter(|owner| **owner != side.book);
+        let posting = entry.filter(|_| elsewhere.is_none()).and_then(|e| e.postings.get(&target));
+        let why = match posting {
+            None if elsewhere.is_some() => format!(
+                "{name} holds it (id {}) although it is book {}'s entry, posted to that book's company",
+                doc.target_id,
+                elsewhere.map(|b| b.as_str()).unwrap_or_default()
+            ),
             // Found again by the next run's lookup; the posting finding says so.
             Some(p) if matches!(p.state, PostingState::Pending | PostingState::Uncertain) => continue,
             Some(p) if p.state == PostingState::Confirmed => format!(
@@ -117,6 +125,7 @@ pub(super) fn target_findings(sides: &PropertySides, side: &TargetSide, out: &mu
             }
         };
         finding.target = Some(target);
+        finding.book = Some(side.book.clone());
         finding.target_ids = vec![(target, doc.target_id.clone())];
         finding.recorded = Some(Decimal::ZERO);
         finding.held = Some(doc.total());

@@ -78,7 +78,22 @@ fn recorded(plan: &PlannedEntry, postings: &[(TargetKind, PostingState, &str)]) 
             })
             .collect(),
         only: None,
+        only_company: None,
+        corrects: None,
+        owners: [TargetKind::Qbo, TargetKind::Xero]
+            .into_iter()
+            .map(|t| (t, BookName::default_book()))
+            .collect(),
     }
+}
+
+/// A recorded charge entry of prop_1 keyed `key`, recorded `order`-th, with no postings.
+pub(crate) fn recorded_at(key: &str, order: i64) -> RecordedBody {
+    let mut entry = recorded(&charge_entry("2026-02-01", 1, 10_000, "rental_income", &[("c1", 1)]), &[]);
+    entry.key = key.to_owned();
+    entry.order = order;
+    entry.owners.clear();
+    entry
 }
 
 /// The document a target holds for `plan`, as posted through `accounts()`.
@@ -105,7 +120,11 @@ fn held(target: TargetKind, id: &str, plan: &PlannedEntry) -> HeldEntry {
 }
 
 fn side(target: TargetKind, docs: Vec<HeldEntry>) -> TargetSide {
-    TargetSide::new(target, docs.into_iter().map(|d| (d.target_id.clone(), d)).collect())
+    TargetSide::new(
+        target,
+        BookName::default_book(),
+        docs.into_iter().map(|d| (d.target_id.clone(), d)).collect(),
+    )
 }
 
 fn sides(planned: Vec<PlannedEntry>, recorded: Vec<RecordedBody>) -> PropertySides {

@@ -7,7 +7,7 @@ use crate::domain::format_amount;
 use crate::drift::DriftReport;
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 20] = [
+pub const COLUMNS: [&str; 21] = [
     "record",
     "category",
     "kind",
@@ -28,6 +28,7 @@ pub const COLUMNS: [&str; 20] = [
     "booksDifference",
     "message",
     "drift",
+    "book",
 ];
 
 /// `drift`: `yes` for drift (a finding of a drift category, a tie-out row that differs), `no` for
@@ -41,7 +42,7 @@ pub fn render(report: &DriftReport) -> Result<String, String> {
     let err = |e: ::csv::Error| e.to_string();
     writer.write_record(COLUMNS).map_err(err)?;
     for f in &report.findings {
-        let row: [String; 20] = [
+        let row: [String; 21] = [
             "finding".into(),
             f.kind.category().as_str().into(),
             f.kind.as_str().into(),
@@ -62,11 +63,12 @@ pub fn render(report: &DriftReport) -> Result<String, String> {
             String::new(),
             f.message.clone(),
             yes_no(f.kind.category().is_drift()),
+            f.book.as_ref().map(|b| b.to_string()).unwrap_or_default(),
         ];
         writer.write_record(&row).map_err(err)?;
     }
     for t in &report.tieouts {
-        let row: [String; 20] = [
+        let row: [String; 21] = [
             "tieout".into(),
             String::new(),
             if t.ties_out() { "ties_out".into() } else { "difference".into() },
@@ -87,6 +89,7 @@ pub fn render(report: &DriftReport) -> Result<String, String> {
             format_amount(t.held_vs_posted()),
             String::new(),
             yes_no(!t.ties_out()),
+            t.book.to_string(),
         ];
         writer.write_record(&row).map_err(err)?;
     }

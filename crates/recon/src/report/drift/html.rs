@@ -178,7 +178,7 @@ fn section(out: &mut String, report: &DriftReport, category: Category) {
         }
         let diff = if f.difference.is_zero() { "num" } else { "num diff" };
         let kind = match f.target {
-            Some(target) => format!("{} ({target})", f.kind.as_str()),
+            Some(target) => format!("{} ({target}{})", f.kind.as_str(), super::of_book(f.book.as_ref())),
             None => f.kind.as_str().to_owned(),
         };
         let _ = writeln!(
@@ -224,13 +224,16 @@ fn tie_outs(out: &mut String, report: &DriftReport) {
         out.push_str("</section>\n");
         return;
     }
-    let mut by_property: BTreeMap<(&str, &str), Vec<&TieOut>> = BTreeMap::new();
+    let mut by_property: BTreeMap<(&str, &str, &str), Vec<&TieOut>> = BTreeMap::new();
     for t in &report.tieouts {
-        by_property.entry((t.property_id.as_str(), t.target.as_str())).or_default().push(t);
+        by_property.entry((t.property_id.as_str(), t.target.as_str(), t.book.as_str())).or_default().push(t);
     }
-    for ((property, target), rows) in by_property {
-        let name = rows.first().map(|t| t.target.name()).unwrap_or(target);
-        let _ = writeln!(out, "<h3>{} · {}</h3>", escape(property), escape(name));
+    for ((property, target, _), rows) in by_property {
+        let name = rows.first().map_or_else(
+            || target.to_owned(),
+            |t| format!("{}{}", t.target.name(), super::of_book(Some(&t.book))),
+        );
+        let _ = writeln!(out, "<h3>{} · {}</h3>", escape(property), escape(&name));
         out.push_str(
             "<table class=\"tieout\">\n<thead><tr><th>Month</th><th>Account</th><th class=\"num\">Planned</th>\
              <th class=\"num\">Posted</th><th class=\"num\">In the books now</th><th class=\"num\">Planned − posted</th>\

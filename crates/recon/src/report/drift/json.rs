@@ -32,6 +32,7 @@ pub fn to_value(report: &DriftReport) -> Value {
         "needsPerson": report.needs_person(),
         "targets": report.targets.iter().map(|t| json!({
             "target": t.target.as_str(),
+            "book": t.book.as_str(),
             "companyId": t.company_id,
             "companyName": t.company_name,
             "read": t.mode.as_str(),
@@ -80,6 +81,7 @@ fn finding(f: &Finding) -> Value {
         "propertyId": f.property_id,
         "postMonth": f.post_month.map(|m| m.to_string()),
         "target": f.target.map(|t| t.as_str()),
+        "book": f.book.as_ref().map(|b| b.as_str()),
         "sourceIds": f.source_ids,
         "entryKey": f.entry_key,
         "docNumber": f.doc_number,
@@ -97,6 +99,7 @@ fn finding(f: &Finding) -> Value {
 fn tie_out(t: &TieOut) -> Value {
     json!({
         "target": t.target.as_str(),
+        "book": t.book.as_str(),
         "propertyId": t.property_id,
         "postMonth": t.post_month.to_string(),
         "account": t.account,
@@ -144,6 +147,7 @@ mod tests {
         report.not_compared.push((crate::targets::TargetKind::Xero, "not connected".into()));
         report.targets.push(crate::drift::TargetRead {
             target: crate::targets::TargetKind::Qbo,
+            book: crate::domain::BookName::default_book(),
             company_id: "1".into(),
             company_name: None,
             mode: crate::drift::ReadMode::Full,

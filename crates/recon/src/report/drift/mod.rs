@@ -154,12 +154,19 @@ pub fn read_text(read: &TargetRead) -> String {
     )
 }
 
-/// `QuickBooks Online "Lakeview Holdings" (9130357766900456)`.
+/// `QuickBooks Online "Lakeview Holdings" (9130357766900456)`, and `, book owner-a` for a book
+/// other than the default one.
 pub fn company_text(read: &TargetRead) -> String {
-    match &read.company_name {
+    let company = match &read.company_name {
         Some(name) => format!("{} \"{name}\" ({})", read.target.name(), read.company_id),
         None => format!("{} ({})", read.target.name(), read.company_id),
-    }
+    };
+    format!("{company}{}", of_book(Some(&read.book)))
+}
+
+/// `, book owner-a`; nothing for the default book or none.
+pub fn of_book(book: Option<&crate::domain::BookName>) -> String {
+    book.filter(|b| !b.is_default()).map_or_else(String::new, |b| format!(", book {b}"))
 }
 
 #[cfg(test)]

@@ -171,7 +171,13 @@ pub fn render(report: &DriftReport) -> String {
             "BOOKS−POSTED"
         ),
     );
+    let several_books = untied.iter().any(|t| !t.book.is_default());
+    let mut company = None;
     for t in untied.iter().take(ROWS_PER_SECTION) {
+        if several_books && company != Some((t.target, &t.book)) {
+            company = Some((t.target, &t.book));
+            line(&mut out, &format!("{}{}:", t.target.name(), super::of_book(Some(&t.book))));
+        }
         let account = match t.account_names.is_empty() {
             true => t.account.clone(),
             false => format!("{} {}", t.account, t.account_names.join(",")),
@@ -216,7 +222,7 @@ fn finding_rows(out: &mut String, f: &Finding) {
     );
     let mut about = Vec::new();
     if let Some(target) = f.target {
-        about.push(format!("in {target}"));
+        about.push(format!("in {target}{}", super::of_book(f.book.as_ref())));
     }
     if let Some(account) = &f.account {
         about.push(format!("account {account}"));

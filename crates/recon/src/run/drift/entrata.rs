@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 
 use super::DriftError;
 use crate::domain::{ArCode, ArCodeDef, Exception, ItemKind, PostMonth, Property, PropertyId};
+use crate::drift::owners::{self, Books};
 use crate::drift::{EntrataChange, EntrataChangeKind, PropertySides};
 use crate::mapping::MappingSet;
 use crate::posting::{Change, SlotDrift, SourceRef};
@@ -34,9 +35,12 @@ pub(super) async fn property_sides(
     property: Property,
     doc_property: String,
     use_forms: bool,
+    books: &Books,
 ) -> Result<PropertySides, DriftError> {
     let id = property.id.as_str().to_owned();
-    let bodies = state.recorded_bodies(&id).await?;
+    let new_entries_to = owners::new_entries_to(books, &mappings.for_property(&property.id).book);
+    let (mut bodies, postings) = state.recorded_bodies(&id).await?;
+    owners::settle(&mut bodies, postings, books, &new_entries_to);
     let mapping = mappings.for_property(&property.id);
     let accounts = mapping.accounts.iter().map(|(name, refs)| (name.to_string(), refs.clone())).collect();
     let currency = property.currency.as_str().to_owned();
@@ -74,6 +78,7 @@ pub(super) async fn property_sides(
         exceptions,
         entrata_changes: Vec::new(),
         recorded: bodies,
+        new_entries_to,
     };
     for drift in drifts.iter().filter(|d| !d.reclass) {
         sides.entrata_changes.extend(changes_of(state, &id, drift, &now).await?);

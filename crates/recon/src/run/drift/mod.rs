@@ -1,7 +1,8 @@
 //! `drift`: the three-way comparison (PRODUCT.md §9, issue 12). Gathers Entrata's side (the last
 //! pull, planned under tonight's mapping: `entrata`), the state file's (recorded entries and their
-//! postings) and each enabled target's (read back at the cost of what changed: `readback`), hands
-//! each property to `drift::compare_property`, and keeps only the period and properties asked for.
+//! postings) and each book's company in each enabled target (read back at the cost of what
+//! changed: `readback`; issue 18), hands each property to `drift::compare_property`, and keeps only
+//! the period, properties and books asked for.
 //! `write_run_reports` is what `run` ends with: the HTML and CSV reports in the reports folder.
 //!
 //! Writes nothing but each target's read-back snapshot (and, when a target refreshes them, its
@@ -20,11 +21,14 @@ use chrono::Utc;
 pub use self::readback::MARGIN;
 use self::readback::{Connected, read_target};
 use crate::config::{Config, TargetAuth};
+use crate::domain::BookName;
 use crate::domain::PostMonth;
 use crate::drift::compare::exception_finding;
+use crate::drift::owners::Books;
 use crate::drift::{DriftReport, TargetSide, compare_property};
 use crate::http::Pause;
 use crate::mapping::MappingSet;
+use crate::run::books::BookError;
 use crate::run::plan::{PlanRequest, Prepared, prepare};
 use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
@@ -37,8 +41,12 @@ pub enum DriftError {
     Target { target: TargetKind, message: String },
     #[error("could not compare the state file's side: {0}")]
     State(#[from] StateError),
-    #[error("nothing to compare with: no target is enabled in the config ([targets.qbo] or [targets.xero])")]
+    #[error(
+        "nothing to compare with: no book posts to an enabled target (see [targets.qbo], [targets.xero] and [books] in recon.toml)"
+    )]
     NoTargets,
+    #[error(transparent)]
+    Book(#[from] BookError),
     #[error("cannot write the drift report {path}: {reason}")]
     Write { path: PathBuf, reason: String },
 }
@@ -60,9 +68,12 @@ pub struct DriftRequest {
     pub pause: Pause,
     /// Only these targets (every enabled one when empty).
     pub targets: Vec<TargetKind>,
+    /// Only these books' companies (every book when empty): `--books`.
+    pub books: Vec<BookName>,
 }
 
-/// The comparison, as `drift` prints it.
+/// The comparison, as `drift` prints it: every book's company in each target read back and
+/// compared with what that book answers for (`drift::owners`).
 pub async fn drift(
     config: &Config,
     state: &StateFile,
@@ -72,10 +83,27 @@ pub async fn drift(
     let enabled: Vec<TargetKind> =
         config.targets.iter().filter(|(_, t)| t.enabled).map(|(k, _)| *k).collect();
     let targets: Vec<TargetKind> = match request.targets.is_empty() {
-        true => enabled,
-        false => enabled.into_iter().filter(|t| request.targets.contains(t)).collect(),
+        true => enabled.clone(),
+        false => enabled.iter().copied().filter(|t| request.targets.contains(t)).collect(),
     };
-    if targets.is_empty() {
+    for wanted in &request.books {
+        if !config.books.contains_key(wanted) {
+            let known = config.books.keys().cloned().collect();
+            return Err(BookError::Unknown { name: wanted.clone(), known }.into());
+        }
+    }
+    let asked = |book: &BookName| request.books.is_empty() || request.books.contains(book);
+    let destinations: Vec<(TargetKind, BookName)> = targets
+        .iter()
+        .flat_map(|target| {
+            config
+                .books
+                .values()
+                .filter(|b| b.posts_to(*target) && asked(&b.name))
+                .map(|b| (*target, b.name.clone()))
+        })
+        .collect();
+    if destinations.is_empty() {
         return Err(DriftError::NoTargets);
     }
     let last_pull_at = state.last_pull_at().await?;
@@ -87,29 +115,33 @@ pub async fn drift(
     let Prepared { exceptions, ar_codes, chosen, use_forms } =
         prepare(state, mappings, &plan_request).await.map_err(DriftError::entrata)?;
 
-    let mut reads = Vec::with_capacity(targets.len());
-    let mut sides = Vec::with_capacity(targets.len());
+    let mut reads = Vec::with_capacity(destinations.len());
+    let mut sides = Vec::with_capacity(destinations.len());
     let mut not_compared = Vec::new();
-    for target in targets {
-        let connected = match connection(config, state, target).await? {
+    let mut first_unconnected = None;
+    for (target, book) in destinations {
+        let connected = match connection(config, state, target, &book).await? {
             Some(connected) => connected,
             None => {
-                not_compared.push((target, format!("not connected (`entrata-recon connect {target}`)")));
+                let whose = if book.is_default() { String::new() } else { format!("book {book}: ") };
+                let command = crate::report::targets::connect_command(target, &book);
+                not_compared.push((target, format!("{whose}not connected (`entrata-recon {command}`)")));
+                first_unconnected.get_or_insert_with(|| {
+                    (target, format!("{whose}not connected: run `entrata-recon {command}` first"))
+                });
                 continue;
             }
         };
         let (read, held) = read_target(config, state, &connected, request.full, &request.pause).await?;
         reads.push(read);
-        sides.push(TargetSide::new(target, held));
+        sides.push(TargetSide::new(target, book, held));
     }
 
     // Nothing to compare the books with at all: that is a comparison that could not be made.
-    if let (true, Some((target, _))) = (reads.is_empty(), not_compared.first()) {
-        return Err(DriftError::Target {
-            target: *target,
-            message: format!("not connected: run `entrata-recon connect {target}` first"),
-        });
+    if let (true, Some((target, message))) = (reads.is_empty(), first_unconnected) {
+        return Err(DriftError::Target { target, message });
     }
+    let books = books_of(config, state, &enabled).await?;
     let mut report = DriftReport {
         generated_at: Utc::now(),
         last_pull_at,
@@ -122,43 +154,76 @@ pub async fn drift(
     };
     let currency = chosen.first().map(|(p, _)| p.currency.as_str().to_owned()).unwrap_or_default();
     for exception in &exceptions {
-        report.findings.push(exception_finding(exception, None, "", &currency));
+        let routed = exception.property_id.as_ref().map(|p| mappings.for_property(p).book.clone());
+        if routed.is_none_or(|book| asked(&book)) {
+            report.findings.push(exception_finding(exception, None, "", &currency));
+        }
     }
     for (property, doc_property) in chosen {
+        let routed = mappings.for_property(&property.id).book.clone();
+        // Findings about the property itself (Entrata's side) belong to the book it is routed to;
+        // a company's findings to that company's book.
+        let its_own = asked(&routed);
         let one =
-            entrata::property_sides(state, mappings, &ar_codes, property, doc_property, use_forms).await?;
+            entrata::property_sides(state, mappings, &ar_codes, property, doc_property, use_forms, &books)
+                .await?;
         let (findings, tieouts) = compare_property(&one, &sides);
         let in_period = |month: Option<PostMonth>| match (request.period, month) {
             (Some(period), Some(month)) => period == month,
             _ => true,
         };
-        report.findings.extend(findings.into_iter().filter(|f| in_period(f.post_month)));
+        report.findings.extend(
+            findings.into_iter().filter(|f| in_period(f.post_month) && (f.book.is_some() || its_own)),
+        );
         report.tieouts.extend(tieouts.into_iter().filter(|t| in_period(Some(t.post_month))));
     }
     report.sort();
     Ok(report)
 }
 
-/// The target's connection; a Xero custom connection connects itself (as `post` does). `None`
-/// when the target needs `connect` first.
+/// Per enabled target, the books posting to it and the company each is connected to.
+async fn books_of(config: &Config, state: &StateFile, enabled: &[TargetKind]) -> Result<Books, DriftError> {
+    let connected = state.connected_books().await?;
+    Ok(enabled
+        .iter()
+        .map(|target| {
+            let of_target = config
+                .books
+                .values()
+                .filter(|b| b.posts_to(*target))
+                .map(|b| {
+                    let company =
+                        connected.iter().find(|(t, n, _)| t == target && *n == b.name).map(|c| c.2.clone());
+                    (b.name.clone(), company)
+                })
+                .collect();
+            (*target, of_target)
+        })
+        .collect())
+}
+
+/// The book's connection to the target; a Xero custom connection connects itself (as `post`
+/// does). `None` when the book needs `connect` first.
 async fn connection(
     config: &Config,
     state: &StateFile,
     target: TargetKind,
+    book: &BookName,
 ) -> Result<Option<Connected>, DriftError> {
-    let book = config.one_book().map_err(|e| DriftError::Target { target, message: e.to_string() })?;
-    if let Some(c) = state.connection(target, &book.name).await? {
-        return Ok(Some(Connected { target, company_id: c.company_id, company_name: c.company_name }));
+    if let Some(c) = state.connection(target, book).await? {
+        let (company_id, company_name) = (c.company_id, c.company_name);
+        return Ok(Some(Connected { target, book: book.clone(), company_id, company_name }));
     }
     let custom = config.targets.get(&target).is_some_and(|t| t.auth == TargetAuth::ClientCredentials);
     if !custom {
         return Ok(None);
     }
-    let options = crate::run::connect::ConnectOptions::default();
+    let options = crate::run::connect::ConnectOptions { book: Some(book.clone()), ..Default::default() };
     let made = crate::run::connect::connect(config, state, target, &options, &mut |_| {})
         .await
         .map_err(|e| DriftError::Target { target, message: e.to_string() })?;
-    Ok(Some(Connected { target, company_id: made.company_id, company_name: made.company_name }))
+    let (company_id, company_name) = (made.company_id, made.company_name);
+    Ok(Some(Connected { target, book: book.clone(), company_id, company_name }))
 }
 
 /// The HTML and CSV reports `run` writes, one pair per run.
@@ -177,8 +242,14 @@ pub async fn write_run_reports(
     mappings: &Arc<MappingSet>,
     pause: &Pause,
     targets: &[TargetKind],
+    books: &[BookName],
 ) -> Result<RunReports, DriftError> {
-    let request = DriftRequest { pause: pause.clone(), targets: targets.to_vec(), ..DriftRequest::default() };
+    let request = DriftRequest {
+        pause: pause.clone(),
+        targets: targets.to_vec(),
+        books: books.to_vec(),
+        ..DriftRequest::default()
+    };
     let report = drift(config, state, mappings, &request).await?;
     let dir = &config.reports_dir;
     create_owner_only_dir(dir).map_err(|e| DriftError::Write { path: dir.clone(), reason: e.to_string() })?;

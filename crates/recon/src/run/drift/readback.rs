@@ -17,11 +17,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::DriftError;
 use crate::config::Config;
+use crate::domain::BookName;
 use crate::drift::held::ReadBack;
 use crate::drift::{HeldEntry, ReadMode, TargetRead};
 use crate::http::Pause;
 use crate::posting::TargetError;
-use crate::run::connect::oauth_settings;
+use crate::run::connect::oauth_settings_for;
 use crate::state::StateFile;
 use crate::targets::TargetKind;
 use crate::targets::oauth::TokenSource;
@@ -35,6 +36,7 @@ pub const MARGIN: TimeDelta = TimeDelta::minutes(5);
 /// A connected target to read.
 pub struct Connected {
     pub target: TargetKind,
+    pub book: BookName,
     pub company_id: String,
     pub company_name: Option<String>,
 }
@@ -67,8 +69,8 @@ pub(super) async fn read_target(
 ) -> Result<(TargetRead, HashMap<String, HeldEntry>), DriftError> {
     let target = connected.target;
     let failed = |e: TargetError| DriftError::Target { target, message: e.to_string() };
-    let (target_config, mut settings) =
-        oauth_settings(config, target).map_err(|e| DriftError::Target { target, message: e.to_string() })?;
+    let (target_config, mut settings) = oauth_settings_for(config, target, connected.book.clone())
+        .map_err(|e| DriftError::Target { target, message: e.to_string() })?;
     settings.pause = pause.clone();
     let tokens = TokenSource::new(settings, state.clone());
     let client = match target {
@@ -82,12 +84,13 @@ pub(super) async fn read_target(
         ),
     };
 
-    let previous = state.drift_read(target).await?.filter(|p| p.company_id == connected.company_id);
+    let company = connected.company_id.as_str();
+    let previous = state.drift_read(target, company).await?;
     let mut held = match previous {
-        Some(_) => state.drift_held(target).await?,
+        Some(_) => state.drift_held(target, company).await?,
         None => HashMap::new(),
     };
-    let confirmed = state.confirmed_target_ids(target).await?;
+    let confirmed = state.confirmed_target_ids(target, company).await?;
     let (since, mut reason) = match &previous {
         _ if full => (None, Some("asked for (--full)".to_owned())),
         None => (None, Some("first comparison with this company".to_owned())),
@@ -130,6 +133,7 @@ pub(super) async fn read_target(
     state.save_drift_read(target, &connected.company_id, read.compared_at, read.full, &to_save).await?;
     let info = TargetRead {
         target,
+        book: connected.book.clone(),
         company_id: connected.company_id.clone(),
         company_name: connected.company_name.clone(),
         mode: if read.full { ReadMode::Full } else { ReadMode::Changes },
@@ -140,6 +144,6 @@ pub(super) async fn read_target(
         documents_held: held.len(),
         calls,
     };
-    tracing::info!(%target, mode = info.mode.as_str(), calls, documents_read, "read back");
+    tracing::info!(%target, book = %connected.book, mode = info.mode.as_str(), calls, documents_read, "read back");
     Ok((info, held))
 }
