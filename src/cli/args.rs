@@ -363,6 +363,10 @@ pub struct PostArgs {
 pub struct StatusArgs {
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub format: StatusFormat,
+    /// Only this book's connections and postings (repeatable; every book by default), as
+    /// `[books.<name>]` in the config names it.
+    #[arg(long = "books", visible_alias = "book", value_name = "NAME", value_parser = parse_book)]
+    pub books: Vec<BookName>,
 }
 
 fn parse_timestamp(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {

@@ -112,7 +112,18 @@ pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, 
         Err(e) => Err(e),
     };
     state.close().await;
-    let report = report?;
+    let mut report = report?;
+    if !args.books.is_empty() {
+        let known: Vec<entrata_recon::domain::BookName> = match &config {
+            Some(config) => config.books.keys().cloned().collect(),
+            None => vec![entrata_recon::domain::BookName::default_book()],
+        };
+        if let Some(name) = args.books.iter().find(|b| !known.contains(b)) {
+            let unknown = entrata_recon::run::books::BookError::Unknown { name: name.clone(), known };
+            return Err(CliError::Other(unknown.to_string()));
+        }
+        report.targets.retain(|t| args.books.contains(&t.book));
+    }
     match args.format {
         StatusFormat::Text => print!("{}", report.to_text()),
         StatusFormat::Json => println!("{}", report.to_json()),
@@ -284,10 +295,8 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
     let report = CheckReport::checked(&set, codes.usage, &codes.properties, &targets);
     print!("{report}");
     let mut exit = report.exit_code(args.strict);
-    // `--target` with a connected company: the company itself is asked about every name.
-    if let (Some(_), Some(config)) = (args.target, &config) {
-        config.one_book()?;
-    }
+    // `--target` with a connected company: the company itself (each book's) is asked about every
+    // name its mappings use.
     if let (Some(target), Some(config)) = (args.target, &config)
         && config.state_path.exists()
     {

@@ -237,8 +237,8 @@ fn post_summary(report: &entrata_recon::run::post::PostReport) -> serde_json::Ma
     summary
 }
 
-/// `mappings check --target`: asks the connected company about every name the mappings use and
-/// prints what it says; how many findings. Nothing when the target is not connected.
+/// `mappings check --target`: asks each book's connected company about every name its mappings
+/// use and prints what it says; how many findings. Nothing for a book not connected.
 pub(super) async fn check_target(
     config: &entrata_recon::config::Config,
     mappings: Arc<entrata_recon::mapping::MappingSet>,
@@ -246,12 +246,38 @@ pub(super) async fn check_target(
 ) -> Result<usize, CliError> {
     // Writable only for a refreshed access token; the mappings and entries are not touched.
     let state = StateFile::open_existing(&config.state_path).await?;
-    let result = entrata_recon::run::target_check::check(config, &state, &mappings, target).await;
+    let mut found = 0;
+    for book in config.books.values().filter(|b| b.posts_to(target)) {
+        let result = check_book(config, &state, &mappings, target, &book.name).await;
+        match result {
+            Ok(n) => found += n,
+            Err(e) => {
+                state.close().await;
+                return Err(e);
+            }
+        }
+    }
     state.close().await;
-    let name = target.name();
+    Ok(found)
+}
+
+/// `check_target` of one book's company.
+async fn check_book(
+    config: &entrata_recon::config::Config,
+    state: &StateFile,
+    mappings: &Arc<entrata_recon::mapping::MappingSet>,
+    target: entrata_recon::targets::TargetKind,
+    book: &entrata_recon::domain::BookName,
+) -> Result<usize, CliError> {
+    let result = entrata_recon::run::target_check::check(config, state, mappings, target, book).await;
+    let name = match book.is_default() {
+        true => target.name().to_owned(),
+        false => format!("{} ({book})", target.name()),
+    };
     let Some(findings) = result.map_err(|e| CliError::Other(e.to_string()))? else {
+        let command = entrata_recon::report::targets::connect_command(target, book);
         println!(
-            "\n{name} is not connected: the mappings were not checked against its company (`entrata-recon connect`)."
+            "\n{name} is not connected: the mappings were not checked against its company (`entrata-recon {command}`)."
         );
         return Ok(0);
     };

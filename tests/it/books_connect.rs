@@ -13,11 +13,17 @@ const SECOND_REALM: &str = "9130357766900999";
 
 /// A generated month whose QuickBooks app reaches two companies with the same chart.
 async fn two_companies() -> (Harness, String) {
+    two_companies_with(|_| {}).await
+}
+
+/// `two_companies`, the second company changed by `edit`.
+async fn two_companies_with(edit: impl FnOnce(&mut Value)) -> (Harness, String) {
     let spec: GenerateSpec = "properties=2,months=1,seed=5".parse().expect("spec");
     let mut dataset: Value = serde_json::from_slice(&generate(&spec)).expect("dataset JSON");
     let first = dataset["qbo"].clone();
     let mut second = first.clone();
     second["realmId"] = json!(SECOND_REALM);
+    edit(&mut second);
     dataset["qbo"] = json!([first.clone(), second]);
     let h = Harness::start(json_dataset(dataset.to_string().as_bytes())).await;
     h.write_mappings();
@@ -188,6 +194,11 @@ async fn each_company_holds_exactly_its_books_properties() {
         assert_eq!(book["postings"]["notSent"], 0, "{book}");
         assert!(book["postings"]["confirmed"].as_u64().expect("confirmed") > 0, "{book}");
     }
+    let narrowed = h.run(&["status", "--format", "json", "--books", "owner-b"]).await;
+    let narrowed: Value = serde_json::from_str(&narrowed.stdout).expect("status JSON");
+    let books: Vec<&Value> =
+        narrowed["targets"].as_array().expect("targets").iter().map(|t| &t["book"]).collect();
+    assert_eq!(books, [&json!("owner-b")], "status --books owner-b");
 
     // prop_0002 moves to owner-a: nothing posted moves or is posted again.
     std::fs::write(&second, own.clone()).expect("written");
@@ -380,4 +391,32 @@ async fn two_xero_organisations_are_two_books() {
             "{book}'s organisation holds another book's entry"
         );
     }
+}
+
+/// `mappings check --target qbo` asks each book's company about the names its own properties'
+/// mappings use: owner-b's company lacks an account only its book's prop_0002 posts to there;
+/// owner-a's has every account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_company_is_checked_for_its_own_books_mappings() {
+    let missing = std::cell::Cell::new(String::new());
+    let (h, first_realm) = two_companies_with(|second| {
+        let accounts = second["accounts"].as_array_mut().expect("accounts");
+        let at = accounts.iter().position(|a| a["AcctNum"] == "4000").expect("account 4000");
+        missing.set(accounts.remove(at)["AcctNum"].as_str().expect("AcctNum").to_owned());
+    })
+    .await;
+    route(&h, "owner-a", "owner-b");
+    h.run(&["pull"]).await;
+    choose(&h, &first_realm).await;
+    assert_eq!(connect_with(&h, true, &["--books", "owner-a"]).await.code, Some(0));
+    choose(&h, SECOND_REALM).await;
+    assert_eq!(connect_with(&h, true, &["--books", "owner-b"]).await.code, Some(0));
+    let checked = h.run(&["mappings", "check", "--target", "qbo"]).await;
+    assert_eq!(checked.code, Some(1), "{}", checked.all_output());
+    let out = &checked.stdout;
+    let (a, b) = out.split_once("QuickBooks Online (owner-b)").expect("owner-b's company is checked");
+    let a = a.split_once("QuickBooks Online (owner-a)").expect("owner-a's company is checked").1;
+    let lacks = format!("QuickBooks has no account numbered {}", missing.take());
+    assert!(!a.contains("no account numbered"), "owner-a's company has every account: {out}");
+    assert!(b.starts_with(": 1 problem in the company:") && b.contains(&lacks), "{out}");
 }

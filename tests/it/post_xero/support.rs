@@ -12,7 +12,7 @@ use entrata_recon::journal::{BalancedEntry, Side};
 use entrata_recon::mapping::MappingSet;
 use entrata_recon::posting::{PostOptions, TargetSummary, post_to};
 use entrata_recon::report::progress::Progress;
-use entrata_recon::run::connect::{ConnectOptions, connect, oauth_settings};
+use entrata_recon::run::connect::{ConnectOptions, connect, oauth_settings_for};
 use entrata_recon::run::plan::{PlanRequest, plan};
 use entrata_recon::state::StateFile;
 use entrata_recon::targets::TargetKind;
@@ -89,7 +89,8 @@ impl Posting {
     pub async fn try_target(&self, pause: Pause) -> Result<XeroTarget, entrata_recon::posting::TargetError> {
         let config = self.config();
         let (target_config, mut settings) =
-            oauth_settings(&config, TargetKind::Xero).expect("xero configured");
+            oauth_settings_for(&config, TargetKind::Xero, entrata_recon::domain::BookName::default_book())
+                .expect("xero configured");
         settings.pause = pause.clone();
         let connection = self
             .state

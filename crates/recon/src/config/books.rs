@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Config, ConfigError, TargetConfig};
+use super::{ConfigError, TargetConfig};
 use crate::domain::BookName;
 use crate::targets::TargetKind;
 
@@ -121,27 +121,7 @@ pub(super) fn settle(
     Ok(books)
 }
 
-impl Config {
-    /// The one book everything is compared with. `drift` and `mappings check --target` read back
-    /// one book; until they read each of several, they refuse them rather than compare a
-    /// property with another owner's books.
-    pub fn one_book(&self) -> Result<&BookConfig, ConfigError> {
-        match self.books.values().collect::<Vec<_>>()[..] {
-            [book] => Ok(book),
-            _ => Err(ConfigError::Invalid {
-                path: self.path.clone(),
-                message: format!(
-                    "[books] names {} books ({}): `drift` and `mappings check --target` compare one book in \
-                     this version (`connect`, `post`, `run` and `status` work per book)",
-                    self.books.len(),
-                    self.books.keys().map(BookName::as_str).collect::<Vec<_>>().join(", ")
-                ),
-            }),
-        }
-    }
-}
-
-/// With one book, the targets it does not post to are turned off (`Config::one_book`); its
+/// With one book, the targets it does not post to are turned off; its
 /// companies are read from the book itself (`connect`).
 pub(super) fn fold_one_book(
     books: &BTreeMap<BookName, BookConfig>,
@@ -160,6 +140,7 @@ mod tests {
     use std::path::Path;
 
     use super::super::{Config, Env};
+    use super::BookConfig;
     use crate::domain::BookName;
     use crate::targets::TargetKind;
 
@@ -191,20 +172,26 @@ client_secret_env = "XS"
         BookName::new(name)
     }
 
-    #[test]
-    fn without_books_the_one_book_posts_to_every_target() {
-        let config = parse("").unwrap();
-        let only = config.one_book().unwrap();
-        assert_eq!(only.name, book("default"));
-        assert_eq!(only.targets.keys().copied().collect::<Vec<_>>(), [TargetKind::Qbo, TargetKind::Xero]);
-        let with_tenant =
-            BASE.replace("client_secret_env = \"XS\"", "client_secret_env = \"XS\"\ntenant_id = \"Org\"");
-        let config = Config::parse(Path::new("recon.toml"), &with_tenant, Env::default()).unwrap();
-        assert_eq!(config.one_book().unwrap().targets[&TargetKind::Xero].as_deref(), Some("Org"));
+    fn only(config: &Config) -> &BookConfig {
+        let books: Vec<&BookConfig> = config.books.values().collect();
+        assert_eq!(books.len(), 1, "one book");
+        books[0]
     }
 
     #[test]
-    fn several_books_route_and_refuse_what_only_one_book_can_do() {
+    fn without_books_the_one_book_posts_to_every_target() {
+        let config = parse("").unwrap();
+        let book_of = only(&config);
+        assert_eq!(book_of.name, book("default"));
+        assert_eq!(book_of.targets.keys().copied().collect::<Vec<_>>(), [TargetKind::Qbo, TargetKind::Xero]);
+        let with_tenant =
+            BASE.replace("client_secret_env = \"XS\"", "client_secret_env = \"XS\"\ntenant_id = \"Org\"");
+        let config = Config::parse(Path::new("recon.toml"), &with_tenant, Env::default()).unwrap();
+        assert_eq!(only(&config).targets[&TargetKind::Xero].as_deref(), Some("Org"));
+    }
+
+    #[test]
+    fn several_books_each_post_to_their_targets() {
         let config = parse(
             "[books.owner-a]\nqbo = { realm_id = \"111\" }\n[books.owner-b]\nxero = { tenant_id = \"Org B\" }\n",
         )
@@ -215,21 +202,16 @@ client_secret_env = "XS"
         assert_eq!(config.books[&book("owner-b")].targets[&TargetKind::Xero].as_deref(), Some("Org B"));
         // Both targets stay enabled: each serves one of the books.
         assert!(config.targets.values().all(|t| t.enabled));
-        let refused = config.one_book().unwrap_err().to_string();
-        assert!(
-            refused.starts_with("recon.toml: [books] names 2 books (owner-a, owner-b): `drift`"),
-            "{refused}"
-        );
     }
 
     #[test]
     fn one_book_is_the_targets_settings() {
         let config = parse("[books.owner-a]\nxero = { tenant_id = \"Org A\" }\n").unwrap();
-        assert_eq!(config.one_book().unwrap().name, book("owner-a"));
+        assert_eq!(only(&config).name, book("owner-a"));
         assert!(!config.targets[&TargetKind::Qbo].enabled, "a target the book does not name is left out");
-        assert_eq!(config.one_book().unwrap().targets[&TargetKind::Xero].as_deref(), Some("Org A"));
+        assert_eq!(only(&config).targets[&TargetKind::Xero].as_deref(), Some("Org A"));
         let config = parse("[books.owner-a]\nqbo = { realm_id = \"111\" }\n").unwrap();
-        assert_eq!(config.one_book().unwrap().targets[&TargetKind::Qbo].as_deref(), Some("111"));
+        assert_eq!(only(&config).targets[&TargetKind::Qbo].as_deref(), Some("111"));
         assert!(!config.targets[&TargetKind::Xero].enabled);
     }
 

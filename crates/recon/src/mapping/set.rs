@@ -48,6 +48,15 @@ impl MappingSet {
         &self.portfolio
     }
 
+    /// The mappings that post to `book` (every one with `None`): the portfolio's when it routes
+    /// there, and each property file's that does (`None` is the portfolio).
+    pub fn of_book(&self, book: Option<&BookName>) -> Vec<(Option<PropertyId>, &PropertyMapping)> {
+        let keep = |m: &PropertyMapping| book.is_none_or(|b| &m.book == b);
+        let portfolio = keep(&self.portfolio).then_some((None, &self.portfolio));
+        let properties = self.properties.iter().filter(|(_, m)| keep(m)).map(|(id, m)| (Some(id.clone()), m));
+        portfolio.into_iter().chain(properties).collect()
+    }
+
     /// Properties with a file in `properties/`, in id order.
     pub fn overridden_properties(&self) -> impl Iterator<Item = &PropertyId> {
         self.properties.keys()

@@ -124,16 +124,7 @@ pub enum PreviousGrant {
     NotRevoked(String),
 }
 
-/// The target's settings and its OAuth settings (client credentials from the environment).
-pub fn oauth_settings(
-    config: &Config,
-    kind: TargetKind,
-) -> Result<(&TargetConfig, OAuthSettings), ConnectError> {
-    let book = config.one_book()?.name.clone();
-    oauth_settings_for(config, kind, book)
-}
-
-/// `oauth_settings` for one book's connection.
+/// The OAuth settings of one book's connection to `kind`.
 pub fn oauth_settings_for(
     config: &Config,
     kind: TargetKind,

@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::domain::BookName;
 use crate::domain::{AccountName, PropertyId};
 use crate::http::Pause;
 use crate::mapping::{MappingSet, PropertyMapping, used_accounts};
 use crate::posting::TargetError;
-use crate::run::connect::{ConnectError, oauth_settings};
+use crate::run::connect::{ConnectError, oauth_settings_for};
 use crate::state::{StateError, StateFile};
 use crate::targets::TargetKind;
 use crate::targets::oauth::TokenSource;
@@ -48,18 +49,23 @@ pub async fn check(
     state: &StateFile,
     mappings: &Arc<MappingSet>,
     target: TargetKind,
+    book: &BookName,
 ) -> Result<Option<Vec<TargetFinding>>, TargetCheckError> {
-    let (target_config, settings) = oauth_settings(config, target)?;
+    let (target_config, settings) = oauth_settings_for(config, target, book.clone())?;
     let custom = target_config.auth == crate::config::TargetAuth::ClientCredentials;
-    let company_id = match state.connection(target, &settings.book).await? {
+    let company_id = match state.connection(target, book).await? {
         Some(connection) => connection.company_id,
         // A Xero custom connection needs no `connect`: its client credentials are enough.
         None if custom => {
-            let options = crate::run::connect::ConnectOptions::default();
+            let options =
+                crate::run::connect::ConnectOptions { book: Some(book.clone()), ..Default::default() };
             crate::run::connect::connect(config, state, target, &options, &mut |_| {}).await?.company_id
         }
         None => return Ok(None),
     };
+    // Where several books post to the target, this company answers for its book's mappings only.
+    let several = config.books.values().filter(|b| b.posts_to(target)).count() > 1;
+    let only = several.then_some(book);
     let tokens = TokenSource::new(settings, state.clone());
     let fail = |source| TargetCheckError::Target { target, source };
     let files = MappingFiles::read(mappings.files());
@@ -68,7 +74,7 @@ pub async fn check(
             let client =
                 QboClient::new(&target_config.api_base, &company_id, tokens, Pause::real()).map_err(fail)?;
             let company = Company::read(&client).await.map_err(fail)?;
-            qbo_findings(&company, mappings)
+            qbo_findings(&company, &mappings.of_book(only))
         }
         TargetKind::Xero => {
             let findings = crate::targets::xero::check_chart(
@@ -76,6 +82,7 @@ pub async fn check(
                 tokens,
                 company_id.clone(),
                 Arc::clone(mappings),
+                only,
                 Pause::real(),
             )
             .await
@@ -96,20 +103,14 @@ pub async fn check(
     Ok(Some(findings))
 }
 
-/// Each mapping with its property (`None`: the portfolio).
-fn mappings_of(set: &MappingSet) -> Vec<(Option<PropertyId>, &PropertyMapping)> {
-    std::iter::once((None, set.portfolio()))
-        .chain(set.overridden_properties().map(|id| (Some(id.clone()), set.for_property(id))))
-        .collect()
-}
-
 fn qbo_findings(
     company: &Company,
-    set: &MappingSet,
+    mappings: &[(Option<PropertyId>, &PropertyMapping)],
 ) -> Vec<(Option<PropertyId>, Option<AccountName>, String)> {
     let mut findings = Vec::new();
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    for (property, mapping) in mappings_of(set) {
+    for (property, mapping) in mappings {
+        let mapping = *mapping;
         let mut add = |account: Option<AccountName>, message: String| {
             // A property repeats what its portfolio says unless it changes it: report that once.
             if seen.insert(message.clone()) {

@@ -297,19 +297,18 @@ impl Chart {
     /// with no Xero code is left to `mapping::missing_target_accounts`. A property's finding that
     /// its portfolio already has is listed once, for the portfolio.
     pub fn check(&self, mappings: &MappingSet) -> Vec<ChartFinding> {
-        let portfolio = self.check_one(mappings.portfolio());
-        let mut findings: Vec<ChartFinding> = portfolio
-            .iter()
-            .map(|(account, message)| ChartFinding {
-                property_id: None,
-                account: account.clone(),
-                message: message.clone(),
-            })
-            .collect();
-        for id in mappings.overridden_properties() {
-            for (account, message) in self.check_one(mappings.for_property(id)) {
-                if !portfolio.contains(&(account.clone(), message.clone())) {
-                    findings.push(ChartFinding { property_id: Some(id.clone()), account, message });
+        self.check_of(&mappings.of_book(None))
+    }
+
+    /// `check` of some mappings (`MappingSet::of_book`: one book's), each finding listed for the
+    /// first of them that has it.
+    pub fn check_of(&self, mappings: &[(Option<PropertyId>, &PropertyMapping)]) -> Vec<ChartFinding> {
+        let mut seen: BTreeSet<(Option<AccountName>, String)> = BTreeSet::new();
+        let mut findings = Vec::new();
+        for (property_id, mapping) in mappings {
+            for (account, message) in self.check_one(mapping) {
+                if seen.insert((account.clone(), message.clone())) {
+                    findings.push(ChartFinding { property_id: property_id.clone(), account, message });
                 }
             }
         }

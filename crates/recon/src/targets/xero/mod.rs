@@ -67,24 +67,22 @@ pub async fn open(
 }
 
 /// `mappings check --target xero`: what the mappings ask of the organisation that its books
-/// cannot give (`open`, then `XeroTarget::check_chart`).
+/// cannot give (`open`, then `Chart::check_of` the mappings that post to `book`; every mapping
+/// with `None`).
 pub async fn check_chart(
     config: &TargetConfig,
     tokens: TokenSource,
     tenant_id: String,
     mappings: Arc<MappingSet>,
+    book: Option<&crate::domain::BookName>,
     pause: Pause,
 ) -> Result<Vec<ChartFinding>, TargetError> {
     let timeout = crate::config::PostingConfig::default().request_timeout;
-    Ok(open(config, tokens, tenant_id, mappings, pause, timeout).await?.check_chart())
+    let target = open(config, tokens, tenant_id, Arc::clone(&mappings), pause, timeout).await?;
+    Ok(target.chart.check_of(&mappings.of_book(book)))
 }
 
 impl XeroTarget {
-    /// What the mappings ask of this organisation that its books cannot give (`mappings check`).
-    pub fn check_chart(&self) -> Vec<ChartFinding> {
-        self.chart.check(&self.mappings)
-    }
-
     pub fn chart(&self) -> &Chart {
         &self.chart
     }
