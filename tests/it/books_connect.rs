@@ -420,3 +420,51 @@ async fn each_company_is_checked_for_its_own_books_mappings() {
     assert!(!a.contains("no account numbered"), "owner-a's company has every account: {out}");
     assert!(b.starts_with(": 1 problem in the company:") && b.contains(&lacks), "{out}");
 }
+
+/// One book's company refusing every call (its grant withdrawn at Intuit: 403) stops that book
+/// only: the other company is given all of its entries, the screen says which book stopped, and
+/// once the company answers again it is given its own, nothing twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_failing_never_stops_another() {
+    let (h, first_realm) = two_companies().await;
+    route(&h, "owner-a", "owner-b");
+    h.run(&["pull"]).await;
+    choose(&h, &first_realm).await;
+    assert_eq!(connect_with(&h, true, &["--books", "owner-a"]).await.code, Some(0));
+    choose(&h, SECOND_REALM).await;
+    assert_eq!(connect_with(&h, true, &["--books", "owner-b"]).await.code, Some(0));
+    let plan = h.run(&["plan", "--format", "json"]).await;
+    let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
+    let planned = |book: &str| -> Vec<String> {
+        let mut docs: Vec<String> = plan["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["book"] == book)
+            .map(|e| e["docNumber"].as_str().expect("docNumber").to_owned())
+            .collect();
+        docs.sort();
+        docs
+    };
+
+    let refused = format!(
+        r#"[{{"service": "qbo", "path": "/qbo/v3/company/{first_realm}/**", "action": {{"status": 403}}}}]"#
+    );
+    h.set_faults(&refused).await;
+    let posted = h.run(&["post"]).await;
+    assert!(matches!(posted.code, Some(1 | 2)), "{}", posted.all_output());
+    let held = companies(&h).await;
+    assert!(held[0].is_empty(), "owner-a's company refused everything");
+    assert_eq!(held[1].keys().cloned().collect::<Vec<_>>(), planned("owner-b"), "{}", posted.stdout);
+    // The screen says which book stopped, and why; the other posted.
+    let (a, b) = posted.stdout.split_once("QuickBooks Online (owner-b)").expect("owner-b's line");
+    assert!(a.contains("QuickBooks Online (owner-a)") && a.contains("STOPPED: QuickBooks refused"), "{a}");
+    assert!(!b.contains("STOPPED"), "{}", posted.stdout);
+
+    h.control(Method::DELETE, "/_sandbox/faults", None).await;
+    let again = h.run(&["post"]).await;
+    assert!(matches!(again.code, Some(0 | 1)), "{}", again.all_output());
+    let after = companies(&h).await;
+    assert_eq!(after[0].keys().cloned().collect::<Vec<_>>(), planned("owner-a"), "{}", again.stdout);
+    assert_eq!(after[1].keys().cloned().collect::<Vec<_>>(), planned("owner-b"), "nothing twice");
+}

@@ -50,6 +50,31 @@ impl Destination {
     pub(super) fn key(&self) -> (TargetKind, BookName) {
         (self.target, self.book.clone())
     }
+
+    pub(super) fn label(&self) -> String {
+        label(self.target, &self.book)
+    }
+}
+
+/// The target's name, with the book's when it is not the default (`QuickBooks Online (owner-a)`).
+pub(super) fn label(target: TargetKind, book: &BookName) -> String {
+    if book.is_default() { target.name().to_owned() } else { format!("{} ({book})", target.name()) }
+}
+
+/// Whether `a` and `b` could be sent the same entry, so that what one company is found holding
+/// could change what the other is sent (an adoption). Two companies of one target never are: an
+/// entry goes to one company per target. Companies of two targets are when one posts every
+/// property (the one book of its target), when they are one book's, or when their books' routed
+/// properties meet.
+pub(super) fn may_share(a: &Destination, b: &Destination) -> bool {
+    if a.target == b.target {
+        return false;
+    }
+    match (&a.scope, &b.scope) {
+        (None, _) | (_, None) => true,
+        _ if a.book == b.book => true,
+        (Some(x), Some(y)) => x.properties.iter().any(|p| y.properties.contains(p)),
+    }
 }
 
 /// Where several books post to one target, each destination's share of its outbox: the
@@ -72,4 +97,38 @@ pub(super) async fn scope_books(
 
 pub(super) fn for_book(book: &BookName) -> String {
     if book.is_default() { String::new() } else { format!(" for book {book}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn to(target: TargetKind, book: &str, properties: Option<&[&str]>) -> Destination {
+        Destination {
+            target,
+            book: BookName::new(book),
+            company_id: format!("{target}-{book}"),
+            company_name: None,
+            scope: properties.map(|p| {
+                Arc::new(BookScope {
+                    properties: p.iter().map(|s| (*s).to_owned()).collect(),
+                    other_companies: Vec::new(),
+                })
+            }),
+        }
+    }
+
+    #[test]
+    fn only_companies_that_could_be_sent_one_entry_wait_for_each_other() {
+        use TargetKind::{Qbo, Xero};
+        // Two companies of one target never share an entry.
+        assert!(!may_share(&to(Qbo, "a", Some(&["p1"])), &to(Qbo, "b", Some(&["p2"]))));
+        assert!(!may_share(&to(Qbo, "a", None), &to(Qbo, "a", None)));
+        // One book's QuickBooks and Xero do; so does a target's only book with every other.
+        assert!(may_share(&to(Qbo, "a", Some(&["p1"])), &to(Xero, "a", Some(&["p1"]))));
+        assert!(may_share(&to(Qbo, "a", Some(&["p1"])), &to(Xero, "only", None)));
+        // Two books' companies of two targets, only where their properties meet.
+        assert!(!may_share(&to(Qbo, "a", Some(&["p1"])), &to(Xero, "b", Some(&["p2"]))));
+        assert!(may_share(&to(Qbo, "a", Some(&["p1", "p2"])), &to(Xero, "b", Some(&["p2"]))));
+    }
 }

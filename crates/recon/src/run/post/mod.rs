@@ -86,11 +86,7 @@ pub struct PostReport {
 impl TargetReport {
     /// The target's name, with the book's when it is not the default (`QuickBooks Online (owner-a)`).
     pub fn label(&self) -> String {
-        if self.book.is_default() {
-            self.target.name().to_owned()
-        } else {
-            format!("{} ({})", self.target.name(), self.book)
-        }
+        books::label(self.target, &self.book)
     }
 }
 
@@ -206,8 +202,9 @@ pub async fn post(
     // agree again. Normal nights skip this (no company is due), and so does a post to one target
     // (nothing to disagree with; its adapter would read its references twice).
     let mut adopted: Vec<((TargetKind, BookName), TargetSummary)> = Vec::new();
-    // A company that could not be asked: nothing is sent to any company this run.
-    let mut not_asked: Option<String> = None;
+    // Companies that could not be asked: nothing is sent this run to any company that could be
+    // sent an entry they may hold (`books::may_share`).
+    let mut not_asked: Vec<(&Destination, String)> = Vec::new();
     if !request.dry_run && connections.len() > 1 {
         for to in &connections {
             let target = &to.target;
@@ -220,13 +217,11 @@ pub async fn post(
                     // History the company holds is final until a person acts: posting to it stops,
                     // and the others go on; a company that could not be asked holds them all back.
                     if let (Some(why), false) = (&summary.stopped, summary.stopped_for_history) {
-                        not_asked.get_or_insert_with(|| format!("{} ({why})", name(*target)));
+                        not_asked.push((to, format!("{} ({why})", to.label())));
                     }
                     adopted.push((to.key(), summary));
                 }
-                Err(PostRunError::Connect(e)) => {
-                    not_asked.get_or_insert_with(|| format!("{} ({e})", name(*target)));
-                }
+                Err(PostRunError::Connect(e)) => not_asked.push((to, format!("{} ({e})", to.label()))),
                 Err(e) => return Err(e),
             }
         }
@@ -250,7 +245,8 @@ pub async fn post(
         .collect();
     let sent: Vec<Result<TargetSummary, PostRunError>> = stream::iter(connections.iter().zip(&first_stopped).map(|(to, &first_stopped)| {
         let options = PostOptions { scope: to.scope.clone(), ..options.clone() };
-        let not_asked = not_asked.as_ref();
+        let not_asked =
+            not_asked.iter().find(|(other, _)| other.key() != to.key() && books::may_share(to, other)).map(|(_, why)| why);
         async move {
             if request.dry_run {
                 // No target is called on a dry run: what is recorded and not confirmed would go,
@@ -261,7 +257,8 @@ pub async fn post(
                 return Ok(TargetSummary {
                     stopped: Some(format!(
                         "nothing sent: {why} could not be asked what it already holds of this state file's \
-                         entries, and until it is, no company is sent anything (they could come to disagree); \
+                         entries, and until it is, no company that could be sent the same entries is sent \
+                         anything (they could come to disagree); \
                          the next run asks again (`--target` posts to one target alone)"
                     )),
                     ..TargetSummary::default()
@@ -330,10 +327,6 @@ pub async fn post(
         }
     }
     Ok(report)
-}
-
-fn name(target: TargetKind) -> &'static str {
-    target.name()
 }
 
 /// Recording again after adoption: as the request asked, never a dry run (a dry run adopts nothing).
