@@ -14,7 +14,8 @@
 //! ```
 //! `FAULT_JOBS` (default 4) schedules run at a time. `FAULT_EDITS=0` turns off edits, deletions
 //! and moves of posted charges (adjustments), `FAULT_REDATE=0` reopens closed periods before
-//! every clean-up (re-dating); `FAULT_REPORT=FILE` writes the figures so far every 50 schedules.
+//! every clean-up (re-dating); `FAULT_BOOKS=1|2|3` sets the sets of books of every schedule (else
+//! drawn per seed); `FAULT_REPORT=FILE` writes the figures so far every 50 schedules.
 
 #[path = "fault_suite/books.rs"]
 mod books;
@@ -23,6 +24,8 @@ mod broken;
 #[path = "fault_suite/check.rs"]
 mod check;
 mod common;
+#[path = "fault_suite/owners.rs"]
+mod owners;
 #[path = "fault_suite/portfolio.rs"]
 mod portfolio;
 #[path = "fault_suite/regressions.rs"]

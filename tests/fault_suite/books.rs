@@ -13,6 +13,8 @@ use serde_json::value::RawValue;
 /// A journal entry (QBO), manual journal or bank transaction (Xero).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Doc {
+    /// The company holding it: QuickBooks realm id, Xero tenant id.
+    pub company: String,
     pub id: String,
     pub doc_number: String,
     /// Every entry key a marker in the document names (one, when all is well).
@@ -57,12 +59,26 @@ impl Books {
         if target == "qbo" { &self.qbo } else { &self.xero }
     }
 
+    /// Every company's documents (`qbo.companies`, `xero.organisations`: several sets of books).
     pub fn parse(text: &str) -> Result<Books, String> {
         let dump: Dump = serde_json::from_str(text).map_err(|e| format!("sandbox state: {e}"))?;
-        let numbers: BTreeMap<String, String> =
-            dump.qbo.accounts.into_iter().map(|a| (a.id, a.acct_num.unwrap_or_default())).collect();
         let mut qbo = Vec::new();
-        for e in dump.qbo.journal_entries {
+        for company in dump.qbo.companies {
+            qbo_docs(company, &mut qbo)?;
+        }
+        let mut xero = Vec::new();
+        for organisation in dump.xero.organisations {
+            xero_docs(organisation, &mut xero)?;
+        }
+        Ok(Books { qbo, xero })
+    }
+}
+
+fn qbo_docs(company: QboDump, qbo: &mut Vec<Doc>) -> Result<(), String> {
+    {
+        let numbers: BTreeMap<String, String> =
+            company.accounts.into_iter().map(|a| (a.id, a.acct_num.unwrap_or_default())).collect();
+        for e in company.journal_entries {
             let mut lines = Vec::new();
             for line in &e.line {
                 let detail = &line.detail;
@@ -70,6 +86,7 @@ impl Books {
                 lines.push((code, detail.posting_type == "Debit", raw_cents(&line.amount)?));
             }
             qbo.push(Doc {
+                company: company.realm_id.clone(),
                 id: e.id,
                 doc_number: e.doc_number.unwrap_or_default(),
                 keys: markers(e.private_note.as_deref().unwrap_or_default()),
@@ -78,14 +95,20 @@ impl Books {
                 unbalanced_total: false,
             });
         }
-        let mut xero = Vec::new();
-        for j in dump.xero.manual_journals.into_iter().filter(|j| live(&j.status)) {
+    }
+    Ok(())
+}
+
+fn xero_docs(organisation: XeroDump, xero: &mut Vec<Doc>) -> Result<(), String> {
+    {
+        for j in organisation.manual_journals.into_iter().filter(|j| live(&j.status)) {
             let mut lines = Vec::new();
             for line in &j.journal_lines {
                 let cents = raw_cents(&line.line_amount)?;
                 lines.push((line.account_code.clone(), cents > 0, cents.abs()));
             }
             xero.push(Doc {
+                company: organisation.tenant_id.clone(),
                 id: j.id,
                 doc_number: j.narration.split(": ").next().unwrap_or_default().to_owned(),
                 keys: markers(&j.narration),
@@ -94,7 +117,7 @@ impl Books {
                 unbalanced_total: false,
             });
         }
-        for t in dump.xero.bank_transactions.into_iter().filter(|t| live(&t.status)) {
+        for t in organisation.bank_transactions.into_iter().filter(|t| live(&t.status)) {
             // RECEIVE: the bank account takes the total, the items are credited; SPEND: reversed.
             let receive = t.kind == "RECEIVE";
             let total = raw_cents(&t.total)?;
@@ -108,6 +131,7 @@ impl Books {
                 keys.extend(markers(item.description.as_deref().unwrap_or_default()));
             }
             xero.push(Doc {
+                company: organisation.tenant_id.clone(),
                 id: t.id,
                 // A correction's `Reference` is `<its number> corrects <the original's>`.
                 doc_number: t
@@ -122,8 +146,8 @@ impl Books {
                 unbalanced_total: items != total,
             });
         }
-        Ok(Books { qbo, xero })
     }
+    Ok(())
 }
 
 fn live(status: &str) -> bool {
@@ -185,13 +209,24 @@ pub fn cents(value: &Value) -> i64 {
 
 #[derive(Deserialize)]
 struct Dump {
-    qbo: QboDump,
-    xero: XeroDump,
+    qbo: QboDumps,
+    xero: XeroDumps,
+}
+
+#[derive(Deserialize)]
+struct QboDumps {
+    companies: Vec<QboDump>,
+}
+
+#[derive(Deserialize)]
+struct XeroDumps {
+    organisations: Vec<XeroDump>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct QboDump {
+    realm_id: String,
     accounts: Vec<QboAccount>,
     journal_entries: Vec<QboEntry>,
 }
@@ -236,6 +271,7 @@ struct QboRef {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct XeroDump {
+    tenant_id: String,
     manual_journals: Vec<XeroJournal>,
     bank_transactions: Vec<XeroBank>,
 }

@@ -47,7 +47,7 @@ async fn each_invariant_reports_a_world_broken_for_it() {
     //    a company that does not warn about duplicate document numbers takes it).
     let off = json!({"warnDuplicateDocNum": false}).to_string();
     world.h.control(Method::POST, "/_sandbox/qbo/preferences", Some(off)).await;
-    post_qbo_copy(&world, first).await;
+    post_qbo_copy(&world, first, None).await;
     let found = violations(&schedule, &world).await;
     let number = first["DocNumber"].as_str().expect("DocNumber");
     assert_reported(&found, &format!("twice: qbo holds {number} 2 times"), "duplicate number");
@@ -130,6 +130,7 @@ fn exit_codes_and_balance_are_checked_too() {
     assert_eq!(exit_codes(&[run("night 0", None, false)]).len(), 1, "a signal the suite did not send");
     assert_eq!(exit_codes(&[run("clean 0", Some(2), false)]).len(), 1, "a clean run that could not run");
     let doc = |lines: Vec<(String, bool, i64)>| Doc {
+        company: "9130357766900456".into(),
         id: "1".into(),
         doc_number: "EN-1".into(),
         keys: vec!["k".into()],
@@ -146,9 +147,10 @@ fn exit_codes_and_balance_are_checked_too() {
     );
 }
 
-/// Posts a copy of a QuickBooks journal entry with the connector's own token.
-async fn post_qbo_copy(world: &World, entry: &Value) {
-    let (token, realm) = qbo_token(world).await;
+/// Posts a copy of a QuickBooks journal entry with the connector's own token (of `book`'s
+/// connection, or the only one).
+async fn post_qbo_copy(world: &World, entry: &Value, book: Option<&str>) {
+    let (token, realm) = qbo_token(world, book).await;
     let lines: Vec<Value> = entry["Line"]
         .as_array()
         .expect("Line")
@@ -174,11 +176,12 @@ async fn post_qbo_copy(world: &World, entry: &Value) {
     assert!(status.is_success(), "{status}: {}", answer.text().await.unwrap_or_default());
 }
 
-async fn qbo_token(world: &World) -> (String, String) {
+async fn qbo_token(world: &World, book: Option<&str>) -> (String, String) {
     let url = format!("sqlite://{}", world.h.state_path().display());
     let pool = sqlx::SqlitePool::connect(&url).await.expect("state file");
     let row: (String, String) =
-        sqlx::query_as("SELECT access_token, company_id FROM oauth_tokens WHERE target = 'qbo'")
+        sqlx::query_as("SELECT access_token, company_id FROM oauth_tokens WHERE target = 'qbo' AND (?1 IS NULL OR book = ?1)")
+            .bind(book)
             .fetch_one(&pool)
             .await
             .expect("QuickBooks tokens");
@@ -191,4 +194,38 @@ async fn set_state(world: &World, sql: &'static str) {
     let pool = sqlx::SqlitePool::connect(&url).await.expect("state file");
     sqlx::query(sql).execute(&pool).await.expect("state changed");
     pool.close().await;
+}
+
+/// Several sets of books: a quiet schedule of two owners passes (each company holds its owner's
+/// entries, nets exact per company), and an entry of one owner's posted into the other's company
+/// is reported as misrouted and as posted twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_in_another_owners_company_is_reported() {
+    let mut schedule = Schedule::quiet("properties=2,months=1,seed=3", 3);
+    schedule.books = 2;
+    // One Xero consent covers both owners' organisations (a custom connection reaches one).
+    schedule.xero_pkce = true;
+    let mut world = World::start(&schedule).await.expect("world");
+    play(&schedule, &mut world, &mut Tally::default()).await.expect("played");
+    assert_eq!(
+        violations(&schedule, &world).await,
+        Vec::<String>::new(),
+        "a quiet schedule of two owners passes"
+    );
+    let dump: Value = serde_json::from_str(&world.dump(false).await.expect("dump")).expect("JSON");
+    let companies = dump["qbo"]["companies"].as_array().expect("companies");
+    assert_eq!(companies.len(), 2);
+    for company in companies {
+        assert!(
+            !company["journalEntries"].as_array().expect("entries").is_empty(),
+            "each owner's company holds its entries"
+        );
+    }
+    let first = companies[0]["journalEntries"][0].clone();
+    post_qbo_copy(&world, &first, Some("owner-2")).await;
+    let found = violations(&schedule, &world).await;
+    let number = first["DocNumber"].as_str().expect("DocNumber");
+    assert_reported(&found, &format!("routing: qbo {number}"), "an entry in another owner's company");
+    assert_reported(&found, "is not the posting the state file confirmed", "a second copy");
+    assert_reported(&found, "totals: qbo (owner-2)", "the other company's nets");
 }

@@ -8,6 +8,7 @@ use entrata_recon::mapping::MappingSet;
 use serde_json::Value;
 
 use super::books::{Books, Doc, text_cents};
+use super::owners::Owner;
 use super::state::{Ledger, code};
 use super::world::RunRecord;
 
@@ -25,6 +26,9 @@ pub struct Evidence<'a> {
     pub foreign: Option<&'a str>,
     /// (target, id) of the documents the targets held when the state file was lost.
     pub held_before_loss: &'a std::collections::BTreeSet<(String, String)>,
+    /// The owners' books when there are several (issue 18), and each property's owner.
+    pub owners: &'a [Owner],
+    pub routes: &'a BTreeMap<String, usize>,
 }
 
 /// After a lost state file, a target whose company holds history the new state file cannot know
@@ -57,10 +61,26 @@ pub fn check(e: &Evidence) -> Vec<String> {
             continue;
         }
         violations.extend(state_agrees(target, docs, e.ledger, e.mappings));
+        violations.extend(routed(target, docs, e));
         if e.foreign == Some(target) {
             violations.extend(foreign(target, docs, e.plan, e.runs));
+        } else if e.owners.is_empty() {
+            violations.extend(totals(target, docs, &planned(e.plan, None), e.ledger));
         } else {
-            violations.extend(totals(target, docs, e.plan, e.ledger));
+            // Each company's nets are exactly its own book's plan.
+            for owner in e.owners {
+                let company = company_of(owner, target);
+                let held: Vec<Doc> = docs.iter().filter(|d| d.company == company).cloned().collect();
+                let mut found = totals(target, &held, &planned(e.plan, Some(&owner.name)), e.ledger);
+                for v in &mut found {
+                    *v = v.replacen(
+                        &format!("totals: {target}"),
+                        &format!("totals: {target} ({})", owner.name),
+                        1,
+                    );
+                }
+                violations.extend(found);
+            }
         }
     }
     // A foreign company's entries are held, never sent: that is what `foreign` checks.
@@ -141,11 +161,49 @@ pub fn once(target: &str, docs: &[Doc]) -> Vec<String> {
     out
 }
 
+/// An owner's company in `target`.
+fn company_of<'a>(owner: &'a Owner, target: &str) -> &'a str {
+    if target == "qbo" { &owner.realm } else { &owner.tenant }
+}
+
+/// The plan's entries, or those of one book.
+fn planned<'a>(plan: &'a Value, book: Option<&str>) -> Vec<&'a Value> {
+    let entries = plan["entries"].as_array().into_iter().flatten();
+    entries.filter(|e| book.is_none_or(|b| e["book"] == b)).collect()
+}
+
+/// Several sets of books: every document is in the company of its property's owner.
+pub fn routed(target: &str, docs: &[Doc], e: &Evidence) -> Vec<String> {
+    let mut out = Vec::new();
+    if e.owners.is_empty() {
+        return out;
+    }
+    for doc in docs {
+        let Some(key) = doc.keys.first() else { continue };
+        let property = key.split('/').next().unwrap_or_default();
+        let Some(owner) = e.routes.get(property).and_then(|n| e.owners.get(*n)) else {
+            out.push(format!("routing: {target} {} ({key}) is of a property no owner has", doc.doc_number));
+            continue;
+        };
+        if doc.company != company_of(owner, target) {
+            out.push(format!(
+                "routing: {target} {} ({key}) is in company {}, and {property} is {}'s ({})",
+                doc.doc_number,
+                doc.company,
+                owner.name,
+                company_of(owner, target)
+            ));
+        }
+    }
+    out
+}
+
 /// The target holds exactly the entries the state file has confirmed there, each as recorded:
-/// same key, document number, date, and money per account and side.
+/// same key, document number, date, and money per account and side, in the company it records.
 pub fn state_agrees(target: &str, docs: &[Doc], ledger: &Ledger, mappings: &MappingSet) -> Vec<String> {
     let mut out = Vec::new();
-    let by_id: BTreeMap<&str, &Doc> = docs.iter().map(|d| (d.id.as_str(), d)).collect();
+    let by_id: BTreeMap<(&str, &str), &Doc> =
+        docs.iter().map(|d| ((d.company.as_str(), d.id.as_str()), d)).collect();
     for (key, entry) in &ledger.entries {
         let Some(posting) = ledger.postings.get(&(key.clone(), target.to_owned())) else { continue };
         if posting.state != "confirmed" {
@@ -155,7 +213,8 @@ pub fn state_agrees(target: &str, docs: &[Doc], ledger: &Ledger, mappings: &Mapp
             out.push(format!("state: withdrawn {key} is confirmed at {target}"));
             continue;
         }
-        let Some(doc) = posting.target_id.as_deref().and_then(|id| by_id.get(id)) else {
+        let found = posting.target_id.as_deref().and_then(|id| by_id.get(&(posting.company_id.as_str(), id)));
+        let Some(doc) = found else {
             out.push(format!(
                 "missing: {} ({key}) confirmed at {target} as {:?}, which {target} does not hold",
                 entry.doc_number, posting.target_id
@@ -181,10 +240,11 @@ pub fn state_agrees(target: &str, docs: &[Doc], ledger: &Ledger, mappings: &Mapp
     }
     for doc in docs {
         let Some(key) = doc.keys.first() else { continue };
-        let confirmed = ledger
-            .postings
-            .get(&(key.clone(), target.to_owned()))
-            .is_some_and(|p| p.state == "confirmed" && p.target_id.as_deref() == Some(doc.id.as_str()));
+        let confirmed = ledger.postings.get(&(key.clone(), target.to_owned())).is_some_and(|p| {
+            p.state == "confirmed"
+                && p.target_id.as_deref() == Some(doc.id.as_str())
+                && p.company_id == doc.company
+        });
         if !confirmed {
             out.push(format!(
                 "twice: {target} {} ({}) for {key} is not the posting the state file confirmed",
@@ -217,10 +277,10 @@ pub fn foreign(target: &str, docs: &[Doc], plan: &Value, runs: &[RunRecord]) -> 
 /// Per account code and post month, the target's net (debit − credit) equals the plan's. A
 /// document counts in its entry's post month (as recorded), whatever date a closed period made
 /// the target give it.
-pub fn totals(target: &str, docs: &[Doc], plan: &Value, ledger: &Ledger) -> Vec<String> {
+pub fn totals(target: &str, docs: &[Doc], planned: &[&Value], ledger: &Ledger) -> Vec<String> {
     let month = |date: &str| date.get(..7).unwrap_or_default().to_owned();
     let mut want: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for entry in plan["entries"].as_array().into_iter().flatten() {
+    for entry in planned {
         let month = entry["postMonth"]
             .as_str()
             .map_or_else(|| month(entry["date"].as_str().unwrap_or("")), String::from);

@@ -58,6 +58,7 @@ async fn a_redated_batch_killed_in_flight_is_recorded_with_the_target_date() {
         nights: vec![night],
         keep_closed: true,
         foreign: None,
+        books: 1,
     };
     let mut world = World::start(&schedule).await.expect("world");
     let mut tally = Tally::default();

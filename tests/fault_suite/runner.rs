@@ -100,6 +100,9 @@ pub async fn run_schedule(schedule: Schedule) -> Outcome {
 
 /// The nights, then the clean-up.
 pub async fn play(schedule: &Schedule, world: &mut World, tally: &mut Tally) -> Result<(), String> {
+    if schedule.books > 1 {
+        tally.add(&format!("schedules_with_{}_sets_of_books", schedule.books), 1);
+    }
     for (n, night) in schedule.nights.iter().enumerate() {
         tally.nights += 1;
         world.advance(night.advance_s).await;
@@ -224,6 +227,8 @@ pub async fn verdict(world: &World) -> Result<(Vec<String>, u64), String> {
         mappings: &mappings,
         foreign: world.foreign,
         held_before_loss: &world.held_before_loss,
+        owners: &world.owners,
+        routes: &world.routes,
     };
     let mut violations = check(&evidence);
     // Nothing lost on the Entrata side either: the state file holds exactly what Entrata serves.

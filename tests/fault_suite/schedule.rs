@@ -18,18 +18,22 @@ pub struct Flags {
     /// Closed periods may stay closed through the clean-up (re-dating to the first open day).
     /// `FAULT_REDATE=0` reopens them before the clean-up always.
     pub redate: bool,
+    /// Sets of books for every schedule (`FAULT_BOOKS=1|2|3`), else drawn per seed.
+    pub books: Option<usize>,
 }
 
 impl Default for Flags {
     fn default() -> Flags {
-        Flags { edits: true, redate: true }
+        Flags { edits: true, redate: true, books: None }
     }
 }
 
 impl Flags {
     pub fn from_env() -> Flags {
         let off = |name: &str| std::env::var(name).is_ok_and(|v| v == "0" || v == "false");
-        Flags { edits: !off("FAULT_EDITS"), redate: !off("FAULT_REDATE") }
+        let books =
+            std::env::var("FAULT_BOOKS").ok().and_then(|v| v.parse().ok()).filter(|n| (1..=3).contains(n));
+        Flags { edits: !off("FAULT_EDITS"), redate: !off("FAULT_REDATE"), books }
     }
 }
 
@@ -53,6 +57,9 @@ pub struct Schedule {
     /// every entry for it is held (`currency_mismatch`, or `currency_unknown` while its currency
     /// cannot be read), never sent in a guessed currency.
     pub foreign: Option<&'static str>,
+    /// Sets of books (issue 18): 1 is a config without `[books]`; 2 or 3 are owners, each with
+    /// its own QuickBooks company and Xero organisation, the properties dealt among them.
+    pub books: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -209,12 +216,19 @@ const DAY_S: u32 = 86_400;
 impl Schedule {
     pub fn generate(seed: u64, flags: Flags) -> Schedule {
         let mut rng = Rng::new(seed);
+        // Drawn apart from the rest, so that every earlier seed draws the schedule it always did
+        // but for its books; `FAULT_BOOKS=N` sets them.
+        let books =
+            flags.books.unwrap_or_else(|| *Rng::new(seed ^ 0xb00c_5b00_c5b0_0c5b).pick(&[1, 1, 2, 3]));
         let properties = if rng.percent(70) { 1 } else { 2 };
+        // Two owners need two properties to own one each.
+        let properties = if books > 1 { properties.max(2) } else { properties };
         let spec = format!("properties={properties},months=1,seed={}", rng.range(1, 1_000_000));
         let keep_one_in = *rng.pick(&[2, 3, 4]);
         let page_size = *rng.pick(&[50, 100, 1000, 1000]);
         let max_attempts = *rng.pick(&[3, 5, 8]);
-        let xero_pkce = rng.percent(25);
+        // One Xero consent covers every owner's organisation; a custom connection reaches one.
+        let xero_pkce = rng.percent(25) || books > 1;
         let night_count = *rng.pick(&[1, 2, 2, 3]);
         // Three schedules in ten try to kill a run; some runs end first. CI checks that at least
         // one schedule in ten really killed one.
@@ -235,6 +249,7 @@ impl Schedule {
             nights,
             keep_closed,
             foreign,
+            books,
         }
     }
 
@@ -264,6 +279,7 @@ impl Schedule {
             nights: vec![night],
             keep_closed: false,
             foreign: None,
+            books: 1,
         }
     }
 
@@ -293,6 +309,9 @@ impl Schedule {
         if !self.flags.redate {
             env.push_str(" FAULT_REDATE=0");
         }
+        if let Some(books) = self.flags.books {
+            env.push_str(&format!(" FAULT_BOOKS={books}"));
+        }
         let swept = self.nights.iter().find_map(|night| match &night.kill {
             Some(Kill::OnRequest { service, method, nth, delay_ms, .. }) if *method == ANY_REQUEST => {
                 Some(format!(" FAULT_KILL_AT={service}:{nth}:{delay_ms}"))
@@ -319,6 +338,12 @@ impl Schedule {
         );
         if let Some(target) = self.foreign {
             out.push_str(&format!("  {target}'s company keeps its books in CAD\n"));
+        }
+        if self.books > 1 {
+            out.push_str(&format!(
+                "  {} sets of books, each its own QuickBooks company and Xero organisation\n",
+                self.books
+            ));
         }
         for (n, night) in self.nights.iter().enumerate() {
             out.push_str(&format!(

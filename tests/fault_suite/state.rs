@@ -27,6 +27,8 @@ pub struct Recorded {
 
 #[derive(Debug, Clone)]
 pub struct Posting {
+    /// The company it was sent to or found in (QuickBooks realm, Xero tenant).
+    pub company_id: String,
     pub state: String,
     pub target_id: Option<String>,
     pub target_date: Option<String>,
@@ -101,7 +103,7 @@ impl Ledger {
             ledger.entries.insert(key, recorded);
         }
         let rows = sqlx::query(
-            "SELECT entry_key, target, state, target_id, target_date, error, held_body FROM postings",
+            "SELECT entry_key, target, state, target_id, target_date, error, held_body, company_id FROM postings",
         )
         .fetch_all(pool)
         .await
@@ -110,9 +112,16 @@ impl Ledger {
             let key: String = row.get(0);
             let held: Option<String> = row.get(6);
             let held_lines = held.map(|body| body_lines(&key, &body)).transpose()?;
+            // An entry is posted to one company per target; should another row be there, the
+            // confirmed one is what the checks compare (the other shows as a document twice).
+            let at = (key, row.get::<String, _>(1));
+            if ledger.postings.get(&at).is_some_and(|p| p.state == "confirmed") {
+                continue;
+            }
             ledger.postings.insert(
-                (key, row.get(1)),
+                at,
                 Posting {
+                    company_id: row.get(7),
                     state: row.get(2),
                     target_id: row.get(3),
                     target_date: row.get(4),

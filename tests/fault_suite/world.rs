@@ -10,6 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 
+use super::owners::Owner;
 use super::rng::Rng;
 use super::schedule::{Drift, Kill, Schedule};
 use crate::common::{Harness, json_dataset};
@@ -43,6 +44,10 @@ pub struct World {
     remapped: bool,
     /// (target, document id) of every document the targets held when the state file was lost.
     pub held_before_loss: std::collections::BTreeSet<(String, String)>,
+    /// The owners' books when the schedule has several (`owners`); empty for one.
+    pub owners: Vec<Owner>,
+    /// Property → its owner (an index into `owners`).
+    pub routes: BTreeMap<String, usize>,
 }
 
 impl World {
@@ -55,6 +60,10 @@ impl World {
         let bytes = match schedule.foreign {
             Some(target) => in_cad(&bytes, target),
             None => bytes,
+        };
+        let (bytes, owners) = match schedule.books {
+            1 => (bytes, Vec::new()),
+            n => super::owners::split(&bytes, n),
         };
         let mut options = json_dataset(&bytes);
         // Only the injected faults may throttle: the real limits would make a run wait out a
@@ -94,6 +103,11 @@ impl World {
                 .map(|item| (item[id].as_str().expect("id").to_owned(), item.clone()))
                 .collect()
         };
+        let properties: Vec<String> = by_id("properties", "propertyId").into_keys().collect();
+        let routes = match owners.is_empty() {
+            true => BTreeMap::new(),
+            false => super::owners::configure(&h, &owners, &properties),
+        };
         let charges = by_id("charges", "chargeId");
         let month = charges
             .values()
@@ -120,6 +134,8 @@ impl World {
             foreign: schedule.foreign,
             remapped: false,
             held_before_loss: Default::default(),
+            owners,
+            routes,
         };
         world.connect("qbo").await?;
         if schedule.xero_pkce {
@@ -133,10 +149,29 @@ impl World {
     /// reconnects when the services answer).
     pub async fn connect(&mut self, target: &str) -> Result<(), String> {
         self.h.control(Method::DELETE, "/_sandbox/faults", None).await;
+        if self.owners.is_empty() {
+            return self.connect_book(target, None).await;
+        }
+        for owner in self.owners.clone() {
+            if target == "qbo" {
+                // Intuit's page: the person picks the owner's company.
+                let body = json!({"realmId": owner.realm}).to_string();
+                self.h.control(Method::POST, "/_sandbox/qbo/consent", Some(body)).await;
+            }
+            // Xero's: one consent covers every organisation; the book's `tenant_id` picks its own.
+            self.connect_book(target, Some(&owner.name)).await?;
+        }
+        Ok(())
+    }
+
+    /// `connect` of one book (`None`: the config has no `[books]`).
+    async fn connect_book(&mut self, target: &str, book: Option<&str>) -> Result<(), String> {
         let port =
             std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
         self.h.set_target(target, "redirect_uri", Some(format!("http://127.0.0.1:{port}/callback").into()));
-        let mut child = self.h.command(&["connect", target]).spawn().expect("connect starts");
+        let mut args = vec!["connect", target];
+        args.extend(book.iter().flat_map(|b| ["--books", *b]));
+        let mut child = self.h.command(&args).spawn().expect("connect starts");
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let mut printed = Vec::new();
         let url = loop {
@@ -172,7 +207,7 @@ impl World {
             ));
         }
         self.runs.push(RunRecord {
-            label: format!("connect {target}"),
+            label: format!("connect {target}{}", book.map(|b| format!(" --books {b}")).unwrap_or_default()),
             code,
             killed: false,
             output: String::new(),
@@ -358,13 +393,30 @@ impl World {
     pub async fn close(&self, qbo: Option<Option<u32>>, xero: Option<Option<u32>>) {
         let date =
             |day: Option<u32>| day.map(|d| (self.month + chrono::Days::new(u64::from(d) - 1)).to_string());
+        // Every owner's company closes alike (`?realmId=`, `?tenantId=` name each).
+        let (realms, tenants): (Vec<String>, Vec<String>) = match self.owners.is_empty() {
+            true => (vec![String::new()], vec![String::new()]),
+            false => self
+                .owners
+                .iter()
+                .map(|o| (format!("?realmId={}", o.realm), format!("?tenantId={}", o.tenant)))
+                .unzip(),
+        };
         if let Some(day) = qbo {
             let body = json!({"bookCloseDate": date(day)}).to_string();
-            self.h.control(Method::POST, "/_sandbox/qbo/close-date", Some(body)).await;
+            for realm in &realms {
+                self.h
+                    .control(Method::POST, &format!("/_sandbox/qbo/close-date{realm}"), Some(body.clone()))
+                    .await;
+            }
         }
         if let Some(day) = xero {
             let body = json!({"lockDate": date(day)}).to_string();
-            self.h.control(Method::POST, "/_sandbox/xero/lock-date", Some(body)).await;
+            for tenant in &tenants {
+                self.h
+                    .control(Method::POST, &format!("/_sandbox/xero/lock-date{tenant}"), Some(body.clone()))
+                    .await;
+            }
         }
     }
 
