@@ -83,3 +83,85 @@ pub async fn upsert(
     let response = client.post(url).json(item).send().await.map_err(|e| e.to_string())?;
     if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
 }
+
+/// One owner's set of books in the demo (issue 18): its name and its company in each target.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub name: &'static str,
+    pub realm: String,
+    pub tenant: String,
+}
+
+/// The demo's second owner, with its own QuickBooks company and Xero organisation (copies of the
+/// generated ones: the same chart, another realm, tenant and name); the dataset now serving both.
+/// `None` for a portfolio of one property (nothing to deal).
+pub fn two_owners(dataset_json: &[u8]) -> Option<(Vec<u8>, [Owner; 2])> {
+    let mut dataset: serde_json::Value = serde_json::from_slice(dataset_json).ok()?;
+    if dataset["properties"].as_array().map_or(0, Vec::len) < 2 {
+        return None;
+    }
+    let (qbo, xero) = (dataset["qbo"].clone(), dataset["xero"].clone());
+    let realm = qbo["realmId"].as_str()?.to_owned();
+    let tenant = xero["tenantId"].as_str()?.to_owned();
+    let other_realm = format!("{}901", realm.get(..realm.len().checked_sub(3)?)?);
+    let other_tenant = format!("{}00000000b00c", tenant.get(..tenant.len().checked_sub(12)?)?);
+    let mut second_company = qbo.clone();
+    second_company["realmId"] = other_realm.clone().into();
+    let mut second_organisation = xero.clone();
+    second_organisation["tenantId"] = other_tenant.clone().into();
+    second_organisation["tenantName"] = "Harbor Fund II".into();
+    dataset["qbo"] = serde_json::json!([qbo, second_company]);
+    dataset["xero"] = serde_json::json!([xero, second_organisation]);
+    let owners = [
+        Owner { name: "owner-a", realm, tenant },
+        Owner { name: "owner-b", realm: other_realm, tenant: other_tenant },
+    ];
+    Some((serde_json::to_vec(&dataset).ok()?, owners))
+}
+
+/// The property the demo gives the second owner, then moves to the first.
+pub const MOVED: &str = "prop_0002";
+
+/// Names both owners' books in recon.toml and routes the portfolio to the first, `MOVED` to the
+/// second (the first line of each mapping file: `book = "..."`).
+pub fn route_owners(config_path: &Path, mappings: &Path, owners: &[Owner; 2]) -> std::io::Result<()> {
+    let mut config = std::fs::read_to_string(config_path)?;
+    for owner in owners {
+        config.push_str(&format!(
+            "\n[books.{}]\nqbo = {{ realm_id = \"{}\" }}\nxero = {{ tenant_id = \"{}\" }}\n",
+            owner.name, owner.realm, owner.tenant
+        ));
+    }
+    std::fs::write(config_path, config)?;
+    route(&mappings.join("portfolio.toml"), owners[0].name)?;
+    route(&mappings.join(format!("properties/{MOVED}.toml")), owners[1].name)
+}
+
+/// Sets a mapping file's `book = "..."` (its first line, made when missing).
+pub fn route(path: &Path, book: &str) -> std::io::Result<()> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let rest = match text.lines().next() {
+        Some(first) if first.starts_with("book = ") => text.split_once('\n').map_or("", |(_, r)| r),
+        _ => text.as_str(),
+    };
+    std::fs::write(path, format!("book = \"{book}\"\n{rest}"))
+}
+
+/// A posted rent charge of `property`, as the dataset serves it.
+pub fn charge_of(dataset_json: &[u8], property: &str) -> Option<serde_json::Value> {
+    let dataset: serde_json::Value = serde_json::from_slice(dataset_json).ok()?;
+    dataset["charges"]
+        .as_array()?
+        .iter()
+        .find(|c| c["propertyId"] == property && c["arCode"] == "RENT" && c["status"] == "posted")
+        .cloned()
+}
+
+/// `POST /_sandbox/qbo/consent`: on Intuit's page the person picks this company.
+pub async fn choose_company(sandbox: &entrata_recon_sandbox::Sandbox, realm: &str) -> Result<(), String> {
+    let url = format!("{}/_sandbox/qbo/consent", sandbox.base_url());
+    let client = reqwest::Client::builder().no_proxy().build().map_err(|e| e.to_string())?;
+    let body = serde_json::json!({ "realmId": realm });
+    let response = client.post(url).json(&body).send().await.map_err(|e| e.to_string())?;
+    if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
+}

@@ -31,7 +31,7 @@ fn embedded_mappings_are_the_mappings_folder() {
 }
 
 #[test]
-fn demo_connects_posts_reruns_and_adjusts_from_nothing() {
+fn demo_connects_two_owners_posts_reruns_moves_a_property_and_adjusts_from_nothing() {
     let home = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_entrata-recon"))
         .args(["-q", "demo", "--generate", "properties=2,months=2,seed=5"])
@@ -46,32 +46,40 @@ fn demo_connects_posts_reruns_and_adjusts_from_nothing() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "demo failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
     for expected in [
-        "1. Connect QuickBooks Online",
-        "2. Connect Xero",
+        "1. Connect QuickBooks Online for each owner",
+        "2. Connect Xero for each owner",
         "3. The nightly job",
         "4. The nightly job again: nothing new to post",
-        "6. The nightly job: one adjustment per target",
+        "6. The nightly job: the adjustment goes to owner-b's books, where the posted entry is",
+        "prop_0002 posts to book owner-a now",
         "adjustments recorded: 1",
+        "Drift report: no drift",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }
-    // The first night posts the same entries to both targets; the second posts nothing; the third
-    // posts one 25.00 adjustment to each.
-    let posted = |target: &str| -> Vec<String> {
+    // Two owners, each its own company in each target. The first night posts each owner's entries
+    // to both its companies; the second posts nothing; on the third, prop_0002 has moved from
+    // owner-b to owner-a: its edited charge's 25.00 adjustment goes to owner-b's companies, where
+    // the entry it corrects is, and its new 40.00 charge to owner-a's.
+    let posted = |label: &str| -> Vec<String> {
         stdout
             .lines()
-            .filter(|l| l.trim_start().starts_with(target))
+            .filter(|l| l.trim_start().starts_with(label))
             .map(|l| l.split("posted ").nth(1).unwrap_or_default().to_owned())
             .collect()
     };
-    for target in ["QuickBooks Online", "Xero"] {
-        let nights = posted(target);
-        assert_eq!(nights.len(), 3, "{target}: {nights:?}");
-        assert!(!nights[0].starts_with("0 entries"), "{target}: {nights:?}");
-        assert!(nights[1].starts_with("0 entries"), "{target}: {nights:?}");
-        assert!(nights[2].starts_with("1 entry (25.00 USD)"), "{target}: {nights:?}");
+    for (book, third) in [("owner-a", "1 entry (40.00 USD)"), ("owner-b", "1 entry (25.00 USD)")] {
+        for target in ["QuickBooks Online", "Xero"] {
+            let nights = posted(&format!("{target} ({book})"));
+            assert_eq!(nights.len(), 3, "{target} ({book}): {nights:?}");
+            assert!(!nights[0].starts_with("0 entries"), "{target} ({book}): {nights:?}");
+            assert!(nights[1].starts_with("0 entries"), "{target} ({book}): {nights:?}");
+            assert!(nights[2].starts_with(third), "{target} ({book}): {nights:?}");
+        }
+        let first = |target: &str| posted(&format!("{target} ({book})"))[0].clone();
+        assert_eq!(first("QuickBooks Online"), first("Xero"), "{book}: both targets hold the same");
     }
-    assert_eq!(posted("QuickBooks Online")[0], posted("Xero")[0], "both targets hold the same");
+    assert_ne!(posted("QuickBooks Online (owner-a)")[0], posted("QuickBooks Online (owner-b)")[0]);
     // The folder it names holds a state file that `status` can read.
     let folder = stdout.lines().find_map(|l| l.strip_prefix("The demo's files are kept in ")).unwrap();
     let folder = folder.trim_end_matches(':');
@@ -81,7 +89,7 @@ fn demo_connects_posts_reruns_and_adjusts_from_nothing() {
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert!(json["items"]["charges"].as_u64().unwrap() > 0, "{json}");
-    assert_eq!(json["targets"].as_array().map(Vec::len), Some(2), "{json}");
+    assert_eq!(json["targets"].as_array().map(Vec::len), Some(4), "two owners, two targets each: {json}");
 }
 
 /// The logs a person reads (issue 16, item 18): one line per batch or step at the default level,
