@@ -468,3 +468,57 @@ async fn a_book_failing_never_stops_another() {
     assert_eq!(after[0].keys().cloned().collect::<Vec<_>>(), planned("owner-a"), "{}", again.stdout);
     assert_eq!(after[1].keys().cloned().collect::<Vec<_>>(), planned("owner-b"), "nothing twice");
 }
+
+/// A book whose company keeps another chart: owner-b's company numbers rental income 4005, and
+/// `mappings/books/owner-b.toml` says so for its book alone. Each company is checked clean against
+/// its own book's mappings, each posts on its own chart, and `drift` ties both out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_layer_posts_on_its_own_companys_chart() {
+    let (h, first_realm) = two_companies_with(|second| {
+        let accounts = second["accounts"].as_array_mut().expect("accounts");
+        let rental = accounts.iter_mut().find(|a| a["AcctNum"] == "4000").expect("account 4000");
+        rental["AcctNum"] = json!("4005");
+    })
+    .await;
+    route(&h, "owner-a", "owner-b");
+    let books = h.dir.path().join("mappings/books");
+    std::fs::create_dir_all(&books).expect("folder");
+    std::fs::write(books.join("owner-b.toml"), "[accounts]\nrental_income = { qbo = \"4005\" }\n")
+        .expect("written");
+    h.run(&["pull"]).await;
+    choose(&h, &first_realm).await;
+    assert_eq!(connect_with(&h, true, &["--books", "owner-a"]).await.code, Some(0));
+    choose(&h, SECOND_REALM).await;
+    assert_eq!(connect_with(&h, true, &["--books", "owner-b"]).await.code, Some(0));
+    let checked = h.run(&["mappings", "check", "--target", "qbo"]).await;
+    assert!(!checked.stdout.contains("no account numbered"), "{}", checked.stdout);
+
+    let posted = h.run(&["post"]).await;
+    assert!(matches!(posted.code, Some(0 | 1)), "{}", posted.all_output());
+    // The account numbers each company's entries credit rental income to.
+    let state = crate::post_qbo::support::books(&h).await;
+    let numbers_used = |company: &Value| -> std::collections::BTreeSet<String> {
+        let numbers: std::collections::BTreeMap<&str, &str> = company["accounts"]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .map(|a| (a["Id"].as_str().unwrap_or(""), a["AcctNum"].as_str().unwrap_or("")))
+            .collect();
+        company["journalEntries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .flat_map(|e| e["Line"].as_array().expect("lines").iter())
+            .filter_map(|l| l["JournalEntryLineDetail"]["AccountRef"]["value"].as_str())
+            .filter_map(|id| numbers.get(id).map(|n| (*n).to_owned()))
+            .collect()
+    };
+    let companies = state["companies"].as_array().expect("companies");
+    let (a, b) = (numbers_used(&companies[0]), numbers_used(&companies[1]));
+    assert!(a.contains("4000") && !a.contains("4005"), "owner-a's chart: {a:?}");
+    assert!(b.contains("4005") && !b.contains("4000"), "owner-b's chart, through its book layer: {b:?}");
+    let report = drift_json(&h, &[]).await;
+    assert_eq!(report["driftFound"], false, "{report:#}");
+    let rows = report["tieOuts"].as_array().expect("rows");
+    assert!(rows.iter().any(|r| r["book"] == "owner-b" && r["account"] == "4005"), "{report:#}");
+}
