@@ -229,6 +229,10 @@ pub struct MappingsCheckArgs {
     /// access token).
     #[arg(long, value_enum)]
     pub target: Option<TargetArg>,
+    /// With `--target`: ask only this book's company (repeatable; every book posting to the
+    /// target by default), as `[books.<name>]` in the config names it.
+    #[arg(long = "books", visible_alias = "book", value_name = "NAME", value_parser = parse_book, requires = "target")]
+    pub books: Vec<BookName>,
     /// The mapping folder (default: `[mappings] dir` of the config, else `./mappings`).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,

@@ -300,7 +300,8 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
     if let (Some(target), Some(config)) = (args.target, &config)
         && config.state_path.exists()
     {
-        let found = crate::cli::posting::check_target(config, Arc::new(set), target.kind()).await?;
+        let found =
+            crate::cli::posting::check_target(config, Arc::new(set), target.kind(), &args.books).await?;
         if found > 0 {
             exit = exit.max(if args.strict { 2 } else { 1 });
         }

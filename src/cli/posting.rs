@@ -243,11 +243,17 @@ pub(super) async fn check_target(
     config: &entrata_recon::config::Config,
     mappings: Arc<entrata_recon::mapping::MappingSet>,
     target: entrata_recon::targets::TargetKind,
+    only: &[entrata_recon::domain::BookName],
 ) -> Result<usize, CliError> {
+    for name in only {
+        entrata_recon::run::books::book_for(config, target, Some(name))
+            .map_err(|e| CliError::Other(e.to_string()))?;
+    }
     // Writable only for a refreshed access token; the mappings and entries are not touched.
     let state = StateFile::open_existing(&config.state_path).await?;
     let mut found = 0;
-    for book in config.books.values().filter(|b| b.posts_to(target)) {
+    let asked = |name: &entrata_recon::domain::BookName| only.is_empty() || only.contains(name);
+    for book in config.books.values().filter(|b| b.posts_to(target) && asked(&b.name)) {
         let result = check_book(config, &state, &mappings, target, &book.name).await;
         match result {
             Ok(n) => found += n,

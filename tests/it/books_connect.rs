@@ -419,6 +419,10 @@ async fn each_company_is_checked_for_its_own_books_mappings() {
     let lacks = format!("QuickBooks has no account numbered {}", missing.take());
     assert!(!a.contains("no account numbered"), "owner-a's company has every account: {out}");
     assert!(b.starts_with(": 1 problem in the company:") && b.contains(&lacks), "{out}");
+    // `--books` asks one book's company only.
+    let one = h.run(&["mappings", "check", "--target", "qbo", "--books", "owner-a"]).await;
+    assert!(one.stdout.contains("QuickBooks Online (owner-a)"), "{}", one.stdout);
+    assert!(!one.stdout.contains("QuickBooks Online (owner-b)"), "{}", one.stdout);
 }
 
 /// One book's company refusing every call (its grant withdrawn at Intuit: 403) stops that book
