@@ -17,16 +17,12 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use entrata_recon::config::{Config, Env};
 use entrata_recon::domain::BookName;
 use entrata_recon::posting::PostingState;
-use entrata_recon::report::progress::Progress;
 use entrata_recon::run::connect::{ConnectOptions, connect};
-use entrata_recon::run::pull::{PullOptions, pull};
-use entrata_recon::source::client::EntrataClient;
 use entrata_recon::state::StateFile;
 use entrata_recon::targets::TargetKind;
 use entrata_recon_sandbox::generate::{GenerateSpec, generate};
@@ -86,16 +82,7 @@ async fn bench(spec: &GenerateSpec, in_flight: u32) -> Vec<String> {
         .tempdir()
         .unwrap_or_else(|e| fail(&e.to_string()));
     let config = configure(&sandbox, dir.path(), &companies, in_flight);
-    let state = StateFile::open(&config.state_path).await.unwrap_or_else(|e| fail(&e.to_string()));
-    let client = EntrataClient::new(
-        &config.source,
-        config.entrata_credentials().unwrap_or_else(|e| fail(&e.to_string())),
-    )
-    .unwrap_or_else(|e| fail(&e.to_string()));
-    eprintln!("books bench: pulling {spec} (set-up)...");
-    pull(&config, &client, &state, &PullOptions::default(), &Progress::hidden())
-        .await
-        .unwrap_or_else(|e| fail(&e.to_string()));
+    let state = common::pulled_in_process(&config, "books", spec).await;
     for (name, target, company) in BOOKS {
         if target == TargetKind::Qbo {
             control(&sandbox, "/_sandbox/qbo/consent", json!({ "realmId": companies.qbo[company] })).await;
@@ -113,7 +100,7 @@ async fn bench(spec: &GenerateSpec, in_flight: u32) -> Vec<String> {
     state.close().await;
 
     eprintln!("books bench: posting every book, {in_flight} at a time (real limits, real time)...");
-    let before = requests(&sandbox).await;
+    let before = common::requests(&sandbox.base_url()).await;
     let mut command = std::process::Command::new(BIN);
     command.arg("--config").arg(dir.path().join("recon.toml")).arg("-q").arg("post");
     let label = format!("post-{in_flight}");
@@ -121,7 +108,7 @@ async fn bench(spec: &GenerateSpec, in_flight: u32) -> Vec<String> {
     let measured: Measured = tokio::task::spawn_blocking(move || run_child(command, &path, &label, &[0, 1]))
         .await
         .unwrap_or_else(|e| fail(&e.to_string()));
-    let after = requests(&sandbox).await;
+    let after = common::requests(&sandbox.base_url()).await;
     let state = StateFile::open_read_only(&config.state_path).await.unwrap_or_else(|e| fail(&e.to_string()));
     let counts = state.posting_counts().await.unwrap_or_else(|e| fail(&e.to_string()));
     state.close().await;
@@ -269,15 +256,4 @@ async fn control(sandbox: &Sandbox, path: &str, body: Value) {
     if !answer.status().is_success() {
         fail(&format!("{path}: HTTP {}", answer.status()));
     }
-}
-
-/// The sandbox's request counts per endpoint and status.
-async fn requests(sandbox: &Sandbox) -> BTreeMap<String, u64> {
-    let state: Value = reqwest::get(format!("{}/_sandbox/state?items=false", sandbox.base_url()))
-        .await
-        .unwrap_or_else(|e| fail(&e.to_string()))
-        .json()
-        .await
-        .unwrap_or_else(|e| fail(&e.to_string()));
-    serde_json::from_value(state["requests"].clone()).unwrap_or_default()
 }

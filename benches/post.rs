@@ -24,9 +24,6 @@ use entrata_recon::http::Pause;
 use entrata_recon::report::progress::Progress;
 use entrata_recon::run::connect::{ConnectOptions, connect};
 use entrata_recon::run::post::{PostRequest, post};
-use entrata_recon::run::pull::{PullOptions, pull};
-use entrata_recon::source::client::EntrataClient;
-use entrata_recon::state::StateFile;
 use entrata_recon::targets::TargetKind;
 use entrata_recon_sandbox::generate::{GenerateSpec, generate};
 use entrata_recon_sandbox::{Dataset, SandboxOptions, start};
@@ -75,16 +72,7 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(&config_path).unwrap_or_else(|e| fail(&e.to_string()));
     let text = text.replace("[targets.xero]\n", "[targets.xero]\nauth = \"client_credentials\"\n");
     let config = Config::parse(&config_path, &text, Env::default()).unwrap_or_else(|e| fail(&e.to_string()));
-    let state = StateFile::open(&config.state_path).await.unwrap_or_else(|e| fail(&e.to_string()));
-    let client = EntrataClient::new(
-        &config.source,
-        config.entrata_credentials().unwrap_or_else(|e| fail(&e.to_string())),
-    )
-    .unwrap_or_else(|e| fail(&e.to_string()));
-    eprintln!("post bench: pulling {spec} (set-up)...");
-    pull(&config, &client, &state, &PullOptions::default(), &Progress::hidden())
-        .await
-        .unwrap_or_else(|e| fail(&e.to_string()));
+    let state = common::pulled_in_process(&config, "post", &spec).await;
     let mut announce = |url: &str| entrata_recon_cli::demo::consent_in_background(url.to_owned());
     let options = ConnectOptions { paste_prompt: false, ..ConnectOptions::default() };
     connect(&config, &state, TargetKind::Qbo, &options, &mut announce)
@@ -106,7 +94,7 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
             reclass: None,
             books: Vec::new(),
         };
-        let before = requests(&sandbox.base_url()).await;
+        let before = common::requests(&sandbox.base_url()).await;
         eprintln!("post bench: posting to {target}...");
         let started = Instant::now();
         let report = post(&config, &state, &mappings, &request, &Progress::hidden())
@@ -114,7 +102,7 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
             .unwrap_or_else(|e| fail(&e.to_string()));
         let real = started.elapsed();
         let waited: Duration = pause.waits().iter().sum();
-        let after = requests(&sandbox.base_url()).await;
+        let after = common::requests(&sandbox.base_url()).await;
         let summary = &report.targets[0].summary;
         if let Some(why) = &summary.stopped {
             fail(&format!("{target} stopped: {why}"));
@@ -156,15 +144,4 @@ async fn bench(spec: GenerateSpec) -> Vec<Vec<String>> {
     state.close().await;
     sandbox.shutdown().await;
     rows
-}
-
-/// The sandbox's request counts per endpoint.
-async fn requests(base: &str) -> std::collections::BTreeMap<String, u64> {
-    let state: serde_json::Value = reqwest::get(format!("{base}/_sandbox/state?items=false"))
-        .await
-        .unwrap_or_else(|e| fail(&e.to_string()))
-        .json()
-        .await
-        .unwrap_or_else(|e| fail(&e.to_string()));
-    serde_json::from_value(state["requests"].clone()).unwrap_or_default()
 }

@@ -309,3 +309,34 @@ pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
         line(row.iter().map(String::as_str).collect());
     }
 }
+
+/// A new state file at the config's path with everything the sandbox serves pulled into it, in
+/// this process (a bench's set-up, not measured).
+pub async fn pulled_in_process(
+    config: &entrata_recon::config::Config,
+    bench: &str,
+    spec: &GenerateSpec,
+) -> StateFile {
+    let state = StateFile::open(&config.state_path).await.unwrap_or_else(|e| fail(&e.to_string()));
+    let credentials = config.entrata_credentials().unwrap_or_else(|e| fail(&e.to_string()));
+    let client = entrata_recon::source::client::EntrataClient::new(&config.source, credentials)
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    eprintln!("{bench} bench: pulling {spec} (set-up)...");
+    let options = entrata_recon::run::pull::PullOptions::default();
+    let progress = entrata_recon::report::progress::Progress::hidden();
+    entrata_recon::run::pull::pull(config, &client, &state, &options, &progress)
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    state
+}
+
+/// The sandbox's request counts per endpoint and status (`GET /_sandbox/state`).
+pub async fn requests(base: &str) -> std::collections::BTreeMap<String, u64> {
+    let state: serde_json::Value = reqwest::get(format!("{base}/_sandbox/state?items=false"))
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()))
+        .json()
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()));
+    serde_json::from_value(state["requests"].clone()).unwrap_or_default()
+}

@@ -51,6 +51,16 @@ async fn choose(h: &Harness, realm: &str) {
     h.control(Method::POST, "/_sandbox/qbo/consent", Some(json!({"realmId": realm}).to_string())).await;
 }
 
+/// Pulls, then connects owner-a to the first company and owner-b to the second (the consent page
+/// picking each).
+async fn pull_and_connect_both(h: &Harness, first_realm: &str) {
+    h.run(&["pull"]).await;
+    choose(h, first_realm).await;
+    assert_eq!(connect_with(h, true, &["--books", "owner-a"]).await.code, Some(0));
+    choose(h, SECOND_REALM).await;
+    assert_eq!(connect_with(h, true, &["--books", "owner-b"]).await.code, Some(0));
+}
+
 /// (book, company) of every connected target in `status --format json`.
 async fn connections(h: &Harness) -> Vec<(String, String)> {
     let status = h.run(&["status", "--format", "json"]).await;
@@ -146,11 +156,7 @@ fn debits<'a>(entries: impl Iterator<Item = &'a Value>) -> rust_decimal::Decimal
 async fn each_company_holds_exactly_its_books_properties() {
     let (h, first_realm) = two_companies().await;
     let (second, own) = route(&h, "owner-a", "owner-b");
-    h.run(&["pull"]).await;
-    choose(&h, &first_realm).await;
-    assert_eq!(connect_with(&h, true, &["--books", "owner-a"]).await.code, Some(0));
-    choose(&h, SECOND_REALM).await;
-    assert_eq!(connect_with(&h, true, &["--books", "owner-b"]).await.code, Some(0));
+    pull_and_connect_both(&h, &first_realm).await;
 
     let plan = h.run(&["plan", "--format", "json"]).await;
     let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
@@ -406,11 +412,7 @@ async fn each_company_is_checked_for_its_own_books_mappings() {
     })
     .await;
     route(&h, "owner-a", "owner-b");
-    h.run(&["pull"]).await;
-    choose(&h, &first_realm).await;
-    assert_eq!(connect_with(&h, true, &["--books", "owner-a"]).await.code, Some(0));
-    choose(&h, SECOND_REALM).await;
-    assert_eq!(connect_with(&h, true, &["--books", "owner-b"]).await.code, Some(0));
+    pull_and_connect_both(&h, &first_realm).await;
     let checked = h.run(&["mappings", "check", "--target", "qbo"]).await;
     assert_eq!(checked.code, Some(1), "{}", checked.all_output());
     let out = &checked.stdout;
@@ -432,11 +434,7 @@ async fn each_company_is_checked_for_its_own_books_mappings() {
 async fn a_book_failing_never_stops_another() {
     let (h, first_realm) = two_companies().await;
     route(&h, "owner-a", "owner-b");
-    h.run(&["pull"]).await;
-    choose(&h, &first_realm).await;
-    assert_eq!(connect_with(&h, true, &["--books", "owner-a"]).await.code, Some(0));
-    choose(&h, SECOND_REALM).await;
-    assert_eq!(connect_with(&h, true, &["--books", "owner-b"]).await.code, Some(0));
+    pull_and_connect_both(&h, &first_realm).await;
     let plan = h.run(&["plan", "--format", "json"]).await;
     let plan: Value = serde_json::from_str(&plan.stdout).expect("plan JSON");
     let planned = |book: &str| -> Vec<String> {
@@ -489,11 +487,7 @@ async fn a_book_layer_posts_on_its_own_companys_chart() {
     std::fs::create_dir_all(&books).expect("folder");
     std::fs::write(books.join("owner-b.toml"), "[accounts]\nrental_income = { qbo = \"4005\" }\n")
         .expect("written");
-    h.run(&["pull"]).await;
-    choose(&h, &first_realm).await;
-    assert_eq!(connect_with(&h, true, &["--books", "owner-a"]).await.code, Some(0));
-    choose(&h, SECOND_REALM).await;
-    assert_eq!(connect_with(&h, true, &["--books", "owner-b"]).await.code, Some(0));
+    pull_and_connect_both(&h, &first_realm).await;
     let checked = h.run(&["mappings", "check", "--target", "qbo"]).await;
     assert!(!checked.stdout.contains("no account numbered"), "{}", checked.stdout);
 
