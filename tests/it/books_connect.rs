@@ -519,4 +519,14 @@ async fn a_book_layer_posts_on_its_own_companys_chart() {
     assert_eq!(report["driftFound"], false, "{report:#}");
     let rows = report["tieOuts"].as_array().expect("rows");
     assert!(rows.iter().any(|r| r["book"] == "owner-b" && r["account"] == "4005"), "{report:#}");
+
+    // prop_0002 moves to owner-a, whose chart has no 4005: what owner-b's company holds was booked
+    // on owner-b's chart, and `drift` compares it so (no entry is taken for edited there).
+    let file = h.dir.path().join("mappings/properties/prop_0002.toml");
+    let text = std::fs::read_to_string(&file).expect("prop_0002.toml");
+    std::fs::write(&file, text.replacen("book = \"owner-b\"", "book = \"owner-a\"", 1)).expect("written");
+    let moved = drift_json(&h, &[]).await;
+    assert_eq!(moved["driftFound"], false, "{moved:#}");
+    let rows = moved["tieOuts"].as_array().expect("rows");
+    assert!(rows.iter().any(|r| r["book"] == "owner-b" && r["account"] == "4005"), "{moved:#}");
 }

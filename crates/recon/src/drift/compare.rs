@@ -189,34 +189,30 @@ pub struct PropertySides {
     /// Per target, the book the property's new entries go to (`None`: no book of the config);
     /// a target not listed is the default book's.
     pub new_entries_to: BTreeMap<TargetKind, Option<BookName>>,
+    /// The property's accounts under another book's chart, where they differ from `accounts`
+    /// (`MappingSet::accounts_in`): what its entries in that book's company were booked on.
+    pub accounts_elsewhere: BTreeMap<BookName, BTreeMap<String, TargetAccounts>>,
 }
 
 impl PropertySides {
     /// The target's account for a logical one (`?name` when the mapping gives it none).
     pub fn target_account(&self, target: TargetKind, logical: &str) -> String {
-        let found = self.accounts.get(logical).and_then(|a| match target {
-            TargetKind::Qbo => a.qbo.clone(),
-            TargetKind::Xero => a.xero.clone(),
-        });
-        found.unwrap_or_else(|| format!("?{logical}"))
+        target_account(&self.accounts, target, logical)
+    }
+
+    /// The property's accounts in `book`'s company.
+    fn accounts_of(&self, book: &BookName) -> &BTreeMap<String, TargetAccounts> {
+        self.accounts_elsewhere.get(book).unwrap_or(&self.accounts)
+    }
+
+    /// `target_account` in `book`'s company.
+    pub fn target_account_in(&self, target: TargetKind, book: &BookName, logical: &str) -> String {
+        target_account(self.accounts_of(book), target, logical)
     }
 
     /// The logical names the mapping gives a target account.
     pub fn account_names(&self, target: TargetKind, account: &str) -> Vec<String> {
-        if let Some(logical) = account.strip_prefix('?') {
-            return vec![logical.to_owned()];
-        }
-        self.accounts
-            .iter()
-            .filter(|(_, a)| {
-                let code = match target {
-                    TargetKind::Qbo => a.qbo.as_deref(),
-                    TargetKind::Xero => a.xero.as_deref(),
-                };
-                code == Some(account)
-            })
-            .map(|(name, _)| name.to_string())
-            .collect()
+        account_names(&self.accounts, target, account)
     }
 
     /// What of a planned entry is `book`'s in `target`, as signed (logical account, amount)
@@ -293,6 +289,37 @@ impl PropertySides {
         finding.currency = entry.currency.clone();
         finding
     }
+}
+
+/// The target's account for a logical one in `accounts` (`?name` when they give it none).
+fn target_account(accounts: &BTreeMap<String, TargetAccounts>, target: TargetKind, logical: &str) -> String {
+    let found = accounts.get(logical).and_then(|a| match target {
+        TargetKind::Qbo => a.qbo.clone(),
+        TargetKind::Xero => a.xero.clone(),
+    });
+    found.unwrap_or_else(|| format!("?{logical}"))
+}
+
+/// The logical names `accounts` give a target account.
+fn account_names(
+    accounts: &BTreeMap<String, TargetAccounts>,
+    target: TargetKind,
+    account: &str,
+) -> Vec<String> {
+    if let Some(logical) = account.strip_prefix('?') {
+        return vec![logical.to_owned()];
+    }
+    accounts
+        .iter()
+        .filter(|(_, a)| {
+            let code = match target {
+                TargetKind::Qbo => a.qbo.as_deref(),
+                TargetKind::Xero => a.xero.as_deref(),
+            };
+            code == Some(account)
+        })
+        .map(|(name, _)| name.to_string())
+        .collect()
 }
 
 /// An exception as a finding. An item held back from posting: `entrata` and `difference` are its
@@ -461,7 +488,7 @@ fn tie_out(sides: &PropertySides, side: &TargetSide) -> Vec<TieOut> {
     let mut sums = Sums::default();
     for plan in &sides.planned {
         for (logical, amount) in sides.plan_share(plan, target, &side.book) {
-            let account = sides.target_account(target, &logical);
+            let account = sides.target_account_in(target, &side.book, &logical);
             sums.add(plan.entry.post_month(), &account, Column::Entrata, amount);
         }
     }
@@ -470,7 +497,7 @@ fn tie_out(sides: &PropertySides, side: &TargetSide) -> Vec<TieOut> {
     for entry in sides.recorded.iter().filter(|e| e.owned_by(target, &side.book)) {
         let Some(id) = entry.confirmed_id(target) else { continue };
         for (logical, line_side, amount) in entry.lines_at(target) {
-            let account = sides.target_account(target, logical);
+            let account = sides.target_account_in(target, &side.book, logical);
             sums.add(entry.post_month, &account, Column::Posted, signed(*line_side, *amount));
         }
         if let Some(doc) = side.held.get(id) {
@@ -494,7 +521,7 @@ fn tie_out(sides: &PropertySides, side: &TargetSide) -> Vec<TieOut> {
         }
     }
     sums.rows(target, &side.book, &sides.property_id, &sides.currency, |account| {
-        sides.account_names(target, account)
+        account_names(sides.accounts_of(&side.book), target, account)
     })
 }
 

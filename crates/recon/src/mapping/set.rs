@@ -6,11 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use crate::domain::AccountName;
 use crate::domain::{BookName, PropertyId};
 use crate::mapping::diagnostic::nearest;
 use crate::mapping::diagnostic::{Diagnostic, LineIndex, MappingErrors};
 use crate::mapping::layer::{FileId, Layer, Origin, Problem};
-use crate::mapping::model::PropertyMapping;
+use crate::mapping::model::{PropertyMapping, TargetAccounts};
 use crate::mapping::resolve::resolve;
 use crate::mapping::schema::{Role, parse_layer};
 
@@ -36,6 +37,10 @@ pub struct MappingSet {
     /// portfolio.toml, the book files, then the property files.
     files: Vec<PathBuf>,
     book_files: usize,
+    /// A property's accounts were it another book's (its file laid over that book's file instead
+    /// of its own book's), where they differ from its own: what an entry posted to that book's
+    /// company before the property moved was booked on. `None` is a property without a file.
+    accounts_elsewhere: BTreeMap<(Option<PropertyId>, BookName), BTreeMap<AccountName, TargetAccounts>>,
 }
 
 impl MappingSet {
@@ -55,6 +60,13 @@ impl MappingSet {
         let portfolio = keep(&self.portfolio).then_some((None, &self.portfolio));
         let properties = self.properties.iter().filter(|(_, m)| keep(m)).map(|(id, m)| (Some(id.clone()), m));
         portfolio.into_iter().chain(properties).collect()
+    }
+
+    /// The property's accounts were it `book`'s (`accounts_elsewhere`): its own mapping's when
+    /// that is its book, or when `book`'s chart gives it the same accounts.
+    pub fn accounts_in(&self, id: &PropertyId, book: &BookName) -> &BTreeMap<AccountName, TargetAccounts> {
+        let file = self.properties.contains_key(id).then(|| id.clone());
+        self.accounts_elsewhere.get(&(file, book.clone())).unwrap_or(&self.for_property(id).accounts)
     }
 
     /// Properties with a file in `properties/`, in id order.
@@ -177,7 +189,42 @@ pub(crate) fn build(
                 by_property.insert(id.clone(), mapping);
             }
         }
-        resolved = portfolio_mapping.map(|portfolio| (portfolio, by_property));
+        // Each mapping under every other book, kept where its accounts differ.
+        let mut elsewhere = BTreeMap::new();
+        let names: BTreeSet<&BookName> =
+            book_layers.keys().chain(known_books.into_iter().flatten()).collect();
+        if names.len() > 1 {
+            let tops = std::iter::once((None, None)).chain(
+                ids.iter()
+                    .zip(&property_layers)
+                    .filter_map(|(id, l)| Some((Some(id.clone()), l.as_ref()?)))
+                    .map(|(id, l)| (id, Some(l))),
+            );
+            for (id, top) in tops {
+                let own = match &id {
+                    Some(id) => by_property.get(id),
+                    None => portfolio_mapping.as_ref(),
+                };
+                let Some(own) = own else { continue };
+                for book in names.iter().filter(|b| ***b != own.book) {
+                    let mut under = portfolio_layer.clone();
+                    if let Some(Some(layer)) = book_layers.get(*book) {
+                        under.overlay(layer);
+                    }
+                    if let Some(top) = top {
+                        under.overlay(top);
+                    }
+                    // Not its book now: a mistake in that combination is not one of the files'.
+                    let mut scratch = Vec::new();
+                    if let Some(mapping) = resolve(&under, portfolio_id, &mut scratch)
+                        && mapping.accounts != own.accounts
+                    {
+                        elsewhere.insert((id.clone(), (*book).clone()), mapping.accounts);
+                    }
+                }
+            }
+        }
+        resolved = portfolio_mapping.map(|portfolio| (portfolio, by_property, elsewhere));
     }
 
     diagnostics.extend(locate(&files, problems));
@@ -185,9 +232,10 @@ pub(crate) fn build(
         return Err(errors);
     }
     match resolved {
-        Some((portfolio, properties)) => Ok(MappingSet {
+        Some((portfolio, properties, accounts_elsewhere)) => Ok(MappingSet {
             portfolio,
             properties,
+            accounts_elsewhere,
             files: files.into_iter().map(|source| source.path).collect(),
             book_files: first_property - 1,
         }),

@@ -44,7 +44,7 @@ pub(super) fn target_findings(sides: &PropertySides, side: &TargetSide, out: &mu
                         entry
                             .lines_at(target)
                             .iter()
-                            .map(|(l, s, a)| (sides.target_account(target, l), *s, *a)),
+                            .map(|(l, s, a)| (sides.target_account_in(target, &side.book, l), *s, *a)),
                     );
                     let holds = by_account(doc.lines.iter().map(|l| (l.account.clone(), l.side, l.amount)));
                     let date_moved = doc.date.filter(|d| *d != entry.date && Some(*d) != target_date);

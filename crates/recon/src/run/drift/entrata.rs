@@ -38,10 +38,12 @@ pub(super) async fn property_sides(
     books: &Books,
 ) -> Result<PropertySides, DriftError> {
     let id = property.id.as_str().to_owned();
+    let property_id = property.id.clone();
     let new_entries_to = owners::new_entries_to(books, &mappings.for_property(&property.id).book);
     let (mut bodies, postings) = state.recorded_bodies(&id).await?;
     owners::settle(&mut bodies, postings, books, &new_entries_to);
     let mapping = mappings.for_property(&property.id);
+    let mapping_accounts = mapping.accounts.clone();
     let accounts = mapping.accounts.iter().map(|(name, refs)| (name.to_string(), refs.clone())).collect();
     let currency = property.currency.as_str().to_owned();
     let Decision { planned, changes, drifts, exceptions, items } =
@@ -79,7 +81,16 @@ pub(super) async fn property_sides(
         entrata_changes: Vec::new(),
         recorded: bodies,
         new_entries_to,
+        accounts_elsewhere: BTreeMap::new(),
     };
+    // Entries a company of another book holds were booked on that book's chart.
+    for book in books.values().flatten().map(|(book, _)| book) {
+        let there = mappings.accounts_in(&property_id, book);
+        if !sides.accounts_elsewhere.contains_key(book) && there != &mapping_accounts {
+            let there = there.iter().map(|(name, refs)| (name.to_string(), refs.clone())).collect();
+            sides.accounts_elsewhere.insert(book.clone(), there);
+        }
+    }
     for drift in drifts.iter().filter(|d| !d.reclass) {
         sides.entrata_changes.extend(changes_of(state, &id, drift, &now).await?);
     }
