@@ -529,4 +529,37 @@ async fn a_book_layer_posts_on_its_own_companys_chart() {
     assert_eq!(moved["driftFound"], false, "{moved:#}");
     let rows = moved["tieOuts"].as_array().expect("rows");
     assert!(rows.iter().any(|r| r["book"] == "owner-b" && r["account"] == "4005"), "{moved:#}");
+
+    // Its rent changes after the move: the adjustment goes to owner-b's company, where the entry
+    // it corrects is, and is booked there on owner-b's chart (4005; that company has no 4000).
+    let spec: GenerateSpec = "properties=2,months=1,seed=5".parse().expect("spec");
+    let dataset: Value = serde_json::from_slice(&generate(&spec)).expect("dataset JSON");
+    let mut rent = dataset["charges"]
+        .as_array()
+        .expect("charges")
+        .iter()
+        .find(|c| c["propertyId"] == "prop_0002" && c["arCode"] == "RENT" && c["status"] == "posted")
+        .cloned()
+        .expect("a posted rent charge of prop_0002");
+    rent["amount"] = Value::String(
+        (crate::post_qbo::support::decimal(&rent["amount"]) + rust_decimal::Decimal::from(10)).to_string(),
+    );
+    h.upsert("charges", &rent.to_string()).await;
+    assert!(matches!(h.run(&["pull"]).await.code, Some(0 | 1)));
+    let adjusted = h.run(&["post"]).await;
+    assert!(matches!(adjusted.code, Some(0 | 1)), "{}", adjusted.all_output());
+    assert!(!adjusted.stdout.contains("unknown_account"), "{}", adjusted.stdout);
+    let after = crate::post_qbo::support::books(&h).await;
+    let companies = after["companies"].as_array().expect("companies");
+    assert_eq!(numbers_used(&companies[0]), a, "owner-a is given nothing");
+    assert_eq!(
+        numbers_used(&companies[1]),
+        b,
+        "owner-b's adjustment is on its own chart: {}",
+        adjusted.stdout
+    );
+    let entries_b = companies[1]["journalEntries"].as_array().expect("entries").len();
+    assert_eq!(entries_b, state["companies"][1]["journalEntries"].as_array().expect("entries").len() + 1);
+    let report = drift_json(&h, &[]).await;
+    assert_eq!(report["driftFound"], false, "{report:#}");
 }

@@ -37,10 +37,12 @@ pub struct MappingSet {
     /// portfolio.toml, the book files, then the property files.
     files: Vec<PathBuf>,
     book_files: usize,
-    /// A property's accounts were it another book's (its file laid over that book's file instead
-    /// of its own book's), where they differ from its own: what an entry posted to that book's
-    /// company before the property moved was booked on. `None` is a property without a file.
-    accounts_elsewhere: BTreeMap<(Option<PropertyId>, BookName), BTreeMap<AccountName, TargetAccounts>>,
+    /// A property's mapping were it another book's (its file laid over that book's file instead
+    /// of its own book's), where that changes anything: the chart and dimensions of that book's
+    /// company, which an entry posted there before the property moved (and an adjustment of it)
+    /// is booked on. Its `book` stays the property's own (routing never changes). `None` is a
+    /// property without a file.
+    elsewhere: BTreeMap<(Option<PropertyId>, BookName), PropertyMapping>,
 }
 
 impl MappingSet {
@@ -62,11 +64,36 @@ impl MappingSet {
         portfolio.into_iter().chain(properties).collect()
     }
 
-    /// The property's accounts were it `book`'s (`accounts_elsewhere`): its own mapping's when
-    /// that is its book, or when `book`'s chart gives it the same accounts.
-    pub fn accounts_in(&self, id: &PropertyId, book: &BookName) -> &BTreeMap<AccountName, TargetAccounts> {
+    /// The property's mapping in `book`'s company (`elsewhere`): its own when that is its book,
+    /// or when `book`'s files change nothing of it.
+    pub fn for_property_in(&self, id: &PropertyId, book: &BookName) -> &PropertyMapping {
         let file = self.properties.contains_key(id).then(|| id.clone());
-        self.accounts_elsewhere.get(&(file, book.clone())).unwrap_or(&self.for_property(id).accounts)
+        self.elsewhere.get(&(file, book.clone())).unwrap_or_else(|| self.for_property(id))
+    }
+
+    /// The property's accounts in `book`'s company.
+    pub fn accounts_in(&self, id: &PropertyId, book: &BookName) -> &BTreeMap<AccountName, TargetAccounts> {
+        &self.for_property_in(id, book).accounts
+    }
+
+    /// The set as `book`'s company sees it: every property's mapping in that book's chart and
+    /// dimensions (`for_property_in`), its routing unchanged. What a post to that company builds
+    /// its documents from, an adjustment of a moved property's entry included.
+    pub fn as_book(&self, book: &BookName) -> MappingSet {
+        let mut view = self.clone();
+        for ((file, other), mapping) in &self.elsewhere {
+            if other != book {
+                continue;
+            }
+            match file {
+                Some(id) => {
+                    view.properties.insert(id.clone(), mapping.clone());
+                }
+                None => view.portfolio = mapping.clone(),
+            }
+        }
+        view.elsewhere.clear();
+        view
     }
 
     /// Properties with a file in `properties/`, in id order.
@@ -216,10 +243,11 @@ pub(crate) fn build(
                     }
                     // Not its book now: a mistake in that combination is not one of the files'.
                     let mut scratch = Vec::new();
-                    if let Some(mapping) = resolve(&under, portfolio_id, &mut scratch)
-                        && mapping.accounts != own.accounts
-                    {
-                        elsewhere.insert((id.clone(), (*book).clone()), mapping.accounts);
+                    if let Some(mut mapping) = resolve(&under, portfolio_id, &mut scratch) {
+                        mapping.book = own.book.clone();
+                        if &mapping != own {
+                            elsewhere.insert((id.clone(), (*book).clone()), mapping);
+                        }
                     }
                 }
             }
@@ -232,10 +260,10 @@ pub(crate) fn build(
         return Err(errors);
     }
     match resolved {
-        Some((portfolio, properties, accounts_elsewhere)) => Ok(MappingSet {
+        Some((portfolio, properties, elsewhere)) => Ok(MappingSet {
             portfolio,
             properties,
-            accounts_elsewhere,
+            elsewhere,
             files: files.into_iter().map(|source| source.path).collect(),
             book_files: first_property - 1,
         }),

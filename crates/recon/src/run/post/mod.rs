@@ -375,6 +375,12 @@ async fn post_target(
     options: &PostOptions<'_>,
 ) -> Result<TargetSummary, PostRunError> {
     let (target, company_id) = (to.target, to.company_id.as_str());
+    // Where several books post to the target, this company's documents are built in its book's
+    // chart and dimensions: an adjustment of a moved property's entry too (`MappingSet::as_book`).
+    let mappings = &match &to.scope {
+        Some(_) => Arc::new(mappings.as_book(&to.book)),
+        None => Arc::clone(mappings),
+    };
     let (target_config, mut settings) = oauth_settings_for(config, target, to.book.clone())?;
     settings.pause = pause.clone();
     let tokens = TokenSource::new(settings, state.clone());
