@@ -84,10 +84,10 @@ async fn bench(spec: &GenerateSpec, in_flight: u32) -> Vec<String> {
     let config = configure(&sandbox, dir.path(), &companies, in_flight);
     let state = common::pulled_in_process(&config, "books", spec).await;
     for (name, target, company) in BOOKS {
-        if target == TargetKind::Qbo {
-            control(&sandbox, "/_sandbox/qbo/consent", json!({ "realmId": companies.qbo[company] })).await;
-        }
-        let mut announce = |url: &str| entrata_recon_cli::demo::consent_in_background(url.to_owned());
+        // On Intuit's page the person picks the book's company.
+        let pick = (target == TargetKind::Qbo).then(|| (sandbox.base_url(), companies.qbo[company].clone()));
+        let mut announce =
+            |url: &str| entrata_recon_cli::demo::consent_choosing_in_background(url.to_owned(), pick.clone());
         let options = ConnectOptions {
             paste_prompt: false,
             book: Some(BookName::new(name)),
@@ -244,16 +244,4 @@ fn configure(sandbox: &Sandbox, dir: &std::path::Path, companies: &Companies, in
 
 fn text_of(path: &std::path::Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| fail(&e.to_string()))
-}
-
-async fn control(sandbox: &Sandbox, path: &str, body: Value) {
-    let answer = reqwest::Client::new()
-        .post(format!("{}{path}", sandbox.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| fail(&e.to_string()));
-    if !answer.status().is_success() {
-        fail(&format!("{path}: HTTP {}", answer.status()));
-    }
 }

@@ -60,9 +60,20 @@ pub fn use_free_redirect_port(config_path: &Path) -> std::io::Result<()> {
 /// Plays the browser on a sandbox's consent page: opens `url` and follows its redirects back to
 /// `connect`'s loopback listener (retrying while the listener starts).
 pub fn consent_in_background(url: String) {
+    consent_choosing_in_background(url, None);
+}
+
+/// `consent_in_background` on Intuit's page, picking the QuickBooks company `(sandbox base URL,
+/// realm id)` on every try: a choice is spent by the consent that made it, even one whose
+/// redirect found no listener yet.
+pub fn consent_choosing_in_background(url: String, company: Option<(String, String)>) {
     tokio::spawn(async move {
         let Ok(browser) = reqwest::Client::builder().no_proxy().build() else { return };
         for _ in 0..100 {
+            if let Some((base, realm)) = &company {
+                let body = serde_json::json!({ "realmId": realm });
+                let _ = browser.post(format!("{base}/_sandbox/qbo/consent")).json(&body).send().await;
+            }
             if browser.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
                 return;
             }
@@ -155,13 +166,4 @@ pub fn charge_of(dataset_json: &[u8], property: &str) -> Option<serde_json::Valu
         .iter()
         .find(|c| c["propertyId"] == property && c["arCode"] == "RENT" && c["status"] == "posted")
         .cloned()
-}
-
-/// `POST /_sandbox/qbo/consent`: on Intuit's page the person picks this company.
-pub async fn choose_company(sandbox: &entrata_recon_sandbox::Sandbox, realm: &str) -> Result<(), String> {
-    let url = format!("{}/_sandbox/qbo/consent", sandbox.base_url());
-    let client = reqwest::Client::builder().no_proxy().build().map_err(|e| e.to_string())?;
-    let body = serde_json::json!({ "realmId": realm });
-    let response = client.post(url).json(&body).send().await.map_err(|e| e.to_string())?;
-    if response.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", response.status())) }
 }

@@ -185,16 +185,16 @@ async fn connect_all(
         };
         println!("\n{step}. Connect {}{how} (the demo plays the browser on its consent page)", target.name());
         for owner in &books {
-            if let (Some(owner), TargetKind::Qbo) = (owner, target) {
-                demo::choose_company(sandbox, &owner.realm)
-                    .await
-                    .map_err(|e| other("cannot pick a company", &e))?;
-            }
+            // On Intuit's page the demo picks the owner's company.
+            let company = match (owner, target) {
+                (Some(owner), TargetKind::Qbo) => Some((sandbox.base_url(), owner.realm.clone())),
+                _ => None,
+            };
             let book = owner.map(|o| entrata_recon::domain::BookName::new(o.name));
             let options = ConnectOptions { paste_prompt: false, book, ..ConnectOptions::default() };
             let mut announce = |url: &str| {
                 println!("   {}", url.split('?').next().unwrap_or(url));
-                demo::consent_in_background(url.to_owned());
+                demo::consent_choosing_in_background(url.to_owned(), company.clone());
             };
             let connected = connect(config, state, target, &options, &mut announce).await?;
             let whose = owner.map(|o| format!("{}: ", o.name)).unwrap_or_default();

@@ -150,22 +150,24 @@ impl World {
     pub async fn connect(&mut self, target: &str) -> Result<(), String> {
         self.h.control(Method::DELETE, "/_sandbox/faults", None).await;
         if self.owners.is_empty() {
-            return self.connect_book(target, None).await;
+            return self.connect_book(target, None, None).await;
         }
         for owner in self.owners.clone() {
-            if target == "qbo" {
-                // Intuit's page: the person picks the owner's company.
-                let body = json!({"realmId": owner.realm}).to_string();
-                self.h.control(Method::POST, "/_sandbox/qbo/consent", Some(body)).await;
-            }
+            // Intuit's page: the person picks the owner's company (on every try of the page).
             // Xero's: one consent covers every organisation; the book's `tenant_id` picks its own.
-            self.connect_book(target, Some(&owner.name)).await?;
+            let realm = (target == "qbo").then_some(owner.realm.as_str());
+            self.connect_book(target, Some(&owner.name), realm).await?;
         }
         Ok(())
     }
 
     /// `connect` of one book (`None`: the config has no `[books]`).
-    async fn connect_book(&mut self, target: &str, book: Option<&str>) -> Result<(), String> {
+    async fn connect_book(
+        &mut self,
+        target: &str,
+        book: Option<&str>,
+        realm: Option<&str>,
+    ) -> Result<(), String> {
         let port =
             std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
         self.h.set_target(target, "redirect_uri", Some(format!("http://127.0.0.1:{port}/callback").into()));
@@ -189,6 +191,11 @@ impl World {
         // The listener binds just after the URL is printed; a refused redirect is tried again.
         let mut consented = false;
         for _ in 0..2_000 {
+            // A choice of company is spent by the consent that made it, answered or not.
+            if let Some(realm) = realm {
+                let body = json!({ "realmId": realm }).to_string();
+                self.h.control(Method::POST, "/_sandbox/qbo/consent", Some(body)).await;
+            }
             match browser.get(&url).send().await {
                 Ok(answer) if answer.status().is_success() => {
                     consented = true;
