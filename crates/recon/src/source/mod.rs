@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod convert;
+pub mod entrata_api;
 pub mod pager;
 pub mod totp;
 pub mod transport;
