@@ -563,3 +563,35 @@ async fn a_book_layer_posts_on_its_own_companys_chart() {
     let report = drift_json(&h, &[]).await;
     assert_eq!(report["driftFound"], false, "{report:#}");
 }
+
+/// owner-b is the only book posting to Xero, and owner-a has no Xero organisation: owner-b's
+/// organisation is given owner-b's properties only, never owner-a's (one book posting to a target
+/// is not every property's book).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_targets_only_book_is_given_only_its_own_properties() {
+    let (h, first_realm) = two_companies().await;
+    let config = std::fs::read_to_string(h.config_path()).expect("config");
+    let config = config.replacen("[books.owner-b]\nqbo = {}\n", "[books.owner-b]\nqbo = {}\nxero = {}\n", 1);
+    std::fs::write(h.config_path(), config).expect("config written");
+    h.set_target("xero", "enabled", Some(true.into()));
+    route(&h, "owner-a", "owner-b");
+    pull_and_connect_both(&h, &first_realm).await;
+    let xero = crate::post_qbo::support::connect_target(&h, "xero", true, &["--books", "owner-b"]).await;
+    assert_eq!(xero.code, Some(0), "{}", xero.all_output());
+    let posted = h.run(&["post"]).await;
+    assert!(matches!(posted.code, Some(0 | 1)), "{}", posted.all_output());
+    assert!(posted.stdout.contains("Xero (owner-b)"), "{}", posted.stdout);
+    let state = h.control(Method::GET, "/_sandbox/state?items=false", None).await;
+    let organisation = state["xero"]["organisations"][0].to_string();
+    assert!(organisation.contains("[entrata-recon prop_0002/"), "owner-b's entries are there");
+    assert!(!organisation.contains("[entrata-recon prop_0001/"), "owner-a has no Xero organisation");
+    // The drift report agrees: nothing of prop_0001 is waiting for Xero.
+    let report = drift_json(&h, &["--target", "xero"]).await;
+    assert_eq!(report["driftFound"], false, "{report:#}");
+    let pending_a = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["propertyId"] == "prop_0001" && f["category"] == "posting");
+    assert!(!pending_a, "{report:#}");
+}

@@ -25,18 +25,26 @@ pub struct CompanyPosting {
     pub row: PostingRow,
 }
 
-/// Per target, the books posting to it, with the company each is connected to (`None`: not
-/// connected).
-pub type Books = BTreeMap<TargetKind, Vec<(BookName, Option<String>)>>;
+/// The config's books.
+#[derive(Debug, Clone, Default)]
+pub struct Books {
+    /// Per target, the books posting to it, with the company each is connected to (`None`: not
+    /// connected).
+    pub by_target: BTreeMap<TargetKind, Vec<(BookName, Option<String>)>>,
+    /// The config names more than one book: each property posts only to its own book's
+    /// companies (one book posting to a target is not every property's book).
+    pub several: bool,
+}
 
-/// Per target, the book `routed` property's new entries go to: the one book posting to the
-/// target, or the book the mapping files route it to if that book posts there.
+/// Per target, the book `routed` property's new entries go to: with one book, that book; with
+/// several, the book the mapping files route it to if that book posts there, else none.
 pub fn new_entries_to(books: &Books, routed: &BookName) -> BTreeMap<TargetKind, Option<BookName>> {
     books
+        .by_target
         .iter()
         .map(|(target, of_target)| {
-            let book = match of_target.as_slice() {
-                [(only, _)] => Some(only.clone()),
+            let book = match (books.several, of_target.as_slice()) {
+                (false, [(only, _)]) => Some(only.clone()),
                 _ => of_target.iter().find(|(b, _)| b == routed).map(|(b, _)| b.clone()),
             };
             (*target, book)
@@ -65,7 +73,7 @@ pub fn settle(
         let own = by_entry.remove(&entry.key).unwrap_or_default();
         entry.owners.clear();
         entry.postings.clear();
-        for (target, of_target) in books {
+        for (target, of_target) in &books.by_target {
             let at_target: Vec<&CompanyPosting> = own.iter().filter(|p| p.target == *target).collect();
             let company_book = |company: &str| {
                 of_target.iter().find(|(_, c)| c.as_deref() == Some(company)).map(|(b, _)| b.clone())
@@ -78,9 +86,7 @@ pub fn settle(
                 best(at_target.iter().copied().filter(|p| company_book(&p.company_id).is_some()))
             {
                 (company_book(&posting.company_id), Some(posting))
-            } else if of_target.len() > 1
-                && let Some(corrected) = entry.corrects.as_ref().and_then(|k| settled.get(k))
-            {
+            } else if let Some(corrected) = entry.corrects.as_ref().and_then(|k| settled.get(k)) {
                 (corrected.get(target).cloned(), None)
             } else {
                 (new_entries_to.get(target).cloned().flatten(), None)
@@ -133,9 +139,8 @@ mod tests {
     }
 
     fn two_books() -> Books {
-        [(TargetKind::Qbo, vec![(book("owner-a"), Some("A".into())), (book("owner-b"), Some("B".into()))])]
-            .into_iter()
-            .collect()
+        let qbo = vec![(book("owner-a"), Some("A".into())), (book("owner-b"), Some("B".into()))];
+        Books { by_target: [(TargetKind::Qbo, qbo)].into_iter().collect(), several: true }
     }
 
     #[test]
@@ -166,9 +171,18 @@ mod tests {
     }
 
     #[test]
+    fn the_only_book_of_a_target_answers_only_for_its_own_properties() {
+        // owner-b is the one book posting to Xero; owner-a's property is not its.
+        let xero = vec![(book("owner-b"), Some("B".into()))];
+        let books = Books { by_target: [(TargetKind::Xero, xero)].into_iter().collect(), several: true };
+        assert_eq!(new_entries_to(&books, &book("owner-a"))[&TargetKind::Xero], None);
+        assert_eq!(new_entries_to(&books, &book("owner-b"))[&TargetKind::Xero], Some(book("owner-b")));
+    }
+
+    #[test]
     fn one_book_answers_for_everything_of_its_target() {
-        let books: Books =
-            [(TargetKind::Qbo, vec![(book("default"), Some("A".into()))])].into_iter().collect();
+        let qbo = vec![(book("default"), Some("A".into()))];
+        let books = Books { by_target: [(TargetKind::Qbo, qbo)].into_iter().collect(), several: false };
         let to = new_entries_to(&books, &book("elsewhere"));
         let mut entries = vec![recorded_at("e", 1)];
         // A posting to an earlier company (before `connect --switch-company`) is not this one's.

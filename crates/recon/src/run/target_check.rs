@@ -64,7 +64,7 @@ pub async fn check(
         None => return Ok(None),
     };
     // Where several books post to the target, this company answers for its book's mappings only.
-    let several = config.books.values().filter(|b| b.posts_to(target)).count() > 1;
+    let several = config.books.len() > 1;
     let only = several.then_some(book);
     let tokens = TokenSource::new(settings, state.clone());
     let fail = |source| TargetCheckError::Target { target, source };

@@ -84,7 +84,7 @@ pub(super) async fn property_sides(
         accounts_elsewhere: BTreeMap::new(),
     };
     // Entries a company of another book holds were booked on that book's chart.
-    for book in books.values().flatten().map(|(book, _)| book) {
+    for book in books.by_target.values().flatten().map(|(book, _)| book) {
         let there = mappings.accounts_in(&property_id, book);
         if !sides.accounts_elsewhere.contains_key(book) && there != &mapping_accounts {
             let there = there.iter().map(|(name, refs)| (name.to_string(), refs.clone())).collect();

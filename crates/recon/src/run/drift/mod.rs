@@ -184,7 +184,7 @@ pub async fn drift(
 /// Per enabled target, the books posting to it and the company each is connected to.
 async fn books_of(config: &Config, state: &StateFile, enabled: &[TargetKind]) -> Result<Books, DriftError> {
     let connected = state.connected_books().await?;
-    Ok(enabled
+    let by_target = enabled
         .iter()
         .map(|target| {
             let of_target = config
@@ -199,7 +199,8 @@ async fn books_of(config: &Config, state: &StateFile, enabled: &[TargetKind]) ->
                 .collect();
             (*target, of_target)
         })
-        .collect())
+        .collect();
+    Ok(Books { by_target, several: config.books.len() > 1 })
 }
 
 /// The book's connection to the target; a Xero custom connection connects itself (as `post`

@@ -77,8 +77,9 @@ pub(super) fn may_share(a: &Destination, b: &Destination) -> bool {
     }
 }
 
-/// Where several books post to one target, each destination's share of its outbox: the
-/// properties the mapping files route to its book, and the companies of the target's other books.
+/// With several books, each destination's share of its target's outbox: the properties the
+/// mapping files route to its book (a book that is the target's only one still gets only its
+/// own), and the companies of the target's other books.
 pub(super) async fn scope_books(
     config: &Config,
     state: &StateFile,
@@ -86,7 +87,9 @@ pub(super) async fn scope_books(
     connections: &mut [Destination],
 ) -> Result<(), PostRunError> {
     for to in connections.iter_mut() {
-        if config.books.values().filter(|b| b.posts_to(to.target)).count() < 2 {
+        // With several books, a property posts only to its own book's companies, even where one
+        // book is the only one posting to the target.
+        if config.books.len() < 2 {
             continue;
         }
         let routed = |p: &str| mappings.for_property(&crate::domain::PropertyId::new(p)).book == to.book;
