@@ -581,6 +581,10 @@ async fn a_targets_only_book_is_given_only_its_own_properties() {
     let posted = h.run(&["post"]).await;
     assert!(matches!(posted.code, Some(0 | 1)), "{}", posted.all_output());
     assert!(posted.stdout.contains("Xero (owner-b)"), "{}", posted.stdout);
+    // Said, since a forgotten `xero = {}` would look the same.
+    let said = "Xero: book owner-a names no company there ([books.owner-a] has no `xero = { ... }`): \
+                its properties (prop_0001) are posted to none";
+    assert!(posted.stdout.contains(said), "{}", posted.stdout);
     let state = h.control(Method::GET, "/_sandbox/state?items=false", None).await;
     let organisation = state["xero"]["organisations"][0].to_string();
     assert!(organisation.contains("[entrata-recon prop_0002/"), "owner-b's entries are there");

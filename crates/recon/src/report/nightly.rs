@@ -63,6 +63,9 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
             }
         }
     }
+    for nowhere in &post.posted_nowhere {
+        let _ = writeln!(out, "  {}", crate::report::post::posted_nowhere_line(nowhere));
+    }
     let kinds = by_kind(&post.record.exceptions);
     if !kinds.is_empty() {
         let _ =

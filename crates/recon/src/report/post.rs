@@ -72,6 +72,21 @@ fn list(out: &mut String, label: &str, results: &[EntryResult]) {
     }
 }
 
+/// `Xero: book owner-a has no Xero organisation ...`: a book whose properties post nowhere there.
+pub(crate) fn posted_nowhere_line(n: &crate::run::post::PostedNowhere) -> String {
+    let shown: Vec<&str> = n.properties.iter().take(SHOWN).map(String::as_str).collect();
+    let more = n.properties.len().saturating_sub(SHOWN);
+    let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!(
+        "{}: book {} names no company there ([books.{}] has no `{} = {{ ... }}`): its properties ({}{more}) are posted to none",
+        n.target.name(),
+        n.book,
+        n.book,
+        n.target,
+        shown.join(", ")
+    )
+}
+
 /// A property that moved to this book: what is posted stays in the other book's company.
 pub(crate) fn moved_in_lines(t: &TargetReport) -> Vec<String> {
     t.moved_in
@@ -175,6 +190,9 @@ pub fn to_text(report: &PostReport) -> String {
     );
     for t in &report.targets {
         render_target(&mut out, t, report.dry_run);
+    }
+    for nowhere in &report.posted_nowhere {
+        let _ = writeln!(out, "{}", posted_nowhere_line(nowhere));
     }
     out.push_str(&adjustment_lines(&r.drifts, ""));
     if !r.exceptions.is_empty() {

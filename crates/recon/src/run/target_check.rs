@@ -63,7 +63,7 @@ pub async fn check(
         }
         None => return Ok(None),
     };
-    // Where several books post to the target, this company answers for its book's mappings only.
+    // With several books, a company answers for its own book's mappings only.
     let several = config.books.len() > 1;
     let only = several.then_some(book);
     let tokens = TokenSource::new(settings, state.clone());

@@ -98,6 +98,33 @@ pub(super) async fn scope_books(
     Ok(())
 }
 
+/// With several books, each book (of those asked for) that names no company in one of `targets`
+/// and has properties with recorded entries: nothing of theirs is posted to that target.
+pub(super) async fn posted_nowhere(
+    config: &Config,
+    state: &StateFile,
+    mappings: &MappingSet,
+    targets: &[TargetKind],
+    chosen: &dyn Fn(&BookName) -> bool,
+) -> Result<Vec<super::PostedNowhere>, PostRunError> {
+    let mut out = Vec::new();
+    if config.books.len() < 2 {
+        return Ok(out);
+    }
+    // A target no book posts to is reported stopped already.
+    for target in targets.iter().filter(|t| config.books.values().any(|b| b.posts_to(**t))) {
+        for book in config.books.values().filter(|b| !b.posts_to(*target) && chosen(&b.name)) {
+            let routed =
+                |p: &str| mappings.for_property(&crate::domain::PropertyId::new(p)).book == book.name;
+            let properties = state.book_scope(*target, &book.name, routed).await?.properties;
+            if !properties.is_empty() {
+                out.push(super::PostedNowhere { target: *target, book: book.name.clone(), properties });
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub(super) fn for_book(book: &BookName) -> String {
     if book.is_default() { String::new() } else { format!(" for book {book}") }
 }

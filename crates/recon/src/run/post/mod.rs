@@ -79,8 +79,20 @@ pub struct TargetReport {
 pub struct PostReport {
     pub record: RecordSummary,
     pub targets: Vec<TargetReport>,
+    /// Books with properties that have no company in a target, so that nothing of theirs is
+    /// posted there (issue 18): said on the screen, since a forgotten `xero = {}` looks the same.
+    pub posted_nowhere: Vec<PostedNowhere>,
     /// Entries recorded and not confirmed, per target (`--dry-run`: what would be posted).
     pub dry_run: bool,
+}
+
+/// A book whose properties post to no company of `target`: [books.<book>] names none there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedNowhere {
+    pub target: TargetKind,
+    pub book: BookName,
+    /// Its properties with recorded entries.
+    pub properties: Vec<String>,
 }
 
 impl TargetReport {
@@ -171,7 +183,9 @@ pub async fn post(
 
     let options = RecordOptions { dry_run: request.dry_run, reclass: request.reclass };
     let recorded = record_with(state, mappings, options).await?;
-    let mut report = PostReport { record: recorded, targets: Vec::new(), dry_run: request.dry_run };
+    let posted_nowhere = books::posted_nowhere(config, state, mappings, &targets, &chosen).await?;
+    let mut report =
+        PostReport { record: recorded, targets: Vec::new(), posted_nowhere, dry_run: request.dry_run };
     scope_books(config, state, mappings, &mut connections).await?;
     for (target, book, why) in unusable {
         let summary = TargetSummary {
@@ -375,7 +389,7 @@ async fn post_target(
     options: &PostOptions<'_>,
 ) -> Result<TargetSummary, PostRunError> {
     let (target, company_id) = (to.target, to.company_id.as_str());
-    // Where several books post to the target, this company's documents are built in its book's
+    // With several books, each company's documents are built in its own book's
     // chart and dimensions: an adjustment of a moved property's entry too (`MappingSet::as_book`).
     let mappings = &match &to.scope {
         Some(_) => Arc::new(mappings.as_book(&to.book)),
