@@ -51,6 +51,20 @@ async fn choose(h: &Harness, realm: &str) {
     h.control(Method::POST, "/_sandbox/qbo/consent", Some(json!({"realmId": realm}).to_string())).await;
 }
 
+/// The generated month of `two_companies` and a posted rent charge of prop_0002 in it.
+fn generated_rent_of_prop_0002() -> (Value, Value) {
+    let spec: GenerateSpec = "properties=2,months=1,seed=5".parse().expect("spec");
+    let dataset: Value = serde_json::from_slice(&generate(&spec)).expect("dataset JSON");
+    let rent = dataset["charges"]
+        .as_array()
+        .expect("charges")
+        .iter()
+        .find(|c| c["propertyId"] == "prop_0002" && c["arCode"] == "RENT" && c["status"] == "posted")
+        .cloned()
+        .expect("a posted rent charge of prop_0002");
+    (dataset, rent)
+}
+
 /// Pulls, then connects owner-a to the first company and owner-b to the second (the consent page
 /// picking each).
 async fn pull_and_connect_both(h: &Harness, first_realm: &str) {
@@ -221,15 +235,7 @@ async fn each_company_holds_exactly_its_books_properties() {
 
     // A charge of prop_0002 posted to owner-b's company changes after the move: its adjustment
     // goes where the entry it corrects is, by exactly the difference, and nothing to owner-a.
-    let spec: GenerateSpec = "properties=2,months=1,seed=5".parse().expect("spec");
-    let dataset: Value = serde_json::from_slice(&generate(&spec)).expect("dataset JSON");
-    let mut charge = dataset["charges"]
-        .as_array()
-        .expect("charges")
-        .iter()
-        .find(|c| c["propertyId"] == "prop_0002" && c["arCode"] == "RENT" && c["status"] == "posted")
-        .cloned()
-        .expect("a posted rent charge of prop_0002");
+    let (dataset, mut charge) = generated_rent_of_prop_0002();
     let was = crate::post_qbo::support::decimal(&charge["amount"]);
     charge["amount"] = Value::String((was + rust_decimal::Decimal::from(10)).to_string());
     h.upsert("charges", &charge.to_string()).await;
@@ -532,15 +538,7 @@ async fn a_book_layer_posts_on_its_own_companys_chart() {
 
     // Its rent changes after the move: the adjustment goes to owner-b's company, where the entry
     // it corrects is, and is booked there on owner-b's chart (4005; that company has no 4000).
-    let spec: GenerateSpec = "properties=2,months=1,seed=5".parse().expect("spec");
-    let dataset: Value = serde_json::from_slice(&generate(&spec)).expect("dataset JSON");
-    let mut rent = dataset["charges"]
-        .as_array()
-        .expect("charges")
-        .iter()
-        .find(|c| c["propertyId"] == "prop_0002" && c["arCode"] == "RENT" && c["status"] == "posted")
-        .cloned()
-        .expect("a posted rent charge of prop_0002");
+    let (_, mut rent) = generated_rent_of_prop_0002();
     rent["amount"] = Value::String(
         (crate::post_qbo::support::decimal(&rent["amount"]) + rust_decimal::Decimal::from(10)).to_string(),
     );

@@ -95,21 +95,11 @@ pub enum Refusal {
     Malformed(String),
 }
 
-/// The unwrapped fields, or `response` holding them.
+/// An answer's fields, unwrapped or inside `response` (which holds them again).
 #[derive(Deserialize)]
-struct Outer<'a> {
+struct Fields<'a> {
     #[serde(default, borrow)]
     response: Option<&'a RawValue>,
-    #[serde(default)]
-    code: Option<Value>,
-    #[serde(default, borrow)]
-    result: Option<&'a RawValue>,
-    #[serde(default)]
-    error: Option<ErrorBody>,
-}
-
-#[derive(Deserialize)]
-struct Inner<'a> {
     #[serde(default)]
     code: Option<Value>,
     #[serde(default, borrow)]
@@ -139,11 +129,11 @@ pub fn judge(status: u16, retry_after_s: Option<u64>, body: &[u8]) -> Result<Ans
     if status == 429 {
         return Err(Refusal::Throttled { retry_after_s });
     }
-    let outer: Result<Outer<'_>, _> = serde_json::from_slice(body);
+    let outer: Result<Fields<'_>, _> = serde_json::from_slice(body);
     let inner = match outer {
-        Ok(Outer { response: Some(raw), .. }) => serde_json::from_str::<Inner<'_>>(raw.get())
+        Ok(Fields { response: Some(raw), .. }) => serde_json::from_str::<Fields<'_>>(raw.get())
             .map_err(|e| Refusal::Malformed(format!("`response` is not an object: {e}")))?,
-        Ok(Outer { response: None, code, result, error }) => Inner { code, result, error },
+        Ok(unwrapped) => unwrapped,
         Err(_) if status >= 500 => {
             return Err(Refusal::Transient { code: format!("HTTP {status}"), message: snippet(body) });
         }
