@@ -114,14 +114,12 @@ pub(super) async fn cmd_status(cli: &Cli, args: &StatusArgs) -> Result<Outcome, 
     state.close().await;
     let mut report = report?;
     if !args.books.is_empty() {
-        let known: Vec<entrata_recon::domain::BookName> = match &config {
-            Some(config) => config.books.keys().cloned().collect(),
-            None => vec![entrata_recon::domain::BookName::default_book()],
+        let default = [entrata_recon::domain::BookName::default_book()];
+        let named = match &config {
+            Some(config) => entrata_recon::run::books::check_named(config.books.keys(), &args.books),
+            None => entrata_recon::run::books::check_named(default.iter(), &args.books),
         };
-        if let Some(name) = args.books.iter().find(|b| !known.contains(b)) {
-            let unknown = entrata_recon::run::books::BookError::Unknown { name: name.clone(), known };
-            return Err(CliError::Other(unknown.to_string()));
-        }
+        named.map_err(|e| CliError::Other(e.to_string()))?;
         report.targets.retain(|t| args.books.contains(&t.book));
     }
     match args.format {
@@ -180,13 +178,8 @@ pub(super) async fn cmd_plan(cli: &Cli, args: &PlanArgs) -> Result<Outcome, CliE
             .map_err(CliError::Mappings)?,
     );
     let state = StateFile::open_read_only(&config.state_path).await?;
-    for name in &args.books {
-        if !config.books.contains_key(name) {
-            let known = config.books.keys().cloned().collect();
-            let unknown = entrata_recon::run::books::BookError::Unknown { name: name.clone(), known };
-            return Err(CliError::Other(unknown.to_string()));
-        }
-    }
+    entrata_recon::run::books::check_named(config.books.keys(), &args.books)
+        .map_err(|e| CliError::Other(e.to_string()))?;
     let request = PlanRequest {
         properties: args.properties.iter().map(PropertyId::new).collect(),
         period: args.period,

@@ -175,6 +175,7 @@ pub struct PostOptions<'a> {
     /// company before any is sent to, so that no company is given an entry another one is found
     /// holding with other money).
     pub adopt_only: bool,
-    /// The book's share of the target's outbox when several books post to it (`None`: all of it).
+    /// The book's share of the target's outbox when the config names several books (`None`: all
+    /// of it).
     pub scope: Option<std::sync::Arc<crate::state::BookScope>>,
 }

@@ -28,6 +28,19 @@ fn names(books: &[BookName]) -> String {
     books.iter().map(BookName::as_str).collect::<Vec<_>>().join(", ")
 }
 
+/// Refuses a `--books` name recon.toml does not name (`known`: the books it names).
+pub fn check_named<'a>(
+    known: impl IntoIterator<Item = &'a BookName> + Clone,
+    named: &[BookName],
+) -> Result<(), BookError> {
+    match named.iter().find(|n| !known.clone().into_iter().any(|k| k == *n)) {
+        Some(name) => {
+            Err(BookError::Unknown { name: name.clone(), known: known.into_iter().cloned().collect() })
+        }
+        None => Ok(()),
+    }
+}
+
 /// The book `wanted` names, or, with none named, the one book posting to `target`.
 pub fn book_for(
     config: &Config,

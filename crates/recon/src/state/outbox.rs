@@ -87,7 +87,7 @@ fn scope_ids(scope: Option<&BookScope>) -> (String, String) {
         .map_or_else(|| ("[]".to_owned(), "[]".to_owned()), |s| (ids(&s.properties), ids(&s.other_companies)))
 }
 
-/// One book's share of a target's outbox when several books post to it (issue 18). A property's
+/// One book's share of a target's outbox when the config names several books (issue 18). A property's
 /// new entries go to the company of the book the mapping files route it to; an adjustment goes
 /// where the entry it corrects is confirmed (the books that hold it); an entry another book's
 /// company holds (or may hold) stays there; a posting already this company's is settled here.
@@ -106,7 +106,7 @@ impl StateFile {
     /// Every recorded, not withdrawn entry that `company` of `target` has not confirmed, with its
     /// posting there. A posting to another company is not this company's: its entry is here as
     /// never sent (posted afresh), and its own outcome is never looked up in this company.
-    /// `scope`: the book's share, when several books post to the target.
+    /// `scope`: the book's share, when the config names several books.
     pub async fn outbox(
         &self,
         target: TargetKind,
@@ -352,11 +352,7 @@ impl StateFile {
         book: &BookName,
         routes_to_book: impl Fn(&str) -> bool,
     ) -> Result<BookScope, StateError> {
-        let properties: Vec<String> =
-            sqlx::query_scalar("SELECT DISTINCT property_id FROM entries ORDER BY property_id")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(self.query_err())?;
+        let properties = self.recorded_properties().await?;
         let other_companies = self
             .connected_books()
             .await?
@@ -368,6 +364,14 @@ impl StateFile {
             properties: properties.into_iter().filter(|p| routes_to_book(p)).collect(),
             other_companies,
         })
+    }
+
+    /// Every property with a recorded entry, in id order.
+    pub async fn recorded_properties(&self) -> Result<Vec<String>, StateError> {
+        sqlx::query_scalar("SELECT DISTINCT property_id FROM entries ORDER BY property_id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.query_err())
     }
 
     /// Postings per target, company and state, for `status` and summaries.

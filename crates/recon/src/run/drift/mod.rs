@@ -86,12 +86,7 @@ pub async fn drift(
         true => enabled.clone(),
         false => enabled.iter().copied().filter(|t| request.targets.contains(t)).collect(),
     };
-    for wanted in &request.books {
-        if !config.books.contains_key(wanted) {
-            let known = config.books.keys().cloned().collect();
-            return Err(BookError::Unknown { name: wanted.clone(), known }.into());
-        }
-    }
+    crate::run::books::check_named(config.books.keys(), &request.books)?;
     let asked = |book: &BookName| request.books.is_empty() || request.books.contains(book);
     let destinations: Vec<(TargetKind, BookName)> = targets
         .iter()

@@ -42,7 +42,7 @@ pub(super) struct Destination {
     pub(super) book: BookName,
     pub(super) company_id: String,
     pub(super) company_name: Option<String>,
-    /// The book's share of the target's outbox, when several books post to the target.
+    /// The book's share of the target's outbox, when the config names several books.
     pub(super) scope: Option<Arc<BookScope>>,
 }
 
@@ -64,7 +64,7 @@ pub(super) fn label(target: TargetKind, book: &BookName) -> String {
 /// Whether `a` and `b` could be sent the same entry, so that what one company is found holding
 /// could change what the other is sent (an adoption). Two companies of one target never are: an
 /// entry goes to one company per target. Companies of two targets are when one posts every
-/// property (the one book of its target), when they are one book's, or when their books' routed
+/// property (the config's one book), when they are one book's, or when their books' routed
 /// properties meet.
 pub(super) fn may_share(a: &Destination, b: &Destination) -> bool {
     if a.target == b.target {
@@ -86,12 +86,12 @@ pub(super) async fn scope_books(
     mappings: &MappingSet,
     connections: &mut [Destination],
 ) -> Result<(), PostRunError> {
+    // With several books, a property posts only to its own book's companies, even where one book
+    // is the only one posting to the target.
+    if config.books.len() < 2 {
+        return Ok(());
+    }
     for to in connections.iter_mut() {
-        // With several books, a property posts only to its own book's companies, even where one
-        // book is the only one posting to the target.
-        if config.books.len() < 2 {
-            continue;
-        }
         let routed = |p: &str| mappings.for_property(&crate::domain::PropertyId::new(p)).book == to.book;
         to.scope = Some(Arc::new(state.book_scope(to.target, &to.book, routed).await?));
     }
@@ -111,12 +111,14 @@ pub(super) async fn posted_nowhere(
     if config.books.len() < 2 {
         return Ok(out);
     }
+    let recorded = state.recorded_properties().await?;
     // A target no book posts to is reported stopped already.
     for target in targets.iter().filter(|t| config.books.values().any(|b| b.posts_to(**t))) {
         for book in config.books.values().filter(|b| !b.posts_to(*target) && chosen(&b.name)) {
-            let routed =
-                |p: &str| mappings.for_property(&crate::domain::PropertyId::new(p)).book == book.name;
-            let properties = state.book_scope(*target, &book.name, routed).await?.properties;
+            let routed = |p: &&String| {
+                mappings.for_property(&crate::domain::PropertyId::new(p.as_str())).book == book.name
+            };
+            let properties: Vec<String> = recorded.iter().filter(routed).cloned().collect();
             if !properties.is_empty() {
                 out.push(super::PostedNowhere { target: *target, book: book.name.clone(), properties });
             }

@@ -142,12 +142,7 @@ pub async fn post(
     // Each target's book is its own job (issue 16, item 2; issue 18): one that is not connected,
     // or whose settings are wrong, is reported with its reason and the others post. Found before
     // anything is recorded, so that its reason heads the report.
-    for name in &request.books {
-        if !config.books.contains_key(name) {
-            let known = config.books.keys().cloned().collect();
-            return Err(crate::run::books::BookError::Unknown { name: name.clone(), known }.into());
-        }
-    }
+    crate::run::books::check_named(config.books.keys(), &request.books)?;
     let chosen = |book: &BookName| request.books.is_empty() || request.books.contains(book);
     let mut connections: Vec<Destination> = Vec::new();
     let mut unusable = Vec::new();
