@@ -14,23 +14,22 @@ use entrata_recon::report::status::{Planned, StatusReport};
 use entrata_recon::run::plan::{PlanRequest, PlanRunError, plan, plan_each};
 use entrata_recon::run::pull::{PullOptions, pull};
 use entrata_recon::run::record::{RecordRunError, held_adjustments};
-use entrata_recon::source::client::EntrataClient;
+use entrata_recon::source::Source;
 use entrata_recon::state::{Create, RunOutcome, StateError, StateFile, StateLock};
 use entrata_recon::targets::TargetKind;
 
 pub(super) async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    let credentials = config.entrata_credentials()?;
+    let source = Source::from_config(&config)?;
     StateFile::check_writable(&config.state_path).await?;
     let _lock = StateLock::acquire(&config.state_path, "pull", Create::IfMissing)?;
     let state = StateFile::open(&config.state_path).await?;
-    let client = EntrataClient::new(&config.source, credentials)?;
     let options = PullOptions {
         properties: args.properties.iter().map(PropertyId::new).collect(),
         since: args.since,
         full: args.full,
     };
-    let outcome = run_pull(&config, &client, &state, &options, cli.progress_enabled()).await;
+    let outcome = run_pull(&config, &source, &state, &options, cli.progress_enabled()).await;
     state.close().await;
     outcome
 }
@@ -38,7 +37,7 @@ pub(super) async fn cmd_pull(cli: &Cli, args: &PullArgs) -> Result<Outcome, CliE
 /// A pull recorded as a run, with its summary printed; shared by `pull` and the demo.
 pub async fn run_pull(
     config: &Config,
-    client: &EntrataClient,
+    client: &Source,
     state: &StateFile,
     options: &PullOptions,
     show_progress: bool,

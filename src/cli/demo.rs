@@ -19,7 +19,6 @@ use entrata_recon::http::Pause;
 use entrata_recon::report::progress::Progress;
 use entrata_recon::run::connect::{ConnectOptions, connect};
 use entrata_recon::run::nightly::{NightlyReport, NightlyRequest, nightly};
-use entrata_recon::source::client::EntrataClient;
 use entrata_recon::state::{Create, StateFile, StateLock};
 use entrata_recon::targets::TargetKind;
 use entrata_recon_sandbox::generate::generate_with_summary;
@@ -118,7 +117,7 @@ async fn nights(
     owners: Option<&[demo::Owner; 2]>,
 ) -> Result<(), CliError> {
     connect_all(config, state, sandbox, owners).await?;
-    let client = EntrataClient::new(&config.source, config.entrata_credentials()?)?;
+    let client = entrata_recon::source::Source::from_config(config)?;
     let request =
         NightlyRequest { targets: Vec::new(), books: Vec::new(), dry_run: false, pause: Pause::real() };
     let night = |title: &'static str, mappings: Arc<entrata_recon::mapping::MappingSet>| {

@@ -112,9 +112,7 @@ async fn pull_quietly(
     state: &StateFile,
 ) -> Result<(), CliError> {
     let entrata = |e: &dyn std::fmt::Display| DriftError::Entrata(format!("the pull failed: {e}"));
-    let credentials = config.entrata_credentials().map_err(|e| entrata(&e))?;
-    let client = entrata_recon::source::client::EntrataClient::new(&config.source, credentials)
-        .map_err(|e| entrata(&e))?;
+    let client = entrata_recon::source::Source::from_config(config).map_err(|e| entrata(&e))?;
     let run = state.begin_run("pull").await?;
     let progress = Progress::new("pull", cli.progress_enabled());
     let result = entrata_recon::run::pull::pull(config, &client, state, &Default::default(), &progress).await;

@@ -56,6 +56,8 @@ pub enum CliError {
     #[error(transparent)]
     Pull(#[from] PullError),
     #[error(transparent)]
+    SourceSetup(#[from] entrata_recon::source::SourceSetupError),
+    #[error(transparent)]
     Plan(#[from] PlanRunError),
     #[error("{0}")]
     Mappings(MappingErrors),

@@ -147,14 +147,14 @@ pub(super) async fn cmd_post(cli: &Cli, args: &PostArgs) -> Result<Outcome, CliE
 
 pub(super) async fn cmd_run(cli: &Cli, args: &RunArgs) -> Result<Outcome, CliError> {
     let config = cli.load_config()?;
-    let credentials = config.entrata_credentials()?;
+    let source = entrata_recon::source::Source::from_config(&config)?;
     let mappings = Arc::new(
         entrata_recon::mapping::load_routed(&config.mappings_dir, config.books.keys())
             .map_err(CliError::Mappings)?,
     );
     let _lock = StateLock::acquire(&config.state_path, "run", Create::IfMissing)?;
     let state = StateFile::open(&config.state_path).await?;
-    let client = entrata_recon::source::client::EntrataClient::new(&config.source, credentials)?;
+    let client = source;
     let run = state.begin_run("run").await?;
     let request_targets: Vec<entrata_recon::targets::TargetKind> =
         args.target.map(|t| vec![t.kind()]).unwrap_or_default();

@@ -19,7 +19,7 @@ use entrata_recon::config::{Config, Env};
 use entrata_recon::http::{Pause, RetryPolicy};
 use entrata_recon::report::progress::Progress;
 use entrata_recon::run::pull::{PullError, PullOptions, PullSummary, pull};
-use entrata_recon::source::client::EntrataClient;
+use entrata_recon::source::Source;
 use entrata_recon::state::StateFile;
 use entrata_recon_sandbox::generate::{GenerateSpec, generate};
 use entrata_recon_sandbox::{Dataset, Sandbox, SandboxOptions, start};
@@ -184,10 +184,9 @@ impl Harness {
     }
 
     /// The connector's client for this config, retrying fast.
-    pub fn client(&self) -> EntrataClient {
+    pub fn client(&self) -> Source {
         let config = self.config();
-        let credentials = config.entrata_credentials().expect("credentials in recon.env");
-        EntrataClient::new(&config.source, credentials).expect("client").with_retry_policy(FAST_RETRIES)
+        Source::from_config(&config).expect("client and credentials in recon.env").with_retry_policy(FAST_RETRIES)
     }
 
     /// A virtual clock for the client's waits: each wait takes no real time and moves the

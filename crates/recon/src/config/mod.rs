@@ -15,6 +15,9 @@ use crate::targets::TargetKind;
 
 mod books;
 mod posting;
+mod source_api;
+pub use source_api::{ApiAuth, ApiSource, ArCodeKey, DepositSource};
+use source_api::FileApiSource;
 mod targets;
 pub use books::BookConfig;
 pub use posting::PostingConfig;
@@ -64,10 +67,10 @@ struct FileConfig {
 #[serde(deny_unknown_fields)]
 struct FileSource {
     kind: String,
-    base_url: toml::Spanned<String>,
-    integration_token_env: String,
-    username_env: String,
-    password_env: String,
+    base_url: Option<toml::Spanned<String>>,
+    integration_token_env: Option<String>,
+    username_env: Option<String>,
+    password_env: Option<String>,
     totp_secret_env: Option<String>,
     mfa_code_command: Option<String>,
     page_size: Option<u32>,
@@ -75,6 +78,21 @@ struct FileSource {
     concurrency: Option<u32>,
     request_timeout_seconds: Option<u32>,
     max_attempts: Option<u32>,
+    // kind = "entrata" (config/source_api.rs)
+    org: Option<String>,
+    subdomain: Option<String>,
+    auth: Option<String>,
+    api_key_env: Option<String>,
+    deposits: Option<String>,
+    ledger_reread_months: Option<u32>,
+    overlap_days: Option<u32>,
+    timezone: Option<String>,
+    currency: Option<String>,
+    ar_code_key: Option<String>,
+    payment_batch: Option<u32>,
+    min_interval_ms: Option<u64>,
+    limit_reserve_percent: Option<u64>,
+    mark_exported: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +138,8 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct SourceConfig {
     pub base_url: String,
+    /// `kind = "entrata"`: Entrata's own API, with its settings; `None`: the provider's REST API.
+    pub api: Option<ApiSource>,
     pub integration_token_env: String,
     pub username_env: String,
     pub password_env: String,
@@ -135,6 +155,12 @@ pub struct SourceConfig {
     pub request_timeout_seconds: u32,
     /// Attempts per request before a transient failure becomes an error.
     pub max_attempts: u32,
+}
+
+/// The credentials of Entrata's own API, resolved from the environment when a command needs them.
+pub enum ApiCredentials {
+    ApiKey(SecretString),
+    Basic { username: SecretString, password: SecretString },
 }
 
 /// Entrata credentials, resolved from the environment only when a command needs them.
@@ -169,10 +195,81 @@ impl Config {
         }
 
         let s = file.source;
-        if s.kind != "rest" {
-            return Err(invalid(format!("source.kind `{}` is not supported (expected `rest`)", s.kind)));
-        }
-        let base_url = urls::checked(path, text, "source.base_url", &s.base_url)?;
+        let api_file = FileApiSource {
+            org: s.org,
+            subdomain: s.subdomain,
+            auth: s.auth,
+            api_key_env: s.api_key_env,
+            deposits: s.deposits,
+            ledger_reread_months: s.ledger_reread_months,
+            overlap_days: s.overlap_days,
+            timezone: s.timezone,
+            currency: s.currency,
+            ar_code_key: s.ar_code_key,
+            payment_batch: s.payment_batch,
+            min_interval_ms: s.min_interval_ms,
+            limit_reserve_percent: s.limit_reserve_percent,
+            mark_exported: s.mark_exported,
+        };
+        let (base_url, api) = match s.kind.as_str() {
+            "rest" => {
+                if let Some(key) = api_file.keys_set().first() {
+                    return Err(invalid(format!(
+                        "source.{key} is a setting of kind = \"entrata\" (Entrata's own API), but source.kind is `rest`"
+                    )));
+                }
+                for (key, set) in [
+                    ("base_url", s.base_url.is_some()),
+                    ("integration_token_env", s.integration_token_env.is_some()),
+                    ("username_env", s.username_env.is_some()),
+                    ("password_env", s.password_env.is_some()),
+                ] {
+                    if !set {
+                        return Err(invalid(format!("source.{key} is required when source.kind is `rest`")));
+                    }
+                }
+                let base_url = s.base_url.as_ref().map(|u| urls::checked(path, text, "source.base_url", u));
+                (base_url.expect("checked above")?, None)
+            }
+            "entrata" => {
+                for (key, set) in [
+                    ("integration_token_env", s.integration_token_env.is_some()),
+                    ("totp_secret_env", s.totp_secret_env.is_some()),
+                    ("mfa_code_command", s.mfa_code_command.is_some()),
+                    ("overlap_seconds", s.overlap_seconds.is_some()),
+                ] {
+                    if set {
+                        return Err(invalid(format!(
+                            "source.{key} is a setting of kind = \"rest\", but source.kind is `entrata` (Entrata's own API)"
+                        )));
+                    }
+                }
+                let base_url = match &s.base_url {
+                    Some(url) => urls::checked(path, text, "source.base_url", url)?,
+                    None => {
+                        ApiSource::base_url_for(api_file.org.as_deref(), api_file.subdomain.as_deref())
+                            .ok_or_else(|| {
+                                invalid(
+                                    "source.kind `entrata` needs source.org (the API gateway), source.subdomain (the legacy host) or source.base_url"
+                                        .to_owned(),
+                                )
+                            })?
+                    }
+                };
+                let api = ApiSource::settle(api_file, &|m| m).map_err(invalid)?;
+                if api.auth == ApiAuth::Basic && (s.username_env.is_none() || s.password_env.is_none()) {
+                    return Err(invalid(
+                        "source.auth = \"basic\" needs source.username_env and source.password_env".to_owned(),
+                    ));
+                }
+                (base_url, Some(api))
+            }
+            other => {
+                return Err(invalid(format!(
+                    "source.kind `{other}` is not supported (expected `rest`, the provider's API, or `entrata`, Entrata's own API)"
+                )));
+            }
+        };
         let page_size = s.page_size.unwrap_or(PAGE_SIZE_MAX);
         if !(1..=PAGE_SIZE_MAX).contains(&page_size) {
             return Err(invalid(format!("source.page_size {page_size} must be 1 to {PAGE_SIZE_MAX}")));
@@ -187,9 +284,10 @@ impl Config {
         }
         let source = SourceConfig {
             base_url,
-            integration_token_env: s.integration_token_env,
-            username_env: s.username_env,
-            password_env: s.password_env,
+            api,
+            integration_token_env: s.integration_token_env.unwrap_or_default(),
+            username_env: s.username_env.unwrap_or_default(),
+            password_env: s.password_env.unwrap_or_default(),
             totp_secret_env: s.totp_secret_env,
             mfa_code_command: s.mfa_code_command,
             page_size,
@@ -224,6 +322,24 @@ impl Config {
 
     pub fn env(&self) -> &Env {
         &self.env
+    }
+
+    /// The credentials of Entrata's own API (`kind = "entrata"`): the API key, or Basic.
+    pub fn entrata_api_credentials(&self) -> Result<ApiCredentials, ConfigError> {
+        let s = &self.source;
+        let Some(api) = &s.api else {
+            return Err(ConfigError::Invalid {
+                path: self.path.clone(),
+                message: "source.kind is not `entrata`".to_owned(),
+            });
+        };
+        Ok(match api.auth {
+            ApiAuth::ApiKey => ApiCredentials::ApiKey(self.env.secret(&api.api_key_env, "the Entrata API key")?),
+            ApiAuth::Basic => ApiCredentials::Basic {
+                username: self.env.secret(&s.username_env, "the Entrata API user")?,
+                password: self.env.secret(&s.password_env, "the Entrata API user's password")?,
+            },
+        })
     }
 
     pub fn entrata_credentials(&self) -> Result<EntrataCredentials, ConfigError> {

@@ -9,7 +9,7 @@ use crate::mapping::MappingSet;
 use crate::report::progress::Progress;
 use crate::run::post::{PostReport, PostRequest, PostRunError, post};
 use crate::run::pull::{PullError, PullOptions, PullSummary, pull};
-use crate::source::client::EntrataClient;
+use crate::source::Source;
 use crate::state::{RunOutcome, StateError, StateFile};
 use crate::targets::TargetKind;
 
@@ -47,7 +47,7 @@ impl NightlyReport {
 
 pub async fn nightly(
     config: &Config,
-    client: &EntrataClient,
+    client: &Source,
     state: &StateFile,
     mappings: &Arc<MappingSet>,
     request: &NightlyRequest,

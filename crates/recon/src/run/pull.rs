@@ -10,6 +10,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use crate::config::Config;
 use crate::domain::{ItemKind, PropertyId};
 use crate::report::progress::Progress;
+use crate::source::Source;
 use crate::source::client::{EntrataClient, SourceError, StatsSnapshot};
 use crate::source::convert::{Item, NOT_A_LEDGER_ITEM, reconvert};
 use crate::source::pager::{ListRequest, ListStats, PageItems, PageSink, WalkError, walk};
@@ -66,16 +67,16 @@ impl PullSummary {
 }
 
 /// Writes each page, with its watermark, in one state-file transaction.
-struct StateSink<'a> {
+pub(crate) struct StateSink<'a> {
     /// Every list's pages go through one writer (one connection), one page at a time. SQLite has
     /// one writer anyway; queueing here, the next page starts the moment the last one commits,
     /// where SQLite's busy handler would have it sleep and poll (1 ms, 2 ms, 5 ms, ...).
-    writer: &'a tokio::sync::Mutex<PageWriter>,
-    state: &'a StateFile,
-    kind: ItemKind,
-    scope: String,
-    outcome: PageOutcome,
-    progress: &'a Progress,
+    pub(crate) writer: &'a tokio::sync::Mutex<PageWriter>,
+    pub(crate) state: &'a StateFile,
+    pub(crate) kind: ItemKind,
+    pub(crate) scope: String,
+    pub(crate) outcome: PageOutcome,
+    pub(crate) progress: &'a Progress,
 }
 
 impl PageSink for StateSink<'_> {
@@ -124,7 +125,7 @@ const PROPERTY_KINDS: [ItemKind; 4] =
 
 pub async fn pull(
     config: &Config,
-    client: &EntrataClient,
+    source: &Source,
     state: &StateFile,
     options: &PullOptions,
     progress: &Progress,
@@ -139,6 +140,10 @@ pub async fn pull(
             "planning forms rebuilt from the stored items (first pull by this version)"
         );
     }
+    let client = match source {
+        Source::Rest(client) => client,
+        Source::Api(client) => return super::pull_api::pull_api(config, client, state, options, progress).await,
+    };
     progress.set_message("pull: logging in to Entrata");
     client.login().await?;
     progress.set_message("pull: properties and AR codes");

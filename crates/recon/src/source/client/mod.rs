@@ -58,6 +58,18 @@ pub struct ClientStats {
     pub refreshes: AtomicU64,
 }
 
+impl ClientStats {
+    pub fn snapshot(&self) -> StatsSnapshot {
+        StatsSnapshot {
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+            logins: self.logins.load(Ordering::Relaxed),
+            refreshes: self.refreshes.load(Ordering::Relaxed),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StatsSnapshot {
     pub requests: u64,
@@ -192,14 +204,7 @@ impl EntrataClient {
     }
 
     pub fn stats(&self) -> StatsSnapshot {
-        let s = &self.stats;
-        StatsSnapshot {
-            requests: s.requests.load(Ordering::Relaxed),
-            retries: s.retries.load(Ordering::Relaxed),
-            throttled: s.throttled.load(Ordering::Relaxed),
-            logins: s.logins.load(Ordering::Relaxed),
-            refreshes: s.refreshes.load(Ordering::Relaxed),
-        }
+        self.stats.snapshot()
     }
 
     /// Logs in now (the first request would otherwise do it), so bad credentials fail fast.

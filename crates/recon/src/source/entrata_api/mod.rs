@@ -1,11 +1,14 @@
-//! Entrata's own API as a source (issue 19; docs/sources.md has the facts and their sources): the
-//! RPC envelope every call and answer goes through (`envelope`), the per-service rate-limit windows
-//! its answers state (`limits`), and the readers for the values it sends in more than one form
-//! (`read`).
-//!
-//! Not wired to `pull` yet: the client, the methods' shapes and their conversion into the
-//! connector's items, and the sandbox that serves this API, are the issue's next steps.
+//! Entrata's own API as a source (issue 19; docs/sources.md has the facts, their sources and, in
+//! section 7, the contract with the sandbox): the RPC envelope every call and answer goes through
+//! (`envelope`), the per-service rate-limit windows its answers state (`limits`), the client
+//! (`client`), the readers for values sent in more than one form (`read`, `json`), the methods'
+//! result shapes (`shape`) and their translation into the connector's items (`translate`). The
+//! pull itself is `run::pull_api`.
 
+pub mod client;
 pub mod envelope;
+pub mod json;
 pub mod limits;
 pub mod read;
+pub mod shape;
+pub mod translate;
