@@ -16,8 +16,8 @@ use crate::targets::TargetKind;
 mod books;
 mod posting;
 mod source_api;
-pub use source_api::{ApiAuth, ApiSource, ArCodeKey, DepositSource};
 use source_api::FileApiSource;
+pub use source_api::{ApiAuth, ApiSource, ArCodeKey, DepositSource};
 mod targets;
 pub use books::BookConfig;
 pub use posting::PostingConfig;
@@ -259,7 +259,8 @@ impl Config {
                 let api = ApiSource::settle(api_file, &|m| m).map_err(invalid)?;
                 if api.auth == ApiAuth::Basic && (s.username_env.is_none() || s.password_env.is_none()) {
                     return Err(invalid(
-                        "source.auth = \"basic\" needs source.username_env and source.password_env".to_owned(),
+                        "source.auth = \"basic\" needs source.username_env and source.password_env"
+                            .to_owned(),
                     ));
                 }
                 (base_url, Some(api))
@@ -334,7 +335,9 @@ impl Config {
             });
         };
         Ok(match api.auth {
-            ApiAuth::ApiKey => ApiCredentials::ApiKey(self.env.secret(&api.api_key_env, "the Entrata API key")?),
+            ApiAuth::ApiKey => {
+                ApiCredentials::ApiKey(self.env.secret(&api.api_key_env, "the Entrata API key")?)
+            }
             ApiAuth::Basic => ApiCredentials::Basic {
                 username: self.env.secret(&s.username_env, "the Entrata API user")?,
                 password: self.env.secret(&s.password_env, "the Entrata API user's password")?,

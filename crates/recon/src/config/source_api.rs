@@ -108,7 +108,10 @@ pub struct ApiSource {
 pub const PAYMENT_BATCH_MAX: u32 = 500;
 
 impl ApiSource {
-    pub(super) fn settle(file: FileApiSource, invalid: &dyn Fn(String) -> String) -> Result<ApiSource, String> {
+    pub(super) fn settle(
+        file: FileApiSource,
+        invalid: &dyn Fn(String) -> String,
+    ) -> Result<ApiSource, String> {
         let auth = match file.auth.as_deref().unwrap_or("apikey") {
             "apikey" => ApiAuth::ApiKey,
             "basic" => ApiAuth::Basic,
@@ -124,7 +127,9 @@ impl ApiSource {
             "id" => ArCodeKey::Id,
             "name" => ArCodeKey::Name,
             other => {
-                return Err(invalid(format!("source.ar_code_key `{other}` must be `lookup`, `id` or `name`")));
+                return Err(invalid(format!(
+                    "source.ar_code_key `{other}` must be `lookup`, `id` or `name`"
+                )));
             }
         };
         let timezone = file.timezone.unwrap_or_else(|| "America/Denver".to_owned());
@@ -134,15 +139,21 @@ impl ApiSource {
         if let Some(currency) = &file.currency
             && !(currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()))
         {
-            return Err(invalid(format!("source.currency `{currency}` must be an ISO 4217 code such as USD")));
+            return Err(invalid(format!(
+                "source.currency `{currency}` must be an ISO 4217 code such as USD"
+            )));
         }
         let payment_batch = file.payment_batch.unwrap_or(100);
         if !(1..=PAYMENT_BATCH_MAX).contains(&payment_batch) {
-            return Err(invalid(format!("source.payment_batch {payment_batch} must be 1 to {PAYMENT_BATCH_MAX}")));
+            return Err(invalid(format!(
+                "source.payment_batch {payment_batch} must be 1 to {PAYMENT_BATCH_MAX}"
+            )));
         }
         let ledger_reread_months = file.ledger_reread_months.unwrap_or(2);
         if ledger_reread_months > 120 {
-            return Err(invalid(format!("source.ledger_reread_months {ledger_reread_months} must be 0 to 120")));
+            return Err(invalid(format!(
+                "source.ledger_reread_months {ledger_reread_months} must be 0 to 120"
+            )));
         }
         let limit_reserve_percent = file.limit_reserve_percent.unwrap_or(10);
         if limit_reserve_percent > 90 {

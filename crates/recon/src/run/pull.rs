@@ -142,7 +142,9 @@ pub async fn pull(
     }
     let client = match source {
         Source::Rest(client) => client,
-        Source::Api(client) => return super::pull_api::pull_api(config, client, state, options, progress).await,
+        Source::Api(client) => {
+            return super::pull_api::pull_api(config, client, state, options, progress).await;
+        }
     };
     progress.set_message("pull: logging in to Entrata");
     client.login().await?;

@@ -17,13 +17,13 @@ use super::pull::{PullError, PullOptions, PullSummary, StateSink};
 use crate::config::{ApiSource, Config, DepositSource};
 use crate::domain::ItemKind;
 use crate::report::progress::Progress;
+use crate::source::client::SourceError;
 use crate::source::convert::classify;
 use crate::source::entrata_api::client::{ApiClient, Page};
 use crate::source::entrata_api::envelope::Call;
 use crate::source::entrata_api::read::OneOrMany;
 use crate::source::entrata_api::shape::*;
 use crate::source::entrata_api::translate::{self, Codes, Draft, PropertyInfo};
-use crate::source::client::SourceError;
 use crate::source::pager::PageItems;
 use crate::state::{PageOutcome, PageWriter, StateFile};
 
@@ -215,7 +215,9 @@ impl Ctx<'_> {
     }
 
     async fn leases(&self, info: &PropertyInfo, codes: &Codes) -> Result<PropertyLeases, PullError> {
-        let call = Call::new("leases", "getLeases", "r1").param("propertyId", &info.id).param("includeOtherIncomeLeases", "1");
+        let call = Call::new("leases", "getLeases", "r1")
+            .param("propertyId", &info.id)
+            .param("includeOtherIncomeLeases", "1");
         let (pages, _) = self.paged(call).await?;
         let mut drafts = Vec::new();
         let mut stated = None;
@@ -275,7 +277,11 @@ impl Ctx<'_> {
         }
         let mut ledger = translate::ledger(ledger_leases, id, currency, codes, false);
         if ledger.temporary > 0 {
-            tracing::info!(property = id, temporary = ledger.temporary, "temporary Entrata transactions left out");
+            tracing::info!(
+                property = id,
+                temporary = ledger.temporary,
+                "temporary Entrata transactions left out"
+            );
         }
 
         let (deposit_drafts, of_payment, gl_calls) = match self.api.deposits {
@@ -287,7 +293,8 @@ impl Ctx<'_> {
                 }
                 match self.client.call(&call, None).await? {
                     Some(raw) => {
-                        let (d, of) = translate::deposits(parse(&raw, "financial.getGlTransactions")?, id, currency);
+                        let (d, of) =
+                            translate::deposits(parse(&raw, "financial.getGlTransactions")?, id, currency);
                         (d, of, 1)
                     }
                     None => (Vec::new(), HashMap::new(), 1),
@@ -305,7 +312,8 @@ impl Ctx<'_> {
             }
             if let Some(raw) = stored_payments.get(payment) {
                 let line = ledger.payments.entry(payment.clone()).or_default();
-                let quoted = |f: &str| field(raw, f).map(|v| translate_quote(&v)).unwrap_or_else(|| "null".into());
+                let quoted =
+                    |f: &str| field(raw, f).map(|v| translate_quote(&v)).unwrap_or_else(|| "null".into());
                 line.lease_id = quoted("leaseId");
                 line.post_date = quoted("postDate");
                 line.post_month = quoted("postMonth");
@@ -321,7 +329,8 @@ impl Ctx<'_> {
             translate::payments(payment_nodes, id, &ledger.payments, &of_payment, currency, codes, self.zone);
 
         let charge_gone = gone(&stored_charges, &ledger.charge_dates, start, "transactionDate", "postDate");
-        let deposit_dates: BTreeMap<String, String> = deposit_drafts.iter().map(|d| (d.id.clone(), String::new())).collect();
+        let deposit_dates: BTreeMap<String, String> =
+            deposit_drafts.iter().map(|d| (d.id.clone(), String::new())).collect();
         let deposit_gone = match self.api.deposits {
             DepositSource::Gl => gone(&stored_deposits, &deposit_dates, start, "depositDate", "depositDate"),
             DepositSource::None => Vec::new(),
@@ -371,7 +380,10 @@ impl Ctx<'_> {
             let raw = self.client.call(&batch(&[id]), None).await?;
             let found = raw.as_ref().is_some_and(|raw| {
                 parse::<PaymentsResult<'_>>(raw, "arpayments.getArPayments").is_ok_and(|r| {
-                    r.ar_payments.into_vec().iter().any(|n| translate_plain(n.ar_payment_id).as_deref() == Some(id.as_str()))
+                    r.ar_payments
+                        .into_vec()
+                        .iter()
+                        .any(|n| translate_plain(n.ar_payment_id).as_deref() == Some(id.as_str()))
                 })
             });
             if !found {
@@ -407,7 +419,10 @@ impl Ctx<'_> {
             .collect();
         for (_, raw) in deleted {
             if let Some(content) = content_of(raw) {
-                texts.push(format!("{}{stamp}", content.replace("\"status\":\"posted\"", "\"status\":\"deleted\"")));
+                texts.push(format!(
+                    "{}{stamp}",
+                    content.replace("\"status\":\"posted\"", "\"status\":\"deleted\"")
+                ));
             }
         }
         let items = texts

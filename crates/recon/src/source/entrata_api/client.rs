@@ -63,7 +63,8 @@ enum Attempt {
 
 impl ApiClient {
     pub fn new(config: &SourceConfig, credentials: ApiCredentials) -> Result<ApiClient, SourceError> {
-        let api = config.api.as_ref().ok_or_else(|| SourceError::Client("source.kind is not `entrata`".into()))?;
+        let api =
+            config.api.as_ref().ok_or_else(|| SourceError::Client("source.kind is not `entrata`".into()))?;
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(Duration::from_secs(u64::from(config.request_timeout_seconds)))
@@ -123,7 +124,10 @@ impl ApiClient {
                 Attempt::Failed(e) => return Err(e),
                 Attempt::Again { reason, wait, refused } => {
                     if refused && attempt >= REFUSED_ATTEMPTS_MAX.min(self.retry.max_attempts) {
-                        return Err(SourceError::Unreachable { origin: self.origin.clone(), attempts: attempt });
+                        return Err(SourceError::Unreachable {
+                            origin: self.origin.clone(),
+                            attempts: attempt,
+                        });
                     }
                     if attempt >= self.retry.max_attempts {
                         return Err(SourceError::Exhausted { path: what, attempts: attempt, last: reason });
@@ -212,18 +216,19 @@ impl ApiClient {
                 path: what.to_owned(),
                 message: refusal.to_string(),
             }),
-            Err(Refusal::Refused { code, message }) => Attempt::Failed(SourceError::Rejected {
-                path: what.to_owned(),
-                status,
-                code,
-                message,
-            }),
+            Err(Refusal::Refused { code, message }) => {
+                Attempt::Failed(SourceError::Rejected { path: what.to_owned(), status, code, message })
+            }
         }
     }
 
     fn note_limits(&self, service: &'static str, headers: &reqwest::header::HeaderMap) {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let read = windows(header("x-ratelimit-limit"), header("x-ratelimit-remaining"), header("x-ratelimit-reset"));
+        let read = windows(
+            header("x-ratelimit-limit"),
+            header("x-ratelimit-remaining"),
+            header("x-ratelimit-reset"),
+        );
         let mut budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
         let budget = budgets.entry(service).or_default();
         if let Some(windows) = read {
@@ -236,7 +241,12 @@ impl ApiClient {
     fn spent_window_reset(&self, service: &str) -> Option<Duration> {
         let budgets = self.budgets.lock().unwrap_or_else(|p| p.into_inner());
         let budget = budgets.get(service)?;
-        budget.windows.iter().filter(|w| w.remaining == 0).map(|w| Duration::from_secs(w.reset_s.max(1))).min()
+        budget
+            .windows
+            .iter()
+            .filter(|w| w.remaining == 0)
+            .map(|w| Duration::from_secs(w.reset_s.max(1)))
+            .min()
     }
 
     /// Before a call to `service`: waits out a window down to its reserve (saying so), and the
@@ -264,10 +274,13 @@ impl ApiClient {
                         .unwrap_or_default();
                     (d, why, unit)
                 });
-                let floor = budget.last_call.map(|at| (at + self.min_interval).saturating_duration_since(now));
+                let floor =
+                    budget.last_call.map(|at| (at + self.min_interval).saturating_duration_since(now));
                 match (limit_wait, floor) {
                     (Some(w), _) => Some(w),
-                    (None, Some(f)) if !f.is_zero() => Some((f, "source.min_interval_ms".to_owned(), String::new())),
+                    (None, Some(f)) if !f.is_zero() => {
+                        Some((f, "source.min_interval_ms".to_owned(), String::new()))
+                    }
                     _ => {
                         budget.last_call = Some(now);
                         None

@@ -12,3 +12,6 @@ pub mod limits;
 pub mod read;
 pub mod shape;
 pub mod translate;
+
+#[cfg(test)]
+mod tests;

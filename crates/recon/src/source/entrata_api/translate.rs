@@ -88,7 +88,9 @@ pub fn ar_codes(result: ArCodesResult<'_>, config: &ApiSource) -> (Vec<Draft>, C
             continue;
         };
         let key = match config.ar_code_key {
-            ArCodeKey::Lookup => plain(node.lookup_code).filter(|c| !c.trim().is_empty()).unwrap_or(id.clone()),
+            ArCodeKey::Lookup => {
+                plain(node.lookup_code).filter(|c| !c.trim().is_empty()).unwrap_or(id.clone())
+            }
             ArCodeKey::Id => id.clone(),
             ArCodeKey::Name => plain(node.name).unwrap_or(id.clone()),
         };
@@ -140,7 +142,10 @@ pub fn properties(result: PropertiesResult<'_>) -> Vec<PropertyInfo> {
                 name: plain(p.marketing_name).unwrap_or(id.clone()),
                 code: plain(p.lookup_code).filter(|c| !c.trim().is_empty()).unwrap_or(id.clone()),
                 disabled: json::flag(p.is_disabled) == "true",
-                ar_post_month: p.post_months.and_then(|m| m.ar_post_month).and_then(|m| json::parse_month(&m)),
+                ar_post_month: p
+                    .post_months
+                    .and_then(|m| m.ar_post_month)
+                    .and_then(|m| json::parse_month(&m)),
                 timezone: plain(p.timezone),
                 currency: plain(p.currency_code),
                 id,
@@ -196,8 +201,10 @@ pub fn leases(
         let id = plain(lease.id).unwrap_or_default();
         let interval_id = plain(lease.lease_interval_id);
         let intervals = lease.lease_intervals.into_vec();
-        let interval =
-            intervals.iter().find(|i| interval_id.is_some() && plain(i.id) == interval_id).or(intervals.first());
+        let interval = intervals
+            .iter()
+            .find(|i| interval_id.is_some() && plain(i.id) == interval_id)
+            .or(intervals.first());
         let customers = lease.customers.into_vec();
         let primary = customers
             .iter()
@@ -273,7 +280,12 @@ pub fn ledger(
     codes: &Codes,
     include_temporary: bool,
 ) -> Ledger {
-    let mut out = Ledger { charges: Vec::new(), charge_dates: BTreeMap::new(), payments: BTreeMap::new(), temporary: 0 };
+    let mut out = Ledger {
+        charges: Vec::new(),
+        charge_dates: BTreeMap::new(),
+        payments: BTreeMap::new(),
+        temporary: 0,
+    };
     for lease in leases {
         let lease_id = json::id(lease.lease_id.or(lease.id));
         let lease_property = plain(lease.property_id).unwrap_or_else(|| property.to_owned());
@@ -291,7 +303,9 @@ pub fn ledger(
                 }
                 if plain(t.ar_payment_id).is_some() || codes.is_payment_code(t.ar_code_id) {
                     let Some(payment) = plain(t.ar_payment_id) else { continue };
-                    let negative = plain(t.amount).is_some_and(|a| a.trim_start().starts_with('-'));
+                    let negative = t
+                        .amount
+                        .is_some_and(|a| a.get().trim().trim_matches('"').trim_start().starts_with('-'));
                     let line = out.payments.entry(payment).or_default();
                     if negative {
                         line.lease_id = lease_id.clone();
@@ -305,7 +319,8 @@ pub fn ledger(
                 }
                 let id = plain(t.id).unwrap_or_default();
                 let filed = plain(t.transaction_date).or(plain(t.post_date)).unwrap_or_default();
-                out.charge_dates.insert(id.clone(), json::parse_date(&filed).map(|d| d.to_string()).unwrap_or_default());
+                out.charge_dates
+                    .insert(id.clone(), json::parse_date(&filed).map(|d| d.to_string()).unwrap_or_default());
                 let mut o = Obj::new();
                 o.json("chargeId", &json::id(t.id))
                     .text("propertyId", &lease_property)
@@ -372,11 +387,8 @@ pub fn payments(
         let line = lines.get(&id).cloned().unwrap_or_default();
         let or_null = |s: &str| if s.is_empty() { "null".to_owned() } else { s.to_owned() };
         let status = payment_status(&p);
-        let received = p
-            .captured_on
-            .as_deref()
-            .or(p.payment_date.as_deref())
-            .and_then(|t| json::local_time(t, zone));
+        let received =
+            p.captured_on.as_deref().or(p.payment_date.as_deref()).and_then(|t| json::local_time(t, zone));
         let (returned_date, return_month) = match (status, &line.reversal) {
             ("captured", _) => ("null".to_owned(), "null".to_owned()),
             (_, Some((date, month))) => (date.clone(), month.clone()),
@@ -424,7 +436,11 @@ pub fn payments(
 }
 
 /// Deposits from the bank GL lines of type `Deposit`; also which deposit lists each payment.
-pub fn deposits(result: GlResult<'_>, property: &str, currency: Option<&str>) -> (Vec<Draft>, HashMap<String, String>) {
+pub fn deposits(
+    result: GlResult<'_>,
+    property: &str,
+    currency: Option<&str>,
+) -> (Vec<Draft>, HashMap<String, String>) {
     let mut drafts = Vec::new();
     let mut of_payment = HashMap::new();
     for gl_property in result.properties.into_vec() {
