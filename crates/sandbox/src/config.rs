@@ -1,5 +1,7 @@
 //! `--write-config FILE`: a `recon.toml` (PRODUCT.md §3) pointing at the running sandbox, and a
-//! sibling env file (`recon.env`) with its secrets. Secrets go only in the env file.
+//! sibling env file (`recon.env`) with its secrets. Secrets go only in the env file. The `[source]`
+//! is the normalized REST API (`write_config`) or Entrata's own API (`write_config_entrata_api`);
+//! the rest of the two files is the same.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,7 @@ pub const ENTRATA_INTEGRATION_TOKEN: &str = "ENTRATA_INTEGRATION_TOKEN";
 pub const ENTRATA_USERNAME: &str = "ENTRATA_USERNAME";
 pub const ENTRATA_PASSWORD: &str = "ENTRATA_PASSWORD";
 pub const ENTRATA_TOTP_SECRET: &str = "ENTRATA_TOTP_SECRET";
+pub const ENTRATA_API_KEY: &str = "ENTRATA_API_KEY";
 pub const QBO_CLIENT_ID: &str = "QBO_CLIENT_ID";
 pub const QBO_CLIENT_SECRET: &str = "QBO_CLIENT_SECRET";
 pub const XERO_CLIENT_ID: &str = "XERO_CLIENT_ID";
@@ -39,15 +42,32 @@ struct Posting {
     settle_seconds: u32,
 }
 
+/// Which Entrata the config's `[source]` reads.
+pub enum SourceChoice {
+    /// The normalized REST API (`kind = "rest"`) at this base URL.
+    Rest { base_url: String },
+    /// Entrata's own API through its gateway (`kind = "entrata"`, `auth = "apikey"`).
+    EntrataApi { base_url: String },
+}
+
 #[derive(Serialize)]
-struct Source {
-    kind: &'static str,
-    base_url: String,
-    integration_token_env: &'static str,
-    username_env: &'static str,
-    password_env: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    totp_secret_env: Option<&'static str>,
+#[serde(untagged)]
+enum Source {
+    Rest {
+        kind: &'static str,
+        base_url: String,
+        integration_token_env: &'static str,
+        username_env: &'static str,
+        password_env: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        totp_secret_env: Option<&'static str>,
+    },
+    EntrataApi {
+        kind: &'static str,
+        base_url: String,
+        auth: &'static str,
+        api_key_env: &'static str,
+    },
 }
 
 #[derive(Serialize)]
@@ -84,30 +104,48 @@ pub fn env_path(config: &Path) -> PathBuf {
     config.with_file_name(format!("{stem}.env"))
 }
 
-pub fn write_config(
+/// Writes `path` and its env file for the sandbox at `base_url`, its `[source]` as `choice` says.
+pub fn write_config_for(
     shared: &Shared,
     base_url: &str,
-    entrata_base_url: &str,
+    choice: SourceChoice,
     path: &Path,
 ) -> Result<(), SandboxError> {
-    let entrata = &shared.entrata;
-    let user = entrata
-        .users
-        .iter()
-        .find(|u| u.has_entitlement("financials"))
-        .ok_or(SandboxError::NoFinancialsUser)?;
     let env = env_path(path);
     let env_name =
         env.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "recon.env".into());
 
-    let mut secrets: Vec<(&str, &str)> = vec![
-        (ENTRATA_INTEGRATION_TOKEN, &entrata.integration_token),
-        (ENTRATA_USERNAME, &user.username),
-        (ENTRATA_PASSWORD, &user.password),
-    ];
-    if let Some(secret) = &user.totp_secret_text {
-        secrets.push((ENTRATA_TOTP_SECRET, secret));
-    }
+    let mut secrets: Vec<(&str, &str)> = Vec::new();
+    let source = match choice {
+        SourceChoice::Rest { base_url } => {
+            let entrata = &shared.entrata;
+            let user = entrata
+                .users
+                .iter()
+                .find(|u| u.has_entitlement("financials"))
+                .ok_or(SandboxError::NoFinancialsUser)?;
+            secrets.extend([
+                (ENTRATA_INTEGRATION_TOKEN, entrata.integration_token.as_str()),
+                (ENTRATA_USERNAME, user.username.as_str()),
+                (ENTRATA_PASSWORD, user.password.as_str()),
+            ]);
+            if let Some(secret) = &user.totp_secret_text {
+                secrets.push((ENTRATA_TOTP_SECRET, secret));
+            }
+            Source::Rest {
+                kind: "rest",
+                base_url,
+                integration_token_env: ENTRATA_INTEGRATION_TOKEN,
+                username_env: ENTRATA_USERNAME,
+                password_env: ENTRATA_PASSWORD,
+                totp_secret_env: user.totp.is_some().then_some(ENTRATA_TOTP_SECRET),
+            }
+        }
+        SourceChoice::EntrataApi { base_url } => {
+            secrets.push((ENTRATA_API_KEY, shared.entrata_api.config.api_key()));
+            Source::EntrataApi { kind: "entrata", base_url, auth: "apikey", api_key_env: ENTRATA_API_KEY }
+        }
+    };
     if let Some(qbo) = shared.qbo.first() {
         secrets.extend([
             (QBO_CLIENT_ID, qbo.client_id.as_str()),
@@ -141,14 +179,7 @@ pub fn write_config(
         };
     let config = ConfigFile {
         env_file: env_name.clone(),
-        source: Source {
-            kind: "rest",
-            base_url: entrata_base_url.to_owned(),
-            integration_token_env: ENTRATA_INTEGRATION_TOKEN,
-            username_env: ENTRATA_USERNAME,
-            password_env: ENTRATA_PASSWORD,
-            totp_secret_env: user.totp.is_some().then_some(ENTRATA_TOTP_SECRET),
-        },
+        source,
         state: StateSection { path: "recon.sqlite" },
         mappings: Mappings { dir: "mappings" },
         targets: Targets {

@@ -181,6 +181,8 @@ struct StateQuery {
 struct StateDump {
     clock: Value,
     entrata: EntrataDump,
+    /// Entrata's own API (`/entrata-api`): its org, limits, rate windows and export marks.
+    entrata_api: Value,
     requests: BTreeMap<String, u64>,
     faults: Value,
     qbo: Option<Box<RawValue>>,
@@ -244,6 +246,7 @@ async fn state(State(shared): State<Arc<Shared>>, Query(query): Query<StateQuery
             counts,
             data: data.and_then(|text| RawValue::from_string(text).ok()),
         },
+        entrata_api: shared.entrata_api.dump(),
         requests: lock(&shared.counts).clone(),
         faults: lock(&shared.faults).describe(),
         qbo: super::qbo::control::state_dump(&shared.qbo_api),

@@ -2,7 +2,9 @@
 //! the integration tests and users trying a mapping change.
 //!
 //! One listener serves every service, told apart by path prefix (`paths`): the normalized Entrata
-//! API under `/entrata/integrations/{integrationId}`, QBO under `/qbo` (`qbo`: Intuit's OAuth and
+//! API under `/entrata/integrations/{integrationId}`, Entrata's own RPC API over the same items
+//! under `/entrata-api` (`entrata_api`: `/ext/orgs/{org}/v1/{service}` and
+//! `/{subdomain}/api/v1/{service}`), QBO under `/qbo` (`qbo`: Intuit's OAuth and
 //! the Accounting API's journal entries), Xero under `/xero` (`xero`: Xero Identity, connections and
 //! the Accounting API's manual journals and bank transactions), and the sandbox's own control
 //! endpoints under `/_sandbox`.
@@ -27,6 +29,7 @@ mod config;
 mod control;
 pub mod dataset;
 pub mod entrata;
+mod entrata_api;
 pub mod faults;
 pub mod generate;
 mod injected;
@@ -165,6 +168,19 @@ impl Sandbox {
         server::entrata_base_url(self.addr, &self.shared.entrata.integration_id)
     }
 
+    /// `http://127.0.0.1:PORT/entrata-api/ext/orgs/<org>/v1`: Entrata's own API through its gateway
+    /// form (`https://apis.entrata.com/ext/orgs/<org>/v1`, `X-Api-Key`); a service's URL is this
+    /// plus `/<service>` (`/artransactions`).
+    pub fn entrata_api_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), entrata_api::gateway_path(&self.shared.entrata_api.config.org))
+    }
+
+    /// `http://127.0.0.1:PORT/entrata-api/<subdomain>/api/v1`: Entrata's own API through its legacy
+    /// host form (`https://<subdomain>.entrata.com/api/v1`, HTTP Basic).
+    pub fn entrata_api_legacy_base_url(&self) -> String {
+        format!("{}{}", self.base_url(), entrata_api::legacy_path(&self.shared.entrata_api.config.subdomain))
+    }
+
     /// A handle on the sandbox's controllable clock, for tests in the same process (the same as
     /// `POST /_sandbox/time`, without a request).
     pub fn clock(&self) -> SandboxClock {
@@ -179,7 +195,16 @@ impl Sandbox {
 
     /// Writes `path` (a `recon.toml` pointing at this sandbox) and its env file (`env_path`).
     pub fn write_config(&self, path: &Path) -> Result<(), SandboxError> {
-        config::write_config(&self.shared, &self.base_url(), &self.entrata_base_url(), path)
+        let source = config::SourceChoice::Rest { base_url: self.entrata_base_url() };
+        config::write_config_for(&self.shared, &self.base_url(), source, path)
+    }
+
+    /// As [`Sandbox::write_config`], but the `[source]` is Entrata's own API through its gateway
+    /// (`kind = "entrata"`, `auth = "apikey"`, `base_url` = [`Sandbox::entrata_api_base_url`]) and
+    /// the env file holds `ENTRATA_API_KEY` instead of the REST credentials.
+    pub fn write_config_entrata_api(&self, path: &Path) -> Result<(), SandboxError> {
+        let source = config::SourceChoice::EntrataApi { base_url: self.entrata_api_base_url() };
+        config::write_config_for(&self.shared, &self.base_url(), source, path)
     }
 
     /// Stops accepting, lets requests in flight finish (a few seconds at most), then returns.

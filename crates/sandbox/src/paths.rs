@@ -7,6 +7,10 @@
 pub const ENTRATA_MOUNT: &str = "/entrata";
 /// `{ENTRATA_PREFIX}/{integrationId}/...` is the normalized Entrata API.
 pub const ENTRATA_PREFIX: &str = "/entrata/integrations";
+/// Where Entrata's own RPC API is nested: `{ENTRATA_API_MOUNT}/ext/orgs/{org}/v1/{service}` (the
+/// gateway, `https://apis.entrata.com`) and `{ENTRATA_API_MOUNT}/{subdomain}/api/v1/{service}` (the
+/// legacy host, `https://{subdomain}.entrata.com`).
+pub const ENTRATA_API_MOUNT: &str = "/entrata-api";
 /// QuickBooks Online's `https://quickbooks.api.intuit.com`.
 pub const QBO_API_BASE: &str = "/qbo";
 /// Intuit's `https://appcenter.intuit.com/connect/oauth2`.
@@ -34,6 +38,9 @@ pub const OAUTH_PREFIXES: [&str; 3] = ["/qbo/connect/", "/qbo/oauth2/", "/xero/i
 #[serde(rename_all = "lowercase")]
 pub enum Service {
     Entrata,
+    /// Entrata's own RPC API (`/entrata-api`), as fault rules name it: `entrata-api`.
+    #[serde(rename = "entrata-api")]
+    EntrataApi,
     Qbo,
     Xero,
     Oauth,
@@ -43,10 +50,22 @@ impl Service {
     pub fn parse(name: &str) -> Option<Service> {
         match name {
             "entrata" => Some(Service::Entrata),
+            "entrata-api" => Some(Service::EntrataApi),
             "qbo" => Some(Service::Qbo),
             "xero" => Some(Service::Xero),
             "oauth" => Some(Service::Oauth),
             _ => None,
+        }
+    }
+
+    /// The name fault rules give the service.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Entrata => "entrata",
+            Service::EntrataApi => "entrata-api",
+            Service::Qbo => "qbo",
+            Service::Xero => "xero",
+            Service::Oauth => "oauth",
         }
     }
 
@@ -56,6 +75,8 @@ impl Service {
             Some(Service::Oauth)
         } else if under(path, ENTRATA_MOUNT) {
             Some(Service::Entrata)
+        } else if under(path, ENTRATA_API_MOUNT) {
+            Some(Service::EntrataApi)
         } else if under(path, QBO_API_BASE) {
             Some(Service::Qbo)
         } else if under(path, XERO_API_BASE) {
@@ -86,6 +107,9 @@ mod tests {
         let check =
             |path: &str, expected: Option<Service>| assert_eq!(Service::of_path(path), expected, "{path}");
         check("/entrata/integrations/int_1/properties", Some(Service::Entrata));
+        check("/entrata-api/ext/orgs/acme/v1/artransactions", Some(Service::EntrataApi));
+        check("/entrata-api/acme/api/v1/leases", Some(Service::EntrataApi));
+        check("/entrata-apix", None);
         check("/qbo/v3/company/1/journalentry", Some(Service::Qbo));
         check("/qbo/oauth2/v1/tokens/bearer", Some(Service::Oauth));
         check("/qbo/connect/oauth2", Some(Service::Oauth));

@@ -28,7 +28,7 @@ use super::injected::{commit, fault_response};
 use super::locks::lock;
 use super::paths::{self, Service};
 use super::shared::Shared;
-use super::{control, entrata, qbo, xero};
+use super::{control, entrata, entrata_api, qbo, xero};
 
 /// How long `shutdown` waits for requests in flight before closing their connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -36,6 +36,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .nest("/entrata", entrata::router(Arc::clone(&shared.entrata)))
+        .nest(paths::ENTRATA_API_MOUNT, entrata_api::router(Arc::clone(&shared.entrata_api)))
         .nest(paths::QBO_API_BASE, qbo::router(Arc::clone(&shared.qbo_api)))
         .nest(paths::XERO_API_BASE, xero::router(Arc::clone(&shared.xero_api)))
         .merge(control::router(&shared))

@@ -17,6 +17,7 @@ use super::dataset::targets::{QboDataset, XeroDataset};
 use super::entrata::rate_limit::RateWindow;
 use super::entrata::sessions::Sessions;
 use super::entrata::{EntrataLimits, EntrataShared};
+use super::entrata_api::EntrataApiShared;
 use super::faults::{FaultEngine, FaultPlan};
 use super::locks::lock;
 use super::paths::Service;
@@ -30,6 +31,8 @@ pub struct Shared {
     /// `METHOD /route/{template}` -> requests served.
     pub counts: Mutex<BTreeMap<String, u64>>,
     pub entrata: Arc<EntrataShared>,
+    /// Entrata's own API: the same items as `entrata` (one store), another wire.
+    pub entrata_api: Arc<EntrataApiShared>,
     /// The dataset's QuickBooks companies (empty without a `qbo` section).
     pub qbo: Vec<QboDataset>,
     /// The QuickBooks Online service; its `qbo_service` is there when the dataset has a `qbo` section.
@@ -54,12 +57,22 @@ impl Shared {
             .map(|ns| DateTime::from_timestamp_nanos(ns) + TimeDelta::milliseconds(1))
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let start = clock_start.unwrap_or_else(|| truncate_to_millis(Utc::now().max(after_data)));
-        let Dataset { integration_id, integration_token, users, items, qbo, xero, load_time: _ } = dataset;
+        let Dataset { integration_id, integration_token, users, items, qbo, xero, entrata_api, load_time: _ } =
+            dataset;
         let clock = Arc::new(Clock::starting_at(start));
+        let store = Arc::new(RwLock::new(Store::new(items)));
         Shared {
+            entrata_api: Arc::new(EntrataApiShared {
+                clock: Arc::clone(&clock),
+                store: Arc::clone(&store),
+                config: entrata_api,
+                users: users.iter().map(|u| (u.username.clone(), u.password.clone())).collect(),
+                rate: Mutex::new(BTreeMap::new()),
+                exported: Mutex::new(Default::default()),
+            }),
             entrata: Arc::new(EntrataShared {
                 clock: Arc::clone(&clock),
-                store: RwLock::new(Store::new(items)),
+                store,
                 integration_id,
                 integration_token,
                 users,

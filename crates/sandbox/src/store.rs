@@ -81,6 +81,12 @@ impl Store {
         self.lists[kind.index()].iter().map(|(property, items)| (property.as_ref(), items.as_slice()))
     }
 
+    /// Every item of one list, in list order (`updatedAt`, then id). `property` is empty for
+    /// company-wide kinds; an unknown one is empty.
+    pub fn all(&self, kind: EntrataKind, property: &str) -> &[Arc<Item>] {
+        self.lists[kind.index()].get(property).map_or(&[], Vec::as_slice)
+    }
+
     /// One page of a list. `property` is empty for company-wide kinds; an unknown one is empty.
     pub fn list(&self, kind: EntrataKind, property: &str, query: &ListQuery) -> Page {
         let Some(list) = self.lists[kind.index()].get(property) else {

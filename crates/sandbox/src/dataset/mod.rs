@@ -7,6 +7,7 @@
 
 pub(crate) mod check;
 pub(crate) mod companies;
+pub mod entrata_api;
 pub(crate) mod item;
 pub(crate) mod raw;
 pub mod schema;
@@ -22,6 +23,7 @@ use serde_json::value::RawValue;
 
 use self::check::{Checked, FieldProblem, Problems, RefUse, check_object};
 use self::companies::load_companies;
+use self::entrata_api::{EntrataApiDataset, load_entrata_api};
 use self::item::{Item, UpdatedAt, truncate_to_millis};
 use self::raw::{JsonKind, as_str, parse_array, parse_object};
 use self::schema::{EntrataKind, USER};
@@ -39,6 +41,8 @@ pub struct Dataset {
     pub(crate) qbo: Vec<QboDataset>,
     /// The Xero organisations, in dataset order; empty when there is no `xero` section.
     pub(crate) xero: Vec<XeroDataset>,
+    /// How Entrata's own API is reached (`entrataApi`, or its defaults).
+    pub(crate) entrata_api: EntrataApiDataset,
     pub(crate) load_time: DateTime<Utc>,
 }
 
@@ -133,7 +137,7 @@ const LOAD_ORDER: [EntrataKind; 8] = [
     EntrataKind::WorkOrders,
 ];
 
-const TOP_LEVEL: [&str; 13] = [
+const TOP_LEVEL: [&str; 14] = [
     "integrationId",
     "integrationToken",
     "users",
@@ -147,6 +151,7 @@ const TOP_LEVEL: [&str; 13] = [
     "workOrders",
     "qbo",
     "xero",
+    "entrataApi",
 ];
 
 impl Dataset {
@@ -192,11 +197,13 @@ impl Dataset {
         let mut problems = loader.problems;
         let qbo = load_companies::<QboDataset>("qbo", QBO, root.get("qbo"), &mut problems);
         let xero = load_companies::<XeroDataset>("xero", XERO, root.get("xero"), &mut problems);
+        let entrata_api =
+            load_entrata_api(root.get("entrataApi"), &integration_id, &integration_token, &mut problems);
 
         if !problems.is_empty() {
             return Err(problems.into());
         }
-        Ok(Dataset { integration_id, integration_token, users, items, qbo, xero, load_time })
+        Ok(Dataset { integration_id, integration_token, users, items, qbo, xero, entrata_api, load_time })
     }
 
     pub fn integration_id(&self) -> &str {
@@ -225,6 +232,11 @@ impl Dataset {
     /// Every Xero organisation, in dataset order.
     pub fn xero_organisations(&self) -> &[XeroDataset] {
         &self.xero
+    }
+
+    /// How the Entrata API sandbox (`/entrata-api`) is reached: the `entrataApi` section with its defaults.
+    pub fn entrata_api(&self) -> &EntrataApiDataset {
+        &self.entrata_api
     }
 
     pub fn count(&self, kind: EntrataKind) -> usize {

@@ -41,7 +41,8 @@ impl Default for EntrataLimits {
 
 pub struct EntrataShared {
     pub clock: Arc<Clock>,
-    pub store: RwLock<Store>,
+    /// The items, shared with the Entrata API view (`entrata_api`), which serves the same ones.
+    pub store: Arc<RwLock<Store>>,
     pub integration_id: String,
     pub integration_token: String,
     pub users: Vec<User>,

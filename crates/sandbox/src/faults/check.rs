@@ -45,6 +45,12 @@ fn check_action(rule: &FaultRule, at: &str) -> Result<(), FaultsError> {
     if rule.action == FaultAction::EditFirstListed {
         return check_edit_listed(rule, at);
     }
+    if rule.action == FaultAction::ExpireToken && rule.service == Service::EntrataApi {
+        return Err(invalid(
+            at,
+            "\"expire_token\": entrata-api has no tokens to expire (an API key or HTTP Basic on every call); use {\"status\": 401}",
+        ));
+    }
     let (name, ms) = match rule.action {
         FaultAction::Delay { ms } => ("delay_ms", Some(ms)),
         FaultAction::CommitAfter { ms } => ("commit_after_ms", Some(ms)),
@@ -151,6 +157,7 @@ fn shadows(earlier: &FaultRule, later: &FaultRule) -> bool {
 fn service_name(service: Service) -> &'static str {
     match service {
         Service::Entrata => "Entrata",
+        Service::EntrataApi => "Entrata API",
         Service::Qbo => "QuickBooks",
         Service::Xero => "Xero",
         Service::Oauth => "OAuth",
@@ -162,6 +169,7 @@ fn prefixes(service: Service) -> Vec<String> {
     let under = |prefix: &str| format!("{prefix}/");
     match service {
         Service::Entrata => vec![under(paths::ENTRATA_MOUNT)],
+        Service::EntrataApi => vec![under(paths::ENTRATA_API_MOUNT)],
         Service::Qbo => vec![under(paths::QBO_API_BASE)],
         Service::Xero => vec![under(paths::XERO_API_BASE)],
         Service::Oauth => paths::OAUTH_PREFIXES.iter().map(|p| (*p).to_owned()).collect(),
@@ -199,6 +207,11 @@ mod tests {
         check("/entrata/integrations/*/sessions", Service::Entrata, true);
         check("/ent*", Service::Entrata, true);
         check("/qbo/**", Service::Entrata, false);
+        check("/entrata-api/**", Service::EntrataApi, true);
+        check("/entrata-api/ext/orgs/*/v1/artransactions", Service::EntrataApi, true);
+        check("**/artransactions", Service::EntrataApi, true);
+        check("/entrata/**", Service::EntrataApi, false);
+        check("/entrata-api/**", Service::Entrata, false);
         check("/entrata/integrations/int_1/sessions", Service::Entrata, true);
         check("/entrata/integrations/int_1/sessions", Service::Qbo, false);
         check("/qbo/v3/company/*/journalentry", Service::Qbo, true);

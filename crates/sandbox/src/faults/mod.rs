@@ -21,8 +21,8 @@
 //! ```
 //! A bare array of rules is accepted too (seed 0).
 //!
-//! - `service` (required): `entrata`, `qbo`, `xero` or `oauth` (the vendors' token and authorize
-//!   endpoints). Control endpoints (`/_sandbox/...`) are never faulted.
+//! - `service` (required): `entrata`, `entrata-api` (Entrata's own RPC API under `/entrata-api`),
+//!   `qbo`, `xero` or `oauth` (the vendors' token and authorize endpoints). Control endpoints (`/_sandbox/...`) are never faulted.
 //! - `method` (optional, any if absent): an HTTP method, case-insensitive.
 //! - `path` (optional, `**` if absent): a glob over the full request path without the query:
 //!   `*` within one segment, `**` across segments, `?` one character.
@@ -179,7 +179,7 @@ fn parse_rule(value: &Value, at: &str) -> Result<FaultRule, FaultsError> {
     let service = Service::parse(service_name).ok_or_else(|| {
         invalid(
             at,
-            format!("field \"service\": unknown service \"{service_name}\" (entrata, qbo, xero, oauth)"),
+            format!("field \"service\": unknown service \"{service_name}\" (entrata, entrata-api, qbo, xero, oauth)"),
         )
     })?;
     let method = text("method")?.map(|m| m.to_ascii_uppercase());

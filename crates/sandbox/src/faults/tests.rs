@@ -195,7 +195,7 @@ fn refusals_name_the_rule_and_field() {
         (r#"[{"action": "reset"}]"#, "fault plan: rules[0]: missing \"service\""),
         (
             r#"[{"service": "sftp", "action": "reset"}]"#,
-            "fault plan: rules[0]: field \"service\": unknown service \"sftp\" (entrata, qbo, xero, oauth)",
+            "fault plan: rules[0]: field \"service\": unknown service \"sftp\" (entrata, entrata-api, qbo, xero, oauth)",
         ),
         (
             r#"[{"service": "qbo", "action": "explode"}]"#,

@@ -25,6 +25,7 @@ pub fn fault_response(
 ) -> Response {
     let mut response = match service {
         Service::Entrata => return ApiError::for_status(status, retry_after_s).into_response(),
+        Service::EntrataApi => crate::entrata_api::status_body(status),
         Service::Qbo => crate::qbo::fault::status_response(status, now),
         Service::Xero => crate::xero::wire::fault(status, now),
         Service::Oauth => oauth(status),
@@ -77,7 +78,7 @@ pub fn after_commit_response(
                 _ => problem(status, status.canonical_reason().unwrap_or("Error")),
             }
         }
-        Service::Entrata | Service::Oauth => fault_response(service, status, 1, now),
+        Service::Entrata | Service::EntrataApi | Service::Oauth => fault_response(service, status, 1, now),
     }
 }
 
