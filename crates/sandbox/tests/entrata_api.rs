@@ -116,7 +116,7 @@ async fn gateway_and_legacy_forms() {
     assert_eq!(legacy.status, 200, "{}", legacy.body);
     assert_eq!(legacy.header("x-ratelimit-remaining"), "14999/DAY;999/HOUR;149/MINUTE");
     assert!(legacy.body.contains(r#""amount":1295.00"#), "{}", legacy.body);
-    assert_eq!(legacy.json()["response"]["result"]["leases"]["lease"]["leaseStatusTypeId"], 4);
+    assert_eq!(legacy.json()["response"]["result"]["leases"]["lease"]["leaseStatusTypeId"], "4");
     sandbox.shutdown().await;
 }
 

@@ -58,7 +58,9 @@ pub fn get_leases(store: &Store, params: &Params<'_>, paging: Paging) -> Result<
 
 fn lease(item: &crate::dataset::item::Item, status_id: Option<i64>, codes: &ArCodes) -> Node {
     let fields = Fields::of(item);
-    let status = status_id.map(Node::Int).or_else(|| fields.node("status"));
+    // A string, as Entrata's spec types every getLeases field (its pick lists' ids are numbers,
+    // and no real getLeases capture says which); an unknown status is served as written.
+    let status = status_id.map(|id| Node::text(id.to_string())).or_else(|| fields.node("status"));
     let interval = Obj::new()
         .with("id", Node::text(interval_id(&item.id)))
         .maybe("startDate", fields.raw("startDate").map(date))
