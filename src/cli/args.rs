@@ -125,8 +125,20 @@ pub struct DemoArgs {
     /// The portfolio to generate (default properties=3,months=3,seed=1).
     #[arg(long, value_name = "SPEC")]
     pub generate: Option<GenerateSpec>,
+    /// Which Entrata API the demo reads: the integration provider's REST API, or Entrata's own.
+    #[arg(long, value_enum, default_value_t = SourceChoice::Rest)]
+    pub source: SourceChoice,
     #[command(flatten)]
     pub not_taken: NotTaken,
+}
+
+/// `[source] kind` for the config `demo` and `sandbox --write-config` write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SourceChoice {
+    /// The integration provider's normalized REST API (`kind = "rest"`).
+    Rest,
+    /// Entrata's own API (`kind = "entrata"`), served by the sandbox under /entrata-api.
+    Entrata,
 }
 
 /// The global `--config` and `--state`, shadowed in `demo` and `sandbox`, which write their own:
@@ -162,6 +174,9 @@ pub struct SandboxArgs {
     /// With --write-config: replace the config, env file and mapping files if they exist.
     #[arg(long, requires = "write_config")]
     pub force: bool,
+    /// With --write-config: which of the sandbox's Entrata APIs the config reads.
+    #[arg(long, value_enum, default_value_t = SourceChoice::Rest, requires = "write_config")]
+    pub source: SourceChoice,
     #[command(flatten)]
     pub not_taken: NotTaken,
 }

@@ -56,7 +56,7 @@ pub(super) async fn cmd_demo(cli: &Cli, args: &DemoArgs) -> Result<Outcome, CliE
         summary.deposits,
         sandbox.base_url()
     );
-    let result = demo_with(cli, &sandbox, &folder, edit, owners.as_ref()).await;
+    let result = demo_with(cli, &sandbox, &folder, edit, owners.as_ref(), args.source).await;
     sandbox.shutdown().await;
     result
 }
@@ -67,11 +67,16 @@ async fn demo_with(
     folder: &std::path::Path,
     edit: Option<serde_json::Value>,
     owners: Option<&[demo::Owner; 2]>,
+    source: super::args::SourceChoice,
 ) -> Result<Outcome, CliError> {
     let config_path = folder.join("recon.toml");
     entrata_recon::mapping::examples::write_example_mappings(&folder.join("mappings"))
         .map_err(|e| other("cannot write mappings", &e))?;
-    sandbox.write_config(&config_path).map_err(|e| other("cannot write the config", &e))?;
+    match source {
+        super::args::SourceChoice::Rest => sandbox.write_config(&config_path),
+        super::args::SourceChoice::Entrata => sandbox.write_config_entrata_api(&config_path),
+    }
+    .map_err(|e| other("cannot write the config", &e))?;
     demo::use_free_redirect_port(&config_path).map_err(|e| other("cannot write the config", &e))?;
     if let Some(owners) = owners {
         demo::route_owners(&config_path, &folder.join("mappings"), owners)

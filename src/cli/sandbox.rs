@@ -54,7 +54,11 @@ impl ConfigFiles {
     }
 
     /// Creates the folders, then writes the mapping files and the config (with its env file).
-    fn write(&self, sandbox: &entrata_recon_sandbox::Sandbox) -> Result<(), CliError> {
+    fn write(
+        &self,
+        sandbox: &entrata_recon_sandbox::Sandbox,
+        source: super::args::SourceChoice,
+    ) -> Result<(), CliError> {
         let cannot = |what: &Path, e: &dyn std::fmt::Display| {
             CliError::Other(format!("cannot write {}: {e}", what.display()))
         };
@@ -62,7 +66,11 @@ impl ConfigFiles {
             std::fs::create_dir_all(dir).map_err(|e| cannot(dir, &e))?;
         }
         write_example_mappings(&self.mappings_dir).map_err(|e| cannot(&self.mappings_dir, &e))?;
-        sandbox.write_config(&self.config).map_err(|e| CliError::Other(e.to_string()))
+        match source {
+            super::args::SourceChoice::Rest => sandbox.write_config(&self.config),
+            super::args::SourceChoice::Entrata => sandbox.write_config_entrata_api(&self.config),
+        }
+        .map_err(|e| CliError::Other(e.to_string()))
     }
 }
 
@@ -96,11 +104,12 @@ pub(super) async fn cmd_sandbox(args: &SandboxArgs) -> Result<Outcome, CliError>
     }
     let sandbox = start(options).await.map_err(|e| CliError::Other(e.to_string()))?;
     println!("Sandbox listening on {}", sandbox.base_url());
-    println!("  Entrata:    {}", sandbox.entrata_base_url());
+    println!("  Entrata:    {} (the integration provider's REST API)", sandbox.entrata_base_url());
+    println!("              {} (Entrata's own API)", sandbox.entrata_api_base_url());
     println!("  QuickBooks: {}", sandbox.qbo_base_url());
     println!("  Xero:       {}", sandbox.xero_base_url());
     if let Some(files) = &files {
-        files.write(&sandbox)?;
+        files.write(&sandbox, args.source)?;
         println!("  Config:     {} (secrets in {})", files.config.display(), files.env.display());
         println!("  Mappings:   {}", files.mappings_dir.display());
         let state = files.config.with_file_name("recon.sqlite");

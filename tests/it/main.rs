@@ -44,5 +44,6 @@ mod sandbox_qbo;
 mod sandbox_xero;
 mod secrets_trace;
 mod setup_cli;
+mod source_parity;
 mod state_place_cli;
 mod status_cli;

@@ -139,6 +139,7 @@ pub async fn start(options: SandboxOptions) -> Result<Sandbox, SandboxError> {
     );
     tracing::info!(
         entrata = %server::entrata_base_url(addr, &shared.entrata.integration_id),
+        entrata_api = %format!("{}{}", server::base_url(addr), entrata_api::gateway_path(&shared.entrata_api.config.org)),
         items = %counts.join(", "),
         fault_rules = locks::lock(&shared.faults).rule_count(),
         "sandbox listening"

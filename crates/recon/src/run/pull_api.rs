@@ -63,13 +63,13 @@ pub async fn pull_api(
     };
     summary.lists += 2;
 
-    let chosen: Vec<&PropertyInfo> = if options.properties.is_empty() {
-        infos.iter().collect()
+    let chosen: Vec<PropertyInfo> = if options.properties.is_empty() {
+        infos.clone()
     } else {
         let mut chosen = Vec::new();
         for id in &options.properties {
             match infos.iter().find(|i| i.id == id.as_str()) {
-                Some(info) => chosen.push(info),
+                Some(info) => chosen.push(info.clone()),
                 None => {
                     let known: Vec<&str> = infos.iter().map(|i| i.id.as_str()).collect();
                     return Err(PullError::UnknownProperty {
@@ -84,14 +84,14 @@ pub async fn pull_api(
 
     // The leases first: getLeases states the currency the property item needs.
     progress.set_message("pull: leases");
-    let leases: Vec<(String, PropertyLeases)> = stream::iter(chosen.iter().map(|info| {
-        let ctx = &ctx;
-        let codes = &codes;
-        async move { Ok::<_, PullError>((info.id.clone(), ctx.leases(info, codes).await?)) }
-    }))
-    .buffer_unordered(config.source.concurrency as usize)
-    .try_collect()
-    .await?;
+    let (ctx_ref, codes_ref) = (&ctx, &codes);
+    let leases: Vec<(String, PropertyLeases)> =
+        stream::iter(chosen.clone().into_iter().map(|info| async move {
+            Ok::<_, PullError>((info.id.clone(), ctx_ref.leases(&info, codes_ref).await?))
+        }))
+        .buffer_unordered(config.source.concurrency as usize)
+        .try_collect()
+        .await?;
     let leases: HashMap<String, PropertyLeases> = leases.into_iter().collect();
 
     let property_drafts: Vec<Draft> = infos
@@ -108,15 +108,12 @@ pub async fn pull_api(
     progress.set_message("pull: ledgers");
     let leases = &leases;
     let codes = &codes;
-    let per_property = stream::iter(chosen.iter().map(|info| {
-        let ctx = &ctx;
-        async move {
-            let (lease_drafts, stated) = leases.get(&info.id).cloned().unwrap_or_default();
-            let currency = info_currency(info, stated.as_deref(), api);
-            let result = ctx.property(info, lease_drafts, currency.as_deref(), codes).await?;
-            ctx.progress.step();
-            Ok::<_, PullError>(result)
-        }
+    let per_property = stream::iter(chosen.into_iter().map(|info| async move {
+        let (lease_drafts, stated) = leases.get(&info.id).cloned().unwrap_or_default();
+        let currency = info_currency(&info, stated.as_deref(), api);
+        let result = ctx_ref.property(&info, lease_drafts, currency.as_deref(), codes).await?;
+        ctx_ref.progress.step();
+        Ok::<_, PullError>(result)
     }))
     .buffer_unordered(config.source.concurrency as usize)
     .try_collect::<Vec<_>>()

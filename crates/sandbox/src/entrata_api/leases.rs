@@ -95,17 +95,19 @@ fn customers(fields: &Fields<'_>) -> Vec<Node> {
 /// The rent (`Monthly`, on the rent-type code), each fee (`Monthly` or `One Time`, on the code the
 /// fee names), the deposit (`One Time`, on the deposit-type code).
 fn scheduled_charges(lease_id: &str, fields: &Fields<'_>, codes: &ArCodes) -> Vec<Node> {
-    let charge = |id: String, code: Option<Node>, amount: Node, frequency: &str| {
+    let charge = |id: String, code: Option<Node>, name: Option<Node>, amount: Node, frequency: &str| {
         Obj::new()
             .with("id", Node::text(id))
             .maybe("chargeCodeId", code)
+            .maybe("chargeCodeName", name)
             .with("amount", amount)
             .with("frequency", Node::text(frequency))
             .build()
     };
     let mut out = Vec::new();
     if let Some(rent) = fields.node("rent") {
-        out.push(charge(format!("sc-{lease_id}-rent"), codes.of_type("rent"), rent, "Monthly"));
+        let name = Some(Node::text("Rent"));
+        out.push(charge(format!("sc-{lease_id}-rent"), codes.of_type("rent"), name, rent, "Monthly"));
     }
     for (i, fee) in fields.objects("fees").iter().enumerate() {
         let Some(amount) = fee.node("amount") else { continue };
@@ -113,12 +115,20 @@ fn scheduled_charges(lease_id: &str, fields: &Fields<'_>, codes: &ArCodes) -> Ve
         out.push(charge(
             format!("sc-{lease_id}-fee-{}", i + 1),
             codes.id_for(fee, "code"),
+            fee.node("description").or_else(|| codes.name_for(fee, "code")),
             amount,
             frequency,
         ));
     }
     if let Some(deposit) = fields.node("deposit") {
-        out.push(charge(format!("sc-{lease_id}-deposit"), codes.of_type("deposit"), deposit, "One Time"));
+        let name = Some(Node::text("Security Deposit"));
+        out.push(charge(
+            format!("sc-{lease_id}-deposit"),
+            codes.of_type("deposit"),
+            name,
+            deposit,
+            "One Time",
+        ));
     }
     out
 }

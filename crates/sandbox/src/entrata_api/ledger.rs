@@ -171,6 +171,7 @@ fn charge(fields: &Fields<'_>, codes: &ArCodes) -> Node {
         .maybe("servicePeriodEnd", dated("servicePeriodEnd"))
         .maybe("originalArTransactionId", fields.node("reversesChargeId"))
         .maybe("unitId", fields.node("unitId"))
+        .maybe("currencyCode", fields.node("currency"))
         .build()
 }
 

@@ -239,6 +239,8 @@ pub struct TransactionNode<'a> {
     pub original_ar_transaction_id: Raw<'a>,
     #[serde(borrow)]
     pub unit_id: Raw<'a>,
+    #[serde(borrow)]
+    pub currency_code: Raw<'a>,
 }
 
 // ---- arpayments.getArPayments ----

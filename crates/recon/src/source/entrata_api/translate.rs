@@ -218,7 +218,15 @@ pub fn leases(
         let (mut rent, mut deposit, mut fees) = (None, None, Vec::new());
         for charge in lease.scheduled_charges.into_vec() {
             let monthly = frequency(charge.frequency.as_deref()) == quote("monthly");
-            match codes.kind_of(charge.charge_code_id) {
+            // Without a code Entrata knows, the charge's name says what it is.
+            let named = plain(charge.charge_code_name).map(|n| n.trim().to_ascii_lowercase());
+            let kind = codes.kind_of(charge.charge_code_id).or(match named.as_deref() {
+                _ if charge.charge_code_id.is_some() => None,
+                Some("rent") => Some("rent"),
+                Some(n) if n.contains("deposit") => Some("deposit"),
+                _ => None,
+            });
+            match kind {
                 Some("rent") if monthly && rent.is_none() => rent = charge.amount,
                 Some("deposit") if !monthly && deposit.is_none() => deposit = charge.amount,
                 _ => {
@@ -333,15 +341,18 @@ pub fn ledger(
                 if t.tax_amount.is_some() {
                     o.raw("taxAmount", t.tax_amount);
                 }
-                o.opt_text("currency", currency)
-                    .json("transactionDate", &json::date(t.transaction_date))
-                    .json("postDate", &json::date(t.post_date))
-                    .json("postMonth", &json::month(t.post_month))
-                    .json("servicePeriodStart", &json::date(t.service_period_start))
-                    .json("servicePeriodEnd", &json::date(t.service_period_end))
-                    .json("reversesChargeId", &json::id(t.original_ar_transaction_id))
-                    .json("scheduledChargeId", &json::id(t.scheduled_charge_id))
-                    .text("status", "posted");
+                match t.currency_code {
+                    Some(stated) => o.raw("currency", Some(stated)),
+                    None => o.opt_text("currency", currency),
+                }
+                .json("transactionDate", &json::date(t.transaction_date))
+                .json("postDate", &json::date(t.post_date))
+                .json("postMonth", &json::month(t.post_month))
+                .json("servicePeriodStart", &json::date(t.service_period_start))
+                .json("servicePeriodEnd", &json::date(t.service_period_end))
+                .json("reversesChargeId", &json::id(t.original_ar_transaction_id))
+                .json("scheduledChargeId", &json::id(t.scheduled_charge_id))
+                .text("status", "posted");
                 out.charges.push(Draft::from(id, o));
             }
         }
