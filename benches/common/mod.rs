@@ -318,8 +318,7 @@ pub async fn pulled_in_process(
     spec: &GenerateSpec,
 ) -> StateFile {
     let state = StateFile::open(&config.state_path).await.unwrap_or_else(|e| fail(&e.to_string()));
-    let client =
-        entrata_recon::source::Source::from_config(config).unwrap_or_else(|e| fail(&e.to_string()));
+    let client = entrata_recon::source::Source::from_config(config).unwrap_or_else(|e| fail(&e.to_string()));
     eprintln!("{bench} bench: pulling {spec} (set-up)...");
     let options = entrata_recon::run::pull::PullOptions::default();
     let progress = entrata_recon::report::progress::Progress::hidden();

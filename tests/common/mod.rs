@@ -186,7 +186,9 @@ impl Harness {
     /// The connector's client for this config, retrying fast.
     pub fn client(&self) -> Source {
         let config = self.config();
-        Source::from_config(&config).expect("client and credentials in recon.env").with_retry_policy(FAST_RETRIES)
+        Source::from_config(&config)
+            .expect("client and credentials in recon.env")
+            .with_retry_policy(FAST_RETRIES)
     }
 
     /// A virtual clock for the client's waits: each wait takes no real time and moves the
