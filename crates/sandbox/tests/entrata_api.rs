@@ -231,7 +231,7 @@ async fn an_upsert_shows_in_this_view() {
     assert_eq!(upserted.status, 200, "{}", upserted.body);
     let answer = gateway(&sandbox, "artransactions", "getLeaseArTransactions", ledger_params()).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
-    assert!(answer.body.contains(r#"{"id":"chg_9","transactionTypeId":1,"arCodeId":"arc_104","arCodeName":"Pet Rent","description":"Late pet rent","transactionDate":"02/12/2026","postDate":"02/12/2026","postMonth":"02/01/2026","isTemporary":0,"amount":1295.10}"#), "{}", answer.body);
+    assert!(answer.body.contains(r#"{"id":"chg_9","transactionTypeId":1,"arCodeId":"arc_104","arCodeName":"Pet Rent","description":"Late pet rent","transactionDate":"02/12/2026","postDate":"02/12/2026","postMonth":"02/01/2026","isTemporary":0,"amount":1295.10,"currencyCode":"USD"}"#), "{}", answer.body);
     assert!(!answer.body.contains("chg_5"), "a deleted charge is not listed: {}", answer.body);
     sandbox.shutdown().await;
 }
