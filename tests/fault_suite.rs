@@ -15,7 +15,8 @@
 //! `FAULT_JOBS` (default 4) schedules run at a time. `FAULT_EDITS=0` turns off edits, deletions
 //! and moves of posted charges (adjustments), `FAULT_REDATE=0` reopens closed periods before
 //! every clean-up (re-dating); `FAULT_BOOKS=1|2|3` sets the sets of books of every schedule (else
-//! drawn per seed); `FAULT_REPORT=FILE` writes the figures so far every 50 schedules.
+//! drawn per seed); `FAULT_SOURCE=entrata|rest` sets the source of every schedule (else one in
+//! three reads Entrata's own API); `FAULT_REPORT=FILE` writes the figures so far every 50 schedules.
 
 #[path = "fault_suite/books.rs"]
 mod books;

@@ -59,6 +59,7 @@ async fn a_redated_batch_killed_in_flight_is_recorded_with_the_target_date() {
         keep_closed: true,
         foreign: None,
         books: 1,
+        api_source: false,
     };
     let mut world = World::start(&schedule).await.expect("world");
     let mut tally = Tally::default();

@@ -234,7 +234,11 @@ pub async fn verdict(world: &World) -> Result<(Vec<String>, u64), String> {
     // Nothing lost on the Entrata side either: the state file holds exactly what Entrata serves.
     let served = crate::common::Served::parse(&dump);
     let stored = world.h.stored().await;
-    if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(|| stored.assert_matches(&served))) {
+    let compare = || match world.api_source {
+        true => stored.assert_means(&served),
+        false => stored.assert_matches(&served),
+    };
+    if let Err(panic) = std::panic::catch_unwind(AssertUnwindSafe(compare)) {
         let message = panic
             .downcast_ref::<String>()
             .cloned()

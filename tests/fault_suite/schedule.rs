@@ -20,11 +20,14 @@ pub struct Flags {
     pub redate: bool,
     /// Sets of books for every schedule (`FAULT_BOOKS=1|2|3`), else drawn per seed.
     pub books: Option<usize>,
+    /// Entrata's own API (`true`) or the provider's REST API for every schedule
+    /// (`FAULT_SOURCE=entrata|rest`), else drawn per seed.
+    pub api_source: Option<bool>,
 }
 
 impl Default for Flags {
     fn default() -> Flags {
-        Flags { edits: true, redate: true, books: None }
+        Flags { edits: true, redate: true, books: None, api_source: None }
     }
 }
 
@@ -33,7 +36,12 @@ impl Flags {
         let off = |name: &str| std::env::var(name).is_ok_and(|v| v == "0" || v == "false");
         let books =
             std::env::var("FAULT_BOOKS").ok().and_then(|v| v.parse().ok()).filter(|n| (1..=3).contains(n));
-        Flags { edits: !off("FAULT_EDITS"), redate: !off("FAULT_REDATE"), books }
+        let api_source = match std::env::var("FAULT_SOURCE").as_deref() {
+            Ok("entrata") => Some(true),
+            Ok("rest") => Some(false),
+            _ => None,
+        };
+        Flags { edits: !off("FAULT_EDITS"), redate: !off("FAULT_REDATE"), books, api_source }
     }
 }
 
@@ -60,6 +68,9 @@ pub struct Schedule {
     /// Sets of books (issue 18): 1 is a config without `[books]`; 2 or 3 are owners, each with
     /// its own QuickBooks company and Xero organisation, the properties dealt among them.
     pub books: usize,
+    /// Pulled through Entrata's own API (issue 19: `[source] kind = "entrata"`, served under
+    /// `/entrata-api`); its Entrata faults are the REST ones moved onto that API (`for_api`).
+    pub api_source: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +231,9 @@ impl Schedule {
         // but for its books; `FAULT_BOOKS=N` sets them.
         let books =
             flags.books.unwrap_or_else(|| *Rng::new(seed ^ 0xb00c_5b00_c5b0_0c5b).pick(&[1, 1, 2, 3]));
+        // Drawn apart too: one schedule in three reads Entrata's own API.
+        let api_source =
+            flags.api_source.unwrap_or_else(|| Rng::new(seed ^ 0x5012_ce5a_0a91_e4c3).percent(33));
         let properties = if rng.percent(70) { 1 } else { 2 };
         // Two owners need two properties to own one each.
         let properties = if books > 1 { properties.max(2) } else { properties };
@@ -250,6 +264,7 @@ impl Schedule {
             keep_closed,
             foreign,
             books,
+            api_source,
         }
     }
 
@@ -280,6 +295,7 @@ impl Schedule {
             keep_closed: false,
             foreign: None,
             books: 1,
+            api_source: false,
         }
     }
 
@@ -312,6 +328,9 @@ impl Schedule {
         if let Some(books) = self.flags.books {
             env.push_str(&format!(" FAULT_BOOKS={books}"));
         }
+        if let Some(api) = self.flags.api_source {
+            env.push_str(if api { " FAULT_SOURCE=entrata" } else { " FAULT_SOURCE=rest" });
+        }
         let swept = self.nights.iter().find_map(|night| match &night.kill {
             Some(Kill::OnRequest { service, method, nth, delay_ms, .. }) if *method == ANY_REQUEST => {
                 Some(format!(" FAULT_KILL_AT={service}:{nth}:{delay_ms}"))
@@ -338,6 +357,9 @@ impl Schedule {
         );
         if let Some(target) = self.foreign {
             out.push_str(&format!("  {target}'s company keeps its books in CAD\n"));
+        }
+        if self.api_source {
+            out.push_str("  Entrata read through its own API (/entrata-api), not the provider's REST API\n");
         }
         if self.books > 1 {
             out.push_str(&format!(
@@ -538,6 +560,40 @@ fn rule(rng: &mut Rng) -> Vec<Rule> {
         );
     }
     rules
+}
+
+/// A night's fault plan for a schedule that reads Entrata's own API: each rule on the REST API's
+/// endpoints moves to the API's service that serves the same items (every call a `POST`), and what
+/// the API has no counterpart for becomes a 5xx: it has no sessions to expire, and a read's answer
+/// lost "after the commit" is a failed read.
+pub fn for_api(mut plan: Value) -> Value {
+    let Some(rules) = plan["rules"].as_array_mut() else { return plan };
+    for rule in rules.iter_mut().filter(|r| r["service"] == "entrata") {
+        rule["service"] = json!("entrata-api");
+        if rule.get("method").is_some() {
+            rule["method"] = json!("POST");
+        }
+        if let Some(path) = rule["path"].as_str() {
+            let service = match path {
+                "**/sessions" | "**/properties" => "properties",
+                "**/ar-codes" => "arcodes",
+                "**/properties/*/leases" => "leases",
+                "**/properties/*/charges" => "artransactions",
+                "**/properties/*/payments" => "arpayments",
+                "**/properties/*/deposits" => "financial",
+                _ => "*",
+            };
+            rule["path"] = json!(format!("**/{service}"));
+        }
+        let transient = match &rule["action"] {
+            Value::String(kind) => matches!(kind.as_str(), "expire_token" | "drop_after_commit"),
+            action => action.get("status_after_commit").is_some(),
+        };
+        if transient {
+            rule["action"] = json!({"status": 503});
+        }
+    }
+    plan
 }
 
 #[cfg(test)]

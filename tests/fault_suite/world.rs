@@ -27,6 +27,8 @@ pub struct RunRecord {
 
 pub struct World {
     pub h: Harness,
+    /// Pulling through Entrata's own API (`Schedule::api_source`).
+    pub api_source: bool,
     pub month: chrono::NaiveDate,
     /// The current JSON of every charge and payment, as last written to the sandbox.
     charges: BTreeMap<String, Value>,
@@ -65,6 +67,15 @@ impl World {
             1 => (bytes, Vec::new()),
             n => super::owners::split(&bytes, n),
         };
+        // Entrata's own API: its limits are the REST API's (only the injected faults throttle).
+        let bytes = match schedule.api_source {
+            true => {
+                let limits =
+                    br#"{"entrataApi": {"limits": {"day": 10000000, "hour": 1000000, "minute": 100000}},"#;
+                [&limits[..], &bytes[1..]].concat()
+            }
+            false => bytes,
+        };
         let mut options = json_dataset(&bytes);
         // Only the injected faults may throttle: the real limits would make a run wait out a
         // minute of real time once several runs share one sandbox minute.
@@ -83,6 +94,9 @@ impl World {
         };
         options.entrata_limits.requests_per_window = 100_000;
         let h = Harness::start(options).await;
+        if schedule.api_source {
+            h.sandbox.write_config_entrata_api(&h.config_path()).expect("config for Entrata's own API");
+        }
         h.write_mappings();
         h.set_source("page_size", Some(i64::from(schedule.page_size).into()));
         h.set_source("max_attempts", Some(i64::from(schedule.max_attempts).into()));
@@ -122,6 +136,7 @@ impl World {
         let mapped_codes = portfolio["codes"].as_table().expect("[codes]").keys().cloned().collect();
         let mut world = World {
             h,
+            api_source: schedule.api_source,
             month,
             charges,
             payments: by_id("payments", "paymentId"),
@@ -264,7 +279,7 @@ impl World {
         });
         let trigger = async {
             if let Some(drift) = during {
-                self.wait_for_requests("/charges", 1).await;
+                self.wait_for_requests(if self.api_source { "/artransactions" } else { "/charges" }, 1).await;
                 self.apply(drift).await;
             }
             match kill {
@@ -358,7 +373,9 @@ impl World {
         requests
             .0
             .iter()
-            .filter(|(e, _)| e.starts_with("GET /entrata") && e.ends_with(suffix))
+            .filter(|(e, _)| {
+                (e.starts_with("GET /entrata/") || e.starts_with("POST /entrata-api/")) && e.ends_with(suffix)
+            })
             .map(|(_, n)| *n)
             .sum()
     }
@@ -382,6 +399,10 @@ impl World {
     }
 
     pub async fn set_faults(&self, plan: &Value) {
+        let plan = match self.api_source {
+            true => super::schedule::for_api(plan.clone()),
+            false => plan.clone(),
+        };
         self.h.set_faults(&plan.to_string()).await;
     }
 

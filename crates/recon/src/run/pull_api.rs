@@ -188,7 +188,11 @@ impl Ctx<'_> {
         let per_page = self.config.source.page_size.clamp(5, 1000);
         let mut pages = Vec::new();
         for number in 1..=PAGES_MAX {
-            let Some(raw) = self.client.call(&call, Some(Page { number, per_page })).await? else { break };
+            // "No Records Found." after full pages: the last page was full.
+            let Some(raw) = self.client.call(&call, Some(Page { number, per_page })).await? else {
+                let n = pages.len() as u64 + 1;
+                return Ok((pages, n));
+            };
             let count: LeaseCount = parse(&raw, call.method)?;
             let nodes = count.leases.lease.into_vec().len() as u32;
             if nodes > per_page {
@@ -299,6 +303,29 @@ impl Ctx<'_> {
             }
         };
 
+        let deposit_dates: BTreeMap<String, String> =
+            deposit_drafts.iter().map(|d| (d.id.clone(), String::new())).collect();
+        let deposit_gone = match self.api.deposits {
+            DepositSource::Gl => gone(&stored_deposits, &deposit_dates, start, "depositDate", "depositDate"),
+            DepositSource::None => Vec::new(),
+        };
+        let deposit_gone_ids: BTreeSet<&String> = deposit_gone.iter().map(|(id, _)| id).collect();
+        // Which deposit lists each payment: those read now, else what the state file holds.
+        let mut of_payment = {
+            let mut all: HashMap<String, String> = HashMap::new();
+            for (deposit, raw) in &stored_deposits {
+                if deposit_drafts.iter().any(|d| &d.id == deposit) || !raw.contains("\"status\":\"posted\"") {
+                    continue;
+                }
+                for payment in listed_payments(raw) {
+                    all.insert(payment, deposit.clone());
+                }
+            }
+            all.extend(of_payment);
+            all
+        };
+        of_payment.retain(|_, d| !deposit_gone_ids.contains(d));
+
         // Payments the ledger names, and those a deposit read now lists: placed by their
         // ledger line, or, when this window did not cover it, by what the state file holds.
         let mut wanted: BTreeSet<String> = ledger.payments.keys().cloned().collect();
@@ -326,12 +353,6 @@ impl Ctx<'_> {
             translate::payments(payment_nodes, id, &ledger.payments, &of_payment, currency, codes, self.zone);
 
         let charge_gone = gone(&stored_charges, &ledger.charge_dates, start, "transactionDate", "postDate");
-        let deposit_dates: BTreeMap<String, String> =
-            deposit_drafts.iter().map(|d| (d.id.clone(), String::new())).collect();
-        let deposit_gone = match self.api.deposits {
-            DepositSource::Gl => gone(&stored_deposits, &deposit_dates, start, "depositDate", "depositDate"),
-            DepositSource::None => Vec::new(),
-        };
 
         let mut results = Vec::new();
         let o = self.write(ItemKind::Lease, Some(id), lease_drafts, &[]).await?;
@@ -441,6 +462,17 @@ impl Ctx<'_> {
         sink.accept(PageItems { items, watermark: Some(self.now), total: None }).await?;
         Ok(sink.outcome)
     }
+}
+
+/// The `paymentIds` of one of our stored deposits.
+fn listed_payments(raw: &str) -> Vec<String> {
+    let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+    value["paymentIds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .collect()
 }
 
 fn translate_plain(raw: Option<&RawValue>) -> Option<String> {

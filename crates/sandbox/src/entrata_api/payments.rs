@@ -57,6 +57,7 @@ fn payment(store: &Store, fields: &Fields<'_>, allocations: bool, codes: &ArCode
         .maybe("ReturnedOn", fields.raw("returnedDate").map(date))
         .maybe("DistributeOn", distributed_on(store, fields))
         .maybe("CurrencyCode", fields.node("currency"))
+        .maybe("DepositId", fields.node("depositId"))
         // Section 7.3.
         .maybe("ReturnReason", fields.node("returnReason"));
     if allocations {

@@ -271,6 +271,8 @@ pub struct PaymentNode<'a> {
     #[serde(borrow)]
     pub return_reason: Raw<'a>,
     #[serde(borrow)]
+    pub deposit_id: Raw<'a>,
+    #[serde(borrow)]
     pub ar_allocations: List<AllocationNode<'a>>,
 }
 

@@ -381,8 +381,8 @@ fn payment_status(node: &PaymentNode<'_>) -> &'static str {
     }
 }
 
-/// Payments, placed by their ledger lines (`lines`, then `stored`: what the state file holds of
-/// a payment whose line this read did not cover).
+/// Payments, placed by their ledger lines. A payment's deposit is the one it names (`DepositId`,
+/// which the sandbox adds), else the deposit whose GL line lists it (`deposits`).
 pub fn payments(
     nodes: Vec<PaymentNode<'_>>,
     property: &str,
@@ -439,7 +439,13 @@ pub fn payments(
             .json("returnedDate", &returned_date)
             .json("returnPostMonth", &return_month)
             .raw("returnReason", p.return_reason)
-            .opt_text("depositId", deposits.get(&id).map(String::as_str))
+            .json(
+                "depositId",
+                &match p.deposit_id {
+                    Some(stated) => json::id(Some(stated)),
+                    None => deposits.get(&id).map_or("null".to_owned(), |d| quote(d)),
+                },
+            )
             .json("allocations", &format!("[{}]", allocations.join(",")));
         drafts.push(Draft::from(id, o));
     }
