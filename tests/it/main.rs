@@ -33,6 +33,7 @@ mod plan_forms;
 mod plan_table;
 mod post_qbo;
 mod post_xero;
+mod pull_api;
 mod pull_auth;
 mod pull_cli;
 mod pull_drift;

@@ -1,0 +1,157 @@
+//! `pull` through Entrata's own API (`[source] kind = "entrata"`, issue 19) against the sandbox's
+//! `/entrata-api`, by the real client: pages, limits waited out on the sandbox clock, a repeat
+//! pull that changes nothing, a deletion Entrata never lists, refusals, and no secret in any
+//! output at trace level.
+
+use entrata_recon::domain::ItemKind;
+use entrata_recon_sandbox::generate::{GenerateSpec, generate};
+use serde_json::Value;
+
+use crate::common::{Harness, json_dataset};
+
+const SPEC: &str = "properties=2,months=1,seed=5";
+
+/// A harness whose config reads Entrata's own API; `limits` goes into the dataset's
+/// `entrataApi` object (`{"minute": N}`) when given.
+async fn api_harness(spec: &str, limits: Option<&str>) -> Harness {
+    let bytes = generate(&spec.parse::<GenerateSpec>().unwrap());
+    let bytes = match limits {
+        Some(limits) => {
+            let head = format!(r#"{{"entrataApi": {{"limits": {limits}}},"#);
+            [head.as_bytes(), &bytes[1..]].concat()
+        }
+        None => bytes,
+    };
+    let h = Harness::start(json_dataset(&bytes)).await;
+    h.sandbox.write_config_entrata_api(&h.config_path()).unwrap();
+    h.write_mappings();
+    h
+}
+
+fn dataset(spec: &str) -> Value {
+    serde_json::from_slice(&generate(&spec.parse::<GenerateSpec>().unwrap())).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeat_pull_changes_nothing_and_a_charge_entrata_stops_listing_is_recorded_deleted() {
+    let h = api_harness(SPEC, None).await;
+    let first = h.pull().await;
+    let total = first.total();
+    assert!(total.new > 100, "{total:?}");
+    assert_eq!(first.client.throttled, 0);
+
+    let again = h.pull().await.total();
+    assert_eq!((again.new, again.changed), (0, 0), "unchanged content keeps its stored text: {again:?}");
+
+    // Entrata reverses a charge: its API lists it no more. The sandbox's REST API would keep it
+    // with status deleted; through Entrata's own API only its absence from a window read to its
+    // end says so.
+    let data = dataset(SPEC);
+    let charge = data["charges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "posted")
+        .max_by_key(|c| c["postDate"].as_str().unwrap_or("").to_owned())
+        .unwrap()
+        .clone();
+    let id = charge["chargeId"].as_str().unwrap().to_owned();
+    let mut deleted = charge.clone();
+    deleted["status"] = Value::String("deleted".into());
+    h.upsert("charges", &deleted.to_string()).await;
+    let after = h.pull().await.total();
+    assert_eq!((after.new, after.changed), (0, 1), "{after:?}");
+    let stored = h.stored().await;
+    let versions = stored.versions(ItemKind::Charge, &id);
+    assert_eq!(versions.len(), 2);
+    assert!(versions[1].raw.contains(r#""status":"deleted""#), "{}", versions[1].raw);
+    assert!(versions[0].raw.contains(r#""status":"posted""#));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_last_page_exactly_full_is_followed_by_no_records_and_the_pull_ends() {
+    let h = api_harness(SPEC, None).await;
+    let data = dataset(SPEC);
+    let leases = data["leases"].as_array().unwrap().iter().filter(|l| l["propertyId"] == "prop_0001").count();
+    assert!(leases >= 5, "{leases} leases");
+    h.set_source("page_size", Some(i64::try_from(leases).unwrap().into()));
+    h.pull().await;
+    let stored = h.stored().await;
+    let stored_leases = stored
+        .current(ItemKind::Lease)
+        .values()
+        .filter(|r| r.property_id.as_deref() == Some("prop_0001"))
+        .count();
+    assert_eq!(stored_leases, leases);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_services_minute_window_is_waited_out_before_the_limit_is_hit() {
+    let h = api_harness(SPEC, Some(r#"{"day": 15000, "hour": 1000, "minute": 12}"#)).await;
+    // Small payment batches: getArPayments (one service) is called more often than its window allows.
+    h.set_source("payment_batch", Some(5.into()));
+    let pause = h.virtual_pause();
+    let summary = h.pull_pausing(pause.clone()).await;
+    assert_eq!(summary.client.throttled, 0, "the limit was never hit: {:?}", summary.client);
+    let waits = pause.waits();
+    assert!(!waits.is_empty(), "with 12 calls a minute some call waited");
+    assert!(waits.iter().all(|w| w.as_secs() <= 60), "never longer than the minute: {waits:?}");
+    h.assert_api_pull_complete().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_entrata_refuses_stops_the_pull_saying_who_can_grant_access() {
+    let h = api_harness(SPEC, None).await;
+    h.set_env("ENTRATA_API_KEY", Some("not-the-key"));
+    let run = h.run(&["pull"]).await;
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("account manager"), "{}", run.stderr);
+    assert!(!run.stderr.contains("not-the-key"), "{}", run.stderr);
+    // Nothing was written: not even the properties.
+    let state = h.state().await;
+    assert!(state.current_items(ItemKind::Property, None).await.unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_auth_on_the_legacy_host_pulls_and_no_secret_reaches_a_trace_log() {
+    let h = api_harness(SPEC, None).await;
+    let key = h.env_value("ENTRATA_API_KEY");
+    let mut outputs = Vec::new();
+    for (label, basic) in [("apikey", false), ("basic", true)] {
+        if basic {
+            let data = dataset(SPEC);
+            let user = &data["users"][0];
+            h.set_source("auth", Some("basic".into()));
+            h.set_source("base_url", Some(h.sandbox.entrata_api_legacy_base_url().into()));
+            h.set_source("username_env", Some("ENTRATA_API_USER".into()));
+            h.set_source("password_env", Some("ENTRATA_API_PASSWORD".into()));
+            h.set_env("ENTRATA_API_USER", user["username"].as_str());
+            h.set_env("ENTRATA_API_PASSWORD", user["password"].as_str());
+        }
+        let mut command = h.command(&["-vv", "pull", "--full"]);
+        command.env("RUST_LOG", "trace");
+        let output = command.output().await.unwrap();
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert_eq!(output.status.code(), Some(0), "{label}: {text}");
+        assert!(text.contains("TRACE"), "{label}: traced");
+        outputs.push(text);
+    }
+    let password = dataset(SPEC)["users"][0]["password"].as_str().unwrap().to_owned();
+    let basic = data_encoding::BASE64
+        .encode(format!("{}:{password}", dataset(SPEC)["users"][0]["username"].as_str().unwrap()).as_bytes());
+    for secret in [key.as_str(), password.as_str(), basic.as_str()] {
+        assert!(secret.len() >= 6, "a real secret: {secret:?}");
+        for output in &outputs {
+            assert!(!output.contains(secret), "a secret in the output");
+        }
+    }
+}
+
+impl Harness {
+    /// The state file holds what the sandbox serves, item by item, as `assert_means` reads it.
+    async fn assert_api_pull_complete(&self) {
+        let served = self.served().await;
+        self.stored().await.assert_means(&served);
+    }
+}
