@@ -284,7 +284,8 @@ pub(super) async fn cmd_mappings_check(cli: &Cli, args: &MappingsCheckArgs) -> R
         }
         None => entrata_recon::run::mappings::StateCodes::default(),
     };
-    let report = CheckReport::checked(&set, codes.usage, &codes.properties, &targets);
+    let report = CheckReport::checked(&set, codes.usage.clone(), &codes.properties, &targets)
+        .with_entrata_gl(&set, &codes.ar_codes, &codes.usage);
     print!("{report}");
     let mut exit = report.exit_code(args.strict);
     // `--target` with a connected company: the company itself (each book's) is asked about every

@@ -19,7 +19,7 @@ fn name(text: &str) -> AccountName {
 }
 
 fn both(qbo: &str, xero: &str) -> TargetAccounts {
-    TargetAccounts { qbo: Some(qbo.to_owned()), xero: Some(xero.to_owned()) }
+    TargetAccounts { qbo: Some(qbo.to_owned()), xero: Some(xero.to_owned()), entrata: None }
 }
 
 fn account_rule(account: &str) -> CodeRule {
@@ -88,9 +88,10 @@ fn full_portfolio_and_two_property_files_merge_key_by_key() {
     // properties/prop_lakeview.toml: tables merge key by key, arrays and code rules are replaced.
     let mut lakeview = expected_portfolio();
     lakeview.journal.doc_property = Some("LV001".to_owned());
-    lakeview
-        .accounts
-        .insert(name("lakeview_bank"), TargetAccounts { qbo: Some("1011".to_owned()), xero: None });
+    lakeview.accounts.insert(
+        name("lakeview_bank"),
+        TargetAccounts { qbo: Some("1011".to_owned()), xero: None, entrata: None },
+    );
     lakeview.accounts.insert(name("rental_income"), both("4000", "4001"));
     lakeview.posting.bank_accounts.insert(BankAccountId::new("bank_002"), name("lakeview_bank"));
     lakeview.codes.insert(ArCode::new("UTIL"), split_rule(&[("water_income", dec!(100))]));

@@ -155,3 +155,37 @@ impl Harness {
         self.stored().await.assert_means(&served);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mappings_check_compares_entratas_own_gl_mapping_of_each_ar_code() {
+    let h = api_harness(SPEC, None).await;
+    h.pull().await;
+    let check = h.run(&["mappings", "check"]).await;
+    // The example mapping splits UTIL over water and sewer; Entrata credits one GL account.
+    assert!(
+        check.stdout.contains(
+            "UTIL: Entrata credits GL 4200; the mapping credits water_income (qbo 4210, xero 4210) and sewer_income (qbo 4220, xero 4220)"
+        ),
+        "{}",
+        check.stdout
+    );
+    assert!(!check.stdout.contains("RENT: Entrata"), "RENT agrees (4000 both): {}", check.stdout);
+
+    // Naming Entrata's account for rental_income: RENT is compared with that, and now differs.
+    let portfolio = h.dir.path().join("mappings/portfolio.toml");
+    let text = std::fs::read_to_string(&portfolio).unwrap();
+    let edited = text.replace(
+        r#"rental_income        = { qbo = "4000", xero = "4000" }"#,
+        r#"rental_income        = { qbo = "4000", xero = "4000", entrata = "235693" }"#,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&portfolio, edited).unwrap();
+    let check = h.run(&["mappings", "check"]).await;
+    assert!(
+        check.stdout.contains("RENT: Entrata credits GL 4000; the mapping credits rental_income (entrata 235693, qbo 4000, xero 4000)"),
+        "{}",
+        check.stdout
+    );
+    // Information, not a finding: the exit code is what the other findings make it.
+    assert!(matches!(check.code, Some(0 | 1)), "{check:?}");
+}

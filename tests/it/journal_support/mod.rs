@@ -80,7 +80,16 @@ pub fn mapping() -> PropertyMapping {
         journal: JournalSettings { group_by: GroupBy::Day, doc_prefix: "EN".into(), doc_property: None },
         accounts: accounts
             .iter()
-            .map(|a| (acct(a), TargetAccounts { qbo: Some(format!("q_{a}")), xero: Some(format!("x_{a}")) }))
+            .map(|a| {
+                (
+                    acct(a),
+                    TargetAccounts {
+                        qbo: Some(format!("q_{a}")),
+                        xero: Some(format!("x_{a}")),
+                        entrata: None,
+                    },
+                )
+            })
             .collect(),
         posting: PostingRules {
             receivables: acct("receivables"),

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 
+use crate::domain::ArCodeDef;
 use crate::domain::{ArCode, Currency, Money, PropertyId, format_amount};
 use crate::mapping::diagnostic::{MappingErrors, nearest};
+use crate::mapping::entrata_gl::{self, GlComparison};
 use crate::mapping::set::{MappingSet, property_id};
 use crate::mapping::target_accounts::{MissingTargetAccount, missing_target_accounts};
 use crate::targets::TargetKind;
@@ -131,6 +133,9 @@ pub struct Checked {
     pub portfolio_lacks: Vec<&'static str>,
     /// Logical accounts in use with no account in a target being checked.
     pub missing_target_accounts: Vec<MissingTargetAccount>,
+    /// Where the mapping books an AR code elsewhere than Entrata's own GL does: shown, not
+    /// counted among the findings (`entrata_gl`).
+    pub entrata_gl: GlComparison,
 }
 
 impl CheckReport {
@@ -192,7 +197,19 @@ impl CheckReport {
                 .iter()
                 .flat_map(|target| missing_target_accounts(set, *target))
                 .collect(),
+            entrata_gl: GlComparison::default(),
         })
+    }
+
+    /// The report with Entrata's own GL mapping of each AR code compared (`entrata_gl`).
+    pub fn with_entrata_gl(self, set: &MappingSet, codes: &[ArCodeDef], usage: &[CodeUsage]) -> CheckReport {
+        match self {
+            CheckReport::Checked(mut checked) => {
+                checked.entrata_gl = entrata_gl::compare(set, codes, usage);
+                CheckReport::Checked(checked)
+            }
+            invalid => invalid,
+        }
     }
 
     /// 2 when the files are wrong; 1 when codes have no rule, accounts in use have no account in
@@ -285,6 +302,43 @@ fn render_checked(f: &mut fmt::Formatter<'_>, checked: &Checked) -> fmt::Result 
     }
     if !checked.missing_target_accounts.is_empty() {
         render_missing_target_accounts(f, &checked.missing_target_accounts)?;
+    }
+    render_entrata_gl(f, &checked.entrata_gl)
+}
+
+/// Entrata's own GL mapping against ours, code by code: where they differ (information, not a
+/// finding: nothing is held for it).
+fn render_entrata_gl(f: &mut fmt::Formatter<'_>, gl: &GlComparison) -> fmt::Result {
+    if gl.compared == 0 {
+        return Ok(());
+    }
+    writeln!(f)?;
+    if gl.differences.is_empty() {
+        return writeln!(
+            f,
+            "Entrata's own GL mapping agrees with this mapping on every AR code it states GL accounts for ({}).",
+            plural(gl.compared, "side", "sides")
+        );
+    }
+    writeln!(
+        f,
+        "Entrata's own GL books {} differently from this mapping (nothing is held for this; check which is meant, and name Entrata's account with `entrata = \"...\"` in [accounts] when the numbers differ but the accounts are the same):",
+        plural(gl.differences.len(), "AR code side", "AR code sides")
+    )?;
+    for d in &gl.differences {
+        let whose = match d.properties.as_slice() {
+            [] => "portfolio.toml".to_owned(),
+            [one] => one.to_string(),
+            many => format!("{} properties", many.len()),
+        };
+        writeln!(
+            f,
+            "  {code}: Entrata {side} GL {gl}; the mapping {side} {ours} ({whose})",
+            code = d.code,
+            side = d.side.as_str(),
+            gl = d.entrata,
+            ours = d.ours.join(" and "),
+        )?;
     }
     Ok(())
 }

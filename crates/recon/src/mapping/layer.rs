@@ -85,6 +85,7 @@ pub(crate) struct JournalLayer {
 pub(crate) struct AccountLayer {
     pub(crate) qbo: Option<At<String>>,
     pub(crate) xero: Option<At<String>>,
+    pub(crate) entrata: Option<At<String>>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -15,6 +15,7 @@
 mod bank_roles;
 pub mod check;
 pub mod diagnostic;
+pub mod entrata_gl;
 pub mod examples;
 pub mod files;
 mod layer;

@@ -35,6 +35,9 @@ pub struct JournalSettings {
 pub struct TargetAccounts {
     pub qbo: Option<String>,
     pub xero: Option<String>,
+    /// The same account in Entrata's own GL (its id or number), when the file says: what
+    /// `mappings check` compares Entrata's GL mapping of each AR code with.
+    pub entrata: Option<String>,
 }
 
 impl PropertyMapping {

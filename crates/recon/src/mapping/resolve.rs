@@ -169,7 +169,11 @@ fn accounts(layer: &Layer) -> BTreeMap<AccountName, TargetAccounts> {
         .accounts
         .iter()
         .map(|(name, account)| {
-            let target = TargetAccounts { qbo: text(&account.qbo), xero: text(&account.xero) };
+            let target = TargetAccounts {
+                qbo: text(&account.qbo),
+                xero: text(&account.xero),
+                entrata: text(&account.entrata),
+            };
             (name.clone(), target)
         })
         .collect()

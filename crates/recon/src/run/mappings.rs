@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::{ArCode, Charge, ChargeStatus, Currency, ItemKind, Money, MoneyError, PropertyId};
+use crate::domain::{
+    ArCode, ArCodeDef, Charge, ChargeStatus, Currency, ItemKind, Money, MoneyError, PropertyId,
+};
 use crate::mapping::CodeUsage;
 use crate::source::convert::{Item, reconvert};
 use crate::state::form::Form;
@@ -17,6 +19,8 @@ pub struct StateCodes {
     /// Every AR code on a current, non-deleted charge, per property and currency, with the count
     /// and the exact sum. Quarantined charges are left out (they are reported as invalid items).
     pub usage: Vec<CodeUsage>,
+    /// Entrata's AR codes (current, readable), with the GL accounts Entrata books them to.
+    pub ar_codes: Vec<ArCodeDef>,
 }
 
 /// Per AR code and currency of one property: how many charges, and their sum.
@@ -79,7 +83,18 @@ pub async fn code_usage(state: &StateFile) -> Result<StateCodes, StateError> {
             usage.push(CodeUsage { property_id: property.clone(), code, items, amount });
         }
     }
-    Ok(StateCodes { properties, usage })
+    let ar_codes = state
+        .current_items(ItemKind::ArCode, None)
+        .await?
+        .into_iter()
+        .filter_map(|item| {
+            match reconvert(ItemKind::ArCode, &item.raw, item.invalid_reason.as_deref(), None) {
+                Ok(Item::ArCode(def)) => Some(def),
+                _ => None,
+            }
+        })
+        .collect();
+    Ok(StateCodes { properties, usage, ar_codes })
 }
 
 /// Counts one charge (deleted ones are not counted).

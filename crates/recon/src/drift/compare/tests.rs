@@ -19,7 +19,10 @@ fn accounts() -> BTreeMap<String, TargetAccounts> {
     [("receivables", "1200", "1210"), ("rental_income", "4000", "4000"), ("fees", "4100", "4100")]
         .into_iter()
         .map(|(name, qbo, xero)| {
-            (name.to_owned(), TargetAccounts { qbo: Some(qbo.into()), xero: Some(xero.into()) })
+            (
+                name.to_owned(),
+                TargetAccounts { qbo: Some(qbo.into()), xero: Some(xero.into()), entrata: None },
+            )
         })
         .collect()
 }

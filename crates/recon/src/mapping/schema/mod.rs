@@ -35,7 +35,7 @@ pub(crate) enum Role {
 const ROOT_KEYS: &[&str] =
     &["version", "book", "journal", "accounts", "posting", "codes", "proration", "dimensions"];
 const JOURNAL_KEYS: &[&str] = &["group_by", "doc_prefix", "doc_property"];
-const ACCOUNT_KEYS: &[&str] = &["qbo", "xero"];
+const ACCOUNT_KEYS: &[&str] = &["qbo", "xero", "entrata"];
 const POSTING_KEYS: &[&str] =
     &["receivables", "tax_payable", "clearing", "clearing_by_method", "bank_accounts"];
 const CODE_KEYS: &[&str] = &["account", "split"];
@@ -187,6 +187,7 @@ impl Reader<'_> {
             let account = AccountLayer {
                 qbo: self.text(entry, "qbo", &within, "a QuickBooks account number, such as `\"4000\"`"),
                 xero: self.text(entry, "xero", &within, "a Xero account code, such as `\"4000\"`"),
+                entrata: self.text(entry, "entrata", &within, "Entrata's GL account, such as `\"235693\"`"),
             };
             let names_none = !entry.contains_key("qbo") && !entry.contains_key("xero");
             if names_none && all_known {
