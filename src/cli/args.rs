@@ -66,7 +66,7 @@ pub enum Command {
     #[command(
         after_help = "--write-config FILE writes FILE, its env file (recon.env beside it) and the example mapping \
 files (mappings/ beside it), creating folders as needed; it refuses to replace files that exist unless --force is \
-given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-recon sandbox --generate properties=3,months=3,seed=1 --write-config recon.toml\n  entrata-recon sandbox --data fixtures/one-of-each.json --listen 127.0.0.1:8080\n  entrata-recon sandbox --faults fixtures/faults-example.json --write-config faulty/recon.toml"
+given. Fault rules are described in fixtures/README.md.\n\nExamples:\n  entrata-recon sandbox --generate properties=3,months=3,seed=1 --write-config recon.toml\n  entrata-recon sandbox --data fixtures/one-of-each.json --listen 127.0.0.1:8080\n  entrata-recon sandbox --faults fixtures/faults-example.json --write-config faulty/recon.toml\n  entrata-recon sandbox --source entrata --write-config own-api/recon.toml"
     )]
     Sandbox(SandboxArgs),
     /// Incremental pull from Entrata into the state file.
