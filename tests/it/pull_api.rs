@@ -189,3 +189,53 @@ async fn mappings_check_compares_entratas_own_gl_mapping_of_each_ar_code() {
     // Information, not a finding: the exit code is what the other findings make it.
     assert!(matches!(check.code, Some(0 | 1)), "{check:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_mark_exported_the_deposits_that_reached_the_books_are_marked_once_in_entrata() {
+    let h = api_harness(SPEC, None).await;
+    h.set_target("xero", "enabled", Some(false.into()));
+    let connected = crate::post_qbo::support::connect(&h, false).await;
+    assert_eq!(connected.code, Some(0), "{connected:?}");
+
+    // Off by default: a run writes nothing to Entrata.
+    let run = h.run(&["run"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    let exported =
+        |state: &Value| state["entrataApi"]["exportedGlDetailIds"].as_array().cloned().unwrap_or_default();
+    let state = h.control(reqwest::Method::GET, "/_sandbox/state?items=false", None).await;
+    assert!(exported(&state).is_empty(), "nothing marked without mark_exported");
+
+    h.set_source("mark_exported", Some(true.into()));
+    let run = h.run(&["run"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    let state = h.control(reqwest::Method::GET, "/_sandbox/state?items=false", None).await;
+    let marked: Vec<String> = exported(&state).iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    // Every deposit whose entry QuickBooks confirmed, and no other.
+    let posted_deposits: Vec<String> = {
+        let url = format!("sqlite://{}", h.state_path().display());
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT s.item_id FROM entry_sources s JOIN entries e ON e.entry_key = s.entry_key \
+             JOIN postings p ON p.entry_key = s.entry_key \
+             WHERE s.item_kind = 'deposits' AND e.kind = 'deposit' AND p.state = 'confirmed' ORDER BY 1",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        rows.into_iter().map(|(id,)| id).collect()
+    };
+    assert!(!posted_deposits.is_empty());
+    let mut sorted = marked.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, posted_deposits);
+    assert_eq!(sorted.len(), marked.len(), "each line marked once");
+    assert!(run.stdout.contains("deposit GL line(s) marked exported"), "{}", run.stdout);
+
+    // Marked once: the next run marks nothing again.
+    let again = h.run(&["run"]).await;
+    assert!(matches!(again.code, Some(0 | 1)), "{again:?}");
+    let state = h.control(reqwest::Method::GET, "/_sandbox/state?items=false", None).await;
+    assert_eq!(exported(&state).len(), marked.len());
+}

@@ -33,6 +33,17 @@ pub fn to_text(report: &NightlyReport, exit: u8, drift: Option<&str>) -> String 
         pulled.changed,
         if report.quarantined > 0 { format!("; {} quarantined", report.quarantined) } else { String::new() }
     );
+    match &report.marked_exported {
+        Some(Ok(0)) | None => {}
+        Some(Ok(n)) => {
+            let _ =
+                writeln!(out, "  Entrata  {n} deposit GL line(s) marked exported (they reached the books)");
+        }
+        Some(Err(e)) => {
+            let _ =
+                writeln!(out, "  Entrata  could not mark GL lines exported ({e}); the next run tries again");
+        }
+    }
     let post = &report.post;
     if post.dry_run {
         let _ = writeln!(out, "  Dry run: nothing was posted.");

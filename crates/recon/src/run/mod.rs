@@ -6,6 +6,7 @@ pub mod company;
 pub mod connect;
 pub mod drift;
 pub mod mappings;
+pub mod mark_exported;
 pub mod nightly;
 pub mod plan;
 pub mod post;

@@ -37,11 +37,16 @@ pub struct NightlyReport {
     /// Items the pull holds as quarantined now (current versions).
     pub quarantined: usize,
     pub post: PostReport,
+    /// `mark_exported` (Entrata's own API): how many deposit GL lines were marked exported in
+    /// Entrata, or why marking failed (the postings stand either way).
+    pub marked_exported: Option<Result<u64, String>>,
 }
 
 impl NightlyReport {
     pub fn needs_attention(&self) -> bool {
-        self.quarantined > 0 || self.post.needs_attention()
+        self.quarantined > 0
+            || self.post.needs_attention()
+            || self.marked_exported.as_ref().is_some_and(|m| m.is_err())
     }
 }
 
@@ -77,5 +82,15 @@ pub async fn nightly(
         books: request.books.clone(),
     };
     let posted = post(config, state, mappings, &post_request, progress).await?;
-    Ok(NightlyReport { pull: pulled, quarantined, post: posted })
+    let marked_exported = match (client, config.source.api.as_ref()) {
+        (Source::Api(api), Some(settings)) if settings.mark_exported && !request.dry_run => {
+            let marked = crate::run::mark_exported::mark_exported(api, state).await;
+            if let Err(e) = &marked {
+                tracing::warn!(error = %e, "marking GL lines exported in Entrata failed; the postings stand");
+            }
+            Some(marked.map_err(|e| e.to_string()))
+        }
+        _ => None,
+    };
+    Ok(NightlyReport { pull: pulled, quarantined, post: posted, marked_exported })
 }

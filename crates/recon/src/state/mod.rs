@@ -12,6 +12,7 @@ mod drift;
 mod elsewhere;
 mod entries;
 mod exceptions;
+mod exports;
 pub mod form;
 mod forms;
 mod history;
