@@ -174,7 +174,12 @@ mod tests {
     /// its list says for what: the drift report no longer counts it as drift (issue 16, item 8).
     #[test]
     fn a_posted_and_reported_exception_is_in_the_list_of_what_needs_a_person() {
-        let mut report = NightlyReport { pull: Default::default(), quarantined: 0, post: Default::default() };
+        let mut report = NightlyReport {
+            pull: Default::default(),
+            quarantined: 0,
+            post: Default::default(),
+            marked_exported: None,
+        };
         report.post.record.exceptions.push(Exception {
             kind: ExceptionKind::ProrationMismatch,
             property_id: Some(PropertyId::new("prop_1")),
