@@ -239,3 +239,37 @@ async fn with_mark_exported_the_deposits_that_reached_the_books_are_marked_once_
     let state = h.control(reqwest::Method::GET, "/_sandbox/state?items=false", None).await;
     assert_eq!(exported(&state).len(), marked.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gl_answer_as_large_as_gl_split_at_is_read_again_in_halves_and_nothing_is_lost() {
+    let h = api_harness(SPEC, None).await;
+    // Every property has more than three deposit lines: each first answer is "maybe cut short".
+    h.set_source("gl_split_at", Some(3.into()));
+    h.pull().await;
+    h.assert_api_pull_complete().await;
+    let state = h.control(reqwest::Method::GET, "/_sandbox/state?items=false", None).await;
+    let financial_calls: u64 = state["entrataApi"]["rateLimits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["service"] == "financial")
+        .map(|w| 15_000 - w["remaining"]["day"].as_u64().unwrap())
+        .sum();
+    assert!(financial_calls > 2 * 4, "each property's window was split: {financial_calls} calls");
+
+    // A day with more lines than that stops the pull instead of losing any.
+    h.set_source("gl_split_at", Some(2.into()));
+    let data = dataset(SPEC);
+    let mut days = std::collections::BTreeMap::new();
+    for d in data["deposits"].as_array().unwrap() {
+        let day = (d["propertyId"].as_str().unwrap_or(""), d["depositDate"].as_str().unwrap_or(""));
+        *days.entry(day).or_insert(0) += 1;
+    }
+    let busiest = days.values().any(|n| *n >= 2);
+    assert!(busiest, "the portfolio has a property with two deposits on one day");
+    if busiest {
+        let run = h.run(&["pull", "--full"]).await;
+        assert_eq!(run.code, Some(2), "{run:?}");
+        assert!(run.stderr.contains("source.gl_split_at"), "{}", run.stderr);
+    }
+}

@@ -93,6 +93,7 @@ struct FileSource {
     min_interval_ms: Option<u64>,
     limit_reserve_percent: Option<u64>,
     mark_exported: Option<bool>,
+    gl_split_at: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -210,6 +211,7 @@ impl Config {
             min_interval_ms: s.min_interval_ms,
             limit_reserve_percent: s.limit_reserve_percent,
             mark_exported: s.mark_exported,
+            gl_split_at: s.gl_split_at,
         };
         let (base_url, api) = match s.kind.as_str() {
             "rest" => {

@@ -23,6 +23,7 @@ pub(super) struct FileApiSource {
     pub min_interval_ms: Option<u64>,
     pub limit_reserve_percent: Option<u64>,
     pub mark_exported: Option<bool>,
+    pub gl_split_at: Option<u32>,
 }
 
 impl FileApiSource {
@@ -48,6 +49,7 @@ impl FileApiSource {
         note(self.min_interval_ms.is_some(), "min_interval_ms");
         note(self.limit_reserve_percent.is_some(), "limit_reserve_percent");
         note(self.mark_exported.is_some(), "mark_exported");
+        note(self.gl_split_at.is_some(), "gl_split_at");
         keys
     }
 }
@@ -103,6 +105,9 @@ pub struct ApiSource {
     pub limit_reserve_percent: u64,
     /// After a night's postings are confirmed, mark their GL lines exported in Entrata.
     pub mark_exported: bool,
+    /// A `getGlTransactions` answer with this many lines may have been cut short (the method has
+    /// no paging): its window is read again in halves.
+    pub gl_split_at: u32,
 }
 
 pub const PAYMENT_BATCH_MAX: u32 = 500;
@@ -161,6 +166,10 @@ impl ApiSource {
                 "source.limit_reserve_percent {limit_reserve_percent} must be 0 to 90"
             )));
         }
+        let gl_split_at = file.gl_split_at.unwrap_or(1000);
+        if !(2..=1_000_000).contains(&gl_split_at) {
+            return Err(invalid(format!("source.gl_split_at {gl_split_at} must be 2 to 1000000")));
+        }
         Ok(ApiSource {
             auth,
             api_key_env: file.api_key_env.unwrap_or_else(|| "ENTRATA_API_KEY".to_owned()),
@@ -174,6 +183,7 @@ impl ApiSource {
             min_interval_ms: file.min_interval_ms.unwrap_or(0).min(600_000),
             limit_reserve_percent,
             mark_exported: file.mark_exported.unwrap_or(false),
+            gl_split_at,
         })
     }
 

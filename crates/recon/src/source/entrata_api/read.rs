@@ -19,6 +19,13 @@ pub enum OneOrMany<T> {
 }
 
 impl<T> OneOrMany<T> {
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            OneOrMany::One(one) => std::slice::from_ref(one),
+            OneOrMany::Many(many) => many,
+        }
+    }
+
     pub fn into_vec(self) -> Vec<T> {
         match self {
             OneOrMany::One(one) => vec![one],

@@ -24,6 +24,7 @@ fn api() -> ApiSource {
         min_interval_ms: 0,
         limit_reserve_percent: 10,
         mark_exported: false,
+        gl_split_at: 1000,
     }
 }
 

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
-use chrono::{Duration as ChronoDuration, NaiveDate, SecondsFormat, Utc};
+use chrono::{Duration as ChronoDuration, NaiveDate, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -18,14 +18,16 @@ use crate::config::{ApiSource, Config, DepositSource};
 use crate::domain::ItemKind;
 use crate::report::progress::Progress;
 use crate::source::client::SourceError;
-use crate::source::convert::classify;
 use crate::source::entrata_api::client::{ApiClient, Page};
 use crate::source::entrata_api::envelope::Call;
 use crate::source::entrata_api::read::OneOrMany;
 use crate::source::entrata_api::shape::*;
 use crate::source::entrata_api::translate::{self, Codes, Draft, PropertyInfo};
-use crate::source::pager::PageItems;
 use crate::state::{PageOutcome, PageWriter, StateFile};
+
+mod fetch;
+mod store;
+use store::{Stored, field, gone, listed_payments};
 
 /// A property's leases, and the currency getLeases states for them.
 type PropertyLeases = (Vec<Draft>, Option<String>);
@@ -170,19 +172,6 @@ fn us_date(date: NaiveDate) -> String {
     date.format("%m/%d/%Y").to_string()
 }
 
-/// What the state file holds of one kind for one property: each item's raw text by id.
-type Stored = BTreeMap<String, String>;
-
-/// The part of one of our raw items before its `updatedAt`.
-fn content_of(raw: &str) -> Option<&str> {
-    raw.rfind(",\"updatedAt\":\"").map(|at| &raw[..at])
-}
-
-fn field(raw: &str, name: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(raw).ok()?;
-    value.get(name)?.as_str().map(str::to_owned)
-}
-
 impl Ctx<'_> {
     async fn paged(&self, call: Call) -> Result<(Vec<Box<RawValue>>, u64), PullError> {
         let per_page = self.config.source.page_size.clamp(5, 1000);
@@ -288,18 +277,12 @@ impl Ctx<'_> {
         let (deposit_drafts, of_payment, gl_calls) = match self.api.deposits {
             DepositSource::None => (Vec::new(), HashMap::new(), 0),
             DepositSource::Gl => {
-                let mut call = Call::new("financial", "getGlTransactions", "r1").param("propertyIds", id);
-                if let Some(start) = start {
-                    call = call.param("postDateFrom", us_date(start));
-                }
-                match self.client.call(&call, None).await? {
-                    Some(raw) => {
-                        let (d, of) =
-                            translate::deposits(parse(&raw, "financial.getGlTransactions")?, id, currency);
-                        (d, of, 1)
-                    }
-                    None => (Vec::new(), HashMap::new(), 1),
-                }
+                let floor =
+                    ledger.charge_dates.values().chain(ledger.payments.values().map(|l| &l.post_date));
+                let floor = floor
+                    .filter_map(|d| NaiveDate::parse_from_str(d.trim_matches('"'), "%Y-%m-%d").ok())
+                    .min();
+                self.gl_deposits(id, start, floor, currency).await?
             }
         };
 
@@ -368,111 +351,6 @@ impl Ctx<'_> {
         tracing::info!(property = id, new_or_changed = new, "property pulled");
         Ok(results)
     }
-
-    /// getArPayments by ids, in batches; an id a batch did not answer is asked for alone once,
-    /// and one still missing stops the pull (an unpaginated method must not truncate silently).
-    async fn payments(&self, wanted: &BTreeSet<String>) -> Result<(Vec<Box<RawValue>>, u64), PullError> {
-        let ids: Vec<&String> = wanted.iter().collect();
-        let mut out = Vec::new();
-        let mut calls = 0;
-        let mut answered = BTreeSet::new();
-        let batch = |ids: &[&String]| {
-            Call::new("arpayments", "getArPayments", "r1")
-                .param("arPaymentIds", ids.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
-                .param("isIncludeAllocations", "1")
-        };
-        for chunk in ids.chunks(self.api.payment_batch as usize) {
-            calls += 1;
-            if let Some(raw) = self.client.call(&batch(chunk), None).await? {
-                let result: PaymentsResult<'_> = parse(&raw, "arpayments.getArPayments")?;
-                for node in result.ar_payments.into_vec() {
-                    if let Some(id) = translate_plain(node.ar_payment_id) {
-                        answered.insert(id);
-                    }
-                }
-                out.push(raw);
-            }
-        }
-        for id in ids.iter().filter(|id| !answered.contains(id.as_str())) {
-            calls += 1;
-            let raw = self.client.call(&batch(&[id]), None).await?;
-            let found = raw.as_ref().is_some_and(|raw| {
-                parse::<PaymentsResult<'_>>(raw, "arpayments.getArPayments").is_ok_and(|r| {
-                    r.ar_payments
-                        .into_vec()
-                        .iter()
-                        .any(|n| translate_plain(n.ar_payment_id).as_deref() == Some(id.as_str()))
-                })
-            });
-            if !found {
-                return Err(SourceError::Malformed {
-                    path: "arpayments.getArPayments".to_owned(),
-                    message: format!("payment {id} is in the ledger but getArPayments does not return it"),
-                }
-                .into());
-            }
-            out.extend(raw);
-        }
-        Ok((out, calls))
-    }
-
-    /// Writes one kind's items for a scope: an item whose content is what the state file holds
-    /// keeps its stored text (and `updatedAt`); a new or changed one is stamped with this pull's
-    /// time; each id in `deleted` is written again with `status: deleted`.
-    async fn write(
-        &self,
-        kind: ItemKind,
-        property: Option<&str>,
-        drafts: Vec<Draft>,
-        deleted: &[(String, String)],
-    ) -> Result<PageOutcome, PullError> {
-        let stored = self.stored(kind, property).await?;
-        let stamp = format!(",\"updatedAt\":\"{}\"}}", self.now.to_rfc3339_opts(SecondsFormat::Millis, true));
-        let mut texts: Vec<String> = drafts
-            .into_iter()
-            .map(|d| match stored.get(&d.id) {
-                Some(raw) if content_of(raw) == Some(d.body.as_str()) => raw.clone(),
-                _ => format!("{}{stamp}", d.body),
-            })
-            .collect();
-        for (_, raw) in deleted {
-            if let Some(content) = content_of(raw) {
-                texts.push(format!(
-                    "{}{stamp}",
-                    content.replace("\"status\":\"posted\"", "\"status\":\"deleted\"")
-                ));
-            }
-        }
-        let items = texts
-            .into_iter()
-            .map(|raw| {
-                let classified = classify(kind, &raw, property);
-                (raw, classified)
-            })
-            .collect();
-        let mut sink = StateSink {
-            writer: self.writer,
-            state: self.state,
-            kind,
-            scope: property.unwrap_or("*").to_owned(),
-            outcome: PageOutcome::default(),
-            progress: self.progress,
-        };
-        use crate::source::pager::PageSink as _;
-        sink.accept(PageItems { items, watermark: Some(self.now), total: None }).await?;
-        Ok(sink.outcome)
-    }
-}
-
-/// The `paymentIds` of one of our stored deposits.
-fn listed_payments(raw: &str) -> Vec<String> {
-    let value: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
-    value["paymentIds"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p.as_str().map(str::to_owned))
-        .collect()
 }
 
 fn translate_plain(raw: Option<&RawValue>) -> Option<String> {
@@ -481,27 +359,4 @@ fn translate_plain(raw: Option<&RawValue>) -> Option<String> {
 
 fn translate_quote(text: &str) -> String {
     crate::source::entrata_api::json::quote(text)
-}
-
-/// The stored items (still posted) that a window read to its end no longer lists: those dated
-/// on or after `start` (all of them when the whole history was read).
-fn gone(
-    stored: &Stored,
-    seen: &BTreeMap<String, String>,
-    start: Option<NaiveDate>,
-    date_field: &str,
-    fallback_field: &str,
-) -> Vec<(String, String)> {
-    stored
-        .iter()
-        .filter(|(id, raw)| !seen.contains_key(*id) && raw.contains("\"status\":\"posted\""))
-        .filter(|(_, raw)| match start {
-            None => true,
-            Some(start) => field(raw, date_field)
-                .or_else(|| field(raw, fallback_field))
-                .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-                .is_some_and(|d| d >= start),
-        })
-        .map(|(id, raw)| (id.clone(), raw.clone()))
-        .collect()
 }
