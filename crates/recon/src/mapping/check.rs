@@ -303,44 +303,7 @@ fn render_checked(f: &mut fmt::Formatter<'_>, checked: &Checked) -> fmt::Result 
     if !checked.missing_target_accounts.is_empty() {
         render_missing_target_accounts(f, &checked.missing_target_accounts)?;
     }
-    render_entrata_gl(f, &checked.entrata_gl)
-}
-
-/// Entrata's own GL mapping against ours, code by code: where they differ (information, not a
-/// finding: nothing is held for it).
-fn render_entrata_gl(f: &mut fmt::Formatter<'_>, gl: &GlComparison) -> fmt::Result {
-    if gl.compared == 0 {
-        return Ok(());
-    }
-    writeln!(f)?;
-    if gl.differences.is_empty() {
-        return writeln!(
-            f,
-            "Entrata's own GL mapping agrees with this mapping on every AR code it states GL accounts for ({}).",
-            plural(gl.compared, "side", "sides")
-        );
-    }
-    writeln!(
-        f,
-        "Entrata's own GL books {} differently from this mapping (nothing is held for this; check which is meant, and name Entrata's account with `entrata = \"...\"` in [accounts] when the numbers differ but the accounts are the same):",
-        plural(gl.differences.len(), "AR code side", "AR code sides")
-    )?;
-    for d in &gl.differences {
-        let whose = match d.properties.as_slice() {
-            [] => "portfolio.toml".to_owned(),
-            [one] => one.to_string(),
-            many => format!("{} properties", many.len()),
-        };
-        writeln!(
-            f,
-            "  {code}: Entrata {side} GL {gl}; the mapping {side} {ours} ({whose})",
-            code = d.code,
-            side = d.side.as_str(),
-            gl = d.entrata,
-            ours = d.ours.join(" and "),
-        )?;
-    }
-    Ok(())
+    entrata_gl::render(f, &checked.entrata_gl)
 }
 
 /// Properties with no file, and files named after no property: what each property posts with.
@@ -495,6 +458,6 @@ fn money_text(amount: Decimal, currency: Currency) -> String {
     format!("{} {currency}", format_amount(amount))
 }
 
-fn plural(count: usize, one: &str, many: &str) -> String {
+pub(crate) fn plural(count: usize, one: &str, many: &str) -> String {
     if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
 }

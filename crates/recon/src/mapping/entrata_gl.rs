@@ -9,9 +9,10 @@
 //! purpose (a split income, another chart); the controller decides.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use crate::domain::{AccountName, ArCode, ArCodeDef, PropertyId};
-use crate::mapping::check::CodeUsage;
+use crate::mapping::check::{CodeUsage, plural};
 use crate::mapping::model::{CodeRule, PropertyMapping, TargetAccounts};
 use crate::mapping::set::MappingSet;
 
@@ -123,4 +124,41 @@ fn describe(name: &AccountName, account: Option<&TargetAccounts>) -> String {
         true => name.to_string(),
         false => format!("{name} ({})", parts.join(", ")),
     }
+}
+
+/// Entrata's own GL mapping against ours, code by code: where they differ (information, not a
+/// finding: nothing is held for it).
+pub(crate) fn render(f: &mut fmt::Formatter<'_>, gl: &GlComparison) -> fmt::Result {
+    if gl.compared == 0 {
+        return Ok(());
+    }
+    writeln!(f)?;
+    if gl.differences.is_empty() {
+        return writeln!(
+            f,
+            "Entrata's own GL mapping agrees with this mapping on every AR code it states GL accounts for ({}).",
+            plural(gl.compared, "side", "sides")
+        );
+    }
+    writeln!(
+        f,
+        "Entrata's own GL books {} differently from this mapping (nothing is held for this; check which is meant, and name Entrata's account with `entrata = \"...\"` in [accounts] when the numbers differ but the accounts are the same):",
+        plural(gl.differences.len(), "AR code side", "AR code sides")
+    )?;
+    for d in &gl.differences {
+        let whose = match d.properties.as_slice() {
+            [] => "portfolio.toml".to_owned(),
+            [one] => one.to_string(),
+            many => format!("{} properties", many.len()),
+        };
+        writeln!(
+            f,
+            "  {code}: Entrata {side} GL {gl}; the mapping {side} {ours} ({whose})",
+            code = d.code,
+            side = d.side.as_str(),
+            gl = d.entrata,
+            ours = d.ours.join(" and "),
+        )?;
+    }
+    Ok(())
 }
