@@ -122,12 +122,7 @@ fn main() {
 /// Calls per service, from the sandbox's day windows (`GET /_sandbox/state`: the day has not
 /// started again during a bench).
 async fn calls_per_service(base: &str) -> Vec<(String, u64)> {
-    let state: serde_json::Value = reqwest::get(format!("{base}/_sandbox/state?items=false"))
-        .await
-        .unwrap_or_else(|e| fail(&e.to_string()))
-        .json()
-        .await
-        .unwrap_or_else(|e| fail(&e.to_string()));
+    let state = common::sandbox_state(base).await;
     let day = state["entrataApi"]["limits"]["day"].as_u64().unwrap_or(0);
     state["entrataApi"]["rateLimits"]
         .as_array()

@@ -330,11 +330,15 @@ pub async fn pulled_in_process(
 
 /// The sandbox's request counts per endpoint and status (`GET /_sandbox/state`).
 pub async fn requests(base: &str) -> std::collections::BTreeMap<String, u64> {
-    let state: serde_json::Value = reqwest::get(format!("{base}/_sandbox/state?items=false"))
+    serde_json::from_value(sandbox_state(base).await["requests"].clone()).unwrap_or_default()
+}
+
+/// `GET /_sandbox/state` without the items.
+pub async fn sandbox_state(base: &str) -> serde_json::Value {
+    reqwest::get(format!("{base}/_sandbox/state?items=false"))
         .await
         .unwrap_or_else(|e| fail(&e.to_string()))
         .json()
         .await
-        .unwrap_or_else(|e| fail(&e.to_string()));
-    serde_json::from_value(state["requests"].clone()).unwrap_or_default()
+        .unwrap_or_else(|e| fail(&e.to_string()))
 }

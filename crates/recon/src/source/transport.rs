@@ -5,6 +5,19 @@ use std::error::Error as _;
 
 use reqwest::Url;
 
+/// The HTTP client both Entrata sources use: `request_timeout_seconds` per request, 10 s to
+/// connect, and no redirects (a redirect could carry a credential elsewhere; Entrata's APIs do
+/// not redirect).
+pub fn http_client(config: &crate::config::SourceConfig) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(u64::from(config.request_timeout_seconds)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("entrata-recon/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// `scheme://host:port` of a URL (the port always shown), for messages: it says where the
 /// connector tried to go without the path, the query or any user information.
 pub fn origin(url: &str) -> String {

@@ -94,7 +94,6 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// Token renewals one request may cause before we stop (a server that expires every token at
 /// once would otherwise keep us looping).
 const AUTH_RENEWALS_MAX: u32 = 3;
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Attempts while the connection is refused: nothing listens at the address, and waiting the
 /// whole backoff (a minute or more) for it to appear helps nobody.
 const REFUSED_ATTEMPTS_MAX: u32 = 3;
@@ -168,14 +167,7 @@ impl Transient {
 
 impl EntrataClient {
     pub fn new(config: &SourceConfig, credentials: EntrataCredentials) -> Result<EntrataClient, SourceError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(Duration::from_secs(u64::from(config.request_timeout_seconds)))
-            // Redirects could carry the bearer token elsewhere; Entrata's API does not redirect.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("entrata-recon/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SourceError::Client(e.to_string()))?;
+        let http = super::transport::http_client(config).map_err(SourceError::Client)?;
         Ok(EntrataClient {
             http,
             base_url: config.base_url.clone(),

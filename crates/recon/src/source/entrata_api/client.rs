@@ -21,7 +21,6 @@ use crate::http::{Jitter, Pause, RetryPolicy, read_body, retry_after};
 use crate::source::client::{ANNOUNCED_WAIT, ClientStats, SourceError, StatsSnapshot};
 use crate::source::transport::{describe_transport, is_refused, loggable_url, origin};
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REFUSED_ATTEMPTS_MAX: u32 = 3;
 
 /// What a service's last answer said about its limits, and when.
@@ -65,13 +64,7 @@ impl ApiClient {
     pub fn new(config: &SourceConfig, credentials: ApiCredentials) -> Result<ApiClient, SourceError> {
         let api =
             config.api.as_ref().ok_or_else(|| SourceError::Client("source.kind is not `entrata`".into()))?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(Duration::from_secs(u64::from(config.request_timeout_seconds)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("entrata-recon/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SourceError::Client(e.to_string()))?;
+        let http = crate::source::transport::http_client(config).map_err(SourceError::Client)?;
         Ok(ApiClient {
             http,
             base_url: config.base_url.clone(),
