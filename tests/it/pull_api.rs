@@ -273,3 +273,15 @@ async fn a_gl_answer_as_large_as_gl_split_at_is_read_again_in_halves_and_nothing
         assert!(run.stderr.contains("source.gl_split_at"), "{}", run.stderr);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_an_answer_silently_left_out_are_asked_for_again_until_every_one_is_in() {
+    // getArPayments has no paging; this sandbox answers at most 7 payments a call, silently.
+    let h =
+        api_harness(SPEC, Some(r#"{"day": 10000000, "hour": 1000000, "minute": 100000}, "answerCap": 7"#))
+            .await;
+    let summary = h.pull().await;
+    h.assert_api_pull_complete().await;
+    let payments = dataset(SPEC)["payments"].as_array().unwrap().len() as u64;
+    assert!(summary.client.requests > payments / 7, "{:?}", summary.client);
+}

@@ -148,7 +148,7 @@ impl ApiSource {
                 "source.currency `{currency}` must be an ISO 4217 code such as USD"
             )));
         }
-        let payment_batch = file.payment_batch.unwrap_or(100);
+        let payment_batch = file.payment_batch.unwrap_or(PAYMENT_BATCH_MAX);
         if !(1..=PAYMENT_BATCH_MAX).contains(&payment_batch) {
             return Err(invalid(format!(
                 "source.payment_batch {payment_batch} must be 1 to {PAYMENT_BATCH_MAX}"

@@ -32,6 +32,7 @@ const ENTRATA_API: &[Field] = &[
     Field { name: "password", ty: Ty::Text, required: false },
     Field { name: "limits", ty: Ty::Object(LIMITS), required: false },
     Field { name: "perPageMax", ty: Ty::Number, required: false },
+    Field { name: "answerCap", ty: Ty::Number, required: false },
 ];
 
 /// The smallest and largest `per_page` Entrata takes (`Field(le=1000, ge=5)` in its spec).
@@ -63,6 +64,9 @@ pub struct EntrataApiDataset {
     pub(crate) basic: Option<(String, String)>,
     pub limits: ApiLimits,
     pub per_page_max: u32,
+    /// A test's fault: getArPayments answers at most this many payments, silently, as a server
+    /// with an undocumented cap on an unpaginated method would.
+    pub answer_cap: Option<u32>,
 }
 
 impl std::fmt::Debug for EntrataApiDataset {
@@ -73,6 +77,7 @@ impl std::fmt::Debug for EntrataApiDataset {
             .field("basic_user", &self.basic.as_ref().map(|(user, _)| user))
             .field("limits", &self.limits)
             .field("per_page_max", &self.per_page_max)
+            .field("answer_cap", &self.answer_cap)
             .finish_non_exhaustive()
     }
 }
@@ -87,6 +92,7 @@ impl EntrataApiDataset {
             basic: None,
             limits: ApiLimits::default(),
             per_page_max: PER_PAGE_MAX,
+            answer_cap: None,
         }
     }
 
@@ -163,6 +169,7 @@ pub(crate) fn load_entrata_api(
     if let Some(n) = whole(&checked, "perPageMax", PER_PAGE_MIN, PER_PAGE_MAX, "perPageMax", problems) {
         loaded.per_page_max = n;
     }
+    loaded.answer_cap = whole(&checked, "answerCap", 1, u32::MAX, "answerCap", problems);
     loaded
 }
 

@@ -109,7 +109,7 @@ pub fn call(
             let paging = Paging::read(query, shared.config.per_page_max)?;
             ledger::get_lease_ar_transactions(&store, params, paging)
         }
-        "getArPayments" => payments::get_ar_payments(&store, params),
+        "getArPayments" => payments::get_ar_payments(&store, params, shared.config.answer_cap),
         "getGlTransactions" => {
             let exported = crate::locks::lock(&shared.exported).clone();
             financial::get_gl_transactions(&store, params, &exported)

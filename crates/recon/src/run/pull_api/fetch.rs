@@ -18,52 +18,60 @@ use crate::source::entrata_api::translate::{self, Draft};
 type GlDeposits = (Vec<Draft>, HashMap<String, String>, u64);
 
 impl Ctx<'_> {
-    /// getArPayments by ids, in batches; an id a batch did not answer is asked for alone once,
-    /// and one still missing stops the pull (an unpaginated method must not truncate silently).
+    /// getArPayments by ids, in batches of `payment_batch`. The method has no paging, so every id
+    /// asked for must come back: the ids a batch left out are asked for again in batches a tenth
+    /// the size (an answer cut at some cap), and those still missing one by one; one missing then
+    /// stops the pull rather than leave a payment out.
     pub(super) async fn payments(
         &self,
         wanted: &BTreeSet<String>,
     ) -> Result<(Vec<Box<RawValue>>, u64), PullError> {
-        let ids: Vec<&String> = wanted.iter().collect();
         let mut out = Vec::new();
         let mut calls = 0;
-        let mut answered = BTreeSet::new();
-        let batch = |ids: &[&String]| {
-            Call::new("arpayments", "getArPayments", "r1")
-                .param("arPaymentIds", ids.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
-                .param("isIncludeAllocations", "1")
-        };
-        for chunk in ids.chunks(self.api.payment_batch as usize) {
-            calls += 1;
-            if let Some(raw) = self.client.call(&batch(chunk), None).await? {
+        let mut missing: Vec<&String> = wanted.iter().collect();
+        let first = self.api.payment_batch as usize;
+        for size in [first, (first / 10).max(1), 1] {
+            if missing.is_empty() {
+                break;
+            }
+            let mut answered = BTreeSet::new();
+            for chunk in missing.chunks(size) {
+                calls += 1;
+                let call = Call::new("arpayments", "getArPayments", "r1")
+                    .param("arPaymentIds", chunk.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(","))
+                    .param("isIncludeAllocations", "1");
+                let Some(raw) = self.client.call(&call, None).await? else { continue };
                 let result: PaymentsResult<'_> = parse(&raw, "arpayments.getArPayments")?;
-                for node in result.ar_payments.into_vec() {
-                    if let Some(id) = translate_plain(node.ar_payment_id) {
-                        answered.insert(id);
-                    }
+                let ids: Vec<String> = result
+                    .ar_payments
+                    .into_vec()
+                    .into_iter()
+                    .filter_map(|n| translate_plain(n.ar_payment_id))
+                    .collect();
+                // Kept only when it answers something asked for: a payment is translated once.
+                if ids.iter().any(|id| chunk.iter().any(|c| c.as_str() == id)) {
+                    answered.extend(ids);
+                    out.push(raw);
                 }
-                out.push(raw);
             }
+            if size > 1 && answered.len() < missing.len() {
+                tracing::info!(
+                    asked = missing.len(),
+                    answered = answered.len(),
+                    "getArPayments left payments out of a batch: asking for them again in smaller batches"
+                );
+            }
+            missing.retain(|id| !answered.contains(id.as_str()));
         }
-        for id in ids.iter().filter(|id| !answered.contains(id.as_str())) {
-            calls += 1;
-            let raw = self.client.call(&batch(&[id]), None).await?;
-            let found = raw.as_ref().is_some_and(|raw| {
-                parse::<PaymentsResult<'_>>(raw, "arpayments.getArPayments").is_ok_and(|r| {
-                    r.ar_payments
-                        .into_vec()
-                        .iter()
-                        .any(|n| translate_plain(n.ar_payment_id).as_deref() == Some(id.as_str()))
-                })
-            });
-            if !found {
-                return Err(SourceError::Malformed {
-                    path: "arpayments.getArPayments".to_owned(),
-                    message: format!("payment {id} is in the ledger but getArPayments does not return it"),
-                }
-                .into());
+        if let Some(id) = missing.first() {
+            return Err(SourceError::Malformed {
+                path: "arpayments.getArPayments".to_owned(),
+                message: format!(
+                    "payment {id} is in the ledger but getArPayments does not return it ({} such)",
+                    missing.len()
+                ),
             }
-            out.extend(raw);
+            .into());
         }
         Ok((out, calls))
     }

@@ -332,8 +332,13 @@ impl Ctx<'_> {
             let result: PaymentsResult<'_> = parse(raw, "arpayments.getArPayments")?;
             payment_nodes.extend(result.ar_payments.into_vec());
         }
-        let payment_drafts =
+        let mut payment_drafts =
             translate::payments(payment_nodes, id, &ledger.payments, &of_payment, currency, codes, self.zone);
+        // One version per payment even if two answers carried it: the last read wins.
+        let mut seen = BTreeSet::new();
+        payment_drafts.reverse();
+        payment_drafts.retain(|d| seen.insert(d.id.clone()));
+        payment_drafts.reverse();
 
         let charge_gone = gone(&stored_charges, &ledger.charge_dates, start, "transactionDate", "postDate");
 
