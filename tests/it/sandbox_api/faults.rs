@@ -157,7 +157,7 @@ async fn plans_are_replaced_and_cleared_over_http() {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         bad.json()["error"]["message"],
-        "fault plan: rules[0]: field \"service\": unknown service \"ftp\" (entrata, qbo, xero, oauth)"
+        "fault plan: rules[0]: field \"service\": unknown service \"ftp\" (entrata, entrata-api, qbo, xero, oauth)"
     );
 
     let cleared = h.control(Method::DELETE, "/_sandbox/faults", "").await;

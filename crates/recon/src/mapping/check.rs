@@ -8,21 +8,14 @@ use std::path::PathBuf;
 use rust_decimal::Decimal;
 
 use crate::domain::ArCodeDef;
-use crate::domain::{ArCode, Currency, Money, PropertyId, format_amount};
+use crate::domain::{ArCode, Currency, PropertyId, format_amount};
 use crate::mapping::diagnostic::{MappingErrors, nearest};
 use crate::mapping::entrata_gl::{self, GlComparison};
 use crate::mapping::set::{MappingSet, property_id};
 use crate::mapping::target_accounts::{MissingTargetAccount, missing_target_accounts};
+pub use crate::mapping::usage::CodeUsage;
+use crate::mapping::usage::plural;
 use crate::targets::TargetKind;
-
-/// How many items, and how much money, carry one AR code for one property in the state file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeUsage {
-    pub property_id: PropertyId,
-    pub code: ArCode,
-    pub items: u64,
-    pub amount: Money,
-}
 
 /// The usages whose code has no rule in their property's merged mapping, sorted by property, code
 /// and currency; usages of the same property, code and currency are added up.
@@ -456,8 +449,4 @@ fn totals(unmapped: &[UnmappedCode]) -> BTreeMap<Currency, (u64, Option<Decimal>
 
 fn money_text(amount: Decimal, currency: Currency) -> String {
     format!("{} {currency}", format_amount(amount))
-}
-
-pub(crate) fn plural(count: usize, one: &str, many: &str) -> String {
-    if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
 }

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::domain::{AccountName, ArCode, ArCodeDef, PropertyId};
-use crate::mapping::check::{CodeUsage, plural};
 use crate::mapping::model::{CodeRule, PropertyMapping, TargetAccounts};
 use crate::mapping::set::MappingSet;
+use crate::mapping::usage::{CodeUsage, plural};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Side {

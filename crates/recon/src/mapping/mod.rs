@@ -24,6 +24,7 @@ mod resolve;
 mod schema;
 pub mod set;
 pub mod target_accounts;
+mod usage;
 
 pub use check::{
     CheckReport, Checked, CodeUsage, UnknownPropertyFile, UnmappedCode, unknown_property_files,

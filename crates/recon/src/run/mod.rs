@@ -11,6 +11,5 @@ pub mod nightly;
 pub mod plan;
 pub mod post;
 pub mod pull;
-pub mod pull_api;
 pub mod record;
 pub mod target_check;

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use super::answer::Answer;
 use super::dates::{MonthForm, date, month, ymd};
 use super::envelope::{Params, Refusal, bad_param, no_records};
 use super::fields::{Fields, by_id};
 use super::json::{Node, Obj, one_or_many};
-use super::methods::Answer;
 use super::state::EntrataApiShared;
 use crate::dataset::raw::as_str;
 use crate::dataset::schema::EntrataKind;

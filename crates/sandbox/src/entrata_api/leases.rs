@@ -1,11 +1,11 @@
 //! `leases`/`getLeases` r1 (docs/sources.md sections 2.9.3 and 7.2), paginated by lease: a lease
 //! with its interval, customers and scheduled charges (rent, fees, deposit) on Entrata's AR codes.
 
+use super::answer::{Answer, Paging};
 use super::dates::date;
 use super::envelope::{Params, Refusal};
 use super::fields::{ArCodes, Fields, by_id};
 use super::json::{Node, Obj, one_or_many};
-use super::methods::{Answer, Paging};
 use crate::dataset::schema::EntrataKind;
 use crate::store::Store;
 

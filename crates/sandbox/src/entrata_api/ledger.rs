@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::value::RawValue;
 
+use super::answer::{Answer, Paging};
 use super::dates::{MonthForm, date, month, ymd};
 use super::envelope::{Params, Refusal, no_records};
 use super::fields::{ArCodes, Fields, by_id};
 use super::json::{Node, Obj, negated, one_or_many};
-use super::methods::{Answer, Paging};
 use super::reference::PAYMENT_CODE_ID;
 use crate::dataset::raw::as_str;
 use crate::dataset::schema::EntrataKind;

@@ -13,6 +13,7 @@
 //!   `leases`, `ledger` (the AR transactions), `payments`, `financial` (GL and export marks).
 //!   Money and ids go out as the dataset wrote them (`json::Node::Raw`).
 
+mod answer;
 mod dates;
 mod envelope;
 mod fields;

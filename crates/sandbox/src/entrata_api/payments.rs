@@ -4,11 +4,11 @@
 
 use chrono::NaiveDate;
 
+use super::answer::Answer;
 use super::dates::{date, mountain_day, mountain_minute};
 use super::envelope::{Params, Refusal, no_records};
 use super::fields::{ArCodes, Fields};
 use super::json::{Node, Obj, one_or_many};
-use super::methods::Answer;
 use crate::dataset::item::Item;
 use crate::dataset::schema::EntrataKind;
 use crate::store::Store;

@@ -1,11 +1,11 @@
 //! `properties`/`getProperties` and `arcodes`/`getArCodes` (docs/sources.md sections 2.9.1, 2.9.2
 //! and 7.2): PascalCase properties and camelCase AR codes, made from the dataset's.
 
+use super::answer::Answer;
 use super::dates::{MonthForm, month};
 use super::envelope::{Params, Refusal};
 use super::fields::{Fields, by_id};
 use super::json::{Node, Obj, one_or_many};
-use super::methods::Answer;
 use crate::dataset::schema::EntrataKind;
 use crate::store::Store;
 

@@ -3,7 +3,7 @@
 //! (`envelope`), the per-service rate-limit windows its answers state (`limits`), the client
 //! (`client`), the readers for values sent in more than one form (`read`, `json`), the methods'
 //! result shapes (`shape`) and their translation into the connector's items (`translate`). The
-//! pull itself is `run::pull_api`.
+//! pull itself is `run::pull::api`.
 
 pub mod client;
 pub mod envelope;

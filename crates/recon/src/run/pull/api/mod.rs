@@ -13,7 +13,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::pull::{PullError, PullOptions, PullSummary, StateSink};
+use super::{PullError, PullOptions, PullSummary, StateSink};
 use crate::config::{ApiSource, Config, DepositSource};
 use crate::domain::ItemKind;
 use crate::report::progress::Progress;

@@ -1,6 +1,6 @@
-//! The calls of `pull_api` that read more than one answer for a property, neither method having
-//! pages: payments by ids, checked complete, and the GL's bank deposits by date window, a window
-//! whose answer may have been cut short read again in halves.
+//! The calls of the pull from Entrata's own API that read more than one answer for a property,
+//! neither method having pages: payments by ids, checked complete, and the GL's bank deposits by
+//! date window, a window whose answer may have been cut short read again in halves.
 
 use std::collections::{BTreeSet, HashMap};
 

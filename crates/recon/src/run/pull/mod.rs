@@ -7,6 +7,8 @@ use std::time::Instant;
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 
+pub mod api;
+
 use crate::config::Config;
 use crate::domain::{ItemKind, PropertyId};
 use crate::report::progress::Progress;
@@ -143,7 +145,7 @@ pub async fn pull(
     let client = match source {
         Source::Rest(client) => client,
         Source::Api(client) => {
-            return super::pull_api::pull_api(config, client, state, options, progress).await;
+            return api::pull_api(config, client, state, options, progress).await;
         }
     };
     progress.set_message("pull: logging in to Entrata");

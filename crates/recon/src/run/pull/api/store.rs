@@ -1,6 +1,6 @@
-//! How `pull_api` writes what it read: an item keeps its stored text while its content is the
-//! same, and a charge or deposit a window read to its end no longer lists is written again as
-//! deleted.
+//! How the pull from Entrata's own API writes what it read: an item keeps its stored text while its
+//! content is the same, and a charge or deposit a window read to its end no longer lists is written
+//! again as deleted.
 
 use std::collections::BTreeMap;
 
