@@ -285,3 +285,52 @@ async fn payments_an_answer_silently_left_out_are_asked_for_again_until_every_on
     let payments = dataset(SPEC)["payments"].as_array().unwrap().len() as u64;
     assert!(summary.client.requests > payments / 7, "{:?}", summary.client);
 }
+
+/// Against Entrata's shapes alone (`entrataApi.extensions = false`: none of the fields the sandbox
+/// adds, docs/sources.md section 7.3), as a real account answers: the currency comes from
+/// getLeases, AR codes are keyed by Entrata's id, and what cannot be known is held, never guessed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_entratas_shapes_alone_codes_are_its_ids_and_nothing_is_guessed() {
+    let h =
+        api_harness(SPEC, Some(r#"{"day": 15000, "hour": 1000, "minute": 150}, "extensions": false"#)).await;
+    let pulled = h.run(&["pull"]).await;
+    assert!(matches!(pulled.code, Some(0 | 1)), "{pulled:?}");
+    let stored = h.stored().await;
+    for row in stored.current(ItemKind::Property).values() {
+        let property: Value = serde_json::from_str(&row.raw).unwrap();
+        assert_eq!(property["currency"], "USD", "getLeases states it: {}", row.raw);
+        assert_eq!(property["code"], property["propertyId"], "no lookup code: the id");
+    }
+
+    let first = plan_json(&h).await;
+    let kinds = |plan: &Value, kind: &str| {
+        plan["exceptions"].as_array().unwrap().iter().filter(|e| e["kind"] == kind).count()
+    };
+    // The mapping's `[codes.RENT]` is not Entrata's key: every charge waits for a rule.
+    assert!(kinds(&first, "unmapped_code") > 0);
+    assert!(first["entries"].as_array().unwrap().iter().all(|e| e["kind"] != "charges"), "no charge guessed");
+    assert!(first["entries"].as_array().unwrap().iter().all(|e| e["currency"] == "USD"));
+
+    // The operator keys the mapping by Entrata's AR code id (`ar_code_key = "id"`): rent posts.
+    h.set_source("ar_code_key", Some("id".into()));
+    let rent_id = dataset(SPEC)["arCodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "RENT")
+        .and_then(|c| c["arCodeId"].as_str().map(str::to_owned))
+        .unwrap();
+    let portfolio = h.dir.path().join("mappings/portfolio.toml");
+    let text = std::fs::read_to_string(&portfolio).unwrap();
+    std::fs::write(&portfolio, format!("{text}\n[codes.{rent_id}]\naccount = \"rental_income\"\n")).unwrap();
+    let pulled = h.run(&["pull", "--full"]).await;
+    assert!(matches!(pulled.code, Some(0 | 1)), "{pulled:?}");
+    let second = plan_json(&h).await;
+    assert!(second["entries"].as_array().unwrap().iter().any(|e| e["kind"] == "charges"), "rent posts now");
+}
+
+async fn plan_json(h: &Harness) -> Value {
+    let run = h.run(&["plan", "--format", "json"]).await;
+    assert!(matches!(run.code, Some(0 | 1)), "{run:?}");
+    serde_json::from_str(&run.stdout).unwrap()
+}

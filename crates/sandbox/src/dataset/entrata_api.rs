@@ -33,6 +33,7 @@ const ENTRATA_API: &[Field] = &[
     Field { name: "limits", ty: Ty::Object(LIMITS), required: false },
     Field { name: "perPageMax", ty: Ty::Number, required: false },
     Field { name: "answerCap", ty: Ty::Number, required: false },
+    Field { name: "extensions", ty: Ty::Bool, required: false },
 ];
 
 /// The smallest and largest `per_page` Entrata takes (`Field(le=1000, ge=5)` in its spec).
@@ -67,6 +68,9 @@ pub struct EntrataApiDataset {
     /// A test's fault: getArPayments answers at most this many payments, silently, as a server
     /// with an undocumented cap on an unpaginated method would.
     pub answer_cap: Option<u32>,
+    /// The fields the sandbox adds where Entrata's public material has none (docs/sources.md
+    /// section 7.3); `false` serves Entrata's shapes alone, as a real account would.
+    pub extensions: bool,
 }
 
 impl std::fmt::Debug for EntrataApiDataset {
@@ -78,6 +82,7 @@ impl std::fmt::Debug for EntrataApiDataset {
             .field("limits", &self.limits)
             .field("per_page_max", &self.per_page_max)
             .field("answer_cap", &self.answer_cap)
+            .field("extensions", &self.extensions)
             .finish_non_exhaustive()
     }
 }
@@ -93,6 +98,7 @@ impl EntrataApiDataset {
             limits: ApiLimits::default(),
             per_page_max: PER_PAGE_MAX,
             answer_cap: None,
+            extensions: true,
         }
     }
 
@@ -170,6 +176,9 @@ pub(crate) fn load_entrata_api(
         loaded.per_page_max = n;
     }
     loaded.answer_cap = whole(&checked, "answerCap", 1, u32::MAX, "answerCap", problems);
+    if let Some(flag) = checked.object.get("extensions").and_then(|v| v.get().trim().parse::<bool>().ok()) {
+        loaded.extensions = flag;
+    }
     loaded
 }
 

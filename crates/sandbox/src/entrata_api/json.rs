@@ -24,6 +24,21 @@ impl Node {
         Node::Text(text.into())
     }
 
+    /// The same tree without any object field named in `keys`, at any depth.
+    pub fn without(self, keys: &[&str]) -> Node {
+        match self {
+            Node::Obj(fields) => Node::Obj(
+                fields
+                    .into_iter()
+                    .filter(|(k, _)| !keys.contains(k))
+                    .map(|(k, v)| (k, v.without(keys)))
+                    .collect(),
+            ),
+            Node::Arr(items) => Node::Arr(items.into_iter().map(|n| n.without(keys)).collect()),
+            other => other,
+        }
+    }
+
     pub fn to_json(&self) -> String {
         let mut out = String::new();
         self.write(&mut out);

@@ -47,26 +47,58 @@ pub fn call(
     }
     let params = &call.params;
     let store = read(&shared.store);
+    let answer = answer(shared, &store, name, params, query)?;
+    Ok(match shared.config.extensions {
+        true => answer,
+        false => Answer { result: answer.result.without(extensions_of(name)), ..answer },
+    })
+}
+
+/// The fields the sandbox adds to a method's answer that Entrata's public material does not have
+/// (docs/sources.md section 7.3), left out with `entrataApi.extensions = false`.
+fn extensions_of(method: &str) -> &'static [&'static str] {
+    match method {
+        "getProperties" => &["LookupCode", "Timezone", "CurrencyCode"],
+        "getArCodes" => &["lookupCode"],
+        "getLeases" => &["leaseNumber"],
+        "getLeaseArTransactions" => &[
+            "taxAmount",
+            "servicePeriodStart",
+            "servicePeriodEnd",
+            "originalArTransactionId",
+            "unitId",
+            "currencyCode",
+        ],
+        "getArPayments" => &["DepositId", "ReturnReason"],
+        "getGlTransactions" => &["arPaymentIds", "currencyCode"],
+        _ => &[],
+    }
+}
+
+fn answer(
+    shared: &EntrataApiShared,
+    store: &crate::store::Store,
+    name: &str,
+    params: &super::envelope::Params<'_>,
+    query: &HashMap<String, String>,
+) -> Result<Answer, Refusal> {
     match name {
-        "getProperties" => reference::get_properties(&store, params),
-        "getArCodes" => reference::get_ar_codes(&store, params),
+        "getProperties" => reference::get_properties(store, params),
+        "getArCodes" => reference::get_ar_codes(store, params),
         "getLeases" => {
             let paging = Paging::read(query, shared.config.per_page_max)?;
-            leases::get_leases(&store, params, paging)
+            leases::get_leases(store, params, paging)
         }
         "getLeaseArTransactions" => {
             let paging = Paging::read(query, shared.config.per_page_max)?;
-            ledger::get_lease_ar_transactions(&store, params, paging)
+            ledger::get_lease_ar_transactions(store, params, paging)
         }
-        "getArPayments" => payments::get_ar_payments(&store, params, shared.config.answer_cap),
+        "getArPayments" => payments::get_ar_payments(store, params, shared.config.answer_cap),
         "getGlTransactions" => {
             let exported = crate::locks::lock(&shared.exported).clone();
-            financial::get_gl_transactions(&store, params, &exported)
+            financial::get_gl_transactions(store, params, &exported)
         }
-        "markGlTransactionsExported" => {
-            drop(store);
-            financial::mark_exported(shared, params)
-        }
+        "markGlTransactionsExported" => financial::mark_exported(shared, params),
         _ => Err(Refusal::MethodNotFound(format!("Method not found: {name:?}"))),
     }
 }
