@@ -258,7 +258,7 @@ impl Config {
                             })?
                     }
                 };
-                let api = ApiSource::settle(api_file, &|m| m).map_err(invalid)?;
+                let api = ApiSource::settle(api_file).map_err(invalid)?;
                 if api.auth == ApiAuth::Basic && (s.username_env.is_none() || s.password_env.is_none()) {
                     return Err(invalid(
                         "source.auth = \"basic\" needs source.username_env and source.password_env"

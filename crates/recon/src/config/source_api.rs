@@ -113,62 +113,49 @@ pub struct ApiSource {
 pub const PAYMENT_BATCH_MAX: u32 = 500;
 
 impl ApiSource {
-    pub(super) fn settle(
-        file: FileApiSource,
-        invalid: &dyn Fn(String) -> String,
-    ) -> Result<ApiSource, String> {
+    pub(super) fn settle(file: FileApiSource) -> Result<ApiSource, String> {
         let auth = match file.auth.as_deref().unwrap_or("apikey") {
             "apikey" => ApiAuth::ApiKey,
             "basic" => ApiAuth::Basic,
-            other => return Err(invalid(format!("source.auth `{other}` must be `apikey` or `basic`"))),
+            other => return Err(format!("source.auth `{other}` must be `apikey` or `basic`")),
         };
         let deposits = match file.deposits.as_deref().unwrap_or("gl") {
             "gl" => DepositSource::Gl,
             "none" => DepositSource::None,
-            other => return Err(invalid(format!("source.deposits `{other}` must be `gl` or `none`"))),
+            other => return Err(format!("source.deposits `{other}` must be `gl` or `none`")),
         };
         let ar_code_key = match file.ar_code_key.as_deref().unwrap_or("lookup") {
             "lookup" => ArCodeKey::Lookup,
             "id" => ArCodeKey::Id,
             "name" => ArCodeKey::Name,
             other => {
-                return Err(invalid(format!(
-                    "source.ar_code_key `{other}` must be `lookup`, `id` or `name`"
-                )));
+                return Err(format!("source.ar_code_key `{other}` must be `lookup`, `id` or `name`"));
             }
         };
         let timezone = file.timezone.unwrap_or_else(|| "America/Denver".to_owned());
         if timezone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(invalid(format!("source.timezone `{timezone}` is not an IANA time zone name")));
+            return Err(format!("source.timezone `{timezone}` is not an IANA time zone name"));
         }
         if let Some(currency) = &file.currency
             && !(currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()))
         {
-            return Err(invalid(format!(
-                "source.currency `{currency}` must be an ISO 4217 code such as USD"
-            )));
+            return Err(format!("source.currency `{currency}` must be an ISO 4217 code such as USD"));
         }
         let payment_batch = file.payment_batch.unwrap_or(PAYMENT_BATCH_MAX);
         if !(1..=PAYMENT_BATCH_MAX).contains(&payment_batch) {
-            return Err(invalid(format!(
-                "source.payment_batch {payment_batch} must be 1 to {PAYMENT_BATCH_MAX}"
-            )));
+            return Err(format!("source.payment_batch {payment_batch} must be 1 to {PAYMENT_BATCH_MAX}"));
         }
         let ledger_reread_months = file.ledger_reread_months.unwrap_or(2);
         if ledger_reread_months > 120 {
-            return Err(invalid(format!(
-                "source.ledger_reread_months {ledger_reread_months} must be 0 to 120"
-            )));
+            return Err(format!("source.ledger_reread_months {ledger_reread_months} must be 0 to 120"));
         }
         let limit_reserve_percent = file.limit_reserve_percent.unwrap_or(10);
         if limit_reserve_percent > 90 {
-            return Err(invalid(format!(
-                "source.limit_reserve_percent {limit_reserve_percent} must be 0 to 90"
-            )));
+            return Err(format!("source.limit_reserve_percent {limit_reserve_percent} must be 0 to 90"));
         }
         let gl_split_at = file.gl_split_at.unwrap_or(1000);
         if !(2..=1_000_000).contains(&gl_split_at) {
-            return Err(invalid(format!("source.gl_split_at {gl_split_at} must be 2 to 1000000")));
+            return Err(format!("source.gl_split_at {gl_split_at} must be 2 to 1000000"));
         }
         Ok(ApiSource {
             auth,

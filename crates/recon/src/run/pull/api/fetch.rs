@@ -8,9 +8,10 @@ use chrono::{Duration as ChronoDuration, NaiveDate};
 
 use serde_json::value::RawValue;
 
-use super::{Ctx, PullError, parse, translate_plain, us_date};
+use super::{Ctx, PullError, parse, us_date};
 use crate::source::client::SourceError;
 use crate::source::entrata_api::envelope::Call;
+use crate::source::entrata_api::json::plain;
 use crate::source::entrata_api::shape::{GlResult, PaymentsResult};
 use crate::source::entrata_api::translate::{self, Draft};
 
@@ -46,7 +47,7 @@ impl Ctx<'_> {
                     .ar_payments
                     .into_vec()
                     .into_iter()
-                    .filter_map(|n| translate_plain(n.ar_payment_id))
+                    .filter_map(|n| plain(n.ar_payment_id))
                     .collect();
                 // Kept only when it answers something asked for: a payment is translated once.
                 if ids.iter().any(|id| chunk.iter().any(|c| c.as_str() == id)) {

@@ -5,7 +5,7 @@
 //! so each item's `updatedAt` is when its current content was first seen, and a charge or deposit
 //! missing from a window read to its end is written again as deleted.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use chrono::{Duration as ChronoDuration, NaiveDate, Utc};
@@ -20,6 +20,7 @@ use crate::report::progress::Progress;
 use crate::source::client::SourceError;
 use crate::source::entrata_api::client::{ApiClient, Page};
 use crate::source::entrata_api::envelope::Call;
+use crate::source::entrata_api::json;
 use crate::source::entrata_api::read::OneOrMany;
 use crate::source::entrata_api::shape::*;
 use crate::source::entrata_api::translate::{self, Codes, Draft, PropertyInfo};
@@ -27,7 +28,7 @@ use crate::state::{PageOutcome, PageWriter, StateFile};
 
 mod fetch;
 mod store;
-use store::{Stored, field, gone, listed_payments};
+use store::{Stored, gone, listed_payments};
 
 /// A property's leases, and the currency getLeases states for them.
 type PropertyLeases = (Vec<Draft>, Option<String>);
@@ -100,9 +101,11 @@ pub async fn pull_api(
         .iter()
         .map(|info| translate::property(info, leases.get(&info.id).and_then(|(_, c)| c.as_deref()), api))
         .collect();
-    let outcome = ctx.write(ItemKind::Property, None, property_drafts, &[]).await?;
+    let stored = ctx.stored(ItemKind::Property, None).await?;
+    let outcome = ctx.write(ItemKind::Property, None, &stored, property_drafts, &[]).await?;
     summary.by_kind.entry(ItemKind::Property).or_default().add(outcome);
-    let outcome = ctx.write(ItemKind::ArCode, None, code_drafts, &[]).await?;
+    let stored = ctx.stored(ItemKind::ArCode, None).await?;
+    let outcome = ctx.write(ItemKind::ArCode, None, &stored, code_drafts, &[]).await?;
     summary.by_kind.entry(ItemKind::ArCode).or_default().add(outcome);
 
     summary.properties = chosen.len() as u64;
@@ -112,8 +115,8 @@ pub async fn pull_api(
     let codes = &codes;
     let per_property = stream::iter(chosen.into_iter().map(|info| async move {
         let (lease_drafts, stated) = leases.get(&info.id).cloned().unwrap_or_default();
-        let currency = info_currency(&info, stated.as_deref(), api);
-        let result = ctx_ref.property(&info, lease_drafts, currency.as_deref(), codes).await?;
+        let currency = info.currency(stated.as_deref(), api);
+        let result = ctx_ref.property(&info, lease_drafts, currency, codes).await?;
         ctx_ref.progress.step();
         Ok::<_, PullError>(result)
     }))
@@ -129,12 +132,6 @@ pub async fn pull_api(
     summary.client = client.stats();
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
-}
-
-fn info_currency(info: &PropertyInfo, stated: Option<&str>, api: &ApiSource) -> Option<String> {
-    let draft = translate::property(info, stated, api);
-    let value: serde_json::Value = serde_json::from_str(&format!("{}}}", draft.body)).ok()?;
-    value.get("currency")?.as_str().map(str::to_owned)
 }
 
 fn parse<'a, T: Deserialize<'a>>(raw: &'a RawValue, what: &str) -> Result<T, SourceError> {
@@ -249,6 +246,7 @@ impl Ctx<'_> {
         let stored_charges = self.stored(ItemKind::Charge, Some(id)).await?;
         let stored_payments = self.stored(ItemKind::Payment, Some(id)).await?;
         let stored_deposits = self.stored(ItemKind::Deposit, Some(id)).await?;
+        let stored_leases = self.stored(ItemKind::Lease, Some(id)).await?;
         let start = self.window_start(info, !stored_charges.is_empty() || !stored_payments.is_empty());
 
         let mut call = Call::new("artransactions", "getLeaseArTransactions", "r1")
@@ -286,10 +284,9 @@ impl Ctx<'_> {
             }
         };
 
-        let deposit_dates: BTreeMap<String, String> =
-            deposit_drafts.iter().map(|d| (d.id.clone(), String::new())).collect();
+        let read_now = |id: &str| deposit_drafts.iter().any(|d| d.id == id);
         let deposit_gone = match self.api.deposits {
-            DepositSource::Gl => gone(&stored_deposits, &deposit_dates, start, "depositDate", "depositDate"),
+            DepositSource::Gl => gone(&stored_deposits, read_now, start, "depositDate", "depositDate"),
             DepositSource::None => Vec::new(),
         };
         let deposit_gone_ids: BTreeSet<&String> = deposit_gone.iter().map(|(id, _)| id).collect();
@@ -297,7 +294,7 @@ impl Ctx<'_> {
         let mut of_payment = {
             let mut all: HashMap<String, String> = HashMap::new();
             for (deposit, raw) in &stored_deposits {
-                if deposit_drafts.iter().any(|d| &d.id == deposit) || !raw.contains("\"status\":\"posted\"") {
+                if read_now(deposit) || !raw.contains("\"status\":\"posted\"") {
                     continue;
                 }
                 for payment in listed_payments(raw) {
@@ -319,8 +316,8 @@ impl Ctx<'_> {
             }
             if let Some(raw) = stored_payments.get(payment) {
                 let line = ledger.payments.entry(payment.clone()).or_default();
-                let quoted =
-                    |f: &str| field(raw, f).map(|v| translate_quote(&v)).unwrap_or_else(|| "null".into());
+                let stored: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+                let quoted = |f: &str| stored[f].as_str().map_or_else(|| "null".to_owned(), json::quote);
                 line.lease_id = quoted("leaseId");
                 line.post_date = quoted("postDate");
                 line.post_month = quoted("postMonth");
@@ -340,28 +337,22 @@ impl Ctx<'_> {
         payment_drafts.retain(|d| seen.insert(d.id.clone()));
         payment_drafts.reverse();
 
-        let charge_gone = gone(&stored_charges, &ledger.charge_dates, start, "transactionDate", "postDate");
+        let listed = |id: &str| ledger.charge_dates.contains_key(id);
+        let charge_gone = gone(&stored_charges, listed, start, "transactionDate", "postDate");
 
         let mut results = Vec::new();
-        let o = self.write(ItemKind::Lease, Some(id), lease_drafts, &[]).await?;
+        let o = self.write(ItemKind::Lease, Some(id), &stored_leases, lease_drafts, &[]).await?;
         results.push((ItemKind::Lease, o, 0));
         let charges = std::mem::take(&mut ledger.charges);
-        let o = self.write(ItemKind::Charge, Some(id), charges, &charge_gone).await?;
+        let o = self.write(ItemKind::Charge, Some(id), &stored_charges, charges, &charge_gone).await?;
         results.push((ItemKind::Charge, o, ledger_calls));
-        let o = self.write(ItemKind::Payment, Some(id), payment_drafts, &[]).await?;
+        let o = self.write(ItemKind::Payment, Some(id), &stored_payments, payment_drafts, &[]).await?;
         results.push((ItemKind::Payment, o, payment_calls));
-        let o = self.write(ItemKind::Deposit, Some(id), deposit_drafts, &deposit_gone).await?;
+        let o =
+            self.write(ItemKind::Deposit, Some(id), &stored_deposits, deposit_drafts, &deposit_gone).await?;
         results.push((ItemKind::Deposit, o, gl_calls));
         let new: u64 = results.iter().map(|(_, o, _)| o.new + o.changed).sum();
         tracing::info!(property = id, new_or_changed = new, "property pulled");
         Ok(results)
     }
-}
-
-fn translate_plain(raw: Option<&RawValue>) -> Option<String> {
-    crate::source::entrata_api::json::plain(raw)
-}
-
-fn translate_quote(text: &str) -> String {
-    crate::source::entrata_api::json::quote(text)
 }

@@ -34,10 +34,10 @@ impl Ctx<'_> {
         &self,
         kind: ItemKind,
         property: Option<&str>,
+        stored: &Stored,
         drafts: Vec<Draft>,
         deleted: &[(String, String)],
     ) -> Result<PageOutcome, PullError> {
-        let stored = self.stored(kind, property).await?;
         let stamp = format!(",\"updatedAt\":\"{}\"}}", self.now.to_rfc3339_opts(SecondsFormat::Millis, true));
         let mut texts: Vec<String> = drafts
             .into_iter()
@@ -90,14 +90,14 @@ pub(super) fn listed_payments(raw: &str) -> Vec<String> {
 /// on or after `start` (all of them when the whole history was read).
 pub(super) fn gone(
     stored: &Stored,
-    seen: &BTreeMap<String, String>,
+    listed: impl Fn(&str) -> bool,
     start: Option<NaiveDate>,
     date_field: &str,
     fallback_field: &str,
 ) -> Vec<(String, String)> {
     stored
         .iter()
-        .filter(|(id, raw)| !seen.contains_key(*id) && raw.contains("\"status\":\"posted\""))
+        .filter(|(id, raw)| !listed(id.as_str()) && raw.contains("\"status\":\"posted\""))
         .filter(|(_, raw)| match start {
             None => true,
             Some(start) => field(raw, date_field)

@@ -155,8 +155,20 @@ pub fn properties(result: PropertiesResult<'_>) -> Vec<PropertyInfo> {
 }
 
 /// The property item, once its currency is known (Entrata's own, getLeases', or the config's).
+impl PropertyInfo {
+    /// The property's currency: Entrata's own, else getLeases' (`leases_currency`), else the
+    /// config's; `None` when none says (the property is then held, never given one).
+    pub fn currency<'a>(
+        &'a self,
+        leases_currency: Option<&'a str>,
+        config: &'a ApiSource,
+    ) -> Option<&'a str> {
+        self.currency.as_deref().or(leases_currency).or(config.currency.as_deref())
+    }
+}
+
 pub fn property(info: &PropertyInfo, leases_currency: Option<&str>, config: &ApiSource) -> Draft {
-    let currency = info.currency.as_deref().or(leases_currency).or(config.currency.as_deref());
+    let currency = info.currency(leases_currency, config);
     let mut o = Obj::new();
     o.text("propertyId", &info.id)
         .text("code", &info.code)
